@@ -1,0 +1,299 @@
+/*
+ * vkcnn: CNN image classification on any Vulkan 1.1+ device.
+ *
+ * One public header. Usage, in short:
+ *
+ *     vkcnn_context_desc desc = {0};          // zero means "defaults"
+ *     vkcnn_context *ctx = NULL;
+ *     if (vkcnn_context_create(&desc, &ctx) != VKCNN_OK) {
+ *         fprintf(stderr, "%s\n", vkcnn_last_error());
+ *         return 1;
+ *     }
+ *     ...
+ *     vkcnn_context_destroy(ctx);
+ *
+ * Conventions, for every function below:
+ * - Functions that can fail return vkcnn_status: 0 is success, negative values
+ *   are errors. vkcnn_status_string() names a status; the detail (which node,
+ *   which attribute, which limit) is in vkcnn_last_error() for the calling
+ *   thread and in vkcnn_context_error() for calls made on a context.
+ * - The library never prints, exits or aborts on a runtime error. Messages go to
+ *   the optional log callback of the context.
+ * - Every create has a destroy; destroy(NULL) is a no-op.
+ * - Pointers passed in are borrowed for the duration of the call unless a
+ *   comment says otherwise. Pointers returned are owned by the object they
+ *   came from and live as long as it does.
+ *
+ * Thread safety: see the section "Threads" at the end of this header.
+ */
+#ifndef VKCNN_H
+#define VKCNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef VK_NO_PROTOTYPES
+#define VK_NO_PROTOTYPES /* vkcnn loads Vulkan itself; callers may too */
+#endif
+#include <vulkan/vulkan_core.h>
+
+#if defined(VKCNN_SHARED) && defined(__GNUC__)
+#define VKCNN_API __attribute__((visibility("default")))
+#else
+#define VKCNN_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- version ----------------------------------------------------------- */
+
+#define VKCNN_VERSION_MAJOR 0
+#define VKCNN_VERSION_MINOR 1
+#define VKCNN_VERSION_PATCH 0
+
+/* "MAJOR.MINOR.PATCH" of the library actually linked (may differ from the
+ * header's macros when the shared library was upgraded). Static string. */
+VKCNN_API const char *vkcnn_version(void);
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum vkcnn_status {
+    VKCNN_OK = 0,
+    VKCNN_ERROR_INVALID_ARGUMENT = -1,     /* a caller bug: NULL, bad option */
+    VKCNN_ERROR_OUT_OF_HOST_MEMORY = -2,   /* malloc failed */
+    VKCNN_ERROR_OUT_OF_DEVICE_MEMORY = -3, /* device allocation failed or budget hit */
+    VKCNN_ERROR_NO_VULKAN = -4,            /* no Vulkan loader (libvulkan.so.1) */
+    VKCNN_ERROR_NO_DEVICE = -5,            /* no usable device, or none matched */
+    VKCNN_ERROR_NO_COMPUTE_QUEUE = -6,     /* chosen device has no compute queue */
+    VKCNN_ERROR_LAYER_MISSING = -7,        /* validation asked for, layer absent */
+    VKCNN_ERROR_VULKAN = -8,               /* any other Vulkan failure */
+    VKCNN_ERROR_DEVICE_LOST = -9,          /* VK_ERROR_DEVICE_LOST; context unusable */
+    VKCNN_ERROR_SHADER_COMPILE = -10,      /* GLSL -> SPIR-V failed */
+    VKCNN_ERROR_IO = -11,                  /* file could not be read or written */
+    VKCNN_ERROR_INVALID_MODEL = -12,       /* malformed or inconsistent model */
+    VKCNN_ERROR_UNSUPPORTED = -13,         /* valid, but not supported by vkcnn */
+    VKCNN_ERROR_LIMIT = -14,               /* a size or count limit exceeded */
+} vkcnn_status;
+
+/* Short static name of a status, e.g. "out of device memory". Never NULL. */
+VKCNN_API const char *vkcnn_status_string(vkcnn_status status);
+
+/* Message of the last failing vkcnn call on the calling thread ("" if none).
+ * Valid until the next failing call on this thread. */
+VKCNN_API const char *vkcnn_last_error(void);
+
+/* ---- logging ----------------------------------------------------------- */
+
+typedef enum vkcnn_log_level {
+    VKCNN_LOG_DEBUG = 0,
+    VKCNN_LOG_INFO = 1,
+    VKCNN_LOG_WARN = 2,
+    VKCNN_LOG_ERROR = 3,
+} vkcnn_log_level;
+
+/* Where a logged message comes from. */
+typedef enum vkcnn_log_source {
+    VKCNN_LOG_SOURCE_VKCNN = 0,      /* the library itself */
+    VKCNN_LOG_SOURCE_VALIDATION = 1, /* the Khronos validation layer */
+} vkcnn_log_source;
+
+/* May be called from any thread, including driver threads, while the context
+ * exists; it must not call back into vkcnn. `message` is valid for the call. */
+typedef void (*vkcnn_log_fn)(vkcnn_log_level level, vkcnn_log_source source,
+                             const char *message, void *user_data);
+
+/* ---- context ----------------------------------------------------------- */
+
+typedef struct vkcnn_context vkcnn_context;
+
+typedef enum vkcnn_toggle {
+    VKCNN_DEFAULT = 0, /* decided by the environment variable, else off/on as documented */
+    VKCNN_OFF = 1,
+    VKCNN_ON = 2,
+} vkcnn_toggle;
+
+/* Fault hooks: force paths that a given machine cannot otherwise reach, so that
+ * tests exercise them. Not for production use. */
+enum {
+    VKCNN_FAULT_NO_LOADER = 1u << 0,        /* act as if libvulkan were absent */
+    VKCNN_FAULT_NO_COMPUTE_QUEUE = 1u << 1, /* act as if no family had compute */
+    VKCNN_FAULT_FORCE_STAGING = 1u << 2,    /* act as a discrete GPU: no mapped device memory */
+    VKCNN_FAULT_NO_LAYER = 1u << 3,         /* act as if the validation layer were absent */
+};
+
+/* Describes a context. Zero-initialise, then set what you need: every zero
+ * field means "default". Strings are copied; the struct may be freed after
+ * vkcnn_context_create returns. */
+typedef struct vkcnn_context_desc {
+    /* Which device: NULL = the VKCNN_DEVICE environment variable, else the
+     * first of discrete > integrated > virtual > CPU (lavapipe). A string of
+     * digits is an index in Vulkan's enumeration order; anything else is a
+     * case-insensitive substring of the device name and must match exactly
+     * one device. */
+    const char *device;
+
+    /* Khronos validation layer + debug messenger routed to `log`.
+     * VKCNN_DEFAULT: on when VKCNN_VALIDATE is 1 or "sync". */
+    vkcnn_toggle validation;
+
+    /* Synchronization validation on top (implies validation): reports missing
+     * or wrong barriers. VKCNN_DEFAULT: on when VKCNN_VALIDATE=sync. Slow. */
+    vkcnn_toggle validation_sync;
+
+    /* SPIR-V and pipeline cache directory. NULL: VKCNN_CACHE_DIR, then
+     * $XDG_CACHE_HOME/vkcnn, then $HOME/.cache/vkcnn. `cache` = VKCNN_OFF
+     * disables both caches (as does VKCNN_NO_CACHE=1 with VKCNN_DEFAULT). */
+    const char *cache_dir;
+    vkcnn_toggle cache;
+
+    /* Log callback (may be NULL: nothing is logged) and the lowest level
+     * passed to it. Validation messages arrive as VKCNN_LOG_SOURCE_VALIDATION. */
+    vkcnn_log_fn log;
+    void *log_user_data;
+    vkcnn_log_level log_level;
+
+    /* Upper bound on device memory the context allocates, in bytes; 0 means
+     * no bound beyond the device's. Exceeding it returns
+     * VKCNN_ERROR_OUT_OF_DEVICE_MEMORY. */
+    uint64_t device_memory_budget;
+
+    /* Host allocation callbacks passed to every Vulkan call; NULL for none.
+     * Must outlive the context. */
+    const VkAllocationCallbacks *vk_allocator;
+
+    /* Adopting the caller's Vulkan objects. Reserved for a later release:
+     * must be zero/NULL now (VKCNN_ERROR_UNSUPPORTED otherwise). */
+    struct {
+        PFN_vkGetInstanceProcAddr get_instance_proc_addr;
+        VkInstance instance;
+        VkPhysicalDevice physical_device;
+        VkDevice device;
+        VkQueue queue;
+        uint32_t queue_family;
+    } adopt;
+
+    /* VKCNN_FAULT_* bits; 0 in production. */
+    uint32_t faults;
+} vkcnn_context_desc;
+
+/* Creates a Vulkan instance and device (through the Vulkan loader) and the
+ * caches. On failure *out is NULL and vkcnn_last_error() says why: no loader,
+ * no device (listing the devices seen), no compute queue, layer missing.
+ * `desc` may be NULL for all defaults. */
+VKCNN_API vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc, vkcnn_context **out);
+
+/* Waits for the device to go idle, saves the pipeline cache, frees all. */
+VKCNN_API void vkcnn_context_destroy(vkcnn_context *ctx);
+
+/* Message of the last error on this context ("" if none). Owned by ctx. */
+VKCNN_API const char *vkcnn_context_error(const vkcnn_context *ctx);
+
+/* Validation messages of severity warning and error seen so far (either
+ * pointer may be NULL). Counts are zero when validation is off. */
+VKCNN_API void vkcnn_context_validation_counts(const vkcnn_context *ctx, uint32_t *errors,
+                                               uint32_t *warnings);
+
+/* ---- devices ----------------------------------------------------------- */
+
+typedef enum vkcnn_device_type {
+    VKCNN_DEVICE_OTHER = 0,
+    VKCNN_DEVICE_INTEGRATED = 1,
+    VKCNN_DEVICE_DISCRETE = 2,
+    VKCNN_DEVICE_VIRTUAL = 3,
+    VKCNN_DEVICE_CPU = 4,
+} vkcnn_device_type;
+
+/* Static name: "discrete", "integrated", "virtual", "cpu" or "other". */
+VKCNN_API const char *vkcnn_device_type_string(vkcnn_device_type type);
+
+/* Subgroup operation classes (VkSubgroupFeatureFlags, in compute shaders). */
+enum {
+    VKCNN_SUBGROUP_BASIC = 1u << 0,
+    VKCNN_SUBGROUP_VOTE = 1u << 1,
+    VKCNN_SUBGROUP_ARITHMETIC = 1u << 2,
+    VKCNN_SUBGROUP_BALLOT = 1u << 3,
+    VKCNN_SUBGROUP_SHUFFLE = 1u << 4,
+    VKCNN_SUBGROUP_SHUFFLE_RELATIVE = 1u << 5,
+    VKCNN_SUBGROUP_CLUSTERED = 1u << 6,
+    VKCNN_SUBGROUP_QUAD = 1u << 7,
+};
+
+/* What vkcnn knows of one physical device. Plain data, copyable. */
+typedef struct vkcnn_device_info {
+    uint32_t index; /* Vulkan enumeration order */
+    char name[256];
+    vkcnn_device_type type;
+    uint32_t vendor_id, device_id;
+    char driver_name[256]; /* "" when the driver does not say (Vulkan < 1.2) */
+    char driver_info[256];
+    uint32_t api_version;    /* VK_MAKE_API_VERSION encoding */
+    uint32_t driver_version; /* vendor encoding */
+    uint8_t device_uuid[16];
+    uint8_t pipeline_cache_uuid[16];
+    /* SIMD width in bits of a software driver (lavapipe), 0 for hardware. */
+    uint32_t vector_width;
+
+    /* capabilities */
+    int fp16;      /* shaderFloat16 */
+    int storage16; /* storageBuffer16BitAccess */
+    int int8;      /* shaderInt8 */
+    int storage8;  /* storageBuffer8BitAccess */
+    uint32_t subgroup_size;     /* default size in compute shaders */
+    uint32_t subgroup_size_min; /* with VK_EXT_subgroup_size_control, else = default */
+    uint32_t subgroup_size_max;
+    uint32_t subgroup_ops; /* VKCNN_SUBGROUP_* usable in compute */
+    int timestamps;        /* the compute queue writes timestamps */
+    float timestamp_period_ns;
+    uint64_t max_storage_buffer_range;
+    uint64_t max_memory_allocation_size;
+    uint64_t min_storage_buffer_offset_alignment;
+    uint32_t shared_memory; /* maxComputeSharedMemorySize, bytes */
+    uint32_t max_workgroup_size[3];
+    uint32_t max_workgroup_invocations;
+    uint32_t max_workgroup_count[3];
+    uint32_t max_push_constants_size;
+    uint64_t device_local_bytes; /* largest device-local heap */
+    int uma;                     /* some memory is device-local and host-visible */
+    int compute_queue;           /* has a queue family with compute */
+} vkcnn_device_info;
+
+/* Number of physical devices the context's instance sees. */
+VKCNN_API uint32_t vkcnn_context_device_count(const vkcnn_context *ctx);
+
+/* Fills *info for device `index` (< vkcnn_context_device_count). */
+VKCNN_API vkcnn_status vkcnn_context_device_info(const vkcnn_context *ctx, uint32_t index,
+                                                 vkcnn_device_info *info);
+
+/* Index of the device the context runs on. */
+VKCNN_API uint32_t vkcnn_context_device_index(const vkcnn_context *ctx);
+
+/* Lists devices without creating a device: fills up to `capacity` infos,
+ * sets *count to the number of devices and *default_index to the device a
+ * context created with `desc` would choose (UINT32_MAX when the choice fails,
+ * e.g. an ambiguous VKCNN_DEVICE; the reason is in vkcnn_last_error()).
+ * Only desc->device, ->faults and ->vk_allocator are used; desc may be NULL.
+ * Returns VKCNN_ERROR_NO_DEVICE when there are none. */
+VKCNN_API vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc,
+                                               vkcnn_device_info *infos, uint32_t capacity,
+                                               uint32_t *count, uint32_t *default_index);
+
+/* ---- network (ONNX import) --------------------------------------------- */
+/* (filled in by the import module) */
+
+/* ---- Threads ------------------------------------------------------------
+ * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time
+ *   (the last error is per thread).
+ * - vkcnn_context_create/destroy: any thread; destroy must not race with any
+ *   other call on the same context.
+ * - Read-only queries on a context (error, counts, device info): any thread,
+ *   but vkcnn_context_error's string may change when another thread's call on
+ *   the same context fails.
+ */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VKCNN_H */

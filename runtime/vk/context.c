@@ -1,0 +1,350 @@
+#include "vk/context.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+
+#define MAX_PIPELINE_CACHE_BYTES (64u << 20)
+
+void vkc_log(const vkcnn_context *ctx, vkcnn_log_level level, const char *fmt, ...) {
+    if (!ctx->log || level < ctx->log_level)
+        return;
+    char msg[VKC_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log(level, VKCNN_LOG_SOURCE_VKCNN, msg, ctx->log_user_data);
+}
+
+vkcnn_status vkc_ctx_error(vkcnn_context *ctx, vkcnn_status status) {
+    if (status == VKCNN_OK)
+        return status;
+    if (status == VKCNN_ERROR_DEVICE_LOST)
+        atomic_store(&ctx->lost, true);
+    pthread_mutex_lock(&ctx->error_lock);
+    snprintf(ctx->error, sizeof ctx->error, "%s", vkc_error_message());
+    pthread_mutex_unlock(&ctx->error_lock);
+    vkc_log(ctx, VKCNN_LOG_ERROR, "%s", vkc_error_message());
+    return status;
+}
+
+vkcnn_status vkc_ctx_usable(vkcnn_context *ctx) {
+    if (atomic_load(&ctx->lost))
+        return vkc_fail(VKCNN_ERROR_DEVICE_LOST,
+                        "the device was lost earlier; destroy this context and create a new one");
+    return VKCNN_OK;
+}
+
+/* Validation messages: counted (warnings and errors) and forwarded. */
+static VkBool32 VKAPI_PTR on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                        VkDebugUtilsMessageTypeFlagsEXT types,
+                                        const VkDebugUtilsMessengerCallbackDataEXT *data,
+                                        void *user) {
+    vkcnn_context *ctx = user;
+    vkcnn_log_level level = VKCNN_LOG_DEBUG;
+    if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
+        level = VKCNN_LOG_ERROR;
+        atomic_fetch_add(&ctx->validation_errors, 1);
+    } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        level = VKCNN_LOG_WARN;
+        atomic_fetch_add(&ctx->validation_warnings, 1);
+    } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_INFO_BIT_EXT) {
+        level = VKCNN_LOG_INFO;
+    }
+    if (ctx->log && level >= ctx->log_level)
+        ctx->log(level, VKCNN_LOG_SOURCE_VALIDATION, data && data->pMessage ? data->pMessage : "",
+                 ctx->log_user_data);
+    return VK_FALSE;
+}
+
+static bool env_on(const char *name) {
+    const char *v = getenv(name);
+    return v && strcmp(v, "1") == 0;
+}
+
+/* The pipeline cache belongs to one device + driver; its key is checked on
+ * load on top of the driver's own header check. */
+static void pipeline_cache_key(const vkcnn_context *ctx, char *key, size_t size) {
+    const vkcnn_device_info *i = &ctx->dev.phys->info;
+    int n = snprintf(key, size, "pipeline vkcnn %s vendor %u device %u driver %u vector %u uuid ",
+                     vkcnn_version(), i->vendor_id, i->device_id, i->driver_version,
+                     i->vector_width);
+    for (int b = 0; b < 16 && n > 0 && (size_t)n + 3 < size; b++)
+        n += snprintf(key + n, size - (size_t)n, "%02x", i->pipeline_cache_uuid[b]);
+}
+
+/* Validates the driver's VkPipelineCacheHeaderVersionOne before handing data
+ * to it: drivers are not required to survive foreign data. */
+static bool pipeline_header_ok(const vkcnn_context *ctx, const void *data, size_t size) {
+    VkPipelineCacheHeaderVersionOne h;
+    if (size < sizeof h)
+        return false;
+    memcpy(&h, data, sizeof h);
+    const vkcnn_device_info *i = &ctx->dev.phys->info;
+    return h.headerSize >= sizeof h && h.headerSize <= size &&
+           h.headerVersion == VK_PIPELINE_CACHE_HEADER_VERSION_ONE && h.vendorID == i->vendor_id &&
+           h.deviceID == i->device_id &&
+           memcmp(h.pipelineCacheUUID, i->pipeline_cache_uuid, VK_UUID_SIZE) == 0;
+}
+
+static vkcnn_status create_pipeline_cache(vkcnn_context *ctx) {
+    char key[256];
+    pipeline_cache_key(ctx, key, sizeof key);
+    void *data = NULL;
+    size_t size = 0;
+    if (vkc_cache_load(&ctx->cache, "pipeline", key, strlen(key), MAX_PIPELINE_CACHE_BYTES, &data,
+                       &size) &&
+        !pipeline_header_ok(ctx, data, size)) {
+        free(data);
+        data = NULL;
+        size = 0;
+    }
+    VkPipelineCacheCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
+                                    .initialDataSize = size,
+                                    .pInitialData = data};
+    vkcnn_status st = vkc_check(ctx->dev.vk.vkCreatePipelineCache(ctx->dev.handle, &ci,
+                                                                  ctx->inst.allocator,
+                                                                  &ctx->pipeline_cache),
+                                "vkCreatePipelineCache");
+    free(data);
+    return st;
+}
+
+static void save_pipeline_cache(vkcnn_context *ctx) {
+    if (!ctx->cache.enabled || !ctx->pipeline_cache)
+        return;
+    const vkc_device *dev = &ctx->dev;
+    size_t size = 0;
+    if (dev->vk.vkGetPipelineCacheData(dev->handle, ctx->pipeline_cache, &size, NULL) !=
+            VK_SUCCESS ||
+        size == 0 || size > MAX_PIPELINE_CACHE_BYTES)
+        return;
+    void *data = malloc(size);
+    if (!data)
+        return;
+    char key[256];
+    pipeline_cache_key(ctx, key, sizeof key);
+    if (dev->vk.vkGetPipelineCacheData(dev->handle, ctx->pipeline_cache, &size, data) ==
+        VK_SUCCESS)
+        vkc_cache_store(&ctx->cache, "pipeline", key, strlen(key), data, size);
+    free(data);
+}
+
+static vkcnn_status create_submit_objects(vkcnn_context *ctx) {
+    const vkc_device *dev = &ctx->dev;
+    const VkAllocationCallbacks *ac = ctx->inst.allocator;
+    VkCommandPoolCreateInfo pi = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                  .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT |
+                                           VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+                                  .queueFamilyIndex = dev->family};
+    vkcnn_status st = vkc_check(dev->vk.vkCreateCommandPool(dev->handle, &pi, ac, &ctx->pool),
+                                "vkCreateCommandPool");
+    if (st)
+        return st;
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = ctx->pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    if ((st = vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &ctx->cmd),
+                        "vkAllocateCommandBuffers")))
+        return st;
+    VkFenceCreateInfo fi = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    return vkc_check(dev->vk.vkCreateFence(dev->handle, &fi, ac, &ctx->fence), "vkCreateFence");
+}
+
+/* Caller holds submit_lock. */
+static vkcnn_status submit_locked(vkcnn_context *ctx, VkCommandBuffer cmd) {
+    const vkc_device *dev = &ctx->dev;
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cmd};
+    vkcnn_status st =
+        vkc_check(dev->vk.vkQueueSubmit(dev->queue, 1, &si, ctx->fence), "vkQueueSubmit");
+    if (!st)
+        st = vkc_check(dev->vk.vkWaitForFences(dev->handle, 1, &ctx->fence, VK_TRUE, UINT64_MAX),
+                       "vkWaitForFences");
+    if (!st)
+        st = vkc_check(dev->vk.vkResetFences(dev->handle, 1, &ctx->fence), "vkResetFences");
+    if (st == VKCNN_ERROR_DEVICE_LOST)
+        atomic_store(&ctx->lost, true);
+    return st;
+}
+
+vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd) {
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st)
+        return st;
+    pthread_mutex_lock(&ctx->submit_lock);
+    st = submit_locked(ctx, cmd);
+    pthread_mutex_unlock(&ctx->submit_lock);
+    return st;
+}
+
+vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *user) {
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st)
+        return st;
+    const struct VolkDeviceTable *vk = &ctx->dev.vk;
+    pthread_mutex_lock(&ctx->submit_lock);
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    st = vkc_check(vk->vkResetCommandBuffer(ctx->cmd, 0), "vkResetCommandBuffer");
+    if (!st)
+        st = vkc_check(vk->vkBeginCommandBuffer(ctx->cmd, &bi), "vkBeginCommandBuffer");
+    if (!st) {
+        record(ctx, ctx->cmd, user);
+        st = vkc_check(vk->vkEndCommandBuffer(ctx->cmd), "vkEndCommandBuffer");
+    }
+    if (!st)
+        st = submit_locked(ctx, ctx->cmd);
+    pthread_mutex_unlock(&ctx->submit_lock);
+    return st;
+}
+
+vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_context **out) {
+    vkc_error_clear();
+    if (!out)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_create: out is NULL");
+    *out = NULL;
+    vkcnn_context_desc defaults = {0};
+    const vkcnn_context_desc *desc = desc_in ? desc_in : &defaults;
+    if (desc->adopt.instance || desc->adopt.device || desc->adopt.physical_device ||
+        desc->adopt.queue || desc->adopt.get_instance_proc_addr)
+        return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
+                        "adopting the caller's Vulkan objects is not supported yet");
+    vkcnn_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    pthread_mutex_init(&ctx->submit_lock, NULL);
+    pthread_mutex_init(&ctx->error_lock, NULL);
+    ctx->faults = desc->faults;
+    ctx->log = desc->log;
+    ctx->log_user_data = desc->log_user_data;
+    ctx->log_level = desc->log_level;
+    const char *env_validate = getenv("VKCNN_VALIDATE");
+    bool env_sync = env_validate && strcmp(env_validate, "sync") == 0;
+    bool sync = desc->validation_sync == VKCNN_ON ||
+                (desc->validation_sync == VKCNN_DEFAULT && env_sync);
+    ctx->validation = sync || desc->validation == VKCNN_ON ||
+                      (desc->validation == VKCNN_DEFAULT && (env_sync || env_on("VKCNN_VALIDATE")));
+
+    vkc_instance_opts io = {.validation = ctx->validation,
+                            .validation_sync = sync,
+                            .faults = desc->faults,
+                            .allocator = desc->vk_allocator,
+                            .messenger_fn = on_validation,
+                            .messenger_user = ctx};
+    vkcnn_status st = vkc_instance_create(&ctx->inst, &io);
+    if (!st)
+        st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
+    if (!st)
+        st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
+    if (st)
+        goto fail;
+    const vkcnn_device_info *info = &ctx->dev.phys->info;
+    vkc_memory_init(&ctx->memory, desc->device_memory_budget,
+                    !info->uma || (desc->faults & VKCNN_FAULT_FORCE_STAGING));
+    char why[VKC_CACHE_PATH_MAX + 128];
+    vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
+    if (why[0])
+        vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
+    if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx)))
+        goto fail;
+    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s", vkcnn_version(),
+            ctx->device_index, info->name, info->driver_name, info->driver_info,
+            ctx->memory.staging ? "staged" : "mapped", ctx->validation ? ", validation on" : "");
+    *out = ctx;
+    return VKCNN_OK;
+fail:
+    {
+        /* keep the message across the teardown */
+        char msg[VKC_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", vkc_error_message());
+        ctx->validation = false;
+        vkcnn_context_destroy(ctx);
+        return vkc_fail(st, "%s", msg);
+    }
+}
+
+void vkcnn_context_destroy(vkcnn_context *ctx) {
+    if (!ctx)
+        return;
+    const vkc_device *dev = &ctx->dev;
+    if (dev->handle) {
+        dev->vk.vkDeviceWaitIdle(dev->handle);
+        save_pipeline_cache(ctx);
+        const VkAllocationCallbacks *ac = ctx->inst.allocator;
+        if (ctx->fence)
+            dev->vk.vkDestroyFence(dev->handle, ctx->fence, ac);
+        if (ctx->pool)
+            dev->vk.vkDestroyCommandPool(dev->handle, ctx->pool, ac);
+        if (ctx->pipeline_cache)
+            dev->vk.vkDestroyPipelineCache(dev->handle, ctx->pipeline_cache, ac);
+        vkc_memory_destroy(ctx);
+    }
+    vkc_device_destroy(&ctx->dev);
+    vkc_instance_destroy(&ctx->inst);
+    pthread_mutex_destroy(&ctx->submit_lock);
+    pthread_mutex_destroy(&ctx->error_lock);
+    free(ctx);
+}
+
+const char *vkcnn_context_error(const vkcnn_context *ctx) {
+    return ctx ? ctx->error : vkc_error_message();
+}
+
+void vkcnn_context_validation_counts(const vkcnn_context *ctx, uint32_t *errors,
+                                     uint32_t *warnings) {
+    if (errors)
+        *errors = ctx ? atomic_load(&ctx->validation_errors) : 0;
+    if (warnings)
+        *warnings = ctx ? atomic_load(&ctx->validation_warnings) : 0;
+}
+
+uint32_t vkcnn_context_device_count(const vkcnn_context *ctx) {
+    return ctx ? ctx->inst.device_count : 0;
+}
+
+uint32_t vkcnn_context_device_index(const vkcnn_context *ctx) {
+    return ctx ? ctx->device_index : 0;
+}
+
+vkcnn_status vkcnn_context_device_info(const vkcnn_context *ctx, uint32_t index,
+                                       vkcnn_device_info *info) {
+    vkc_error_clear();
+    if (!ctx || !info || index >= ctx->inst.device_count)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_device_info: bad argument");
+    *info = ctx->inst.devices[index].info;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc, vkcnn_device_info *infos,
+                                     uint32_t capacity, uint32_t *count, uint32_t *default_index) {
+    vkc_error_clear();
+    vkcnn_context_desc defaults = {0};
+    if (!desc)
+        desc = &defaults;
+    if (count)
+        *count = 0;
+    if (default_index)
+        *default_index = UINT32_MAX;
+    vkc_instance inst;
+    vkc_instance_opts io = {.faults = desc->faults, .allocator = desc->vk_allocator};
+    vkcnn_status st = vkc_instance_create(&inst, &io);
+    if (st)
+        return st;
+    for (uint32_t i = 0; i < inst.device_count && i < capacity && infos; i++)
+        infos[i] = inst.devices[i].info;
+    if (count)
+        *count = inst.device_count;
+    uint32_t chosen;
+    /* a failed choice is reported through default_index and the message only */
+    if (vkc_instance_choose(&inst, desc->device, &chosen) == VKCNN_OK && default_index)
+        *default_index = chosen;
+    vkc_instance_destroy(&inst);
+    return VKCNN_OK;
+}

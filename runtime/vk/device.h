@@ -1,0 +1,68 @@
+/* Instance, physical devices and their capabilities, device choice, and the
+ * logical device with one compute queue. */
+#ifndef VKC_VK_DEVICE_H
+#define VKC_VK_DEVICE_H
+
+#include <stdbool.h>
+
+#include "vk/loader.h"
+
+typedef struct vkc_physical {
+    VkPhysicalDevice handle;
+    vkcnn_device_info info;
+    VkPhysicalDeviceMemoryProperties memory;
+    uint32_t compute_family; /* UINT32_MAX when none */
+    uint32_t timestamp_valid_bits;
+    bool ext_portability_subset;
+    bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
+} vkc_physical;
+
+typedef struct vkc_instance_opts {
+    bool validation;
+    bool validation_sync; /* synchronization validation too */
+    uint32_t faults; /* VKCNN_FAULT_* */
+    const VkAllocationCallbacks *allocator;
+    PFN_vkDebugUtilsMessengerCallbackEXT messenger_fn; /* with validation */
+    void *messenger_user;
+} vkc_instance_opts;
+
+typedef struct vkc_instance {
+    vkc_instance_fns fns;
+    VkInstance handle;
+    const VkAllocationCallbacks *allocator;
+    VkDebugUtilsMessengerEXT messenger;
+    uint32_t api_version;
+    vkc_physical *devices;
+    uint32_t device_count;
+} vkc_instance;
+
+/* Creates the instance and reads every physical device's capabilities. On
+ * failure *inst holds nothing to destroy. */
+vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts);
+void vkc_instance_destroy(vkc_instance *inst);
+
+/* Chooses a device: `spec` (NULL: the VKCNN_DEVICE environment variable, then
+ * discrete > integrated > virtual > CPU). Digits are an index, anything else a
+ * case-insensitive name substring that must match one device. */
+vkcnn_status vkc_instance_choose(const vkc_instance *inst, const char *spec, uint32_t *index);
+
+typedef struct vkc_device {
+    const vkc_instance *inst;
+    const vkc_physical *phys;
+    VkDevice handle;
+    struct VolkDeviceTable vk;
+    VkQueue queue;
+    uint32_t family;
+    /* features enabled at creation (subset of phys->info's) */
+    bool fp16, storage16, int8, storage8;
+} vkc_device;
+
+vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32_t index,
+                               uint32_t faults);
+void vkc_device_destroy(vkc_device *dev);
+
+/* Maps a VkResult to a status and records "<what>: <VkResult name>". */
+vkcnn_status vkc_check(VkResult result, const char *what);
+const char *vkc_result_string(VkResult result);
+
+#endif

@@ -1,0 +1,344 @@
+#include "vk/sequence.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "vk/context.h"
+
+typedef struct access {
+    VkDeviceMemory memory;
+    VkDeviceSize begin, end; /* in memory, [begin, end) */
+    unsigned mode;
+} access;
+
+typedef struct step {
+    const vkc_kernel *kernel;
+    vkc_binding bindings[VKC_MAX_BINDINGS];
+    uint8_t push[256];
+    uint32_t groups[3];
+    char label[48];
+    VkDescriptorSet set;
+    bool barrier_before;
+} step;
+
+struct vkc_sequence {
+    vkcnn_context *ctx;
+    step *steps;
+    uint32_t count, cap;
+    bool timestamps, recorded;
+    uint32_t barriers;
+    VkDescriptorPool pool;
+    VkCommandPool cmd_pool;
+    VkCommandBuffer cmd;
+    VkQueryPool queries;
+    uint64_t *stamps; /* 2 per step after a run */
+};
+
+vkcnn_status vkc_sequence_create(vkcnn_context *ctx, bool timestamps, vkc_sequence **out) {
+    *out = NULL;
+    vkc_sequence *s = calloc(1, sizeof *s);
+    if (!s)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    s->ctx = ctx;
+    s->timestamps = timestamps && ctx->dev.phys->info.timestamps;
+    *out = s;
+    return VKCNN_OK;
+}
+
+void vkc_sequence_destroy(vkc_sequence *s) {
+    if (!s)
+        return;
+    const vkc_device *dev = &s->ctx->dev;
+    const VkAllocationCallbacks *ac = s->ctx->inst.allocator;
+    if (s->queries)
+        dev->vk.vkDestroyQueryPool(dev->handle, s->queries, ac);
+    if (s->cmd_pool)
+        dev->vk.vkDestroyCommandPool(dev->handle, s->cmd_pool, ac);
+    if (s->pool)
+        dev->vk.vkDestroyDescriptorPool(dev->handle, s->pool, ac);
+    free(s->stamps);
+    free(s->steps);
+    free(s);
+}
+
+vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
+    if (s->recorded)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
+    const vkc_kernel *k = d->kernel;
+    if (!k || !k->pipeline || k->io.push_size > sizeof s->steps[0].push)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch without a usable kernel");
+    const vkcnn_device_info *info = &s->ctx->dev.phys->info;
+    for (int i = 0; i < 3; i++)
+        if (d->groups[i] == 0 || d->groups[i] > info->max_workgroup_count[i])
+            return vkc_fail(VKCNN_ERROR_LIMIT,
+                            "dispatch of '%s': group count %u in dimension %d outside 1..%u",
+                            k->name, d->groups[i], i, info->max_workgroup_count[i]);
+    for (uint32_t b = 0; b < k->io.binding_count; b++) {
+        const vkc_binding *bd = &d->bindings[b];
+        if (!bd->buffer || !bd->buffer->handle || bd->offset >= bd->buffer->size ||
+            (bd->range != VK_WHOLE_SIZE && bd->range > bd->buffer->size - bd->offset) ||
+            !(bd->access & (VKC_READ | VKC_WRITE)))
+            return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch of '%s': binding %u invalid",
+                            k->name, b);
+        VkDeviceSize range = bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
+        if (range > info->max_storage_buffer_range)
+            return vkc_fail(VKCNN_ERROR_LIMIT,
+                            "dispatch of '%s': binding %u spans %llu bytes, over the device's "
+                            "maxStorageBufferRange (%llu); split the tensor",
+                            k->name, b, (unsigned long long)range,
+                            (unsigned long long)info->max_storage_buffer_range);
+        if (bd->offset % info->min_storage_buffer_offset_alignment)
+            return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                            "dispatch of '%s': binding %u offset %llu not a multiple of "
+                            "minStorageBufferOffsetAlignment (%llu)",
+                            k->name, b, (unsigned long long)bd->offset,
+                            (unsigned long long)info->min_storage_buffer_offset_alignment);
+    }
+    if (s->count == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 16;
+        step *grown = vkc_realloc_array(s->steps, cap, sizeof *grown);
+        if (!grown)
+            return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        s->steps = grown;
+        s->cap = cap;
+    }
+    step *st = &s->steps[s->count++];
+    memset(st, 0, sizeof *st);
+    st->kernel = k;
+    memcpy(st->bindings, d->bindings, k->io.binding_count * sizeof *d->bindings);
+    if (k->io.push_size)
+        memcpy(st->push, d->push, k->io.push_size);
+    memcpy(st->groups, d->groups, sizeof st->groups);
+    if (d->label)
+        strncpy(st->label, d->label, sizeof st->label - 1);
+    return VKCNN_OK;
+}
+
+static access access_of(const vkc_binding *b) {
+    VkDeviceSize range = b->range == VK_WHOLE_SIZE ? b->buffer->size - b->offset : b->range;
+    VkDeviceSize begin = b->buffer->offset + b->offset;
+    return (access){b->buffer->block->memory, begin, begin + range, b->access};
+}
+
+/* Decides the barriers (see the header's hazard rule). Returns the needed
+ * source access mask per step in `src_access` (0: execution dependency). */
+static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
+    size_t total = 0;
+    for (uint32_t i = 0; i < s->count; i++)
+        total += s->steps[i].kernel->io.binding_count;
+    access *pending = vkc_calloc(total ? total : 1, sizeof *pending);
+    if (!pending)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    size_t n_pending = 0;
+    s->barriers = 0;
+    for (uint32_t i = 0; i < s->count; i++) {
+        step *st = &s->steps[i];
+        bool exec = false, mem = false;
+        for (uint32_t b = 0; b < st->kernel->io.binding_count; b++) {
+            access a = access_of(&st->bindings[b]);
+            for (size_t p = 0; p < n_pending; p++) {
+                const access *q = &pending[p];
+                if (q->memory != a.memory || q->end <= a.begin || a.end <= q->begin)
+                    continue;
+                if (q->mode & VKC_WRITE)
+                    mem = true; /* RAW or WAW */
+                else if (a.mode & VKC_WRITE)
+                    exec = true; /* WAR */
+            }
+        }
+        st->barrier_before = exec || mem;
+        src_access[i] = mem ? VK_ACCESS_SHADER_WRITE_BIT : 0;
+        if (st->barrier_before) {
+            s->barriers++;
+            n_pending = 0;
+        }
+        for (uint32_t b = 0; b < st->kernel->io.binding_count; b++)
+            pending[n_pending++] = access_of(&st->bindings[b]);
+    }
+    free(pending);
+    return VKCNN_OK;
+}
+
+static vkcnn_status write_descriptors(vkc_sequence *s) {
+    vkcnn_context *ctx = s->ctx;
+    const vkc_device *dev = &ctx->dev;
+    uint32_t n_desc = 0;
+    for (uint32_t i = 0; i < s->count; i++)
+        n_desc += s->steps[i].kernel->io.binding_count;
+    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, n_desc ? n_desc : 1};
+    VkDescriptorPoolCreateInfo pi = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                     .maxSets = s->count ? s->count : 1,
+                                     .poolSizeCount = 1,
+                                     .pPoolSizes = &size};
+    vkcnn_status st = vkc_check(
+        dev->vk.vkCreateDescriptorPool(dev->handle, &pi, ctx->inst.allocator, &s->pool),
+        "vkCreateDescriptorPool");
+    for (uint32_t i = 0; i < s->count && !st; i++) {
+        step *sp = &s->steps[i];
+        VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                          .descriptorPool = s->pool,
+                                          .descriptorSetCount = 1,
+                                          .pSetLayouts = &sp->kernel->set_layout};
+        if ((st = vkc_check(dev->vk.vkAllocateDescriptorSets(dev->handle, &ai, &sp->set),
+                            "vkAllocateDescriptorSets")))
+            break;
+        VkDescriptorBufferInfo infos[VKC_MAX_BINDINGS];
+        VkWriteDescriptorSet writes[VKC_MAX_BINDINGS];
+        uint32_t n = sp->kernel->io.binding_count;
+        for (uint32_t b = 0; b < n; b++) {
+            infos[b] = (VkDescriptorBufferInfo){sp->bindings[b].buffer->handle,
+                                                sp->bindings[b].offset, sp->bindings[b].range};
+            writes[b] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                               .dstSet = sp->set,
+                                               .dstBinding = b,
+                                               .descriptorCount = 1,
+                                               .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                               .pBufferInfo = &infos[b]};
+        }
+        if (n)
+            dev->vk.vkUpdateDescriptorSets(dev->handle, n, writes, 0, NULL);
+    }
+    return st;
+}
+
+vkcnn_status vkc_sequence_record(vkc_sequence *s) {
+    vkcnn_context *ctx = s->ctx;
+    const vkc_device *dev = &ctx->dev;
+    const VkAllocationCallbacks *ac = ctx->inst.allocator;
+    if (s->recorded)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
+    VkAccessFlags *src = vkc_calloc(s->count ? s->count : 1, sizeof *src);
+    if (!src)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    vkcnn_status st = plan_barriers(s, src);
+    if (!st)
+        st = write_descriptors(s);
+    if (!st && s->timestamps && s->count) {
+        VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                    .queryCount = 2 * s->count};
+        st = vkc_check(dev->vk.vkCreateQueryPool(dev->handle, &qi, ac, &s->queries),
+                       "vkCreateQueryPool");
+        if (!st && !(s->stamps = vkc_calloc(2 * (size_t)s->count, sizeof *s->stamps)))
+            st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    if (!st) {
+        VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                      .queueFamilyIndex = dev->family};
+        st = vkc_check(dev->vk.vkCreateCommandPool(dev->handle, &ci, ac, &s->cmd_pool),
+                       "vkCreateCommandPool");
+    }
+    if (!st) {
+        VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                          .commandPool = s->cmd_pool,
+                                          .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                          .commandBufferCount = 1};
+        st = vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd),
+                       "vkAllocateCommandBuffers");
+    }
+    if (st) {
+        free(src);
+        return st;
+    }
+    const struct VolkDeviceTable *vk = &dev->vk;
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vk->vkBeginCommandBuffer(s->cmd, &bi);
+    if (s->queries)
+        vk->vkCmdResetQueryPool(s->cmd, s->queries, 0, 2 * s->count);
+    /* Host writes made before the submit are visible to the device by the
+     * submit's own guarantee; earlier submissions of this queue are ordered
+     * before the first dispatch here. */
+    VkMemoryBarrier entry = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                             .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT |
+                                              VK_ACCESS_TRANSFER_WRITE_BIT,
+                             .dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
+                                              VK_ACCESS_SHADER_WRITE_BIT};
+    vk->vkCmdPipelineBarrier(s->cmd,
+                             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &entry, 0, NULL, 0, NULL);
+    const vkc_kernel *bound = NULL;
+    for (uint32_t i = 0; i < s->count; i++) {
+        const step *sp = &s->steps[i];
+        if (sp->barrier_before) {
+            VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                                  .srcAccessMask = src[i],
+                                  .dstAccessMask = src[i] ? VK_ACCESS_SHADER_READ_BIT |
+                                                                VK_ACCESS_SHADER_WRITE_BIT
+                                                          : 0};
+            vk->vkCmdPipelineBarrier(s->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                                     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, src[i] ? 1 : 0,
+                                     src[i] ? &mb : NULL, 0, NULL, 0, NULL);
+        }
+        if (sp->kernel != bound) {
+            vk->vkCmdBindPipeline(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel->pipeline);
+            bound = sp->kernel;
+        }
+        vk->vkCmdBindDescriptorSets(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel->layout, 0,
+                                    1, &sp->set, 0, NULL);
+        if (sp->kernel->io.push_size)
+            vk->vkCmdPushConstants(s->cmd, sp->kernel->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                                   sp->kernel->io.push_size, sp->push);
+        if (s->queries)
+            vk->vkCmdWriteTimestamp(s->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries, 2 * i);
+        vk->vkCmdDispatch(s->cmd, sp->groups[0], sp->groups[1], sp->groups[2]);
+        if (s->queries)
+            vk->vkCmdWriteTimestamp(s->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->queries,
+                                    2 * i + 1);
+    }
+    /* Results become visible to host reads (mapped memory) and to transfers
+     * (staged readback) after the fence. */
+    VkMemoryBarrier exit_barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                                    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+                                    .dstAccessMask = VK_ACCESS_HOST_READ_BIT |
+                                                     VK_ACCESS_TRANSFER_READ_BIT};
+    vk->vkCmdPipelineBarrier(s->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                             VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
+                             &exit_barrier, 0, NULL, 0, NULL);
+    st = vkc_check(vk->vkEndCommandBuffer(s->cmd), "vkEndCommandBuffer");
+    free(src);
+    s->recorded = st == VKCNN_OK;
+    return st;
+}
+
+vkcnn_status vkc_sequence_run(vkc_sequence *s) {
+    if (!s->recorded)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence not recorded");
+    vkcnn_context *ctx = s->ctx;
+    vkcnn_status st = vkc_ctx_submit_wait(ctx, s->cmd);
+    if (st || !s->queries)
+        return st;
+    const vkc_device *dev = &ctx->dev;
+    return vkc_check(dev->vk.vkGetQueryPoolResults(dev->handle, s->queries, 0, 2 * s->count,
+                                                   2 * (size_t)s->count * sizeof(uint64_t),
+                                                   s->stamps, sizeof(uint64_t),
+                                                   VK_QUERY_RESULT_64_BIT |
+                                                       VK_QUERY_RESULT_WAIT_BIT),
+                     "vkGetQueryPoolResults");
+}
+
+uint32_t vkc_sequence_dispatch_count(const vkc_sequence *s) { return s->count; }
+uint32_t vkc_sequence_barrier_count(const vkc_sequence *s) { return s->barriers; }
+
+bool vkc_sequence_barrier_before(const vkc_sequence *s, uint32_t i) {
+    return i < s->count && s->steps[i].barrier_before;
+}
+
+static double ticks_ms(const vkc_sequence *s, uint64_t a, uint64_t b) {
+    uint32_t bits = s->ctx->dev.phys->timestamp_valid_bits;
+    uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t d = ((b & mask) - (a & mask)) & mask;
+    return (double)d * s->ctx->dev.phys->info.timestamp_period_ns * 1e-6;
+}
+
+double vkc_sequence_dispatch_ms(const vkc_sequence *s, uint32_t i) {
+    if (!s->stamps || i >= s->count)
+        return -1.0;
+    return ticks_ms(s, s->stamps[2 * i], s->stamps[2 * i + 1]);
+}
+
+double vkc_sequence_total_ms(const vkc_sequence *s) {
+    if (!s->stamps || !s->count)
+        return -1.0;
+    return ticks_ms(s, s->stamps[0], s->stamps[2 * s->count - 1]);
+}

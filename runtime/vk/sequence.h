@@ -1,0 +1,61 @@
+/* The scheduler: a list of compute dispatches recorded once into a reusable
+ * command buffer, with exactly the barriers their read/write sets need.
+ *
+ * Hazard rule: dispatches since the last barrier form a "pending" set. A new
+ * dispatch needs a barrier when one of its bindings overlaps (same device
+ * memory, intersecting byte range) a pending access and at least one of the
+ * two writes. Read-after-write and write-after-write need a memory
+ * dependency (shader write -> shader read/write); write-after-read only an
+ * execution dependency. A barrier orders everything before it, so the pending
+ * set is then cleared. Ranges are compared on device memory, not on VkBuffer
+ * handles, so buffers that alias one allocation are handled too. */
+#ifndef VKC_VK_SEQUENCE_H
+#define VKC_VK_SEQUENCE_H
+
+#include <stdbool.h>
+
+#include "vk/kernel.h"
+#include "vk/memory.h"
+
+enum { VKC_READ = 1, VKC_WRITE = 2 };
+
+typedef struct vkc_binding {
+    const vkc_buffer *buffer;
+    VkDeviceSize offset;
+    VkDeviceSize range; /* VK_WHOLE_SIZE: to the end of the buffer */
+    unsigned access;    /* VKC_READ | VKC_WRITE */
+} vkc_binding;
+
+typedef struct vkc_dispatch {
+    const vkc_kernel *kernel;
+    const vkc_binding *bindings; /* kernel->io.binding_count of them */
+    const void *push;            /* kernel->io.push_size bytes */
+    uint32_t groups[3];
+    const char *label; /* copied; may be NULL */
+} vkc_dispatch;
+
+typedef struct vkc_sequence vkc_sequence;
+
+/* `timestamps`: write a timestamp around each dispatch (when the device can). */
+vkcnn_status vkc_sequence_create(vkcnn_context *ctx, bool timestamps, vkc_sequence **out);
+void vkc_sequence_destroy(vkc_sequence *seq);
+
+/* Appends a dispatch (copied). Only before vkc_sequence_record. */
+vkcnn_status vkc_sequence_add(vkc_sequence *seq, const vkc_dispatch *d);
+
+/* Writes descriptor sets and records the command buffer, once. */
+vkcnn_status vkc_sequence_record(vkc_sequence *seq);
+
+/* Submits the recorded command buffer and waits; may be called many times. */
+vkcnn_status vkc_sequence_run(vkc_sequence *seq);
+
+uint32_t vkc_sequence_dispatch_count(const vkc_sequence *seq);
+uint32_t vkc_sequence_barrier_count(const vkc_sequence *seq);
+/* Whether a barrier precedes dispatch i (0 for i == 0). */
+bool vkc_sequence_barrier_before(const vkc_sequence *seq, uint32_t i);
+/* GPU time of dispatch i in the last run, in ms; negative without timestamps. */
+double vkc_sequence_dispatch_ms(const vkc_sequence *seq, uint32_t i);
+/* GPU time from first dispatch start to last dispatch end, ms; negative without. */
+double vkc_sequence_total_ms(const vkc_sequence *seq);
+
+#endif

@@ -1,0 +1,47 @@
+/* vkcnn: the command-line tool. See `vkcnn --help` and the CLI contract in the
+ * README. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vkcnn.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: vkcnn <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  devices   list Vulkan devices and their capabilities\n"
+               "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
+               "\n"
+               "vkcnn <command> --help shows a command's options.\n"
+               "vkcnn --version prints the version.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("vkcnn %s\n", vkcnn_version());
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"devices", vkcnn_cmd_devices},
+        {"inspect", vkcnn_cmd_inspect},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vkcnn: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}
