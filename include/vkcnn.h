@@ -101,8 +101,8 @@ typedef enum vkcnn_log_source {
 
 /* May be called from any thread, including driver threads, while the context
  * exists; it must not call back into vkcnn. `message` is valid for the call. */
-typedef void (*vkcnn_log_fn)(vkcnn_log_level level, vkcnn_log_source source,
-                             const char *message, void *user_data);
+typedef void (*vkcnn_log_fn)(vkcnn_log_level level, vkcnn_log_source source, const char *message,
+                             void *user_data);
 
 /* ---- context ----------------------------------------------------------- */
 
@@ -236,10 +236,10 @@ typedef struct vkcnn_device_info {
     uint32_t vector_width;
 
     /* capabilities */
-    int fp16;      /* shaderFloat16 */
-    int storage16; /* storageBuffer16BitAccess */
-    int int8;      /* shaderInt8 */
-    int storage8;  /* storageBuffer8BitAccess */
+    int fp16;                   /* shaderFloat16 */
+    int storage16;              /* storageBuffer16BitAccess */
+    int int8;                   /* shaderInt8 */
+    int storage8;               /* storageBuffer8BitAccess */
     uint32_t subgroup_size;     /* default size in compute shaders */
     uint32_t subgroup_size_min; /* with VK_EXT_subgroup_size_control, else = default */
     uint32_t subgroup_size_max;

@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <dlfcn.h>
 #include <ftw.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -36,9 +37,24 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
-void th_rmdir(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+void th_rmdir(const char *dir) {
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The Vulkan loader unloads the driver and the layer when an instance is
+ * destroyed; leaks inside them then show as "<unknown module>" frames that no
+ * suppression can name. Pinning them in memory keeps their frames
+ * symbolised, so tests/lsan.supp can name exactly those libraries. */
+static void pin_driver_libraries(void) {
+    static int done;
+    if (done++) return;
+    static const char *const libs[] = {"libvulkan_lvp.so", "libVkLayer_khronos_validation.so"};
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        dlopen(libs[i], RTLD_LAZY | RTLD_NODELETE);
+}
 
 vkcnn_context_desc th_desc(const char *cache_dir, uint32_t faults, int sync) {
+    pin_driver_libraries();
     vkcnn_context_desc d = {.validation = VKCNN_ON,
                             .validation_sync = sync ? VKCNN_ON : VKCNN_DEFAULT,
                             .cache_dir = cache_dir,
@@ -62,8 +78,7 @@ vkcnn_context *th_context(const char *cache_dir, uint32_t faults, int sync) {
 }
 
 void th_destroy(vkcnn_context *ctx) {
-    if (!ctx)
-        return;
+    if (!ctx) return;
     uint32_t errors = 0, warnings = 0;
     vkcnn_context_validation_counts(ctx, &errors, &warnings);
     vkcnn_context_destroy(ctx);
@@ -93,4 +108,6 @@ uint32_t th_rand(uint64_t *s) {
     return (uint32_t)(x >> 32);
 }
 
-float th_randf(uint64_t *s) { return (float)th_rand(s) / 2147483648.0f - 1.0f; }
+float th_randf(uint64_t *s) {
+    return (float)th_rand(s) / 2147483648.0f - 1.0f;
+}

@@ -27,8 +27,7 @@ extern int th_failures;
         vkcnn_status th_st_ = (expr);                                                              \
         if (th_st_ != (want)) {                                                                    \
             fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d: %s\n", __FILE__, __LINE__,   \
-                    #expr, th_st_, vkcnn_status_string(th_st_), (int)(want),                       \
-                    vkcnn_last_error());                                                           \
+                    #expr, th_st_, vkcnn_status_string(th_st_), (int)(want), vkcnn_last_error());  \
             th_failures++;                                                                         \
         }                                                                                          \
     } while (0)

@@ -68,7 +68,9 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
         printf("%u}\n", def);
 }
 
-static const char *yes(int v) { return v ? "yes" : "no"; }
+static const char *yes(int v) {
+    return v ? "yes" : "no";
+}
 
 static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) {
     for (uint32_t i = 0; i < n; i++) {
@@ -83,8 +85,7 @@ static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
         if (d->subgroup_size_min != d->subgroup_size_max)
             printf(" (%u..%u)", d->subgroup_size_min, d->subgroup_size_max);
         printf(", timestamps %s", yes(d->timestamps));
-        if (d->timestamps)
-            printf(" (%g ns)", d->timestamp_period_ns);
+        if (d->timestamps) printf(" (%g ns)", d->timestamp_period_ns);
         printf(", UMA %s\n", yes(d->uma));
         printf("   storage buffer range %llu MiB, allocation %llu MiB, shared memory %u KiB, "
                "workgroup %u (%ux%ux%u)",
@@ -92,10 +93,8 @@ static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                (unsigned long long)(d->max_memory_allocation_size >> 20), d->shared_memory >> 10,
                d->max_workgroup_invocations, d->max_workgroup_size[0], d->max_workgroup_size[1],
                d->max_workgroup_size[2]);
-        if (d->vector_width)
-            printf(", vector width %u bits", d->vector_width);
-        if (!d->compute_queue)
-            printf(", NO COMPUTE QUEUE");
+        if (d->vector_width) printf(", vector width %u bits", d->vector_width);
+        if (!d->compute_queue) printf(", NO COMPUTE QUEUE");
         printf("\n");
     }
 }
@@ -127,8 +126,7 @@ int vkcnn_cmd_devices(int argc, char **argv) {
         fprintf(stderr, "vkcnn devices: %s\n", vkcnn_last_error());
         return 1;
     }
-    if (n > MAX_DEVICES)
-        n = MAX_DEVICES;
+    if (n > MAX_DEVICES) n = MAX_DEVICES;
     if (json)
         print_json(devs, n, def);
     else

@@ -11,7 +11,6 @@ static void usage(FILE *f) {
                "\n"
                "commands:\n"
                "  devices   list Vulkan devices and their capabilities\n"
-               "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
                "\n"
                "vkcnn <command> --help shows a command's options.\n"
                "vkcnn --version prints the version.\n");
@@ -36,11 +35,9 @@ int main(int argc, char **argv) {
         int (*run)(int, char **);
     } commands[] = {
         {"devices", vkcnn_cmd_devices},
-        {"inspect", vkcnn_cmd_inspect},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "vkcnn: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

@@ -34,8 +34,7 @@ static inline bool vkc_align_up_u64(uint64_t v, uint64_t align, uint64_t *out) {
 /* calloc(n, size) with the product checked; NULL on overflow or failure. */
 static inline void *vkc_calloc(size_t n, size_t size) {
     size_t total;
-    if (!vkc_mul_size(n, size, &total))
-        return NULL;
+    if (!vkc_mul_size(n, size, &total)) return NULL;
     return calloc(total ? n : 1, total ? size : 1);
 }
 
@@ -43,8 +42,7 @@ static inline void *vkc_calloc(size_t n, size_t size) {
  * untouched and NULL is returned. */
 static inline void *vkc_realloc_array(void *p, size_t n, size_t size) {
     size_t total;
-    if (!vkc_mul_size(n, size, &total))
-        return NULL;
+    if (!vkc_mul_size(n, size, &total)) return NULL;
     return realloc(p, total ? total : 1);
 }
 

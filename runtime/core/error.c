@@ -7,8 +7,7 @@
 static _Thread_local char tls_message[VKC_ERROR_MAX];
 
 static void mark_truncated(int n) {
-    if (n >= (int)sizeof tls_message)
-        memcpy(tls_message + sizeof tls_message - 4, "...", 4);
+    if (n >= (int)sizeof tls_message) memcpy(tls_message + sizeof tls_message - 4, "...", 4);
 }
 
 vkcnn_status vkc_fail(vkcnn_status status, const char *fmt, ...) {
@@ -33,11 +32,17 @@ vkcnn_status vkc_fail_context(vkcnn_status status, const char *fmt, ...) {
     return status;
 }
 
-const char *vkc_error_message(void) { return tls_message; }
+const char *vkc_error_message(void) {
+    return tls_message;
+}
 
-void vkc_error_clear(void) { tls_message[0] = '\0'; }
+void vkc_error_clear(void) {
+    tls_message[0] = '\0';
+}
 
-const char *vkcnn_last_error(void) { return tls_message; }
+const char *vkcnn_last_error(void) {
+    return tls_message;
+}
 
 const char *vkcnn_status_string(vkcnn_status status) {
     switch (status) {
@@ -60,4 +65,6 @@ const char *vkcnn_status_string(vkcnn_status status) {
     return "unknown status";
 }
 
-const char *vkcnn_version(void) { return VKCNN_VERSION_STRING; }
+const char *vkcnn_version(void) {
+    return VKCNN_VERSION_STRING;
+}

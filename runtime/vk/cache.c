@@ -27,19 +27,15 @@ typedef struct entry_header {
 static int mkdir_p(const char *path) {
     char tmp[VKC_CACHE_PATH_MAX];
     size_t n = strlen(path);
-    if (n == 0 || n >= sizeof tmp)
-        return -1;
+    if (n == 0 || n >= sizeof tmp) return -1;
     memcpy(tmp, path, n + 1);
     for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
+        if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return -1;
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
         *p = '/';
     }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return -1;
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
     struct stat st;
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
@@ -47,8 +43,7 @@ static int mkdir_p(const char *path) {
 void vkc_cache_init(vkc_disk_cache *cache, const char *dir, vkcnn_toggle toggle, char *why,
                     size_t why_size) {
     memset(cache, 0, sizeof *cache);
-    if (why_size)
-        why[0] = '\0';
+    if (why_size) why[0] = '\0';
     const char *off = getenv("VKCNN_NO_CACHE");
     if (toggle == VKCNN_OFF || (toggle == VKCNN_DEFAULT && off && strcmp(off, "1") == 0)) {
         snprintf(why, why_size, "cache disabled");
@@ -88,17 +83,15 @@ void vkc_cache_entry_path(const vkc_disk_cache *cache, const char *kind, const v
     snprintf(path, path_size, "%s/%s-%016llx.bin", cache->dir, kind, (unsigned long long)h);
 }
 
-bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *key,
-                    size_t key_size, size_t max_size, void **data, size_t *size) {
+bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *key, size_t key_size,
+                    size_t max_size, void **data, size_t *size) {
     *data = NULL;
     *size = 0;
-    if (!cache->enabled || key_size > MAX_KEY)
-        return false;
+    if (!cache->enabled || key_size > MAX_KEY) return false;
     char path[VKC_CACHE_PATH_MAX + 64];
     vkc_cache_entry_path(cache, kind, key, key_size, path, sizeof path);
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
+    if (!f) return false;
     entry_header h;
     bool ok = false;
     char *file_key = NULL;
@@ -109,14 +102,11 @@ bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *k
         goto done;
     file_key = malloc(key_size ? key_size : 1);
     payload = malloc(h.payload_size);
-    if (!file_key || !payload)
-        goto done;
+    if (!file_key || !payload) goto done;
     if (fread(file_key, 1, key_size, f) != key_size || memcmp(file_key, key, key_size) != 0)
         goto done;
-    if (fread(payload, 1, h.payload_size, f) != h.payload_size || fgetc(f) != EOF)
-        goto done;
-    if (vkc_fnv1a(VKC_FNV_OFFSET, payload, h.payload_size) != h.payload_hash)
-        goto done;
+    if (fread(payload, 1, h.payload_size, f) != h.payload_size || fgetc(f) != EOF) goto done;
+    if (vkc_fnv1a(VKC_FNV_OFFSET, payload, h.payload_size) != h.payload_hash) goto done;
     ok = true;
 done:
     fclose(f);
@@ -135,15 +125,13 @@ done:
 
 bool vkc_cache_store(const vkc_disk_cache *cache, const char *kind, const void *key,
                      size_t key_size, const void *data, size_t size) {
-    if (!cache->enabled || key_size > MAX_KEY || size == 0)
-        return false;
+    if (!cache->enabled || key_size > MAX_KEY || size == 0) return false;
     static atomic_uint counter;
     char path[VKC_CACHE_PATH_MAX + 64], tmp[VKC_CACHE_PATH_MAX + 128];
     vkc_cache_entry_path(cache, kind, key, key_size, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return false;
+    if (fd < 0) return false;
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         close(fd);

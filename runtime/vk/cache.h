@@ -29,8 +29,8 @@ void vkc_cache_init(vkc_disk_cache *cache, const char *dir, vkcnn_toggle toggle,
 /* Looks up `key` in namespace `kind` ("spv", "pipeline"). On a hit returns
  * true with a malloc'd payload in *data (caller frees). Payloads above
  * max_size are refused. */
-bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *key,
-                    size_t key_size, size_t max_size, void **data, size_t *size);
+bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *key, size_t key_size,
+                    size_t max_size, void **data, size_t *size);
 
 /* Stores an entry (best effort: failure to write leaves no partial file and
  * is reported through the return value only). */

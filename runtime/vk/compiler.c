@@ -21,9 +21,13 @@ static int init_ok;
 
 /* glslang's process state is set up once and kept for the process lifetime:
  * finalizing while another thread (or context) compiles is not safe. */
-static void init_glslang(void) { init_ok = glslang_initialize_process(); }
+static void init_glslang(void) {
+    init_ok = glslang_initialize_process();
+}
 
-uint64_t vkc_glsl_compile_count(void) { return atomic_load(&compile_count); }
+uint64_t vkc_glsl_compile_count(void) {
+    return atomic_load(&compile_count);
+}
 
 const char *vkc_glsl_version(void) {
     return "glslang " STR(GLSLANG_VERSION_MAJOR) "." STR(GLSLANG_VERSION_MINOR) "." STR(
@@ -40,23 +44,20 @@ static void format_log(const char *log, const char *source, char *out, size_t si
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         int w = snprintf(out + used, size - used, "\n  %.*s", (int)len, line);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         used += (size_t)w < size - used ? (size_t)w : size - used - 1;
         unsigned lineno = 0;
         if (sscanf(line, "ERROR: %*d:%u:", &lineno) == 1 && lineno > 0) {
             const char *s = source;
             for (unsigned i = 1; i < lineno && s; i++) {
                 s = strchr(s, '\n');
-                if (s)
-                    s++;
+                if (s) s++;
             }
             if (s && *s) {
                 const char *e = strchr(s, '\n');
                 w = snprintf(out + used, size - used, "\n    %u | %.*s", lineno,
                              (int)(e ? e - s : (long)strlen(s)), s);
-                if (w > 0)
-                    used += (size_t)w < size - used ? (size_t)w : size - used - 1;
+                if (w > 0) used += (size_t)w < size - used ? (size_t)w : size - used - 1;
             }
         }
         line = end ? end + 1 : NULL;
@@ -68,8 +69,7 @@ vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *
     *spirv = NULL;
     *words = 0;
     pthread_once(&init_once, init_glslang);
-    if (!init_ok)
-        return vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "glslang failed to initialise");
+    if (!init_ok) return vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "glslang failed to initialise");
     atomic_fetch_add(&compile_count, 1);
 
     glslang_target_client_version_t client = GLSLANG_TARGET_VULKAN_1_1;
@@ -96,10 +96,8 @@ vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *
     };
     char detail[VKC_ERROR_MAX];
     glslang_shader_t *shader = glslang_shader_create(&input);
-    if (!shader)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "glslang_shader_create failed");
-    if (preamble && *preamble)
-        glslang_shader_set_preamble(shader, preamble);
+    if (!shader) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "glslang_shader_create failed");
+    if (preamble && *preamble) glslang_shader_set_preamble(shader, preamble);
     if (!glslang_shader_preprocess(shader, &input) || !glslang_shader_parse(shader, &input)) {
         format_log(glslang_shader_get_info_log(shader), source, detail, sizeof detail);
         glslang_shader_delete(shader);
@@ -123,8 +121,8 @@ vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *
     size_t n = glslang_program_SPIRV_get_size(program);
     const char *msgs = glslang_program_SPIRV_get_messages(program);
     if (n == 0) {
-        st = vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "shader '%s': SPIR-V generation failed: %s",
-                      name, msgs ? msgs : "");
+        st = vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "shader '%s': SPIR-V generation failed: %s", name,
+                      msgs ? msgs : "");
         goto done;
     }
     *spirv = malloc(n * sizeof **spirv);

@@ -10,8 +10,7 @@
 #define MAX_PIPELINE_CACHE_BYTES (64u << 20)
 
 void vkc_log(const vkcnn_context *ctx, vkcnn_log_level level, const char *fmt, ...) {
-    if (!ctx->log || level < ctx->log_level)
-        return;
+    if (!ctx->log || level < ctx->log_level) return;
     char msg[VKC_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -21,10 +20,8 @@ void vkc_log(const vkcnn_context *ctx, vkcnn_log_level level, const char *fmt, .
 }
 
 vkcnn_status vkc_ctx_error(vkcnn_context *ctx, vkcnn_status status) {
-    if (status == VKCNN_OK)
-        return status;
-    if (status == VKCNN_ERROR_DEVICE_LOST)
-        atomic_store(&ctx->lost, true);
+    if (status == VKCNN_OK) return status;
+    if (status == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     pthread_mutex_lock(&ctx->error_lock);
     snprintf(ctx->error, sizeof ctx->error, "%s", vkc_error_message());
     pthread_mutex_unlock(&ctx->error_lock);
@@ -70,9 +67,9 @@ static bool env_on(const char *name) {
  * load on top of the driver's own header check. */
 static void pipeline_cache_key(const vkcnn_context *ctx, char *key, size_t size) {
     const vkcnn_device_info *i = &ctx->dev.phys->info;
-    int n = snprintf(key, size, "pipeline vkcnn %s vendor %u device %u driver %u vector %u uuid ",
-                     vkcnn_version(), i->vendor_id, i->device_id, i->driver_version,
-                     i->vector_width);
+    int n =
+        snprintf(key, size, "pipeline vkcnn %s vendor %u device %u driver %u vector %u uuid ",
+                 vkcnn_version(), i->vendor_id, i->device_id, i->driver_version, i->vector_width);
     for (int b = 0; b < 16 && n > 0 && (size_t)n + 3 < size; b++)
         n += snprintf(key + n, size - (size_t)n, "%02x", i->pipeline_cache_uuid[b]);
 }
@@ -81,8 +78,7 @@ static void pipeline_cache_key(const vkcnn_context *ctx, char *key, size_t size)
  * to it: drivers are not required to survive foreign data. */
 static bool pipeline_header_ok(const vkcnn_context *ctx, const void *data, size_t size) {
     VkPipelineCacheHeaderVersionOne h;
-    if (size < sizeof h)
-        return false;
+    if (size < sizeof h) return false;
     memcpy(&h, data, sizeof h);
     const vkcnn_device_info *i = &ctx->dev.phys->info;
     return h.headerSize >= sizeof h && h.headerSize <= size &&
@@ -106,17 +102,16 @@ static vkcnn_status create_pipeline_cache(vkcnn_context *ctx) {
     VkPipelineCacheCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
                                     .initialDataSize = size,
                                     .pInitialData = data};
-    vkcnn_status st = vkc_check(ctx->dev.vk.vkCreatePipelineCache(ctx->dev.handle, &ci,
-                                                                  ctx->inst.allocator,
-                                                                  &ctx->pipeline_cache),
-                                "vkCreatePipelineCache");
+    vkcnn_status st =
+        vkc_check(ctx->dev.vk.vkCreatePipelineCache(ctx->dev.handle, &ci, ctx->inst.allocator,
+                                                    &ctx->pipeline_cache),
+                  "vkCreatePipelineCache");
     free(data);
     return st;
 }
 
 static void save_pipeline_cache(vkcnn_context *ctx) {
-    if (!ctx->cache.enabled || !ctx->pipeline_cache)
-        return;
+    if (!ctx->cache.enabled || !ctx->pipeline_cache) return;
     const vkc_device *dev = &ctx->dev;
     size_t size = 0;
     if (dev->vk.vkGetPipelineCacheData(dev->handle, ctx->pipeline_cache, &size, NULL) !=
@@ -124,12 +119,10 @@ static void save_pipeline_cache(vkcnn_context *ctx) {
         size == 0 || size > MAX_PIPELINE_CACHE_BYTES)
         return;
     void *data = malloc(size);
-    if (!data)
-        return;
+    if (!data) return;
     char key[256];
     pipeline_cache_key(ctx, key, sizeof key);
-    if (dev->vk.vkGetPipelineCacheData(dev->handle, ctx->pipeline_cache, &size, data) ==
-        VK_SUCCESS)
+    if (dev->vk.vkGetPipelineCacheData(dev->handle, ctx->pipeline_cache, &size, data) == VK_SUCCESS)
         vkc_cache_store(&ctx->cache, "pipeline", key, strlen(key), data, size);
     free(data);
 }
@@ -143,8 +136,7 @@ static vkcnn_status create_submit_objects(vkcnn_context *ctx) {
                                   .queueFamilyIndex = dev->family};
     vkcnn_status st = vkc_check(dev->vk.vkCreateCommandPool(dev->handle, &pi, ac, &ctx->pool),
                                 "vkCreateCommandPool");
-    if (st)
-        return st;
+    if (st) return st;
     VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                       .commandPool = ctx->pool,
                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
@@ -159,25 +151,21 @@ static vkcnn_status create_submit_objects(vkcnn_context *ctx) {
 /* Caller holds submit_lock. */
 static vkcnn_status submit_locked(vkcnn_context *ctx, VkCommandBuffer cmd) {
     const vkc_device *dev = &ctx->dev;
-    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                       .commandBufferCount = 1,
-                       .pCommandBuffers = &cmd};
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
     vkcnn_status st =
         vkc_check(dev->vk.vkQueueSubmit(dev->queue, 1, &si, ctx->fence), "vkQueueSubmit");
     if (!st)
         st = vkc_check(dev->vk.vkWaitForFences(dev->handle, 1, &ctx->fence, VK_TRUE, UINT64_MAX),
                        "vkWaitForFences");
-    if (!st)
-        st = vkc_check(dev->vk.vkResetFences(dev->handle, 1, &ctx->fence), "vkResetFences");
-    if (st == VKCNN_ERROR_DEVICE_LOST)
-        atomic_store(&ctx->lost, true);
+    if (!st) st = vkc_check(dev->vk.vkResetFences(dev->handle, 1, &ctx->fence), "vkResetFences");
+    if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     return st;
 }
 
 vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd) {
     vkcnn_status st = vkc_ctx_usable(ctx);
-    if (st)
-        return st;
+    if (st) return st;
     pthread_mutex_lock(&ctx->submit_lock);
     st = submit_locked(ctx, cmd);
     pthread_mutex_unlock(&ctx->submit_lock);
@@ -186,29 +174,25 @@ vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd) {
 
 vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *user) {
     vkcnn_status st = vkc_ctx_usable(ctx);
-    if (st)
-        return st;
+    if (st) return st;
     const struct VolkDeviceTable *vk = &ctx->dev.vk;
     pthread_mutex_lock(&ctx->submit_lock);
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     st = vkc_check(vk->vkResetCommandBuffer(ctx->cmd, 0), "vkResetCommandBuffer");
-    if (!st)
-        st = vkc_check(vk->vkBeginCommandBuffer(ctx->cmd, &bi), "vkBeginCommandBuffer");
+    if (!st) st = vkc_check(vk->vkBeginCommandBuffer(ctx->cmd, &bi), "vkBeginCommandBuffer");
     if (!st) {
         record(ctx, ctx->cmd, user);
         st = vkc_check(vk->vkEndCommandBuffer(ctx->cmd), "vkEndCommandBuffer");
     }
-    if (!st)
-        st = submit_locked(ctx, ctx->cmd);
+    if (!st) st = submit_locked(ctx, ctx->cmd);
     pthread_mutex_unlock(&ctx->submit_lock);
     return st;
 }
 
 vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_context **out) {
     vkc_error_clear();
-    if (!out)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_create: out is NULL");
+    if (!out) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_create: out is NULL");
     *out = NULL;
     vkcnn_context_desc defaults = {0};
     const vkcnn_context_desc *desc = desc_in ? desc_in : &defaults;
@@ -217,8 +201,7 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
         return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
                         "adopting the caller's Vulkan objects is not supported yet");
     vkcnn_context *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!ctx) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     pthread_mutex_init(&ctx->submit_lock, NULL);
     pthread_mutex_init(&ctx->error_lock, NULL);
     ctx->faults = desc->faults;
@@ -227,8 +210,8 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     ctx->log_level = desc->log_level;
     const char *env_validate = getenv("VKCNN_VALIDATE");
     bool env_sync = env_validate && strcmp(env_validate, "sync") == 0;
-    bool sync = desc->validation_sync == VKCNN_ON ||
-                (desc->validation_sync == VKCNN_DEFAULT && env_sync);
+    bool sync =
+        desc->validation_sync == VKCNN_ON || (desc->validation_sync == VKCNN_DEFAULT && env_sync);
     ctx->validation = sync || desc->validation == VKCNN_ON ||
                       (desc->validation == VKCNN_DEFAULT && (env_sync || env_on("VKCNN_VALIDATE")));
 
@@ -239,49 +222,40 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
                             .messenger_fn = on_validation,
                             .messenger_user = ctx};
     vkcnn_status st = vkc_instance_create(&ctx->inst, &io);
-    if (!st)
-        st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
-    if (!st)
-        st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
-    if (st)
-        goto fail;
+    if (!st) st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
+    if (!st) st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
+    if (st) goto fail;
     const vkcnn_device_info *info = &ctx->dev.phys->info;
     vkc_memory_init(&ctx->memory, desc->device_memory_budget,
                     !info->uma || (desc->faults & VKCNN_FAULT_FORCE_STAGING));
     char why[VKC_CACHE_PATH_MAX + 128];
     vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
-    if (why[0])
-        vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
-    if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx)))
-        goto fail;
+    if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
+    if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
     vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s", vkcnn_version(),
             ctx->device_index, info->name, info->driver_name, info->driver_info,
             ctx->memory.staging ? "staged" : "mapped", ctx->validation ? ", validation on" : "");
     *out = ctx;
     return VKCNN_OK;
-fail:
-    {
-        /* keep the message across the teardown */
-        char msg[VKC_ERROR_MAX];
-        snprintf(msg, sizeof msg, "%s", vkc_error_message());
-        ctx->validation = false;
-        vkcnn_context_destroy(ctx);
-        return vkc_fail(st, "%s", msg);
-    }
+fail : {
+    /* keep the message across the teardown */
+    char msg[VKC_ERROR_MAX];
+    snprintf(msg, sizeof msg, "%s", vkc_error_message());
+    ctx->validation = false;
+    vkcnn_context_destroy(ctx);
+    return vkc_fail(st, "%s", msg);
+}
 }
 
 void vkcnn_context_destroy(vkcnn_context *ctx) {
-    if (!ctx)
-        return;
+    if (!ctx) return;
     const vkc_device *dev = &ctx->dev;
     if (dev->handle) {
         dev->vk.vkDeviceWaitIdle(dev->handle);
         save_pipeline_cache(ctx);
         const VkAllocationCallbacks *ac = ctx->inst.allocator;
-        if (ctx->fence)
-            dev->vk.vkDestroyFence(dev->handle, ctx->fence, ac);
-        if (ctx->pool)
-            dev->vk.vkDestroyCommandPool(dev->handle, ctx->pool, ac);
+        if (ctx->fence) dev->vk.vkDestroyFence(dev->handle, ctx->fence, ac);
+        if (ctx->pool) dev->vk.vkDestroyCommandPool(dev->handle, ctx->pool, ac);
         if (ctx->pipeline_cache)
             dev->vk.vkDestroyPipelineCache(dev->handle, ctx->pipeline_cache, ac);
         vkc_memory_destroy(ctx);
@@ -299,10 +273,8 @@ const char *vkcnn_context_error(const vkcnn_context *ctx) {
 
 void vkcnn_context_validation_counts(const vkcnn_context *ctx, uint32_t *errors,
                                      uint32_t *warnings) {
-    if (errors)
-        *errors = ctx ? atomic_load(&ctx->validation_errors) : 0;
-    if (warnings)
-        *warnings = ctx ? atomic_load(&ctx->validation_warnings) : 0;
+    if (errors) *errors = ctx ? atomic_load(&ctx->validation_errors) : 0;
+    if (warnings) *warnings = ctx ? atomic_load(&ctx->validation_warnings) : 0;
 }
 
 uint32_t vkcnn_context_device_count(const vkcnn_context *ctx) {
@@ -326,21 +298,16 @@ vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc, vkcnn_devic
                                      uint32_t capacity, uint32_t *count, uint32_t *default_index) {
     vkc_error_clear();
     vkcnn_context_desc defaults = {0};
-    if (!desc)
-        desc = &defaults;
-    if (count)
-        *count = 0;
-    if (default_index)
-        *default_index = UINT32_MAX;
+    if (!desc) desc = &defaults;
+    if (count) *count = 0;
+    if (default_index) *default_index = UINT32_MAX;
     vkc_instance inst;
     vkc_instance_opts io = {.faults = desc->faults, .allocator = desc->vk_allocator};
     vkcnn_status st = vkc_instance_create(&inst, &io);
-    if (st)
-        return st;
+    if (st) return st;
     for (uint32_t i = 0; i < inst.device_count && i < capacity && infos; i++)
         infos[i] = inst.devices[i].info;
-    if (count)
-        *count = inst.device_count;
+    if (count) *count = inst.device_count;
     uint32_t chosen;
     /* a failed choice is reported through default_index and the message only */
     if (vkc_instance_choose(&inst, desc->device, &chosen) == VKCNN_OK && default_index)

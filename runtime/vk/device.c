@@ -39,8 +39,7 @@ const char *vkc_result_string(VkResult r) {
 }
 
 vkcnn_status vkc_check(VkResult r, const char *what) {
-    if (r >= 0)
-        return VKCNN_OK;
+    if (r >= 0) return VKCNN_OK;
     vkcnn_status st = VKCNN_ERROR_VULKAN;
     if (r == VK_ERROR_OUT_OF_HOST_MEMORY)
         st = VKCNN_ERROR_OUT_OF_HOST_MEMORY;
@@ -53,23 +52,20 @@ vkcnn_status vkc_check(VkResult r, const char *what) {
 
 static bool has_extension(const VkExtensionProperties *exts, uint32_t n, const char *name) {
     for (uint32_t i = 0; i < n; i++)
-        if (strcmp(exts[i].extensionName, name) == 0)
-            return true;
+        if (strcmp(exts[i].extensionName, name) == 0) return true;
     return false;
 }
 
 static vkcnn_status instance_layers_have(const vkc_instance_fns *f, const char *name, bool *found) {
     uint32_t n = 0;
     *found = false;
-    if (f->vkEnumerateInstanceLayerProperties(&n, NULL) != VK_SUCCESS || n == 0)
-        return VKCNN_OK;
+    if (f->vkEnumerateInstanceLayerProperties(&n, NULL) != VK_SUCCESS || n == 0) return VKCNN_OK;
     VkLayerProperties *layers = vkc_calloc(n, sizeof *layers);
     if (!layers)
         return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory listing layers");
     if (f->vkEnumerateInstanceLayerProperties(&n, layers) >= 0)
         for (uint32_t i = 0; i < n; i++)
-            if (strcmp(layers[i].layerName, name) == 0)
-                *found = true;
+            if (strcmp(layers[i].layerName, name) == 0) *found = true;
     free(layers);
     return VKCNN_OK;
 }
@@ -77,11 +73,9 @@ static vkcnn_status instance_layers_have(const vkc_instance_fns *f, const char *
 /* The SIMD width lavapipe compiles for, from its device name
  * "llvmpipe (LLVM 15.0.6, 256 bits)"; 0 for other drivers. */
 static uint32_t software_vector_width(const vkcnn_device_info *info, VkDriverId driver) {
-    if (driver != VK_DRIVER_ID_MESA_LLVMPIPE && strncmp(info->name, "llvmpipe", 8) != 0)
-        return 0;
+    if (driver != VK_DRIVER_ID_MESA_LLVMPIPE && strncmp(info->name, "llvmpipe", 8) != 0) return 0;
     const char *bits = strstr(info->name, " bits)");
-    if (!bits)
-        return 0;
+    if (!bits) return 0;
     const char *p = bits;
     while (p > info->name && isdigit((unsigned char)p[-1]))
         p--;
@@ -158,10 +152,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     VkExtensionProperties *exts = NULL;
     if (f->vkEnumerateDeviceExtensionProperties(pd->handle, NULL, &n_ext, NULL) >= 0 && n_ext) {
         exts = vkc_calloc(n_ext, sizeof *exts);
-        if (!exts)
-            return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        if (f->vkEnumerateDeviceExtensionProperties(pd->handle, NULL, &n_ext, exts) < 0)
-            n_ext = 0;
+        if (!exts) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (f->vkEnumerateDeviceExtensionProperties(pd->handle, NULL, &n_ext, exts) < 0) n_ext = 0;
     }
     pd->ext_portability_subset = has_extension(exts, n_ext, "VK_KHR_portability_subset");
     pd->ext_float16_int8 = !v12 && has_extension(exts, n_ext, "VK_KHR_shader_float16_int8");
@@ -237,16 +229,14 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     uint32_t n_fam = 0;
     f->vkGetPhysicalDeviceQueueFamilyProperties(pd->handle, &n_fam, NULL);
     VkQueueFamilyProperties *fams = vkc_calloc(n_fam ? n_fam : 1, sizeof *fams);
-    if (!fams)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!fams) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     f->vkGetPhysicalDeviceQueueFamilyProperties(pd->handle, &n_fam, fams);
     pd->compute_family = UINT32_MAX;
     int best = -1;
     for (uint32_t i = 0; i < n_fam && !(faults & VKCNN_FAULT_NO_COMPUTE_QUEUE); i++) {
-        if (!(fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) || fams[i].queueCount == 0)
-            continue;
-        int score = (fams[i].timestampValidBits > 0) * 2 +
-                    !(fams[i].queueFlags & VK_QUEUE_GRAPHICS_BIT);
+        if (!(fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) || fams[i].queueCount == 0) continue;
+        int score =
+            (fams[i].timestampValidBits > 0) * 2 + !(fams[i].queueFlags & VK_QUEUE_GRAPHICS_BIT);
         if (score > best) {
             best = score;
             pd->compute_family = i;
@@ -255,8 +245,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     }
     free(fams);
     info->compute_queue = pd->compute_family != UINT32_MAX;
-    info->timestamps = info->compute_queue && pd->timestamp_valid_bits > 0 &&
-                       info->timestamp_period_ns > 0.0f;
+    info->timestamps =
+        info->compute_queue && pd->timestamp_valid_bits > 0 && info->timestamp_period_ns > 0.0f;
 
     /* memory: UMA when the largest device-local heap is reachable through a
      * host-visible, coherent type (integrated GPUs, lavapipe, full ReBAR) */
@@ -284,12 +274,10 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
     inst->allocator = opts->allocator;
     vkc_instance_fns *f = &inst->fns;
     vkcnn_status st = vkc_loader_open(f, (opts->faults & VKCNN_FAULT_NO_LOADER) != 0);
-    if (st)
-        return st;
+    if (st) return st;
 
     uint32_t loader_api = VK_API_VERSION_1_0;
-    if (f->vkEnumerateInstanceVersion)
-        f->vkEnumerateInstanceVersion(&loader_api);
+    if (f->vkEnumerateInstanceVersion) f->vkEnumerateInstanceVersion(&loader_api);
     if (VK_API_VERSION_MAJOR(loader_api) == 1 && VK_API_VERSION_MINOR(loader_api) < 1)
         return vkc_fail(VKCNN_ERROR_NO_VULKAN,
                         "the Vulkan loader supports only Vulkan 1.0; vkcnn needs 1.1 or newer");
@@ -299,10 +287,8 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
     VkExtensionProperties *exts = NULL;
     if (f->vkEnumerateInstanceExtensionProperties(NULL, &n_ext, NULL) >= 0 && n_ext) {
         exts = vkc_calloc(n_ext, sizeof *exts);
-        if (!exts)
-            return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        if (f->vkEnumerateInstanceExtensionProperties(NULL, &n_ext, exts) < 0)
-            n_ext = 0;
+        if (!exts) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (f->vkEnumerateInstanceExtensionProperties(NULL, &n_ext, exts) < 0) n_ext = 0;
     }
     const char *ext_names[4];
     uint32_t n_names = 0;
@@ -345,8 +331,9 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
                             "layer " VALIDATION_LAYER " is not installed; install "
                             "vulkan-validationlayers or turn validation off");
         if (!debug_utils)
-            return vkc_fail(VKCNN_ERROR_LAYER_MISSING,
-                            "validation was requested but the loader lacks " VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+            return vkc_fail(
+                VKCNN_ERROR_LAYER_MISSING,
+                "validation was requested but the loader lacks " VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
         layers[n_layers++] = VALIDATION_LAYER;
         ext_names[n_names++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
         if (opts->validation_sync) {
@@ -358,9 +345,8 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
 
     VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
                              .pEngineName = "vkcnn",
-                             .engineVersion = VK_MAKE_API_VERSION(0, VKCNN_VERSION_MAJOR,
-                                                                  VKCNN_VERSION_MINOR,
-                                                                  VKCNN_VERSION_PATCH),
+                             .engineVersion = VK_MAKE_API_VERSION(
+                                 0, VKCNN_VERSION_MAJOR, VKCNN_VERSION_MINOR, VKCNN_VERSION_PATCH),
                              .apiVersion = inst->api_version};
     VkInstanceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
                                .pNext = opts->validation ? &messenger_info : NULL,
@@ -372,17 +358,15 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
                                .ppEnabledExtensionNames = ext_names};
     VkResult r = f->vkCreateInstance(&ci, inst->allocator, &inst->handle);
     if (r == VK_ERROR_LAYER_NOT_PRESENT)
-        return vkc_fail(VKCNN_ERROR_LAYER_MISSING, "vkCreateInstance: " VALIDATION_LAYER
-                                                   " could not be loaded");
+        return vkc_fail(VKCNN_ERROR_LAYER_MISSING,
+                        "vkCreateInstance: " VALIDATION_LAYER " could not be loaded");
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
         return vkc_fail(VKCNN_ERROR_NO_DEVICE,
                         "vkCreateInstance: no compatible Vulkan driver is installed "
                         "(VK_ERROR_INCOMPATIBLE_DRIVER); on a machine without a GPU install "
                         "mesa-vulkan-drivers for lavapipe");
-    if ((st = vkc_check(r, "vkCreateInstance")))
-        return st;
-    if ((st = vkc_loader_load_instance(f, inst->handle)))
-        goto fail;
+    if ((st = vkc_check(r, "vkCreateInstance"))) return st;
+    if ((st = vkc_loader_load_instance(f, inst->handle))) goto fail;
     if (opts->validation) {
         if (!f->vkCreateDebugUtilsMessengerEXT) {
             st = vkc_fail(VKCNN_ERROR_LAYER_MISSING, "vkCreateDebugUtilsMessengerEXT missing");
@@ -424,8 +408,7 @@ vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *op
         st = describe_physical(inst, i, &inst->devices[i], opts->faults);
     }
     free(handles);
-    if (st)
-        goto fail;
+    if (st) goto fail;
     return VKCNN_OK;
 fail:
     vkc_instance_destroy(inst);
@@ -435,8 +418,7 @@ fail:
 void vkc_instance_destroy(vkc_instance *inst) {
     if (inst->messenger)
         inst->fns.vkDestroyDebugUtilsMessengerEXT(inst->handle, inst->messenger, inst->allocator);
-    if (inst->handle)
-        inst->fns.vkDestroyInstance(inst->handle, inst->allocator);
+    if (inst->handle) inst->fns.vkDestroyInstance(inst->handle, inst->allocator);
     free(inst->devices);
     inst->devices = NULL;
     inst->device_count = 0;
@@ -453,10 +435,10 @@ static bool contains_nocase(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     for (; *hay; hay++) {
         size_t i = 0;
-        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+        while (i < n && hay[i] &&
+               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
             i++;
-        if (i == n)
-            return true;
+        if (i == n) return true;
     }
     return n == 0;
 }
@@ -467,8 +449,7 @@ static void list_devices(const vkc_instance *inst, char *buf, size_t size) {
     for (uint32_t i = 0; i < inst->device_count && used < size; i++) {
         int w = snprintf(buf + used, size - used, "%s%u: %s", i ? ", " : "", i,
                          inst->devices[i].info.name);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         used += (size_t)w;
     }
 }
@@ -525,8 +506,7 @@ vkcnn_status vkc_instance_choose(const vkc_instance *inst, const char *spec, uin
                 if (contains_nocase(inst->devices[i].info.name, spec)) {
                     int w = snprintf(which + used, sizeof which - used, "%s%u: %s",
                                      used ? ", " : "", i, inst->devices[i].info.name);
-                    if (w < 0)
-                        break;
+                    if (w < 0) break;
                     used += (size_t)w;
                 }
             return vkc_fail(VKCNN_ERROR_NO_DEVICE,
@@ -566,14 +546,10 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
 
     const char *exts[4];
     uint32_t n_exts = 0;
-    if (pd->ext_portability_subset)
-        exts[n_exts++] = "VK_KHR_portability_subset";
-    if (pd->ext_float16_int8)
-        exts[n_exts++] = "VK_KHR_shader_float16_int8";
-    if (pd->ext_8bit_storage)
-        exts[n_exts++] = "VK_KHR_8bit_storage";
-    if (pd->ext_subgroup_size_control)
-        exts[n_exts++] = "VK_EXT_subgroup_size_control";
+    if (pd->ext_portability_subset) exts[n_exts++] = "VK_KHR_portability_subset";
+    if (pd->ext_float16_int8) exts[n_exts++] = "VK_KHR_shader_float16_int8";
+    if (pd->ext_8bit_storage) exts[n_exts++] = "VK_KHR_8bit_storage";
+    if (pd->ext_subgroup_size_control) exts[n_exts++] = "VK_EXT_subgroup_size_control";
 
     /* Enable the arithmetic and storage features later kernels may use. */
     VkPhysicalDevice8BitStorageFeatures s8 = {
@@ -610,8 +586,7 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
                              .ppEnabledExtensionNames = exts};
     vkcnn_status st = vkc_check(
         inst->fns.vkCreateDevice(pd->handle, &ci, inst->allocator, &dev->handle), "vkCreateDevice");
-    if (st)
-        return vkc_fail_context(st, "device %u (%s)", index, info->name);
+    if (st) return vkc_fail_context(st, "device %u (%s)", index, info->name);
     vkc_loader_load_device(&inst->fns, dev->handle, &dev->vk);
     dev->vk.vkGetDeviceQueue(dev->handle, dev->family, 0, &dev->queue);
     dev->fp16 = info->fp16;

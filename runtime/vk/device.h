@@ -20,7 +20,7 @@ typedef struct vkc_physical {
 typedef struct vkc_instance_opts {
     bool validation;
     bool validation_sync; /* synchronization validation too */
-    uint32_t faults; /* VKCNN_FAULT_* */
+    uint32_t faults;      /* VKCNN_FAULT_* */
     const VkAllocationCallbacks *allocator;
     PFN_vkDebugUtilsMessengerCallbackEXT messenger_fn; /* with validation */
     void *messenger_user;

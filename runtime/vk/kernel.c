@@ -13,8 +13,7 @@
 
 const char *vkc_shader_find(const char *name) {
     for (unsigned i = 0; i < vkc_shader_source_count; i++)
-        if (strcmp(vkc_shader_sources[i].name, name) == 0)
-            return vkc_shader_sources[i].text;
+        if (strcmp(vkc_shader_sources[i].name, name) == 0) return vkc_shader_sources[i].text;
     return NULL;
 }
 
@@ -49,11 +48,9 @@ static char *make_key(const vkcnn_context *ctx, const char *source, const char *
     const char *sep = "\n--source--\n";
     size_t total = (size_t)n + nd + strlen(sep) + ns;
     char *key = malloc(total + 1);
-    if (!key)
-        return NULL;
+    if (!key) return NULL;
     memcpy(key, head, (size_t)n);
-    if (nd)
-        memcpy(key + n, defines, nd);
+    if (nd) memcpy(key + n, defines, nd);
     memcpy(key + n + nd, sep, strlen(sep));
     memcpy(key + n + nd + strlen(sep), source, ns + 1);
     *size = total;
@@ -66,8 +63,7 @@ vkcnn_status vkc_kernel_spirv(vkcnn_context *ctx, const char *name, const char *
     *from_cache = false;
     size_t key_size = 0;
     char *key = make_key(ctx, source, defines, &key_size);
-    if (!key)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!key) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     void *data = NULL;
     size_t size = 0;
     if (vkc_cache_load(&ctx->cache, "spv", key, key_size, MAX_SPIRV_BYTES, &data, &size)) {
@@ -103,13 +99,12 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
     size_t words = 0;
     vkcnn_status st = vkc_kernel_spirv(ctx, out->name, source, desc->defines, &spirv, &words,
                                        &out->spirv_from_cache);
-    if (st)
-        return st;
-    if ((st = vkc_spirv_reflect(spirv, words, out->name, &out->io)))
-        goto fail;
+    if (st) return st;
+    if ((st = vkc_spirv_reflect(spirv, words, out->name, &out->io))) goto fail;
     if (out->io.push_size > dev->phys->info.max_push_constants_size) {
-        st = vkc_fail(VKCNN_ERROR_LIMIT, "shader '%s': %u bytes of push constants exceed the "
-                                         "device's %u",
+        st = vkc_fail(VKCNN_ERROR_LIMIT,
+                      "shader '%s': %u bytes of push constants exceed the "
+                      "device's %u",
                       out->name, out->io.push_size, dev->phys->info.max_push_constants_size);
         goto fail;
     }
@@ -122,11 +117,11 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
 
     VkDescriptorSetLayoutBinding bindings[VKC_MAX_BINDINGS];
     for (uint32_t i = 0; i < out->io.binding_count; i++)
-        bindings[i] = (VkDescriptorSetLayoutBinding){
-            .binding = i,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-            .descriptorCount = 1,
-            .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+        bindings[i] =
+            (VkDescriptorSetLayoutBinding){.binding = i,
+                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                           .descriptorCount = 1,
+                                           .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
     VkDescriptorSetLayoutCreateInfo si = {.sType =
                                               VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
                                           .bindingCount = out->io.binding_count,
@@ -175,17 +170,12 @@ fail:
 }
 
 void vkc_kernel_destroy(vkcnn_context *ctx, vkc_kernel *k) {
-    if (!k)
-        return;
+    if (!k) return;
     const vkc_device *dev = &ctx->dev;
     const VkAllocationCallbacks *ac = ctx->inst.allocator;
-    if (k->pipeline)
-        dev->vk.vkDestroyPipeline(dev->handle, k->pipeline, ac);
-    if (k->layout)
-        dev->vk.vkDestroyPipelineLayout(dev->handle, k->layout, ac);
-    if (k->set_layout)
-        dev->vk.vkDestroyDescriptorSetLayout(dev->handle, k->set_layout, ac);
-    if (k->module)
-        dev->vk.vkDestroyShaderModule(dev->handle, k->module, ac);
+    if (k->pipeline) dev->vk.vkDestroyPipeline(dev->handle, k->pipeline, ac);
+    if (k->layout) dev->vk.vkDestroyPipelineLayout(dev->handle, k->layout, ac);
+    if (k->set_layout) dev->vk.vkDestroyDescriptorSetLayout(dev->handle, k->set_layout, ac);
+    if (k->module) dev->vk.vkDestroyShaderModule(dev->handle, k->module, ac);
     memset(k, 0, sizeof *k);
 }

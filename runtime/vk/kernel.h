@@ -12,9 +12,9 @@
 typedef struct vkcnn_context vkcnn_context;
 
 typedef struct vkc_kernel_desc {
-    const char *name;    /* label in messages; the embedded template when source is NULL */
-    const char *source;  /* full GLSL, or NULL */
-    const char *defines; /* preamble such as "#define K 3\n", or NULL */
+    const char *name;            /* label in messages; the embedded template when source is NULL */
+    const char *source;          /* full GLSL, or NULL */
+    const char *defines;         /* preamble such as "#define K 3\n", or NULL */
     const uint32_t *spec_values; /* specialization constants 0..spec_count-1 */
     uint32_t spec_count;
 } vkc_kernel_desc;

@@ -17,8 +17,7 @@ vkcnn_status vkc_loader_open(vkc_instance_fns *fns, int no_loader) {
                         "VKCNN_FAULT_NO_LOADER); install libvulkan1 and a driver, e.g. "
                         "mesa-vulkan-drivers for lavapipe");
     pthread_mutex_lock(&volk_lock);
-    if (volk_state == 0)
-        volk_state = volkInitialize() == VK_SUCCESS ? 1 : -1;
+    if (volk_state == 0) volk_state = volkInitialize() == VK_SUCCESS ? 1 : -1;
     PFN_vkGetInstanceProcAddr gipa = volk_state == 1 ? vkGetInstanceProcAddr : NULL;
     pthread_mutex_unlock(&volk_lock);
     if (!gipa)
@@ -30,8 +29,7 @@ vkcnn_status vkc_loader_open(vkc_instance_fns *fns, int no_loader) {
         (PFN_vkEnumerateInstanceVersion)gipa(NULL, "vkEnumerateInstanceVersion");
 #define VKC_LOAD(name)                                                                             \
     fns->name = (PFN_##name)gipa(NULL, #name);                                                     \
-    if (!fns->name)                                                                                \
-        return vkc_fail(VKCNN_ERROR_NO_VULKAN, "the Vulkan loader lacks %s", #name);
+    if (!fns->name) return vkc_fail(VKCNN_ERROR_NO_VULKAN, "the Vulkan loader lacks %s", #name);
     VKC_GLOBAL_FNS(VKC_LOAD)
 #undef VKC_LOAD
     return VKCNN_OK;
@@ -46,10 +44,10 @@ vkcnn_status vkc_loader_load_instance(vkc_instance_fns *fns, VkInstance instance
                         "the Vulkan instance lacks %s (a Vulkan 1.1 loader is required)", #name);
     VKC_INSTANCE_FNS(VKC_LOAD)
 #undef VKC_LOAD
-    fns->vkCreateDebugUtilsMessengerEXT = (PFN_vkCreateDebugUtilsMessengerEXT)gipa(
-        instance, "vkCreateDebugUtilsMessengerEXT");
-    fns->vkDestroyDebugUtilsMessengerEXT = (PFN_vkDestroyDebugUtilsMessengerEXT)gipa(
-        instance, "vkDestroyDebugUtilsMessengerEXT");
+    fns->vkCreateDebugUtilsMessengerEXT =
+        (PFN_vkCreateDebugUtilsMessengerEXT)gipa(instance, "vkCreateDebugUtilsMessengerEXT");
+    fns->vkDestroyDebugUtilsMessengerEXT =
+        (PFN_vkDestroyDebugUtilsMessengerEXT)gipa(instance, "vkDestroyDebugUtilsMessengerEXT");
     return VKCNN_OK;
 }
 

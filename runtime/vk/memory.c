@@ -18,8 +18,7 @@ void vkc_memory_init(vkc_memory *mem, VkDeviceSize budget, bool staging) {
 
 static void block_free(vkcnn_context *ctx, vkc_block *b) {
     const vkc_device *dev = &ctx->dev;
-    if (b->mapped)
-        dev->vk.vkUnmapMemory(dev->handle, b->memory);
+    if (b->mapped) dev->vk.vkUnmapMemory(dev->handle, b->memory);
     dev->vk.vkFreeMemory(dev->handle, b->memory, ctx->inst.allocator);
     ctx->memory.allocated -= b->size;
     free(b->free);
@@ -43,16 +42,15 @@ static uint32_t find_type(const VkPhysicalDeviceMemoryProperties *m, uint32_t bi
     for (int pass = 0; pass < 2; pass++) {
         VkMemoryPropertyFlags want = pass == 0 ? prefer : need;
         for (uint32_t t = 0; t < m->memoryTypeCount; t++)
-            if ((bits & (1u << t)) && (m->memoryTypes[t].propertyFlags & want) == want)
-                return t;
+            if ((bits & (1u << t)) && (m->memoryTypes[t].propertyFlags & want) == want) return t;
     }
     return UINT32_MAX;
 }
 
 static uint32_t type_for_kind(const vkcnn_context *ctx, uint32_t bits, vkc_mem_kind kind) {
     const VkPhysicalDeviceMemoryProperties *m = &ctx->dev.phys->memory;
-    const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    const VkMemoryPropertyFlags host =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
     switch (kind) {
     case VKC_MEM_DEVICE:
         if (!ctx->memory.staging)
@@ -81,14 +79,13 @@ static vkcnn_status block_create(vkcnn_context *ctx, VkDeviceSize size, uint32_t
                         (unsigned long long)mem->allocated, (unsigned long long)size,
                         (unsigned long long)mem->budget);
     vkc_block *b = calloc(1, sizeof *b);
-    if (!b)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!b) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
                                .allocationSize = size,
                                .memoryTypeIndex = type};
-    vkcnn_status st = vkc_check(
-        dev->vk.vkAllocateMemory(dev->handle, &ai, ctx->inst.allocator, &b->memory),
-        "vkAllocateMemory");
+    vkcnn_status st =
+        vkc_check(dev->vk.vkAllocateMemory(dev->handle, &ai, ctx->inst.allocator, &b->memory),
+                  "vkAllocateMemory");
     if (st) {
         free(b);
         return vkc_fail_context(st, "allocating %llu bytes of device memory",
@@ -96,17 +93,16 @@ static vkcnn_status block_create(vkcnn_context *ctx, VkDeviceSize size, uint32_t
     }
     b->size = size;
     b->type = type;
-    if (map && (st = vkc_check(dev->vk.vkMapMemory(dev->handle, b->memory, 0, VK_WHOLE_SIZE, 0,
-                                                   &b->mapped),
-                               "vkMapMemory"))) {
+    if (map && (st = vkc_check(
+                    dev->vk.vkMapMemory(dev->handle, b->memory, 0, VK_WHOLE_SIZE, 0, &b->mapped),
+                    "vkMapMemory"))) {
         dev->vk.vkFreeMemory(dev->handle, b->memory, ctx->inst.allocator);
         free(b);
         return st;
     }
     b->free = malloc(sizeof *b->free);
     if (!b->free) {
-        if (b->mapped)
-            dev->vk.vkUnmapMemory(dev->handle, b->memory);
+        if (b->mapped) dev->vk.vkUnmapMemory(dev->handle, b->memory);
         dev->vk.vkFreeMemory(dev->handle, b->memory, ctx->inst.allocator);
         free(b);
         return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
@@ -132,8 +128,7 @@ static bool block_take(vkc_block *b, VkDeviceSize size, VkDeviceSize align, VkDe
         if (head && tail) { /* split into two free ranges */
             if (b->free_count == b->free_cap) {
                 vkc_range *grown = vkc_realloc_array(b->free, b->free_cap * 2u, sizeof *grown);
-                if (!grown)
-                    return false;
+                if (!grown) return false;
                 b->free = grown;
                 b->free_cap *= 2u;
                 r = &b->free[i];
@@ -178,8 +173,7 @@ static void block_give(vkc_block *b, VkDeviceSize offset, VkDeviceSize size) {
     } else {
         if (b->free_count == b->free_cap) {
             vkc_range *grown = vkc_realloc_array(b->free, b->free_cap * 2u, sizeof *grown);
-            if (!grown)
-                return; /* leaks the range inside the block until it is freed */
+            if (!grown) return; /* leaks the range inside the block until it is freed */
             b->free = grown;
             b->free_cap *= 2u;
         }
@@ -195,8 +189,7 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
     memset(out, 0, sizeof *out);
     const vkc_device *dev = &ctx->dev;
     const vkcnn_device_info *info = &dev->phys->info;
-    if (size == 0)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "buffer of size 0");
+    if (size == 0) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "buffer of size 0");
     if (size > info->max_memory_allocation_size)
         return vkc_fail(VKCNN_ERROR_LIMIT,
                         "buffer of %llu bytes exceeds the device's maxMemoryAllocationSize "
@@ -209,18 +202,16 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-    vkcnn_status st = vkc_check(
-        dev->vk.vkCreateBuffer(dev->handle, &bi, ctx->inst.allocator, &out->handle),
-        "vkCreateBuffer");
-    if (st)
-        return st;
+    vkcnn_status st =
+        vkc_check(dev->vk.vkCreateBuffer(dev->handle, &bi, ctx->inst.allocator, &out->handle),
+                  "vkCreateBuffer");
+    if (st) return st;
     VkMemoryRequirements req;
     dev->vk.vkGetBufferMemoryRequirements(dev->handle, out->handle, &req);
     VkDeviceSize align = req.alignment > info->min_storage_buffer_offset_alignment
                              ? req.alignment
                              : info->min_storage_buffer_offset_alignment;
-    if (align == 0)
-        align = 1;
+    if (align == 0) align = 1;
     uint32_t type = type_for_kind(ctx, req.memoryTypeBits, kind);
     if (type == UINT32_MAX) {
         st = vkc_fail(VKCNN_ERROR_OUT_OF_DEVICE_MEMORY, "no memory type fits a %s buffer",
@@ -231,19 +222,18 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
     vkc_block *found = NULL;
     VkDeviceSize offset = 0;
     for (vkc_block *b = ctx->memory.blocks; b && !found; b = b->next)
-        if (b->type == type && (b->mapped != NULL) == map && block_take(b, req.size, align, &offset))
+        if (b->type == type && (b->mapped != NULL) == map &&
+            block_take(b, req.size, align, &offset))
             found = b;
     if (!found) {
         VkDeviceSize block_size = ctx->memory.block_size;
-        if (req.size > block_size)
-            block_size = req.size; /* a dedicated block */
+        if (req.size > block_size) block_size = req.size; /* a dedicated block */
         if (block_size > info->max_memory_allocation_size)
             block_size = info->max_memory_allocation_size;
         if (ctx->memory.budget && block_size > req.size &&
             ctx->memory.allocated + block_size > ctx->memory.budget)
             block_size = req.size; /* fit the budget before giving up */
-        if ((st = block_create(ctx, block_size, type, map, &found)))
-            goto fail;
+        if ((st = block_create(ctx, block_size, type, map, &found))) goto fail;
         if (!block_take(found, req.size, align, &offset)) {
             st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
             goto fail;
@@ -268,8 +258,7 @@ fail:
 }
 
 void vkc_buffer_destroy(vkcnn_context *ctx, vkc_buffer *buf) {
-    if (!buf || !buf->handle)
-        return;
+    if (!buf || !buf->handle) return;
     ctx->dev.vk.vkDestroyBuffer(ctx->dev.handle, buf->handle, ctx->inst.allocator);
     vkc_block *b = buf->block;
     block_give(b, buf->offset, buf->reserved);
@@ -296,8 +285,8 @@ static void record_copy(vkcnn_context *ctx, VkCommandBuffer cmd, void *user) {
      * shader or host access. A submit-and-wait per chunk bounds the rest. */
     VkMemoryBarrier before = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
                               .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
-                              .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT |
-                                               VK_ACCESS_TRANSFER_WRITE_BIT};
+                              .dstAccessMask =
+                                  VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT};
     vk->vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                              VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &before, 0, NULL, 0, NULL);
     vk->vkCmdCopyBuffer(cmd, job->src, job->dst, 1, &job->region);
@@ -327,8 +316,7 @@ static vkcnn_status staged_copy(vkcnn_context *ctx, const vkc_buffer *buf, VkDev
     vkc_buffer staging;
     vkcnn_status st =
         vkc_buffer_create(ctx, chunk, to_host ? VKC_MEM_READBACK : VKC_MEM_UPLOAD, &staging);
-    if (st)
-        return st;
+    if (st) return st;
     for (size_t done = 0; done < size && !st; done += chunk) {
         size_t n = size - done < chunk ? size - done : chunk;
         copy_job job = {.to_host = to_host};
@@ -343,8 +331,7 @@ static vkcnn_status staged_copy(vkcnn_context *ctx, const vkc_buffer *buf, VkDev
             job.region = (VkBufferCopy){0, offset + done, n};
         }
         st = vkc_ctx_run_once(ctx, record_copy, &job);
-        if (!st && to_host)
-            memcpy((char *)host + done, staging.mapped, n);
+        if (!st && to_host) memcpy((char *)host + done, staging.mapped, n);
     }
     vkc_buffer_destroy(ctx, &staging);
     return st;
@@ -353,8 +340,7 @@ static vkcnn_status staged_copy(vkcnn_context *ctx, const vkc_buffer *buf, VkDev
 vkcnn_status vkc_buffer_write(vkcnn_context *ctx, vkc_buffer *buf, VkDeviceSize offset,
                               const void *data, size_t size) {
     vkcnn_status st = check_range(buf, offset, size);
-    if (st || size == 0)
-        return st;
+    if (st || size == 0) return st;
     if (buf->mapped) {
         memcpy((char *)buf->mapped + offset, data, size);
         return VKCNN_OK;
@@ -365,8 +351,7 @@ vkcnn_status vkc_buffer_write(vkcnn_context *ctx, vkc_buffer *buf, VkDeviceSize 
 vkcnn_status vkc_buffer_read(vkcnn_context *ctx, const vkc_buffer *buf, VkDeviceSize offset,
                              void *data, size_t size) {
     vkcnn_status st = check_range(buf, offset, size);
-    if (st || size == 0)
-        return st;
+    if (st || size == 0) return st;
     if (buf->mapped) {
         memcpy(data, (const char *)buf->mapped + offset, size);
         return VKCNN_OK;

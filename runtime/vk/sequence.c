@@ -38,8 +38,7 @@ struct vkc_sequence {
 vkcnn_status vkc_sequence_create(vkcnn_context *ctx, bool timestamps, vkc_sequence **out) {
     *out = NULL;
     vkc_sequence *s = calloc(1, sizeof *s);
-    if (!s)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!s) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     s->ctx = ctx;
     s->timestamps = timestamps && ctx->dev.phys->info.timestamps;
     *out = s;
@@ -47,24 +46,19 @@ vkcnn_status vkc_sequence_create(vkcnn_context *ctx, bool timestamps, vkc_sequen
 }
 
 void vkc_sequence_destroy(vkc_sequence *s) {
-    if (!s)
-        return;
+    if (!s) return;
     const vkc_device *dev = &s->ctx->dev;
     const VkAllocationCallbacks *ac = s->ctx->inst.allocator;
-    if (s->queries)
-        dev->vk.vkDestroyQueryPool(dev->handle, s->queries, ac);
-    if (s->cmd_pool)
-        dev->vk.vkDestroyCommandPool(dev->handle, s->cmd_pool, ac);
-    if (s->pool)
-        dev->vk.vkDestroyDescriptorPool(dev->handle, s->pool, ac);
+    if (s->queries) dev->vk.vkDestroyQueryPool(dev->handle, s->queries, ac);
+    if (s->cmd_pool) dev->vk.vkDestroyCommandPool(dev->handle, s->cmd_pool, ac);
+    if (s->pool) dev->vk.vkDestroyDescriptorPool(dev->handle, s->pool, ac);
     free(s->stamps);
     free(s->steps);
     free(s);
 }
 
 vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
-    if (s->recorded)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
+    if (s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
     const vkc_kernel *k = d->kernel;
     if (!k || !k->pipeline || k->io.push_size > sizeof s->steps[0].push)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch without a usable kernel");
@@ -98,8 +92,7 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
     if (s->count == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 16;
         step *grown = vkc_realloc_array(s->steps, cap, sizeof *grown);
-        if (!grown)
-            return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!grown) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         s->steps = grown;
         s->cap = cap;
     }
@@ -107,11 +100,9 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
     memset(st, 0, sizeof *st);
     st->kernel = k;
     memcpy(st->bindings, d->bindings, k->io.binding_count * sizeof *d->bindings);
-    if (k->io.push_size)
-        memcpy(st->push, d->push, k->io.push_size);
+    if (k->io.push_size) memcpy(st->push, d->push, k->io.push_size);
     memcpy(st->groups, d->groups, sizeof st->groups);
-    if (d->label)
-        strncpy(st->label, d->label, sizeof st->label - 1);
+    if (d->label) strncpy(st->label, d->label, sizeof st->label - 1);
     return VKCNN_OK;
 }
 
@@ -128,8 +119,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
     for (uint32_t i = 0; i < s->count; i++)
         total += s->steps[i].kernel->io.binding_count;
     access *pending = vkc_calloc(total ? total : 1, sizeof *pending);
-    if (!pending)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!pending) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     size_t n_pending = 0;
     s->barriers = 0;
     for (uint32_t i = 0; i < s->count; i++) {
@@ -139,8 +129,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
             access a = access_of(&st->bindings[b]);
             for (size_t p = 0; p < n_pending; p++) {
                 const access *q = &pending[p];
-                if (q->memory != a.memory || q->end <= a.begin || a.end <= q->begin)
-                    continue;
+                if (q->memory != a.memory || q->end <= a.begin || a.end <= q->begin) continue;
                 if (q->mode & VKC_WRITE)
                     mem = true; /* RAW or WAW */
                 else if (a.mode & VKC_WRITE)
@@ -171,9 +160,9 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
                                      .maxSets = s->count ? s->count : 1,
                                      .poolSizeCount = 1,
                                      .pPoolSizes = &size};
-    vkcnn_status st = vkc_check(
-        dev->vk.vkCreateDescriptorPool(dev->handle, &pi, ctx->inst.allocator, &s->pool),
-        "vkCreateDescriptorPool");
+    vkcnn_status st =
+        vkc_check(dev->vk.vkCreateDescriptorPool(dev->handle, &pi, ctx->inst.allocator, &s->pool),
+                  "vkCreateDescriptorPool");
     for (uint32_t i = 0; i < s->count && !st; i++) {
         step *sp = &s->steps[i];
         VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
@@ -196,8 +185,7 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
                                                .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                                .pBufferInfo = &infos[b]};
         }
-        if (n)
-            dev->vk.vkUpdateDescriptorSets(dev->handle, n, writes, 0, NULL);
+        if (n) dev->vk.vkUpdateDescriptorSets(dev->handle, n, writes, 0, NULL);
     }
     return st;
 }
@@ -206,14 +194,11 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
     vkcnn_context *ctx = s->ctx;
     const vkc_device *dev = &ctx->dev;
     const VkAllocationCallbacks *ac = ctx->inst.allocator;
-    if (s->recorded)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
+    if (s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
     VkAccessFlags *src = vkc_calloc(s->count ? s->count : 1, sizeof *src);
-    if (!src)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!src) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkcnn_status st = plan_barriers(s, src);
-    if (!st)
-        st = write_descriptors(s);
+    if (!st) st = write_descriptors(s);
     if (!st && s->timestamps && s->count) {
         VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
                                     .queryType = VK_QUERY_TYPE_TIMESTAMP,
@@ -244,16 +229,14 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
     const struct VolkDeviceTable *vk = &dev->vk;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     vk->vkBeginCommandBuffer(s->cmd, &bi);
-    if (s->queries)
-        vk->vkCmdResetQueryPool(s->cmd, s->queries, 0, 2 * s->count);
+    if (s->queries) vk->vkCmdResetQueryPool(s->cmd, s->queries, 0, 2 * s->count);
     /* Host writes made before the submit are visible to the device by the
      * submit's own guarantee; earlier submissions of this queue are ordered
      * before the first dispatch here. */
-    VkMemoryBarrier entry = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-                             .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT |
-                                              VK_ACCESS_TRANSFER_WRITE_BIT,
-                             .dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
-                                              VK_ACCESS_SHADER_WRITE_BIT};
+    VkMemoryBarrier entry = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+        .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+        .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT};
     vk->vkCmdPipelineBarrier(s->cmd,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &entry, 0, NULL, 0, NULL);
@@ -290,8 +273,8 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
      * (staged readback) after the fence. */
     VkMemoryBarrier exit_barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
                                     .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
-                                    .dstAccessMask = VK_ACCESS_HOST_READ_BIT |
-                                                     VK_ACCESS_TRANSFER_READ_BIT};
+                                    .dstAccessMask =
+                                        VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT};
     vk->vkCmdPipelineBarrier(s->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                              VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
                              &exit_barrier, 0, NULL, 0, NULL);
@@ -302,23 +285,24 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
 }
 
 vkcnn_status vkc_sequence_run(vkc_sequence *s) {
-    if (!s->recorded)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence not recorded");
+    if (!s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence not recorded");
     vkcnn_context *ctx = s->ctx;
     vkcnn_status st = vkc_ctx_submit_wait(ctx, s->cmd);
-    if (st || !s->queries)
-        return st;
+    if (st || !s->queries) return st;
     const vkc_device *dev = &ctx->dev;
-    return vkc_check(dev->vk.vkGetQueryPoolResults(dev->handle, s->queries, 0, 2 * s->count,
-                                                   2 * (size_t)s->count * sizeof(uint64_t),
-                                                   s->stamps, sizeof(uint64_t),
-                                                   VK_QUERY_RESULT_64_BIT |
-                                                       VK_QUERY_RESULT_WAIT_BIT),
+    return vkc_check(dev->vk.vkGetQueryPoolResults(
+                         dev->handle, s->queries, 0, 2 * s->count,
+                         2 * (size_t)s->count * sizeof(uint64_t), s->stamps, sizeof(uint64_t),
+                         VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
                      "vkGetQueryPoolResults");
 }
 
-uint32_t vkc_sequence_dispatch_count(const vkc_sequence *s) { return s->count; }
-uint32_t vkc_sequence_barrier_count(const vkc_sequence *s) { return s->barriers; }
+uint32_t vkc_sequence_dispatch_count(const vkc_sequence *s) {
+    return s->count;
+}
+uint32_t vkc_sequence_barrier_count(const vkc_sequence *s) {
+    return s->barriers;
+}
 
 bool vkc_sequence_barrier_before(const vkc_sequence *s, uint32_t i) {
     return i < s->count && s->steps[i].barrier_before;
@@ -332,13 +316,11 @@ static double ticks_ms(const vkc_sequence *s, uint64_t a, uint64_t b) {
 }
 
 double vkc_sequence_dispatch_ms(const vkc_sequence *s, uint32_t i) {
-    if (!s->stamps || i >= s->count)
-        return -1.0;
+    if (!s->stamps || i >= s->count) return -1.0;
     return ticks_ms(s, s->stamps[2 * i], s->stamps[2 * i + 1]);
 }
 
 double vkc_sequence_total_ms(const vkc_sequence *s) {
-    if (!s->stamps || !s->count)
-        return -1.0;
+    if (!s->stamps || !s->count) return -1.0;
     return ticks_ms(s, s->stamps[0], s->stamps[2 * s->count - 1]);
 }

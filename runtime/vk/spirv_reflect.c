@@ -33,10 +33,10 @@ enum {
 #define NONE UINT32_MAX
 
 typedef struct id_info {
-    uint32_t op;        /* defining opcode, 0 if unknown */
-    uint32_t a, b;      /* operands: meaning depends on op */
+    uint32_t op;   /* defining opcode, 0 if unknown */
+    uint32_t a, b; /* operands: meaning depends on op */
     uint32_t set, binding, stride;
-    uint32_t block;     /* 1 Block, 2 BufferBlock */
+    uint32_t block;      /* 1 Block, 2 BufferBlock */
     uint32_t first_word; /* instruction offset, for struct members */
 } id_info;
 
@@ -66,8 +66,7 @@ static uint32_t member_offset(const reflect *r, uint32_t s, uint32_t m) {
 
 /* Byte size of a type as laid out in a push-constant block. */
 static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t *size) {
-    if (id >= r->bound || depth > 8)
-        return bad(r, "push-constant type out of range");
+    if (id >= r->bound || depth > 8) return bad(r, "push-constant type out of range");
     const id_info *t = &r->ids[id];
     switch (t->op) {
     case OP_TYPE_INT:
@@ -75,8 +74,7 @@ static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t
     case OP_TYPE_VECTOR: {
         uint64_t c;
         vkcnn_status st = type_size(r, t->a, depth + 1, &c);
-        if (st)
-            return st;
+        if (st) return st;
         *size = c * t->b;
         return VKCNN_OK;
     }
@@ -94,13 +92,10 @@ static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t
         for (uint32_t m = 0; m < members; m++) {
             uint32_t off = member_offset(r, id, m);
             uint64_t ms;
-            if (off == NONE)
-                return bad(r, "push-constant member without Offset");
+            if (off == NONE) return bad(r, "push-constant member without Offset");
             vkcnn_status st = type_size(r, ins[2 + m], depth + 1, &ms);
-            if (st)
-                return st;
-            if (off + ms > end)
-                end = off + ms;
+            if (st) return st;
+            if (off + ms > end) end = off + ms;
         }
         *size = end;
         return VKCNN_OK;
@@ -113,14 +108,11 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
                                vkc_spirv_layout *out) {
     memset(out, 0, sizeof *out);
     reflect r = {.w = words, .n = count, .name = name};
-    if (count < 5 || words[0] != 0x07230203u)
-        return bad(&r, "not SPIR-V (bad magic number)");
+    if (count < 5 || words[0] != 0x07230203u) return bad(&r, "not SPIR-V (bad magic number)");
     r.bound = words[3];
-    if (r.bound == 0 || r.bound > (1u << 22))
-        return bad(&r, "SPIR-V id bound out of range");
+    if (r.bound == 0 || r.bound > (1u << 22)) return bad(&r, "SPIR-V id bound out of range");
     r.ids = vkc_calloc(r.bound, sizeof *r.ids);
-    if (!r.ids)
-        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!r.ids) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; i < r.bound; i++)
         r.ids[i].set = r.ids[i].binding = NONE;
 
@@ -181,8 +173,7 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
     uint32_t seen = 0;
     for (uint32_t id = 0; id < r.bound; id++) {
         const id_info *v = &r.ids[id];
-        if (v->op != OP_VARIABLE)
-            continue;
+        if (v->op != OP_VARIABLE) continue;
         uint32_t sc = v->b;
         if (sc == SC_PUSH_CONSTANT) {
             if (v->a >= r.bound || r.ids[v->a].op != OP_TYPE_POINTER) {
@@ -192,11 +183,9 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             push_var_type = r.ids[v->a].b;
             continue;
         }
-        if (sc != SC_STORAGE_BUFFER && sc != SC_UNIFORM)
-            continue;
+        if (sc != SC_STORAGE_BUFFER && sc != SC_UNIFORM) continue;
         uint32_t pointee = v->a < r.bound ? r.ids[v->a].b : NONE;
-        bool storage = sc == SC_STORAGE_BUFFER ||
-                       (pointee < r.bound && r.ids[pointee].block == 2);
+        bool storage = sc == SC_STORAGE_BUFFER || (pointee < r.bound && r.ids[pointee].block == 2);
         if (!storage) {
             st = bad(&r, "uniform buffers are not supported; use storage buffers");
             goto done;
@@ -215,8 +204,7 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
     }
     if (push_var_type != NONE) {
         uint64_t size;
-        if ((st = type_size(&r, push_var_type, 0, &size)))
-            goto done;
+        if ((st = type_size(&r, push_var_type, 0, &size))) goto done;
         if (size > 4096) {
             st = bad(&r, "push-constant block too large");
             goto done;

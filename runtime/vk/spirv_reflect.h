@@ -12,9 +12,9 @@
 #define VKC_MAX_BINDINGS 32
 
 typedef struct vkc_spirv_layout {
-    uint32_t binding_count;  /* storage buffers at set 0, bindings 0..count-1 */
-    uint32_t push_size;      /* bytes, 0 when none */
-    uint32_t local_size[3];  /* from LocalSize, or 0 when set by specialization */
+    uint32_t binding_count; /* storage buffers at set 0, bindings 0..count-1 */
+    uint32_t push_size;     /* bytes, 0 when none */
+    uint32_t local_size[3]; /* from LocalSize, or 0 when set by specialization */
 } vkc_spirv_layout;
 
 /* Parses `words`; fails with VKCNN_ERROR_SHADER_COMPILE on malformed SPIR-V or

@@ -46,8 +46,7 @@ static inline int affine_check(vkcnn_context *ctx, float scale, float bias, uint
         vkc_buffer_read(ctx, &y, 0, out, n * 4ull) == VKCNN_OK) {
         bad = 0;
         for (uint32_t i = 0; i < n; i++)
-            if (fabsf(out[i] - (in[i] * scale + bias)) > 1e-5f * (1.0f + fabsf(out[i])))
-                bad++;
+            if (fabsf(out[i] - (in[i] * scale + bias)) > 1e-5f * (1.0f + fabsf(out[i]))) bad++;
     } else {
         fprintf(stderr, "affine run: %s\n", vkcnn_last_error());
     }

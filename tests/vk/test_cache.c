@@ -40,8 +40,7 @@ static void find_entry(const char *dir, const char *prefix, char *path, size_t s
     FILE *p = popen(cmd, "r");
     char name[256] = {0};
     if (p) {
-        if (!fgets(name, sizeof name, p))
-            name[0] = '\0';
+        if (!fgets(name, sizeof name, p)) name[0] = '\0';
         pclose(p);
     }
     name[strcspn(name, "\n")] = '\0';
@@ -51,8 +50,7 @@ static void find_entry(const char *dir, const char *prefix, char *path, size_t s
 static void patch_file(const char *path, long offset, const void *bytes, size_t n) {
     FILE *f = fopen(path, "r+b");
     CHECK(f != NULL);
-    if (!f)
-        return;
+    if (!f) return;
     fseek(f, offset, SEEK_SET);
     fwrite(bytes, 1, n, f);
     fclose(f);

@@ -21,8 +21,7 @@ static void check_caps(const vkcnn_device_info *d) {
     CHECK(d->min_storage_buffer_offset_alignment >= 1);
     CHECK(d->compute_queue);
     CHECK(d->name[0] != '\0');
-    if (d->timestamps)
-        CHECK(d->timestamp_period_ns > 0.0f);
+    if (d->timestamps) CHECK(d->timestamp_period_ns > 0.0f);
     if (strncmp(d->name, "llvmpipe", 8) == 0) {
         /* lavapipe: a CPU device, UMA, and its SIMD width is reported */
         CHECK(d->type == VKCNN_DEVICE_CPU);

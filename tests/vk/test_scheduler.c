@@ -14,8 +14,8 @@ static vkc_dispatch affine(const vkc_kernel *k, vkc_binding *b, const vkc_buffer
                            VkDeviceSize bytes, const uint32_t *n) {
     b[0] = (vkc_binding){in, in_off, bytes, VKC_READ};
     b[1] = (vkc_binding){out, out_off, bytes, VKC_WRITE};
-    return (vkc_dispatch){.kernel = k, .bindings = b, .push = n,
-                          .groups = {(uint32_t)((bytes / 4 + 63) / 64), 1, 1}};
+    return (vkc_dispatch){
+        .kernel = k, .bindings = b, .push = n, .groups = {(uint32_t)((bytes / 4 + 63) / 64), 1, 1}};
 }
 
 static float *read_all(vkcnn_context *ctx, const vkc_buffer *b, size_t n) {
@@ -101,9 +101,9 @@ int main(void) {
     uint32_t half = N / 2;
     VkDeviceSize hb = half * 4;
     CHECK_OK(vkc_sequence_create(ctx, false, &seq));
-    vkc_dispatch e0 = affine(&k, b[0], &buf[0], 0, &buf[6], 0, hb, &half);  /* writes 6[0:h] */
+    vkc_dispatch e0 = affine(&k, b[0], &buf[0], 0, &buf[6], 0, hb, &half);   /* writes 6[0:h] */
     vkc_dispatch e1 = affine(&k, b[1], &buf[0], hb, &buf[6], hb, hb, &half); /* writes 6[h:] */
-    vkc_dispatch e2 = affine(&k, b[2], &buf[6], 0, &buf[7], 0, hb, &half);  /* reads 6[0:h] */
+    vkc_dispatch e2 = affine(&k, b[2], &buf[6], 0, &buf[7], 0, hb, &half);   /* reads 6[0:h] */
     CHECK_OK(vkc_sequence_add(seq, &e0));
     CHECK_OK(vkc_sequence_add(seq, &e1));
     CHECK_OK(vkc_sequence_add(seq, &e2));

@@ -7,13 +7,12 @@
 #include "vk/shaders.h"
 #include "vk/spirv_reflect.h"
 
-static const char *broken =
-    "#version 450\n"
-    "layout(local_size_x = 8) in;\n"
-    "layout(std430, binding = 0) buffer B { float v[]; };\n"
-    "void main() {\n"
-    "    v[gl_GlobalInvocationID.x] = undeclared_thing * 2.0;\n"
-    "}\n";
+static const char *broken = "#version 450\n"
+                            "layout(local_size_x = 8) in;\n"
+                            "layout(std430, binding = 0) buffer B { float v[]; };\n"
+                            "void main() {\n"
+                            "    v[gl_GlobalInvocationID.x] = undeclared_thing * 2.0;\n"
+                            "}\n";
 
 int main(void) {
     /* reflection of the embedded template */

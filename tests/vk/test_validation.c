@@ -11,8 +11,7 @@ static void on_log(vkcnn_log_level level, vkcnn_log_source source, const char *m
                    void *user) {
     (void)message;
     (void)user;
-    if (source == VKCNN_LOG_SOURCE_VALIDATION && level == VKCNN_LOG_ERROR)
-        seen_error++;
+    if (source == VKCNN_LOG_SOURCE_VALIDATION && level == VKCNN_LOG_ERROR) seen_error++;
 }
 
 int main(void) {
@@ -20,8 +19,7 @@ int main(void) {
     d.log = on_log;
     vkcnn_context *ctx = NULL;
     CHECK_OK(vkcnn_context_create(&d, &ctx));
-    if (!ctx)
-        return th_done("test_validation");
+    if (!ctx) return th_done("test_validation");
     uint32_t errors = 1, warnings = 1;
     vkcnn_context_validation_counts(ctx, &errors, &warnings);
     CHECK(errors == 0 && warnings == 0);
@@ -31,8 +29,7 @@ int main(void) {
                              .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT};
     VkBuffer buf = VK_NULL_HANDLE;
     VkResult r = ctx->dev.vk.vkCreateBuffer(ctx->dev.handle, &bi, NULL, &buf);
-    if (r == VK_SUCCESS && buf)
-        ctx->dev.vk.vkDestroyBuffer(ctx->dev.handle, buf, NULL);
+    if (r == VK_SUCCESS && buf) ctx->dev.vk.vkDestroyBuffer(ctx->dev.handle, buf, NULL);
     vkcnn_context_validation_counts(ctx, &errors, &warnings);
     CHECK(errors >= 1);
     CHECK(seen_error >= 1);

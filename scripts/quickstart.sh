@@ -1,0 +1,47 @@
+#!/bin/bash
+# The README's two quick-start commands.
+#   scripts/quickstart.sh        install what is missing, build, run the main job
+#   scripts/quickstart.sh test   install what is missing, build, run the whole test suite
+# Other modes (used by .ci/run): sanitize (ASan+UBSan build, suite without the
+# large-model tests), install-test (install and build a consumer project).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build() { # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVKCNN_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+case "$mode" in
+  run)
+    scripts/setup.sh
+    build build -DVKCNN_BUILD_TESTS=OFF
+    ./build/vkcnn devices
+    ;;
+  test)
+    scripts/setup.sh --test
+    build build
+    # Every Vulkan test runs under the validation layer (the harness turns it on).
+    (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure)
+    ;;
+  sanitize)
+    scripts/setup.sh --test
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DVKCNN_SANITIZE=ON
+    (cd build-asan && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -LE release-only)
+    ;;
+  install-test)
+    scripts/setup.sh
+    build build -DVKCNN_BUILD_TESTS=OFF
+    prefix=$(mktemp -d)
+    cmake --install build --prefix "$prefix" >/dev/null
+    tests/install/run.sh "$prefix"
+    rm -rf "$prefix"
+    ;;
+  *)
+    echo "usage: scripts/quickstart.sh [run|test|sanitize|install-test]" >&2
+    exit 2
+    ;;
+esac
