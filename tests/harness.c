@@ -1,6 +1,5 @@
 #include "harness.h"
 
-#include <dlfcn.h>
 #include <ftw.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -41,20 +40,7 @@ void th_rmdir(const char *dir) {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The Vulkan loader unloads the driver and the layer when an instance is
- * destroyed; leaks inside them then show as "<unknown module>" frames that no
- * suppression can name. Pinning them in memory keeps their frames
- * symbolised, so tests/lsan.supp can name exactly those libraries. */
-static void pin_driver_libraries(void) {
-    static int done;
-    if (done++) return;
-    static const char *const libs[] = {"libvulkan_lvp.so", "libVkLayer_khronos_validation.so"};
-    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
-        dlopen(libs[i], RTLD_LAZY | RTLD_NODELETE);
-}
-
 vkcnn_context_desc th_desc(const char *cache_dir, uint32_t faults, int sync) {
-    pin_driver_libraries();
     vkcnn_context_desc d = {.validation = VKCNN_ON,
                             .validation_sync = sync ? VKCNN_ON : VKCNN_DEFAULT,
                             .cache_dir = cache_dir,
