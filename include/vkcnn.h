@@ -279,8 +279,128 @@ VKCNN_API vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc,
                                                vkcnn_device_info *infos, uint32_t capacity,
                                                uint32_t *count, uint32_t *default_index);
 
+/* ---- device peak figures ------------------------------------------------ */
+
+/* What the device can do at best, measured with dedicated shaders: fp32 (and
+ * fp16) FMA throughput from long independent FMA chains, and device-memory
+ * read and copy bandwidth (copy counts bytes read + written). */
+typedef struct vkcnn_peak {
+    double fp32_gflops;
+    double fp16_gflops; /* 0 when the device lacks shaderFloat16 */
+    double read_gbps;
+    double copy_gbps;
+    uint32_t vector_width; /* the software driver's SIMD width, 0 for hardware */
+    int from_cache;        /* 1 when read from the context's cache directory */
+} vkcnn_peak;
+
+/* Measures (a few seconds on a CPU device) or, unless `fresh`, reads the
+ * figures cached for this device, driver and vector width. */
+VKCNN_API vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out);
+
 /* ---- network (ONNX import) --------------------------------------------- */
-/* (filled in by the import module) */
+/*
+ * A vkcnn_network is an ONNX model decoded and checked on the host: every
+ * operator supported (README: "Supported ONNX operators"), every shape inferred and static
+ * (a symbolic batch bound), shape arithmetic folded away. It needs no
+ * device; a later call compiles it for one.
+ *
+ * Files are untrusted input: anything malformed, unsupported or over a limit
+ * returns an error status (VKCNN_ERROR_INVALID_MODEL, _UNSUPPORTED, _LIMIT,
+ * _IO) and vkcnn_last_error() names the node, operator and attribute or
+ * tensor at fault. Unsupported operators are all listed, by name and opset.
+ *
+ * Threads: loads may run concurrently. A loaded network is immutable; its
+ * queries may be made from any thread; destroy must not race with them.
+ */
+typedef struct vkcnn_network vkcnn_network;
+
+#define VKCNN_MAX_RANK 8
+
+/* Load options. Zero-initialise; every zero field means its default. */
+typedef struct vkcnn_network_options {
+    /* Batch size bound to a symbolic leading input dimension. 0: the model's
+     * own static batch, or 1 if it is symbolic. A static model refuses any
+     * other batch (VKCNN_ERROR_UNSUPPORTED). */
+    uint32_t batch;
+    /* Folder that external-data `location`s are relative to. NULL: the
+     * model's folder for vkcnn_network_load_file; for load_memory, NULL
+     * refuses models with external data. Locations that are absolute,
+     * contain "..", or resolve (through symbolic links) outside this folder
+     * are refused. The string is used during the call only. */
+    const char *base_dir;
+    uint64_t max_file_bytes;      /* model file size; default 2 GiB */
+    uint64_t max_tensor_elements; /* elements of any one tensor; default 2^30 */
+    uint64_t max_total_bytes;     /* decoder memory, and all constant data
+                                     held; default 8 GiB */
+    uint32_t max_nodes;           /* default 100000 */
+    uint32_t max_tensors;         /* default 1000000 */
+} vkcnn_network_options;
+
+/* Loads the ONNX model at `path`. `options` may be NULL for all defaults.
+ * On failure *out is NULL. Destroy with vkcnn_network_destroy. */
+VKCNN_API vkcnn_status vkcnn_network_load_file(const char *path,
+                                               const vkcnn_network_options *options,
+                                               vkcnn_network **out);
+
+/* Same from `size` bytes at `data` (borrowed for the call only). */
+VKCNN_API vkcnn_status vkcnn_network_load_memory(const void *data, size_t size,
+                                                 const vkcnn_network_options *options,
+                                                 vkcnn_network **out);
+
+VKCNN_API void vkcnn_network_destroy(vkcnn_network *net);
+
+/* Whole-model facts. Strings are owned by the network. */
+typedef struct vkcnn_network_info {
+    int64_t ir_version;
+    int64_t opset;        /* of the default ONNX domain */
+    const char *producer; /* producer_name, "" if none */
+    const char *producer_version;
+    uint32_t batch;       /* the bound batch size */
+    uint32_t input_count; /* runtime inputs (initializers excluded) */
+    uint32_t output_count;
+    uint32_t node_count;   /* nodes left after folding (those listed) */
+    uint32_t folded_count; /* nodes evaluated at load (shape arithmetic, Constant) */
+    uint64_t params;       /* elements stored in the file's initializers,
+                              each initializer counted once */
+    uint64_t macs;         /* multiply-accumulates of Conv, Gemm, MatMul
+                              at the bound batch */
+} vkcnn_network_info;
+
+VKCNN_API vkcnn_status vkcnn_network_get_info(const vkcnn_network *net, vkcnn_network_info *info);
+
+/* One graph input or output. Strings are owned by the network. */
+typedef struct vkcnn_tensor_info {
+    const char *name;
+    const char *dtype; /* "float32" */
+    uint32_t rank;
+    int64_t shape[VKCNN_MAX_RANK];
+} vkcnn_tensor_info;
+
+/* index < info.input_count / info.output_count, else VKCNN_ERROR_INVALID_ARGUMENT. */
+VKCNN_API vkcnn_status vkcnn_network_input(const vkcnn_network *net, uint32_t index,
+                                           vkcnn_tensor_info *info);
+VKCNN_API vkcnn_status vkcnn_network_output(const vkcnn_network *net, uint32_t index,
+                                            vkcnn_tensor_info *info);
+
+/* One node, in execution (topological) order. Arrays and strings are owned
+ * by the network. An absent optional input is "". */
+typedef struct vkcnn_node_info {
+    const char *name; /* the file's node name, or "<Op>_<n>" if it has none */
+    const char *op;   /* ONNX op_type, e.g. "Conv" */
+    uint32_t input_count;
+    const char *const *inputs; /* data inputs (constant operands such as
+                                  Reshape's shape are folded into the node) */
+    uint32_t output_count;
+    const char *const *outputs;
+    uint32_t rank; /* shape of output 0 */
+    int64_t shape[VKCNN_MAX_RANK];
+    uint64_t params; /* elements of the node's constant inputs */
+    uint64_t macs;   /* Conv, Gemm, MatMul; 0 for other ops */
+} vkcnn_node_info;
+
+/* index < info.node_count, else VKCNN_ERROR_INVALID_ARGUMENT. */
+VKCNN_API vkcnn_status vkcnn_network_node(const vkcnn_network *net, uint32_t index,
+                                          vkcnn_node_info *info);
 
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time

@@ -105,7 +105,11 @@ int vkcnn_cmd_devices(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--device") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "vkcnn devices: --device needs a value\n");
+                return 2;
+            }
             device = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: vkcnn devices [--json] [--device D]\n"

@@ -5,5 +5,7 @@
 #define VKCNN_TOOLS_COMMANDS_H
 
 int vkcnn_cmd_devices(int argc, char **argv);
+int vkcnn_cmd_inspect(int argc, char **argv);
+int vkcnn_cmd_peak(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@ static void usage(FILE *f) {
                "\n"
                "commands:\n"
                "  devices   list Vulkan devices and their capabilities\n"
+               "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
+               "  peak      measure the device's FMA throughput and memory bandwidth\n"
                "\n"
                "vkcnn <command> --help shows a command's options.\n"
                "vkcnn --version prints the version.\n");
@@ -35,6 +37,8 @@ int main(int argc, char **argv) {
         int (*run)(int, char **);
     } commands[] = {
         {"devices", vkcnn_cmd_devices},
+        {"inspect", vkcnn_cmd_inspect},
+        {"peak", vkcnn_cmd_peak},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

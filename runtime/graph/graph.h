@@ -1,0 +1,170 @@
+/* Graph IR: what the importer produces and the later stages (passes, plan,
+ * codegen) consume.
+ *
+ * Invariants of a graph returned by the importer (vkc_onnx_import):
+ * - nodes[] is in topological order; every node input is a graph input, a
+ *   constant, or an output of an earlier node; tensor names are unique.
+ * - Every tensor has a static shape (the symbolic batch is bound) and every
+ *   runtime tensor (data == NULL) is float32. Constants (data != NULL) are
+ *   float32 or int64 and are owned by the graph.
+ * - Shape arithmetic (Shape, Gather, Cast, Slice, Concat, Squeeze, Unsqueeze,
+ *   Reshape, Constant, ... on constants) has been evaluated and removed.
+ * - Operands that ONNX passes as inputs in some opsets and as attributes in
+ *   others (Reshape's shape, Pad's pads, Clip's min/max, Squeeze's axes, ...)
+ *   are decoded into the node's attribute struct and are no longer inputs:
+ *   node inputs are the data operands only, listed per op in ops.h.
+ */
+#ifndef VKC_GRAPH_GRAPH_H
+#define VKC_GRAPH_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph/ops.h"
+#include "vkcnn.h"
+
+#if defined(__GNUC__)
+#define VKC_GRAPH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define VKC_GRAPH_PRINTF(f, a)
+#endif
+
+#define VKC_MAX_RANK 8
+#define VKC_NONE UINT32_MAX /* absent optional input / no producer */
+
+typedef enum vkc_dtype {
+    VKC_DTYPE_FLOAT32 = 1, /* values match ONNX TensorProto.DataType */
+    VKC_DTYPE_INT64 = 7,
+} vkc_dtype;
+
+typedef struct vkc_tensor {
+    char *name;
+    vkc_dtype dtype;
+    uint32_t rank;
+    int64_t dims[VKC_MAX_RANK]; /* each >= 0 once shape_known */
+    bool shape_known;
+    uint64_t elements; /* product of dims, checked against the element limit */
+
+    /* Constant data (elements values of dtype), owned; NULL for runtime. */
+    void *data;
+    bool initializer; /* came from the file's initializers */
+
+    uint32_t producer;   /* node index, or VKC_NONE (graph input / constant) */
+    uint32_t *consumers; /* node indices, one entry per use */
+    uint32_t consumer_count, consumer_cap;
+
+    bool graph_input, graph_output;
+    /* Shape the file declares (value_info / inputs / outputs), -1 for a
+     * symbolic dimension; declared_rank UINT32_MAX when none is declared. */
+    uint32_t declared_rank;
+    int64_t declared_dims[VKC_MAX_RANK];
+} vkc_tensor;
+
+typedef struct vkc_node {
+    char *name; /* the file's name, or "<op>_<index>" when it has none */
+    vkc_op op;
+    int opset;        /* version of the default domain the node was written for */
+    uint32_t *inputs; /* tensor indices; VKC_NONE for an absent optional one */
+    uint32_t input_count;
+    uint32_t *outputs;
+    uint32_t output_count;
+    vkc_attrs attrs; /* decoded per op, see ops.h */
+    bool dead;       /* folded or removed; skipped by every consumer of the IR */
+} vkc_node;
+
+/* Limits applied while importing (filled from vkcnn_network_options). */
+typedef struct vkc_limits {
+    uint64_t max_file_bytes;
+    uint64_t max_tensor_elements;
+    uint64_t max_total_bytes; /* all constant data + decoder memory */
+    uint32_t max_nodes;
+    uint32_t max_tensors;
+} vkc_limits;
+
+typedef struct vkc_graph {
+    vkc_tensor *tensors;
+    uint32_t tensor_count, tensor_cap;
+    vkc_node *nodes;
+    uint32_t node_count, node_cap;
+    uint32_t *inputs; /* runtime graph inputs (initializers excluded) */
+    uint32_t input_count;
+    uint32_t *outputs;
+    uint32_t output_count;
+
+    int64_t ir_version;
+    int64_t opset; /* default-domain opset */
+    char *producer;
+    char *producer_version;
+    int64_t batch;           /* bound batch size */
+    uint64_t file_params;    /* elements in the file's initializers, each once */
+    uint64_t constant_bytes; /* bytes of constant data held */
+    vkc_limits limits;
+} vkc_graph;
+
+/* Creates an empty graph with the given limits; NULL when out of memory. */
+vkc_graph *vkc_graph_create(const vkc_limits *limits);
+void vkc_graph_destroy(vkc_graph *g);
+
+/* Index of the tensor named `name`, or VKC_NONE. */
+uint32_t vkc_graph_find(const vkc_graph *g, const char *name);
+
+/* Adds a tensor (the name is copied); fails on a duplicate name or when the
+ * tensor limit is hit. *index receives its index. */
+vkcnn_status vkc_graph_add_tensor(vkc_graph *g, const char *name, uint32_t *index);
+
+/* Sets a tensor's shape; fails if any dim is negative or the element count
+ * exceeds the limit. `what` names the tensor's role for the message. */
+vkcnn_status vkc_graph_set_shape(vkc_graph *g, uint32_t t, vkc_dtype dtype, uint32_t rank,
+                                 const int64_t *dims);
+
+/* Allocates zeroed constant storage for tensor t (whose shape is set),
+ * charged against max_total_bytes. */
+vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t t, void **data);
+
+/* Appends a node with `input_count`/`output_count` slots (all VKC_NONE). The
+ * name is copied; NULL or "" generates one. */
+vkcnn_status vkc_graph_add_node(vkc_graph *g, vkc_op op, int opset, const char *name,
+                                uint32_t input_count, uint32_t output_count, uint32_t *index);
+
+/* Records consumer links for node n's inputs and producer links for its
+ * outputs (fails if an output already has a producer). */
+vkcnn_status vkc_graph_link_node(vkc_graph *g, uint32_t n);
+
+/* Drops input slot `slot` of node n. Consumer lists go stale until
+ * vkc_graph_relink. */
+void vkc_graph_drop_input(vkc_graph *g, uint32_t n, uint32_t slot);
+
+/* Rebuilds every tensor's consumer list from the live nodes (the importer
+ * calls it once all nodes are inferred and folded). */
+vkcnn_status vkc_graph_relink(vkc_graph *g);
+
+/* Records an error prefixed with "node 'name' (Op): "; returns status. */
+vkcnn_status vkc_node_fail(const vkc_graph *g, uint32_t n, vkcnn_status status, const char *fmt,
+                           ...) VKC_GRAPH_PRINTF(4, 5);
+
+/* "node 'conv1' (Conv)" into buf, for messages. */
+const char *vkc_node_label(const vkc_graph *g, uint32_t n, char *buf, size_t size);
+
+/* Formats a shape as "[1, 3, 224, 224]" into buf. */
+const char *vkc_shape_string(uint32_t rank, const int64_t *dims, char *buf, size_t size);
+
+/* Checks the graph invariants listed at the top of this file (topological
+ * order, links, shapes known, float32 at run time). Used by tests and as a
+ * final check of the importer. */
+vkcnn_status vkc_graph_validate(const vkc_graph *g);
+
+/* Shape inference for node n: decodes constant operands into its attributes,
+ * drops them from the inputs, checks input shapes and sets output shapes.
+ * Inputs must have known shapes. */
+vkcnn_status vkc_infer_node(vkc_graph *g, uint32_t n);
+
+/* Evaluates node n at load when its inputs are constant and it is shape
+ * arithmetic (or any int64 computation); marks it dead on success and sets
+ * *folded. Errors when a runtime int64 value would be needed. */
+vkcnn_status vkc_fold_node(vkc_graph *g, uint32_t n, bool *folded);
+
+/* Multiply-accumulates of node n (Conv, Gemm, MatMul), 0 for other ops. */
+uint64_t vkc_node_macs(const vkc_graph *g, uint32_t n);
+
+#endif

@@ -1,0 +1,200 @@
+/* Operators of the graph IR and their decoded attributes.
+ *
+ * Data inputs per op, after import (constant operands that ONNX passes as
+ * inputs in some opsets are decoded into the attribute struct instead):
+ *   Conv                 X, W [, B]
+ *   MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LRN,
+ *   Relu, LeakyRelu, Clip, Sigmoid, Tanh, Flatten, Reshape, Squeeze,
+ *   Unsqueeze, Transpose, Pad, Dropout, Identity, Softmax, LogSoftmax   X
+ *   PRelu                X, slope (unidirectionally broadcast to X)
+ *   BatchNormalization   X, scale, B, mean, var
+ *   Gemm                 A, B [, C]
+ *   MatMul, Add, Sub, Mul, Div   A, B (numpy broadcasting)
+ *   Concat               X0, X1, ...
+ * Every op has exactly one output after import (Dropout's mask and
+ * BatchNormalization's training outputs are refused or dropped).
+ * Shape-arithmetic ops (Constant, Shape, Gather, Cast, Slice) never survive
+ * import: they are folded, or the import fails.
+ *
+ * Spatial ops (Conv, pools, LRN, BatchNormalization) take N x C x D1 [x D2]:
+ * one or two spatial dimensions; three (volumetric) are refused. */
+#ifndef VKC_GRAPH_OPS_H
+#define VKC_GRAPH_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VKC_MAX_SPATIAL 2
+#define VKC_ATTR_MAX_RANK 8 /* = VKC_MAX_RANK */
+
+typedef enum vkc_op {
+    VKC_OP_CONV,
+    VKC_OP_MAX_POOL,
+    VKC_OP_AVERAGE_POOL,
+    VKC_OP_GLOBAL_AVERAGE_POOL,
+    VKC_OP_GLOBAL_MAX_POOL,
+    VKC_OP_LRN,
+    VKC_OP_RELU,
+    VKC_OP_LEAKY_RELU,
+    VKC_OP_PRELU,
+    VKC_OP_CLIP,
+    VKC_OP_SIGMOID,
+    VKC_OP_TANH,
+    VKC_OP_BATCH_NORM,
+    VKC_OP_GEMM,
+    VKC_OP_MATMUL,
+    VKC_OP_ADD,
+    VKC_OP_SUB,
+    VKC_OP_MUL,
+    VKC_OP_DIV,
+    VKC_OP_FLATTEN,
+    VKC_OP_RESHAPE,
+    VKC_OP_SQUEEZE,
+    VKC_OP_UNSQUEEZE,
+    VKC_OP_TRANSPOSE,
+    VKC_OP_CONCAT,
+    VKC_OP_PAD,
+    VKC_OP_DROPOUT,
+    VKC_OP_IDENTITY,
+    VKC_OP_SOFTMAX,
+    VKC_OP_LOG_SOFTMAX,
+    /* shape arithmetic: folded at import */
+    VKC_OP_CONSTANT,
+    VKC_OP_SHAPE,
+    VKC_OP_GATHER,
+    VKC_OP_CAST,
+    VKC_OP_SLICE,
+    VKC_OP_COUNT
+} vkc_op;
+
+/* Conv, MaxPool, AveragePool. auto_pad is resolved into explicit pads at
+ * shape inference. Spatial dim i (0 = outermost, i < spatial) is padded by
+ * pads[i] before and pads[VKC_MAX_SPATIAL + i] after: for 2-D,
+ * pads = {top, left, bottom, right}. */
+typedef enum vkc_auto_pad {
+    VKC_AUTO_PAD_NOTSET,
+    VKC_AUTO_PAD_VALID,
+    VKC_AUTO_PAD_SAME_UPPER,
+    VKC_AUTO_PAD_SAME_LOWER,
+} vkc_auto_pad;
+
+typedef struct vkc_window_attrs {
+    uint32_t spatial; /* 1 or 2 */
+    bool has_kernel;  /* Conv: kernel_shape given (else taken from W) */
+    int64_t kernel[VKC_MAX_SPATIAL];
+    int64_t strides[VKC_MAX_SPATIAL];
+    int64_t pads[2 * VKC_MAX_SPATIAL];
+    int64_t dilations[VKC_MAX_SPATIAL];
+    int64_t group;          /* Conv */
+    bool ceil_mode;         /* pools */
+    bool count_include_pad; /* AveragePool */
+    vkc_auto_pad auto_pad;  /* as written; pads hold the resolved values */
+    /* As read from the file, checked against `spatial` at inference (0 =
+     * attribute absent). file_pads is ONNX's [begins..., ends...] layout. */
+    uint32_t kernel_count, stride_count, dilation_count, pad_count;
+    int64_t file_pads[2 * VKC_MAX_SPATIAL];
+} vkc_window_attrs;
+
+typedef struct vkc_lrn_attrs {
+    int64_t size;
+    float alpha, beta, bias;
+} vkc_lrn_attrs;
+
+typedef struct vkc_gemm_attrs {
+    float alpha, beta;
+    bool trans_a, trans_b;
+} vkc_gemm_attrs;
+
+typedef enum vkc_pad_mode { VKC_PAD_CONSTANT, VKC_PAD_REFLECT, VKC_PAD_EDGE } vkc_pad_mode;
+
+typedef struct vkc_pad_attrs {
+    vkc_pad_mode mode;
+    float value;
+    uint32_t pad_count; /* 2 x rank once resolved */
+    /* begin of axis i is pads[i], end is pads[rank + i] (the ONNX layout);
+     * negative values crop. */
+    int64_t pads[2 * VKC_ATTR_MAX_RANK];
+    bool pads_given; /* from the attribute (opset < 11) */
+} vkc_pad_attrs;
+
+typedef struct vkc_axes_attrs { /* Squeeze, Unsqueeze */
+    uint32_t count;
+    int64_t axes[VKC_ATTR_MAX_RANK];
+    bool given; /* attribute present (opset < 13) */
+} vkc_axes_attrs;
+
+typedef struct vkc_reshape_attrs {
+    uint32_t count;
+    int64_t shape[VKC_ATTR_MAX_RANK];
+    bool given; /* attribute (opset < 5) */
+    bool allowzero;
+} vkc_reshape_attrs;
+
+typedef struct vkc_softmax_attrs {
+    int64_t axis; /* normalized to [0, rank) at inference */
+    /* Opsets < 13: the input is seen as a 2-D matrix
+     * [prod(dims[0..axis)), prod(dims[axis..rank))] and normalized over the
+     * second dimension; opset 13+: over dims[axis] only. */
+    bool coerce_2d;
+} vkc_softmax_attrs;
+
+typedef struct vkc_slice_attrs {
+    uint32_t count;
+    int64_t starts[VKC_ATTR_MAX_RANK], ends[VKC_ATTR_MAX_RANK];
+    int64_t axes[VKC_ATTR_MAX_RANK], steps[VKC_ATTR_MAX_RANK];
+    bool given, axes_given;
+} vkc_slice_attrs;
+
+typedef struct vkc_clip_attrs {
+    float min, max;
+} vkc_clip_attrs;
+
+typedef struct vkc_binary_attrs { /* Add, Sub, Mul, Div */
+    /* Opsets < 7: B is broadcast to A only when `broadcast` is set, aligned
+     * at `axis` (suffix-aligned when has_axis is false). Inference rewrites
+     * a constant B into the equivalent numpy-broadcast shape, so consumers of
+     * the IR always see numpy broadcasting. */
+    bool legacy, broadcast, has_axis;
+    int64_t axis;
+} vkc_binary_attrs;
+
+typedef struct vkc_transpose_attrs {
+    uint32_t count; /* 0: reverse the axes */
+    int64_t perm[VKC_ATTR_MAX_RANK];
+} vkc_transpose_attrs;
+
+typedef union vkc_attrs {
+    vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
+    vkc_lrn_attrs lrn;
+    float alpha;   /* LeakyRelu */
+    float epsilon; /* BatchNormalization */
+    vkc_clip_attrs clip;
+    vkc_gemm_attrs gemm;
+    int64_t axis; /* Flatten, Concat, Gather (normalized at inference) */
+    vkc_reshape_attrs reshape;
+    vkc_axes_attrs axes;
+    vkc_transpose_attrs transpose;
+    vkc_binary_attrs binary;
+    vkc_pad_attrs pad;
+    vkc_softmax_attrs softmax;
+    vkc_slice_attrs slice;
+    struct {
+        int64_t start, end;
+        bool has_end;
+    } shape;    /* Shape (opset 15 start/end) */
+    int64_t to; /* Cast: ONNX data type */
+} vkc_attrs;
+
+/* ONNX name of an op ("Conv"). */
+const char *vkc_op_name(vkc_op op);
+
+/* Op for an ONNX op_type in the default domain; false when unsupported. */
+bool vkc_op_from_name(const char *name, vkc_op *op);
+
+/* True for ops that compute on windows over 1 or 2 spatial dimensions. */
+bool vkc_op_is_spatial(vkc_op op);
+
+/* Sets the defaults of op's attributes (before the file's are applied). */
+void vkc_attrs_defaults(vkc_op op, int opset, vkc_attrs *attrs);
+
+#endif

@@ -1,0 +1,382 @@
+/* ONNX attributes -> per-op attribute structs, with the differences between
+ * opsets (BatchNormalization's is_test/spatial/training_mode, Reshape's shape
+ * attribute before opset 5, Pad's paddings/pads attributes before opset 11,
+ * Clip's min/max attributes before 11, Squeeze/Unsqueeze axes before 13,
+ * Slice's attributes before 10, Dropout's is_test before 7, Cast's string
+ * 'to' in opset 1, legacy broadcasting of Add/Sub/Mul/Div before 7).
+ * Operands that later opsets pass as inputs are decoded at inference. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "import/onnx_internal.h"
+
+#define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        vkcnn_status st_ = (expr);                                                                 \
+        if (st_ != VKCNN_OK) return st_;                                                           \
+    } while (0)
+
+typedef VkcnnOnnx__AttributeProto Attr;
+
+typedef struct ctx {
+    vkc_graph *g;
+    uint32_t ni;
+    const VkcnnOnnx__NodeProto *np;
+} ctx;
+
+static const char *type_name(int t) {
+    switch (t) {
+    case 1: return "FLOAT";
+    case 2: return "INT";
+    case 3: return "STRING";
+    case 4: return "TENSOR";
+    case 6: return "FLOATS";
+    case 7: return "INTS";
+    case 8: return "STRINGS";
+    default: return "another type";
+    }
+}
+
+/* The attribute's type: the explicit field, else (IR < 2) guessed from
+ * which value field is set. */
+static int attr_type(const Attr *a) {
+    if (a->has_type) return (int)a->type;
+    if (a->has_f) return 1;
+    if (a->has_i) return 2;
+    if (a->has_s) return 3;
+    if (a->t) return 4;
+    if (a->n_floats) return 6;
+    if (a->n_ints) return 7;
+    return 0;
+}
+
+/* Finds attribute `name` and checks its type; NULL when absent. */
+static vkcnn_status find(const ctx *c, const char *name, int type, const Attr **out) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    *out = NULL;
+    for (size_t i = 0; i < c->np->n_attribute; i++) {
+        const Attr *a = c->np->attribute[i];
+        if (!a->name || strcmp(a->name, name) != 0) continue;
+        if (a->ref_attr_name && *a->ref_attr_name)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                        "attribute '%s' refers to a function attribute outside a function", name);
+        int t = attr_type(a);
+        if (t != type)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute '%s' has type %s, expected %s", name,
+                        type_name(t), type_name(type));
+        *out = a;
+        return VKCNN_OK;
+    }
+    return VKCNN_OK;
+}
+
+static vkcnn_status get_int(const ctx *c, const char *name, int64_t *v, bool *present) {
+    const Attr *a;
+    TRY(find(c, name, 2, &a));
+    if (a) *v = a->i;
+    if (present) *present = a != NULL;
+    return VKCNN_OK;
+}
+
+static vkcnn_status get_bool(const ctx *c, const char *name, bool *v) {
+    int64_t i = *v;
+    bool present;
+    TRY(get_int(c, name, &i, &present));
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    if (present && i != 0 && i != 1)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute '%s' = %" PRId64 " must be 0 or 1", name,
+                    i);
+    *v = i != 0;
+    return VKCNN_OK;
+}
+
+static vkcnn_status get_float(const ctx *c, const char *name, float *v) {
+    const Attr *a;
+    TRY(find(c, name, 1, &a));
+    if (a) {
+        vkc_graph *g = c->g;
+        uint32_t ni = c->ni;
+        if (!isfinite(a->f))
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute '%s' is not finite", name);
+        *v = a->f;
+    }
+    return VKCNN_OK;
+}
+
+/* Reads an INTS attribute of at most `max` values. `what_if_long` names the
+ * reason a longer list is refused (volumetric windows). */
+static vkcnn_status get_ints(const ctx *c, const char *name, int64_t *out, uint32_t max,
+                             uint32_t *count, const char *what_if_long) {
+    const Attr *a;
+    TRY(find(c, name, 7, &a));
+    *count = 0;
+    if (!a) return VKCNN_OK;
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    if (a->n_ints > max)
+        return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                    "attribute '%s' has %zu values (at most %" PRIu32 ")%s", name, a->n_ints, max,
+                    what_if_long ? what_if_long : "");
+    if (a->n_ints) memcpy(out, a->ints, a->n_ints * sizeof *out);
+    *count = (uint32_t)a->n_ints;
+    return VKCNN_OK;
+}
+
+static vkcnn_status get_string(const ctx *c, const char *name, char *buf, size_t size) {
+    const Attr *a;
+    TRY(find(c, name, 3, &a));
+    if (!a) return VKCNN_OK;
+    size_t n = a->s.len < size - 1 ? a->s.len : size - 1;
+    if (n) memcpy(buf, a->s.data, n);
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n) != NULL) /* embedded NUL: make it never match */
+        buf[0] = '?';
+    return VKCNN_OK;
+}
+
+#define VOLUMETRIC ": volumetric (3-D spatial) layers are not supported"
+
+static vkcnn_status decode_window(const ctx *c, vkc_window_attrs *w, vkc_op op) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    char ap[32] = "NOTSET";
+    TRY(get_string(c, "auto_pad", ap, sizeof ap));
+    if (strcmp(ap, "NOTSET") == 0)
+        w->auto_pad = VKC_AUTO_PAD_NOTSET;
+    else if (strcmp(ap, "VALID") == 0)
+        w->auto_pad = VKC_AUTO_PAD_VALID;
+    else if (strcmp(ap, "SAME_UPPER") == 0)
+        w->auto_pad = VKC_AUTO_PAD_SAME_UPPER;
+    else if (strcmp(ap, "SAME_LOWER") == 0)
+        w->auto_pad = VKC_AUTO_PAD_SAME_LOWER;
+    else
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'auto_pad' = '%s' is not valid", ap);
+    TRY(get_ints(c, "kernel_shape", w->kernel, VKC_MAX_SPATIAL, &w->kernel_count, VOLUMETRIC));
+    w->has_kernel = w->kernel_count > 0;
+    int64_t tmp[VKC_MAX_SPATIAL];
+    TRY(get_ints(c, "strides", tmp, VKC_MAX_SPATIAL, &w->stride_count, VOLUMETRIC));
+    memcpy(w->strides, tmp, w->stride_count * sizeof tmp[0]);
+    TRY(get_ints(c, "dilations", tmp, VKC_MAX_SPATIAL, &w->dilation_count, VOLUMETRIC));
+    memcpy(w->dilations, tmp, w->dilation_count * sizeof tmp[0]);
+    TRY(get_ints(c, "pads", w->file_pads, 2 * VKC_MAX_SPATIAL, &w->pad_count, VOLUMETRIC));
+    if (op == VKC_OP_CONV) TRY(get_int(c, "group", &w->group, NULL));
+    if (op != VKC_OP_CONV) TRY(get_bool(c, "ceil_mode", &w->ceil_mode));
+    if (op == VKC_OP_AVERAGE_POOL) TRY(get_bool(c, "count_include_pad", &w->count_include_pad));
+    return VKCNN_OK;
+}
+
+/* Extra outputs beyond the first: refused when anything reads them. */
+static vkcnn_status extra_outputs(const ctx *c, const char *what) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_node *n = &g->nodes[ni];
+    for (uint32_t i = 1; i < n->output_count; i++) {
+        if (n->outputs[i] == VKC_NONE) continue;
+        const vkc_tensor *t = &g->tensors[n->outputs[i]];
+        if (t->graph_output || t->consumer_count)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                        "output %" PRIu32 " ('%s', the %s) is used: unsupported dtype (vkcnn "
+                        "computes float32 outputs only)",
+                        i, t->name, what);
+    }
+    return VKCNN_OK;
+}
+
+static vkcnn_status decode_batch_norm(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    TRY(get_float(c, "epsilon", &n->attrs.epsilon));
+    if (n->attrs.epsilon < 0)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'epsilon' is negative");
+    if (n->opset < 7) {
+        int64_t is_test = 0;
+        TRY(get_int(c, "is_test", &is_test, NULL));
+        if (!is_test)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is not "
+                                                 "supported (inference only)");
+    }
+    if (n->opset < 9) {
+        int64_t spatial = 1;
+        TRY(get_int(c, "spatial", &spatial, NULL));
+        if (!spatial)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'spatial' = 0 is not supported");
+    }
+    int64_t training = 0;
+    TRY(get_int(c, "training_mode", &training, NULL));
+    if (training)
+        return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                    "attribute 'training_mode' is set: training mode is not supported");
+    for (uint32_t i = 1; i < n->output_count; i++)
+        if (n->outputs[i] != VKC_NONE)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                        "has %" PRIu32 " outputs (running or saved statistics): training mode is "
+                        "not supported",
+                        n->output_count);
+    return VKCNN_OK;
+}
+
+static vkcnn_status decode_pad(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_pad_attrs *p = &n->attrs.pad;
+    char mode[32] = "constant";
+    TRY(get_string(c, "mode", mode, sizeof mode));
+    if (strcmp(mode, "constant") == 0)
+        p->mode = VKC_PAD_CONSTANT;
+    else if (strcmp(mode, "reflect") == 0)
+        p->mode = VKC_PAD_REFLECT;
+    else if (strcmp(mode, "edge") == 0)
+        p->mode = VKC_PAD_EDGE;
+    else
+        return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'mode' = '%s' is not supported", mode);
+    if (n->opset < 11) {
+        const char *name = n->opset < 2 ? "paddings" : "pads";
+        TRY(get_ints(c, name, p->pads, 2 * VKC_MAX_RANK, &p->pad_count, NULL));
+        p->pads_given = p->pad_count > 0;
+        TRY(get_float(c, "value", &p->value));
+    }
+    return VKCNN_OK;
+}
+
+static vkcnn_status decode_cast(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    const Attr *a;
+    /* Cast-1 names the type as a string; later opsets use the enum value. */
+    for (size_t i = 0; i < c->np->n_attribute; i++) {
+        a = c->np->attribute[i];
+        if (!a->name || strcmp(a->name, "to") != 0) continue;
+        if (attr_type(a) == 2) {
+            n->attrs.to = a->i;
+            return VKCNN_OK;
+        }
+        if (attr_type(a) == 3) {
+            static const char *const names[] = {"UNDEFINED", "FLOAT",  "UINT8",  "INT8",   "UINT16",
+                                                "INT16",     "INT32",  "INT64",  "STRING", "BOOL",
+                                                "FLOAT16",   "DOUBLE", "UINT32", "UINT64"};
+            for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+                if (a->s.len == strlen(names[k]) && memcmp(a->s.data, names[k], a->s.len) == 0) {
+                    n->attrs.to = (int64_t)k;
+                    return VKCNN_OK;
+                }
+        }
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'to' is not a known type");
+    }
+    return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'to' is required");
+}
+
+vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__NodeProto *np) {
+    ctx c = {g, ni, np};
+    const ctx *cp = &c;
+    vkc_node *n = &g->nodes[ni];
+    vkc_attrs *a = &n->attrs;
+    uint32_t count;
+    switch (n->op) {
+    case VKC_OP_CONV:
+    case VKC_OP_AVERAGE_POOL: return decode_window(cp, &a->window, n->op);
+    case VKC_OP_MAX_POOL: {
+        TRY(decode_window(cp, &a->window, n->op));
+        return extra_outputs(cp, "int64 Indices");
+    }
+    case VKC_OP_LRN: {
+        bool has_size;
+        TRY(get_int(cp, "size", &a->lrn.size, &has_size));
+        if (!has_size) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' is required");
+        TRY(get_float(cp, "alpha", &a->lrn.alpha));
+        TRY(get_float(cp, "beta", &a->lrn.beta));
+        return get_float(cp, "bias", &a->lrn.bias);
+    }
+    case VKC_OP_LEAKY_RELU: return get_float(cp, "alpha", &a->alpha);
+    case VKC_OP_CLIP:
+        if (n->opset < 11) {
+            TRY(get_float(cp, "min", &a->clip.min));
+            TRY(get_float(cp, "max", &a->clip.max));
+        }
+        return VKCNN_OK;
+    case VKC_OP_BATCH_NORM: return decode_batch_norm(cp, n);
+    case VKC_OP_GEMM:
+        TRY(get_float(cp, "alpha", &a->gemm.alpha));
+        TRY(get_float(cp, "beta", &a->gemm.beta));
+        TRY(get_bool(cp, "transA", &a->gemm.trans_a));
+        return get_bool(cp, "transB", &a->gemm.trans_b);
+    case VKC_OP_ADD:
+    case VKC_OP_SUB:
+    case VKC_OP_MUL:
+    case VKC_OP_DIV:
+        if (n->opset < 7) {
+            a->binary.legacy = true;
+            TRY(get_bool(cp, "broadcast", &a->binary.broadcast));
+            TRY(get_int(cp, "axis", &a->binary.axis, &a->binary.has_axis));
+        }
+        return VKCNN_OK;
+    case VKC_OP_FLATTEN:
+    case VKC_OP_CONCAT:
+    case VKC_OP_GATHER: {
+        bool present;
+        if (n->op == VKC_OP_GATHER) a->axis = 0;
+        TRY(get_int(cp, "axis", &a->axis, &present));
+        if (n->op == VKC_OP_CONCAT && n->opset >= 4 && !present)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'axis' is required");
+        return VKCNN_OK;
+    }
+    case VKC_OP_RESHAPE:
+        if (n->opset < 5) {
+            TRY(get_ints(cp, "shape", a->reshape.shape, VKC_ATTR_MAX_RANK, &a->reshape.count,
+                         NULL));
+            const Attr *s;
+            TRY(find(cp, "shape", 7, &s));
+            a->reshape.given = s != NULL;
+        }
+        return get_bool(cp, "allowzero", &a->reshape.allowzero);
+    case VKC_OP_SQUEEZE:
+    case VKC_OP_UNSQUEEZE:
+        if (n->opset < 13) {
+            const Attr *s;
+            TRY(find(cp, "axes", 7, &s));
+            TRY(get_ints(cp, "axes", a->axes.axes, VKC_ATTR_MAX_RANK, &a->axes.count, NULL));
+            a->axes.given = s != NULL;
+        }
+        return VKCNN_OK;
+    case VKC_OP_TRANSPOSE:
+        return get_ints(cp, "perm", a->transpose.perm, VKC_ATTR_MAX_RANK, &a->transpose.count,
+                        NULL);
+    case VKC_OP_PAD: return decode_pad(cp, n);
+    case VKC_OP_DROPOUT:
+        if (n->opset < 7) {
+            int64_t is_test = 0;
+            TRY(get_int(cp, "is_test", &is_test, NULL));
+            if (!is_test)
+                return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is "
+                                                     "not supported (inference only)");
+        }
+        return extra_outputs(cp, "bool mask");
+    case VKC_OP_SOFTMAX:
+    case VKC_OP_LOG_SOFTMAX: return get_int(cp, "axis", &a->softmax.axis, NULL);
+    case VKC_OP_SHAPE:
+        TRY(get_int(cp, "start", &a->shape.start, NULL));
+        return get_int(cp, "end", &a->shape.end, &a->shape.has_end);
+    case VKC_OP_CAST: return decode_cast(cp, n);
+    case VKC_OP_SLICE:
+        if (n->opset < 10) {
+            uint32_t ns, ne;
+            TRY(get_ints(cp, "starts", a->slice.starts, VKC_ATTR_MAX_RANK, &ns, NULL));
+            TRY(get_ints(cp, "ends", a->slice.ends, VKC_ATTR_MAX_RANK, &ne, NULL));
+            TRY(get_ints(cp, "axes", a->slice.axes, VKC_ATTR_MAX_RANK, &count, NULL));
+            if (ns != ne || (count && count != ns))
+                return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                            "attributes 'starts', 'ends' and 'axes' differ in length");
+            a->slice.count = ns;
+            a->slice.axes_given = count > 0;
+            a->slice.given = true;
+            for (uint32_t i = 0; i < ns; i++)
+                a->slice.steps[i] = 1;
+        }
+        return VKCNN_OK;
+    default: return VKCNN_OK;
+    }
+}

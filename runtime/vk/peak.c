@@ -1,0 +1,169 @@
+/* vkcnn_context_peak: the device's measured arithmetic and memory limits,
+ * against which benchmarks report their share. Each figure is the best of
+ * several runs, each long enough (>= 20 ms) for its timestamps to be exact. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vk/context.h"
+#include "vk/kernel.h"
+#include "vk/sequence.h"
+
+#define LOCAL 64u
+#define RUNS 5
+#define MIN_MS 20.0
+#define CACHE_FORMAT 1u
+
+typedef struct cached_peak {
+    uint32_t format;
+    uint32_t vector_width;
+    double fp32, fp16, read, copy;
+} cached_peak;
+
+/* Best GPU time of RUNS runs of a one-dispatch sequence, in ms. */
+static vkcnn_status best_ms(vkcnn_context *ctx, const vkc_dispatch *d, double *ms) {
+    vkc_sequence *seq = NULL;
+    vkcnn_status st = vkc_sequence_create(ctx, true, &seq);
+    if (!st) st = vkc_sequence_add(seq, d);
+    if (!st) st = vkc_sequence_record(seq);
+    *ms = 1e300;
+    for (int r = 0; r <= RUNS && !st; r++) { /* run 0 warms up */
+        st = vkc_sequence_run(seq);
+        double t = vkc_sequence_total_ms(seq);
+        if (!st && r > 0 && t < *ms) *ms = t;
+    }
+    vkc_sequence_destroy(seq);
+    return st;
+}
+
+static vkcnn_status measure_fma(vkcnn_context *ctx, bool fp16, double *gflops) {
+    vkc_kernel k;
+    vkc_kernel_desc desc = {.name = "peak_fma", .defines = fp16 ? "#define FP16 1\n" : NULL};
+    vkcnn_status st = vkc_kernel_create(ctx, &desc, &k);
+    if (st) return st;
+    const uint32_t groups = ctx->dev.phys->info.type == VKCNN_DEVICE_CPU ? 256 : 16384;
+    vkc_buffer out;
+    if ((st = vkc_buffer_create(ctx, (VkDeviceSize)groups * LOCAL * 4, VKC_MEM_DEVICE, &out))) {
+        vkc_kernel_destroy(ctx, &k);
+        return st;
+    }
+    /* the loop count is a push constant, so one pipeline serves every size */
+    struct {
+        float seed;
+        uint32_t iters;
+    } push = {1.0f, 16};
+    vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE};
+    vkc_dispatch d = {.kernel = &k, .bindings = &b, .push = &push, .groups = {groups, 1, 1}};
+    double ms = 0;
+    while (!st) {
+        st = best_ms(ctx, &d, &ms);
+        if (st || ms >= MIN_MS || push.iters >= (1u << 22)) break;
+        push.iters *= ms > 0.5 ? (uint32_t)(MIN_MS / ms) + 1 : 8;
+    }
+    if (!st) {
+        /* 8 chains x 4 lanes x 2 flops per iteration per invocation */
+        double flops = 64.0 * push.iters * groups * LOCAL;
+        *gflops = flops / (ms * 1e6);
+    }
+    vkc_buffer_destroy(ctx, &out);
+    vkc_kernel_destroy(ctx, &k);
+    return st;
+}
+
+static vkcnn_status measure_memory(vkcnn_context *ctx, bool copy, double *gbps) {
+    const vkcnn_device_info *info = &ctx->dev.phys->info;
+    VkDeviceSize bytes = 256ull << 20;
+    if (bytes > info->max_storage_buffer_range) bytes = info->max_storage_buffer_range;
+    if (bytes > info->max_memory_allocation_size / 2) bytes = info->max_memory_allocation_size / 2;
+    bytes &= ~(VkDeviceSize)0xffff;
+    const uint32_t groups = info->type == VKCNN_DEVICE_CPU ? 64 : 8192;
+    vkc_kernel k;
+    vkc_kernel_desc desc = {.name = copy ? "peak_copy" : "peak_read"};
+    vkcnn_status st = vkc_kernel_create(ctx, &desc, &k);
+    if (st) return st;
+    vkc_buffer src, dst;
+    VkDeviceSize dst_bytes = copy ? bytes : (VkDeviceSize)groups * LOCAL * 4;
+    if ((st = vkc_buffer_create(ctx, bytes, VKC_MEM_DEVICE, &src))) {
+        vkc_kernel_destroy(ctx, &k);
+        return st;
+    }
+    if ((st = vkc_buffer_create(ctx, dst_bytes, VKC_MEM_DEVICE, &dst))) {
+        vkc_buffer_destroy(ctx, &src);
+        vkc_kernel_destroy(ctx, &k);
+        return st;
+    }
+    /* initialised data: a driver may not read never-written pages */
+    float *ones = malloc(1u << 20);
+    if (ones) {
+        for (size_t i = 0; i < (1u << 18); i++)
+            ones[i] = 1.0f;
+        for (VkDeviceSize o = 0; o < bytes && !st; o += 1u << 20)
+            st = vkc_buffer_write(ctx, &src, o, ones, 1u << 20);
+        free(ones);
+    }
+    struct {
+        uint32_t count, threads;
+    } push = {(uint32_t)(bytes / 16), groups * LOCAL};
+    vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ}, {&dst, 0, VK_WHOLE_SIZE, VKC_WRITE}};
+    vkc_dispatch d = {.kernel = &k, .bindings = b, .push = &push, .groups = {groups, 1, 1}};
+    double ms = 0;
+    if (!st) st = best_ms(ctx, &d, &ms);
+    if (!st) *gbps = (double)bytes * (copy ? 2.0 : 1.0) / (ms * 1e6);
+    vkc_buffer_destroy(ctx, &dst);
+    vkc_buffer_destroy(ctx, &src);
+    vkc_kernel_destroy(ctx, &k);
+    return st;
+}
+
+static void cache_key(const vkcnn_context *ctx, char *key, size_t size) {
+    const vkcnn_device_info *i = &ctx->dev.phys->info;
+    int n = snprintf(key, size, "peak vkcnn %s %s driver %u vector %u uuid ", vkcnn_version(),
+                     i->name, i->driver_version, i->vector_width);
+    for (int b = 0; b < 16 && n > 0 && (size_t)n + 3 < size; b++)
+        n += snprintf(key + n, size - (size_t)n, "%02x", i->device_uuid[b]);
+}
+
+vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) {
+    vkc_error_clear();
+    if (!ctx || !out)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_peak: NULL argument");
+    memset(out, 0, sizeof *out);
+    const vkcnn_device_info *info = &ctx->dev.phys->info;
+    out->vector_width = info->vector_width;
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st) return vkc_ctx_error(ctx, st);
+    if (!info->timestamps)
+        return vkc_ctx_error(ctx, vkc_fail(VKCNN_ERROR_UNSUPPORTED,
+                                           "device %s cannot time compute work (no timestamps)",
+                                           info->name));
+    char key[512];
+    cache_key(ctx, key, sizeof key);
+    void *data = NULL;
+    size_t size = 0;
+    if (!fresh &&
+        vkc_cache_load(&ctx->cache, "peak", key, strlen(key), sizeof(cached_peak), &data, &size)) {
+        cached_peak c;
+        if (size == sizeof c) {
+            memcpy(&c, data, sizeof c);
+            if (c.format == CACHE_FORMAT && c.vector_width == info->vector_width && c.fp32 > 0) {
+                out->fp32_gflops = c.fp32;
+                out->fp16_gflops = c.fp16;
+                out->read_gbps = c.read;
+                out->copy_gbps = c.copy;
+                out->from_cache = 1;
+                free(data);
+                return VKCNN_OK;
+            }
+        }
+        free(data);
+    }
+    st = measure_fma(ctx, false, &out->fp32_gflops);
+    if (!st && ctx->dev.fp16) st = measure_fma(ctx, true, &out->fp16_gflops);
+    if (!st) st = measure_memory(ctx, false, &out->read_gbps);
+    if (!st) st = measure_memory(ctx, true, &out->copy_gbps);
+    if (st) return vkc_ctx_error(ctx, vkc_fail_context(st, "measuring the device's peak"));
+    cached_peak c = {CACHE_FORMAT,     info->vector_width, out->fp32_gflops,
+                     out->fp16_gflops, out->read_gbps,     out->copy_gbps};
+    vkc_cache_store(&ctx->cache, "peak", key, strlen(key), &c, sizeof c);
+    return VKCNN_OK;
+}

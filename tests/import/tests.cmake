@@ -1,0 +1,16 @@
+# ONNX import and graph IR tests (no GPU needed). Included from
+# tests/CMakeLists.txt; targets link vkcnn_static to reach internal modules.
+
+add_executable(test_onnx_testdata import/test_onnx_testdata.c)
+target_link_libraries(test_onnx_testdata PRIVATE vkcnn_static)
+target_compile_options(test_onnx_testdata PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME import_onnx_testdata COMMAND test_onnx_testdata /usr/share/libonnx-testdata/data)
+set_tests_properties(import_onnx_testdata PROPERTIES
+  ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import" SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+add_executable(test_import_unit import/test_import_unit.c import/onnx_builder.c)
+target_link_libraries(test_import_unit PRIVATE vkcnn_static)
+target_include_directories(test_import_unit PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(test_import_unit PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME import_unit COMMAND test_import_unit ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/onnx)
+set_tests_properties(import_unit PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import")

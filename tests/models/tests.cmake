@@ -1,0 +1,58 @@
+# Model-level tests: PyTorch exports (models/export.py) loaded by `vkcnn inspect`.
+# Included by tests/CMakeLists.txt when VKCNN_MODEL_TESTS is ON.
+#
+# The models are exported once per machine into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/vkcnn-models (models/cached_export.py) by
+# the fixture test models.export; the other tests only read that cache.
+# A python without torch/torchvision/onnx makes every test here skip (77).
+
+set(VKCNN_MODEL_PYTHON /usr/bin/python3 CACHE FILEPATH
+    "Python with torch, torchvision, onnx and numpy, for the model tests (Debian's python3-torch)")
+
+set(_vkcnn_models_dir ${CMAKE_CURRENT_LIST_DIR})
+# The sanitizer settings of the other tests (tests/CMakeLists.txt), for the
+# vkcnn binary these scripts run.
+set(_vkcnn_models_env "")
+if(DEFINED VKCNN_TEST_ENV)
+  set(_vkcnn_models_env "${VKCNN_TEST_ENV}")
+endif()
+
+add_test(NAME models.export
+         COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/prepare.py)
+set_tests_properties(models.export PROPERTIES
+  FIXTURES_SETUP vkcnn_models
+  TIMEOUT 1800
+  SKIP_RETURN_CODE 77
+  LABELS "models")
+
+add_test(NAME models.python
+         COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_python.py)
+set_tests_properties(models.python PROPERTIES
+  FIXTURES_REQUIRED vkcnn_models
+  TIMEOUT 900
+  SKIP_RETURN_CODE 77
+  LABELS "models")
+
+if(TARGET vkcnn_cli)
+  foreach(_model alexnet alexnet_original vgg16)
+    add_test(NAME models.inspect.${_model}
+             COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_inspect_totals.py
+                     $<TARGET_FILE:vkcnn_cli> ${_model})
+    set_tests_properties(models.inspect.${_model} PROPERTIES
+      FIXTURES_REQUIRED vkcnn_models
+      TIMEOUT 900
+      SKIP_RETURN_CODE 77
+      ENVIRONMENT "${_vkcnn_models_env}"
+      LABELS "models")
+  endforeach()
+
+  add_test(NAME models.inspect.batch
+           COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_inspect_batch.py
+                   $<TARGET_FILE:vkcnn_cli>)
+  set_tests_properties(models.inspect.batch PROPERTIES
+    FIXTURES_REQUIRED vkcnn_models
+    TIMEOUT 900
+    SKIP_RETURN_CODE 77
+    ENVIRONMENT "${_vkcnn_models_env}"
+    LABELS "models")
+endif()

@@ -1,0 +1,201 @@
+/* vkcnn inspect MODEL [--json] [--batch N] [--plan] [--dot FILE] [--device D]:
+ * the model's inputs, outputs and nodes with output shapes, parameters and
+ * multiply-accumulates per layer and in total. Public API only. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "json.h"
+#include "vkcnn.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: vkcnn inspect MODEL [--json] [--batch N] [--plan] [--dot FILE] "
+               "[--device D]\n"
+               "  Loads an ONNX model and prints its inputs, outputs and every node with its\n"
+               "  output shape, parameters and multiply-accumulates (MACs).\n"
+               "  --json       print JSON instead of text\n"
+               "  --batch N    bind a symbolic batch dimension to N (default: 1)\n"
+               "  --plan       compile for a device and show the plan (not implemented yet)\n"
+               "  --dot FILE   write the graph as Graphviz (not implemented yet)\n"
+               "  --device D   device for --plan\n");
+}
+
+static void json_shape(uint32_t rank, const int64_t *shape) {
+    printf("[");
+    for (uint32_t i = 0; i < rank; i++)
+        printf("%s%" PRId64, i ? ", " : "", shape[i]);
+    printf("]");
+}
+
+static void text_shape(uint32_t rank, const int64_t *shape) {
+    printf("[");
+    for (uint32_t i = 0; i < rank; i++)
+        printf("%s%" PRId64, i ? "x" : "", shape[i]);
+    printf("]");
+}
+
+static void json_tensors(const vkcnn_network *net, uint32_t count, int outputs) {
+    printf("[");
+    for (uint32_t i = 0; i < count; i++) {
+        vkcnn_tensor_info t;
+        if (outputs)
+            vkcnn_network_output(net, i, &t);
+        else
+            vkcnn_network_input(net, i, &t);
+        printf("%s{\"name\": ", i ? ", " : "");
+        json_string(stdout, t.name);
+        printf(", \"shape\": ");
+        json_shape(t.rank, t.shape);
+        printf(", \"dtype\": \"%s\"}", t.dtype);
+    }
+    printf("]");
+}
+
+static void json_names(uint32_t count, const char *const *names) {
+    printf("[");
+    for (uint32_t i = 0; i < count; i++) {
+        if (i) printf(", ");
+        json_string(stdout, names[i]);
+    }
+    printf("]");
+}
+
+static void print_json(const char *path, const vkcnn_network *net, const vkcnn_network_info *info) {
+    printf("{\"model\": ");
+    json_string(stdout, path);
+    printf(", \"ir_version\": %" PRId64 ", \"opset\": %" PRId64 ", \"producer\": ",
+           info->ir_version, info->opset);
+    json_string(stdout, info->producer);
+    printf(",\n \"inputs\": ");
+    json_tensors(net, info->input_count, 0);
+    printf(",\n \"outputs\": ");
+    json_tensors(net, info->output_count, 1);
+    printf(",\n \"nodes\": [");
+    for (uint32_t i = 0; i < info->node_count; i++) {
+        vkcnn_node_info n;
+        vkcnn_network_node(net, i, &n);
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        json_string(stdout, n.name);
+        printf(", \"op\": \"%s\", \"inputs\": ", n.op);
+        json_names(n.input_count, n.inputs);
+        printf(", \"outputs\": ");
+        json_names(n.output_count, n.outputs);
+        printf(", \"shape\": ");
+        json_shape(n.rank, n.shape);
+        printf(", \"params\": %" PRIu64 ", \"macs\": %" PRIu64 "}", n.params, n.macs);
+    }
+    printf("\n ], \"params\": %" PRIu64 ", \"macs\": %" PRIu64 "}\n", info->params, info->macs);
+}
+
+static void print_text(const char *path, const vkcnn_network *net, const vkcnn_network_info *info) {
+    printf("model     %s\n", path);
+    printf("producer  %s %s, IR version %" PRId64 ", opset %" PRId64 ", batch %" PRIu32 "\n",
+           *info->producer ? info->producer : "(none)", info->producer_version, info->ir_version,
+           info->opset, info->batch);
+    for (uint32_t i = 0; i < info->input_count + info->output_count; i++) {
+        vkcnn_tensor_info t;
+        int out = i >= info->input_count;
+        if (out)
+            vkcnn_network_output(net, i - info->input_count, &t);
+        else
+            vkcnn_network_input(net, i, &t);
+        printf("%-9s %s ", out ? "output" : "input", t.name);
+        text_shape(t.rank, t.shape);
+        printf(" %s\n", t.dtype);
+    }
+    printf("\n%-4s %-28s %-20s %-20s %14s %16s\n", "#", "node", "op", "output shape", "params",
+           "MACs");
+    for (uint32_t i = 0; i < info->node_count; i++) {
+        vkcnn_node_info n;
+        vkcnn_network_node(net, i, &n);
+        char shape[96];
+        size_t used = 0;
+        shape[0] = '\0';
+        for (uint32_t d = 0; d < n.rank && used < sizeof shape; d++) {
+            int w =
+                snprintf(shape + used, sizeof shape - used, "%s%" PRId64, d ? "x" : "", n.shape[d]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        printf("%-4" PRIu32 " %-28s %-20s %-20s %14" PRIu64 " %16" PRIu64 "\n", i, n.name, n.op,
+               shape, n.params, n.macs);
+    }
+    printf("\n%u nodes (%u folded at load), %" PRIu64 " parameters, %" PRIu64
+           " MACs at batch %" PRIu32 " (%.3f GFLOP)\n",
+           info->node_count, info->folded_count, info->params, info->macs, info->batch,
+           2.0 * (double)info->macs / 1e9);
+}
+
+int vkcnn_cmd_inspect(int argc, char **argv) {
+    const char *model = NULL;
+    int json = 0, plan = 0;
+    const char *dot = NULL;
+    vkcnn_network_options opts;
+    memset(&opts, 0, sizeof opts);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--plan") == 0) {
+            plan = 1;
+        } else if (strcmp(a, "--dot") == 0 || strcmp(a, "--device") == 0 ||
+                   strcmp(a, "--batch") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "vkcnn inspect: %s needs a value\n", a);
+                usage(stderr);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--dot") == 0) {
+                dot = v;
+            } else if (strcmp(a, "--batch") == 0) {
+                char *end;
+                errno = 0;
+                unsigned long b = strtoul(v, &end, 10);
+                if (errno || *end || end == v || b < 1 || b > 1u << 20 || v[0] == '-') {
+                    fprintf(stderr, "vkcnn inspect: --batch '%s' is not a batch size (1..%u)\n", v,
+                            1u << 20);
+                    return 2;
+                }
+                opts.batch = (uint32_t)b;
+            } /* --device is accepted for --plan, which is not implemented yet */
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "vkcnn inspect: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!model) {
+            model = a;
+        } else {
+            fprintf(stderr, "vkcnn inspect: more than one model ('%s' and '%s')\n", model, a);
+            return 2;
+        }
+    }
+    if (!model) {
+        fprintf(stderr, "vkcnn inspect: no model given\n");
+        usage(stderr);
+        return 2;
+    }
+    if (plan || dot) {
+        fprintf(stderr, "vkcnn inspect: %s is not implemented yet\n", plan ? "--plan" : "--dot");
+        return 1;
+    }
+    vkcnn_network *net = NULL;
+    vkcnn_status st = vkcnn_network_load_file(model, &opts, &net);
+    if (st != VKCNN_OK) {
+        fprintf(stderr, "vkcnn inspect: %s: %s\n", vkcnn_status_string(st), vkcnn_last_error());
+        return 1;
+    }
+    vkcnn_network_info info;
+    vkcnn_network_get_info(net, &info);
+    if (json)
+        print_json(model, net, &info);
+    else
+        print_text(model, net, &info);
+    vkcnn_network_destroy(net);
+    return 0;
+}
