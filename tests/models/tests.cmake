@@ -4,7 +4,8 @@
 # The models are exported once per machine into
 # ${XDG_CACHE_HOME:-$HOME/.cache}/vkcnn-models (models/cached_export.py) by
 # the fixture test models.export; the other tests only read that cache.
-# A python without torch/torchvision/onnx makes every test here skip (77).
+# A python without torch/torchvision/onnx fails these tests (scripts/setup.sh --test
+# installs them).
 
 set(VKCNN_MODEL_PYTHON /usr/bin/python3 CACHE FILEPATH
     "Python with torch, torchvision, onnx and numpy, for the model tests (Debian's python3-torch)")
@@ -22,7 +23,6 @@ add_test(NAME models.export
 set_tests_properties(models.export PROPERTIES
   FIXTURES_SETUP vkcnn_models
   TIMEOUT 1800
-  SKIP_RETURN_CODE 77
   LABELS "models")
 
 add_test(NAME models.python
@@ -30,7 +30,6 @@ add_test(NAME models.python
 set_tests_properties(models.python PROPERTIES
   FIXTURES_REQUIRED vkcnn_models
   TIMEOUT 900
-  SKIP_RETURN_CODE 77
   LABELS "models")
 
 if(TARGET vkcnn_cli)
@@ -41,7 +40,6 @@ if(TARGET vkcnn_cli)
     set_tests_properties(models.inspect.${_model} PROPERTIES
       FIXTURES_REQUIRED vkcnn_models
       TIMEOUT 900
-      SKIP_RETURN_CODE 77
       ENVIRONMENT "${_vkcnn_models_env}"
       LABELS "models")
   endforeach()
@@ -52,7 +50,6 @@ if(TARGET vkcnn_cli)
   set_tests_properties(models.inspect.batch PROPERTIES
     FIXTURES_REQUIRED vkcnn_models
     TIMEOUT 900
-    SKIP_RETURN_CODE 77
     ENVIRONMENT "${_vkcnn_models_env}"
     LABELS "models")
 endif()
