@@ -402,6 +402,75 @@ typedef struct vkcnn_node_info {
 VKCNN_API vkcnn_status vkcnn_network_node(const vkcnn_network *net, uint32_t index,
                                           vkcnn_node_info *info);
 
+/* ---- model (a network compiled for a device) ------------------------------
+ *
+ * A vkcnn_model is a vkcnn_network lowered to compute kernels for one
+ * context's device at the network's bound batch size: kernels compiled
+ * (through the shader cache), weights uploaded once into device memory, and
+ * the whole network recorded once into a command buffer that every run
+ * replays. Inputs and outputs are float32 in the network's NCHW layout.
+ *
+ * Threads: calls on one model must not overlap (the caller serialises them);
+ * different models, on one context or several, may run from different
+ * threads.
+ */
+typedef struct vkcnn_model vkcnn_model;
+
+typedef struct vkcnn_model_options {
+    /* Per-node check: after each run, every node is recomputed on the host by
+     * a plain-C reference from the device's own inputs to that node, and the
+     * first node whose output differs by more than check_atol + check_rtol *
+     * |reference| fails the run with VKCNN_ERROR_INVALID_MODEL naming it.
+     * VKCNN_DEFAULT: on when VKCNN_CHECK=1. Slow: for debugging. */
+    vkcnn_toggle check;
+    float check_rtol; /* 0: 1e-3 */
+    float check_atol; /* 0: 1e-5 */
+} vkcnn_model_options;
+
+/* Compiles `net` for ctx's device. The network may be destroyed afterwards.
+ * `options` may be NULL. On failure *out is NULL. */
+VKCNN_API vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
+                                          const vkcnn_model_options *options, vkcnn_model **out);
+
+/* Loads an ONNX file and compiles it: vkcnn_network_load_file followed by
+ * vkcnn_model_create. Either options pointer may be NULL. */
+VKCNN_API vkcnn_status vkcnn_model_load_onnx(vkcnn_context *ctx, const char *path,
+                                             const vkcnn_network_options *load_options,
+                                             const vkcnn_model_options *options, vkcnn_model **out);
+
+/* Waits for the model's work and frees its device memory. */
+VKCNN_API void vkcnn_model_destroy(vkcnn_model *model);
+
+/* Graph inputs and outputs, as in the network (strings owned by the model). */
+VKCNN_API uint32_t vkcnn_model_input_count(const vkcnn_model *model);
+VKCNN_API uint32_t vkcnn_model_output_count(const vkcnn_model *model);
+VKCNN_API vkcnn_status vkcnn_model_input(const vkcnn_model *model, uint32_t index,
+                                         vkcnn_tensor_info *info);
+VKCNN_API vkcnn_status vkcnn_model_output(const vkcnn_model *model, uint32_t index,
+                                          vkcnn_tensor_info *info);
+
+/* Index of the input / output called `name`; VKCNN_ERROR_INVALID_ARGUMENT
+ * naming it when there is none. */
+VKCNN_API vkcnn_status vkcnn_model_find_input(const vkcnn_model *model, const char *name,
+                                              uint32_t *index);
+VKCNN_API vkcnn_status vkcnn_model_find_output(const vkcnn_model *model, const char *name,
+                                               uint32_t *index);
+
+/* Copies `count` floats (exactly the input's element count) into input
+ * `index`. The data is copied before the call returns. */
+VKCNN_API vkcnn_status vkcnn_model_set_input(vkcnn_model *model, uint32_t index, const float *data,
+                                             size_t count);
+
+/* Runs the network once on the current inputs and waits for it. */
+VKCNN_API vkcnn_status vkcnn_model_run(vkcnn_model *model);
+
+/* Copies output `index` of the last run (`count` = its element count). */
+VKCNN_API vkcnn_status vkcnn_model_get_output(vkcnn_model *model, uint32_t index, float *data,
+                                              size_t count);
+
+/* Error message of the last failing call on this model ("" if none). */
+VKCNN_API const char *vkcnn_model_error(const vkcnn_model *model);
+
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time
  *   (the last error is per thread).

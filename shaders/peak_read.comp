@@ -11,8 +11,18 @@ layout(push_constant) uniform Push { uint count; uint threads; } pc;
 
 void main() {
     uint id = gl_GlobalInvocationID.x;
-    vec4 acc = vec4(0.0);
-    for (uint i = id; i < pc.count; i += pc.threads)
-        acc += src[i];
+    uint t = pc.threads;
+    vec4 a0 = vec4(0.0), a1 = vec4(0.0), a2 = vec4(0.0), a3 = vec4(0.0);
+    uint i = id;
+    // four independent loads per trip: loop overhead is per trip on SIMD drivers
+    for (; i + 3u * t < pc.count; i += 4u * t) {
+        a0 += src[i];
+        a1 += src[i + t];
+        a2 += src[i + 2u * t];
+        a3 += src[i + 3u * t];
+    }
+    for (; i < pc.count; i += t)
+        a0 += src[i];
+    vec4 acc = (a0 + a1) + (a2 + a3);
     dst[id] = acc.x + acc.y + acc.z + acc.w;
 }

@@ -22,9 +22,25 @@ int cli_device_flag(int argc, char **argv, int *i, vkcnn_context_desc *desc) {
     return 1;
 }
 
-vkcnn_context *cli_context(const char *command, const vkcnn_context_desc *desc) {
+/* With VKCNN_VALIDATE set, validation warnings and errors go to stderr
+ * (prefixed "validation"), so scripts and tests can see them. vkcnn's own
+ * errors are printed by each command from vkcnn_last_error(). */
+static void print_validation(vkcnn_log_level level, vkcnn_log_source source, const char *message,
+                             void *user) {
+    (void)user;
+    if (source == VKCNN_LOG_SOURCE_VALIDATION && level >= VKCNN_LOG_WARN)
+        fprintf(stderr, "validation %s: %s\n", level == VKCNN_LOG_ERROR ? "error" : "warning",
+                message);
+}
+
+vkcnn_context *cli_context(const char *command, const vkcnn_context_desc *desc_in) {
+    vkcnn_context_desc desc = *desc_in;
+    if (!desc.log) {
+        desc.log = print_validation;
+        desc.log_level = VKCNN_LOG_WARN;
+    }
     vkcnn_context *ctx = NULL;
-    if (vkcnn_context_create(desc, &ctx) != VKCNN_OK) {
+    if (vkcnn_context_create(&desc, &ctx) != VKCNN_OK) {
         fprintf(stderr, "vkcnn %s: %s\n", command, vkcnn_last_error());
         return NULL;
     }

@@ -7,5 +7,6 @@
 int vkcnn_cmd_devices(int argc, char **argv);
 int vkcnn_cmd_inspect(int argc, char **argv);
 int vkcnn_cmd_peak(int argc, char **argv);
+int vkcnn_cmd_run(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static void usage(FILE *f) {
                "  devices   list Vulkan devices and their capabilities\n"
                "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
                "  peak      measure the device's FMA throughput and memory bandwidth\n"
+               "  run       run a model on .npy inputs\n"
                "\n"
                "vkcnn <command> --help shows a command's options.\n"
                "vkcnn --version prints the version.\n");
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
         {"devices", vkcnn_cmd_devices},
         {"inspect", vkcnn_cmd_inspect},
         {"peak", vkcnn_cmd_peak},
+        {"run", vkcnn_cmd_run},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

@@ -51,7 +51,7 @@ static vkcnn_status measure_fma(vkcnn_context *ctx, bool fp16, double *gflops) {
     struct {
         float seed;
         uint32_t iters;
-    } push = {1.0f, 16};
+    } push = {1.0f, 64};
     vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE};
     vkc_dispatch d = {.kernel = &k, .bindings = &b, .push = &push, .groups = {groups, 1, 1}};
     double ms = 0;
@@ -61,8 +61,8 @@ static vkcnn_status measure_fma(vkcnn_context *ctx, bool fp16, double *gflops) {
         push.iters *= ms > 0.5 ? (uint32_t)(MIN_MS / ms) + 1 : 8;
     }
     if (!st) {
-        /* 8 chains x 4 lanes x 2 flops per iteration per invocation */
-        double flops = 64.0 * push.iters * groups * LOCAL;
+        /* 3 chains x 4 lanes x 2 flops per iteration per invocation */
+        double flops = 24.0 * push.iters * groups * LOCAL;
         *gflops = flops / (ms * 1e6);
     }
     vkc_buffer_destroy(ctx, &out);

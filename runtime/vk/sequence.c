@@ -13,7 +13,7 @@ typedef struct access {
 } access;
 
 typedef struct step {
-    const vkc_kernel *kernel;
+    vkc_kernel kernel; /* by value: callers may move or reuse their kernel structs */
     vkc_binding bindings[VKC_MAX_BINDINGS];
     uint8_t push[256];
     uint32_t groups[3];
@@ -98,7 +98,7 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
     }
     step *st = &s->steps[s->count++];
     memset(st, 0, sizeof *st);
-    st->kernel = k;
+    st->kernel = *k;
     memcpy(st->bindings, d->bindings, k->io.binding_count * sizeof *d->bindings);
     if (k->io.push_size) memcpy(st->push, d->push, k->io.push_size);
     memcpy(st->groups, d->groups, sizeof st->groups);
@@ -117,7 +117,7 @@ static access access_of(const vkc_binding *b) {
 static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
     size_t total = 0;
     for (uint32_t i = 0; i < s->count; i++)
-        total += s->steps[i].kernel->io.binding_count;
+        total += s->steps[i].kernel.io.binding_count;
     access *pending = vkc_calloc(total ? total : 1, sizeof *pending);
     if (!pending) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     size_t n_pending = 0;
@@ -125,7 +125,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
     for (uint32_t i = 0; i < s->count; i++) {
         step *st = &s->steps[i];
         bool exec = false, mem = false;
-        for (uint32_t b = 0; b < st->kernel->io.binding_count; b++) {
+        for (uint32_t b = 0; b < st->kernel.io.binding_count; b++) {
             access a = access_of(&st->bindings[b]);
             for (size_t p = 0; p < n_pending; p++) {
                 const access *q = &pending[p];
@@ -142,7 +142,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
             s->barriers++;
             n_pending = 0;
         }
-        for (uint32_t b = 0; b < st->kernel->io.binding_count; b++)
+        for (uint32_t b = 0; b < st->kernel.io.binding_count; b++)
             pending[n_pending++] = access_of(&st->bindings[b]);
     }
     free(pending);
@@ -154,7 +154,7 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
     const vkc_device *dev = &ctx->dev;
     uint32_t n_desc = 0;
     for (uint32_t i = 0; i < s->count; i++)
-        n_desc += s->steps[i].kernel->io.binding_count;
+        n_desc += s->steps[i].kernel.io.binding_count;
     VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, n_desc ? n_desc : 1};
     VkDescriptorPoolCreateInfo pi = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                      .maxSets = s->count ? s->count : 1,
@@ -168,13 +168,13 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
         VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
                                           .descriptorPool = s->pool,
                                           .descriptorSetCount = 1,
-                                          .pSetLayouts = &sp->kernel->set_layout};
+                                          .pSetLayouts = &sp->kernel.set_layout};
         if ((st = vkc_check(dev->vk.vkAllocateDescriptorSets(dev->handle, &ai, &sp->set),
                             "vkAllocateDescriptorSets")))
             break;
         VkDescriptorBufferInfo infos[VKC_MAX_BINDINGS];
         VkWriteDescriptorSet writes[VKC_MAX_BINDINGS];
-        uint32_t n = sp->kernel->io.binding_count;
+        uint32_t n = sp->kernel.io.binding_count;
         for (uint32_t b = 0; b < n; b++) {
             infos[b] = (VkDescriptorBufferInfo){sp->bindings[b].buffer->handle,
                                                 sp->bindings[b].offset, sp->bindings[b].range};
@@ -240,7 +240,7 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
     vk->vkCmdPipelineBarrier(s->cmd,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &entry, 0, NULL, 0, NULL);
-    const vkc_kernel *bound = NULL;
+    VkPipeline bound = VK_NULL_HANDLE;
     for (uint32_t i = 0; i < s->count; i++) {
         const step *sp = &s->steps[i];
         if (sp->barrier_before) {
@@ -253,15 +253,15 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
                                      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, src[i] ? 1 : 0,
                                      src[i] ? &mb : NULL, 0, NULL, 0, NULL);
         }
-        if (sp->kernel != bound) {
-            vk->vkCmdBindPipeline(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel->pipeline);
-            bound = sp->kernel;
+        if (sp->kernel.pipeline != bound) {
+            vk->vkCmdBindPipeline(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.pipeline);
+            bound = sp->kernel.pipeline;
         }
-        vk->vkCmdBindDescriptorSets(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel->layout, 0,
-                                    1, &sp->set, 0, NULL);
-        if (sp->kernel->io.push_size)
-            vk->vkCmdPushConstants(s->cmd, sp->kernel->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-                                   sp->kernel->io.push_size, sp->push);
+        vk->vkCmdBindDescriptorSets(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.layout, 0, 1,
+                                    &sp->set, 0, NULL);
+        if (sp->kernel.io.push_size)
+            vk->vkCmdPushConstants(s->cmd, sp->kernel.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                                   sp->kernel.io.push_size, sp->push);
         if (s->queries)
             vk->vkCmdWriteTimestamp(s->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries, 2 * i);
         vk->vkCmdDispatch(s->cmd, sp->groups[0], sp->groups[1], sp->groups[2]);

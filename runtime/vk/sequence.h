@@ -27,7 +27,7 @@ typedef struct vkc_binding {
 } vkc_binding;
 
 typedef struct vkc_dispatch {
-    const vkc_kernel *kernel;
+    const vkc_kernel *kernel;    /* copied; its Vulkan objects must outlive the sequence */
     const vkc_binding *bindings; /* kernel->io.binding_count of them */
     const void *push;            /* kernel->io.push_size bytes */
     uint32_t groups[3];

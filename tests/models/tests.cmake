@@ -53,3 +53,22 @@ if(TARGET vkcnn_cli)
     ENVIRONMENT "${_vkcnn_models_env}"
     LABELS "models")
 endif()
+
+# `vkcnn run` against PyTorch's logits on the same weights and input. VGG-16
+# runs in the release build only (label release-only: minutes under ASan).
+if(TARGET vkcnn_cli)
+  foreach(_what small errors alexnet alexnet_original vgg16)
+    add_test(NAME models.run.${_what}
+             COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_run.py
+                     $<TARGET_FILE:vkcnn_cli> ${_what})
+    set(_labels "models;vulkan")
+    if(_what STREQUAL "vgg16")
+      set(_labels "models;vulkan;release-only")
+    endif()
+    set_tests_properties(models.run.${_what} PROPERTIES
+      FIXTURES_REQUIRED vkcnn_models
+      TIMEOUT 1800
+      ENVIRONMENT "${_vkcnn_models_env}"
+      LABELS "${_labels}")
+  endforeach()
+endif()

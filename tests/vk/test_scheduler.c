@@ -121,7 +121,24 @@ int main(void) {
     free(y);
     vkc_sequence_destroy(seq);
 
-    /* 5. bad dispatches are refused */
+    /* 5. the sequence keeps its own copy of the kernel description: the
+     *    caller's struct may move or be reused after vkc_sequence_add */
+    CHECK_OK(vkc_sequence_create(ctx, false, &seq));
+    vkc_kernel moved = k;
+    vkc_dispatch m0 = affine(&moved, b[0], &buf[0], 0, &buf[8], 0, N * 4, &n);
+    CHECK_OK(vkc_sequence_add(seq, &m0));
+    memset(&moved, 0xff, sizeof moved);
+    CHECK_OK(vkc_sequence_record(seq));
+    CHECK_OK(vkc_sequence_run(seq));
+    y = read_all(ctx, &buf[8], N);
+    bad = 0;
+    for (uint32_t i = 0; i < N; i++)
+        bad += y[i] != 2.0f * x[i] + 1.0f;
+    CHECK(bad == 0);
+    free(y);
+    vkc_sequence_destroy(seq);
+
+    /* 6. bad dispatches are refused */
     CHECK_OK(vkc_sequence_create(ctx, false, &seq));
     vkc_dispatch bad_d = affine(&k, b[0], &buf[0], 0, &buf[1], 0, N * 4, &n);
     bad_d.groups[0] = 0;

@@ -1,0 +1,344 @@
+/* Codegen core: target limits, chunking, the per-op dispatch of lowerings,
+ * preamble and binding helpers, and template source expansion. */
+#include "codegen/codegen.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/codegen_internal.h"
+#include "core/checked.h"
+#include "vk/sequence.h"
+#include "vk/shaders.h"
+
+void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
+                             uint64_t max_binding_bytes) {
+    /* 64 or 128 invocations, a multiple of the subgroup size, within limits. */
+    uint32_t sg = info->subgroup_size ? info->subgroup_size : 32;
+    uint32_t local = sg >= 64 ? sg : 64;
+    local = (local + sg - 1) / sg * sg;
+    uint32_t cap = info->max_workgroup_invocations < info->max_workgroup_size[0]
+                       ? info->max_workgroup_invocations
+                       : info->max_workgroup_size[0];
+    while (local > cap && local > sg)
+        local -= sg;
+    if (local > cap) local = cap ? cap : 1;
+    t->local_size = local;
+    memcpy(t->max_groups, info->max_workgroup_count, sizeof t->max_groups);
+    t->max_binding_bytes = info->max_storage_buffer_range;
+    if (max_binding_bytes && max_binding_bytes < t->max_binding_bytes)
+        t->max_binding_bytes = max_binding_bytes;
+    t->offset_alignment = info->min_storage_buffer_offset_alignment;
+}
+
+vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {
+    vkc_chunking c = {elements, 1};
+    uint64_t max_elems = t->max_binding_bytes / 4;
+    if (elements <= max_elems) return c;
+    uint64_t align = t->offset_alignment > 4 ? t->offset_alignment / 4 : 1;
+    c.chunk = max_elems / align * align;
+    if (c.chunk == 0) c.chunk = max_elems ? max_elems : 1;
+    uint64_t count = (elements + c.chunk - 1) / c.chunk;
+    c.count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
+    return c;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+void cg_fail(vkc_cg *c, vkcnn_status st, const char *fmt, ...) {
+    if (c->st) return;
+    char msg[VKC_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->st = vkc_node_fail(c->g, c->node, st, "%s", msg);
+}
+
+const vkc_node *cg_node(const vkc_cg *c) {
+    return &c->g->nodes[c->node];
+}
+
+uint32_t cg_in_index(const vkc_cg *c, uint32_t slot) {
+    const vkc_node *n = cg_node(c);
+    return slot < n->input_count ? n->inputs[slot] : VKC_NONE;
+}
+
+const vkc_tensor *cg_in(const vkc_cg *c, uint32_t slot) {
+    uint32_t t = cg_in_index(c, slot);
+    return t == VKC_NONE ? NULL : &c->g->tensors[t];
+}
+
+const vkc_tensor *cg_out(const vkc_cg *c) {
+    return &c->g->tensors[cg_node(c)->outputs[0]];
+}
+
+vkc_kdispatch *cg_dispatch(vkc_cg *c, const char *template_name) {
+    if (c->st) return NULL;
+    vkc_lowering *l = c->out;
+    vkc_kdispatch *grown = vkc_realloc_array(l->dispatches, l->count + 1, sizeof *grown);
+    if (!grown) {
+        c->st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        return NULL;
+    }
+    l->dispatches = grown;
+    vkc_kdispatch *d = &grown[l->count++];
+    memset(d, 0, sizeof *d);
+    d->template_name = template_name;
+    return d;
+}
+
+void cg_def(vkc_cg *c, vkc_kdispatch *d, const char *fmt, ...) {
+    if (c->st || !d) return;
+    size_t len = strlen(d->defines), room = sizeof d->defines - len;
+    int w = snprintf(d->defines + len, room, "#define ");
+    if (w > 0 && (size_t)w < room) {
+        va_list ap;
+        va_start(ap, fmt);
+        int v = vsnprintf(d->defines + len + w, room - (size_t)w, fmt, ap);
+        va_end(ap);
+        w = v < 0 ? -1 : w + v;
+    }
+    if (w < 0 || (size_t)w + 1 >= room) {
+        d->defines[len] = '\0';
+        cg_fail(c, VKCNN_ERROR_LIMIT, "kernel preamble longer than %d bytes",
+                VKC_CODEGEN_DEFINES_MAX);
+        return;
+    }
+    strcat(d->defines + len, "\n");
+}
+
+static bool bind_check(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, uint32_t extra) {
+    if (c->st || !d) return false;
+    const vkc_tensor *t = &c->g->tensors[tensor];
+    if (t->dtype != VKC_DTYPE_FLOAT32) {
+        cg_fail(c, VKCNN_ERROR_UNSUPPORTED,
+                "tensor '%s' is int64: unsupported dtype (float32 only)", t->name);
+        return false;
+    }
+    if (d->binding_count + extra > VKC_MAX_BINDINGS) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "more than %d bindings", VKC_MAX_BINDINGS);
+        return false;
+    }
+    return true;
+}
+
+void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
+    if (!bind_check(c, d, tensor, 1)) return;
+    const vkc_tensor *t = &c->g->tensors[tensor];
+    if (t->elements > c->t->max_binding_bytes / 4) {
+        cg_fail(c, VKCNN_ERROR_LIMIT,
+                "tensor '%s' of %" PRIu64 " bytes exceeds the device's maxStorageBufferRange "
+                "(%" PRIu64 " bytes); only Conv's W and Gemm's/MatMul's B can be split",
+                t->name, t->elements * 4, c->t->max_binding_bytes);
+        return;
+    }
+    d->bindings[d->binding_count++] = (vkc_kbinding){tensor, 0, access};
+}
+
+void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
+    if (!bind_check(c, d, tensor, 1)) return;
+    const vkc_tensor *t = &c->g->tensors[tensor];
+    vkc_chunking ch = vkc_codegen_chunking(c->t, t->elements);
+    if (ch.count > VKC_CODEGEN_MAX_CHUNKS || t->elements > VKC_CODEGEN_MAX_SPLIT_ELEMENTS) {
+        cg_fail(c, VKCNN_ERROR_LIMIT,
+                "tensor '%s' of %" PRIu64 " bytes needs %" PRIu32 " bindings of at most "
+                "%" PRIu64 " bytes (maxStorageBufferRange); at most %d are supported",
+                t->name, t->elements * 4, ch.count, c->t->max_binding_bytes,
+                VKC_CODEGEN_MAX_CHUNKS);
+        return;
+    }
+    if (!bind_check(c, d, tensor, ch.count)) return;
+    if (d->binding_count != 2) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "split operand must be binding 2");
+        return;
+    }
+    cg_def(c, d, "WT_CHUNKS %" PRIu32, ch.count);
+    cg_def(c, d, "WT_CHUNK %" PRIu64 "u", ch.chunk ? ch.chunk : 1);
+    for (uint32_t i = 0; i < ch.count; i++)
+        d->bindings[d->binding_count++] = (vkc_kbinding){tensor, i, VKC_READ};
+}
+
+void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total) {
+    if (c->st || !d) return;
+    uint64_t local = c->t->local_size;
+    /* Flat indices stay below 2^31 so uint/int arithmetic in shaders is exact. */
+    if (total == 0 || total > ((uint64_t)1 << 31) - local) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "%" PRIu64 " invocations: out of range", total);
+        return;
+    }
+    uint64_t groups = (total + local - 1) / local;
+    uint64_t gx = groups < c->t->max_groups[0] ? groups : c->t->max_groups[0];
+    uint64_t gy = (groups + gx - 1) / gx;
+    if (gy > c->t->max_groups[1]) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "%" PRIu64 " workgroups exceed the device's grid", groups);
+        return;
+    }
+    d->groups[0] = (uint32_t)gx;
+    d->groups[1] = (uint32_t)gy;
+    d->groups[2] = 1;
+    cg_def(c, d, "LOCAL_SIZE %" PRIu64, local);
+    cg_def(c, d, "TOTAL %" PRIu64 "u", total);
+}
+
+const char *cg_float(char buf[48], float v) {
+    if (isnan(v))
+        snprintf(buf, 48, "uintBitsToFloat(0x7fc00000u)");
+    else if (isinf(v))
+        snprintf(buf, 48, v > 0 ? "VKC_INF" : "(-VKC_INF)");
+    else
+        snprintf(buf, 48, "(%.9e)", (double)v); /* 9 significant digits round-trip */
+    return buf;
+}
+
+const char *cg_list(char *buf, size_t size, const int64_t *v, uint32_t n, const char *suffix) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < n && len < size; i++) {
+        int w = snprintf(buf + len, size - len, "%s%" PRId64 "%s", i ? "," : "", v[i], suffix);
+        if (w < 0) break;
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+void cg_dense_strides(uint32_t rank, const int64_t *dims, int64_t *strides) {
+    int64_t s = 1;
+    for (uint32_t d = rank; d-- > 0;) {
+        strides[d] = s;
+        s *= dims[d];
+    }
+}
+
+uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RANK],
+                     uint32_t count) {
+    uint32_t r = 0;
+    for (uint32_t d = 0; d < rank; d++) {
+        if (dims[d] == 1) continue; /* coordinate always 0 */
+        bool merge = r > 0;
+        for (uint32_t k = 0; k < count && merge; k++)
+            merge = strides[k][r - 1] == strides[k][d] * dims[d];
+        if (merge) {
+            dims[r - 1] *= dims[d];
+            for (uint32_t k = 0; k < count; k++)
+                strides[k][r - 1] = strides[k][d];
+            continue;
+        }
+        dims[r] = dims[d];
+        for (uint32_t k = 0; k < count; k++)
+            strides[k][r] = strides[k][d];
+        r++;
+    }
+    if (r == 0) {
+        dims[0] = 1;
+        for (uint32_t k = 0; k < count; k++)
+            strides[k][0] = 0;
+        r = 1;
+    }
+    return r;
+}
+
+/* ---- lowering -------------------------------------------------------------- */
+
+vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                               vkc_lowering *out) {
+    memset(out, 0, sizeof *out);
+    vkc_cg c = {g, n, t, out, VKCNN_OK};
+    const vkc_node *node = &g->nodes[n];
+    if (node->output_count < 1 || node->outputs[0] == VKC_NONE)
+        return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_MODEL, "has no output");
+    switch (node->op) {
+    case VKC_OP_FLATTEN:
+    case VKC_OP_RESHAPE:
+    case VKC_OP_SQUEEZE:
+    case VKC_OP_UNSQUEEZE:
+    case VKC_OP_IDENTITY:
+    case VKC_OP_DROPOUT:
+        if (cg_in(&c, 0)->dtype != VKC_DTYPE_FLOAT32)
+            return vkc_node_fail(g, n, VKCNN_ERROR_UNSUPPORTED,
+                                 "input is int64: unsupported dtype (float32 only)");
+        out->view = true;
+        return VKCNN_OK;
+    default: break;
+    }
+    if (cg_out(&c)->elements == 0) return VKCNN_OK; /* nothing to compute */
+    switch (node->op) {
+    case VKC_OP_CONV: vkc_lower_conv(&c); break;
+    case VKC_OP_MAX_POOL:
+    case VKC_OP_AVERAGE_POOL:
+    case VKC_OP_GLOBAL_AVERAGE_POOL:
+    case VKC_OP_GLOBAL_MAX_POOL: vkc_lower_pool(&c); break;
+    case VKC_OP_LRN: vkc_lower_lrn(&c); break;
+    case VKC_OP_GEMM: vkc_lower_gemm(&c); break;
+    case VKC_OP_MATMUL: vkc_lower_matmul(&c); break;
+    case VKC_OP_RELU:
+    case VKC_OP_LEAKY_RELU:
+    case VKC_OP_CLIP:
+    case VKC_OP_SIGMOID:
+    case VKC_OP_TANH: vkc_lower_unary(&c); break;
+    case VKC_OP_PRELU:
+    case VKC_OP_ADD:
+    case VKC_OP_SUB:
+    case VKC_OP_MUL:
+    case VKC_OP_DIV: vkc_lower_binary(&c); break;
+    case VKC_OP_BATCH_NORM: vkc_lower_batch_norm(&c); break;
+    case VKC_OP_TRANSPOSE: vkc_lower_transpose(&c); break;
+    case VKC_OP_CONCAT: vkc_lower_concat(&c); break;
+    case VKC_OP_PAD: vkc_lower_pad(&c); break;
+    case VKC_OP_SOFTMAX:
+    case VKC_OP_LOG_SOFTMAX: vkc_lower_softmax(&c); break;
+    default: cg_fail(&c, VKCNN_ERROR_UNSUPPORTED, "no GPU kernel for this operator"); break;
+    }
+    if (c.st) vkc_lowering_free(out);
+    return c.st;
+}
+
+void vkc_lowering_free(vkc_lowering *l) {
+    if (!l) return;
+    free(l->dispatches);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- source ---------------------------------------------------------------- */
+
+vkcnn_status vkc_codegen_source(const char *name, char **source) {
+    *source = NULL;
+    const char *text = vkc_shader_find(name);
+    if (!text) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "no embedded shader named '%s'", name);
+    size_t cap = strlen(text) + 1, len = 0;
+    for (const char *p = text; (p = strstr(p, "#include \"")); p++) {
+        char inc[64];
+        if (sscanf(p, "#include \"%63[^\"]\"", inc) == 1 && vkc_shader_find(inc))
+            cap += strlen(vkc_shader_find(inc));
+    }
+    char *out = malloc(cap);
+    if (!out) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    const char *line = text;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        char inc[64];
+        const char *body;
+        if (strncmp(line, "#include \"", 10) == 0 &&
+            sscanf(line, "#include \"%63[^\"]\"", inc) == 1) {
+            if (!(body = vkc_shader_find(inc))) {
+                free(out);
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "shader '%s' includes '%s', which is not embedded", name, inc);
+            }
+            size_t bn = strlen(body);
+            memcpy(out + len, body, bn);
+            len += bn;
+        } else {
+            memcpy(out + len, line, n);
+            len += n;
+        }
+        line += n;
+    }
+    out[len] = '\0';
+    *source = out;
+    return VKCNN_OK;
+}

@@ -1,0 +1,93 @@
+/* Codegen: lowering of one graph-IR node to compute dispatches.
+ *
+ * For each node the lowering picks a kernel template from shaders/ (one per
+ * operator family), writes the #define preamble that bakes the node's shapes
+ * and attributes into it, sizes the dispatch grid, and lists the tensors the
+ * kernel binds with their access modes. It touches no device: the executor
+ * (runtime/exec) compiles the kernels and owns the buffers.
+ *
+ * Conventions shared with the templates:
+ * - Binding 0 is the output (written); inputs follow in ops.h's operand order.
+ * - Every tensor is one buffer, except the operands a template can read in
+ *   pieces (Conv's W, Gemm's and MatMul's B): those may be split into up to
+ *   VKC_CODEGEN_MAX_CHUNKS chunks (vkc_codegen_chunking), one binding each.
+ *   Any other tensor larger than the target's max_binding_bytes is refused
+ *   with VKCNN_ERROR_LIMIT naming it.
+ * - Kernels are 1-D workgroups of local_size invocations, TOTAL invocations in
+ *   all, on a grid that turns 2-D past max_groups[0] (see shaders/common.glsl).
+ * - Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout are views: the
+ *   output shares the input's storage (the layout is always dense row-major).
+ *
+ * Each family lives in its own file (lower_window.c, lower_matrix.c,
+ * lower_elementwise.c, lower_layout.c) so a faster kernel can replace one
+ * template at a time: the rule that picks a template is in that file. */
+#ifndef VKC_CODEGEN_CODEGEN_H
+#define VKC_CODEGEN_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "vk/spirv_reflect.h"
+
+#define VKC_CODEGEN_MAX_CHUNKS 8                           /* shaders/split.glsl binds at most 8 */
+#define VKC_CODEGEN_DEFINES_MAX 1536                       /* preamble bytes per dispatch */
+#define VKC_CODEGEN_MAX_SPLIT_ELEMENTS ((uint64_t)1 << 31) /* uint indexing in shaders */
+
+typedef struct vkc_codegen_target {
+    uint32_t local_size;        /* invocations per workgroup, a multiple of the subgroup size */
+    uint32_t max_groups[3];     /* maxComputeWorkGroupCount */
+    uint64_t max_binding_bytes; /* maxStorageBufferRange (tests may lower it) */
+    uint64_t offset_alignment;  /* minStorageBufferOffsetAlignment */
+} vkc_codegen_target;
+
+/* Target for a device. `max_binding_bytes` overrides the device's
+ * maxStorageBufferRange when non-zero and smaller (tests force splits). */
+void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
+                             uint64_t max_binding_bytes);
+
+/* Storage of a tensor of `elements` floats: `count` chunks of `chunk`
+ * elements each (the last holds the rest). One chunk when it fits
+ * max_binding_bytes; else chunks of the largest size that fits, rounded down
+ * to a multiple of the offset alignment. count may exceed
+ * VKC_CODEGEN_MAX_CHUNKS: lowering then refuses the node. */
+typedef struct vkc_chunking {
+    uint64_t chunk;
+    uint32_t count;
+} vkc_chunking;
+vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements);
+
+typedef struct vkc_kbinding {
+    uint32_t tensor; /* graph tensor index */
+    uint32_t chunk;  /* which chunk of its storage (0 when not split) */
+    unsigned access; /* VKC_READ / VKC_WRITE (vk/sequence.h) */
+} vkc_kbinding;
+
+typedef struct vkc_kdispatch {
+    const char *template_name; /* shaders/<name>.comp; static string */
+    char defines[VKC_CODEGEN_DEFINES_MAX];
+    uint32_t groups[3];
+    uint32_t binding_count;
+    vkc_kbinding bindings[VKC_MAX_BINDINGS];
+} vkc_kdispatch;
+
+typedef struct vkc_lowering {
+    bool view;                 /* output aliases input 0: no dispatch */
+    uint32_t count;            /* dispatches in execution order; 0 for views and empty outputs */
+    vkc_kdispatch *dispatches; /* owned; free with vkc_lowering_free */
+} vkc_lowering;
+
+/* Lowers node `n` of g (live, shapes inferred). Fails, with a message naming
+ * the node and op, with VKCNN_ERROR_UNSUPPORTED for an op or dtype without a
+ * kernel and VKCNN_ERROR_LIMIT for a tensor or grid over the target's limits.
+ * On failure *out holds nothing to free. */
+vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                               vkc_lowering *out);
+void vkc_lowering_free(vkc_lowering *l);
+
+/* The full GLSL of template `name`: the embedded shaders/<name>.comp with its
+ * `#include "x.glsl"` lines replaced by the embedded shaders/x.glsl (one
+ * level). *source is malloc'd. */
+vkcnn_status vkc_codegen_source(const char *name, char **source);
+
+#endif

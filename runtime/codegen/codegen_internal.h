@@ -1,0 +1,73 @@
+/* Helpers shared by the lowering files (not part of codegen's interface).
+ * A lowering in progress records its first error in cg->st; helpers do
+ * nothing once it is set, so a lowering writes straight-line code and
+ * returns cg->st at the end. */
+#ifndef VKC_CODEGEN_INTERNAL_H
+#define VKC_CODEGEN_INTERNAL_H
+
+#include "codegen/codegen.h"
+#include "core/error.h"
+
+typedef struct vkc_cg {
+    const vkc_graph *g;
+    uint32_t node;
+    const vkc_codegen_target *t;
+    vkc_lowering *out;
+    vkcnn_status st;
+} vkc_cg;
+
+/* Records an error "node 'name' (Op): <message>" (first one wins). */
+void cg_fail(vkc_cg *c, vkcnn_status st, const char *fmt, ...) VKC_PRINTF(3, 4);
+
+/* The node, and its input slot i / output tensor. */
+const vkc_node *cg_node(const vkc_cg *c);
+const vkc_tensor *cg_in(const vkc_cg *c, uint32_t slot); /* NULL when absent */
+const vkc_tensor *cg_out(const vkc_cg *c);
+uint32_t cg_in_index(const vkc_cg *c, uint32_t slot);
+
+/* Appends a dispatch of `template_name`; NULL after an error. */
+vkc_kdispatch *cg_dispatch(vkc_cg *c, const char *template_name);
+
+/* Appends "#define <formatted>\n" to d's preamble. */
+void cg_def(vkc_cg *c, vkc_kdispatch *d, const char *fmt, ...) VKC_PRINTF(3, 4);
+
+/* Binds a whole tensor (checked against max_binding_bytes and float32). */
+void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
+
+/* Binds a read-only operand that shaders/split.glsl reads in chunks, and
+ * defines WT_CHUNKS and WT_CHUNK. Its first binding must be binding 2. */
+void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
+
+/* Defines LOCAL_SIZE and TOTAL and sizes the grid for `total` invocations. */
+void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total);
+
+/* A float as a GLSL expression that reproduces it exactly. */
+const char *cg_float(char buf[48], float v);
+
+/* "a<suffix>,b<suffix>,..." for n values. */
+const char *cg_list(char *buf, size_t size, const int64_t *v, uint32_t n, const char *suffix);
+
+/* Merges adjacent axes that every stride vector walks contiguously
+ * (s[d-1] == s[d] * dims[d]) and drops size-1 axes; returns the new rank,
+ * at least 1. strides[k] is the k-th of `count` stride vectors. */
+uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RANK],
+                     uint32_t count);
+
+/* Dense row-major strides of a shape. */
+void cg_dense_strides(uint32_t rank, const int64_t *dims, int64_t *strides);
+
+/* Per-family lowerings (one file each). */
+void vkc_lower_conv(vkc_cg *c);
+void vkc_lower_pool(vkc_cg *c);
+void vkc_lower_lrn(vkc_cg *c);
+void vkc_lower_gemm(vkc_cg *c);
+void vkc_lower_matmul(vkc_cg *c);
+void vkc_lower_unary(vkc_cg *c);
+void vkc_lower_binary(vkc_cg *c);
+void vkc_lower_batch_norm(vkc_cg *c);
+void vkc_lower_transpose(vkc_cg *c);
+void vkc_lower_concat(vkc_cg *c);
+void vkc_lower_pad(vkc_cg *c);
+void vkc_lower_softmax(vkc_cg *c);
+
+#endif

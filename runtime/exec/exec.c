@@ -1,0 +1,344 @@
+/* The executor: create (lower, allocate, upload, compile, record), run,
+ * tensor IO, destroy. The per-node check lives in exec_check.c. */
+#include "exec/exec.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/codegen.h"
+#include "core/checked.h"
+#include "core/error.h"
+#include "exec/exec_internal.h"
+#include "vk/context.h"
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        vkcnn_status st_ = (expr);                                                                 \
+        if (st_ != VKCNN_OK) return st_;                                                           \
+    } while (0)
+
+/* Smallest buffer: empty tensors still get a valid binding. */
+#define MIN_BUFFER_BYTES 16
+
+const char *vkc_exec_label(const vkc_xnode *n, char *buf, size_t size) {
+    snprintf(buf, size, "node '%s' (%s)", n->name, vkc_op_name(n->op));
+    return buf;
+}
+
+static vkcnn_status oom(void) {
+    return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+}
+
+static char *dup_string(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* Keeps names, shapes and attributes: the graph may go away after create. */
+static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
+    e->tensors = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->tensors);
+    e->nodes = vkc_calloc(g->node_count ? g->node_count : 1, sizeof *e->nodes);
+    if (!e->tensors || !e->nodes) return oom();
+    e->graph_node_count = g->node_count;
+    for (uint32_t t = 0; t < g->tensor_count; t++) {
+        const vkc_tensor *src = &g->tensors[t];
+        vkc_xtensor *x = &e->tensors[e->tensor_count++];
+        x->storage = VKC_NONE;
+        if (!(x->name = dup_string(src->name))) return oom();
+        x->rank = src->rank;
+        memcpy(x->dims, src->dims, sizeof x->dims);
+        x->elements = src->elements;
+        x->constant = src->data != NULL;
+    }
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        const vkc_node *src = &g->nodes[i];
+        if (src->dead) continue;
+        vkc_xnode *n = &e->nodes[e->node_count++];
+        n->index = i;
+        n->op = src->op;
+        n->attrs = src->attrs;
+        n->output = src->output_count ? src->outputs[0] : VKC_NONE;
+        if (!(n->name = dup_string(src->name))) return oom();
+        n->inputs = vkc_calloc(src->input_count ? src->input_count : 1, sizeof *n->inputs);
+        if (!n->inputs) return oom();
+        memcpy(n->inputs, src->inputs, src->input_count * sizeof *n->inputs);
+        n->input_count = src->input_count;
+    }
+    return VKCNN_OK;
+}
+
+/* Allocates the storage of root tensor t (chunked as codegen expects) and
+ * uploads its constant data. */
+static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t) {
+    const vkc_tensor *src = &g->tensors[t];
+    if (src->dtype != VKC_DTYPE_FLOAT32)
+        return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
+                        "tensor '%s' is int64 and used at run time: unsupported dtype (float32 "
+                        "only)",
+                        src->name);
+    vkc_storage *s = &e->storages[e->storage_count];
+    vkc_chunking ch = vkc_codegen_chunking(&e->target, src->elements);
+    s->chunks = vkc_calloc(ch.count, sizeof *s->chunks);
+    if (!s->chunks) return oom();
+    e->storage_count++;
+    s->count = ch.count;
+    s->chunk = ch.chunk;
+    s->elements = src->elements;
+    for (uint32_t c = 0; c < ch.count; c++) {
+        uint64_t first = (uint64_t)c * ch.chunk;
+        uint64_t n = src->elements - first < ch.chunk ? src->elements - first : ch.chunk;
+        uint64_t bytes = n * 4 > MIN_BUFFER_BYTES ? n * 4 : MIN_BUFFER_BYTES;
+        vkcnn_status st = vkc_buffer_create(e->ctx, bytes, VKC_MEM_DEVICE, &s->chunks[c]);
+        if (!st && src->data && n)
+            st =
+                vkc_buffer_write(e->ctx, &s->chunks[c], 0, (const float *)src->data + first, n * 4);
+        if (st)
+            return vkc_fail_context(st, "tensor '%s' (%" PRIu64 " bytes)", src->name,
+                                    src->elements * 4);
+    }
+    return VKCNN_OK;
+}
+
+/* Lowers every live node, resolves views to their root tensor, and
+ * allocates one storage per used root tensor. */
+static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low) {
+    uint32_t *root = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *root);
+    bool *used = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *used);
+    vkcnn_status st = VKCNN_OK;
+    if (!root || !used) {
+        st = oom();
+        goto done;
+    }
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        root[t] = t;
+    for (uint32_t i = 0; i < g->input_count; i++)
+        used[g->inputs[i]] = true;
+    for (uint32_t i = 0; i < g->output_count; i++)
+        used[g->outputs[i]] = true;
+    for (uint32_t k = 0; k < e->node_count && !st; k++) {
+        vkc_xnode *n = &e->nodes[k];
+        if ((st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
+        n->view = low[k].view;
+        for (uint32_t i = 0; i < n->input_count; i++)
+            if (n->inputs[i] != VKC_NONE) used[n->inputs[i]] = true;
+        used[n->output] = true;
+        if (n->view) /* topological order: the input's root is final */
+            root[n->output] = root[n->inputs[0]];
+    }
+    if (st) goto done;
+    e->storages = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->storages);
+    if (!e->storages) {
+        st = oom();
+        goto done;
+    }
+    for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
+        if (!used[t] || root[t] != t) continue;
+        e->tensors[t].storage = e->storage_count;
+        st = allocate_tensor(e, g, t);
+    }
+    for (uint32_t t = 0; t < g->tensor_count && !st; t++)
+        if (used[t]) e->tensors[t].storage = e->tensors[root[t]].storage;
+done:
+    free(root);
+    free(used);
+    return st;
+}
+
+static vkcnn_status find_kernel(vkc_exec *e, const vkc_kdispatch *d, uint32_t *index) {
+    for (uint32_t i = 0; i < e->kernel_count; i++)
+        if (strcmp(e->kernels[i].template_name, d->template_name) == 0 &&
+            strcmp(e->kernels[i].defines, d->defines) == 0) {
+            *index = i;
+            return VKCNN_OK;
+        }
+    if (e->kernel_count == e->kernel_cap) {
+        uint32_t cap = e->kernel_cap ? 2 * e->kernel_cap : 16;
+        vkc_xkernel *grown = vkc_realloc_array(e->kernels, cap, sizeof *grown);
+        if (!grown) return oom();
+        e->kernels = grown;
+        e->kernel_cap = cap;
+    }
+    vkc_xkernel *k = &e->kernels[e->kernel_count];
+    memset(k, 0, sizeof *k);
+    k->template_name = d->template_name;
+    if (!(k->defines = dup_string(d->defines))) return oom();
+    char *source = NULL;
+    vkcnn_status st = vkc_codegen_source(d->template_name, &source);
+    if (!st) {
+        vkc_kernel_desc desc = {.name = d->template_name, .source = source, .defines = d->defines};
+        st = vkc_kernel_create(e->ctx, &desc, &k->kernel);
+    }
+    free(source);
+    if (st) {
+        free(k->defines);
+        return st;
+    }
+    *index = e->kernel_count++;
+    return VKCNN_OK;
+}
+
+/* Compiles the kernels and adds every dispatch to the sequence. */
+static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
+    uint32_t total = 0;
+    for (uint32_t k = 0; k < e->node_count; k++)
+        total += low[k].count;
+    e->dispatches = vkc_calloc(total ? total : 1, sizeof *e->dispatches);
+    if (!e->dispatches) return oom();
+    char label[VKC_ERROR_MAX / 4];
+    for (uint32_t k = 0; k < e->node_count; k++) {
+        vkc_xnode *n = &e->nodes[k];
+        n->first_dispatch = e->dispatch_count;
+        n->dispatch_count = low[k].count;
+        for (uint32_t i = 0; i < low[k].count; i++) {
+            const vkc_kdispatch *d = &low[k].dispatches[i];
+            uint32_t ki = 0;
+            vkcnn_status st = find_kernel(e, d, &ki);
+            const vkc_kernel *kernel = st ? NULL : &e->kernels[ki].kernel;
+            if (!st && kernel->io.binding_count != d->binding_count)
+                st = vkc_fail(VKCNN_ERROR_SHADER_COMPILE,
+                              "kernel '%s' binds %" PRIu32 " buffers, the lowering %" PRIu32,
+                              d->template_name, kernel->io.binding_count, d->binding_count);
+            vkc_binding b[VKC_MAX_BINDINGS];
+            for (uint32_t j = 0; !st && j < d->binding_count; j++) {
+                const vkc_storage *s = &e->storages[e->tensors[d->bindings[j].tensor].storage];
+                b[j] = (vkc_binding){&s->chunks[d->bindings[j].chunk], 0, VK_WHOLE_SIZE,
+                                     d->bindings[j].access};
+            }
+            if (!st) {
+                vkc_dispatch vd = {.kernel = kernel,
+                                   .bindings = b,
+                                   .push = NULL,
+                                   .groups = {d->groups[0], d->groups[1], d->groups[2]},
+                                   .label = n->name};
+                st = vkc_sequence_add(e->seq, &vd);
+            }
+            if (st) return vkc_fail_context(st, "%s", vkc_exec_label(n, label, sizeof label));
+            e->dispatches[e->dispatch_count++].kernel = ki;
+        }
+    }
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
+                             vkc_exec **out) {
+    *out = NULL;
+    vkc_exec *e = calloc(1, sizeof *e);
+    if (!e) return oom();
+    e->ctx = ctx;
+    vkc_codegen_target_init(&e->target, &ctx->dev.phys->info, opts ? opts->max_binding_bytes : 0);
+    vkc_lowering *low = NULL;
+    vkcnn_status st = copy_graph(e, g);
+    if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
+    if (!st) st = lower_and_allocate(e, g, low);
+    if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
+    if (!st) st = build(e, low);
+    if (!st && e->dispatch_count) st = vkc_sequence_record(e->seq);
+    for (uint32_t k = 0; low && k < e->node_count; k++)
+        vkc_lowering_free(&low[k]);
+    free(low);
+    if (st) {
+        vkc_exec_destroy(e);
+        return st;
+    }
+    *out = e;
+    return VKCNN_OK;
+}
+
+void vkc_exec_destroy(vkc_exec *e) {
+    if (!e) return;
+    vkc_sequence_destroy(e->seq);
+    for (uint32_t i = 0; i < e->kernel_count; i++) {
+        vkc_kernel_destroy(e->ctx, &e->kernels[i].kernel);
+        free(e->kernels[i].defines);
+    }
+    free(e->kernels);
+    free(e->dispatches);
+    for (uint32_t s = 0; s < e->storage_count; s++) {
+        for (uint32_t c = 0; c < e->storages[s].count; c++)
+            vkc_buffer_destroy(e->ctx, &e->storages[s].chunks[c]);
+        free(e->storages[s].chunks);
+    }
+    free(e->storages);
+    for (uint32_t t = 0; t < e->tensor_count; t++)
+        free(e->tensors[t].name);
+    free(e->tensors);
+    for (uint32_t k = 0; k < e->node_count; k++) {
+        free(e->nodes[k].name);
+        free(e->nodes[k].inputs);
+    }
+    free(e->nodes);
+    free(e);
+}
+
+/* The storage of `tensor`, checked against `count`. */
+static vkcnn_status io_storage(vkc_exec *e, uint32_t tensor, size_t count, const void *data,
+                               const vkc_storage **s) {
+    if (!e || tensor >= e->tensor_count || (!data && count))
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "invalid tensor index %" PRIu32, tensor);
+    const vkc_xtensor *t = &e->tensors[tensor];
+    if (t->storage == VKC_NONE)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "tensor '%s' is not used by the executed graph", t->name);
+    if (count != t->elements)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "tensor '%s' holds %" PRIu64 " floats, not %zu", t->name, t->elements,
+                        count);
+    *s = &e->storages[t->storage];
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, size_t count) {
+    const vkc_storage *s;
+    TRY(io_storage(e, tensor, count, data, &s));
+    for (uint32_t c = 0; c < s->count; c++) {
+        uint64_t first = (uint64_t)c * s->chunk,
+                 n = count - first < s->chunk ? count - first : s->chunk;
+        if (n) TRY(vkc_buffer_write(e->ctx, &s->chunks[c], 0, data + first, n * 4));
+    }
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t count) {
+    const vkc_storage *s;
+    TRY(io_storage(e, tensor, count, data, &s));
+    for (uint32_t c = 0; c < s->count; c++) {
+        uint64_t first = (uint64_t)c * s->chunk,
+                 n = count - first < s->chunk ? count - first : s->chunk;
+        if (n) TRY(vkc_buffer_read(e->ctx, &s->chunks[c], 0, data + first, n * 4));
+    }
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_exec_run(vkc_exec *e) {
+    if (!e) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "no executor");
+    return e->dispatch_count ? vkc_sequence_run(e->seq) : vkc_ctx_usable(e->ctx);
+}
+
+uint32_t vkc_exec_dispatch_count(const vkc_exec *e) {
+    return e ? e->dispatch_count : 0;
+}
+
+void vkc_exec_node_dispatches(const vkc_exec *e, uint32_t node, uint32_t *first, uint32_t *count) {
+    *first = *count = 0;
+    for (uint32_t k = 0; e && k < e->node_count; k++)
+        if (e->nodes[k].index == node) {
+            *first = e->nodes[k].first_dispatch;
+            *count = e->nodes[k].dispatch_count;
+        }
+}
+
+const char *vkc_exec_dispatch_template(const vkc_exec *e, uint32_t i) {
+    return e && i < e->dispatch_count ? e->kernels[e->dispatches[i].kernel].template_name : NULL;
+}
+
+const char *vkc_exec_dispatch_defines(const vkc_exec *e, uint32_t i) {
+    return e && i < e->dispatch_count ? e->kernels[e->dispatches[i].kernel].defines : NULL;
+}
+
+double vkc_exec_dispatch_ms(const vkc_exec *e, uint32_t i) {
+    return e && i < e->dispatch_count ? vkc_sequence_dispatch_ms(e->seq, i) : -1.0;
+}

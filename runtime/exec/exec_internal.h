@@ -1,0 +1,71 @@
+/* The executor's state, shared by exec.c (create/run/IO) and exec_check.c. */
+#ifndef VKC_EXEC_INTERNAL_H
+#define VKC_EXEC_INTERNAL_H
+
+#include "codegen/codegen.h"
+#include "exec/exec.h"
+#include "vk/kernel.h"
+#include "vk/memory.h"
+
+/* What the executor keeps of a graph tensor. */
+typedef struct vkc_xtensor {
+    char *name;
+    uint32_t rank;
+    int64_t dims[VKC_MAX_RANK];
+    uint64_t elements;
+    bool constant;
+    uint32_t storage; /* index in storages (views share their input's), or VKC_NONE */
+} vkc_xtensor;
+
+/* One device allocation of a tensor: `count` buffers of `chunk` floats
+ * (the last holds the rest), as vkc_codegen_chunking decided. */
+typedef struct vkc_storage {
+    vkc_buffer *chunks;
+    uint32_t count;
+    uint64_t chunk, elements;
+} vkc_storage;
+
+/* What the executor keeps of a live node. */
+typedef struct vkc_xnode {
+    uint32_t index; /* in the graph */
+    char *name;
+    vkc_op op;
+    vkc_attrs attrs;
+    uint32_t *inputs; /* tensor indices, VKC_NONE for an absent optional input */
+    uint32_t input_count;
+    uint32_t output;
+    bool view;
+    uint32_t first_dispatch, dispatch_count;
+} vkc_xnode;
+
+typedef struct vkc_xkernel {
+    const char *template_name;
+    char *defines;
+    vkc_kernel kernel;
+} vkc_xkernel;
+
+typedef struct vkc_xdispatch {
+    uint32_t kernel; /* index in kernels */
+} vkc_xdispatch;
+
+struct vkc_exec {
+    vkcnn_context *ctx;
+    vkc_codegen_target target;
+    vkc_xtensor *tensors;
+    uint32_t tensor_count;
+    vkc_xnode *nodes; /* live nodes, graph order */
+    uint32_t node_count;
+    uint32_t graph_node_count;
+    vkc_storage *storages;
+    uint32_t storage_count;
+    vkc_xkernel *kernels;
+    uint32_t kernel_count, kernel_cap;
+    vkc_xdispatch *dispatches;
+    uint32_t dispatch_count;
+    vkc_sequence *seq;
+};
+
+/* "node 'name' (Op)" of a kept node into buf. */
+const char *vkc_exec_label(const vkc_xnode *n, char *buf, size_t size);
+
+#endif

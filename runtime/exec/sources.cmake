@@ -1,0 +1,15 @@
+# Kernels (codegen), the plain-C reference and the executor, include()d by the
+# top-level CMakeLists.txt into the library's object target.
+list(APPEND VKCNN_EXEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/codegen.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_window.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_matrix.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_elementwise.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_layout.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_window.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_matrix.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_elementwise.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec_check.c)

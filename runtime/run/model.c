@@ -1,0 +1,190 @@
+/* The public model API: a network compiled for one context's device, run
+ * through the executor (runtime/exec). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "exec/exec.h"
+#include "graph/network.h"
+#include "vk/context.h"
+
+struct vkcnn_model {
+    vkcnn_context *ctx;
+    vkcnn_network *net; /* retained: the executor reads the graph */
+    const vkc_graph *graph;
+    vkc_exec *exec;
+    bool check;
+    float check_rtol, check_atol;
+    bool ran;
+    char error[VKC_ERROR_MAX];
+};
+
+static vkcnn_status model_error(vkcnn_model *m, vkcnn_status st) {
+    if (st != VKCNN_OK) {
+        snprintf(m->error, sizeof m->error, "%s", vkc_error_message());
+        vkc_ctx_error(m->ctx, st);
+    }
+    return st;
+}
+
+static bool env_is(const char *name, const char *value) {
+    const char *v = getenv(name);
+    return v && strcmp(v, value) == 0;
+}
+
+vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
+                                const vkcnn_model_options *options, vkcnn_model **out) {
+    vkc_error_clear();
+    if (!out) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_create: out is NULL");
+    *out = NULL;
+    if (!ctx || !net)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_create: ctx or net is NULL");
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st) return vkc_ctx_error(ctx, st);
+    vkcnn_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return vkc_ctx_error(ctx, vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory"));
+    m->ctx = ctx;
+    m->net = vkc_network_retain(net);
+    m->graph = vkc_network_graph(net);
+    vkcnn_model_options defaults = {0};
+    const vkcnn_model_options *o = options ? options : &defaults;
+    m->check = o->check == VKCNN_ON || (o->check == VKCNN_DEFAULT && env_is("VKCNN_CHECK", "1"));
+    m->check_rtol = o->check_rtol > 0 ? o->check_rtol : 1e-3f;
+    m->check_atol = o->check_atol > 0 ? o->check_atol : 1e-5f;
+    st = vkc_exec_create(ctx, m->graph, NULL, &m->exec);
+    if (st) {
+        vkc_ctx_error(ctx, st);
+        vkcnn_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkcnn_model_load_onnx(vkcnn_context *ctx, const char *path,
+                                   const vkcnn_network_options *load_options,
+                                   const vkcnn_model_options *options, vkcnn_model **out) {
+    if (out) *out = NULL;
+    vkcnn_network *net = NULL;
+    vkcnn_status st = vkcnn_network_load_file(path, load_options, &net);
+    if (st) return ctx ? vkc_ctx_error(ctx, st) : st;
+    st = vkcnn_model_create(ctx, net, options, out);
+    vkcnn_network_destroy(net); /* the model keeps its own reference */
+    return st;
+}
+
+void vkcnn_model_destroy(vkcnn_model *m) {
+    if (!m) return;
+    vkc_exec_destroy(m->exec);
+    vkcnn_network_destroy(m->net);
+    free(m);
+}
+
+uint32_t vkcnn_model_input_count(const vkcnn_model *m) {
+    return m ? m->graph->input_count : 0;
+}
+
+uint32_t vkcnn_model_output_count(const vkcnn_model *m) {
+    return m ? m->graph->output_count : 0;
+}
+
+vkcnn_status vkcnn_model_input(const vkcnn_model *m, uint32_t index, vkcnn_tensor_info *info) {
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_input: model is NULL");
+    return vkcnn_network_input(m->net, index, info);
+}
+
+vkcnn_status vkcnn_model_output(const vkcnn_model *m, uint32_t index, vkcnn_tensor_info *info) {
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_output: model is NULL");
+    return vkcnn_network_output(m->net, index, info);
+}
+
+static vkcnn_status find(const vkc_graph *g, const uint32_t *list, uint32_t count, const char *what,
+                         const char *name, uint32_t *index) {
+    for (uint32_t i = 0; name && i < count; i++)
+        if (strcmp(g->tensors[list[i]].name, name) == 0) {
+            *index = i;
+            return VKCNN_OK;
+        }
+    char names[512] = "";
+    size_t used = 0;
+    for (uint32_t i = 0; i < count && used < sizeof names; i++) {
+        int w = snprintf(names + used, sizeof names - used, "%s'%s'", i ? ", " : "",
+                         g->tensors[list[i]].name);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "the model has no %s named '%s' (its %ss: %s)",
+                    what, name ? name : "(null)", what, names);
+}
+
+vkcnn_status vkcnn_model_find_input(const vkcnn_model *m, const char *name, uint32_t *index) {
+    vkc_error_clear();
+    if (!m || !index)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_find_input: NULL argument");
+    return find(m->graph, m->graph->inputs, m->graph->input_count, "input", name, index);
+}
+
+vkcnn_status vkcnn_model_find_output(const vkcnn_model *m, const char *name, uint32_t *index) {
+    vkc_error_clear();
+    if (!m || !index)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_find_output: NULL argument");
+    return find(m->graph, m->graph->outputs, m->graph->output_count, "output", name, index);
+}
+
+/* Checks index and count against the graph tensor behind list[index]. */
+static vkcnn_status check_io(vkcnn_model *m, const uint32_t *list, uint32_t n, uint32_t index,
+                             const void *data, size_t count, const char *what, uint32_t *tensor) {
+    if (index >= n)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "%s index %u out of range (the model has %u)",
+                        what, index, n);
+    const vkc_tensor *t = &m->graph->tensors[list[index]];
+    if (!data && count)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "%s '%s': data is NULL", what, t->name);
+    if (count != t->elements)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "%s '%s' has %llu elements, %zu were given",
+                        what, t->name, (unsigned long long)t->elements, count);
+    *tensor = list[index];
+    return VKCNN_OK;
+}
+
+vkcnn_status vkcnn_model_set_input(vkcnn_model *m, uint32_t index, const float *data,
+                                   size_t count) {
+    vkc_error_clear();
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_set_input: model is NULL");
+    uint32_t t = 0;
+    vkcnn_status st =
+        check_io(m, m->graph->inputs, m->graph->input_count, index, data, count, "input", &t);
+    if (!st) st = vkc_exec_write(m->exec, t, data, count);
+    return model_error(m, st);
+}
+
+vkcnn_status vkcnn_model_run(vkcnn_model *m) {
+    vkc_error_clear();
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_run: model is NULL");
+    vkcnn_status st = vkc_exec_run(m->exec);
+    if (!st && m->check) {
+        char report[VKC_ERROR_MAX];
+        st = vkc_exec_check(m->exec, m->check_rtol, m->check_atol, report, sizeof report);
+    }
+    m->ran = st == VKCNN_OK;
+    return model_error(m, st);
+}
+
+vkcnn_status vkcnn_model_get_output(vkcnn_model *m, uint32_t index, float *data, size_t count) {
+    vkc_error_clear();
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_get_output: model is NULL");
+    if (!m->ran)
+        return model_error(m, vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                       "vkcnn_model_get_output before a successful run"));
+    uint32_t t = 0;
+    vkcnn_status st =
+        check_io(m, m->graph->outputs, m->graph->output_count, index, data, count, "output", &t);
+    if (!st) st = vkc_exec_read(m->exec, t, data, count);
+    return model_error(m, st);
+}
+
+const char *vkcnn_model_error(const vkcnn_model *m) {
+    return m ? m->error : "";
+}

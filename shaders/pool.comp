@@ -1,0 +1,125 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Max and average pooling, fp32, NCHW (N*C planes folded into NC), one
+// invocation per output element; global pools are the case KH = H, KW = W.
+// Window of output (oy, ox): rows oy*SH - PT + ky*DH for ky < KH (likewise
+// columns). Taps outside X are skipped. AVG divides by the taps inside X, or
+// with COUNT_INCLUDE_PAD by the taps inside the padded extent
+// [-PT, H + PB) x [-PL, W + PR) (taps that ceil_mode adds past it never count).
+// 1-D pools use H = KH = 1. Bindings: 0 Y, 1 X.
+#ifndef NC
+#define NC 1
+#endif
+#ifndef H
+#define H 1
+#endif
+#ifndef W
+#define W 1
+#endif
+#ifndef OH
+#define OH 1
+#endif
+#ifndef OW
+#define OW 1
+#endif
+#ifndef KH
+#define KH 1
+#endif
+#ifndef KW
+#define KW 1
+#endif
+#ifndef SH
+#define SH 1
+#endif
+#ifndef SW
+#define SW 1
+#endif
+#ifndef PT
+#define PT 0
+#endif
+#ifndef PL
+#define PL 0
+#endif
+#ifndef PB
+#define PB 0
+#endif
+#ifndef PR
+#define PR 0
+#endif
+#ifndef DH
+#define DH 1
+#endif
+#ifndef DW
+#define DW 1
+#endif
+#ifndef POOL_MAX
+#define POOL_MAX 1
+#endif
+#ifndef COUNT_INCLUDE_PAD
+#define COUNT_INCLUDE_PAD 0
+#endif
+#ifndef TOTAL
+#define TOTAL (uint(NC) * uint(OH) * uint(OW))
+#endif
+
+#include "common.glsl"
+
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 1) readonly buffer In { float x[]; };
+
+void main() {
+    uint i = flat_index();
+    if (i >= TOTAL)
+        return;
+    uint ox = i % uint(OW);
+    uint t = i / uint(OW);
+    uint oy = t % uint(OH);
+    uint plane = t / uint(OH);
+    uint base = plane * uint(H * W);
+    int iy0 = int(oy) * SH - PT, ix0 = int(ox) * SW - PL;
+#if POOL_MAX
+    float acc = -VKC_INF;
+#else
+    float acc = 0.0;
+    int rows = 0, cols = 0;
+#endif
+    for (int ky = 0; ky < KH; ky++) {
+        int iy = iy0 + ky * DH;
+#if !POOL_MAX
+#if COUNT_INCLUDE_PAD
+        if (iy >= -PT && iy < H + PB)
+            rows++;
+#else
+        if (iy >= 0 && iy < H)
+            rows++;
+#endif
+#endif
+        if (iy < 0 || iy >= H)
+            continue;
+        for (int kx = 0; kx < KW; kx++) {
+            int ix = ix0 + kx * DW;
+            if (ix < 0 || ix >= W)
+                continue;
+            float v = x[base + uint(iy * W + ix)];
+#if POOL_MAX
+            acc = max(acc, v);
+#else
+            acc += v;
+#endif
+        }
+    }
+#if !POOL_MAX
+    for (int kx = 0; kx < KW; kx++) {
+        int ix = ix0 + kx * DW;
+#if COUNT_INCLUDE_PAD
+        if (ix >= -PL && ix < W + PR)
+            cols++;
+#else
+        if (ix >= 0 && ix < W)
+            cols++;
+#endif
+    }
+    acc /= float(rows * cols);
+#endif
+    y[i] = acc;
+}

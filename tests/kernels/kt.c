@@ -1,0 +1,221 @@
+#include "kt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "ref/ref.h"
+
+#define KT_MAX_TENSORS 256
+
+static float *host[KT_MAX_TENSORS]; /* graph-input data, by tensor index */
+static unsigned cases, failures;
+static double worst_rel, worst_abs;
+static struct timespec started;
+
+static void clear_host(void) {
+    for (unsigned i = 0; i < KT_MAX_TENSORS; i++) {
+        free(host[i]);
+        host[i] = NULL;
+    }
+}
+
+vkc_graph *kt_graph(void) {
+    if (!started.tv_sec) {
+        clock_gettime(CLOCK_MONOTONIC, &started);
+    }
+    clear_host();
+    vkc_limits lim = {.max_file_bytes = 1ull << 40,
+                      .max_tensor_elements = 1ull << 32,
+                      .max_total_bytes = 1ull << 40,
+                      .max_nodes = 1u << 16,
+                      .max_tensors = KT_MAX_TENSORS};
+    vkc_graph *g = vkc_graph_create(&lim);
+    if (!g) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    g->opset = 13;
+    return g;
+}
+
+int64_t kt_range(uint64_t *seed, int64_t lo, int64_t hi) {
+    return lo + (int64_t)(th_rand(seed) % (uint32_t)(hi - lo + 1));
+}
+
+static void must(vkcnn_status st, const char *what) {
+    if (st != VKCNN_OK) {
+        fprintf(stderr, "%s: %s: %s\n", what, vkcnn_status_string(st), vkc_error_message());
+        exit(1);
+    }
+}
+
+static void append(uint32_t **list, uint32_t *count, uint32_t t) {
+    uint32_t *grown = realloc(*list, (*count + 1) * sizeof *grown);
+    if (!grown) exit(1);
+    grown[(*count)++] = t;
+    *list = grown;
+}
+
+uint32_t kt_tensor(vkc_graph *g, const char *name, uint32_t rank, const int64_t *dims,
+                   bool constant, uint64_t *seed) {
+    uint32_t t;
+    must(vkc_graph_add_tensor(g, name, &t), name);
+    must(vkc_graph_set_shape(g, t, VKC_DTYPE_FLOAT32, rank, dims), name);
+    uint64_t n = g->tensors[t].elements;
+    float *data;
+    if (constant) {
+        void *p;
+        must(vkc_graph_alloc_data(g, t, &p), name);
+        g->tensors[t].initializer = true;
+        data = p;
+    } else {
+        if (t >= KT_MAX_TENSORS) exit(1);
+        data = host[t] = malloc((n ? n : 1) * sizeof *data);
+        if (!data) exit(1);
+        g->tensors[t].graph_input = true;
+        append(&g->inputs, &g->input_count, t);
+    }
+    for (uint64_t i = 0; i < n; i++)
+        data[i] = th_randf(seed);
+    return t;
+}
+
+float *kt_data(vkc_graph *g, uint32_t t) {
+    return g->tensors[t].data ? g->tensors[t].data : host[t];
+}
+
+vkc_attrs kt_attrs(vkc_op op, int opset) {
+    vkc_attrs a;
+    vkc_attrs_defaults(op, opset, &a);
+    return a;
+}
+
+uint32_t kt_node(vkc_graph *g, vkc_op op, int opset, const uint32_t *inputs, uint32_t count,
+                 const vkc_attrs *attrs) {
+    uint32_t n, y;
+    char name[64];
+    snprintf(name, sizeof name, "y%u", g->tensor_count);
+    must(vkc_graph_add_node(g, op, opset, NULL, count, 1, &n), "add node");
+    if (attrs)
+        g->nodes[n].attrs = *attrs;
+    else
+        vkc_attrs_defaults(op, opset, &g->nodes[n].attrs);
+    for (uint32_t i = 0; i < count; i++)
+        g->nodes[n].inputs[i] = inputs[i];
+    must(vkc_graph_add_tensor(g, name, &y), name);
+    g->nodes[n].outputs[0] = y;
+    must(vkc_graph_link_node(g, n), "link");
+    vkcnn_status st = vkc_infer_node(g, n);
+    if (st != VKCNN_OK) {
+        fprintf(stderr, "shape inference: %s\n", vkc_error_message());
+        th_failures++;
+        return VKC_NONE;
+    }
+    return y;
+}
+
+void kt_output(vkc_graph *g, uint32_t t) {
+    g->tensors[t].graph_output = true;
+    append(&g->outputs, &g->output_count, t);
+}
+
+/* Reference values of every tensor, node by node on the host. */
+static float **reference(vkc_graph *g) {
+    float **val = calloc(g->tensor_count, sizeof *val);
+    bool *owned = calloc(g->tensor_count, sizeof *owned);
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        val[t] = kt_data(g, t);
+    for (uint32_t ni = 0; ni < g->node_count; ni++) {
+        vkc_node *n = &g->nodes[ni];
+        const float *in[64] = {0};
+        for (uint32_t i = 0; i < n->input_count && i < 64; i++)
+            in[i] = n->inputs[i] == VKC_NONE ? NULL : val[n->inputs[i]];
+        uint32_t y = n->outputs[0];
+        val[y] = calloc(g->tensors[y].elements + 1, sizeof(float));
+        owned[y] = true;
+        must(vkc_ref_node(g, ni, in, val[y]), "reference");
+    }
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        if (!owned[t]) val[t] = NULL; /* not ours to free */
+    free(owned);
+    return val;
+}
+
+int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
+             const char *what) {
+    int bad = 0;
+    vkc_exec *e = NULL;
+    cases++;
+    vkcnn_status st = vkc_exec_create(ctx, g, opts, &e);
+    for (uint32_t i = 0; !st && i < g->input_count; i++) {
+        uint32_t t = g->inputs[i];
+        st = vkc_exec_write(e, t, host[t], g->tensors[t].elements);
+    }
+    if (!st) st = vkc_exec_run(e);
+    if (st) {
+        fprintf(stderr, "FAIL %s (seed %llu): %s: %s\n", what, (unsigned long long)seed,
+                vkcnn_status_string(st), vkc_error_message());
+        bad = 1;
+    }
+    float **ref = bad ? NULL : reference(g);
+    for (uint32_t o = 0; !bad && o < g->output_count; o++) {
+        uint32_t t = g->outputs[o];
+        uint64_t n = g->tensors[t].elements;
+        const float *r = ref[t] ? ref[t] : kt_data(g, t);
+        float *dev = malloc((n + 1) * sizeof *dev);
+        if ((st = vkc_exec_read(e, t, dev, n))) {
+            fprintf(stderr, "FAIL %s: read: %s\n", what, vkc_error_message());
+            bad = 1;
+        }
+        double err = 0, scale = 0;
+        uint64_t at = 0;
+        for (uint64_t i = 0; !bad && i < n; i++) {
+            double d = fabs((double)dev[i] - r[i]);
+            if (isnan(d) && !(isnan(dev[i]) && isnan(r[i]))) d = INFINITY;
+            if (!(d <= err)) {
+                err = d;
+                at = i;
+            }
+            if (isfinite(r[i]) && fabs(r[i]) > scale) scale = fabs(r[i]);
+        }
+        if (!bad && !(err <= KT_RTOL * scale + KT_ATOL)) {
+            fprintf(stderr,
+                    "FAIL %s (seed %llu): output '%s': max |diff| %.3g at %llu (device %.8g, "
+                    "ref %.8g), max |ref| %.3g\n",
+                    what, (unsigned long long)seed, g->tensors[t].name, err, (unsigned long long)at,
+                    (double)dev[at], (double)r[at], scale);
+            bad = 1;
+        }
+        if (!bad) {
+            worst_abs = err > worst_abs ? err : worst_abs;
+            double rel = scale > 0 ? err / scale : 0;
+            worst_rel = rel > worst_rel ? rel : worst_rel;
+        }
+        free(dev);
+    }
+    if (ref)
+        for (uint32_t t = 0; t < g->tensor_count; t++)
+            free(ref[t]);
+    free(ref);
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    clear_host();
+    failures += (unsigned)bad;
+    th_failures += bad;
+    return bad;
+}
+
+void kt_summary(const char *name) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double s =
+        (double)(now.tv_sec - started.tv_sec) + 1e-9 * (double)(now.tv_nsec - started.tv_nsec);
+    printf("%s: %u cases, %u failed; max |diff| %.3g, max |diff| / max|ref| %.3g "
+           "(tolerance %.0e * max|ref| + %.0e); %.1f s\n",
+           name, cases, failures, worst_abs, worst_rel, KT_RTOL, KT_ATOL, s);
+    fflush(stdout);
+}

@@ -1,0 +1,57 @@
+/* Kernel-test helpers: build a small graph node by node, run it on the
+ * device through the executor (runtime/exec) and compare every graph output
+ * with runtime/ref computed on the host from the same inputs.
+ *
+ * Tolerance (stated once for every kernel test): an output passes when
+ *     max |device - ref| <= KT_RTOL * max |ref| + KT_ATOL
+ * i.e. errors are judged against the tensor's scale, since GPU kernels sum
+ * in float in another order than the double-precision reference. */
+#ifndef VKCNN_TESTS_KT_H
+#define VKCNN_TESTS_KT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+#include "graph/graph.h"
+#include "harness.h"
+
+#define KT_RTOL 1e-4
+#define KT_ATOL 1e-5
+
+/* A new empty graph (generous limits); frees the previous one's host data. */
+vkc_graph *kt_graph(void);
+
+/* Adds a float32 tensor filled with values uniform in [-1, 1): a constant
+ * (data owned by the graph) or a graph input (data kept for kt_check). */
+uint32_t kt_tensor(vkc_graph *g, const char *name, uint32_t rank, const int64_t *dims,
+                   bool constant, uint64_t *seed);
+
+/* Host data of tensor t (constant or graph input), for tests to shape it. */
+float *kt_data(vkc_graph *g, uint32_t t);
+
+/* Default attributes of op at `opset`. */
+vkc_attrs kt_attrs(vkc_op op, int opset);
+
+/* Adds a node, links it and infers its shape; returns its output tensor, or
+ * VKC_NONE after printing the error (the test then fails). `inputs` may hold
+ * VKC_NONE for absent optional operands. */
+uint32_t kt_node(vkc_graph *g, vkc_op op, int opset, const uint32_t *inputs, uint32_t count,
+                 const vkc_attrs *attrs);
+
+/* Marks t a graph output. */
+void kt_output(vkc_graph *g, uint32_t t);
+
+/* Runs g and compares every output with the reference. Returns 0 when all
+ * pass; otherwise prints `what` and the seed and returns 1. Destroys g.
+ * opts may be NULL. */
+int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
+             const char *what);
+
+/* Statistics over every kt_check of the process, printed by kt_summary. */
+void kt_summary(const char *name);
+
+/* Uniform integer in [lo, hi]. */
+int64_t kt_range(uint64_t *seed, int64_t lo, int64_t hi);
+
+#endif

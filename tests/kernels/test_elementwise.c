@@ -1,0 +1,136 @@
+/* Elementwise kernels against the reference: activations (Relu, LeakyRelu,
+ * Clip with both, one or no bounds, Sigmoid, Tanh over a wide range),
+ * Add/Sub/Mul/Div with random numpy broadcasting up to rank 8, PRelu slope
+ * shapes, BatchNormalization on rank 2, 3 and 4. */
+#include <math.h>
+#include <stdio.h>
+
+#include "kt.h"
+
+static int unary_shape(vkcnn_context *ctx, vkc_op op, const vkc_attrs *a, float scale,
+                       const int64_t *d, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    uint32_t x = kt_tensor(g, "x", 4, d, false, &s);
+    float *v = kt_data(g, x);
+    for (uint64_t i = 0; i < g->tensors[x].elements; i++)
+        v[i] *= scale;
+    kt_output(g, kt_node(g, op, 13, &x, 1, a));
+    char what[96];
+    snprintf(what, sizeof what, "%s of %llu elements (inputs in +-%g)", vkc_op_name(op),
+             (unsigned long long)g->tensors[x].elements, (double)scale);
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
+static int unary(vkcnn_context *ctx, vkc_op op, const vkc_attrs *a, float scale, uint64_t seed) {
+    int64_t d[4] = {3, 5, 7, 9};
+    return unary_shape(ctx, op, a, scale, d, seed);
+}
+
+/* Random broadcast pair: a shape of rank r, and b built from it by dropping
+ * leading axes and setting some axes to 1 (and maybe swapping the roles). */
+static int binary(vkcnn_context *ctx, vkc_op op, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    uint32_t r = (uint32_t)kt_range(&s, 1, 8);
+    int64_t full[8], ad[8], bd[8];
+    uint64_t total = 1;
+    for (uint32_t i = 0; i < r; i++) {
+        full[i] = kt_range(&s, 1, total > 2000 ? 1 : 4);
+        total *= (uint64_t)full[i];
+    }
+    uint32_t ar = r, br = (uint32_t)kt_range(&s, 0, r);
+    for (uint32_t i = 0; i < ar; i++)
+        ad[i] = kt_range(&s, 0, 3) == 0 ? 1 : full[i];
+    for (uint32_t i = 0; i < br; i++)
+        bd[i] = kt_range(&s, 0, 2) == 0 ? 1 : full[r - br + i];
+    bool swap = kt_range(&s, 0, 1);
+    bool b_const = kt_range(&s, 0, 1);
+    uint32_t ta = kt_tensor(g, "a", swap ? br : ar, swap ? bd : ad, false, &s);
+    uint32_t tb = kt_tensor(g, "b", swap ? ar : br, swap ? ad : bd, b_const, &s);
+    if (op == VKC_OP_DIV) { /* keep divisors away from 0 */
+        float *v = kt_data(g, tb);
+        for (uint64_t i = 0; i < g->tensors[tb].elements; i++)
+            v[i] = v[i] < 0 ? v[i] - 0.5f : v[i] + 0.5f;
+    }
+    char what[200], sa[80], sb[80];
+    snprintf(what, sizeof what, "%s %s x %s", vkc_op_name(op),
+             vkc_shape_string(g->tensors[ta].rank, g->tensors[ta].dims, sa, sizeof sa),
+             vkc_shape_string(g->tensors[tb].rank, g->tensors[tb].dims, sb, sizeof sb));
+    uint32_t in[2] = {ta, tb};
+    kt_output(g, kt_node(g, op, 13, in, 2, NULL));
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
+static int prelu(vkcnn_context *ctx, uint32_t sr, const int64_t *sd, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {3, 4, 5, 6};
+    char what[96], ss[64];
+    uint32_t in[2] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "slope", sr, sd, true, &s)};
+    snprintf(what, sizeof what, "PRelu slope %s", vkc_shape_string(sr, sd, ss, sizeof ss));
+    kt_output(g, kt_node(g, VKC_OP_PRELU, 13, in, 2, NULL));
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
+static int batch_norm(vkcnn_context *ctx, uint32_t rank, const int64_t *xd, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t cd[1] = {xd[1]};
+    uint32_t in[5] = {kt_tensor(g, "x", rank, xd, false, &s)};
+    static const char *const names[4] = {"scale", "bias", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
+    float *var = kt_data(g, in[4]);
+    for (int64_t c = 0; c < xd[1]; c++)
+        var[c] = fabsf(var[c]) + 0.1f;
+    vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
+    a.epsilon = 1e-3f;
+    char what[96], sx[64];
+    snprintf(what, sizeof what, "BatchNormalization %s", vkc_shape_string(rank, xd, sx, sizeof sx));
+    kt_output(g, kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a));
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
+int main(void) {
+    vkcnn_context *ctx = th_context(NULL, 0, 0);
+    uint64_t seed = 4000;
+    unary(ctx, VKC_OP_RELU, NULL, 1.0f, seed++);
+    vkc_attrs a = kt_attrs(VKC_OP_LEAKY_RELU, 13);
+    a.alpha = 0.1f;
+    unary(ctx, VKC_OP_LEAKY_RELU, &a, 1.0f, seed++);
+    a = kt_attrs(VKC_OP_CLIP, 13);
+    a.clip.min = -0.25f;
+    a.clip.max = 0.5f;
+    unary(ctx, VKC_OP_CLIP, &a, 1.0f, seed++);
+    a.clip.max = INFINITY;
+    unary(ctx, VKC_OP_CLIP, &a, 1.0f, seed++);
+    a.clip.min = -INFINITY;
+    a.clip.max = 0.0f;
+    unary(ctx, VKC_OP_CLIP, &a, 1.0f, seed++);
+    a.clip.max = INFINITY;
+    unary(ctx, VKC_OP_CLIP, &a, 1.0f, seed++);
+    unary(ctx, VKC_OP_SIGMOID, NULL, 1.0f, seed++);
+    unary(ctx, VKC_OP_SIGMOID, NULL, 40.0f, seed++);
+    unary(ctx, VKC_OP_TANH, NULL, 1.0f, seed++);
+    unary(ctx, VKC_OP_TANH, NULL, 40.0f, seed++);
+    /* more groups than maxComputeWorkGroupCount[0] (65535 on lavapipe): 2-D grid */
+    int64_t big[4] = {1, 5, 1024, 1024};
+    unary_shape(ctx, VKC_OP_RELU, NULL, 1.0f, big, seed++);
+    static const vkc_op ops[4] = {VKC_OP_ADD, VKC_OP_SUB, VKC_OP_MUL, VKC_OP_DIV};
+    for (unsigned i = 0; i < 32; i++)
+        binary(ctx, ops[i % 4], 0xb1a0000u + i);
+    int64_t s1[1] = {1}, s411[3] = {4, 1, 1}, s6[1] = {6}, s56[2] = {5, 6}, s3456[4] = {3, 4, 5, 6};
+    prelu(ctx, 1, s1, seed++);
+    prelu(ctx, 3, s411, seed++);
+    prelu(ctx, 1, s6, seed++);
+    prelu(ctx, 2, s56, seed++);
+    prelu(ctx, 4, s3456, seed++);
+    int64_t x2[2] = {3, 10}, x3[3] = {3, 4, 7}, x4[4] = {1, 8, 5, 5};
+    batch_norm(ctx, 2, x2, seed++);
+    batch_norm(ctx, 3, x3, seed++);
+    batch_norm(ctx, 4, x4, seed++);
+    th_destroy(ctx);
+    kt_summary("elementwise");
+    return th_done("test_kernel_elementwise");
+}

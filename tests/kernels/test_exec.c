@@ -1,0 +1,172 @@
+/* The executor end to end: a LeNet-shaped graph (Conv, Relu, MaxPool,
+ * Flatten, Gemm, Softmax) on mapped and on staged (discrete-like) memory,
+ * repeated runs, the per-node check mode (passing, then naming a node whose
+ * output was corrupted), split-weight preambles, and the error paths:
+ * unsupported op, over-limit tensor, too many chunks, bad IO arguments,
+ * device memory budget. ASan runs of this test cover the cleanup paths. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kt.h"
+
+/* x [n,1,28,28] -> Conv 6x5x5 pad 2 -> Relu -> MaxPool 2 -> Conv 16x5x5 -> Relu
+ * -> MaxPool 2 -> Flatten -> Gemm 400x120 -> Relu -> Gemm 120x10 -> Softmax */
+static vkc_graph *lenet(int64_t n, uint32_t *relu1) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = 77;
+    int64_t xd[4] = {n, 1, 28, 28}, w1[4] = {6, 1, 5, 5}, b1[1] = {6}, w2[4] = {16, 6, 5, 5},
+            b2[1] = {16}, f1[2] = {120, 400}, c1[1] = {120}, f2[2] = {10, 120}, c2[1] = {10};
+    uint32_t in[3] = {kt_tensor(g, "input", 4, xd, false, &s),
+                      kt_tensor(g, "c1.w", 4, w1, true, &s), kt_tensor(g, "c1.b", 1, b1, true, &s)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.pad_count = 4;
+    for (int i = 0; i < 4; i++)
+        a.window.file_pads[i] = 2;
+    uint32_t t = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    t = *relu1 = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+    p.window.has_kernel = true;
+    p.window.kernel[0] = p.window.kernel[1] = p.window.strides[0] = p.window.strides[1] = 2;
+    t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
+    uint32_t in2[3] = {t, kt_tensor(g, "c2.w", 4, w2, true, &s),
+                       kt_tensor(g, "c2.b", 1, b2, true, &s)};
+    t = kt_node(g, VKC_OP_CONV, 13, in2, 3, NULL);
+    t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
+    t = kt_node(g, VKC_OP_FLATTEN, 13, &t, 1, NULL);
+    vkc_attrs ga = kt_attrs(VKC_OP_GEMM, 13);
+    ga.gemm.trans_b = true;
+    uint32_t in3[3] = {t, kt_tensor(g, "f1.w", 2, f1, true, &s),
+                       kt_tensor(g, "f1.b", 1, c1, true, &s)};
+    t = kt_node(g, VKC_OP_GEMM, 13, in3, 3, &ga);
+    t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    uint32_t in4[3] = {t, kt_tensor(g, "f2.w", 2, f2, true, &s),
+                       kt_tensor(g, "f2.b", 1, c2, true, &s)};
+    t = kt_node(g, VKC_OP_GEMM, 13, in4, 3, &ga);
+    kt_output(g, t); /* logits too: a saturated softmax would hide errors */
+    t = kt_node(g, VKC_OP_SOFTMAX, 13, &t, 1, NULL);
+    kt_output(g, t);
+    return g;
+}
+
+static void check_mode(vkcnn_context *ctx) {
+    uint32_t relu1;
+    vkc_graph *g = lenet(3, &relu1);
+    vkc_exec *e = NULL;
+    CHECK_OK(vkc_exec_create(ctx, g, NULL, &e));
+    if (!e) {
+        vkc_graph_destroy(g);
+        return;
+    }
+    uint32_t x = g->inputs[0], y = g->outputs[1];
+    uint64_t nx = g->tensors[x].elements, ny = g->tensors[y].elements,
+             nr = g->tensors[relu1].elements;
+    char relu_name[64];
+    snprintf(relu_name, sizeof relu_name, "node '%s'", g->nodes[g->tensors[relu1].producer].name);
+    vkc_graph_destroy(g); /* the executor keeps what it needs */
+    float *in = malloc(nx * 4), *out = malloc(ny * 4), *out2 = malloc(ny * 4), *r = malloc(nr * 4);
+    uint64_t s = 5;
+    for (uint64_t i = 0; i < nx; i++)
+        in[i] = th_randf(&s);
+    CHECK_OK(vkc_exec_write(e, x, in, nx));
+    CHECK_OK(vkc_exec_run(e));
+    CHECK_OK(vkc_exec_read(e, y, out, ny));
+    CHECK_OK(vkc_exec_run(e)); /* recorded once, run again: same result */
+    CHECK_OK(vkc_exec_read(e, y, out2, ny));
+    CHECK(memcmp(out, out2, ny * 4) == 0);
+    char report[1024];
+    CHECK_OK(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report));
+    printf("check mode: %s\n", report);
+    /* corrupt the first Relu's output: that node, and only it, is reported */
+    CHECK_OK(vkc_exec_read(e, relu1, r, nr));
+    r[nr / 2] += 1.0f;
+    CHECK_OK(vkc_exec_write(e, relu1, r, nr));
+    CHECK_STATUS(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report), VKCNN_ERROR_INVALID_MODEL);
+    printf("check mode after corruption: %s\n", report);
+    CHECK(strstr(report, relu_name) && strstr(report, "(Relu)") && strstr(report, "max |diff|"));
+    /* IO argument errors */
+    CHECK_STATUS(vkc_exec_write(e, x, in, nx - 1), VKCNN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(vkc_exec_read(e, 100000, out, ny), VKCNN_ERROR_INVALID_ARGUMENT);
+    vkc_exec_destroy(e);
+    vkc_exec_destroy(NULL);
+    free(in);
+    free(out);
+    free(out2);
+    free(r);
+}
+
+static void split_preamble(vkcnn_context *ctx) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = 9;
+    int64_t ad[2] = {2, 70}, bd[2] = {100, 70};
+    uint32_t in[2] = {kt_tensor(g, "a", 2, ad, false, &s), kt_tensor(g, "w", 2, bd, true, &s)};
+    vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
+    a.gemm.trans_b = true;
+    kt_output(g, kt_node(g, VKC_OP_GEMM, 13, in, 2, &a));
+    vkc_exec_options opts = {.max_binding_bytes = 4096};
+    vkc_exec *e = NULL;
+    CHECK_OK(vkc_exec_create(ctx, g, &opts, &e));
+    CHECK(vkc_exec_dispatch_count(e) == 1);
+    const char *defs = vkc_exec_dispatch_defines(e, 0);
+    CHECK(defs && strstr(defs, "#define WT_CHUNKS 7\n")); /* 28000 bytes / 4096 */
+    CHECK(vkc_exec_dispatch_template(e, 0) && !strcmp(vkc_exec_dispatch_template(e, 0), "gemm"));
+    vkc_exec_destroy(e);
+    /* past 8 chunks: refused, naming the weight */
+    opts.max_binding_bytes = 1024;
+    e = NULL;
+    CHECK_STATUS(vkc_exec_create(ctx, g, &opts, &e), VKCNN_ERROR_LIMIT);
+    CHECK(e == NULL && strstr(vkc_error_message(), "'w'") && strstr(vkc_error_message(), "Gemm"));
+    vkc_graph_destroy(g);
+}
+
+static void unsupported(vkcnn_context *ctx) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = 3;
+    int64_t d[2] = {4, 4};
+    uint32_t x = kt_tensor(g, "x", 2, d, false, &s);
+    uint32_t y = kt_node(g, VKC_OP_RELU, 13, &x, 1, NULL);
+    y = kt_node(g, VKC_OP_IDENTITY, 13, &y, 1, NULL);
+    kt_output(g, y);
+    g->nodes[1].op = VKC_OP_SLICE; /* a shape op that survived import: no kernel */
+    vkc_exec *e = NULL;
+    CHECK_STATUS(vkc_exec_create(ctx, g, NULL, &e), VKCNN_ERROR_UNSUPPORTED);
+    CHECK(e == NULL && strstr(vkc_error_message(), "(Slice)"));
+    printf("unsupported: %s\n", vkc_error_message());
+    vkc_graph_destroy(g);
+}
+
+static void budget(void) {
+    vkcnn_context_desc d = th_desc(NULL, 0, 0);
+    d.device_memory_budget = 64 << 10;
+    vkcnn_context *ctx = NULL;
+    CHECK_OK(vkcnn_context_create(&d, &ctx));
+    if (!ctx) return;
+    uint32_t relu1;
+    vkc_graph *g = lenet(1, &relu1);
+    vkc_exec *e = NULL;
+    vkcnn_status st = vkc_exec_create(ctx, g, NULL, &e);
+    CHECK(st == VKCNN_ERROR_OUT_OF_DEVICE_MEMORY && e == NULL);
+    printf("budget: %s\n", vkc_error_message());
+    vkc_graph_destroy(g);
+    th_destroy(ctx);
+}
+
+int main(void) {
+    vkcnn_context *ctx = th_context(NULL, 0, 0);
+    uint32_t relu1;
+    kt_check(ctx, lenet(1, &relu1), NULL, 77, "LeNet batch 1");
+    kt_check(ctx, lenet(3, &relu1), NULL, 77, "LeNet batch 3");
+    check_mode(ctx);
+    split_preamble(ctx);
+    unsupported(ctx);
+    th_destroy(ctx);
+    /* discrete-GPU path: device memory not mapped, copies staged */
+    ctx = th_context(NULL, VKCNN_FAULT_FORCE_STAGING, 0);
+    kt_check(ctx, lenet(3, &relu1), NULL, 77, "LeNet batch 3 (staged)");
+    th_destroy(ctx);
+    budget();
+    kt_summary("exec");
+    return th_done("test_kernel_exec");
+}

@@ -1,0 +1,26 @@
+# Kernel tests: every GPU kernel against runtime/ref on randomized shapes,
+# through the executor, under the validation layer. Included from
+# tests/CMakeLists.txt.
+add_library(vkcnn_kernel_test_util OBJECT kernels/kt.c)
+target_link_libraries(vkcnn_kernel_test_util PUBLIC vkcnn_test_harness)
+target_include_directories(vkcnn_kernel_test_util PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(vkcnn_kernel_test_util PRIVATE ${VKCNN_WARNINGS})
+
+function(vkcnn_kernel_test name)
+  add_executable(${name} kernels/${name}.c)
+  # both object libraries directly: their objects (with tests/lsan_pin.c's
+  # constructor) are linked only into direct consumers
+  target_link_libraries(${name} PRIVATE vkcnn_kernel_test_util vkcnn_test_harness)
+  target_compile_options(${name} PRIVATE ${VKCNN_WARNINGS})
+  add_test(NAME kernel_${name} COMMAND ${name})
+  set_tests_properties(kernel_${name} PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;kernels" TIMEOUT 600)
+endfunction()
+
+vkcnn_kernel_test(test_conv)
+vkcnn_kernel_test(test_pool)
+vkcnn_kernel_test(test_matrix)
+vkcnn_kernel_test(test_elementwise)
+vkcnn_kernel_test(test_layout)
+vkcnn_kernel_test(test_large)
+vkcnn_kernel_test(test_exec)

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""`vkcnn run` against PyTorch: each model's logits on the reference input
+that models/export.py saved with it (same weights), and the CLI's exit
+statuses for bad arguments.
+
+    test_run.py VKCNN MODEL...     MODEL: alexnet, alexnet_original, vgg16, small, errors
+
+Bound (per output): max |vkcnn - torch| <= 1e-4 * max |torch| + 1e-5, and the
+same top-5 classes wherever neighbouring logits differ by more than that bound.
+Any validation message on stderr fails the test (VKCNN_VALIDATE=1 is set)."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+failures = []
+
+
+def fail(msg):
+    print("FAIL:", msg, flush=True)
+    failures.append(msg)
+
+
+def run(vkcnn, *args, extra_env=None):
+    env = dict(os.environ, VKCNN_VALIDATE="1", **(extra_env or {}))
+    r = subprocess.run([vkcnn, "run", *args], capture_output=True, text=True, env=env)
+    if "validation" in r.stderr:
+        fail(f"validation messages: {r.stderr[:2000]}")
+    return r
+
+
+def compare(label, got, want):
+    if got.shape != want.shape:
+        fail(f"{label}: shape {got.shape}, expected {want.shape}")
+        return
+    bound = 1e-4 * float(np.abs(want).max()) + 1e-5
+    diff = float(np.abs(got - want).max())
+    print(f"{label}: max |diff| {diff:.3g}, bound {bound:.3g}", flush=True)
+    if not diff <= bound:
+        fail(f"{label}: max |diff| {diff} > {bound}")
+    flat_got, flat_want = got.reshape(got.shape[0], -1), want.reshape(want.shape[0], -1)
+    for n in range(flat_want.shape[0]):
+        order = np.argsort(-flat_want[n])
+        top = order[:6]
+        # compare the top-5 prefix up to the first near-tie
+        k = 5
+        for i in range(5):
+            if flat_want[n][top[i]] - flat_want[n][top[i + 1]] <= bound:
+                k = i
+                break
+        got_order = np.argsort(-flat_got[n])[:k]
+        if list(got_order) != list(order[:k]):
+            fail(f"{label}[{n}]: top-{k} {list(got_order)}, expected {list(order[:k])}")
+
+
+def check_model(vkcnn, name, batch=1, opset=13):
+    path = common.model_path(name, batch=batch, opset=opset)
+    folder = os.path.dirname(path)
+    label = common.config_label(name, opset, batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.npy")
+        r = run(vkcnn, path, "--input", os.path.join(folder, "input.npy"), "--output", out)
+        if r.returncode != 0:
+            fail(f"{label}: exit {r.returncode}: {r.stderr.strip()}")
+            return
+        compare(label, np.load(out), np.load(os.path.join(folder, "output.npy")))
+
+
+def check_errors(vkcnn):
+    path = common.model_path("lenet", batch=None)
+    folder = os.path.dirname(path)
+    x = os.path.join(folder, "input.npy")
+    with tempfile.TemporaryDirectory() as tmp:
+        def expect(code, *args, what):
+            r = run(vkcnn, *args)
+            if r.returncode != code:
+                fail(f"{what}: exit {r.returncode}, expected {code}: {r.stderr.strip()}")
+            elif code and not r.stderr.strip():
+                fail(f"{what}: no message on stderr")
+            else:
+                print(f"ok: {what}: {r.stderr.strip()[:160]}")
+
+        bad = os.path.join(tmp, "bad.npy")
+        with open(bad, "wb") as f:
+            f.write(b"not an npy file")
+        f64 = os.path.join(tmp, "f64.npy")
+        np.save(f64, np.load(x).astype(np.float64))
+        wrong = os.path.join(tmp, "wrong.npy")
+        np.save(wrong, np.zeros((2, 1, 30, 30), np.float32))
+        checked = run(vkcnn, path, "--input", x, extra_env={"VKCNN_CHECK": "1"})
+        if checked.returncode != 0:
+            fail(f"VKCNN_CHECK=1 (per-node reference check): {checked.stderr.strip()}")
+        else:
+            print("ok: VKCNN_CHECK=1 per-node check passes on lenet")
+        summary = run(vkcnn, path, "--input", x)
+        if summary.returncode != 0 or "argmax" not in summary.stdout:
+            fail(f"summary without --output: {summary.returncode} {summary.stderr}")
+        expect(2, path, what="no input")
+        expect(2, path, "--input", x, "--input", x, what="too many inputs")
+        expect(2, path, "--input", "nosuchname=" + x, what="unknown input name")
+        expect(0, path, "--input", "input=" + x, what="input by name")
+        expect(2, path, "--input", bad, what="not an .npy file")
+        expect(2, path, "--input", f64, what="float64 .npy refused")
+        expect(2, path, "--input", os.path.join(tmp, "missing.npy"), what="missing file")
+        expect(2, path, "--input", x, "--bogus", what="unknown flag")
+        expect(1, path, "--input", wrong, what="wrong shape")
+        expect(1, os.path.join(tmp, "missing.onnx"), "--input", x, what="missing model")
+        static = common.model_path("lenet", batch=3)
+        expect(1, static, "--input", x, what="static batch 3 given batch 2")
+
+
+def main():
+    common.require_python_deps()
+    vkcnn = sys.argv[1]
+    for what in sys.argv[2:]:
+        if what == "small":
+            for net in common.SMALL_NETS:
+                for opset in common.SMALL_OPSETS:
+                    check_model(vkcnn, net, batch=None, opset=opset)
+                    check_model(vkcnn, net, batch=3, opset=opset)
+        elif what == "errors":
+            check_errors(vkcnn)
+        else:
+            check_model(vkcnn, what)
+    print(f"{len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
