@@ -342,3 +342,16 @@ const char *vkc_exec_dispatch_defines(const vkc_exec *e, uint32_t i) {
 double vkc_exec_dispatch_ms(const vkc_exec *e, uint32_t i) {
     return e && i < e->dispatch_count ? vkc_sequence_dispatch_ms(e->seq, i) : -1.0;
 }
+
+vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_binding *out) {
+    if (!e || !out || tensor >= e->tensor_count || e->tensors[tensor].storage == VKC_NONE)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %u has no device storage", tensor);
+    const vkc_storage *st = &e->storages[e->tensors[tensor].storage];
+    if (st->count != 1)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "tensor '%s' is split across %u buffers", e->tensors[tensor].name,
+                        st->count);
+    *out = (vkc_binding){&st->chunks[0], 0, e->tensors[tensor].elements * 4,
+                         VKC_READ | VKC_WRITE};
+    return VKCNN_OK;
+}

@@ -59,6 +59,12 @@ void vkc_exec_destroy(vkc_exec *e);
  * a tensor the executor holds no storage for or a wrong count. */
 vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, size_t count);
 
+/* Where tensor `tensor` lives on the device, as a binding (read-write), for
+ * work recorded outside the executor, e.g. a preprocessing shader that writes
+ * an input image straight into the model's input. VKCNN_ERROR_INVALID_ARGUMENT
+ * for a tensor without storage or one split across several buffers. */
+vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_binding *out);
+
 /* Runs every dispatch once, in graph order, and waits. */
 vkcnn_status vkc_exec_run(vkc_exec *e);
 
