@@ -22,6 +22,13 @@ vkcnn_status vkc_fail(vkcnn_status status, const char *fmt, ...) VKC_PRINTF(2, 3
  * an error travels up, e.g. the file name); returns status unchanged. */
 vkcnn_status vkc_fail_context(vkcnn_status status, const char *fmt, ...) VKC_PRINTF(2, 3);
 
+/* Returns from the calling function with expr's status when it fails. */
+#define VKC_TRY(expr)                                                                              \
+    do {                                                                                           \
+        vkcnn_status vkc_try_status_ = (expr);                                                     \
+        if (vkc_try_status_ != VKCNN_OK) return vkc_try_status_;                                   \
+    } while (0)
+
 /* This thread's current message ("" when none). */
 const char *vkc_error_message(void);
 

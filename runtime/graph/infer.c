@@ -11,11 +11,6 @@
 #include "graph/graph.h"
 
 #define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        vkcnn_status st_ = (expr);                                                                 \
-        if (st_ != VKCNN_OK) return st_;                                                           \
-    } while (0)
 
 /* Largest kernel, stride, dilation or pad accepted: far above any CNN, low
  * enough that window arithmetic cannot overflow int64. */
@@ -238,11 +233,11 @@ static vkcnn_status infer_conv(vkc_graph *g, uint32_t ni) {
     vkc_window_attrs *w = &n->attrs.window;
     uint32_t s = 0;
     char bx[160], bw[160];
-    TRY(spatial_rank(g, ni, 3, &s));
+    VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_tensor *x = in_tensor(g, ni, 0), *wt = in_tensor(g, ni, 1), *b = in_tensor(g, ni, 2);
     if (!wt) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input W");
-    TRY(require_float(g, ni, 1, "W"));
-    TRY(require_float(g, ni, 2, "B"));
+    VKC_TRY(require_float(g, ni, 1, "W"));
+    VKC_TRY(require_float(g, ni, 2, "B"));
     if (wt->rank != x->rank)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "input W ('%s') %s must have the rank of X %s",
                     wt->name, vkc_shape_string(wt->rank, wt->dims, bw, sizeof bw),
@@ -266,10 +261,10 @@ static vkcnn_status infer_conv(vkc_graph *g, uint32_t ni) {
     if (b && (b->rank != 1 || b->dims[0] != m))
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "input B ('%s') %s must be [%" PRId64 "]", b->name,
                     vkc_shape_string(b->rank, b->dims, bw, sizeof bw), m);
-    TRY(check_window_attrs(g, ni, w, s));
+    VKC_TRY(check_window_attrs(g, ni, w, s));
     int64_t dims[VKC_MAX_RANK] = {x->dims[0], m};
     for (uint32_t i = 0; i < s; i++)
-        TRY(window_extent(g, ni, w, i, x->dims[2 + i], &dims[2 + i]));
+        VKC_TRY(window_extent(g, ni, w, i, x->dims[2 + i], &dims[2 + i]));
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
 }
 
@@ -277,20 +272,20 @@ static vkcnn_status infer_pool(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_window_attrs *w = &n->attrs.window;
     uint32_t s = 0;
-    TRY(spatial_rank(g, ni, 3, &s));
+    VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_tensor *x = in_tensor(g, ni, 0);
     if (!w->has_kernel)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'kernel_shape' is required");
-    TRY(check_window_attrs(g, ni, w, s));
+    VKC_TRY(check_window_attrs(g, ni, w, s));
     int64_t dims[VKC_MAX_RANK] = {x->dims[0], x->dims[1]};
     for (uint32_t i = 0; i < s; i++)
-        TRY(window_extent(g, ni, w, i, x->dims[2 + i], &dims[2 + i]));
+        VKC_TRY(window_extent(g, ni, w, i, x->dims[2 + i], &dims[2 + i]));
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
 }
 
 static vkcnn_status infer_global_pool(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
-    TRY(spatial_rank(g, ni, 3, &s));
+    VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_tensor *x = in_tensor(g, ni, 0);
     int64_t dims[VKC_MAX_RANK] = {x->dims[0], x->dims[1], 1, 1};
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
@@ -298,7 +293,7 @@ static vkcnn_status infer_global_pool(vkc_graph *g, uint32_t ni) {
 
 static vkcnn_status infer_lrn(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
-    TRY(spatial_rank(g, ni, 3, &s));
+    VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_lrn_attrs *a = &g->nodes[ni].attrs.lrn;
     if (a->size < 1 || a->size > WINDOW_MAX)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' = %" PRId64 " out of range",
@@ -309,13 +304,13 @@ static vkcnn_status infer_lrn(vkc_graph *g, uint32_t ni) {
 static vkcnn_status infer_batch_norm(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
     char buf[160];
-    TRY(spatial_rank(g, ni, 2, &s));
+    VKC_TRY(spatial_rank(g, ni, 2, &s));
     const vkc_tensor *x = in_tensor(g, ni, 0);
     static const char *const names[] = {"X", "scale", "B", "mean", "var"};
     for (uint32_t i = 1; i < 5; i++) {
         const vkc_tensor *p = in_tensor(g, ni, i);
         if (!p) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input '%s'", names[i]);
-        TRY(require_float(g, ni, i, names[i]));
+        VKC_TRY(require_float(g, ni, i, names[i]));
         if (p->rank != 1 || p->dims[0] != x->dims[1])
             return FAIL(VKCNN_ERROR_INVALID_MODEL,
                         "input '%s' ('%s') %s must be [%" PRId64 "] (the channels of X)", names[i],
@@ -344,7 +339,7 @@ static vkcnn_status infer_binary(vkc_graph *g, uint32_t ni) {
                             vkc_shape_string(b->rank, b->dims, sb, sizeof sb));
         } else if (la->has_axis) {
             int64_t axis = la->axis;
-            TRY(norm_axis(g, ni, "axis", &axis, a->rank, false));
+            VKC_TRY(norm_axis(g, ni, "axis", &axis, a->rank, false));
             if ((uint64_t)axis + b->rank > a->rank)
                 return FAIL(VKCNN_ERROR_INVALID_MODEL, "B %s does not fit A %s at axis %" PRId64,
                             vkc_shape_string(b->rank, b->dims, sb, sizeof sb),
@@ -360,13 +355,13 @@ static vkcnn_status infer_binary(vkc_graph *g, uint32_t ni) {
                 int64_t dims[VKC_MAX_RANK];
                 for (uint32_t i = 0; i < r; i++)
                     dims[i] = i < b->rank ? b->dims[i] : 1;
-                TRY(reshape_private_constant(g, ni, 1, r, dims));
+                VKC_TRY(reshape_private_constant(g, ni, 1, r, dims));
             }
         }
     }
     uint32_t rank;
     int64_t dims[VKC_MAX_RANK];
-    TRY(broadcast(g, ni, in_tensor(g, ni, 0), in_tensor(g, ni, 1), &rank, dims));
+    VKC_TRY(broadcast(g, ni, in_tensor(g, ni, 0), in_tensor(g, ni, 1), &rank, dims));
     return set_output(g, ni, a->dtype, rank, dims);
 }
 
@@ -374,7 +369,7 @@ static vkcnn_status infer_prelu(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0), *sl = in_tensor(g, ni, 1);
     char sx[160], ss[160];
     if (!sl) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input 'slope'");
-    TRY(require_float(g, ni, 1, "slope"));
+    VKC_TRY(require_float(g, ni, 1, "slope"));
     if (!broadcasts_to(sl, x->rank, x->dims)) {
         /* Opsets < 7 apply a 1-D slope of C values per channel. */
         bool legacy =
@@ -388,15 +383,15 @@ static vkcnn_status infer_prelu(vkc_graph *g, uint32_t ni) {
         int64_t dims[VKC_MAX_RANK];
         for (uint32_t i = 0; i + 1 < x->rank; i++)
             dims[i] = i == 0 ? x->dims[1] : 1;
-        TRY(reshape_private_constant(g, ni, 1, x->rank - 1, dims));
+        VKC_TRY(reshape_private_constant(g, ni, 1, x->rank - 1, dims));
     }
     return same_as_input(g, ni);
 }
 
 static vkcnn_status infer_clip(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
-    if (in_tensor(g, ni, 1)) TRY(const_scalar(g, ni, 1, "min", &n->attrs.clip.min));
-    if (in_tensor(g, ni, 2)) TRY(const_scalar(g, ni, 2, "max", &n->attrs.clip.max));
+    if (in_tensor(g, ni, 1)) VKC_TRY(const_scalar(g, ni, 1, "min", &n->attrs.clip.min));
+    if (in_tensor(g, ni, 2)) VKC_TRY(const_scalar(g, ni, 2, "max", &n->attrs.clip.max));
     while (n->input_count > 1)
         vkc_graph_drop_input(g, ni, n->input_count - 1);
     if (isnan(n->attrs.clip.min) || isnan(n->attrs.clip.max))
@@ -432,8 +427,8 @@ static vkcnn_status infer_gemm(vkc_graph *g, uint32_t ni) {
                      *tc = in_tensor(g, ni, 2);
     char sa[160], sb[160];
     if (!tb) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input B");
-    TRY(require_float(g, ni, 1, "B"));
-    TRY(require_float(g, ni, 2, "C"));
+    VKC_TRY(require_float(g, ni, 1, "B"));
+    VKC_TRY(require_float(g, ni, 2, "C"));
     if (ta->rank != 2 || tb->rank != 2)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "inputs A ('%s') %s and B ('%s') %s must be 2-D",
                     ta->name, vkc_shape_string(ta->rank, ta->dims, sa, sizeof sa), tb->name,
@@ -458,7 +453,7 @@ static vkcnn_status infer_matmul(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *ta = in_tensor(g, ni, 0), *tb = in_tensor(g, ni, 1);
     char sa[160], sb[160];
     if (!tb) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input B");
-    TRY(require_float(g, ni, 1, "B"));
+    VKC_TRY(require_float(g, ni, 1, "B"));
     if (ta->rank < 1 || tb->rank < 1)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "inputs must have rank >= 1");
     /* Treat 1-D operands as [1, K] and [K, 1], then drop those dims. */
@@ -478,7 +473,7 @@ static vkcnn_status infer_matmul(vkc_graph *g, uint32_t ni) {
     memcpy(bb.dims, tb->dims, bb.rank * sizeof bb.dims[0]);
     uint32_t rank;
     int64_t dims[VKC_MAX_RANK + 2];
-    TRY(broadcast(g, ni, &ba, &bb, &rank, dims));
+    VKC_TRY(broadcast(g, ni, &ba, &bb, &rank, dims));
     if (ta->rank > 1) dims[rank++] = m;
     if (tb->rank > 1) dims[rank++] = nn;
     return set_output(g, ni, VKC_DTYPE_FLOAT32, rank, dims);
@@ -489,7 +484,7 @@ static vkcnn_status infer_matmul(vkc_graph *g, uint32_t ni) {
 static vkcnn_status infer_flatten(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     int64_t axis = g->nodes[ni].attrs.axis;
-    TRY(norm_axis(g, ni, "axis", &axis, x->rank, true));
+    VKC_TRY(norm_axis(g, ni, "axis", &axis, x->rank, true));
     g->nodes[ni].attrs.axis = axis;
     int64_t dims[2] = {1, 1};
     for (uint32_t i = 0; i < x->rank; i++)
@@ -503,7 +498,7 @@ static vkcnn_status infer_reshape(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     char sx[160], ss[160];
     if (in_tensor(g, ni, 1)) {
-        TRY(const_ints(g, ni, 1, "shape", a->shape, VKC_MAX_RANK, &a->count));
+        VKC_TRY(const_ints(g, ni, 1, "shape", a->shape, VKC_MAX_RANK, &a->count));
         vkc_graph_drop_input(g, ni, 1);
     } else if (!a->given) {
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing 'shape' (input or attribute)");
@@ -549,7 +544,7 @@ static vkcnn_status infer_reshape(vkc_graph *g, uint32_t ni) {
 static vkcnn_status axes_operand(vkc_graph *g, uint32_t ni, vkc_axes_attrs *a) {
     vkc_node *n = &g->nodes[ni];
     if (in_tensor(g, ni, 1)) {
-        TRY(const_ints(g, ni, 1, "axes", a->axes, VKC_MAX_RANK, &a->count));
+        VKC_TRY(const_ints(g, ni, 1, "axes", a->axes, VKC_MAX_RANK, &a->count));
         a->given = true;
     }
     while (n->input_count > 1)
@@ -559,7 +554,7 @@ static vkcnn_status axes_operand(vkc_graph *g, uint32_t ni, vkc_axes_attrs *a) {
 
 static vkcnn_status infer_squeeze(vkc_graph *g, uint32_t ni) {
     vkc_axes_attrs *a = &g->nodes[ni].attrs.axes;
-    TRY(axes_operand(g, ni, a));
+    VKC_TRY(axes_operand(g, ni, a));
     const vkc_tensor *x = in_tensor(g, ni, 0);
     bool drop[VKC_MAX_RANK] = {0};
     if (!a->given || a->count == 0) {
@@ -568,7 +563,7 @@ static vkcnn_status infer_squeeze(vkc_graph *g, uint32_t ni) {
     }
     for (uint32_t i = 0; i < a->count; i++) {
         int64_t axis = a->axes[i];
-        TRY(norm_axis(g, ni, "axes", &axis, x->rank, false));
+        VKC_TRY(norm_axis(g, ni, "axes", &axis, x->rank, false));
         if (x->dims[axis] != 1)
             return FAIL(VKCNN_ERROR_INVALID_MODEL,
                         "axis %" PRId64 " of X ('%s') has size %" PRId64 ", not 1", axis, x->name,
@@ -585,7 +580,7 @@ static vkcnn_status infer_squeeze(vkc_graph *g, uint32_t ni) {
 
 static vkcnn_status infer_unsqueeze(vkc_graph *g, uint32_t ni) {
     vkc_axes_attrs *a = &g->nodes[ni].attrs.axes;
-    TRY(axes_operand(g, ni, a));
+    VKC_TRY(axes_operand(g, ni, a));
     const vkc_tensor *x = in_tensor(g, ni, 0);
     if (!a->given) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing 'axes'");
     uint64_t r = (uint64_t)x->rank + a->count;
@@ -594,7 +589,7 @@ static vkcnn_status infer_unsqueeze(vkc_graph *g, uint32_t ni) {
     bool ins[VKC_MAX_RANK] = {0};
     for (uint32_t i = 0; i < a->count; i++) {
         int64_t axis = a->axes[i];
-        TRY(norm_axis(g, ni, "axes", &axis, (uint32_t)r, false));
+        VKC_TRY(norm_axis(g, ni, "axes", &axis, (uint32_t)r, false));
         if (ins[axis]) return FAIL(VKCNN_ERROR_INVALID_MODEL, "'axes' repeats axis %" PRId64, axis);
         ins[axis] = true;
         a->axes[i] = axis;
@@ -635,7 +630,7 @@ static vkcnn_status infer_concat(vkc_graph *g, uint32_t ni) {
     char s0[160], si[160];
     if (!x) return FAIL(VKCNN_ERROR_INVALID_MODEL, "needs at least one input");
     int64_t axis = n->attrs.axis;
-    TRY(norm_axis(g, ni, "axis", &axis, x->rank, false));
+    VKC_TRY(norm_axis(g, ni, "axis", &axis, x->rank, false));
     n->attrs.axis = axis;
     int64_t dims[VKC_MAX_RANK];
     memcpy(dims, x->dims, sizeof dims);
@@ -660,10 +655,10 @@ static vkcnn_status infer_pad(vkc_graph *g, uint32_t ni) {
     vkc_pad_attrs *a = &n->attrs.pad;
     const vkc_tensor *x = in_tensor(g, ni, 0);
     if (in_tensor(g, ni, 1)) {
-        TRY(const_ints(g, ni, 1, "pads", a->pads, 2 * VKC_MAX_RANK, &a->pad_count));
+        VKC_TRY(const_ints(g, ni, 1, "pads", a->pads, 2 * VKC_MAX_RANK, &a->pad_count));
         a->pads_given = true;
     }
-    if (in_tensor(g, ni, 2)) TRY(const_scalar(g, ni, 2, "constant_value", &a->value));
+    if (in_tensor(g, ni, 2)) VKC_TRY(const_scalar(g, ni, 2, "constant_value", &a->value));
     if (in_tensor(g, ni, 3)) return FAIL(VKCNN_ERROR_UNSUPPORTED, "input 'axes' is not supported");
     while (n->input_count > 1)
         vkc_graph_drop_input(g, ni, n->input_count - 1);
@@ -695,7 +690,7 @@ static vkcnn_status infer_softmax(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     vkc_softmax_attrs *a = &g->nodes[ni].attrs.softmax;
     if (x->rank == 0) return FAIL(VKCNN_ERROR_INVALID_MODEL, "input X ('%s') is a scalar", x->name);
-    TRY(norm_axis(g, ni, "axis", &a->axis, x->rank, false));
+    VKC_TRY(norm_axis(g, ni, "axis", &a->axis, x->rank, false));
     return same_as_input(g, ni);
 }
 
@@ -733,7 +728,7 @@ static vkcnn_status infer_gather(vkc_graph *g, uint32_t ni) {
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "input 'indices' must be an integer tensor");
     int64_t axis = g->nodes[ni].attrs.axis;
     if (x->rank == 0) return FAIL(VKCNN_ERROR_INVALID_MODEL, "input 'data' is a scalar");
-    TRY(norm_axis(g, ni, "axis", &axis, x->rank, false));
+    VKC_TRY(norm_axis(g, ni, "axis", &axis, x->rank, false));
     g->nodes[ni].attrs.axis = axis;
     uint64_t r = (uint64_t)x->rank - 1 + idx->rank;
     if (r > VKC_MAX_RANK)
@@ -814,7 +809,7 @@ static vkcnn_status infer_slice(vkc_graph *g, uint32_t ni) {
         int64_t *dst[5] = {NULL, a->starts, a->ends, a->axes, a->steps};
         for (uint32_t i = 1; i < 5; i++)
             if (in_tensor(g, ni, i))
-                TRY(const_ints(g, ni, i, names[i], dst[i], VKC_MAX_RANK, &counts[i]));
+                VKC_TRY(const_ints(g, ni, i, names[i], dst[i], VKC_MAX_RANK, &counts[i]));
         if (!in_tensor(g, ni, 1) || !in_tensor(g, ni, 2) || counts[1] != counts[2] ||
             (in_tensor(g, ni, 3) && counts[3] != counts[1]) ||
             (in_tensor(g, ni, 4) && counts[4] != counts[1]))
@@ -842,7 +837,7 @@ static vkcnn_status infer_slice(vkc_graph *g, uint32_t ni) {
     bool seen[VKC_MAX_RANK] = {0};
     for (uint32_t i = 0; i < a->count; i++) {
         if (!a->axes_given) a->axes[i] = i;
-        TRY(norm_axis(g, ni, "axes", &a->axes[i], x->rank, false));
+        VKC_TRY(norm_axis(g, ni, "axes", &a->axes[i], x->rank, false));
         if (seen[a->axes[i]])
             return FAIL(VKCNN_ERROR_INVALID_MODEL, "'axes' repeats axis %" PRId64, a->axes[i]);
         seen[a->axes[i]] = true;
@@ -893,7 +888,7 @@ vkcnn_status vkc_infer_node(vkc_graph *g, uint32_t ni) {
     case VKC_OP_SOFTMAX:
     case VKC_OP_LOG_SOFTMAX:
     case VKC_OP_DROPOUT:
-    case VKC_OP_PAD: TRY(require_float(g, ni, 0, "X")); break;
+    case VKC_OP_PAD: VKC_TRY(require_float(g, ni, 0, "X")); break;
     default: break;
     }
     switch (n->op) {

@@ -13,11 +13,6 @@
 #include "import/onnx_internal.h"
 
 #define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        vkcnn_status st_ = (expr);                                                                 \
-        if (st_ != VKCNN_OK) return st_;                                                           \
-    } while (0)
 
 typedef VkcnnOnnx__AttributeProto Attr;
 
@@ -76,7 +71,7 @@ static vkcnn_status find(const ctx *c, const char *name, int type, const Attr **
 
 static vkcnn_status get_int(const ctx *c, const char *name, int64_t *v, bool *present) {
     const Attr *a;
-    TRY(find(c, name, 2, &a));
+    VKC_TRY(find(c, name, 2, &a));
     if (a) *v = a->i;
     if (present) *present = a != NULL;
     return VKCNN_OK;
@@ -85,7 +80,7 @@ static vkcnn_status get_int(const ctx *c, const char *name, int64_t *v, bool *pr
 static vkcnn_status get_bool(const ctx *c, const char *name, bool *v) {
     int64_t i = *v;
     bool present;
-    TRY(get_int(c, name, &i, &present));
+    VKC_TRY(get_int(c, name, &i, &present));
     vkc_graph *g = c->g;
     uint32_t ni = c->ni;
     if (present && i != 0 && i != 1)
@@ -97,7 +92,7 @@ static vkcnn_status get_bool(const ctx *c, const char *name, bool *v) {
 
 static vkcnn_status get_float(const ctx *c, const char *name, float *v) {
     const Attr *a;
-    TRY(find(c, name, 1, &a));
+    VKC_TRY(find(c, name, 1, &a));
     if (a) {
         vkc_graph *g = c->g;
         uint32_t ni = c->ni;
@@ -113,7 +108,7 @@ static vkcnn_status get_float(const ctx *c, const char *name, float *v) {
 static vkcnn_status get_ints(const ctx *c, const char *name, int64_t *out, uint32_t max,
                              uint32_t *count, const char *what_if_long) {
     const Attr *a;
-    TRY(find(c, name, 7, &a));
+    VKC_TRY(find(c, name, 7, &a));
     *count = 0;
     if (!a) return VKCNN_OK;
     vkc_graph *g = c->g;
@@ -129,7 +124,7 @@ static vkcnn_status get_ints(const ctx *c, const char *name, int64_t *out, uint3
 
 static vkcnn_status get_string(const ctx *c, const char *name, char *buf, size_t size) {
     const Attr *a;
-    TRY(find(c, name, 3, &a));
+    VKC_TRY(find(c, name, 3, &a));
     if (!a) return VKCNN_OK;
     size_t n = a->s.len < size - 1 ? a->s.len : size - 1;
     if (n) memcpy(buf, a->s.data, n);
@@ -145,7 +140,7 @@ static vkcnn_status decode_window(const ctx *c, vkc_window_attrs *w, vkc_op op) 
     vkc_graph *g = c->g;
     uint32_t ni = c->ni;
     char ap[32] = "NOTSET";
-    TRY(get_string(c, "auto_pad", ap, sizeof ap));
+    VKC_TRY(get_string(c, "auto_pad", ap, sizeof ap));
     if (strcmp(ap, "NOTSET") == 0)
         w->auto_pad = VKC_AUTO_PAD_NOTSET;
     else if (strcmp(ap, "VALID") == 0)
@@ -156,17 +151,17 @@ static vkcnn_status decode_window(const ctx *c, vkc_window_attrs *w, vkc_op op) 
         w->auto_pad = VKC_AUTO_PAD_SAME_LOWER;
     else
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'auto_pad' = '%s' is not valid", ap);
-    TRY(get_ints(c, "kernel_shape", w->kernel, VKC_MAX_SPATIAL, &w->kernel_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "kernel_shape", w->kernel, VKC_MAX_SPATIAL, &w->kernel_count, VOLUMETRIC));
     w->has_kernel = w->kernel_count > 0;
     int64_t tmp[VKC_MAX_SPATIAL];
-    TRY(get_ints(c, "strides", tmp, VKC_MAX_SPATIAL, &w->stride_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "strides", tmp, VKC_MAX_SPATIAL, &w->stride_count, VOLUMETRIC));
     memcpy(w->strides, tmp, w->stride_count * sizeof tmp[0]);
-    TRY(get_ints(c, "dilations", tmp, VKC_MAX_SPATIAL, &w->dilation_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "dilations", tmp, VKC_MAX_SPATIAL, &w->dilation_count, VOLUMETRIC));
     memcpy(w->dilations, tmp, w->dilation_count * sizeof tmp[0]);
-    TRY(get_ints(c, "pads", w->file_pads, 2 * VKC_MAX_SPATIAL, &w->pad_count, VOLUMETRIC));
-    if (op == VKC_OP_CONV) TRY(get_int(c, "group", &w->group, NULL));
-    if (op != VKC_OP_CONV) TRY(get_bool(c, "ceil_mode", &w->ceil_mode));
-    if (op == VKC_OP_AVERAGE_POOL) TRY(get_bool(c, "count_include_pad", &w->count_include_pad));
+    VKC_TRY(get_ints(c, "pads", w->file_pads, 2 * VKC_MAX_SPATIAL, &w->pad_count, VOLUMETRIC));
+    if (op == VKC_OP_CONV) VKC_TRY(get_int(c, "group", &w->group, NULL));
+    if (op != VKC_OP_CONV) VKC_TRY(get_bool(c, "ceil_mode", &w->ceil_mode));
+    if (op == VKC_OP_AVERAGE_POOL) VKC_TRY(get_bool(c, "count_include_pad", &w->count_include_pad));
     return VKCNN_OK;
 }
 
@@ -190,24 +185,24 @@ static vkcnn_status extra_outputs(const ctx *c, const char *what) {
 static vkcnn_status decode_batch_norm(const ctx *c, vkc_node *n) {
     vkc_graph *g = c->g;
     uint32_t ni = c->ni;
-    TRY(get_float(c, "epsilon", &n->attrs.epsilon));
+    VKC_TRY(get_float(c, "epsilon", &n->attrs.epsilon));
     if (n->attrs.epsilon < 0)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'epsilon' is negative");
     if (n->opset < 7) {
         int64_t is_test = 0;
-        TRY(get_int(c, "is_test", &is_test, NULL));
+        VKC_TRY(get_int(c, "is_test", &is_test, NULL));
         if (!is_test)
             return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is not "
                                                  "supported (inference only)");
     }
     if (n->opset < 9) {
         int64_t spatial = 1;
-        TRY(get_int(c, "spatial", &spatial, NULL));
+        VKC_TRY(get_int(c, "spatial", &spatial, NULL));
         if (!spatial)
             return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'spatial' = 0 is not supported");
     }
     int64_t training = 0;
-    TRY(get_int(c, "training_mode", &training, NULL));
+    VKC_TRY(get_int(c, "training_mode", &training, NULL));
     if (training)
         return FAIL(VKCNN_ERROR_UNSUPPORTED,
                     "attribute 'training_mode' is set: training mode is not supported");
@@ -225,7 +220,7 @@ static vkcnn_status decode_pad(const ctx *c, vkc_node *n) {
     uint32_t ni = c->ni;
     vkc_pad_attrs *p = &n->attrs.pad;
     char mode[32] = "constant";
-    TRY(get_string(c, "mode", mode, sizeof mode));
+    VKC_TRY(get_string(c, "mode", mode, sizeof mode));
     if (strcmp(mode, "constant") == 0)
         p->mode = VKC_PAD_CONSTANT;
     else if (strcmp(mode, "reflect") == 0)
@@ -236,9 +231,9 @@ static vkcnn_status decode_pad(const ctx *c, vkc_node *n) {
         return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'mode' = '%s' is not supported", mode);
     if (n->opset < 11) {
         const char *name = n->opset < 2 ? "paddings" : "pads";
-        TRY(get_ints(c, name, p->pads, 2 * VKC_MAX_RANK, &p->pad_count, NULL));
+        VKC_TRY(get_ints(c, name, p->pads, 2 * VKC_MAX_RANK, &p->pad_count, NULL));
         p->pads_given = p->pad_count > 0;
-        TRY(get_float(c, "value", &p->value));
+        VKC_TRY(get_float(c, "value", &p->value));
     }
     return VKCNN_OK;
 }
@@ -280,29 +275,29 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_CONV:
     case VKC_OP_AVERAGE_POOL: return decode_window(cp, &a->window, n->op);
     case VKC_OP_MAX_POOL: {
-        TRY(decode_window(cp, &a->window, n->op));
+        VKC_TRY(decode_window(cp, &a->window, n->op));
         return extra_outputs(cp, "int64 Indices");
     }
     case VKC_OP_LRN: {
         bool has_size;
-        TRY(get_int(cp, "size", &a->lrn.size, &has_size));
+        VKC_TRY(get_int(cp, "size", &a->lrn.size, &has_size));
         if (!has_size) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' is required");
-        TRY(get_float(cp, "alpha", &a->lrn.alpha));
-        TRY(get_float(cp, "beta", &a->lrn.beta));
+        VKC_TRY(get_float(cp, "alpha", &a->lrn.alpha));
+        VKC_TRY(get_float(cp, "beta", &a->lrn.beta));
         return get_float(cp, "bias", &a->lrn.bias);
     }
     case VKC_OP_LEAKY_RELU: return get_float(cp, "alpha", &a->alpha);
     case VKC_OP_CLIP:
         if (n->opset < 11) {
-            TRY(get_float(cp, "min", &a->clip.min));
-            TRY(get_float(cp, "max", &a->clip.max));
+            VKC_TRY(get_float(cp, "min", &a->clip.min));
+            VKC_TRY(get_float(cp, "max", &a->clip.max));
         }
         return VKCNN_OK;
     case VKC_OP_BATCH_NORM: return decode_batch_norm(cp, n);
     case VKC_OP_GEMM:
-        TRY(get_float(cp, "alpha", &a->gemm.alpha));
-        TRY(get_float(cp, "beta", &a->gemm.beta));
-        TRY(get_bool(cp, "transA", &a->gemm.trans_a));
+        VKC_TRY(get_float(cp, "alpha", &a->gemm.alpha));
+        VKC_TRY(get_float(cp, "beta", &a->gemm.beta));
+        VKC_TRY(get_bool(cp, "transA", &a->gemm.trans_a));
         return get_bool(cp, "transB", &a->gemm.trans_b);
     case VKC_OP_ADD:
     case VKC_OP_SUB:
@@ -310,8 +305,8 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_DIV:
         if (n->opset < 7) {
             a->binary.legacy = true;
-            TRY(get_bool(cp, "broadcast", &a->binary.broadcast));
-            TRY(get_int(cp, "axis", &a->binary.axis, &a->binary.has_axis));
+            VKC_TRY(get_bool(cp, "broadcast", &a->binary.broadcast));
+            VKC_TRY(get_int(cp, "axis", &a->binary.axis, &a->binary.has_axis));
         }
         return VKCNN_OK;
     case VKC_OP_FLATTEN:
@@ -319,17 +314,17 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_GATHER: {
         bool present;
         if (n->op == VKC_OP_GATHER) a->axis = 0;
-        TRY(get_int(cp, "axis", &a->axis, &present));
+        VKC_TRY(get_int(cp, "axis", &a->axis, &present));
         if (n->op == VKC_OP_CONCAT && n->opset >= 4 && !present)
             return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'axis' is required");
         return VKCNN_OK;
     }
     case VKC_OP_RESHAPE:
         if (n->opset < 5) {
-            TRY(get_ints(cp, "shape", a->reshape.shape, VKC_ATTR_MAX_RANK, &a->reshape.count,
-                         NULL));
+            VKC_TRY(get_ints(cp, "shape", a->reshape.shape, VKC_ATTR_MAX_RANK, &a->reshape.count,
+                             NULL));
             const Attr *s;
-            TRY(find(cp, "shape", 7, &s));
+            VKC_TRY(find(cp, "shape", 7, &s));
             a->reshape.given = s != NULL;
         }
         return get_bool(cp, "allowzero", &a->reshape.allowzero);
@@ -337,8 +332,8 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_UNSQUEEZE:
         if (n->opset < 13) {
             const Attr *s;
-            TRY(find(cp, "axes", 7, &s));
-            TRY(get_ints(cp, "axes", a->axes.axes, VKC_ATTR_MAX_RANK, &a->axes.count, NULL));
+            VKC_TRY(find(cp, "axes", 7, &s));
+            VKC_TRY(get_ints(cp, "axes", a->axes.axes, VKC_ATTR_MAX_RANK, &a->axes.count, NULL));
             a->axes.given = s != NULL;
         }
         return VKCNN_OK;
@@ -349,7 +344,7 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_DROPOUT:
         if (n->opset < 7) {
             int64_t is_test = 0;
-            TRY(get_int(cp, "is_test", &is_test, NULL));
+            VKC_TRY(get_int(cp, "is_test", &is_test, NULL));
             if (!is_test)
                 return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is "
                                                      "not supported (inference only)");
@@ -358,15 +353,15 @@ vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__N
     case VKC_OP_SOFTMAX:
     case VKC_OP_LOG_SOFTMAX: return get_int(cp, "axis", &a->softmax.axis, NULL);
     case VKC_OP_SHAPE:
-        TRY(get_int(cp, "start", &a->shape.start, NULL));
+        VKC_TRY(get_int(cp, "start", &a->shape.start, NULL));
         return get_int(cp, "end", &a->shape.end, &a->shape.has_end);
     case VKC_OP_CAST: return decode_cast(cp, n);
     case VKC_OP_SLICE:
         if (n->opset < 10) {
             uint32_t ns, ne;
-            TRY(get_ints(cp, "starts", a->slice.starts, VKC_ATTR_MAX_RANK, &ns, NULL));
-            TRY(get_ints(cp, "ends", a->slice.ends, VKC_ATTR_MAX_RANK, &ne, NULL));
-            TRY(get_ints(cp, "axes", a->slice.axes, VKC_ATTR_MAX_RANK, &count, NULL));
+            VKC_TRY(get_ints(cp, "starts", a->slice.starts, VKC_ATTR_MAX_RANK, &ns, NULL));
+            VKC_TRY(get_ints(cp, "ends", a->slice.ends, VKC_ATTR_MAX_RANK, &ne, NULL));
+            VKC_TRY(get_ints(cp, "axes", a->slice.axes, VKC_ATTR_MAX_RANK, &count, NULL));
             if (ns != ne || (count && count != ns))
                 return FAIL(VKCNN_ERROR_INVALID_MODEL,
                             "attributes 'starts', 'ends' and 'axes' differ in length");

@@ -13,11 +13,6 @@
 #include "import/onnx_internal.h"
 
 #define MAX_OPSET 17
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        vkcnn_status st_ = (expr);                                                                 \
-        if (st_ != VKCNN_OK) return st_;                                                           \
-    } while (0)
 
 typedef VkcnnOnnx__ModelProto Model;
 typedef VkcnnOnnx__GraphProto Graph;
@@ -154,7 +149,7 @@ static vkcnn_status add_input(vkc_graph *g, const ValueInfo *vi, uint32_t reques
     uint32_t rank;
     int64_t dims[VKC_MAX_RANK];
     const char *symbols[VKC_MAX_RANK];
-    TRY(declared_type(vi, "graph input", &elem, &rank, dims, symbols));
+    VKC_TRY(declared_type(vi, "graph input", &elem, &rank, dims, symbols));
     if (elem != 1)
         return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
                         "graph input '%s' has element type %s: unsupported dtype (vkcnn runs "
@@ -179,8 +174,8 @@ static vkcnn_status add_input(vkc_graph *g, const ValueInfo *vi, uint32_t reques
         dims[0] = requested_batch ? requested_batch : 1;
     }
     uint32_t t;
-    TRY(vkc_graph_add_tensor(g, name, &t));
-    TRY(vkc_graph_set_shape(g, t, VKC_DTYPE_FLOAT32, rank, dims));
+    VKC_TRY(vkc_graph_add_tensor(g, name, &t));
+    VKC_TRY(vkc_graph_set_shape(g, t, VKC_DTYPE_FLOAT32, rank, dims));
     g->tensors[t].graph_input = true;
     if (!*batch_set && rank > 0) {
         g->batch = dims[0];
@@ -199,7 +194,7 @@ static vkcnn_status record_declared(vkc_graph *g, const ValueInfo *vi, const cha
     int elem;
     uint32_t rank;
     int64_t dims[VKC_MAX_RANK];
-    TRY(declared_type(vi, role, &elem, &rank, dims, NULL));
+    VKC_TRY(declared_type(vi, role, &elem, &rank, dims, NULL));
     g->tensors[t].declared_rank = rank;
     if (rank != UINT32_MAX) memcpy(g->tensors[t].declared_dims, dims, rank * sizeof dims[0]);
     return VKCNN_OK;
@@ -348,7 +343,7 @@ static vkcnn_status build_nodes(vkc_graph *g, const Model *m, const vkc_import_o
             if (!out || !*out) continue;
             uint32_t t = vkc_graph_find(g, out);
             if (t == VKC_NONE)
-                TRY(vkc_graph_add_tensor(g, out, &t));
+                VKC_TRY(vkc_graph_add_tensor(g, out, &t));
             else if (g->tensors[t].data || g->tensors[t].graph_input)
                 return vkc_fail(VKCNN_ERROR_INVALID_MODEL,
                                 "node '%s' (%s): output '%s' duplicates an initializer or graph "
@@ -454,7 +449,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         return vkc_fail(VKCNN_ERROR_LIMIT,
                         "the graph has %zu nodes, more than %" PRIu32 " (max_nodes)", gp->n_node,
                         g->limits.max_nodes);
-    TRY(check_operators(m, g->opset));
+    VKC_TRY(check_operators(m, g->opset));
     if (g->opset < 1)
         return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the model imports no opset of the default "
                                                    "ONNX domain");
@@ -472,7 +467,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         uint32_t t;
         if (!tp->name || !*tp->name)
             return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "initializer %zu has no name", i);
-        TRY(vkc_graph_add_tensor(g, tp->name, &t));
+        VKC_TRY(vkc_graph_add_tensor(g, tp->name, &t));
         vkcnn_status st = vkc_onnx_load_tensor(g, t, tp, opts->base_dir);
         if (st != VKCNN_OK) return vkc_fail_context(st, "initializer '%s'", tp->name);
         g->tensors[t].initializer = true;
@@ -486,7 +481,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
             continue; /* IR < 4 lists initializers as inputs too */
         if (t != VKC_NONE)
             return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "duplicate graph input '%s'", str(vi->name));
-        TRY(add_input(g, vi, opts->batch, &batch_set));
+        VKC_TRY(add_input(g, vi, opts->batch, &batch_set));
     }
     if (!batch_set) g->batch = opts->batch ? opts->batch : 1;
 
@@ -499,14 +494,14 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         int elem;
         uint32_t rank;
         int64_t dims[VKC_MAX_RANK];
-        TRY(declared_type(vi, "graph output", &elem, &rank, dims, NULL));
+        VKC_TRY(declared_type(vi, "graph output", &elem, &rank, dims, NULL));
         if (elem != 0 && elem != 1)
             return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
                             "graph output '%s' has element type %s: unsupported dtype (vkcnn "
                             "computes float32 tensors only)",
                             name, vkc_onnx_type_name(elem));
         uint32_t t = vkc_graph_find(g, name);
-        if (t == VKC_NONE) TRY(vkc_graph_add_tensor(g, name, &t));
+        if (t == VKC_NONE) VKC_TRY(vkc_graph_add_tensor(g, name, &t));
         if (g->tensors[t].graph_output)
             return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "duplicate graph output '%s'", name);
         g->tensors[t].graph_output = true;
@@ -514,17 +509,17 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
     }
     if (!g->output_count) return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the graph has no outputs");
 
-    TRY(build_nodes(g, m, opts));
-    TRY(vkc_graph_relink(g));
+    VKC_TRY(build_nodes(g, m, opts));
+    VKC_TRY(vkc_graph_relink(g));
     for (size_t i = 0; i < gp->n_output; i++)
-        TRY(record_declared(g, gp->output[i], "graph output"));
+        VKC_TRY(record_declared(g, gp->output[i], "graph output"));
     /* Declared shapes of intermediate values: checked after the fact. */
     for (size_t i = 0; i < gp->n_value_info; i++)
-        TRY(record_declared(g, gp->value_info[i], "value_info"));
+        VKC_TRY(record_declared(g, gp->value_info[i], "value_info"));
     for (uint32_t t = 0; t < g->tensor_count; t++) {
         const vkc_tensor *x = &g->tensors[t];
         if (x->declared_rank != UINT32_MAX && x->producer != VKC_NONE)
-            TRY(check_declared(g, x->producer, t));
+            VKC_TRY(check_declared(g, x->producer, t));
     }
     for (uint32_t i = 0; i < g->output_count; i++) {
         const vkc_tensor *x = &g->tensors[g->outputs[i]];
