@@ -420,11 +420,20 @@ typedef struct vkcnn_model_options {
     /* Per-node check: after each run, every node is recomputed on the host by
      * a plain-C reference from the device's own inputs to that node, and the
      * first node whose output differs by more than check_atol + check_rtol *
-     * |reference| fails the run with VKCNN_ERROR_INVALID_MODEL naming it.
+     * max|reference of that output| fails the run with
+     * VKCNN_ERROR_INVALID_MODEL naming it.
      * VKCNN_DEFAULT: on when VKCNN_CHECK=1. Slow: for debugging. */
     vkcnn_toggle check;
     float check_rtol; /* 0: 1e-3 */
     float check_atol; /* 0: 1e-5 */
+    /* Timestamps around every dispatch, read by vkcnn_model_get_stats
+     * (gpu_ms). Costs a little per dispatch; for benchmarks. */
+    vkcnn_toggle profile;
+    /* Graph compilation: identity removal, batch-norm folding into Conv/Gemm
+     * and activations fused into the kernel before them (one dispatch per
+     * group); results equal the unfused ones up to float reassociation.
+     * VKCNN_DEFAULT: on, unless VKCNN_FUSION=0. Off: one kernel per node. */
+    vkcnn_toggle fusion;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.
@@ -468,8 +477,127 @@ VKCNN_API vkcnn_status vkcnn_model_run(vkcnn_model *model);
 VKCNN_API vkcnn_status vkcnn_model_get_output(vkcnn_model *model, uint32_t index, float *data,
                                               size_t count);
 
+/* What a compiled model does on the device. */
+typedef struct vkcnn_model_stats {
+    uint32_t dispatches; /* compute dispatches per run */
+    uint32_t barriers;   /* pipeline barriers between them per run */
+    double gpu_ms;       /* GPU time of the last run, first dispatch start to
+                            last dispatch end; negative unless the model was
+                            created with `profile` on a device with timestamps */
+} vkcnn_model_stats;
+
+VKCNN_API vkcnn_status vkcnn_model_get_stats(const vkcnn_model *model, vkcnn_model_stats *stats);
+
 /* Error message of the last failing call on this model ("" if none). */
 VKCNN_API const char *vkcnn_model_error(const vkcnn_model *model);
+
+/* ---- images: decoding and preprocessing on the device --------------------
+ *
+ * Classifying an image:
+ *     vkcnn_image *img;
+ *     vkcnn_image_load_file("cat.jpg", NULL, &img);        // decode, EXIF orientation
+ *     vkcnn_preprocess pp = {0};                           // ImageNet defaults
+ *     vkcnn_preprocess_from_preset("m.onnx.json", &pp);    // or the model's preset
+ *     vkcnn_model_set_input_image(model, 0, 0, img, &pp);  // resize/crop/normalise on the GPU
+ *     vkcnn_model_run(model);
+ *     vkcnn_model_get_output(model, 0, logits, n);
+ *     vkcnn_image_destroy(img);
+ *
+ * Images are untrusted input: dimensions are checked against the limits
+ * before any pixel is decoded; a file that is not a JPEG, PNG or BMP, a
+ * truncated or corrupt one, or one over a limit returns an error whose
+ * message names the file and the fault (VKCNN_ERROR_IO: unreadable, not an
+ * image, corrupt; VKCNN_ERROR_LIMIT: too large).
+ *
+ * Threads: image loads, destroys and preset reads need no context and may
+ * run concurrently from any thread; setting images is a call on the model,
+ * serialised with its other calls.
+ */
+
+/* A decoded image on the host: 8-bit RGBA (alpha ignored by preprocessing),
+ * rows top to bottom, EXIF orientation already applied. Owned by the caller
+ * after a load; free with vkcnn_image_destroy. */
+typedef struct vkcnn_image {
+    uint32_t width, height;
+    uint8_t *rgba; /* width * height * 4 bytes */
+} vkcnn_image;
+
+/* Decode limits. Zero-initialise; zero fields mean the defaults. */
+typedef struct vkcnn_image_options {
+    uint32_t max_side;       /* pixels per side; default 16384 */
+    uint64_t max_pixels;     /* width * height; default 64 Mi (67108864) */
+    uint64_t max_file_bytes; /* default 256 MiB */
+} vkcnn_image_options;
+
+/* Decodes the JPEG, PNG or BMP file at `path`. `options` may be NULL.
+ * On failure *out is NULL. */
+VKCNN_API vkcnn_status vkcnn_image_load_file(const char *path, const vkcnn_image_options *options,
+                                             vkcnn_image **out);
+
+/* Same from `size` bytes at `data` (borrowed for the call only); `name`
+ * (may be NULL) labels the image in error messages. */
+VKCNN_API vkcnn_status vkcnn_image_load_memory(const void *data, size_t size, const char *name,
+                                               const vkcnn_image_options *options,
+                                               vkcnn_image **out);
+
+/* Frees an image; NULL is a no-op. */
+VKCNN_API void vkcnn_image_destroy(vkcnn_image *image);
+
+typedef enum vkcnn_channel_order {
+    VKCNN_CHANNELS_RGB = 0,
+    VKCNN_CHANNELS_BGR = 1,
+    VKCNN_CHANNELS_GRAY = 2, /* 0.2989 R + 0.587 G + 0.114 B (as torchvision) */
+} vkcnn_channel_order;
+
+/* Preprocessing, applied in this order on the device:
+ *   1. resize so the shorter side is `resize` (the longer one
+ *      floor(resize * long / short)), bilinear, half-pixel centres
+ *      (align_corners = false), no antialiasing: exactly torchvision's
+ *      Resize on a float tensor with antialias = False;
+ *   2. centre crop crop x crop (offsets rounded as torchvision's CenterCrop;
+ *      pixels outside the resized image are 0);
+ *   3. pad pad[0..3] = top, left, bottom, right pixels of raw value
+ *      `pad_value` (0..255 units) around the crop;
+ *   4. channel order; v = pixel * pixel_scale; x = (v - mean[c]) / std[c].
+ * The model input's shape [N, C, H, W] must match: C = 1 for GRAY, else 3;
+ * H = crop + pad[0] + pad[2], W = crop + pad[1] + pad[3].
+ * Zero-initialise: zero fields mean resize 256, crop 224, RGB, pixel_scale
+ * 1/255, no pad; all-zero `std` means ImageNet's mean (0.485, 0.456, 0.406)
+ * and std (0.229, 0.224, 0.225). GRAY uses mean[0] and std[0]. */
+typedef struct vkcnn_preprocess {
+    uint32_t resize;
+    uint32_t crop;
+    vkcnn_channel_order channel_order;
+    float pixel_scale;
+    float mean[3];
+    float std[3];
+    uint32_t pad[4];
+    float pad_value;
+    /* The labels file the preset names, resolved against the preset's
+     * folder; "" when none. Not used by preprocessing. */
+    char labels[1024];
+} vkcnn_preprocess;
+
+/* Reads a preset sidecar (MODEL.onnx.json, models/README.md) into *pp, all
+ * fields replaced. Unknown keys are ignored; a malformed file or value is
+ * VKCNN_ERROR_INVALID_ARGUMENT naming the file and key; a missing file
+ * VKCNN_ERROR_IO. */
+VKCNN_API vkcnn_status vkcnn_preprocess_from_preset(const char *path, vkcnn_preprocess *pp);
+
+/* Uploads `count` images and preprocesses them on the device straight into
+ * batch slots first_slot .. first_slot + count - 1 of input `input_index`
+ * (a float32 [N, C, H, W] input). `pp` may be NULL for the defaults. The
+ * images are copied before the call returns; other slots keep their values.
+ * The input's device buffer is written directly (no host round trip). */
+VKCNN_API vkcnn_status vkcnn_model_set_input_images(vkcnn_model *model, uint32_t input_index,
+                                                    uint32_t first_slot,
+                                                    const vkcnn_image *const *images,
+                                                    uint32_t count, const vkcnn_preprocess *pp);
+
+/* One image into batch slot `batch_slot`: set_input_images with count 1. */
+VKCNN_API vkcnn_status vkcnn_model_set_input_image(vkcnn_model *model, uint32_t input_index,
+                                                   uint32_t batch_slot, const vkcnn_image *image,
+                                                   const vkcnn_preprocess *pp);
 
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time

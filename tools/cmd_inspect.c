@@ -19,7 +19,7 @@ static void usage(FILE *f) {
                "  --json       print JSON instead of text\n"
                "  --batch N    bind a symbolic batch dimension to N (default: 1)\n"
                "  --plan       compile for a device and show the plan (not implemented yet)\n"
-               "  --dot FILE   write the graph as Graphviz (not implemented yet)\n"
+               "  --dot FILE   also write the graph for Graphviz (dot -Tsvg FILE)\n"
                "  --device D   device for --plan\n");
 }
 
@@ -128,6 +128,104 @@ static void print_text(const char *path, const vkcnn_network *net, const vkcnn_n
            2.0 * (double)info->macs / 1e9);
 }
 
+/* Graphviz: one box per node (name, op, output shape), graph inputs and
+ * outputs as ellipses, an edge per tensor use. */
+static void dot_id(FILE *f, const char *prefix, const char *name) {
+    fputc('"', f);
+    fputs(prefix, f);
+    for (const char *p = name; *p; p++) {
+        if (*p == '"' || *p == '\\') fputc('\\', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static int write_dot(const char *path, const vkcnn_network *net, const vkcnn_network_info *info) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "vkcnn inspect: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fprintf(f, "digraph vkcnn {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+    for (uint32_t i = 0; i < info->input_count + info->output_count; i++) {
+        vkcnn_tensor_info t;
+        if (i < info->input_count)
+            vkcnn_network_input(net, i, &t);
+        else
+            vkcnn_network_output(net, i - info->input_count, &t);
+        fprintf(f, "  ");
+        dot_id(f, "t:", t.name);
+        fprintf(f, " [shape=ellipse, label=\"");
+        for (const char *p = t.name; *p; p++)
+            fputc(*p == '"' ? '\'' : *p, f);
+        fprintf(f, "\\n[");
+        for (uint32_t d = 0; d < t.rank; d++)
+            fprintf(f, "%s%" PRId64, d ? "x" : "", t.shape[d]);
+        fprintf(f, "]\"];\n");
+    }
+    for (uint32_t n = 0; n < info->node_count; n++) {
+        vkcnn_node_info ni;
+        vkcnn_network_node(net, n, &ni);
+        fprintf(f, "  ");
+        dot_id(f, "n:", ni.name);
+        fprintf(f, " [shape=box, label=\"");
+        for (const char *p = ni.name; *p; p++)
+            fputc(*p == '"' ? '\'' : *p, f);
+        fprintf(f, "\\n%s [", ni.op);
+        for (uint32_t d = 0; d < ni.rank; d++)
+            fprintf(f, "%s%" PRId64, d ? "x" : "", ni.shape[d]);
+        fprintf(f, "]\"];\n");
+    }
+    /* edges: from the producing node (or graph input) of each node input */
+    for (uint32_t n = 0; n < info->node_count; n++) {
+        vkcnn_node_info ni;
+        vkcnn_network_node(net, n, &ni);
+        for (uint32_t k = 0; k < ni.input_count; k++) {
+            const char *in = ni.inputs[k];
+            if (!in[0]) continue;
+            const char *from = NULL, *prefix = "n:";
+            for (uint32_t m = 0; m < n && !from; m++) {
+                vkcnn_node_info pi;
+                vkcnn_network_node(net, m, &pi);
+                for (uint32_t o = 0; o < pi.output_count && !from; o++)
+                    if (strcmp(pi.outputs[o], in) == 0) from = pi.name;
+            }
+            for (uint32_t g = 0; g < info->input_count && !from; g++) {
+                vkcnn_tensor_info t;
+                vkcnn_network_input(net, g, &t);
+                if (strcmp(t.name, in) == 0) {
+                    from = t.name;
+                    prefix = "t:";
+                }
+            }
+            if (!from) continue; /* a constant: weights are not drawn */
+            fprintf(f, "  ");
+            dot_id(f, prefix, from);
+            fprintf(f, " -> ");
+            dot_id(f, "n:", ni.name);
+            fprintf(f, ";\n");
+        }
+        for (uint32_t o = 0; o < ni.output_count; o++)
+            for (uint32_t g = 0; g < info->output_count; g++) {
+                vkcnn_tensor_info t;
+                vkcnn_network_output(net, g, &t);
+                if (strcmp(t.name, ni.outputs[o]) == 0) {
+                    fprintf(f, "  ");
+                    dot_id(f, "n:", ni.name);
+                    fprintf(f, " -> ");
+                    dot_id(f, "t:", t.name);
+                    fprintf(f, ";\n");
+                }
+            }
+    }
+    fprintf(f, "}\n");
+    if (fclose(f) != 0) {
+        fprintf(stderr, "vkcnn inspect: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
 int vkcnn_cmd_inspect(int argc, char **argv) {
     const char *model = NULL;
     int json = 0, plan = 0;
@@ -180,8 +278,8 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
-    if (plan || dot) {
-        fprintf(stderr, "vkcnn inspect: %s is not implemented yet\n", plan ? "--plan" : "--dot");
+    if (plan) {
+        fprintf(stderr, "vkcnn inspect: --plan is not implemented yet\n");
         return 1;
     }
     vkcnn_network *net = NULL;
@@ -192,10 +290,11 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
     }
     vkcnn_network_info info;
     vkcnn_network_get_info(net, &info);
+    int rc = dot ? write_dot(dot, net, &info) : 0;
     if (json)
         print_json(model, net, &info);
     else
         print_text(model, net, &info);
     vkcnn_network_destroy(net);
-    return 0;
+    return rc;
 }

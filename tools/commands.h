@@ -4,6 +4,8 @@
 #ifndef VKCNN_TOOLS_COMMANDS_H
 #define VKCNN_TOOLS_COMMANDS_H
 
+int vkcnn_cmd_bench(int argc, char **argv);
+int vkcnn_cmd_classify(int argc, char **argv);
 int vkcnn_cmd_devices(int argc, char **argv);
 int vkcnn_cmd_inspect(int argc, char **argv);
 int vkcnn_cmd_peak(int argc, char **argv);

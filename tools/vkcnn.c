@@ -10,6 +10,8 @@ static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn <command> [options]\n"
                "\n"
                "commands:\n"
+               "  bench     time a model: cold/warm start, GPU and wall time per inference\n"
+               "  classify  classify images (JPEG, PNG, BMP) with a model\n"
                "  devices   list Vulkan devices and their capabilities\n"
                "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
                "  peak      measure the device's FMA throughput and memory bandwidth\n"
@@ -37,10 +39,9 @@ int main(int argc, char **argv) {
         const char *name;
         int (*run)(int, char **);
     } commands[] = {
-        {"devices", vkcnn_cmd_devices},
-        {"inspect", vkcnn_cmd_inspect},
-        {"peak", vkcnn_cmd_peak},
-        {"run", vkcnn_cmd_run},
+        {"bench", vkcnn_cmd_bench},     {"classify", vkcnn_cmd_classify},
+        {"devices", vkcnn_cmd_devices}, {"inspect", vkcnn_cmd_inspect},
+        {"peak", vkcnn_cmd_peak},       {"run", vkcnn_cmd_run},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

@@ -245,8 +245,17 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 
 vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                vkc_lowering *out) {
+    return vkc_codegen_lower_fused(g, n, NULL, t, out);
+}
+
+static bool has_epilogue(const vkc_epilogue *e) {
+    return e && (e->act != VKC_OP_COUNT || e->bias != VKC_NONE);
+}
+
+vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+                                     const vkc_codegen_target *t, vkc_lowering *out) {
     memset(out, 0, sizeof *out);
-    vkc_cg c = {g, n, t, out, VKCNN_OK};
+    vkc_cg c = {g, n, t, out, VKCNN_OK, has_epilogue(epi) ? epi : NULL};
     const vkc_node *node = &g->nodes[n];
     if (node->output_count < 1 || node->outputs[0] == VKC_NONE)
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_MODEL, "has no output");
@@ -265,6 +274,9 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
     default: break;
     }
     if (cg_out(&c)->elements == 0) return VKCNN_OK; /* nothing to compute */
+    if (c.epi && node->op != VKC_OP_CONV && node->op != VKC_OP_GEMM && node->op != VKC_OP_MATMUL)
+        return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_ARGUMENT,
+                             "has a fused epilogue but its kernel takes none");
     switch (node->op) {
     case VKC_OP_CONV: vkc_lower_conv(&c); break;
     case VKC_OP_MAX_POOL:

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
+#include "passes/passes.h"
 #include "vk/spirv_reflect.h"
 
 #define VKC_CODEGEN_MAX_CHUNKS 8                           /* shaders/split.glsl binds at most 8 */
@@ -84,6 +85,12 @@ typedef struct vkc_lowering {
 vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                vkc_lowering *out);
 void vkc_lowering_free(vkc_lowering *l);
+
+/* vkc_codegen_lower with an epilogue fused into node n (a Conv, Gemm or
+ * MatMul; see runtime/passes/fuse.c): its activation, PRelu slope and MatMul
+ * bias become part of the one dispatch. `epi` may be NULL (no epilogue). */
+vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+                                     const vkc_codegen_target *t, vkc_lowering *out);
 
 /* The full GLSL of template `name`: the embedded shaders/<name>.comp with its
  * `#include "x.glsl"` lines replaced by the embedded shaders/x.glsl (one

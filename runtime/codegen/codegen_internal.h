@@ -14,6 +14,7 @@ typedef struct vkc_cg {
     const vkc_codegen_target *t;
     vkc_lowering *out;
     vkcnn_status st;
+    const vkc_epilogue *epi; /* fused epilogue of the node; NULL: none */
 } vkc_cg;
 
 /* Records an error "node 'name' (Op): <message>" (first one wins). */
@@ -55,6 +56,14 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 
 /* Dense row-major strides of a shape. */
 void cg_dense_strides(uint32_t rank, const int64_t *dims, int64_t *strides);
+
+/* The fused epilogue (lower_epilogue.c): cg_epilogue_defines writes the
+ * EPI_* defines of shaders/epilogue.glsl; cg_epilogue_bind binds the PRelu
+ * slope (after every other binding). Both do nothing without an epilogue. */
+void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d);
+void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d);
+/* MatMul's fused bias, VKC_NONE when none. */
+uint32_t cg_epilogue_bias(const vkc_cg *c);
 
 /* Per-family lowerings (one file each). */
 void vkc_lower_conv(vkc_cg *c);

@@ -69,11 +69,13 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "M %" PRId64, w->dims[0]);
     cg_def(c, d, "GROUP %" PRId64, a->group);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    cg_epilogue_defines(c, d);
     def_geometry(c, d, &s);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind_split(c, d, cg_in_index(c, 1));
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    cg_epilogue_bind(c, d);
     cg_grid(c, d, y->elements);
 }
 

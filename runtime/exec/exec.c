@@ -11,6 +11,7 @@
 #include "core/checked.h"
 #include "core/error.h"
 #include "exec/exec_internal.h"
+#include "passes/passes.h"
 #include "vk/context.h"
 
 #define TRY(expr)                                                                                  \
@@ -38,8 +39,9 @@ static char *dup_string(const char *s) {
     return d;
 }
 
-/* Keeps names, shapes and attributes: the graph may go away after create. */
-static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
+/* Keeps names, shapes, attributes, epilogues and which graph nodes each kept
+ * node computes: the graph may go away after create. */
+static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes *r) {
     e->tensors = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->tensors);
     e->nodes = vkc_calloc(g->node_count ? g->node_count : 1, sizeof *e->nodes);
     if (!e->tensors || !e->nodes) return oom();
@@ -67,6 +69,13 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
         if (!n->inputs) return oom();
         memcpy(n->inputs, src->inputs, src->input_count * sizeof *n->inputs);
         n->input_count = src->input_count;
+        n->epi = r->epilogue[i];
+        uint32_t members = 0;
+        for (uint32_t j = 0; j < r->node_count; j++)
+            members += r->owner[j] == i;
+        if (!(n->members = vkc_calloc(members ? members : 1, sizeof *n->members))) return oom();
+        for (uint32_t j = 0; j < r->node_count; j++)
+            if (r->owner[j] == i) n->members[n->member_count++] = j;
     }
     return VKCNN_OK;
 }
@@ -103,8 +112,47 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
     return VKCNN_OK;
 }
 
-/* Lowers every live node, resolves views to their root tensor, and
- * allocates one storage per used root tensor. */
+/* Plans the activations (vkc_plan_memory over the executed graph): views
+ * resolved to their root; a root is external (own buffers) when it or any
+ * view of it is a graph input or output or a constant, or when it is split
+ * across several bindings. Always computed, for the memory figures; applied
+ * only when e->planned. */
+static vkcnn_status plan_memory(vkc_exec *e, const vkc_graph *g, const uint32_t *root) {
+    bool *external = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *external);
+    if (!external) return oom();
+    for (uint32_t t = 0; t < g->tensor_count; t++) {
+        const vkc_tensor *x = &g->tensors[t];
+        if (x->data || x->graph_input || x->graph_output ||
+            vkc_codegen_chunking(&e->target, x->elements).count > 1)
+            external[root[t]] = true;
+    }
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        external[t] = external[root[t]];
+    uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
+    vkc_plan_request req = {.alias_of = root, .external = external, .alignment = align};
+    vkcnn_status st = vkc_plan_memory(g, &req, &e->plan);
+    free(external);
+    return st;
+}
+
+/* Creates the arena; falls back to one buffer per tensor (e->planned false)
+ * when it is larger than one allocation may be. */
+static vkcnn_status create_arena(vkc_exec *e) {
+    if (!e->planned || e->plan.arena_bytes == 0) return VKCNN_OK;
+    if (e->plan.arena_bytes > e->ctx->dev.phys->info.max_memory_allocation_size) {
+        e->planned = false;
+        return VKCNN_OK;
+    }
+    vkcnn_status st = vkc_buffer_create(e->ctx, e->plan.arena_bytes, VKC_MEM_DEVICE, &e->arena);
+    if (st)
+        return vkc_fail_context(st, "activation arena (%" PRIu64 " bytes)", e->plan.arena_bytes);
+    e->arena_valid = true;
+    return VKCNN_OK;
+}
+
+/* Lowers every live node, resolves views to their root tensor, plans the
+ * activations and allocates one storage per used root tensor (a range of
+ * the arena for planned activations). */
 static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low) {
     uint32_t *root = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *root);
     bool *used = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *used);
@@ -121,14 +169,19 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         used[g->outputs[i]] = true;
     for (uint32_t k = 0; k < e->node_count && !st; k++) {
         vkc_xnode *n = &e->nodes[k];
-        if ((st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
+        if ((st = vkc_codegen_lower_fused(g, n->index, &n->epi, &e->target, &low[k]))) break;
         n->view = low[k].view;
         for (uint32_t i = 0; i < n->input_count; i++)
             if (n->inputs[i] != VKC_NONE) used[n->inputs[i]] = true;
+        /* epilogue operands: bound, or read back by the per-node check */
+        if (n->epi.slope != VKC_NONE) used[n->epi.slope] = true;
+        if (n->epi.bias != VKC_NONE) used[n->epi.bias] = true;
         used[n->output] = true;
         if (n->view) /* topological order: the input's root is final */
             root[n->output] = root[n->inputs[0]];
     }
+    if (!st) st = plan_memory(e, g, root);
+    if (!st) st = create_arena(e);
     if (st) goto done;
     e->storages = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->storages);
     if (!e->storages) {
@@ -138,7 +191,15 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
     for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
         if (!used[t] || root[t] != t) continue;
         e->tensors[t].storage = e->storage_count;
-        st = allocate_tensor(e, g, t);
+        if (e->planned && e->plan.offset[t] != VKC_PLAN_NONE) {
+            vkc_storage *s = &e->storages[e->storage_count++];
+            s->count = 1;
+            s->chunk = s->elements = g->tensors[t].elements;
+            s->arena = &e->arena;
+            s->offset = e->plan.offset[t];
+        } else {
+            st = allocate_tensor(e, g, t);
+        }
     }
     for (uint32_t t = 0; t < g->tensor_count && !st; t++)
         if (used[t]) e->tensors[t].storage = e->tensors[root[t]].storage;
@@ -205,8 +266,12 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
             vkc_binding b[VKC_MAX_BINDINGS];
             for (uint32_t j = 0; !st && j < d->binding_count; j++) {
                 const vkc_storage *s = &e->storages[e->tensors[d->bindings[j].tensor].storage];
-                b[j] = (vkc_binding){&s->chunks[d->bindings[j].chunk], 0, VK_WHOLE_SIZE,
-                                     d->bindings[j].access};
+                VkDeviceSize off;
+                const vkc_buffer *buf = vkc_storage_buffer(s, d->bindings[j].chunk, &off);
+                /* an arena range ends at the tensor's end, so that the
+                 * scheduler sees exactly the bytes each dispatch touches */
+                VkDeviceSize range = s->arena ? (s->elements ? s->elements * 4 : 4) : VK_WHOLE_SIZE;
+                b[j] = (vkc_binding){buf, off, range, d->bindings[j].access};
             }
             if (!st) {
                 vkc_dispatch vd = {.kernel = kernel,
@@ -217,6 +282,7 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                 st = vkc_sequence_add(e->seq, &vd);
             }
             if (st) return vkc_fail_context(st, "%s", vkc_exec_label(n, label, sizeof label));
+            e->dispatches[e->dispatch_count].node = k;
             e->dispatches[e->dispatch_count++].kernel = ki;
         }
     }
@@ -230,16 +296,25 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!e) return oom();
     e->ctx = ctx;
     vkc_codegen_target_init(&e->target, &ctx->dev.phys->info, opts ? opts->max_binding_bytes : 0);
+    e->planned = opts && opts->plan_memory;
     vkc_lowering *low = NULL;
-    vkcnn_status st = copy_graph(e, g);
+    /* the passes rewrite a copy: the caller's graph stays as imported */
+    vkc_graph *pg = NULL;
+    vkc_passes passes = {0};
+    vkc_passes_options po = {.fusion = opts && opts->fusion};
+    vkcnn_status st = vkc_graph_clone(g, &pg);
+    if (!st) st = vkc_passes_run(pg, &po, &passes);
+    if (!st) st = copy_graph(e, pg, &passes);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
-    if (!st) st = lower_and_allocate(e, g, low);
+    if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
     if (!st) st = build(e, low);
     if (!st && e->dispatch_count) st = vkc_sequence_record(e->seq);
     for (uint32_t k = 0; low && k < e->node_count; k++)
         vkc_lowering_free(&low[k]);
     free(low);
+    vkc_passes_free(&passes);
+    vkc_graph_clone_destroy(pg, g);
     if (st) {
         vkc_exec_destroy(e);
         return st;
@@ -263,12 +338,15 @@ void vkc_exec_destroy(vkc_exec *e) {
         free(e->storages[s].chunks);
     }
     free(e->storages);
+    if (e->arena_valid) vkc_buffer_destroy(e->ctx, &e->arena);
+    vkc_plan_free(&e->plan);
     for (uint32_t t = 0; t < e->tensor_count; t++)
         free(e->tensors[t].name);
     free(e->tensors);
     for (uint32_t k = 0; k < e->node_count; k++) {
         free(e->nodes[k].name);
         free(e->nodes[k].inputs);
+        free(e->nodes[k].members);
     }
     free(e->nodes);
     free(e);
@@ -297,7 +375,9 @@ vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, siz
     for (uint32_t c = 0; c < s->count; c++) {
         uint64_t first = (uint64_t)c * s->chunk,
                  n = count - first < s->chunk ? count - first : s->chunk;
-        if (n) TRY(vkc_buffer_write(e->ctx, &s->chunks[c], 0, data + first, n * 4));
+        VkDeviceSize off;
+        vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
+        if (n) TRY(vkc_buffer_write(e->ctx, buf, off, data + first, n * 4));
     }
     return VKCNN_OK;
 }
@@ -308,7 +388,9 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
     for (uint32_t c = 0; c < s->count; c++) {
         uint64_t first = (uint64_t)c * s->chunk,
                  n = count - first < s->chunk ? count - first : s->chunk;
-        if (n) TRY(vkc_buffer_read(e->ctx, &s->chunks[c], 0, data + first, n * 4));
+        VkDeviceSize off;
+        const vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
+        if (n) TRY(vkc_buffer_read(e->ctx, buf, off, data + first, n * 4));
     }
     return VKCNN_OK;
 }
@@ -348,10 +430,40 @@ vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_bin
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %u has no device storage", tensor);
     const vkc_storage *st = &e->storages[e->tensors[tensor].storage];
     if (st->count != 1)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
-                        "tensor '%s' is split across %u buffers", e->tensors[tensor].name,
-                        st->count);
-    *out = (vkc_binding){&st->chunks[0], 0, e->tensors[tensor].elements * 4,
-                         VKC_READ | VKC_WRITE};
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s' is split across %u buffers",
+                        e->tensors[tensor].name, st->count);
+    VkDeviceSize off;
+    const vkc_buffer *buf = vkc_storage_buffer(st, 0, &off);
+    *out = (vkc_binding){buf, off, e->tensors[tensor].elements * 4, VKC_READ | VKC_WRITE};
     return VKCNN_OK;
+}
+
+uint32_t vkc_exec_barrier_count(const vkc_exec *e) {
+    return e && e->seq ? vkc_sequence_barrier_count(e->seq) : 0;
+}
+
+double vkc_exec_total_ms(const vkc_exec *e) {
+    return e && e->seq ? vkc_sequence_total_ms(e->seq) : -1.0;
+}
+
+uint32_t vkc_exec_dispatch_nodes(const vkc_exec *e, uint32_t i, const uint32_t **nodes) {
+    if (!e || i >= e->dispatch_count) {
+        if (nodes) *nodes = NULL;
+        return 0;
+    }
+    const vkc_xnode *n = &e->nodes[e->dispatches[i].node];
+    if (nodes) *nodes = n->members;
+    return n->member_count;
+}
+
+void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out) {
+    memset(out, 0, sizeof *out);
+    if (!e) return;
+    out->arena_bytes = e->plan.arena_bytes;
+    out->naive_bytes = e->plan.naive_bytes;
+    out->planned = e->planned;
+}
+
+const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e) {
+    return e && e->planned ? &e->plan : NULL;
 }

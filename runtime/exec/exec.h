@@ -1,5 +1,7 @@
-/* The executor: runs an imported graph on the device, unfused, one dispatch
- * (or a few, for Concat) per node, with the kernels of runtime/codegen.
+/* The executor: runs an imported graph on the device with the kernels of
+ * runtime/codegen: one dispatch (or a few, for Concat) per node, or, with
+ * options.fusion, per fused group after the graph passes (runtime/passes,
+ * run on a private copy of the graph).
  *
  * Usage:
  *     vkc_exec *e;
@@ -11,9 +13,10 @@
  *     vkc_exec_destroy(e);
  *
  * Creation compiles each distinct (template, defines) once through the
- * context's disk cache, allocates one device buffer per tensor (tensors over
- * maxStorageBufferRange that a kernel can read in pieces get one buffer per
- * chunk), makes view ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity,
+ * context's disk cache, places activations in one arena when
+ * options.plan_memory (runtime/plan), allocates one device buffer per other
+ * tensor (tensors over maxStorageBufferRange that a kernel can read in
+ * pieces get one buffer per chunk), makes view ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity,
  * Dropout) share their input's buffer, uploads every constant once into
  * device-local memory, and records the whole graph once into a sequence
  * (vk/sequence.h), which computes the barriers.
@@ -31,6 +34,7 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
+#include "plan/plan.h"
 #include "vk/sequence.h"
 
 typedef struct vkc_exec vkc_exec;
@@ -42,6 +46,17 @@ typedef struct vkc_exec_options {
     /* Largest binding in bytes; 0 (the default) is the device's
      * maxStorageBufferRange. Tests lower it to exercise split weights. */
     uint64_t max_binding_bytes;
+    /* Run the graph passes (runtime/passes: identity removal, batch-norm
+     * folding, fusion of epilogues) on a copy of the graph before lowering.
+     * Off: one kernel per node, as imported. */
+    bool fusion;
+    /* Place activations (tensors that are no graph input or output and no
+     * constant) in one arena at the offsets of runtime/plan, so tensors
+     * whose lifetimes do not overlap share memory. Then an intermediate
+     * tensor read after a run may hold a later tensor's values: leave it off
+     * to read (or check, vkc_exec_check) intermediates. Falls back to one
+     * buffer per tensor when the arena exceeds maxMemoryAllocationSize. */
+    bool plan_memory;
 } vkc_exec_options;
 
 /* Compiles and records graph `g` (validated, shapes inferred, batch bound)
@@ -74,7 +89,7 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
 
 /* Per-node check, after a run: recomputes every node with runtime/ref from
  * the device's own values of that node's inputs and compares with the
- * device's output: |device - ref| <= atol + rtol * |ref| everywhere (NaN only
+ * device's output: |device - ref| <= atol + rtol * max|ref| everywhere (NaN only
  * matches NaN). On the first node that differs, writes a report naming it
  * (node, op, output, max |diff| and where) into `report` and returns
  * VKCNN_ERROR_INVALID_MODEL with the same message; else writes a summary and
@@ -82,7 +97,8 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
 vkcnn_status vkc_exec_check(vkc_exec *e, float rtol, float atol, char *report, size_t size);
 
 /* Dispatches recorded, and those of graph node `node` (0 for a view, a dead
- * node or an empty output): first index and count, in sequence order. */
+ * node, a node folded or fused into another, or an empty output): first
+ * index and count, in sequence order. */
 uint32_t vkc_exec_dispatch_count(const vkc_exec *e);
 void vkc_exec_node_dispatches(const vkc_exec *e, uint32_t node, uint32_t *first, uint32_t *count);
 
@@ -91,7 +107,32 @@ void vkc_exec_node_dispatches(const vkc_exec *e, uint32_t node, uint32_t *first,
 const char *vkc_exec_dispatch_template(const vkc_exec *e, uint32_t i);
 const char *vkc_exec_dispatch_defines(const vkc_exec *e, uint32_t i);
 
+/* Barriers between dispatches, and the GPU time of the whole last run (ms,
+ * negative without timestamps). */
+uint32_t vkc_exec_barrier_count(const vkc_exec *e);
+double vkc_exec_total_ms(const vkc_exec *e);
+
 /* GPU time of dispatch i in the last run (ms), negative without timestamps. */
 double vkc_exec_dispatch_ms(const vkc_exec *e, uint32_t i);
+
+/* The graph nodes dispatch i computes (its fused group: the node itself and
+ * the batch norm folded and activations fused into it), as indices of the
+ * graph given to vkc_exec_create, ascending; *nodes is owned by e (may be
+ * NULL when only the count is wanted). 0 when i is out of range. */
+uint32_t vkc_exec_dispatch_nodes(const vkc_exec *e, uint32_t i, const uint32_t **nodes);
+
+/* Activation memory: the arena's size (peak) and the sum of every
+ * activation's size (no sharing), both computed whether or not the plan is
+ * applied (planned). */
+typedef struct vkc_exec_memory {
+    uint64_t arena_bytes, naive_bytes;
+    bool planned;
+} vkc_exec_memory;
+void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out);
+
+/* The memory plan in use (offsets, sizes, live ranges per tensor of the
+ * executed graph: the given graph's tensors first, then those the passes
+ * added), or NULL when activations are not planned. */
+const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e);
 
 #endif

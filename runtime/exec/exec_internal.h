@@ -3,6 +3,7 @@
 #define VKC_EXEC_INTERNAL_H
 
 #include "codegen/codegen.h"
+#include "plan/plan.h"
 #include "exec/exec.h"
 #include "vk/kernel.h"
 #include "vk/memory.h"
@@ -18,11 +19,15 @@ typedef struct vkc_xtensor {
 } vkc_xtensor;
 
 /* One device allocation of a tensor: `count` buffers of `chunk` floats
- * (the last holds the rest), as vkc_codegen_chunking decided. */
+ * (the last holds the rest), as vkc_codegen_chunking decided; or, for an
+ * activation placed by the memory plan, the range at `offset` of the arena
+ * (chunks NULL, count 1, arena set). */
 typedef struct vkc_storage {
     vkc_buffer *chunks;
     uint32_t count;
     uint64_t chunk, elements;
+    vkc_buffer *arena; /* not owned: the executor's arena */
+    VkDeviceSize offset;
 } vkc_storage;
 
 /* What the executor keeps of a live node. */
@@ -36,6 +41,9 @@ typedef struct vkc_xnode {
     uint32_t output;
     bool view;
     uint32_t first_dispatch, dispatch_count;
+    vkc_epilogue epi;  /* fused after the op (runtime/passes); act VKC_OP_COUNT: none */
+    uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
+    uint32_t member_count;
 } vkc_xnode;
 
 typedef struct vkc_xkernel {
@@ -46,6 +54,7 @@ typedef struct vkc_xkernel {
 
 typedef struct vkc_xdispatch {
     uint32_t kernel; /* index in kernels */
+    uint32_t node;   /* index in nodes */
 } vkc_xdispatch;
 
 struct vkc_exec {
@@ -63,7 +72,18 @@ struct vkc_exec {
     vkc_xdispatch *dispatches;
     uint32_t dispatch_count;
     vkc_sequence *seq;
+    vkc_plan plan;    /* activations' lifetimes and offsets (always computed) */
+    bool planned;     /* activations live in the arena at plan.offset */
+    vkc_buffer arena; /* valid when planned and plan.arena_bytes > 0 */
+    bool arena_valid;
 };
+
+/* Buffer and byte offset of chunk c of storage s. */
+static inline vkc_buffer *vkc_storage_buffer(const vkc_storage *s, uint32_t c,
+                                             VkDeviceSize *offset) {
+    *offset = s->arena ? s->offset : 0;
+    return s->arena ? s->arena : &s->chunks[c];
+}
 
 /* "node 'name' (Op)" of a kept node into buf. */
 const char *vkc_exec_label(const vkc_xnode *n, char *buf, size_t size);

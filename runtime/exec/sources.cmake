@@ -6,6 +6,7 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_matrix.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_elementwise.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_layout.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_epilogue.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_window.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_matrix.c
@@ -13,3 +14,4 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c
   ${CMAKE_CURRENT_LIST_DIR}/exec.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_check.c)
+include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)

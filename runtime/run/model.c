@@ -7,18 +7,8 @@
 #include "core/error.h"
 #include "exec/exec.h"
 #include "graph/network.h"
+#include "run/model_internal.h"
 #include "vk/context.h"
-
-struct vkcnn_model {
-    vkcnn_context *ctx;
-    vkcnn_network *net; /* retained: the executor reads the graph */
-    const vkc_graph *graph;
-    vkc_exec *exec;
-    bool check;
-    float check_rtol, check_atol;
-    bool ran;
-    char error[VKC_ERROR_MAX];
-};
 
 static vkcnn_status model_error(vkcnn_model *m, vkcnn_status st) {
     if (st != VKCNN_OK) {
@@ -53,7 +43,12 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
     m->check = o->check == VKCNN_ON || (o->check == VKCNN_DEFAULT && env_is("VKCNN_CHECK", "1"));
     m->check_rtol = o->check_rtol > 0 ? o->check_rtol : 1e-3f;
     m->check_atol = o->check_atol > 0 ? o->check_atol : 1e-5f;
-    st = vkc_exec_create(ctx, m->graph, NULL, &m->exec);
+    bool fusion =
+        o->fusion == VKCNN_ON || (o->fusion == VKCNN_DEFAULT && !env_is("VKCNN_FUSION", "0"));
+    /* the per-node check reads every intermediate after the run: no sharing then */
+    vkc_exec_options eo = {
+        .timestamps = o->profile == VKCNN_ON, .fusion = fusion, .plan_memory = !m->check};
+    st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
     if (st) {
         vkc_ctx_error(ctx, st);
         vkcnn_model_destroy(m);
@@ -187,4 +182,14 @@ vkcnn_status vkcnn_model_get_output(vkcnn_model *m, uint32_t index, float *data,
 
 const char *vkcnn_model_error(const vkcnn_model *m) {
     return m ? m->error : "";
+}
+
+vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stats) {
+    vkc_error_clear();
+    if (!m || !stats)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_get_stats: NULL argument");
+    stats->dispatches = vkc_exec_dispatch_count(m->exec);
+    stats->barriers = vkc_exec_barrier_count(m->exec);
+    stats->gpu_ms = vkc_exec_total_ms(m->exec);
+    return VKCNN_OK;
 }

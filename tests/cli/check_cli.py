@@ -55,5 +55,52 @@ check(r.returncode == 0 and json.loads(r.stdout)["default"] == 0, "--device 0")
 r = run("devices")
 check(r.returncode == 0 and "[default]" in r.stdout, "text listing marks the default")
 
+# peak: the contract's fields, plausible values
+r = run("peak", "--json")
+check(r.returncode == 0, "peak --json exits 0: " + r.stderr)
+if r.returncode == 0:
+    p = json.loads(r.stdout)
+    for key in ("fp32_gflops", "fp16_gflops", "read_gbps", "copy_gbps", "vector_width"):
+        check(key in p, "peak has " + key)
+    check(p["fp32_gflops"] > 0.1 and p["read_gbps"] > 0.01 and p["copy_gbps"] > 0.01,
+          "peak figures positive")
+
+# bench on the bundled LeNet-5: the contract's fields
+import os
+import tempfile
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+lenet = os.path.join(root, "models", "lenet5", "lenet5.onnx")
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "bench.json")
+    r = run("bench", lenet, "--iters", "3", "--warmup", "1", "--json", out)
+    check(r.returncode == 0 and "images/s" in r.stdout, "bench runs: " + r.stderr)
+    if r.returncode == 0:
+        b = json.load(open(out))
+        for key in ("device", "driver", "vector_width", "model", "batch", "precision", "fusion",
+                    "winograd", "iterations", "gpu_ms", "wall_ms", "images_per_s",
+                    "gflop_per_image", "share_of_peak", "cold_start", "warm_start", "top5"):
+            check(key in b, "bench JSON has " + key)
+        check(b["iterations"] == 3 and b["batch"] == 1, "bench iterations and batch")
+        check(b["fusion"] is True and b["dispatches"] < 11, "fused by default: fewer dispatches")
+        check(abs(b["gflop_per_image"] - 2 * 416520 / 1e9) < 1e-4, "LeNet-5 GFLOP per image")
+        check(b["wall_ms"]["p10"] <= b["wall_ms"]["median"] <= b["wall_ms"]["p90"],
+              "wall p10 <= median <= p90")
+        check(len(b["top5"]) == 5, "top5 has 5 classes")
+        for k in ("total_ms", "parse_ms", "compile_ms", "pipelines_ms", "upload_ms"):
+            check(k in b["cold_start"] and k in b["warm_start"], "start breakdown has " + k)
+    r = run("bench", lenet, "--iters", "2", "--warmup", "0", "--no-fusion", "--json", out)
+    check(r.returncode == 0 and json.load(open(out))["fusion"] is False
+          and json.load(open(out))["dispatches"] == 11, "--no-fusion: one dispatch per node")
+    check(run("bench", lenet, "--precision", "fp64").returncode == 2, "bad precision exits 2")
+    dot = os.path.join(tmp, "g.dot")
+    r = run("inspect", lenet, "--dot", dot)
+    check(r.returncode == 0, "inspect --dot: " + r.stderr)
+    if r.returncode == 0:
+        text = open(dot).read()
+        check(text.startswith("digraph") and text.count("shape=box") == 12,
+              "dot has LeNet-5's 12 nodes")
+        check(text.count("->") == 13, "dot has 11 node-to-node edges, input and output")
+    check(run("bench").returncode == 2, "bench without a model exits 2")
+
 print(f"cli checks: {failures} failed")
 sys.exit(1 if failures else 0)

@@ -3,7 +3,9 @@
 that models/export.py saved with it (same weights), and the CLI's exit
 statuses for bad arguments.
 
-    test_run.py VKCNN MODEL...     MODEL: alexnet, alexnet_original, vgg16, small, errors
+    test_run.py VKCNN MODEL...     MODEL: NAME[@BATCH] (alexnet, alexnet_original, vgg11,
+                                   vgg16, vgg16_bn, ...; static batch, default 1),
+                                   small, errors
 
 Bound (per output): max |vkcnn - torch| <= 1e-4 * max |torch| + 1e-5, and the
 same top-5 classes wherever neighbouring logits differ by more than that bound.
@@ -126,7 +128,8 @@ def main():
         elif what == "errors":
             check_errors(vkcnn)
         else:
-            check_model(vkcnn, what)
+            name, _, batch = what.partition("@")
+            check_model(vkcnn, name, batch=int(batch or 1))
     print(f"{len(failures)} failed")
     sys.exit(1 if failures else 0)
 

@@ -54,20 +54,32 @@ if(TARGET vkcnn_cli)
     LABELS "models")
 endif()
 
-# `vkcnn run` against PyTorch's logits on the same weights and input. VGG-16
-# runs in the release build only (label release-only: minutes under ASan).
+# `vkcnn run` against PyTorch's logits on the same weights and input, each
+# large model at static batch 1 and 4 (exported on first use into the shared
+# cache). VGG runs in the release build only (label release-only): on
+# lavapipe with the direct (correctness-first) kernels VGG-16 takes ~2 min per
+# image, and far more under ASan. VGG at batch 4 is also labelled `slow`
+# (~37 min together on 2 cores): `scripts/quickstart.sh test` leaves it out to
+# keep CI well inside its budget until the fast kernels land; `test-all` runs it.
 if(TARGET vkcnn_cli)
-  foreach(_what small errors alexnet alexnet_original vgg16)
-    add_test(NAME models.run.${_what}
+  set(_vkcnn_run_cases small errors)
+  foreach(_model alexnet alexnet_original vgg11 vgg16 vgg16_bn)
+    list(APPEND _vkcnn_run_cases ${_model} ${_model}@4)
+  endforeach()
+  foreach(_what ${_vkcnn_run_cases})
+    string(REPLACE "@" ".b" _name ${_what})
+    add_test(NAME models.run.${_name}
              COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_run.py
                      $<TARGET_FILE:vkcnn_cli> ${_what})
     set(_labels "models;vulkan")
-    if(_what STREQUAL "vgg16")
+    if(_what MATCHES "^vgg.*@")
+      set(_labels "models;vulkan;release-only;slow")
+    elseif(_what MATCHES "^vgg")
       set(_labels "models;vulkan;release-only")
     endif()
-    set_tests_properties(models.run.${_what} PROPERTIES
+    set_tests_properties(models.run.${_name} PROPERTIES
       FIXTURES_REQUIRED vkcnn_models
-      TIMEOUT 1800
+      TIMEOUT 3600
       ENVIRONMENT "${_vkcnn_models_env}"
       LABELS "${_labels}")
   endforeach()

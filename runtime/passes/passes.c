@@ -1,0 +1,147 @@
+/* The pass pipeline, its bookkeeping, the graph copy the passes rewrite and
+ * the helpers the passes share. */
+#include "passes/passes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error.h"
+
+static vkcnn_status oom(void) {
+    return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (graph passes)");
+}
+
+vkcnn_status vkc_passes_init(const vkc_graph *g, vkc_passes *r) {
+    memset(r, 0, sizeof *r);
+    uint32_t n = g->node_count ? g->node_count : 1;
+    r->epilogue = vkc_calloc(n, sizeof *r->epilogue);
+    r->owner = vkc_calloc(n, sizeof *r->owner);
+    if (!r->epilogue || !r->owner) {
+        vkc_passes_free(r);
+        return oom();
+    }
+    r->node_count = g->node_count;
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        r->epilogue[i] = (vkc_epilogue){.bias = VKC_NONE, .act = VKC_OP_COUNT, .slope = VKC_NONE};
+        r->owner[i] = g->nodes[i].dead ? VKC_NONE : i;
+    }
+    return VKCNN_OK;
+}
+
+void vkc_passes_free(vkc_passes *r) {
+    if (!r) return;
+    free(r->epilogue);
+    free(r->owner);
+    memset(r, 0, sizeof *r);
+}
+
+vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r) {
+    vkcnn_status st = vkc_passes_init(g, r);
+    if (st || !opts || !opts->fusion) return st;
+    if (!st) st = vkc_pass_remove_views(g, r);
+    if (!st) st = vkc_pass_fold_batch_norm(g, r);
+    if (!st) st = vkc_pass_fuse(g, r);
+    if (st) vkc_passes_free(r);
+    return st;
+}
+
+bool vkc_pass_single_use(const vkc_graph *g, uint32_t t) {
+    const vkc_tensor *x = &g->tensors[t];
+    return !x->graph_output && x->consumer_count == 1;
+}
+
+void vkc_pass_absorb(vkc_graph *g, vkc_passes *r, uint32_t keeper, uint32_t victim) {
+    vkc_node *k = &g->nodes[keeper], *v = &g->nodes[victim];
+    uint32_t mid = k->outputs[0], out = v->outputs[0];
+    g->tensors[mid].producer = VKC_NONE;
+    g->tensors[out].producer = keeper;
+    k->outputs[0] = out;
+    v->dead = true;
+    r->owner[victim] = keeper;
+    /* nodes absorbed earlier into the victim now belong to the keeper */
+    for (uint32_t i = 0; i < r->node_count; i++)
+        if (r->owner[i] == victim) r->owner[i] = keeper;
+}
+
+/* ---- clone ------------------------------------------------------------------ */
+
+static char *dup_string(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static uint32_t *dup_u32(const uint32_t *v, uint32_t n, bool *ok) {
+    uint32_t *d = vkc_calloc(n ? n : 1, sizeof *d);
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
+    if (n) memcpy(d, v, n * sizeof *d);
+    return d;
+}
+
+vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out) {
+    *out = NULL;
+    vkc_graph *c = vkc_graph_create(&g->limits);
+    if (!c) return oom();
+    vkcnn_status st = VKCNN_OK;
+    bool ok = true;
+    for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
+        uint32_t index;
+        if ((st = vkc_graph_add_tensor(c, g->tensors[t].name, &index))) break;
+        vkc_tensor *d = &c->tensors[index];
+        char *name = d->name;
+        *d = g->tensors[t]; /* data borrowed: see vkc_graph_clone_destroy */
+        d->name = name;
+        d->consumers = dup_u32(g->tensors[t].consumers, g->tensors[t].consumer_count, &ok);
+        d->consumer_cap = g->tensors[t].consumer_count ? g->tensors[t].consumer_count : 1;
+        if (!ok) {
+            d->data = NULL;
+            st = oom();
+        }
+    }
+    for (uint32_t i = 0; i < g->node_count && !st; i++) {
+        const vkc_node *s = &g->nodes[i];
+        uint32_t index;
+        if ((st = vkc_graph_add_node(c, s->op, s->opset, s->name, s->input_count, s->output_count,
+                                     &index)))
+            break;
+        vkc_node *d = &c->nodes[index];
+        if (s->input_count) memcpy(d->inputs, s->inputs, s->input_count * sizeof *d->inputs);
+        if (s->output_count) memcpy(d->outputs, s->outputs, s->output_count * sizeof *d->outputs);
+        d->attrs = s->attrs;
+        d->dead = s->dead;
+    }
+    if (!st) {
+        c->inputs = dup_u32(g->inputs, g->input_count, &ok);
+        c->outputs = dup_u32(g->outputs, g->output_count, &ok);
+        c->input_count = g->input_count;
+        c->output_count = g->output_count;
+        c->producer = dup_string(g->producer);
+        c->producer_version = dup_string(g->producer_version);
+        if (!ok || (g->producer && !c->producer) || (g->producer_version && !c->producer_version))
+            st = oom();
+        c->ir_version = g->ir_version;
+        c->opset = g->opset;
+        c->batch = g->batch;
+        c->file_params = g->file_params;
+    }
+    if (st) {
+        vkc_graph_clone_destroy(c, g);
+        return st;
+    }
+    *out = c;
+    return VKCNN_OK;
+}
+
+void vkc_graph_clone_destroy(vkc_graph *c, const vkc_graph *original) {
+    if (!c) return;
+    /* the first tensors borrow the original's data: not the clone's to free */
+    for (uint32_t t = 0; t < c->tensor_count && t < original->tensor_count; t++)
+        if (c->tensors[t].data == original->tensors[t].data) c->tensors[t].data = NULL;
+    vkc_graph_destroy(c);
+}

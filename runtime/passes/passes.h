@@ -1,0 +1,80 @@
+/* Graph passes: rewrites of the graph IR between import and lowering.
+ *
+ * Pipeline (vkc_passes_run, in this order, each also callable alone):
+ *   1. vkc_pass_remove_views: Identity and Dropout (inference: identity) and
+ *      Reshape/Flatten/Squeeze/Unsqueeze that keep the shape are removed,
+ *      their consumers reading the input directly. Shape-changing views stay:
+ *      the executor makes them zero-copy (no dispatch either way).
+ *   2. vkc_pass_fold_batch_norm: BatchNormalization whose input is the only
+ *      use of a Conv's or Gemm's output is folded into that node's weights
+ *      and bias (computed in double at load), and removed.
+ *   3. vkc_pass_fuse: an activation (and MatMul's bias Add) folded into the
+ *      epilogue of the Conv / Gemm / MatMul that produces its input, by the
+ *      rule written next to its code in fuse.c.
+ *
+ * Passes rewrite the graph in place and keep every tensor and node index:
+ * removed nodes are marked dead; a node that absorbs another takes over the
+ * absorbed node's output tensor (so graph outputs never move); new constant
+ * tensors (folded weights) are appended. Consumer lists are rebuilt
+ * (vkc_graph_relink) after each pass. What a pass cannot express in the IR
+ * (epilogues, which node absorbed which) is recorded in vkc_passes.
+ *
+ * Passes never change results beyond float reassociation (batch-norm folding
+ * rounds the folded weights once, in float, from double). */
+#ifndef VKC_PASSES_PASSES_H
+#define VKC_PASSES_PASSES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+
+/* What is fused after a node's own computation, applied per output element
+ * before the store (shaders/epilogue.glsl). */
+typedef struct vkc_epilogue {
+    uint32_t bias;   /* MatMul + Add: a constant [N] (or [1, N]) added per column; VKC_NONE */
+    vkc_op act;      /* VKC_OP_COUNT: none; else Relu, LeakyRelu, Clip, Sigmoid, Tanh, PRelu */
+    vkc_attrs attrs; /* the activation's attributes (alpha, clip) */
+    uint32_t slope;  /* PRelu: constant slope tensor (one value per channel or one); VKC_NONE */
+} vkc_epilogue;
+
+typedef struct vkc_passes {
+    uint32_t node_count;    /* graph nodes when the passes ran (new nodes: none) */
+    vkc_epilogue *epilogue; /* per node */
+    /* Per node: the node whose dispatches compute it (itself when it runs on
+     * its own, the absorbing node when folded or fused into one), VKC_NONE
+     * when removed without a trace (identity-like). */
+    uint32_t *owner;
+    uint32_t removed, folded, fused; /* counts, for reports */
+} vkc_passes;
+
+typedef struct vkc_passes_options {
+    bool fusion; /* false: run no pass at all (the unfused path) */
+} vkc_passes_options;
+
+/* Initializes r for g (no epilogues, every node its own owner). */
+vkcnn_status vkc_passes_init(const vkc_graph *g, vkc_passes *r);
+void vkc_passes_free(vkc_passes *r);
+
+vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
+
+/* Initializes r and runs the pipeline above on g (when opts->fusion). */
+vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r);
+
+/* A copy of g the passes may rewrite. Constant data is borrowed from g (not
+ * copied: VGG's weights are half a gigabyte); tensors added later own theirs.
+ * Destroy it with vkc_graph_clone_destroy, before g. */
+vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out);
+void vkc_graph_clone_destroy(vkc_graph *clone, const vkc_graph *original);
+
+/* Helpers shared by the passes (passes.c). */
+/* True when tensor t is read by exactly one live node and is no graph output. */
+bool vkc_pass_single_use(const vkc_graph *g, uint32_t t);
+/* The node that absorbs node `victim` takes over its output: `keeper`'s
+ * output becomes victim's, victim is marked dead, the old intermediate
+ * tensor loses its producer. Records the ownership in r. */
+void vkc_pass_absorb(vkc_graph *g, vkc_passes *r, uint32_t keeper, uint32_t victim);
+
+#endif

@@ -1,0 +1,53 @@
+/* Removal of nodes that compute nothing: Identity, Dropout (inference mode is
+ * the identity) and Reshape / Flatten / Squeeze / Unsqueeze whose output has
+ * the input's shape. Their consumers read the input instead. A node whose
+ * output is a graph output stays (the output tensor must keep its producer);
+ * the executor runs it as a zero-copy view, so it costs no dispatch either. */
+#include <string.h>
+
+#include "core/error.h"
+#include "passes/passes.h"
+
+static bool same_shape(const vkc_tensor *a, const vkc_tensor *b) {
+    return a->rank == b->rank && memcmp(a->dims, b->dims, a->rank * sizeof a->dims[0]) == 0;
+}
+
+/* The removal rule: node n is dropped when it is identity-like (see above),
+ * its output is no graph output, and input and output are float32 tensors of
+ * the same shape. */
+static bool removable(const vkc_graph *g, const vkc_node *n) {
+    if (n->dead || n->input_count < 1 || n->output_count != 1 || n->inputs[0] == VKC_NONE)
+        return false;
+    const vkc_tensor *x = &g->tensors[n->inputs[0]], *y = &g->tensors[n->outputs[0]];
+    switch (n->op) {
+    case VKC_OP_IDENTITY:
+    case VKC_OP_DROPOUT:
+    case VKC_OP_RESHAPE:
+    case VKC_OP_FLATTEN:
+    case VKC_OP_SQUEEZE:
+    case VKC_OP_UNSQUEEZE: break;
+    default: return false;
+    }
+    return !y->graph_output && x->dtype == VKC_DTYPE_FLOAT32 && y->dtype == VKC_DTYPE_FLOAT32 &&
+           same_shape(x, y);
+}
+
+vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r) {
+    for (uint32_t ni = 0; ni < g->node_count; ni++) {
+        vkc_node *n = &g->nodes[ni];
+        if (!removable(g, n)) continue;
+        uint32_t x = n->inputs[0], y = n->outputs[0];
+        /* later nodes only: the graph is in topological order */
+        for (uint32_t k = ni + 1; k < g->node_count; k++) {
+            vkc_node *c = &g->nodes[k];
+            if (c->dead) continue;
+            for (uint32_t i = 0; i < c->input_count; i++)
+                if (c->inputs[i] == y) c->inputs[i] = x;
+        }
+        g->tensors[y].producer = VKC_NONE;
+        n->dead = true;
+        r->owner[ni] = VKC_NONE;
+        r->removed++;
+    }
+    return vkc_graph_relink(g);
+}

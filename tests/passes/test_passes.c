@@ -1,0 +1,368 @@
+/* Graph passes on hand-built graphs, under the validation layer:
+ * - batch-norm folding into Conv (with and without bias) and Gemm (plain and
+ *   transposed B), against the unfolded reference (runtime/ref, double);
+ * - every fusion pattern (Conv + Relu / LeakyRelu / Clip / Sigmoid / Tanh /
+ *   PRelu per channel and scalar, Gemm + Relu, MatMul + bias Add + Relu,
+ *   Identity / Dropout between Conv and activation): one dispatch, results as
+ *   the reference;
+ * - patterns that must not fuse: an intermediate with two consumers, a graph
+ *   output in the middle, a runtime PRelu slope, a BN whose input has
+ *   another consumer;
+ * - the dispatch -> node-group accessor and the memory plan of the executor.
+ * Tolerance: kt.h's (max |diff| <= 1e-4 max |ref| + 1e-5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "kt.h"
+#include "passes/passes.h"
+
+static int failures;
+
+#define EXPECT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+static const vkc_exec_options fused = {.fusion = true, .plan_memory = true};
+
+/* Dispatches of g compiled with fusion on; g is kept. */
+static uint32_t fused_dispatches(vkcnn_context *ctx, const vkc_graph *g) {
+    vkc_exec *e = NULL;
+    if (vkc_exec_create(ctx, g, &fused, &e) != VKCNN_OK) {
+        fprintf(stderr, "exec create failed\n");
+        failures++;
+        return 0;
+    }
+    uint32_t n = vkc_exec_dispatch_count(e);
+    vkc_exec_destroy(e);
+    return n;
+}
+
+/* Counts g's fused dispatches, then runs it fused against the unfused
+ * reference of runtime/ref (destroys g). */
+static void check_both(vkcnn_context *ctx, vkc_graph *g, const char *what, uint32_t want) {
+    uint32_t got = fused_dispatches(ctx, g);
+    EXPECT(got == want, "%s: %u dispatches fused, want %u", what, got, want);
+    failures += kt_check(ctx, g, &fused, 1, what);
+}
+
+static vkc_attrs pad1(void) {
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.pad_count = 4;
+    for (int i = 0; i < 4; i++)
+        a.window.file_pads[i] = 1;
+    return a;
+}
+
+/* x [2,3,9,9] -> Conv 5x3x3 (bias optional) ; returns the conv output */
+static uint32_t conv(vkc_graph *g, uint64_t *s, bool bias, uint32_t *x_out) {
+    int64_t xd[4] = {2, 3, 9, 9}, wd[4] = {5, 3, 3, 3}, bd[1] = {5};
+    uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, s), kt_tensor(g, "w", 4, wd, true, s),
+                      bias ? kt_tensor(g, "b", 1, bd, true, s) : VKC_NONE};
+    if (x_out) *x_out = in[0];
+    vkc_attrs a = pad1();
+    return kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+}
+
+static uint32_t batch_norm(vkc_graph *g, uint64_t *s, uint32_t x, int64_t ch) {
+    int64_t d[1] = {ch};
+    uint32_t in[5] = {x, kt_tensor(g, "bn.scale", 1, d, true, s),
+                      kt_tensor(g, "bn.b", 1, d, true, s), kt_tensor(g, "bn.mean", 1, d, true, s),
+                      kt_tensor(g, "bn.var", 1, d, true, s)};
+    float *var = kt_data(g, in[4]);
+    for (int64_t i = 0; i < ch; i++)
+        var[i] = var[i] * var[i] + 0.05f; /* positive, some small: large scales */
+    vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
+    return kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a);
+}
+
+static void bn_folding(vkcnn_context *ctx) {
+    for (int bias = 0; bias < 2; bias++) {
+        uint64_t s = 11 + (uint64_t)bias;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, bias, NULL);
+        t = batch_norm(g, &s, t, 5);
+        kt_output(g, t);
+        check_both(ctx, g, bias ? "conv+bias+bn" : "conv+bn", 1);
+    }
+    for (int tb = 0; tb < 2; tb++) {
+        uint64_t s = 21 + (uint64_t)tb;
+        vkc_graph *g = kt_graph();
+        int64_t xd[2] = {3, 17}, wd[2] = {tb ? 6 : 17, tb ? 17 : 6}, cd[1] = {6};
+        uint32_t in[3] = {kt_tensor(g, "x", 2, xd, false, &s), kt_tensor(g, "w", 2, wd, true, &s),
+                          kt_tensor(g, "c", 1, cd, true, &s)};
+        vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
+        a.gemm.trans_b = tb;
+        a.gemm.alpha = 0.75f;
+        a.gemm.beta = 1.5f;
+        uint32_t t = kt_node(g, VKC_OP_GEMM, 13, in, 3, &a);
+        t = batch_norm(g, &s, t, 6);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, tb ? "gemm(transB)+bn+relu" : "gemm+bn+relu", 1);
+    }
+    { /* BN input also read elsewhere: no folding (conv, bn, relu) */
+        uint64_t s = 31;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t b = batch_norm(g, &s, c, 5);
+        uint32_t r = kt_node(g, VKC_OP_RELU, 13, &c, 1, NULL);
+        kt_output(g, b);
+        kt_output(g, r);
+        check_both(ctx, g, "bn input with two consumers", 3);
+    }
+}
+
+static void activations(vkcnn_context *ctx) {
+    const vkc_op ops[] = {VKC_OP_RELU,    VKC_OP_LEAKY_RELU, VKC_OP_CLIP,
+                          VKC_OP_SIGMOID, VKC_OP_TANH,       VKC_OP_PRELU};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        for (int variant = 0; variant < (ops[i] == VKC_OP_PRELU ? 3 : 1); variant++) {
+            uint64_t s = 40 + i * 3 + (uint64_t)variant;
+            vkc_graph *g = kt_graph();
+            uint32_t t = conv(g, &s, true, NULL);
+            vkc_attrs a = kt_attrs(ops[i], 13);
+            if (ops[i] == VKC_OP_LEAKY_RELU) a.alpha = 0.2f;
+            if (ops[i] == VKC_OP_CLIP) {
+                a.clip.min = -0.25f;
+                a.clip.max = 0.5f;
+            }
+            uint32_t in[2] = {t, VKC_NONE};
+            if (ops[i] == VKC_OP_PRELU) { /* per channel, scalar, [1,C,1,1] */
+                int64_t d3[3] = {5, 1, 1}, d1[1] = {1}, d4[4] = {1, 5, 1, 1};
+                in[1] = variant == 0   ? kt_tensor(g, "slope", 3, d3, true, &s)
+                        : variant == 1 ? kt_tensor(g, "slope", 1, d1, true, &s)
+                                       : kt_tensor(g, "slope", 4, d4, true, &s);
+            }
+            t = kt_node(g, ops[i], 13, in, ops[i] == VKC_OP_PRELU ? 2 : 1, &a);
+            kt_output(g, t);
+            char what[64];
+            snprintf(what, sizeof what, "conv+%s (variant %d)", vkc_op_name(ops[i]), variant);
+            check_both(ctx, g, what, 1);
+        }
+    { /* Gemm + Relu */
+        uint64_t s = 60;
+        vkc_graph *g = kt_graph();
+        int64_t xd[2] = {4, 33}, wd[2] = {33, 7}, cd[2] = {1, 7};
+        uint32_t in[3] = {kt_tensor(g, "x", 2, xd, false, &s), kt_tensor(g, "w", 2, wd, true, &s),
+                          kt_tensor(g, "c", 2, cd, true, &s)};
+        uint32_t t = kt_node(g, VKC_OP_GEMM, 13, in, 3, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, "gemm+relu", 1);
+    }
+    for (int swap = 0; swap < 2; swap++) { /* MatMul + bias Add (either side) + Tanh */
+        uint64_t s = 61 + (uint64_t)swap;
+        vkc_graph *g = kt_graph();
+        int64_t xd[3] = {2, 3, 10}, wd[2] = {10, 6}, bd[1] = {6};
+        uint32_t in[2] = {kt_tensor(g, "x", 3, xd, false, &s), kt_tensor(g, "w", 2, wd, true, &s)};
+        uint32_t t = kt_node(g, VKC_OP_MATMUL, 13, in, 2, NULL);
+        uint32_t b = kt_tensor(g, "bias", 1, bd, true, &s);
+        uint32_t add[2] = {swap ? b : t, swap ? t : b};
+        t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        t = kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, swap ? "matmul+add(bias first)+tanh" : "matmul+add+tanh", 1);
+    }
+    { /* Identity and Dropout between Conv and Relu are removed, then fused */
+        uint64_t s = 70;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, true, NULL);
+        t = kt_node(g, VKC_OP_IDENTITY, 13, &t, 1, NULL);
+        t = kt_node(g, VKC_OP_DROPOUT, 13, &t, 1, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, "conv+identity+dropout+relu", 1);
+    }
+}
+
+static void no_fusion(vkcnn_context *ctx) {
+    { /* two consumers of the conv output */
+        uint64_t s = 80;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t r = kt_node(g, VKC_OP_RELU, 13, &c, 1, NULL);
+        uint32_t t = kt_node(g, VKC_OP_SIGMOID, 13, &c, 1, NULL);
+        kt_output(g, r);
+        kt_output(g, t);
+        check_both(ctx, g, "two consumers", 3);
+    }
+    { /* the intermediate is a graph output */
+        uint64_t s = 81;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t r = kt_node(g, VKC_OP_RELU, 13, &c, 1, NULL);
+        kt_output(g, c);
+        kt_output(g, r);
+        check_both(ctx, g, "graph output in the middle", 2);
+    }
+    { /* PRelu whose slope is computed at run time */
+        uint64_t s = 82;
+        vkc_graph *g = kt_graph();
+        int64_t d3[3] = {5, 1, 1};
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t slope = kt_tensor(g, "slope", 3, d3, false, &s);
+        uint32_t in[2] = {c, slope};
+        uint32_t r = kt_node(g, VKC_OP_PRELU, 13, in, 2, NULL);
+        kt_output(g, r);
+        check_both(ctx, g, "runtime slope", 2);
+    }
+    { /* Relu after MaxPool after Conv: the pool is not fused */
+        uint64_t s = 83;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+        p.window.has_kernel = true;
+        p.window.kernel[0] = p.window.kernel[1] = p.window.strides[0] = p.window.strides[1] = 2;
+        uint32_t t = kt_node(g, VKC_OP_RELU, 13, &c, 1, NULL);
+        t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
+        kt_output(g, t);
+        check_both(ctx, g, "conv+relu+maxpool", 2);
+    }
+}
+
+/* Pass bookkeeping and the executor's group / memory accessors. */
+static void groups_and_plan(vkcnn_context *ctx) {
+    uint64_t s = 90;
+    vkc_graph *g = kt_graph();
+    uint32_t t = conv(g, &s, false, NULL);
+    uint32_t conv_node = g->tensors[t].producer;
+    t = batch_norm(g, &s, t, 5);
+    t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    vkc_attrs a = pad1();
+    int64_t wd[4] = {5, 5, 3, 3};
+    uint32_t in[3] = {t, kt_tensor(g, "w2", 4, wd, true, &s), VKC_NONE};
+    t = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    t = kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+    kt_output(g, t);
+
+    vkc_graph *c = NULL;
+    vkc_passes r;
+    vkc_passes_options po = {.fusion = true};
+    if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
+        EXPECT(r.folded == 1 && r.fused == 2 && r.removed == 0, "folded %u fused %u removed %u",
+               r.folded, r.fused, r.removed);
+        EXPECT(r.owner[conv_node + 1] == conv_node && r.owner[conv_node + 2] == conv_node,
+               "BN and Relu owned by the first conv");
+        EXPECT(r.epilogue[conv_node].act == VKC_OP_RELU, "relu epilogue");
+        EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
+               vkc_error_message());
+        vkc_passes_free(&r);
+    } else {
+        EXPECT(0, "passes failed: %s", vkc_error_message());
+    }
+    vkc_graph_clone_destroy(c, g);
+
+    vkc_exec *e = NULL;
+    if (vkc_exec_create(ctx, g, &fused, &e) == VKCNN_OK) {
+        EXPECT(vkc_exec_dispatch_count(e) == 2, "2 dispatches, got %u", vkc_exec_dispatch_count(e));
+        const uint32_t *nodes = NULL;
+        uint32_t n = vkc_exec_dispatch_nodes(e, 0, &nodes);
+        EXPECT(n == 3 && nodes[0] == conv_node, "group of dispatch 0: %u nodes", n);
+        EXPECT(vkc_exec_dispatch_nodes(e, 1, NULL) == 2, "group of dispatch 1");
+        EXPECT(vkc_exec_dispatch_nodes(e, 2, NULL) == 0, "out of range");
+        vkc_exec_memory m;
+        vkc_exec_memory_stats(e, &m);
+        EXPECT(m.planned && m.arena_bytes > 0 && m.arena_bytes <= m.naive_bytes,
+               "arena %llu naive %llu", (unsigned long long)m.arena_bytes,
+               (unsigned long long)m.naive_bytes);
+        EXPECT(vkc_exec_memory_plan(e) != NULL, "plan");
+        vkc_exec_destroy(e);
+    } else {
+        EXPECT(0, "exec: %s", vkc_error_message());
+    }
+    /* the per-node check understands folded and fused groups */
+    vkc_exec_options checkable = {.fusion = true};
+    e = NULL;
+    if (vkc_exec_create(ctx, g, &checkable, &e) == VKCNN_OK) {
+        const vkc_tensor *x = &g->tensors[g->inputs[0]];
+        float *data = kt_data(g, g->inputs[0]);
+        char report[512];
+        EXPECT(vkc_exec_write(e, g->inputs[0], data, x->elements) == VKCNN_OK, "write");
+        EXPECT(vkc_exec_run(e) == VKCNN_OK, "run");
+        EXPECT(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
+               report);
+        vkc_exec_destroy(e);
+    }
+    failures += kt_check(ctx, g, &fused, 1, "groups");
+}
+
+/* vkc_exec_check (per-node check) on a MatMul + bias + per-column PRelu
+ * group: the check applies the epilogue's operands itself. */
+static void check_mode_epilogue(vkcnn_context *ctx) {
+    uint64_t s = 95;
+    vkc_graph *g = kt_graph();
+    int64_t xd[2] = {3, 10}, wd[2] = {10, 6}, bd[1] = {6}, sd[2] = {1, 6};
+    uint32_t in[2] = {kt_tensor(g, "x", 2, xd, false, &s), kt_tensor(g, "w", 2, wd, true, &s)};
+    uint32_t t = kt_node(g, VKC_OP_MATMUL, 13, in, 2, NULL);
+    uint32_t add[2] = {t, kt_tensor(g, "bias", 1, bd, true, &s)};
+    t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+    uint32_t pr[2] = {t, kt_tensor(g, "slope", 2, sd, true, &s)};
+    t = kt_node(g, VKC_OP_PRELU, 13, pr, 2, NULL);
+    kt_output(g, t);
+    vkc_exec_options checkable = {.fusion = true};
+    vkc_exec *e = NULL;
+    if (vkc_exec_create(ctx, g, &checkable, &e) == VKCNN_OK) {
+        char report[512];
+        EXPECT(vkc_exec_dispatch_count(e) == 1, "one dispatch");
+        EXPECT(vkc_exec_write(e, in[0], kt_data(g, in[0]), 30) == VKCNN_OK, "write");
+        EXPECT(vkc_exec_run(e) == VKCNN_OK, "run");
+        EXPECT(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
+               report);
+        vkc_exec_destroy(e);
+    } else {
+        EXPECT(0, "exec: %s", vkc_error_message());
+    }
+    failures += kt_check(ctx, g, &fused, 1, "matmul+bias+prelu");
+}
+
+/* An arena larger than one binding may be (max_binding_bytes lowered): each
+ * tensor is bound as its own sub-range, within the limit. */
+static void arena_over_binding_limit(vkcnn_context *ctx) {
+    uint64_t s = 97;
+    vkc_graph *g = kt_graph();
+    uint32_t t = conv(g, &s, true, NULL); /* 3240 bytes per activation */
+    t = kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+    vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+    p.window.has_kernel = true;
+    p.window.kernel[0] = p.window.kernel[1] = 3;
+    p.window.strides[0] = p.window.strides[1] = 1;
+    t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
+    t = kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL);
+    t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    kt_output(g, t);
+    vkc_exec_options o = {.fusion = true, .plan_memory = true, .max_binding_bytes = 4096};
+    vkc_exec *e = NULL;
+    if (vkc_exec_create(ctx, g, &o, &e) == VKCNN_OK) {
+        vkc_exec_memory m;
+        vkc_exec_memory_stats(e, &m);
+        EXPECT(m.planned && m.arena_bytes > 4096, "arena %llu over the binding limit",
+               (unsigned long long)m.arena_bytes);
+        vkc_exec_destroy(e);
+    } else {
+        EXPECT(0, "exec: %s", vkc_error_message());
+    }
+    failures += kt_check(ctx, g, &o, 1, "arena over the binding limit");
+}
+
+int main(void) {
+    /* synchronization validation too: arena reuse creates WAR/WAW hazards */
+    vkcnn_context *ctx = th_context(NULL, 0, 1);
+    if (!ctx) return 1;
+    bn_folding(ctx);
+    activations(ctx);
+    no_fusion(ctx);
+    groups_and_plan(ctx);
+    check_mode_epilogue(ctx);
+    arena_over_binding_limit(ctx);
+    kt_summary("test_passes");
+    th_destroy(ctx);
+    int rc = th_done("test_passes");
+    return failures ? 1 : rc;
+}

@@ -1,0 +1,52 @@
+# Graph passes and the fused, memory-planned executor: unit tests of each
+# pass on hand-built graphs, and fused vs unfused on every model available
+# (conformance models, exported nets, LeNet-5). Included from
+# tests/CMakeLists.txt, after kernels/tests.cmake (it uses kt.c's helpers).
+add_executable(test_passes passes/test_passes.c)
+target_link_libraries(test_passes PRIVATE vkcnn_kernel_test_util vkcnn_test_harness)
+target_compile_options(test_passes PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME passes_unit COMMAND test_passes)
+set_tests_properties(passes_unit PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+  LABELS "vulkan;passes" TIMEOUT 600)
+
+add_executable(test_fusion_models passes/test_fusion_models.c)
+target_link_libraries(test_fusion_models PRIVATE vkcnn_test_harness)
+target_compile_options(test_fusion_models PRIVATE ${VKCNN_WARNINGS})
+
+set(_vkcnn_testdata /usr/share/libonnx-testdata/data)
+if(EXISTS ${_vkcnn_testdata}/node)
+  add_test(NAME passes_conformance_models
+           COMMAND test_fusion_models ${_vkcnn_testdata}/node ${_vkcnn_testdata}/pytorch-converted
+                   ${_vkcnn_testdata}/pytorch-operator)
+  set_tests_properties(passes_conformance_models PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;passes" TIMEOUT 900)
+endif()
+add_test(NAME passes_lenet5 COMMAND test_fusion_models ${CMAKE_SOURCE_DIR}/models/lenet5/lenet5.onnx)
+set_tests_properties(passes_lenet5 PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+  LABELS "vulkan;passes" TIMEOUT 600)
+
+# Exported models (PyTorch): with the model tests, sharing their export cache.
+if(VKCNN_MODEL_TESTS)
+  set(_vkcnn_passes_py ${CMAKE_CURRENT_LIST_DIR}/test_models.py)
+  # models/tests.cmake (included later) makes this a cache entry
+  set(_vkcnn_passes_python /usr/bin/python3)
+  if(VKCNN_MODEL_PYTHON)
+    set(_vkcnn_passes_python ${VKCNN_MODEL_PYTHON})
+  endif()
+  foreach(_case lenet:1 lenet:3 tinynet:1 tinynet:2 alexnet:1 alexnet_original:1 alexnet:2
+                vgg11:1 vgg11_bn:1 vgg16:1 vgg16_bn:1)
+    string(REPLACE ":" ";" _pair ${_case})
+    list(GET _pair 0 _net)
+    list(GET _pair 1 _batch)
+    add_test(NAME passes.models.${_net}.b${_batch}
+             COMMAND ${_vkcnn_passes_python} ${_vkcnn_passes_py} $<TARGET_FILE:test_fusion_models>
+                     ${_net} ${_batch})
+    set(_labels "vulkan;passes;models")
+    if(_net MATCHES "^vgg")
+      set(_labels "vulkan;passes;models;release-only")
+    endif()
+    set_tests_properties(passes.models.${_net}.b${_batch} PROPERTIES
+      FIXTURES_REQUIRED vkcnn_models ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "${_labels}"
+      TIMEOUT 1800)
+  endforeach()
+endif()

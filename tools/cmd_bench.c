@@ -1,0 +1,341 @@
+/* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16]
+ *                   [--no-fusion] [--no-winograd] [--per-layer] [--json FILE]
+ * Times a model: cold and warm start, then GPU time (timestamps) and host
+ * wall time per inference over --iters runs after a warm-up; prints a table
+ * and optionally writes JSON (fields of the CLI contract; what this build
+ * cannot measure yet is null). */
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "json.h"
+#include "vkcnn.h"
+
+typedef struct start_times {
+    double total_ms, parse_ms; /* parse: ONNX import; the rest: compile, pipelines, upload */
+} start_times;
+
+typedef struct spread {
+    double median, p10, p90;
+} spread;
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentiles of v[0..n) (sorted in place). */
+static spread percentiles(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, compare_double);
+    spread s = {v[n / 2], v[(n - 1) / 10], v[(n - 1) - (n - 1) / 10]};
+    if (n % 2 == 0) s.median = 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return s;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Loads MODEL in a context on cache_dir, timing the import and the rest. */
+static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache_dir,
+                               const char *path, uint32_t batch, const vkcnn_model_options *mo,
+                               vkcnn_context **ctx, vkcnn_network **net, vkcnn_model **model,
+                               start_times *t) {
+    vkcnn_context_desc desc = *base;
+    desc.cache_dir = cache_dir;
+    desc.cache = VKCNN_ON;
+    double t0 = now_ms();
+    vkcnn_status st = vkcnn_context_create(&desc, ctx);
+    if (st) return st;
+    double t1 = now_ms();
+    vkcnn_network_options lo = {.batch = batch};
+    if ((st = vkcnn_network_load_file(path, &lo, net))) return st;
+    double t2 = now_ms();
+    st = vkcnn_model_create(*ctx, *net, mo, model);
+    double t3 = now_ms();
+    t->parse_ms = t2 - t1;
+    t->total_ms = t3 - t0;
+    return st;
+}
+
+static void print_spread_json(FILE *f, const char *name, spread s) {
+    fprintf(f, "\"%s\": {\"median\": %.4f, \"p10\": %.4f, \"p90\": %.4f}", name, s.median, s.p10,
+            s.p90);
+}
+
+static void print_start_json(FILE *f, const char *name, start_times t) {
+    fprintf(f,
+            "\"%s\": {\"total_ms\": %.2f, \"parse_ms\": %.2f, \"compile_ms\": null, "
+            "\"pipelines_ms\": null, \"upload_ms\": null}",
+            name, t.total_ms, t.parse_ms);
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: vkcnn bench MODEL [--batch N] [--iters N] [--warmup N]\n"
+               "                   [--precision fp32|fp16] [--no-fusion] [--no-winograd]\n"
+               "                   [--per-layer] [--json FILE] [--device D] [--no-cache]\n"
+               "Times MODEL on one device: a cold start (fresh private shader cache) and a\n"
+               "warm start (second load, caches hot), then --iters inferences (default 20)\n"
+               "after --warmup (default 3), reporting the median, p10 and p90 of GPU time\n"
+               "(timestamps) and host wall time per inference, images/s (from wall time),\n"
+               "GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution FLOPs)\n"
+               "and the share of `vkcnn peak`'s figure. Inputs are fixed-seed random.\n"
+               "  --json FILE   also write the figures as JSON to FILE\n" CLI_DEVICE_FLAGS_HELP);
+}
+
+int vkcnn_cmd_bench(int argc, char **argv) {
+    const char *path = NULL, *json_path = NULL, *precision = "fp32";
+    long batch = 0, iters = 20, warmup = 3;
+    int fusion = 1, per_layer = 0;
+    vkcnn_context_desc desc = {0};
+    for (int i = 1; i < argc; i++) {
+        int r = cli_device_flag(argc, argv, &i, &desc);
+        if (r < 0) return 2;
+        if (r > 0) continue;
+        const char *a = argv[i];
+        long *num = strcmp(a, "--batch") == 0    ? &batch
+                    : strcmp(a, "--iters") == 0  ? &iters
+                    : strcmp(a, "--warmup") == 0 ? &warmup
+                                                 : NULL;
+        if (num) {
+            char *end = NULL;
+            if (i + 1 >= argc || (*num = strtol(argv[++i], &end, 10)) < 0 || *end ||
+                *num > 1000000) {
+                fprintf(stderr, "vkcnn bench: %s needs a non-negative number\n", a);
+                return 2;
+            }
+        } else if (strcmp(a, "--precision") == 0 && i + 1 < argc) {
+            precision = argv[++i];
+            if (strcmp(precision, "fp32") != 0 && strcmp(precision, "fp16") != 0) {
+                fprintf(stderr, "vkcnn bench: --precision is fp32 or fp16\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--json") == 0 && i + 1 < argc) {
+            json_path = argv[++i];
+        } else if (strcmp(a, "--no-fusion") == 0) {
+            fusion = 0;
+        } else if (strcmp(a, "--no-winograd") == 0) {
+            /* no Winograd kernels in this build: nothing to turn off */
+        } else if (strcmp(a, "--per-layer") == 0) {
+            per_layer = 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "vkcnn bench: unknown or incomplete option '%s'\n", a);
+            return 2;
+        } else if (!path) {
+            path = a;
+        } else {
+            fprintf(stderr, "vkcnn bench: one model per run ('%s' is extra)\n", a);
+            return 2;
+        }
+    }
+    if (!path || iters < 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(precision, "fp16") == 0) {
+        fprintf(stderr, "vkcnn bench: fp16 kernels are not in this build yet\n");
+        return 1;
+    }
+
+    int rc = 1;
+    char cache_dir[] = "/tmp/vkcnn-bench-XXXXXX";
+    if (!mkdtemp(cache_dir)) {
+        fprintf(stderr, "vkcnn bench: cannot create a private cache directory: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    vkcnn_model_options mo = {.profile = VKCNN_ON, .fusion = fusion ? VKCNN_ON : VKCNN_OFF};
+    vkcnn_context *ctx = NULL;
+    vkcnn_network *net = NULL;
+    vkcnn_model *model = NULL;
+    start_times cold = {0}, warm = {0};
+    float *input = NULL, *output = NULL;
+    double *gpu = NULL, *wall = NULL;
+    /* cold: empty cache directory; then warm: the same directory, hot */
+    if (timed_load(&desc, cache_dir, path, (uint32_t)batch, &mo, &ctx, &net, &model, &cold)) {
+        fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+        goto done;
+    }
+    vkcnn_model_destroy(model);
+    vkcnn_network_destroy(net);
+    vkcnn_context_destroy(ctx);
+    model = NULL, net = NULL, ctx = NULL;
+    if (timed_load(&desc, cache_dir, path, (uint32_t)batch, &mo, &ctx, &net, &model, &warm)) {
+        fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+        goto done;
+    }
+    vkcnn_network_info info;
+    vkcnn_network_get_info(net, &info);
+    vkcnn_device_info dev;
+    vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &dev);
+
+    /* fixed-seed inputs in [-1, 1) */
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    for (uint32_t i = 0; i < vkcnn_model_input_count(model); i++) {
+        vkcnn_tensor_info ti;
+        vkcnn_model_input(model, i, &ti);
+        size_t n = 1;
+        for (uint32_t d = 0; d < ti.rank; d++)
+            n *= (size_t)ti.shape[d];
+        float *grown = realloc(input, n * sizeof *input);
+        if (!grown) goto done;
+        input = grown;
+        for (size_t k = 0; k < n; k++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            input[k] = (float)(seed >> 40) / 8388608.0f - 1.0f;
+        }
+        if (vkcnn_model_set_input(model, i, input, n)) {
+            fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+            goto done;
+        }
+    }
+    gpu = calloc((size_t)iters, sizeof *gpu);
+    wall = calloc((size_t)iters, sizeof *wall);
+    if (!gpu || !wall) goto done;
+    vkcnn_model_stats stats = {0};
+    for (long it = -warmup; it < iters; it++) {
+        double t0 = now_ms();
+        if (vkcnn_model_run(model)) {
+            fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+            goto done;
+        }
+        double t1 = now_ms();
+        vkcnn_model_get_stats(model, &stats);
+        if (it >= 0) {
+            wall[it] = t1 - t0;
+            gpu[it] = stats.gpu_ms;
+        }
+    }
+    /* top-5 of the first image of the last run */
+    vkcnn_tensor_info oi;
+    vkcnn_model_output(model, 0, &oi);
+    size_t on = 1;
+    for (uint32_t d = 0; d < oi.rank; d++)
+        on *= (size_t)oi.shape[d];
+    output = malloc(on ? on * sizeof *output : sizeof *output);
+    if (!output || vkcnn_model_get_output(model, 0, output, on)) {
+        fprintf(stderr, "vkcnn bench: %s\n", output ? vkcnn_last_error() : "out of memory");
+        goto done;
+    }
+    size_t per_image = oi.rank && oi.shape[0] > 0 ? on / (size_t)oi.shape[0] : on;
+    int top[5];
+    int ntop = 0;
+    for (; ntop < 5 && (size_t)ntop < per_image; ntop++) {
+        int best = -1;
+        for (size_t k = 0; k < per_image; k++) {
+            int used = 0;
+            for (int j = 0; j < ntop; j++)
+                used |= top[j] == (int)k;
+            if (!used && (best < 0 || output[k] > output[best])) best = (int)k;
+        }
+        top[ntop] = best;
+    }
+    bool have_gpu = gpu[0] >= 0;
+    spread g = percentiles(gpu, (int)iters), w = percentiles(wall, (int)iters);
+    double gflop_image = 2.0 * (double)info.macs / (double)info.batch / 1e9;
+    double images_s = (double)info.batch / (w.median * 1e-3);
+    vkcnn_peak peak = {0};
+    /* the peak figures live in the user's cache (not the private one above) */
+    vkcnn_context *peak_ctx = NULL;
+    bool have_peak = have_gpu && vkcnn_context_create(&desc, &peak_ctx) == VKCNN_OK &&
+                     vkcnn_context_peak(peak_ctx, 0, &peak) == VKCNN_OK;
+    vkcnn_context_destroy(peak_ctx);
+    double achieved = have_gpu ? gflop_image * info.batch / (g.median * 1e-3) : 0;
+    double share = have_peak && peak.fp32_gflops > 0 ? achieved / peak.fp32_gflops : -1;
+
+    printf("model        %s (batch %u, %s, %s)\n", path, info.batch, precision,
+           fusion ? "fused" : "unfused");
+    printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
+    printf("dispatches   %u, barriers %u\n", stats.dispatches, stats.barriers);
+    printf("cold start   %.1f ms (parse %.1f ms)\n", cold.total_ms, cold.parse_ms);
+    printf("warm start   %.1f ms (parse %.1f ms)\n", warm.total_ms, warm.parse_ms);
+    if (have_gpu)
+        printf("gpu          %.3f ms median (p10 %.3f, p90 %.3f) per inference\n", g.median, g.p10,
+               g.p90);
+    printf("wall         %.3f ms median (p10 %.3f, p90 %.3f) per inference, %.1f images/s\n",
+           w.median, w.p10, w.p90, images_s);
+    printf("work         %.3f GFLOP per image (direct convolution)", gflop_image);
+    if (have_gpu) printf(", %.1f GFLOP/s", achieved);
+    if (share >= 0) printf(", %.1f%% of peak %.1f GFLOP/s", 100 * share, peak.fp32_gflops);
+    printf("\n");
+    if (per_layer) printf("per-layer    not available in this build\n");
+
+    if (json_path) {
+        FILE *f = fopen(json_path, "w");
+        if (!f) {
+            fprintf(stderr, "vkcnn bench: cannot write %s: %s\n", json_path, strerror(errno));
+            goto done;
+        }
+        fprintf(f, "{\"device\": ");
+        json_string(f, dev.name);
+        fprintf(f, ", \"driver\": ");
+        char driver[600];
+        snprintf(driver, sizeof driver, "%s %s", dev.driver_name, dev.driver_info);
+        json_string(f, driver);
+        fprintf(f, ", \"vector_width\": ");
+        if (dev.vector_width)
+            fprintf(f, "%u", dev.vector_width);
+        else
+            fprintf(f, "null");
+        fprintf(f, ", \"model\": ");
+        json_string(f, path);
+        fprintf(f,
+                ", \"batch\": %u, \"precision\": \"%s\", \"fusion\": %s, \"winograd\": false, "
+                "\"iterations\": %ld, ",
+                info.batch, precision, fusion ? "true" : "false", iters);
+        if (have_gpu)
+            print_spread_json(f, "gpu_ms", g);
+        else
+            fprintf(f, "\"gpu_ms\": null");
+        fprintf(f, ", ");
+        print_spread_json(f, "wall_ms", w);
+        fprintf(f, ", \"images_per_s\": %.3f, \"gflop_per_image\": %.4f, \"share_of_peak\": ",
+                images_s, gflop_image);
+        if (share >= 0)
+            fprintf(f, "%.4f", share);
+        else
+            fprintf(f, "null");
+        fprintf(f, ", \"dispatches\": %u, \"barriers\": %u, ", stats.dispatches, stats.barriers);
+        print_start_json(f, "cold_start", cold);
+        fprintf(f, ", ");
+        print_start_json(f, "warm_start", warm);
+        fprintf(f, ", \"top5\": [");
+        for (int j = 0; j < ntop; j++)
+            fprintf(f, "%s%d", j ? ", " : "", top[j]);
+        fprintf(f, "], \"layers\": null}\n");
+        if (fclose(f) != 0) {
+            fprintf(stderr, "vkcnn bench: cannot write %s\n", json_path);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(input);
+    free(output);
+    free(gpu);
+    free(wall);
+    vkcnn_model_destroy(model);
+    vkcnn_network_destroy(net);
+    vkcnn_context_destroy(ctx);
+    nftw(cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}
