@@ -18,4 +18,15 @@ static inline uint64_t vkc_fnv1a(uint64_t h, const void *data, size_t size) {
     return h;
 }
 
+/* Writes the n bytes as 2n lowercase hex digits plus a NUL into out
+ * (2n + 1 bytes): UUIDs in cache keys. */
+static inline void vkc_hex(char *out, const uint8_t *bytes, size_t n) {
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 #endif

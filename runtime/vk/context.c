@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/hash.h"
 
 #define MAX_PIPELINE_CACHE_BYTES (64u << 20)
 
@@ -67,11 +68,10 @@ static bool env_on(const char *name) {
  * load on top of the driver's own header check. */
 static void pipeline_cache_key(const vkcnn_context *ctx, char *key, size_t size) {
     const vkcnn_device_info *i = &ctx->dev.phys->info;
-    int n =
-        snprintf(key, size, "pipeline vkcnn %s vendor %u device %u driver %u vector %u uuid ",
-                 vkcnn_version(), i->vendor_id, i->device_id, i->driver_version, i->vector_width);
-    for (int b = 0; b < 16 && n > 0 && (size_t)n + 3 < size; b++)
-        n += snprintf(key + n, size - (size_t)n, "%02x", i->pipeline_cache_uuid[b]);
+    char uuid[33];
+    vkc_hex(uuid, i->pipeline_cache_uuid, 16);
+    snprintf(key, size, "pipeline vkcnn %s vendor %u device %u driver %u vector %u uuid %s",
+             vkcnn_version(), i->vendor_id, i->device_id, i->driver_version, i->vector_width, uuid);
 }
 
 /* Validates the driver's VkPipelineCacheHeaderVersionOne before handing data

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/hash.h"
 #include "vk/compiler.h"
 #include "vk/context.h"
 #include "vk/shaders.h"
@@ -26,18 +27,13 @@ static uint32_t vulkan_minor(const vkcnn_context *ctx) {
     return m > 2 ? 2 : m;
 }
 
-static void hex(char *out, const uint8_t *b, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* Everything that changes the compiled code, then the code itself. */
 static char *make_key(const vkcnn_context *ctx, const char *source, const char *defines,
                       size_t *size) {
     const vkcnn_device_info *info = &ctx->dev.phys->info;
     char dev_uuid[33], cache_uuid[33], head[512];
-    hex(dev_uuid, info->device_uuid, 16);
-    hex(cache_uuid, info->pipeline_cache_uuid, 16);
+    vkc_hex(dev_uuid, info->device_uuid, 16);
+    vkc_hex(cache_uuid, info->pipeline_cache_uuid, 16);
     int n = snprintf(head, sizeof head,
                      "vkcnn %s\n%s\nvulkan 1.%u\ndevice %s\ndriver %u\npipelinecache %s\n"
                      "subgroup %u\nvector %u\nfp16 %d\n--defines--\n",

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "vk/context.h"
 #include "vk/kernel.h"
 #include "vk/sequence.h"
@@ -117,10 +118,10 @@ static vkcnn_status measure_memory(vkcnn_context *ctx, bool copy, double *gbps) 
 
 static void cache_key(const vkcnn_context *ctx, char *key, size_t size) {
     const vkcnn_device_info *i = &ctx->dev.phys->info;
-    int n = snprintf(key, size, "peak vkcnn %s %s driver %u vector %u uuid ", vkcnn_version(),
-                     i->name, i->driver_version, i->vector_width);
-    for (int b = 0; b < 16 && n > 0 && (size_t)n + 3 < size; b++)
-        n += snprintf(key + n, size - (size_t)n, "%02x", i->device_uuid[b]);
+    char uuid[33];
+    vkc_hex(uuid, i->device_uuid, 16);
+    snprintf(key, size, "peak vkcnn %s %s driver %u vector %u uuid %s", vkcnn_version(), i->name,
+             i->driver_version, i->vector_width, uuid);
 }
 
 vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) {
