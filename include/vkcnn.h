@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef VK_NO_PROTOTYPES
 #define VK_NO_PROTOTYPES /* vkcnn loads Vulkan itself; callers may too */
@@ -59,8 +60,11 @@ VKCNN_API const char *vkcnn_version(void);
 
 /* ---- status ------------------------------------------------------------ */
 
+/* Negative values are failures; VKCNN_NOT_READY (positive) is not: a wait
+ * that timed out before the work finished. */
 typedef enum vkcnn_status {
     VKCNN_OK = 0,
+    VKCNN_NOT_READY = 1,                   /* vkcnn_model_wait: not finished within the timeout */
     VKCNN_ERROR_INVALID_ARGUMENT = -1,     /* a caller bug: NULL, bad option */
     VKCNN_ERROR_OUT_OF_HOST_MEMORY = -2,   /* malloc failed */
     VKCNN_ERROR_OUT_OF_DEVICE_MEMORY = -3, /* device allocation failed or budget hit */
@@ -121,6 +125,7 @@ enum {
     VKCNN_FAULT_NO_COMPUTE_QUEUE = 1u << 1, /* act as if no family had compute */
     VKCNN_FAULT_FORCE_STAGING = 1u << 2,    /* act as a discrete GPU: no mapped device memory */
     VKCNN_FAULT_NO_LAYER = 1u << 3,         /* act as if the validation layer were absent */
+    VKCNN_FAULT_DEVICE_LOST = 1u << 4,      /* an inference's wait reports VK_ERROR_DEVICE_LOST */
 };
 
 /* Describes a context. Zero-initialise, then set what you need: every zero
@@ -410,11 +415,33 @@ VKCNN_API vkcnn_status vkcnn_network_node(const vkcnn_network *net, uint32_t ind
  * the whole network recorded once into a command buffer that every run
  * replays. Inputs and outputs are float32 in the network's NCHW layout.
  *
+ * Runs are synchronous (vkcnn_model_run) or asynchronous: the model owns
+ * `in_flight` slots, each with its own host-side copy of every input and
+ * output, so that the caller fills the next inference's inputs and reads a
+ * finished one's outputs while the device computes another:
+ *
+ *     vkcnn_ticket t[2];
+ *     vkcnn_model_set_input(model, 0, x0, n);   // into the next slot
+ *     vkcnn_model_submit(model, &t[0]);          // returns at once
+ *     vkcnn_model_set_input(model, 0, x1, n);   // overlaps inference t[0]
+ *     vkcnn_model_submit(model, &t[1]);
+ *     vkcnn_model_get_result(model, t[0], 0, y0, k);  // waits for t[0]
+ *     vkcnn_model_get_result(model, t[1], 0, y1, k);
+ *
+ * The device runs a model's inferences one after another, in submission
+ * order (they share the model's activation memory); the overlap is of host
+ * work (uploads, decoding, reading results) with device work. An input not
+ * set before a submit keeps its value from the previous submit (zeros
+ * before the first). Setting an input for a slot that is still running
+ * waits for it.
+ *
  * Threads: calls on one model must not overlap (the caller serialises them);
  * different models, on one context or several, may run from different
  * threads.
  */
 typedef struct vkcnn_model vkcnn_model;
+
+#define VKCNN_MAX_IN_FLIGHT 8
 
 typedef struct vkcnn_model_options {
     /* Per-node check: after each run, every node is recomputed on the host by
@@ -434,6 +461,9 @@ typedef struct vkcnn_model_options {
      * group); results equal the unfused ones up to float reassociation.
      * VKCNN_DEFAULT: on, unless VKCNN_FUSION=0. Off: one kernel per node. */
     vkcnn_toggle fusion;
+    /* Inferences that may be in flight at once (slots); 0: 2; at most 8.
+     * With `check`, 1. */
+    uint32_t in_flight;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.
@@ -470,12 +500,35 @@ VKCNN_API vkcnn_status vkcnn_model_find_output(const vkcnn_model *model, const c
 VKCNN_API vkcnn_status vkcnn_model_set_input(vkcnn_model *model, uint32_t index, const float *data,
                                              size_t count);
 
-/* Runs the network once on the current inputs and waits for it. */
+/* Runs the network once on the current inputs and waits for it (a submit
+ * and a wait; with `check`, the per-node check follows). */
 VKCNN_API vkcnn_status vkcnn_model_run(vkcnn_model *model);
 
-/* Copies output `index` of the last run (`count` = its element count). */
+/* Copies output `index` of the last vkcnn_model_run (`count` = its element
+ * count). */
 VKCNN_API vkcnn_status vkcnn_model_get_output(vkcnn_model *model, uint32_t index, float *data,
                                               size_t count);
+
+/* Identifies a submitted inference: 1, 2, ... per model. */
+typedef uint64_t vkcnn_ticket;
+
+/* Submits an inference on the inputs set since the previous submit and
+ * returns without waiting for it. When every slot is in flight, first waits
+ * for the oldest (whose outputs stay readable until its slot is reused). */
+VKCNN_API vkcnn_status vkcnn_model_submit(vkcnn_model *model, vkcnn_ticket *ticket);
+
+/* Waits up to timeout_ns (UINT64_MAX: no limit; 0: poll) for inference
+ * `ticket`: VKCNN_OK when it has completed, VKCNN_NOT_READY when not yet,
+ * VKCNN_ERROR_DEVICE_LOST when the device was lost (the context then
+ * refuses all further work). */
+VKCNN_API vkcnn_status vkcnn_model_wait(vkcnn_model *model, vkcnn_ticket ticket,
+                                        uint64_t timeout_ns);
+
+/* Copies output `index` of inference `ticket`, waiting for it first.
+ * VKCNN_ERROR_INVALID_ARGUMENT when the ticket's slot has since been reused
+ * by a later submit (more than `in_flight` submits ago). */
+VKCNN_API vkcnn_status vkcnn_model_get_result(vkcnn_model *model, vkcnn_ticket ticket,
+                                              uint32_t index, float *data, size_t count);
 
 /* What a compiled model does on the device. */
 typedef struct vkcnn_model_stats {
@@ -484,9 +537,38 @@ typedef struct vkcnn_model_stats {
     double gpu_ms;       /* GPU time of the last run, first dispatch start to
                             last dispatch end; negative unless the model was
                             created with `profile` on a device with timestamps */
+    /* Where model creation spent its time (ms): getting SPIR-V (glslang, or
+     * the shader cache when hot), creating shader modules and pipelines
+     * (the pipeline cache helps), uploading weights. */
+    double compile_ms, pipelines_ms, upload_ms;
 } vkcnn_model_stats;
 
 VKCNN_API vkcnn_status vkcnn_model_get_stats(const vkcnn_model *model, vkcnn_model_stats *stats);
+
+/* One compute dispatch of a run (index < stats.dispatches), for per-layer
+ * figures. Strings are owned by the model. */
+typedef struct vkcnn_dispatch_info {
+    const char *kernel;                 /* the kernel template, e.g. "conv" */
+    const char *nodes;                  /* the graph nodes it computes: "name (Op) + ..." */
+    uint32_t groups[3];                 /* workgroups dispatched */
+    double gpu_ms;                      /* in the last completed run; negative unless profiled */
+    uint64_t flops;                     /* 2 x MACs of its Conv/Gemm/MatMul (direct-convolution
+                                           FLOPs), 0 for other kernels */
+    uint64_t bytes_read, bytes_written; /* sizes of the tensors it binds */
+} vkcnn_dispatch_info;
+
+VKCNN_API vkcnn_status vkcnn_model_dispatch(const vkcnn_model *model, uint32_t index,
+                                            vkcnn_dispatch_info *info);
+
+/* Writes the compiled plan to `out`, as text: totals (dispatches, barriers,
+ * kernels, activation memory in the arena and without sharing, constants),
+ * then per dispatch its kernel template, grid, the graph nodes it computes
+ * (the fused group) and every binding with its shape and place (arena
+ * offset, own buffer, constant). detail >= 2 adds each kernel's generated
+ * GLSL. The format is for people and may change. Setting VKCNN_DEBUG=1 or 2
+ * prints the same to stderr when a model is created; VKCNN_DEBUG=3 also
+ * prints every dispatch of every run with its GPU time. */
+VKCNN_API vkcnn_status vkcnn_model_describe(const vkcnn_model *model, uint32_t detail, FILE *out);
 
 /* Error message of the last failing call on this model ("" if none). */
 VKCNN_API const char *vkcnn_model_error(const vkcnn_model *model);

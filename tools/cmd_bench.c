@@ -19,7 +19,8 @@
 #include "vkcnn.h"
 
 typedef struct start_times {
-    double total_ms, parse_ms; /* parse: ONNX import; the rest: compile, pipelines, upload */
+    double total_ms, parse_ms;                  /* parse: ONNX import */
+    double compile_ms, pipelines_ms, upload_ms; /* from vkcnn_model_get_stats */
 } start_times;
 
 typedef struct spread {
@@ -71,6 +72,12 @@ static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache
     double t3 = now_ms();
     t->parse_ms = t2 - t1;
     t->total_ms = t3 - t0;
+    vkcnn_model_stats ms;
+    if (!st && !(st = vkcnn_model_get_stats(*model, &ms))) {
+        t->compile_ms = ms.compile_ms;
+        t->pipelines_ms = ms.pipelines_ms;
+        t->upload_ms = ms.upload_ms;
+    }
     return st;
 }
 
@@ -81,9 +88,54 @@ static void print_spread_json(FILE *f, const char *name, spread s) {
 
 static void print_start_json(FILE *f, const char *name, start_times t) {
     fprintf(f,
-            "\"%s\": {\"total_ms\": %.2f, \"parse_ms\": %.2f, \"compile_ms\": null, "
-            "\"pipelines_ms\": null, \"upload_ms\": null}",
-            name, t.total_ms, t.parse_ms);
+            "\"%s\": {\"total_ms\": %.2f, \"parse_ms\": %.2f, \"compile_ms\": %.2f, "
+            "\"pipelines_ms\": %.2f, \"upload_ms\": %.2f}",
+            name, t.total_ms, t.parse_ms, t.compile_ms, t.pipelines_ms, t.upload_ms);
+}
+
+/* The bound a dispatch is closest to: the larger of its time at peak FLOP
+ * rate and its time at peak read bandwidth. */
+static const char *bound(const vkcnn_dispatch_info *d, const vkcnn_peak *peak) {
+    if (!peak || peak->fp32_gflops <= 0 || peak->read_gbps <= 0) return "?";
+    double compute = (double)d->flops / (peak->fp32_gflops * 1e9);
+    double memory = (double)(d->bytes_read + d->bytes_written) / (peak->read_gbps * 1e9);
+    return compute >= memory ? "compute" : "memory";
+}
+
+static void print_layers(FILE *f, const vkcnn_model *model, uint32_t n, const vkcnn_peak *peak) {
+    fprintf(f, "\n%-4s %-10s %10s %9s %8s %8s  %-8s %s\n", "#", "kernel", "ms", "GFLOP/s", "GB/s",
+            "MB", "bound", "nodes");
+    for (uint32_t i = 0; i < n; i++) {
+        vkcnn_dispatch_info d;
+        if (vkcnn_model_dispatch(model, i, &d) != VKCNN_OK) continue;
+        double bytes = (double)(d.bytes_read + d.bytes_written);
+        double s = d.gpu_ms > 0 ? d.gpu_ms * 1e-3 : 0;
+        fprintf(f, "%-4u %-10s %10.3f %9.1f %8.2f %8.2f  %-8s %s\n", i, d.kernel, d.gpu_ms,
+                s > 0 ? (double)d.flops / s / 1e9 : 0.0, s > 0 ? bytes / s / 1e9 : 0.0, bytes / 1e6,
+                bound(&d, peak), d.nodes);
+    }
+}
+
+static void print_layers_json(FILE *f, const vkcnn_model *model, uint32_t n,
+                              const vkcnn_peak *peak) {
+    fprintf(f, "[");
+    for (uint32_t i = 0; i < n; i++) {
+        vkcnn_dispatch_info d;
+        if (vkcnn_model_dispatch(model, i, &d) != VKCNN_OK) continue;
+        double s = d.gpu_ms > 0 ? d.gpu_ms * 1e-3 : 0;
+        double bytes = (double)(d.bytes_read + d.bytes_written);
+        fprintf(f, "%s{\"index\": %u, \"kernel\": ", i ? ", " : "", i);
+        json_string(f, d.kernel);
+        fprintf(f, ", \"nodes\": ");
+        json_string(f, d.nodes);
+        fprintf(f,
+                ", \"gpu_ms\": %.4f, \"flops\": %llu, \"bytes_read\": %llu, "
+                "\"bytes_written\": %llu, \"gflops\": %.3f, \"gbps\": %.3f, \"bound\": \"%s\"}",
+                d.gpu_ms, (unsigned long long)d.flops, (unsigned long long)d.bytes_read,
+                (unsigned long long)d.bytes_written, s > 0 ? (double)d.flops / s / 1e9 : 0.0,
+                s > 0 ? bytes / s / 1e9 : 0.0, bound(&d, peak));
+    }
+    fprintf(f, "]");
 }
 
 static void usage(FILE *f) {
@@ -266,8 +318,10 @@ int vkcnn_cmd_bench(int argc, char **argv) {
            fusion ? "fused" : "unfused");
     printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
     printf("dispatches   %u, barriers %u\n", stats.dispatches, stats.barriers);
-    printf("cold start   %.1f ms (parse %.1f ms)\n", cold.total_ms, cold.parse_ms);
-    printf("warm start   %.1f ms (parse %.1f ms)\n", warm.total_ms, warm.parse_ms);
+    printf("cold start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms)\n",
+           cold.total_ms, cold.parse_ms, cold.compile_ms, cold.pipelines_ms, cold.upload_ms);
+    printf("warm start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms)\n",
+           warm.total_ms, warm.parse_ms, warm.compile_ms, warm.pipelines_ms, warm.upload_ms);
     if (have_gpu)
         printf("gpu          %.3f ms median (p10 %.3f, p90 %.3f) per inference\n", g.median, g.p10,
                g.p90);
@@ -277,7 +331,15 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     if (have_gpu) printf(", %.1f GFLOP/s", achieved);
     if (share >= 0) printf(", %.1f%% of peak %.1f GFLOP/s", 100 * share, peak.fp32_gflops);
     printf("\n");
-    if (per_layer) printf("per-layer    not available in this build\n");
+    uint64_t traffic = 0; /* bytes read + written by every dispatch */
+    for (uint32_t i = 0; i < stats.dispatches; i++) {
+        vkcnn_dispatch_info di;
+        if (vkcnn_model_dispatch(model, i, &di) == VKCNN_OK)
+            traffic += di.bytes_read + di.bytes_written;
+    }
+    printf("traffic      %.1f MB read + written by the dispatches per run\n",
+           (double)traffic / 1e6);
+    if (per_layer) print_layers(stdout, model, stats.dispatches, have_peak ? &peak : NULL);
 
     if (json_path) {
         FILE *f = fopen(json_path, "w");
@@ -321,7 +383,12 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         fprintf(f, ", \"top5\": [");
         for (int j = 0; j < ntop; j++)
             fprintf(f, "%s%d", j ? ", " : "", top[j]);
-        fprintf(f, "], \"layers\": null}\n");
+        fprintf(f, "], \"traffic_bytes\": %llu, \"layers\": ", (unsigned long long)traffic);
+        if (per_layer)
+            print_layers_json(f, model, stats.dispatches, have_peak ? &peak : NULL);
+        else
+            fprintf(f, "null");
+        fprintf(f, "}\n");
         if (fclose(f) != 0) {
             fprintf(stderr, "vkcnn bench: cannot write %s\n", json_path);
             goto done;

@@ -7,20 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "json.h"
 #include "vkcnn.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: vkcnn inspect MODEL [--json] [--batch N] [--plan] [--dot FILE] "
-               "[--device D]\n"
+    fprintf(f, "usage: vkcnn inspect MODEL [--json] [--batch N] [--dot FILE]\n"
+               "       vkcnn inspect MODEL --plan [--glsl] [--no-fusion] [--batch N] [--device D]\n"
                "  Loads an ONNX model and prints its inputs, outputs and every node with its\n"
                "  output shape, parameters and multiply-accumulates (MACs).\n"
                "  --json       print JSON instead of text\n"
                "  --batch N    bind a symbolic batch dimension to N (default: 1)\n"
-               "  --plan       compile for a device and show the plan (not implemented yet)\n"
                "  --dot FILE   also write the graph for Graphviz (dot -Tsvg FILE)\n"
-               "  --device D   device for --plan\n");
+               "  --plan       compile the model for a device and print the plan instead:\n"
+               "               the fused groups (the nodes each dispatch computes), the\n"
+               "               kernel and grid of each, where every tensor lives (arena\n"
+               "               offsets), and the totals: dispatches, barriers, activation\n"
+               "               memory with and without sharing\n"
+               "  --glsl       with --plan, also print each generated kernel's GLSL\n"
+               "  --no-fusion  with --plan, one kernel per node (no graph "
+               "passes)\n" CLI_DEVICE_FLAGS_HELP);
 }
 
 static void json_shape(uint32_t rank, const int64_t *shape) {
@@ -226,14 +233,43 @@ static int write_dot(const char *path, const vkcnn_network *net, const vkcnn_net
     return 0;
 }
 
+/* --plan: compiles the model for the device and prints what it runs. */
+static int print_plan(const char *path, const vkcnn_network_options *opts,
+                      const vkcnn_context_desc *desc, int glsl, int no_fusion) {
+    vkcnn_context *ctx = cli_context("inspect", desc);
+    if (!ctx) return 1;
+    vkcnn_model_options mo;
+    memset(&mo, 0, sizeof mo);
+    mo.fusion = no_fusion ? VKCNN_OFF : VKCNN_ON;
+    mo.in_flight = 1;
+    vkcnn_model *m = NULL;
+    vkcnn_status st = vkcnn_model_load_onnx(ctx, path, opts, &mo, &m);
+    if (st == VKCNN_OK) {
+        vkcnn_device_info info;
+        if (vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &info) == VKCNN_OK)
+            printf("model %s on %s%s\n", path, info.name, no_fusion ? " (fusion off)" : "");
+        st = vkcnn_model_describe(m, glsl ? 2 : 1, stdout);
+    }
+    if (st != VKCNN_OK)
+        fprintf(stderr, "vkcnn inspect: %s: %s\n", vkcnn_status_string(st), vkcnn_last_error());
+    vkcnn_model_destroy(m);
+    vkcnn_context_destroy(ctx);
+    return st == VKCNN_OK ? 0 : 1;
+}
+
 int vkcnn_cmd_inspect(int argc, char **argv) {
     const char *model = NULL;
-    int json = 0, plan = 0;
+    int json = 0, plan = 0, glsl = 0, no_fusion = 0;
     const char *dot = NULL;
     vkcnn_network_options opts;
     memset(&opts, 0, sizeof opts);
+    vkcnn_context_desc desc;
+    memset(&desc, 0, sizeof desc);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int dev = cli_device_flag(argc, argv, &i, &desc);
+        if (dev < 0) return 2;
+        if (dev > 0) continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -241,8 +277,11 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
             json = 1;
         } else if (strcmp(a, "--plan") == 0) {
             plan = 1;
-        } else if (strcmp(a, "--dot") == 0 || strcmp(a, "--device") == 0 ||
-                   strcmp(a, "--batch") == 0) {
+        } else if (strcmp(a, "--glsl") == 0) {
+            glsl = 1;
+        } else if (strcmp(a, "--no-fusion") == 0) {
+            no_fusion = 1;
+        } else if (strcmp(a, "--dot") == 0 || strcmp(a, "--batch") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "vkcnn inspect: %s needs a value\n", a);
                 usage(stderr);
@@ -261,7 +300,7 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
                     return 2;
                 }
                 opts.batch = (uint32_t)b;
-            } /* --device is accepted for --plan, which is not implemented yet */
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "vkcnn inspect: unknown option '%s'\n", a);
             usage(stderr);
@@ -278,10 +317,15 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
-    if (plan) {
-        fprintf(stderr, "vkcnn inspect: --plan is not implemented yet\n");
-        return 1;
+    if ((glsl || no_fusion) && !plan) {
+        fprintf(stderr, "vkcnn inspect: --glsl and --no-fusion go with --plan\n");
+        return 2;
     }
+    if (plan && (json || dot)) {
+        fprintf(stderr, "vkcnn inspect: --plan prints text; use it without --json and --dot\n");
+        return 2;
+    }
+    if (plan) return print_plan(model, &opts, &desc, glsl, no_fusion);
     vkcnn_network *net = NULL;
     vkcnn_status st = vkcnn_network_load_file(model, &opts, &net);
     if (st != VKCNN_OK) {

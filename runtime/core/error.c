@@ -47,6 +47,7 @@ const char *vkcnn_last_error(void) {
 const char *vkcnn_status_string(vkcnn_status status) {
     switch (status) {
     case VKCNN_OK: return "ok";
+    case VKCNN_NOT_READY: return "not ready";
     case VKCNN_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case VKCNN_ERROR_OUT_OF_HOST_MEMORY: return "out of host memory";
     case VKCNN_ERROR_OUT_OF_DEVICE_MEMORY: return "out of device memory";

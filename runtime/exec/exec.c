@@ -9,6 +9,7 @@
 
 #include "codegen/codegen.h"
 #include "core/checked.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "exec/exec_internal.h"
 #include "passes/passes.h"
@@ -37,6 +38,25 @@ static char *dup_string(const char *s) {
     char *d = malloc(n);
     if (d) memcpy(d, s, n);
     return d;
+}
+
+/* "name (Op) + name (Op) ..." of the graph nodes a kept node computes. */
+static char *describe_group(const vkc_graph *g, const vkc_xnode *n) {
+    size_t size = 1;
+    for (uint32_t j = 0; j < n->member_count; j++)
+        size += strlen(g->nodes[n->members[j]].name) +
+                strlen(vkc_op_name(g->nodes[n->members[j]].op)) + 8;
+    char *out = malloc(size);
+    if (!out) return NULL;
+    size_t used = 0;
+    out[0] = 0;
+    for (uint32_t j = 0; j < n->member_count; j++) {
+        const vkc_node *m = &g->nodes[n->members[j]];
+        int w = snprintf(out + used, size - used, "%s%s (%s)", j ? " + " : "", m->name,
+                         vkc_op_name(m->op));
+        if (w > 0) used += (size_t)w;
+    }
+    return out;
 }
 
 /* Keeps names, shapes, attributes, epilogues and which graph nodes each kept
@@ -76,6 +96,8 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes
         if (!(n->members = vkc_calloc(members ? members : 1, sizeof *n->members))) return oom();
         for (uint32_t j = 0; j < r->node_count; j++)
             if (r->owner[j] == i) n->members[n->member_count++] = j;
+        if (!(n->group = describe_group(g, n))) return oom();
+        n->macs = vkc_node_macs(g, i);
     }
     return VKCNN_OK;
 }
@@ -97,6 +119,7 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
     s->count = ch.count;
     s->chunk = ch.chunk;
     s->elements = src->elements;
+    double t0 = vkc_now_ms();
     for (uint32_t c = 0; c < ch.count; c++) {
         uint64_t first = (uint64_t)c * ch.chunk;
         uint64_t n = src->elements - first < ch.chunk ? src->elements - first : ch.chunk;
@@ -109,6 +132,7 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
             return vkc_fail_context(st, "tensor '%s' (%" PRIu64 " bytes)", src->name,
                                     src->elements * 4);
     }
+    if (src->data) e->upload_ms += vkc_now_ms() - t0;
     return VKCNN_OK;
 }
 
@@ -238,6 +262,8 @@ static vkcnn_status find_kernel(vkc_exec *e, const vkc_kdispatch *d, uint32_t *i
         free(k->defines);
         return st;
     }
+    e->spirv_ms += k->kernel.spirv_ms;
+    e->pipeline_ms += k->kernel.pipeline_ms;
     *index = e->kernel_count++;
     return VKCNN_OK;
 }
@@ -282,8 +308,12 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                 st = vkc_sequence_add(e->seq, &vd);
             }
             if (st) return vkc_fail_context(st, "%s", vkc_exec_label(n, label, sizeof label));
-            e->dispatches[e->dispatch_count].node = k;
-            e->dispatches[e->dispatch_count++].kernel = ki;
+            vkc_xdispatch *xd = &e->dispatches[e->dispatch_count++];
+            xd->node = k;
+            xd->kernel = ki;
+            memcpy(xd->groups, d->groups, sizeof xd->groups);
+            xd->binding_count = d->binding_count;
+            memcpy(xd->bindings, d->bindings, d->binding_count * sizeof *d->bindings);
         }
     }
     return VKCNN_OK;
@@ -309,7 +339,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
     if (!st) st = build(e, low);
-    if (!st && e->dispatch_count) st = vkc_sequence_record(e->seq);
+    if (!st) st = vkc_sequence_prepare(e->seq);
     for (uint32_t k = 0; low && k < e->node_count; k++)
         vkc_lowering_free(&low[k]);
     free(low);
@@ -347,6 +377,7 @@ void vkc_exec_destroy(vkc_exec *e) {
         free(e->nodes[k].name);
         free(e->nodes[k].inputs);
         free(e->nodes[k].members);
+        free(e->nodes[k].group);
     }
     free(e->nodes);
     free(e);
@@ -397,7 +428,48 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
 
 vkcnn_status vkc_exec_run(vkc_exec *e) {
     if (!e) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "no executor");
-    return e->dispatch_count ? vkc_sequence_run(e->seq) : vkc_ctx_usable(e->ctx);
+    if (!e->dispatch_count) return vkc_ctx_usable(e->ctx);
+    if (!e->recorded) { /* the sequence's own command buffer, recorded on first use */
+        TRY(vkc_sequence_record(e->seq));
+        e->recorded = true;
+    }
+    return vkc_sequence_run(e->seq);
+}
+
+void vkc_exec_record(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries) {
+    if (e->dispatch_count) vkc_sequence_record_into(e->seq, cmd, queries);
+}
+
+vkcnn_status vkc_exec_create_queries(vkc_exec *e, VkQueryPool *out) {
+    return vkc_sequence_create_queries(e->seq, out);
+}
+
+void vkc_exec_destroy_queries(vkc_exec *e, VkQueryPool pool) {
+    vkc_sequence_destroy_queries(e->seq, pool);
+}
+
+vkcnn_status vkc_exec_read_queries(vkc_exec *e, VkQueryPool pool) {
+    return vkc_sequence_read_queries(e->seq, pool);
+}
+
+uint32_t vkc_exec_tensor_chunks(const vkc_exec *e, uint32_t tensor) {
+    if (!e || tensor >= e->tensor_count || e->tensors[tensor].storage == VKC_NONE) return 0;
+    return e->storages[e->tensors[tensor].storage].count;
+}
+
+vkcnn_status vkc_exec_tensor_chunk(const vkc_exec *e, uint32_t tensor, uint32_t chunk,
+                                   vkc_binding *out, uint64_t *first) {
+    if (chunk >= vkc_exec_tensor_chunks(e, tensor))
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %" PRIu32 " has no chunk %" PRIu32,
+                        tensor, chunk);
+    const vkc_storage *s = &e->storages[e->tensors[tensor].storage];
+    uint64_t begin = (uint64_t)chunk * s->chunk;
+    uint64_t n = s->elements - begin < s->chunk ? s->elements - begin : s->chunk;
+    VkDeviceSize off;
+    const vkc_buffer *buf = vkc_storage_buffer(s, chunk, &off);
+    *out = (vkc_binding){buf, off, n * 4, VKC_READ | VKC_WRITE};
+    *first = begin;
+    return VKCNN_OK;
 }
 
 uint32_t vkc_exec_dispatch_count(const vkc_exec *e) {
@@ -466,4 +538,37 @@ void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out) {
 
 const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e) {
     return e && e->planned ? &e->plan : NULL;
+}
+
+void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_ms,
+                         double *upload_ms) {
+    *spirv_ms = e->spirv_ms;
+    *pipeline_ms = e->pipeline_ms;
+    *upload_ms = e->upload_ms;
+}
+
+vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_dispatch *out) {
+    if (!e || i >= e->dispatch_count)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch %" PRIu32 " out of range", i);
+    const vkc_xdispatch *d = &e->dispatches[i];
+    const vkc_xnode *n = &e->nodes[d->node];
+    memset(out, 0, sizeof *out);
+    out->kernel = e->kernels[d->kernel].template_name;
+    out->node = n->name;
+    out->group = n->group;
+    memcpy(out->groups, d->groups, sizeof out->groups);
+    out->gpu_ms = vkc_sequence_dispatch_ms(e->seq, i);
+    /* a node of several dispatches (Concat) counts its work once */
+    out->flops = i == n->first_dispatch ? 2 * n->macs : 0;
+    for (uint32_t b = 0; b < d->binding_count; b++) {
+        const vkc_xtensor *t = &e->tensors[d->bindings[b].tensor];
+        const vkc_storage *s = &e->storages[t->storage];
+        uint64_t first = (uint64_t)d->bindings[b].chunk * s->chunk;
+        uint64_t n_el = s->elements - first < s->chunk ? s->elements - first : s->chunk;
+        if (d->bindings[b].access & VKC_WRITE)
+            out->bytes_written += n_el * 4;
+        else
+            out->bytes_read += n_el * 4;
+    }
+    return VKCNN_OK;
 }

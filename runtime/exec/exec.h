@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "graph/graph.h"
 #include "plan/plan.h"
@@ -80,8 +81,26 @@ vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, siz
  * for a tensor without storage or one split across several buffers. */
 vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_binding *out);
 
-/* Runs every dispatch once, in graph order, and waits. */
+/* Runs every dispatch once, in graph order, and waits (the sequence's own
+ * command buffer, recorded on the first call). */
 vkcnn_status vkc_exec_run(vkc_exec *e);
+
+/* Records every dispatch into `cmd` instead, for work submitted by the
+ * caller (runtime/run's in-flight slots); see vkc_sequence_record_into for
+ * the barriers that are the caller's. `queries` from vkc_exec_create_queries
+ * (VK_NULL_HANDLE: none); after that work completed, vkc_exec_read_queries
+ * makes vkc_exec_dispatch_ms / _total_ms report it. */
+void vkc_exec_record(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries);
+vkcnn_status vkc_exec_create_queries(vkc_exec *e, VkQueryPool *out);
+void vkc_exec_destroy_queries(vkc_exec *e, VkQueryPool pool);
+vkcnn_status vkc_exec_read_queries(vkc_exec *e, VkQueryPool pool);
+
+/* The device storage of `tensor`: how many chunks (0: none; more than one
+ * when split across bindings), and chunk c as a binding with its byte range
+ * and the index of its first element. */
+uint32_t vkc_exec_tensor_chunks(const vkc_exec *e, uint32_t tensor);
+vkcnn_status vkc_exec_tensor_chunk(const vkc_exec *e, uint32_t tensor, uint32_t chunk,
+                                   vkc_binding *out, uint64_t *first);
 
 /* Copies tensor `tensor` (any tensor with storage: inputs, intermediates,
  * outputs, constants) into `data`; `count` must be its element count. */
@@ -134,5 +153,32 @@ void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out);
  * executed graph: the given graph's tensors first, then those the passes
  * added), or NULL when activations are not planned. */
 const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e);
+
+/* Time vkc_exec_create spent getting SPIR-V (glslang, or the disk cache),
+ * creating modules and pipelines, and uploading constants, in ms. */
+void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_ms,
+                         double *upload_ms);
+
+/* What dispatch i does, for per-layer figures. Strings are owned by e. */
+typedef struct vkc_exec_dispatch {
+    const char *kernel; /* template */
+    const char *node;   /* the graph node it belongs to */
+    const char *group;  /* "name (Op) + ..." of every node it computes */
+    uint32_t groups[3];
+    double gpu_ms;                      /* last run; negative without timestamps */
+    uint64_t flops;                     /* 2 x MACs of its Conv/Gemm/MatMul (direct) */
+    uint64_t bytes_read, bytes_written; /* of its bound tensors */
+} vkc_exec_dispatch;
+vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_dispatch *out);
+
+/* Writes the plan to f: totals (dispatches, barriers, kernels, arena and
+ * naive activation bytes), then per dispatch its kernel, grid, the graph
+ * nodes it computes and every binding with its shape and place (arena
+ * offset, own buffer, constant). detail >= 2 adds each distinct kernel's
+ * defines and full GLSL. */
+void vkc_exec_describe(const vkc_exec *e, unsigned detail, FILE *f);
+
+/* Each dispatch of the last run, with its GPU time when timestamped. */
+void vkc_exec_describe_run(const vkc_exec *e, FILE *f);
 
 #endif

@@ -44,6 +44,8 @@ typedef struct vkc_xnode {
     vkc_epilogue epi;  /* fused after the op (runtime/passes); act VKC_OP_COUNT: none */
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
+    char *group;   /* "name (Op) + ..." of the members, for dumps */
+    uint64_t macs; /* of the node's own Conv/Gemm/MatMul */
 } vkc_xnode;
 
 typedef struct vkc_xkernel {
@@ -55,6 +57,9 @@ typedef struct vkc_xkernel {
 typedef struct vkc_xdispatch {
     uint32_t kernel; /* index in kernels */
     uint32_t node;   /* index in nodes */
+    uint32_t groups[3];
+    uint32_t binding_count;
+    vkc_kbinding bindings[VKC_MAX_BINDINGS];
 } vkc_xdispatch;
 
 struct vkc_exec {
@@ -72,6 +77,8 @@ struct vkc_exec {
     vkc_xdispatch *dispatches;
     uint32_t dispatch_count;
     vkc_sequence *seq;
+    bool recorded;                           /* seq's own command buffer (vkc_exec_run) */
+    double spirv_ms, pipeline_ms, upload_ms; /* creation time, by phase */
     vkc_plan plan;    /* activations' lifetimes and offsets (always computed) */
     bool planned;     /* activations live in the arena at plan.offset */
     vkc_buffer arena; /* valid when planned and plan.arena_bytes > 0 */

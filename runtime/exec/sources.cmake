@@ -13,5 +13,6 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_elementwise.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c
   ${CMAKE_CURRENT_LIST_DIR}/exec.c
-  ${CMAKE_CURRENT_LIST_DIR}/exec_check.c)
+  ${CMAKE_CURRENT_LIST_DIR}/exec_check.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec_dump.c)
 include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)

@@ -187,14 +187,21 @@ static vkcnn_status set_images(vkcnn_model *m, uint32_t input_index, uint32_t fi
                             i, img->width, img->height, (unsigned long long)bytes,
                             (unsigned long long)range);
     }
-    vkc_binding dst;
-    st = vkc_exec_tensor_binding(m->exec, tensor, &dst);
-    if (st) return st;
-    dst.access = VKC_READ | VKC_WRITE;
-    vkc_kernel k;
-    vkc_kernel_desc desc = {.name = "preprocess"};
-    st = vkc_kernel_create(m->ctx, &desc, &k);
-    if (st) return st;
+    if (t->elements * 4 > range)
+        return vkc_fail(VKCNN_ERROR_LIMIT,
+                        "input '%s' (%llu bytes) exceeds the device's largest storage buffer "
+                        "(%llu bytes): preprocess into it in pieces is not supported",
+                        t->name, (unsigned long long)t->elements * 4, (unsigned long long)range);
+    if (!m->have_preprocess) {
+        vkc_kernel_desc desc = {.name = "preprocess"};
+        VKC_TRY(vkc_kernel_create(m->ctx, &desc, &m->preprocess));
+        m->have_preprocess = true;
+    }
+    const vkc_kernel *k = &m->preprocess;
+    /* the images go into the next submit's copy of the input */
+    vkc_slot *slot = NULL;
+    VKC_TRY(vkc_slot_for_input(m, input_index, false, &slot));
+    vkc_binding dst = {&slot->inputs[input_index], 0, t->elements * 4, VKC_READ | VKC_WRITE};
     /* groups of images whose pixels fit one binding */
     for (uint32_t i = 0; !st && i < count;) {
         uint64_t bytes = 0;
@@ -205,10 +212,9 @@ static vkcnn_status set_images(vkcnn_model *m, uint32_t input_index, uint32_t fi
             bytes += b;
             n++;
         }
-        st = run_group(m, &k, &dst, &base, first_slot + i, images + i, n, bytes);
+        st = run_group(m, k, &dst, &base, first_slot + i, images + i, n, bytes);
         i += n;
     }
-    vkc_kernel_destroy(m->ctx, &k);
     return st;
 }
 

@@ -11,7 +11,7 @@
 #include "vk/context.h"
 
 static vkcnn_status model_error(vkcnn_model *m, vkcnn_status st) {
-    if (st != VKCNN_OK) {
+    if (st < VKCNN_OK) {
         snprintf(m->error, sizeof m->error, "%s", vkc_error_message());
         vkc_ctx_error(m->ctx, st);
     }
@@ -48,7 +48,22 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
     /* the per-node check reads every intermediate after the run: no sharing then */
     vkc_exec_options eo = {
         .timestamps = o->profile == VKCNN_ON, .fusion = fusion, .plan_memory = !m->check};
-    st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
+    if (o->in_flight > VKCNN_MAX_IN_FLIGHT) {
+        st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "in_flight %u is over the maximum of %d",
+                      o->in_flight, VKCNN_MAX_IN_FLIGHT);
+    } else {
+        /* VKCNN_DEBUG: 1 the plan, 2 also the GLSL, 3 also every dispatch of
+         * every run (timed) */
+        const char *debug = getenv("VKCNN_DEBUG");
+        m->debug = debug && debug[0] >= '1' && debug[0] <= '3' && !debug[1] ? debug[0] - '0' : 0;
+        if (m->debug >= 3) eo.timestamps = true;
+        m->profile = eo.timestamps;
+        st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
+        if (!st && m->debug) vkc_exec_describe(m->exec, m->debug, stderr);
+        /* the per-node check reads the intermediates of the one run before it */
+        uint32_t slots = m->check ? 1 : o->in_flight ? o->in_flight : 2;
+        if (!st) st = vkc_slots_create(m, slots);
+    }
     if (st) {
         vkc_ctx_error(ctx, st);
         vkcnn_model_destroy(m);
@@ -72,6 +87,8 @@ vkcnn_status vkcnn_model_load_onnx(vkcnn_context *ctx, const char *path,
 
 void vkcnn_model_destroy(vkcnn_model *m) {
     if (!m) return;
+    vkc_slots_destroy(m);
+    if (m->have_preprocess) vkc_kernel_destroy(m->ctx, &m->preprocess);
     vkc_exec_destroy(m->exec);
     vkcnn_network_destroy(m->net);
     free(m);
@@ -151,32 +168,61 @@ vkcnn_status vkcnn_model_set_input(vkcnn_model *m, uint32_t index, const float *
     uint32_t t = 0;
     vkcnn_status st =
         check_io(m, m->graph->inputs, m->graph->input_count, index, data, count, "input", &t);
-    if (!st) st = vkc_exec_write(m->exec, t, data, count);
+    vkc_slot *slot = NULL;
+    if (!st) st = vkc_slot_for_input(m, index, true, &slot);
+    if (!st) st = vkc_buffer_write(m->ctx, &slot->inputs[index], 0, data, count * sizeof *data);
+    return model_error(m, st);
+}
+
+vkcnn_status vkcnn_model_submit(vkcnn_model *m, vkcnn_ticket *ticket) {
+    vkc_error_clear();
+    if (!m || !ticket)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_submit: NULL argument");
+    return model_error(m, vkc_slots_submit(m, ticket));
+}
+
+vkcnn_status vkcnn_model_wait(vkcnn_model *m, vkcnn_ticket ticket, uint64_t timeout_ns) {
+    vkc_error_clear();
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_wait: model is NULL");
+    return model_error(m, vkc_slots_wait(m, ticket, timeout_ns));
+}
+
+vkcnn_status vkcnn_model_get_result(vkcnn_model *m, vkcnn_ticket ticket, uint32_t index,
+                                    float *data, size_t count) {
+    vkc_error_clear();
+    if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_get_result: model is NULL");
+    uint32_t t = 0;
+    vkcnn_status st =
+        check_io(m, m->graph->outputs, m->graph->output_count, index, data, count, "output", &t);
+    if (!st) st = vkc_slots_read(m, ticket, index, data, count);
     return model_error(m, st);
 }
 
 vkcnn_status vkcnn_model_run(vkcnn_model *m) {
     vkc_error_clear();
     if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_run: model is NULL");
-    vkcnn_status st = vkc_exec_run(m->exec);
+    m->last_run = 0;
+    vkcnn_ticket ticket = 0;
+    vkcnn_status st = vkc_slots_submit(m, &ticket);
+    if (!st) st = vkc_slots_wait(m, ticket, UINT64_MAX);
     if (!st && m->check) {
         char report[VKC_ERROR_MAX];
         st = vkc_exec_check(m->exec, m->check_rtol, m->check_atol, report, sizeof report);
     }
-    m->ran = st == VKCNN_OK;
+    if (!st) m->last_run = ticket;
     return model_error(m, st);
 }
 
 vkcnn_status vkcnn_model_get_output(vkcnn_model *m, uint32_t index, float *data, size_t count) {
     vkc_error_clear();
     if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_get_output: model is NULL");
-    if (!m->ran)
+    if (!m->last_run)
         return model_error(m, vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
                                        "vkcnn_model_get_output before a successful run"));
     uint32_t t = 0;
     vkcnn_status st =
         check_io(m, m->graph->outputs, m->graph->output_count, index, data, count, "output", &t);
-    if (!st) st = vkc_exec_read(m->exec, t, data, count);
+    if (!st) st = vkc_slots_read(m, m->last_run, index, data, count);
     return model_error(m, st);
 }
 
@@ -191,5 +237,30 @@ vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stat
     stats->dispatches = vkc_exec_dispatch_count(m->exec);
     stats->barriers = vkc_exec_barrier_count(m->exec);
     stats->gpu_ms = vkc_exec_total_ms(m->exec);
+    vkc_exec_load_times(m->exec, &stats->compile_ms, &stats->pipelines_ms, &stats->upload_ms);
     return VKCNN_OK;
+}
+
+vkcnn_status vkcnn_model_dispatch(const vkcnn_model *m, uint32_t index, vkcnn_dispatch_info *info) {
+    vkc_error_clear();
+    if (!m || !info)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_dispatch: NULL argument");
+    vkc_exec_dispatch d;
+    VKC_TRY(vkc_exec_dispatch_info(m->exec, index, &d));
+    *info = (vkcnn_dispatch_info){.kernel = d.kernel,
+                                  .nodes = d.group,
+                                  .groups = {d.groups[0], d.groups[1], d.groups[2]},
+                                  .gpu_ms = d.gpu_ms,
+                                  .flops = d.flops,
+                                  .bytes_read = d.bytes_read,
+                                  .bytes_written = d.bytes_written};
+    return VKCNN_OK;
+}
+
+vkcnn_status vkcnn_model_describe(const vkcnn_model *m, uint32_t detail, FILE *out) {
+    vkc_error_clear();
+    if (!m || !out)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_describe: NULL argument");
+    vkc_exec_describe(m->exec, detail, out);
+    return ferror(out) ? vkc_fail(VKCNN_ERROR_IO, "vkcnn_model_describe: write failed") : VKCNN_OK;
 }

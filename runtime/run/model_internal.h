@@ -8,17 +8,52 @@
 #include "core/error.h"
 #include "exec/exec.h"
 #include "graph/graph.h"
+#include "vk/kernel.h"
+#include "vk/memory.h"
 #include "vkcnn.h"
+
+/* One in-flight slot (slots.c): host-visible copies of the graph inputs and
+ * outputs and the command buffer that moves them around the network. */
+typedef struct vkc_slot {
+    vkc_buffer *inputs;  /* per graph input, VKC_MEM_UPLOAD */
+    vkc_buffer *outputs; /* per graph output, VKC_MEM_READBACK */
+    bool *fresh;         /* per graph input: set since this slot's last submit */
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkQueryPool queries; /* when profiling */
+    uint64_t ticket;     /* last ticket submitted here; 0: none */
+    bool busy;           /* submitted, completion not yet seen */
+} vkc_slot;
 
 struct vkcnn_model {
     vkcnn_context *ctx;
     vkcnn_network *net; /* retained: the executor reads the graph */
     const vkc_graph *graph;
     vkc_exec *exec;
-    bool check;
+    bool check, profile;
+    unsigned debug; /* VKCNN_DEBUG level, 0..3 */
     float check_rtol, check_atol;
-    bool ran;
+    uint64_t last_run; /* ticket of the last vkcnn_model_run that succeeded; 0: none */
+    VkCommandPool pool;
+    vkc_slot *slots;
+    uint32_t slot_count;
+    uint64_t next_ticket;  /* tickets issued so far */
+    vkc_kernel preprocess; /* image_input.c, created on first use */
+    bool have_preprocess;
     char error[VKC_ERROR_MAX];
 };
+
+/* slots.c */
+vkcnn_status vkc_slots_create(vkcnn_model *m, uint32_t count);
+void vkc_slots_destroy(vkcnn_model *m);
+/* Waits until the slot the next submit uses is free, marks input `input`
+ * as set on it, and returns it. Unless the caller overwrites the `whole`
+ * input, its values first become the previous submit's. */
+vkcnn_status vkc_slot_for_input(vkcnn_model *m, uint32_t input, bool whole, vkc_slot **out);
+vkcnn_status vkc_slots_submit(vkcnn_model *m, uint64_t *ticket);
+vkcnn_status vkc_slots_wait(vkcnn_model *m, uint64_t ticket, uint64_t timeout_ns);
+/* Output `output` (count = its element count) of `ticket`, waiting for it. */
+vkcnn_status vkc_slots_read(vkcnn_model *m, uint64_t ticket, uint32_t output, float *data,
+                            size_t count);
 
 #endif

@@ -21,7 +21,7 @@ void vkc_log(const vkcnn_context *ctx, vkcnn_log_level level, const char *fmt, .
 }
 
 vkcnn_status vkc_ctx_error(vkcnn_context *ctx, vkcnn_status status) {
-    if (status == VKCNN_OK) return status;
+    if (status >= VKCNN_OK) return status; /* success, or VKCNN_NOT_READY */
     if (status == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     pthread_mutex_lock(&ctx->error_lock);
     snprintf(ctx->error, sizeof ctx->error, "%s", vkc_error_message());
@@ -169,6 +169,31 @@ vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd) {
     pthread_mutex_lock(&ctx->submit_lock);
     st = submit_locked(ctx, cmd);
     pthread_mutex_unlock(&ctx->submit_lock);
+    return st;
+}
+
+vkcnn_status vkc_ctx_submit(vkcnn_context *ctx, VkCommandBuffer cmd, VkFence fence) {
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st) return st;
+    const vkc_device *dev = &ctx->dev;
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
+    pthread_mutex_lock(&ctx->submit_lock);
+    st = vkc_check(dev->vk.vkQueueSubmit(dev->queue, 1, &si, fence), "vkQueueSubmit");
+    pthread_mutex_unlock(&ctx->submit_lock);
+    if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
+    return st;
+}
+
+vkcnn_status vkc_ctx_wait(vkcnn_context *ctx, VkFence fence, uint64_t timeout_ns) {
+    const vkc_device *dev = &ctx->dev;
+    VkResult r = dev->vk.vkWaitForFences(dev->handle, 1, &fence, VK_TRUE, timeout_ns);
+    /* the fault hook: the first inference wait reports a lost device (the
+     * work itself completes; waiting for it again cannot hang) */
+    if ((ctx->faults & VKCNN_FAULT_DEVICE_LOST) && r == VK_SUCCESS) r = VK_ERROR_DEVICE_LOST;
+    if (r == VK_TIMEOUT) return VKCNN_NOT_READY;
+    vkcnn_status st = vkc_check(r, "vkWaitForFences");
+    if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     return st;
 }
 

@@ -57,6 +57,15 @@ vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *us
 /* Submits a recorded command buffer and waits for it (fence of the context). */
 vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd);
 
+/* Submits `cmd` signalling `fence` (unsignalled), without waiting;
+ * serialised with the context's other submissions. */
+vkcnn_status vkc_ctx_submit(vkcnn_context *ctx, VkCommandBuffer cmd, VkFence fence);
+
+/* Waits up to timeout_ns for `fence`: VKCNN_OK when signalled,
+ * VKCNN_NOT_READY on timeout, VKCNN_ERROR_DEVICE_LOST (the context then
+ * refuses further work) when the device was lost. Needs no lock. */
+vkcnn_status vkc_ctx_wait(vkcnn_context *ctx, VkFence fence, uint64_t timeout_ns);
+
 /* VKCNN_ERROR_DEVICE_LOST once the device was lost, else OK. */
 vkcnn_status vkc_ctx_usable(vkcnn_context *ctx);
 

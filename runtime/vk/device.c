@@ -46,7 +46,10 @@ vkcnn_status vkc_check(VkResult r, const char *what) {
     else if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY)
         st = VKCNN_ERROR_OUT_OF_DEVICE_MEMORY;
     else if (r == VK_ERROR_DEVICE_LOST)
-        st = VKCNN_ERROR_DEVICE_LOST;
+        return vkc_fail(VKCNN_ERROR_DEVICE_LOST,
+                        "%s failed: VK_ERROR_DEVICE_LOST: the device was lost (driver reset, "
+                        "timeout or fault); this context refuses further work",
+                        what);
     return vkc_fail(st, "%s failed: %s", what, vkc_result_string(r));
 }
 

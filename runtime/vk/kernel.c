@@ -1,5 +1,7 @@
 #include "vk/kernel.h"
 
+#include "core/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +95,12 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
 
     uint32_t *spirv = NULL;
     size_t words = 0;
+    double t0 = vkc_now_ms();
     vkcnn_status st = vkc_kernel_spirv(ctx, out->name, source, desc->defines, &spirv, &words,
                                        &out->spirv_from_cache);
     if (st) return st;
+    double t1 = vkc_now_ms();
+    out->spirv_ms = t1 - t0;
     if ((st = vkc_spirv_reflect(spirv, words, out->name, &out->io))) goto fail;
     if (out->io.push_size > dev->phys->info.max_push_constants_size) {
         st = vkc_fail(VKCNN_ERROR_LIMIT,
@@ -156,6 +161,7 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
                                                          ac, &out->pipeline),
                         "vkCreateComputePipelines")))
         goto fail;
+    out->pipeline_ms = vkc_now_ms() - t1;
     free(spirv);
     return VKCNN_OK;
 fail:

@@ -26,6 +26,8 @@ typedef struct vkc_kernel {
     VkPipeline pipeline;
     vkc_spirv_layout io;
     bool spirv_from_cache; /* true when glslang was not needed */
+    double spirv_ms;       /* creation time getting SPIR-V (compile or cache read) */
+    double pipeline_ms;    /* creation time of module, layouts and pipeline */
     char name[64];
 } vkc_kernel;
 

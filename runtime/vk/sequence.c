@@ -20,13 +20,14 @@ typedef struct step {
     char label[48];
     VkDescriptorSet set;
     bool barrier_before;
+    VkAccessFlags src_access; /* of that barrier; 0: execution dependency only */
 } step;
 
 struct vkc_sequence {
     vkcnn_context *ctx;
     step *steps;
     uint32_t count, cap;
-    bool timestamps, recorded;
+    bool timestamps, prepared, recorded;
     uint32_t barriers;
     VkDescriptorPool pool;
     VkCommandPool cmd_pool;
@@ -58,7 +59,7 @@ void vkc_sequence_destroy(vkc_sequence *s) {
 }
 
 vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
-    if (s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
+    if (s->prepared) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
     const vkc_kernel *k = d->kernel;
     if (!k || !k->pipeline || k->io.push_size > sizeof s->steps[0].push)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch without a usable kernel");
@@ -112,9 +113,9 @@ static access access_of(const vkc_binding *b) {
     return (access){b->buffer->block->memory, begin, begin + range, b->access};
 }
 
-/* Decides the barriers (see the header's hazard rule). Returns the needed
- * source access mask per step in `src_access` (0: execution dependency). */
-static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
+/* Decides the barriers (see the header's hazard rule) and the source access
+ * mask each needs (0: execution dependency). */
+static vkcnn_status plan_barriers(vkc_sequence *s) {
     size_t total = 0;
     for (uint32_t i = 0; i < s->count; i++)
         total += s->steps[i].kernel.io.binding_count;
@@ -137,7 +138,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s, VkAccessFlags *src_access) {
             }
         }
         st->barrier_before = exec || mem;
-        src_access[i] = mem ? VK_ACCESS_SHADER_WRITE_BIT : 0;
+        st->src_access = mem ? VK_ACCESS_SHADER_WRITE_BIT : 0;
         if (st->barrier_before) {
             s->barriers++;
             n_pending = 0;
@@ -190,24 +191,86 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
     return st;
 }
 
+vkcnn_status vkc_sequence_prepare(vkc_sequence *s) {
+    if (s->prepared) return VKCNN_OK;
+    vkcnn_status st = plan_barriers(s);
+    if (!st) st = write_descriptors(s);
+    s->prepared = st == VKCNN_OK;
+    return st;
+}
+
+vkcnn_status vkc_sequence_create_queries(vkc_sequence *s, VkQueryPool *out) {
+    *out = VK_NULL_HANDLE;
+    if (!s->timestamps || !s->count) return VKCNN_OK;
+    const vkc_device *dev = &s->ctx->dev;
+    VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                .queryCount = 2 * s->count};
+    vkcnn_status st =
+        vkc_check(dev->vk.vkCreateQueryPool(dev->handle, &qi, s->ctx->inst.allocator, out),
+                  "vkCreateQueryPool");
+    if (!st && !s->stamps && !(s->stamps = vkc_calloc(2 * (size_t)s->count, sizeof *s->stamps))) {
+        dev->vk.vkDestroyQueryPool(dev->handle, *out, s->ctx->inst.allocator);
+        *out = VK_NULL_HANDLE;
+        st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    return st;
+}
+
+void vkc_sequence_destroy_queries(vkc_sequence *s, VkQueryPool pool) {
+    if (pool) s->ctx->dev.vk.vkDestroyQueryPool(s->ctx->dev.handle, pool, s->ctx->inst.allocator);
+}
+
+vkcnn_status vkc_sequence_read_queries(vkc_sequence *s, VkQueryPool pool) {
+    if (!pool) return VKCNN_OK;
+    const vkc_device *dev = &s->ctx->dev;
+    return vkc_check(dev->vk.vkGetQueryPoolResults(
+                         dev->handle, pool, 0, 2 * s->count,
+                         2 * (size_t)s->count * sizeof(uint64_t), s->stamps, sizeof(uint64_t),
+                         VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+                     "vkGetQueryPoolResults");
+}
+
+void vkc_sequence_record_into(vkc_sequence *s, VkCommandBuffer cmd, VkQueryPool queries) {
+    const struct VolkDeviceTable *vk = &s->ctx->dev.vk;
+    if (queries) vk->vkCmdResetQueryPool(cmd, queries, 0, 2 * s->count);
+    VkPipeline bound = VK_NULL_HANDLE;
+    for (uint32_t i = 0; i < s->count; i++) {
+        const step *sp = &s->steps[i];
+        if (sp->barrier_before) {
+            VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                                  .srcAccessMask = sp->src_access,
+                                  .dstAccessMask = sp->src_access ? VK_ACCESS_SHADER_READ_BIT |
+                                                                        VK_ACCESS_SHADER_WRITE_BIT
+                                                                  : 0};
+            vk->vkCmdPipelineBarrier(
+                cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0,
+                sp->src_access ? 1 : 0, sp->src_access ? &mb : NULL, 0, NULL, 0, NULL);
+        }
+        if (sp->kernel.pipeline != bound) {
+            vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.pipeline);
+            bound = sp->kernel.pipeline;
+        }
+        vk->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.layout, 0, 1,
+                                    &sp->set, 0, NULL);
+        if (sp->kernel.io.push_size)
+            vk->vkCmdPushConstants(cmd, sp->kernel.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                                   sp->kernel.io.push_size, sp->push);
+        if (queries)
+            vk->vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries, 2 * i);
+        vk->vkCmdDispatch(cmd, sp->groups[0], sp->groups[1], sp->groups[2]);
+        if (queries)
+            vk->vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, 2 * i + 1);
+    }
+}
+
 vkcnn_status vkc_sequence_record(vkc_sequence *s) {
     vkcnn_context *ctx = s->ctx;
     const vkc_device *dev = &ctx->dev;
     const VkAllocationCallbacks *ac = ctx->inst.allocator;
     if (s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
-    VkAccessFlags *src = vkc_calloc(s->count ? s->count : 1, sizeof *src);
-    if (!src) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    vkcnn_status st = plan_barriers(s, src);
-    if (!st) st = write_descriptors(s);
-    if (!st && s->timestamps && s->count) {
-        VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
-                                    .queryType = VK_QUERY_TYPE_TIMESTAMP,
-                                    .queryCount = 2 * s->count};
-        st = vkc_check(dev->vk.vkCreateQueryPool(dev->handle, &qi, ac, &s->queries),
-                       "vkCreateQueryPool");
-        if (!st && !(s->stamps = vkc_calloc(2 * (size_t)s->count, sizeof *s->stamps)))
-            st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    }
+    vkcnn_status st = vkc_sequence_prepare(s);
+    if (!st) st = vkc_sequence_create_queries(s, &s->queries);
     if (!st) {
         VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                       .queueFamilyIndex = dev->family};
@@ -222,14 +285,10 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
         st = vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd),
                        "vkAllocateCommandBuffers");
     }
-    if (st) {
-        free(src);
-        return st;
-    }
+    if (st) return st;
     const struct VolkDeviceTable *vk = &dev->vk;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     vk->vkBeginCommandBuffer(s->cmd, &bi);
-    if (s->queries) vk->vkCmdResetQueryPool(s->cmd, s->queries, 0, 2 * s->count);
     /* Host writes made before the submit are visible to the device by the
      * submit's own guarantee; earlier submissions of this queue are ordered
      * before the first dispatch here. */
@@ -240,35 +299,7 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
     vk->vkCmdPipelineBarrier(s->cmd,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &entry, 0, NULL, 0, NULL);
-    VkPipeline bound = VK_NULL_HANDLE;
-    for (uint32_t i = 0; i < s->count; i++) {
-        const step *sp = &s->steps[i];
-        if (sp->barrier_before) {
-            VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-                                  .srcAccessMask = src[i],
-                                  .dstAccessMask = src[i] ? VK_ACCESS_SHADER_READ_BIT |
-                                                                VK_ACCESS_SHADER_WRITE_BIT
-                                                          : 0};
-            vk->vkCmdPipelineBarrier(s->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                                     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, src[i] ? 1 : 0,
-                                     src[i] ? &mb : NULL, 0, NULL, 0, NULL);
-        }
-        if (sp->kernel.pipeline != bound) {
-            vk->vkCmdBindPipeline(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.pipeline);
-            bound = sp->kernel.pipeline;
-        }
-        vk->vkCmdBindDescriptorSets(s->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, sp->kernel.layout, 0, 1,
-                                    &sp->set, 0, NULL);
-        if (sp->kernel.io.push_size)
-            vk->vkCmdPushConstants(s->cmd, sp->kernel.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-                                   sp->kernel.io.push_size, sp->push);
-        if (s->queries)
-            vk->vkCmdWriteTimestamp(s->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries, 2 * i);
-        vk->vkCmdDispatch(s->cmd, sp->groups[0], sp->groups[1], sp->groups[2]);
-        if (s->queries)
-            vk->vkCmdWriteTimestamp(s->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->queries,
-                                    2 * i + 1);
-    }
+    vkc_sequence_record_into(s, s->cmd, s->queries);
     /* Results become visible to host reads (mapped memory) and to transfers
      * (staged readback) after the fence. */
     VkMemoryBarrier exit_barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -279,7 +310,6 @@ vkcnn_status vkc_sequence_record(vkc_sequence *s) {
                              VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
                              &exit_barrier, 0, NULL, 0, NULL);
     st = vkc_check(vk->vkEndCommandBuffer(s->cmd), "vkEndCommandBuffer");
-    free(src);
     s->recorded = st == VKCNN_OK;
     return st;
 }
@@ -288,13 +318,7 @@ vkcnn_status vkc_sequence_run(vkc_sequence *s) {
     if (!s->recorded) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence not recorded");
     vkcnn_context *ctx = s->ctx;
     vkcnn_status st = vkc_ctx_submit_wait(ctx, s->cmd);
-    if (st || !s->queries) return st;
-    const vkc_device *dev = &ctx->dev;
-    return vkc_check(dev->vk.vkGetQueryPoolResults(
-                         dev->handle, s->queries, 0, 2 * s->count,
-                         2 * (size_t)s->count * sizeof(uint64_t), s->stamps, sizeof(uint64_t),
-                         VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
-                     "vkGetQueryPoolResults");
+    return st ? st : vkc_sequence_read_queries(s, s->queries);
 }
 
 uint32_t vkc_sequence_dispatch_count(const vkc_sequence *s) {

@@ -40,13 +40,36 @@ typedef struct vkc_sequence vkc_sequence;
 vkcnn_status vkc_sequence_create(vkcnn_context *ctx, bool timestamps, vkc_sequence **out);
 void vkc_sequence_destroy(vkc_sequence *seq);
 
-/* Appends a dispatch (copied). Only before vkc_sequence_record. */
+/* Appends a dispatch (copied). Only before vkc_sequence_prepare/_record. */
 vkcnn_status vkc_sequence_add(vkc_sequence *seq, const vkc_dispatch *d);
 
-/* Writes descriptor sets and records the command buffer, once. */
+/* Decides the barriers and writes the descriptor sets, once; no dispatch
+ * may be added afterwards. */
+vkcnn_status vkc_sequence_prepare(vkc_sequence *seq);
+
+/* Records the dispatches and the barriers between them into `cmd` (in the
+ * recording state), resetting and writing `queries` (VK_NULL_HANDLE: no
+ * timestamps). Needs vkc_sequence_prepare. The caller orders what comes
+ * before and after: the first dispatch may read and write as soon as the
+ * commands before it allow (an entry barrier is the caller's), and the
+ * last writes are made available by the caller's exit barrier. Can record
+ * into many command buffers: they share the descriptor sets, so they must
+ * not run concurrently (one queue, ordered by the caller's barriers). */
+void vkc_sequence_record_into(vkc_sequence *seq, VkCommandBuffer cmd, VkQueryPool queries);
+
+/* A timestamp query pool for record_into (VK_NULL_HANDLE when the sequence
+ * has no timestamps); after the work that wrote it completed,
+ * vkc_sequence_read_queries makes vkc_sequence_dispatch_ms report it. */
+vkcnn_status vkc_sequence_create_queries(vkc_sequence *seq, VkQueryPool *out);
+void vkc_sequence_destroy_queries(vkc_sequence *seq, VkQueryPool pool);
+vkcnn_status vkc_sequence_read_queries(vkc_sequence *seq, VkQueryPool pool);
+
+/* Prepares and records the sequence into its own command buffer, between an
+ * entry barrier (earlier shader and transfer writes) and an exit barrier
+ * (results visible to host reads and transfers), once. */
 vkcnn_status vkc_sequence_record(vkc_sequence *seq);
 
-/* Submits the recorded command buffer and waits; may be called many times. */
+/* Submits the own command buffer and waits; may be called many times. */
 vkcnn_status vkc_sequence_run(vkc_sequence *seq);
 
 uint32_t vkc_sequence_dispatch_count(const vkc_sequence *seq);

@@ -102,5 +102,38 @@ with tempfile.TemporaryDirectory() as tmp:
         check(text.count("->") == 13, "dot has 11 node-to-node edges, input and output")
     check(run("bench").returncode == 2, "bench without a model exits 2")
 
+    # per-layer figures: every dispatch, FLOPs adding up to the model's
+    r = run("bench", lenet, "--iters", "2", "--warmup", "0", "--per-layer", "--json", out)
+    check(r.returncode == 0 and "GFLOP/s" in r.stdout, "bench --per-layer: " + r.stderr)
+    if r.returncode == 0:
+        b = json.load(open(out))
+        layers = b["layers"] or []
+        check(len(layers) == b["dispatches"], "one layer entry per dispatch")
+        check(sum(l["flops"] for l in layers) == 2 * 416520, "per-layer FLOPs sum to 2 x MACs")
+        check(all(l["gpu_ms"] > 0 and l["bound"] in ("compute", "memory") for l in layers),
+              "per-layer times and bounds")
+        check(b["traffic_bytes"] == sum(l["bytes_read"] + l["bytes_written"] for l in layers),
+              "traffic is the layers' bytes")
+        check(b["cold_start"]["compile_ms"] > b["warm_start"]["compile_ms"],
+              "a hot shader cache makes compiling faster")
+
+    # inspect --plan: the fused groups, the totals, fusion off, the GLSL
+    r = run("inspect", lenet, "--plan")
+    check(r.returncode == 0 and "plan: 7 dispatches, 6 barriers" in r.stdout,
+          "inspect --plan totals: " + r.stdout[:300] + r.stderr)
+    check("/c1/Conv (Conv) + /Relu (Relu)" in r.stdout, "inspect --plan shows the fused groups")
+    check("arena+" in r.stdout, "inspect --plan shows arena offsets")
+    r = run("inspect", lenet, "--plan", "--no-fusion")
+    check(r.returncode == 0 and "plan: 11 dispatches" in r.stdout, "inspect --plan --no-fusion")
+    r = run("inspect", lenet, "--plan", "--glsl")
+    check(r.returncode == 0 and r.stdout.count("#version 450") == 7, "--glsl: one source per kernel")
+    check(run("inspect", lenet, "--glsl").returncode == 2, "--glsl without --plan exits 2")
+    # VKCNN_DEBUG=1 prints the plan when a model is created, =3 every dispatch of a run
+    digit = os.path.join(root, "models", "lenet5", "digits", "digit_3_3126.png")
+    env = dict(os.environ, VKCNN_DEBUG="3")
+    r = run("classify", lenet, digit, env=env)
+    check(r.returncode == 0 and "plan: 7 dispatches" in r.stderr and "#version 450" in r.stderr
+          and r.stderr.count("dispatch #") == 7, "VKCNN_DEBUG=3 dumps: " + r.stderr[-300:])
+
 print(f"cli checks: {failures} failed")
 sys.exit(1 if failures else 0)

@@ -1,0 +1,251 @@
+/* In-flight slots: how a model runs inferences asynchronously.
+ *
+ * Each slot owns a host-visible copy of every graph input and output and a
+ * command buffer recorded once at model creation:
+ *
+ *     barrier | copy slot inputs -> model inputs | barrier | the network
+ *     (vkc_exec_record) | barrier | copy model outputs -> slot outputs |
+ *     barrier (host reads)
+ *
+ * The model's own tensors (inputs, arena, outputs) are shared by every slot,
+ * so the GPU runs inferences one after the other in submission order; the
+ * barriers at the start of each command buffer order it after the previous
+ * submission's reads and writes. What overlaps is the host side: while slot
+ * A computes, the caller fills slot B's inputs and reads slot C's outputs.
+ *
+ * Tickets count submissions from 1; ticket t runs on slot (t - 1) % count.
+ * A slot is reused only after its previous inference completed (the reuse
+ * waits), so a ticket whose slot was reused is complete but its outputs are
+ * gone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error.h"
+#include "run/model_internal.h"
+#include "vk/context.h"
+
+/* Every earlier shader or transfer access (this or a previous submission)
+ * before every later one. */
+static void barrier(vkcnn_context *ctx, VkCommandBuffer cmd, VkPipelineStageFlags dst_stage,
+                    VkAccessFlags dst_access) {
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask =
+                              VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .dstAccessMask = dst_access};
+    ctx->dev.vk.vkCmdPipelineBarrier(
+        cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, dst_stage, 0, 1,
+        &mb, 0, NULL, 0, NULL);
+}
+
+/* Copies between a slot buffer and the model's tensor, chunk by chunk. */
+static void copy_tensor(vkcnn_model *m, VkCommandBuffer cmd, uint32_t tensor, vkc_buffer *slot_buf,
+                        bool to_model) {
+    uint32_t chunks = vkc_exec_tensor_chunks(m->exec, tensor);
+    for (uint32_t c = 0; c < chunks; c++) {
+        vkc_binding b;
+        uint64_t first = 0;
+        if (vkc_exec_tensor_chunk(m->exec, tensor, c, &b, &first) || b.range == 0) continue;
+        VkBufferCopy region = {.srcOffset = to_model ? first * 4 : b.offset,
+                               .dstOffset = to_model ? b.offset : first * 4,
+                               .size = b.range};
+        m->ctx->dev.vk.vkCmdCopyBuffer(cmd, to_model ? slot_buf->handle : b.buffer->handle,
+                                       to_model ? b.buffer->handle : slot_buf->handle, 1, &region);
+    }
+}
+
+static vkcnn_status record_slot(vkcnn_model *m, vkc_slot *s) {
+    vkcnn_context *ctx = m->ctx;
+    const struct VolkDeviceTable *vk = &ctx->dev.vk;
+    const vkc_graph *g = m->graph;
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(s->cmd, &bi), "vkBeginCommandBuffer"));
+    const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                             VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    const VkPipelineStageFlags both =
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+    barrier(ctx, s->cmd, both, rw);
+    for (uint32_t i = 0; i < g->input_count; i++)
+        copy_tensor(m, s->cmd, g->inputs[i], &s->inputs[i], true);
+    barrier(ctx, s->cmd, both, rw);
+    vkc_exec_record(m->exec, s->cmd, s->queries);
+    barrier(ctx, s->cmd, both, rw);
+    for (uint32_t i = 0; i < g->output_count; i++)
+        copy_tensor(m, s->cmd, g->outputs[i], &s->outputs[i], false);
+    /* outputs (and, for the per-node check, every tensor) readable by the
+     * host and by staged transfers once the fence signals */
+    barrier(ctx, s->cmd, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+    return vkc_check(vk->vkEndCommandBuffer(s->cmd), "vkEndCommandBuffer");
+}
+
+static vkcnn_status create_slot(vkcnn_model *m, vkc_slot *s) {
+    vkcnn_context *ctx = m->ctx;
+    const vkc_device *dev = &ctx->dev;
+    const vkc_graph *g = m->graph;
+    s->inputs = vkc_calloc(g->input_count ? g->input_count : 1, sizeof *s->inputs);
+    s->outputs = vkc_calloc(g->output_count ? g->output_count : 1, sizeof *s->outputs);
+    s->fresh = vkc_calloc(g->input_count ? g->input_count : 1, sizeof *s->fresh);
+    if (!s->inputs || !s->outputs || !s->fresh)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (uint32_t i = 0; i < g->input_count; i++) {
+        const vkc_tensor *t = &g->tensors[g->inputs[i]];
+        uint64_t bytes = t->elements ? t->elements * 4 : 4;
+        vkcnn_status st = vkc_buffer_create(ctx, bytes, VKC_MEM_UPLOAD, &s->inputs[i]);
+        if (st) return vkc_fail_context(st, "input '%s' staging buffer", t->name);
+        if (!s->inputs[i].mapped) /* host-visible memory is always mapped */
+            return vkc_fail(VKCNN_ERROR_VULKAN, "input '%s' staging buffer is not mapped", t->name);
+        memset(s->inputs[i].mapped, 0, bytes);
+    }
+    for (uint32_t i = 0; i < g->output_count; i++) {
+        const vkc_tensor *t = &g->tensors[g->outputs[i]];
+        uint64_t bytes = t->elements ? t->elements * 4 : 4;
+        vkcnn_status st = vkc_buffer_create(ctx, bytes, VKC_MEM_READBACK, &s->outputs[i]);
+        if (st) return vkc_fail_context(st, "output '%s' readback buffer", t->name);
+    }
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = m->pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    VKC_TRY(vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd),
+                      "vkAllocateCommandBuffers"));
+    VkFenceCreateInfo fi = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VKC_TRY(vkc_check(dev->vk.vkCreateFence(dev->handle, &fi, ctx->inst.allocator, &s->fence),
+                      "vkCreateFence"));
+    if (m->profile) VKC_TRY(vkc_exec_create_queries(m->exec, &s->queries));
+    return record_slot(m, s);
+}
+
+vkcnn_status vkc_slots_create(vkcnn_model *m, uint32_t count) {
+    vkcnn_context *ctx = m->ctx;
+    const vkc_device *dev = &ctx->dev;
+    VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                  .queueFamilyIndex = dev->family};
+    VKC_TRY(vkc_check(dev->vk.vkCreateCommandPool(dev->handle, &ci, ctx->inst.allocator, &m->pool),
+                      "vkCreateCommandPool"));
+    m->slots = vkc_calloc(count, sizeof *m->slots);
+    if (!m->slots) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    m->slot_count = count;
+    for (uint32_t i = 0; i < count; i++)
+        VKC_TRY(create_slot(m, &m->slots[i]));
+    return VKCNN_OK;
+}
+
+void vkc_slots_destroy(vkcnn_model *m) {
+    vkcnn_context *ctx = m->ctx;
+    const vkc_device *dev = &ctx->dev;
+    const VkAllocationCallbacks *ac = ctx->inst.allocator;
+    for (uint32_t i = 0; m->slots && i < m->slot_count; i++) {
+        vkc_slot *s = &m->slots[i];
+        /* nothing may be freed under running work; a lost device runs none */
+        if (s->busy && !atomic_load(&ctx->lost))
+            dev->vk.vkWaitForFences(dev->handle, 1, &s->fence, VK_TRUE, UINT64_MAX);
+        if (s->fence) dev->vk.vkDestroyFence(dev->handle, s->fence, ac);
+        vkc_exec_destroy_queries(m->exec, s->queries);
+        for (uint32_t k = 0; s->inputs && k < m->graph->input_count; k++)
+            if (s->inputs[k].handle) vkc_buffer_destroy(ctx, &s->inputs[k]);
+        for (uint32_t k = 0; s->outputs && k < m->graph->output_count; k++)
+            if (s->outputs[k].handle) vkc_buffer_destroy(ctx, &s->outputs[k]);
+        free(s->inputs);
+        free(s->outputs);
+        free(s->fresh);
+    }
+    free(m->slots);
+    m->slots = NULL;
+    if (m->pool) dev->vk.vkDestroyCommandPool(dev->handle, m->pool, ac);
+    m->pool = VK_NULL_HANDLE;
+}
+
+/* Waits up to timeout_ns for slot s's inference; VKCNN_NOT_READY on timeout. */
+static vkcnn_status wait_slot(vkcnn_model *m, vkc_slot *s, uint64_t timeout_ns) {
+    if (!s->busy) return VKCNN_OK;
+    vkcnn_status st = vkc_ctx_wait(m->ctx, s->fence, timeout_ns);
+    if (st)
+        return st == VKCNN_NOT_READY
+                   ? st
+                   : vkc_fail_context(st, "inference %llu", (unsigned long long)s->ticket);
+    s->busy = false;
+    /* the timestamps of the completed inference, for vkcnn_model_get_stats */
+    VKC_TRY(vkc_exec_read_queries(m->exec, s->queries));
+    if (m->debug >= 3) {
+        fprintf(stderr, "vkcnn: inference %llu\n", (unsigned long long)s->ticket);
+        vkc_exec_describe_run(m->exec, stderr);
+    }
+    return VKCNN_OK;
+}
+
+static vkc_slot *next_slot(vkcnn_model *m) {
+    return &m->slots[m->next_ticket % m->slot_count];
+}
+
+/* The slot of the previous submit (NULL before the first, or when it is s). */
+static const vkc_slot *previous_slot(const vkcnn_model *m, const vkc_slot *s) {
+    const vkc_slot *p = m->next_ticket ? &m->slots[(m->next_ticket - 1) % m->slot_count] : NULL;
+    return p == s ? NULL : p;
+}
+
+vkcnn_status vkc_slot_for_input(vkcnn_model *m, uint32_t input, bool whole, vkc_slot **out) {
+    vkc_slot *s = next_slot(m);
+    VKC_TRY(wait_slot(m, s, UINT64_MAX));
+    /* a partial write (some batch slots) starts from the previous values */
+    const vkc_slot *prev = previous_slot(m, s);
+    if (!s->fresh[input] && !whole && prev)
+        memcpy(s->inputs[input].mapped, prev->inputs[input].mapped, s->inputs[input].size);
+    s->fresh[input] = true;
+    *out = s;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_slots_submit(vkcnn_model *m, uint64_t *ticket) {
+    vkc_slot *s = next_slot(m);
+    VKC_TRY(wait_slot(m, s, UINT64_MAX));
+    /* inputs not set for this submit keep the previous submit's values; the
+     * previous slot may be in flight, but the device only reads it */
+    const vkc_slot *prev = previous_slot(m, s);
+    for (uint32_t i = 0; i < m->graph->input_count; i++) {
+        if (!s->fresh[i] && prev)
+            memcpy(s->inputs[i].mapped, prev->inputs[i].mapped, s->inputs[i].size);
+        s->fresh[i] = false;
+    }
+    const vkc_device *dev = &m->ctx->dev;
+    VKC_TRY(vkc_check(dev->vk.vkResetFences(dev->handle, 1, &s->fence), "vkResetFences"));
+    VKC_TRY(vkc_ctx_submit(m->ctx, s->cmd, s->fence));
+    s->ticket = ++m->next_ticket;
+    s->busy = true;
+    *ticket = s->ticket;
+    return VKCNN_OK;
+}
+
+/* The slot of a ticket; NULL (with a message) when the ticket was never
+ * issued, or, with `need_outputs`, when its slot has been reused. */
+static vkc_slot *slot_of(vkcnn_model *m, uint64_t ticket, bool need_outputs) {
+    if (ticket == 0 || ticket > m->next_ticket) {
+        vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "ticket %llu was not issued by this model",
+                 (unsigned long long)ticket);
+        return NULL;
+    }
+    vkc_slot *s = &m->slots[(ticket - 1) % m->slot_count];
+    if (need_outputs && s->ticket != ticket) {
+        vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                 "ticket %llu has expired: its slot was reused by ticket %llu (%u in flight)",
+                 (unsigned long long)ticket, (unsigned long long)s->ticket, m->slot_count);
+        return NULL;
+    }
+    return s;
+}
+
+vkcnn_status vkc_slots_wait(vkcnn_model *m, uint64_t ticket, uint64_t timeout_ns) {
+    vkc_slot *s = slot_of(m, ticket, false);
+    if (!s) return VKCNN_ERROR_INVALID_ARGUMENT;
+    if (s->ticket != ticket) return VKCNN_OK; /* reused, hence complete */
+    return wait_slot(m, s, timeout_ns);
+}
+
+vkcnn_status vkc_slots_read(vkcnn_model *m, uint64_t ticket, uint32_t output, float *data,
+                            size_t count) {
+    vkc_slot *s = slot_of(m, ticket, true);
+    if (!s) return VKCNN_ERROR_INVALID_ARGUMENT;
+    VKC_TRY(wait_slot(m, s, UINT64_MAX));
+    return vkc_buffer_read(m->ctx, &s->outputs[output], 0, data, count * sizeof *data);
+}

@@ -1,0 +1,128 @@
+/* Asynchronous runs (vkcnn_model_submit / _wait / _get_result) against
+ * synchronous ones on LeNet-5: bit-identical outputs with 1, 2 and 3 slots
+ * in flight, inputs carried over between submits, expired and unknown
+ * tickets refused, polling; then a device loss injected by
+ * VKCNN_FAULT_DEVICE_LOST: reported as its own status, and the context
+ * refusing further work instead of hanging. Under synchronization
+ * validation, so a missing barrier between in-flight slots fails. */
+#include <string.h>
+
+#include "harness.h"
+
+#define RUNS 6
+#define IN 1024 /* 1 x 1 x 32 x 32 */
+#define OUT 10
+
+static const char *model_path;
+static float inputs[RUNS][IN], expected[RUNS][OUT];
+
+static vkcnn_model *load(vkcnn_context *ctx, uint32_t in_flight) {
+    vkcnn_model_options o = {.in_flight = in_flight};
+    vkcnn_model *m = NULL;
+    CHECK_OK(vkcnn_model_load_onnx(ctx, model_path, NULL, &o, &m));
+    return m;
+}
+
+static void sync_reference(vkcnn_context *ctx) {
+    vkcnn_model *m = load(ctx, 1);
+    if (!m) return;
+    for (int r = 0; r < RUNS; r++) {
+        CHECK_OK(vkcnn_model_set_input(m, 0, inputs[r], IN));
+        CHECK_OK(vkcnn_model_run(m));
+        CHECK_OK(vkcnn_model_get_output(m, 0, expected[r], OUT));
+    }
+    /* runs differ, so a stale input would show */
+    CHECK(memcmp(expected[0], expected[1], sizeof expected[0]) != 0);
+    vkcnn_model_destroy(m);
+}
+
+static void async_runs(vkcnn_context *ctx, uint32_t in_flight) {
+    vkcnn_model *m = load(ctx, in_flight);
+    if (!m) return;
+    vkcnn_ticket t[RUNS];
+    float y[OUT];
+    for (int r = 0; r < RUNS; r++) {
+        CHECK_OK(vkcnn_model_set_input(m, 0, inputs[r], IN));
+        CHECK_OK(vkcnn_model_submit(m, &t[r]));
+        CHECK(t[r] == (vkcnn_ticket)r + 1);
+        /* the oldest ticket still in flight is readable, a poll never fails */
+        if (r + 1 >= (int)in_flight) {
+            int old = r + 1 - (int)in_flight;
+            vkcnn_status st = vkcnn_model_wait(m, t[old], 0);
+            CHECK(st == VKCNN_OK || st == VKCNN_NOT_READY);
+            CHECK_OK(vkcnn_model_get_result(m, t[old], 0, y, OUT));
+            CHECK(memcmp(y, expected[old], sizeof y) == 0);
+        }
+    }
+    for (int r = RUNS - (int)in_flight; r < RUNS; r++) {
+        CHECK_OK(vkcnn_model_wait(m, t[r], UINT64_MAX));
+        CHECK_OK(vkcnn_model_get_result(m, t[r], 0, y, OUT));
+        CHECK(memcmp(y, expected[r], sizeof y) == 0);
+    }
+    /* a reused slot's ticket is complete but its outputs are gone */
+    CHECK_OK(vkcnn_model_wait(m, t[0], 0));
+    CHECK_STATUS(vkcnn_model_get_result(m, t[0], 0, y, OUT), VKCNN_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vkcnn_model_error(m), "expired") != NULL);
+    CHECK_STATUS(vkcnn_model_wait(m, 99, 0), VKCNN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(vkcnn_model_get_result(m, t[RUNS - 1], 0, y, OUT - 1),
+                 VKCNN_ERROR_INVALID_ARGUMENT);
+
+    /* an input set once serves every later submit */
+    vkcnn_ticket a, b;
+    CHECK_OK(vkcnn_model_set_input(m, 0, inputs[2], IN));
+    CHECK_OK(vkcnn_model_submit(m, &a));
+    CHECK_OK(vkcnn_model_submit(m, &b));
+    CHECK_OK(vkcnn_model_get_result(m, b, 0, y, OUT));
+    CHECK(memcmp(y, expected[2], sizeof y) == 0);
+    if (in_flight > 1) {
+        CHECK_OK(vkcnn_model_get_result(m, a, 0, y, OUT));
+        CHECK(memcmp(y, expected[2], sizeof y) == 0);
+    }
+    /* and the synchronous API sees the same */
+    CHECK_OK(vkcnn_model_run(m));
+    CHECK_OK(vkcnn_model_get_output(m, 0, y, OUT));
+    CHECK(memcmp(y, expected[2], sizeof y) == 0);
+    vkcnn_model_destroy(m);
+}
+
+static void device_lost(void) {
+    vkcnn_context *ctx = th_context(NULL, VKCNN_FAULT_DEVICE_LOST, 0);
+    vkcnn_model *m = load(ctx, 2), *other = NULL;
+    if (m) {
+        vkcnn_ticket t;
+        CHECK_OK(vkcnn_model_set_input(m, 0, inputs[0], IN));
+        CHECK_STATUS(vkcnn_model_run(m), VKCNN_ERROR_DEVICE_LOST);
+        CHECK(strstr(vkcnn_model_error(m), "device") != NULL);
+        /* everything after refuses at once */
+        CHECK_STATUS(vkcnn_model_submit(m, &t), VKCNN_ERROR_DEVICE_LOST);
+        CHECK_STATUS(vkcnn_model_run(m), VKCNN_ERROR_DEVICE_LOST);
+        CHECK_STATUS(vkcnn_model_load_onnx(ctx, model_path, NULL, NULL, &other),
+                     VKCNN_ERROR_DEVICE_LOST);
+        CHECK(other == NULL);
+        vkcnn_model_destroy(m); /* must not hang */
+    }
+    th_destroy(ctx);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_async LENET5.onnx\n");
+        return 2;
+    }
+    model_path = argv[1];
+    uint64_t seed = 7;
+    for (int r = 0; r < RUNS; r++)
+        for (int i = 0; i < IN; i++)
+            inputs[r][i] = th_randf(&seed);
+    vkcnn_context *ctx = th_context(NULL, 0, 1);
+    sync_reference(ctx);
+    for (uint32_t k = 1; k <= 3; k++)
+        async_runs(ctx, k);
+    vkcnn_model *m = NULL;
+    vkcnn_model_options too_many = {.in_flight = VKCNN_MAX_IN_FLIGHT + 1};
+    CHECK_STATUS(vkcnn_model_load_onnx(ctx, model_path, NULL, &too_many, &m),
+                 VKCNN_ERROR_INVALID_ARGUMENT);
+    th_destroy(ctx);
+    device_lost();
+    return th_done("test_async");
+}
