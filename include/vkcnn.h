@@ -168,15 +168,37 @@ typedef struct vkcnn_context_desc {
      * Must outlive the context. */
     const VkAllocationCallbacks *vk_allocator;
 
-    /* Adopting the caller's Vulkan objects. Reserved for a later release:
-     * must be zero/NULL now (VKCNN_ERROR_UNSUPPORTED otherwise). */
+    /* Adopting the caller's Vulkan objects (a renderer's device): when
+     * adopt.device is set, vkcnn creates no instance or device and destroys
+     * none of these; it loads its function tables through
+     * get_instance_proc_addr and submits to `queue`. Every field marked
+     * "required" must then be set; `device`, `validation`, `validation_sync`
+     * and the VKCNN_DEVICE / VKCNN_VALIDATE variables are not used (the
+     * application's instance decides which layers run). The objects must
+     * outlive the context. */
     struct {
-        PFN_vkGetInstanceProcAddr get_instance_proc_addr;
-        VkInstance instance;
-        VkPhysicalDevice physical_device;
-        VkDevice device;
-        VkQueue queue;
-        uint32_t queue_family;
+        PFN_vkGetInstanceProcAddr get_instance_proc_addr; /* required */
+        VkInstance instance;                              /* required */
+        uint32_t instance_api_version;    /* apiVersion the instance was created with;
+                                             at least 1.1 (0: 1.1) */
+        VkPhysicalDevice physical_device; /* required */
+        VkDevice device;                  /* required */
+        VkQueue queue;                    /* required: supports compute */
+        uint32_t queue_family;            /* `queue`'s family */
+        /* The pNext chain of features the application passed to
+         * vkCreateDevice (VkPhysicalDeviceFeatures2 or any chain holding
+         * VkPhysicalDeviceVulkan11/12Features, 16BitStorage, 8BitStorage,
+         * ShaderFloat16Int8 features). vkcnn uses only what is enabled there;
+         * NULL: no optional feature. vkcnn_context_disabled_features() says
+         * which missing feature disabled which path. */
+        const void *enabled_features;
+        /* VkQueue is externally synchronised: when the application may use
+         * `queue` from another thread while a vkcnn call submits to it,
+         * give a lock; vkcnn calls it with lock = 1 before and 0 after each
+         * vkQueueSubmit. NULL: the application does not share the queue
+         * across threads. */
+        void (*queue_lock)(void *user_data, int lock);
+        void *queue_lock_user_data;
     } adopt;
 
     /* VKCNN_FAULT_* bits; 0 in production. */
@@ -270,6 +292,11 @@ VKCNN_API uint32_t vkcnn_context_device_count(const vkcnn_context *ctx);
 /* Fills *info for device `index` (< vkcnn_context_device_count). */
 VKCNN_API vkcnn_status vkcnn_context_device_info(const vkcnn_context *ctx, uint32_t index,
                                                  vkcnn_device_info *info);
+
+/* Why optional device features are not used, e.g. "fp16 storage: the
+ * application did not enable storageBuffer16BitAccess" (one line per
+ * feature); "" when nothing is missing. Owned by the context. */
+VKCNN_API const char *vkcnn_context_disabled_features(const vkcnn_context *ctx);
 
 /* Index of the device the context runs on. */
 VKCNN_API uint32_t vkcnn_context_device_index(const vkcnn_context *ctx);
@@ -529,6 +556,70 @@ VKCNN_API vkcnn_status vkcnn_model_wait(vkcnn_model *model, vkcnn_ticket ticket,
  * by a later submit (more than `in_flight` submits ago). */
 VKCNN_API vkcnn_status vkcnn_model_get_result(vkcnn_model *model, vkcnn_ticket ticket,
                                               uint32_t index, float *data, size_t count);
+
+/* ---- running inside the application's Vulkan work ----------------------
+ *
+ * For a context that adopted the application's device (or any context: the
+ * handles are those of vkcnn_context's device). Tensors in the application's
+ * memory are float32 in the model's NCHW layout, `element count x 4` bytes
+ * at `offset` of a VkBuffer created on the context's device with
+ * VK_BUFFER_USAGE_TRANSFER_SRC_BIT (inputs) or _TRANSFER_DST_BIT (outputs),
+ * sharing mode exclusive to the context's queue family or concurrent. */
+typedef struct vkcnn_buffer_ref {
+    VkBuffer buffer; /* VK_NULL_HANDLE: not given */
+    VkDeviceSize offset;
+} vkcnn_buffer_ref;
+
+/* Records one inference into the application's command buffer `cmd`
+ * (primary, recording, outside a render pass, to be submitted to the
+ * context's queue family). `inputs` (one per model input, or NULL) and
+ * `outputs` (one per model output, or NULL): input i is copied from
+ * inputs[i] when given, else from the values set for the next submit
+ * (vkcnn_model_set_input / _image, read when `cmd` executes); output i is
+ * copied into outputs[i] when given, else not copied.
+ *
+ * Synchronisation, entry: the application's barrier before the recorded
+ * commands makes its writes of the input buffers available to
+ * VK_PIPELINE_STAGE_TRANSFER_BIT / VK_ACCESS_TRANSFER_READ_BIT. vkcnn's
+ * first barrier orders its own earlier work on the context's queue. Exit:
+ * vkcnn's last barrier makes the outputs, written by
+ * VK_PIPELINE_STAGE_TRANSFER_BIT, visible to every later command
+ * (VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_READ_BIT |
+ * VK_ACCESS_MEMORY_WRITE_BIT) and to the host. No image layout changes.
+ * The recorded work uses the model's own activation memory: it must not
+ * execute concurrently with the model's other work (submit it to the
+ * context's queue; queue order and vkcnn's barriers serialise it), and the
+ * model must outlive its execution. */
+VKCNN_API vkcnn_status vkcnn_model_record(vkcnn_model *model, VkCommandBuffer cmd,
+                                          const vkcnn_buffer_ref *inputs,
+                                          const vkcnn_buffer_ref *outputs);
+
+/* Semaphores for vkcnn_model_submit_vk. `*_values` are timeline values
+ * (one per semaphore; NULL when all are binary). Timeline semaphores need
+ * the timelineSemaphore feature enabled on the device. */
+typedef struct vkcnn_submit_sync {
+    uint32_t wait_count;
+    const VkSemaphore *wait_semaphores;
+    const uint64_t *wait_values;
+    const VkPipelineStageFlags *wait_stages; /* NULL: VK_PIPELINE_STAGE_TRANSFER_BIT each */
+    uint32_t signal_count;
+    const VkSemaphore *signal_semaphores;
+    const uint64_t *signal_values;
+} vkcnn_submit_sync;
+
+/* vkcnn_model_submit on the context's queue, waiting on and signalling the
+ * given semaphores, with inputs and outputs in the application's buffers
+ * where given (as in vkcnn_model_record; absent ones use the host-side
+ * values, and outputs not given are readable with vkcnn_model_get_result).
+ * `sync`, `inputs` and `outputs` may be NULL. */
+VKCNN_API vkcnn_status vkcnn_model_submit_vk(vkcnn_model *model, const vkcnn_submit_sync *sync,
+                                             const vkcnn_buffer_ref *inputs,
+                                             const vkcnn_buffer_ref *outputs, vkcnn_ticket *ticket);
+
+/* The context's Vulkan device, queue and queue family (its own or the
+ * adopted ones), for the application's side of vkcnn_model_record. */
+VKCNN_API VkDevice vkcnn_context_vk_device(const vkcnn_context *ctx);
+VKCNN_API VkQueue vkcnn_context_vk_queue(const vkcnn_context *ctx, uint32_t *family);
 
 /* What a compiled model does on the device. */
 typedef struct vkcnn_model_stats {

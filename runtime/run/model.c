@@ -178,7 +178,7 @@ vkcnn_status vkcnn_model_submit(vkcnn_model *m, vkcnn_ticket *ticket) {
     vkc_error_clear();
     if (!m || !ticket)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_submit: NULL argument");
-    return model_error(m, vkc_slots_submit(m, ticket));
+    return model_error(m, vkc_slots_submit(m, NULL, NULL, NULL, ticket));
 }
 
 vkcnn_status vkcnn_model_wait(vkcnn_model *m, vkcnn_ticket ticket, uint64_t timeout_ns) {
@@ -203,7 +203,7 @@ vkcnn_status vkcnn_model_run(vkcnn_model *m) {
     if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_run: model is NULL");
     m->last_run = 0;
     vkcnn_ticket ticket = 0;
-    vkcnn_status st = vkc_slots_submit(m, &ticket);
+    vkcnn_status st = vkc_slots_submit(m, NULL, NULL, NULL, &ticket);
     if (!st) st = vkc_slots_wait(m, ticket, UINT64_MAX);
     if (!st && m->check) {
         char report[VKC_ERROR_MAX];
@@ -263,4 +263,29 @@ vkcnn_status vkcnn_model_describe(const vkcnn_model *m, uint32_t detail, FILE *o
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_describe: NULL argument");
     vkc_exec_describe(m->exec, detail, out);
     return ferror(out) ? vkc_fail(VKCNN_ERROR_IO, "vkcnn_model_describe: write failed") : VKCNN_OK;
+}
+
+vkcnn_status vkcnn_model_submit_vk(vkcnn_model *m, const vkcnn_submit_sync *sync,
+                                   const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
+                                   vkcnn_ticket *ticket) {
+    vkc_error_clear();
+    if (!m || !ticket)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_submit_vk: NULL argument");
+    if (sync && ((sync->wait_count && !sync->wait_semaphores) ||
+                 (sync->signal_count && !sync->signal_semaphores)))
+        return model_error(m, vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                       "vkcnn_model_submit_vk: semaphore count without array"));
+    return model_error(m, vkc_slots_submit(m, sync, inputs, outputs, ticket));
+}
+
+vkcnn_status vkcnn_model_record(vkcnn_model *m, VkCommandBuffer cmd, const vkcnn_buffer_ref *inputs,
+                                const vkcnn_buffer_ref *outputs) {
+    vkc_error_clear();
+    if (!m || !cmd)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_record: NULL argument");
+    vkcnn_status st = vkc_ctx_usable(m->ctx);
+    if (st) return model_error(m, st);
+    /* inputs not given come from the next slot's host-side values */
+    vkc_record_inference(m, cmd, vkc_slot_peek(m), NULL, inputs, outputs, VK_NULL_HANDLE);
+    return VKCNN_OK;
 }

@@ -15,10 +15,11 @@
 /* One in-flight slot (slots.c): host-visible copies of the graph inputs and
  * outputs and the command buffer that moves them around the network. */
 typedef struct vkc_slot {
-    vkc_buffer *inputs;  /* per graph input, VKC_MEM_UPLOAD */
-    vkc_buffer *outputs; /* per graph output, VKC_MEM_READBACK */
-    bool *fresh;         /* per graph input: set since this slot's last submit */
-    VkCommandBuffer cmd;
+    vkc_buffer *inputs;      /* per graph input, VKC_MEM_UPLOAD */
+    vkc_buffer *outputs;     /* per graph output, VKC_MEM_READBACK */
+    bool *fresh;             /* per graph input: set since this slot's last submit */
+    VkCommandBuffer cmd;     /* recorded once: slot inputs -> network -> slot outputs */
+    VkCommandBuffer cmd_ext; /* re-recorded per submit with the application's buffers */
     VkFence fence;
     VkQueryPool queries; /* when profiling */
     uint64_t ticket;     /* last ticket submitted here; 0: none */
@@ -50,7 +51,19 @@ void vkc_slots_destroy(vkcnn_model *m);
  * as set on it, and returns it. Unless the caller overwrites the `whole`
  * input, its values first become the previous submit's. */
 vkcnn_status vkc_slot_for_input(vkcnn_model *m, uint32_t input, bool whole, vkc_slot **out);
-vkcnn_status vkc_slots_submit(vkcnn_model *m, uint64_t *ticket);
+/* Submits the next slot; with `inputs` / `outputs` (the application's
+ * buffers, see vkcnn_model_submit_vk) a command buffer recorded for them. */
+vkcnn_status vkc_slots_submit(vkcnn_model *m, const vkcnn_submit_sync *sync,
+                              const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
+                              uint64_t *ticket);
+/* Records one inference into cmd: inputs from the given buffers, else from
+ * in_slot's (when not NULL); outputs to the given buffers, else to
+ * out_slot's (when not NULL); then a barrier to every later command and
+ * the host. */
+void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *in_slot,
+                          const vkc_slot *out_slot, const vkcnn_buffer_ref *inputs,
+                          const vkcnn_buffer_ref *outputs, VkQueryPool queries);
+vkc_slot *vkc_slot_peek(vkcnn_model *m); /* the slot the next submit uses */
 vkcnn_status vkc_slots_wait(vkcnn_model *m, uint64_t ticket, uint64_t timeout_ns);
 /* Output `output` (count = its element count) of `ticket`, waiting for it. */
 vkcnn_status vkc_slots_read(vkcnn_model *m, uint64_t ticket, uint32_t output, float *data,

@@ -39,44 +39,65 @@ static void barrier(vkcnn_context *ctx, VkCommandBuffer cmd, VkPipelineStageFlag
         &mb, 0, NULL, 0, NULL);
 }
 
-/* Copies between a slot buffer and the model's tensor, chunk by chunk. */
-static void copy_tensor(vkcnn_model *m, VkCommandBuffer cmd, uint32_t tensor, vkc_buffer *slot_buf,
-                        bool to_model) {
+/* Copies between a buffer (at byte `at`) and the model's tensor, chunk by
+ * chunk. */
+static void copy_tensor(vkcnn_model *m, VkCommandBuffer cmd, uint32_t tensor, VkBuffer other,
+                        VkDeviceSize at, bool to_model) {
     uint32_t chunks = vkc_exec_tensor_chunks(m->exec, tensor);
     for (uint32_t c = 0; c < chunks; c++) {
         vkc_binding b;
         uint64_t first = 0;
         if (vkc_exec_tensor_chunk(m->exec, tensor, c, &b, &first) || b.range == 0) continue;
-        VkBufferCopy region = {.srcOffset = to_model ? first * 4 : b.offset,
-                               .dstOffset = to_model ? b.offset : first * 4,
+        VkBufferCopy region = {.srcOffset = to_model ? at + first * 4 : b.offset,
+                               .dstOffset = to_model ? b.offset : at + first * 4,
                                .size = b.range};
-        m->ctx->dev.vk.vkCmdCopyBuffer(cmd, to_model ? slot_buf->handle : b.buffer->handle,
-                                       to_model ? b.buffer->handle : slot_buf->handle, 1, &region);
+        m->ctx->dev.vk.vkCmdCopyBuffer(cmd, to_model ? other : b.buffer->handle,
+                                       to_model ? b.buffer->handle : other, 1, &region);
     }
 }
 
-static vkcnn_status record_slot(vkcnn_model *m, vkc_slot *s) {
+void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *in_slot,
+                          const vkc_slot *out_slot, const vkcnn_buffer_ref *inputs,
+                          const vkcnn_buffer_ref *outputs, VkQueryPool queries) {
     vkcnn_context *ctx = m->ctx;
-    const struct VolkDeviceTable *vk = &ctx->dev.vk;
     const vkc_graph *g = m->graph;
-    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(s->cmd, &bi), "vkBeginCommandBuffer"));
     const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
                              VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     const VkPipelineStageFlags both =
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
-    barrier(ctx, s->cmd, both, rw);
-    for (uint32_t i = 0; i < g->input_count; i++)
-        copy_tensor(m, s->cmd, g->inputs[i], &s->inputs[i], true);
-    barrier(ctx, s->cmd, both, rw);
-    vkc_exec_record(m->exec, s->cmd, s->queries);
-    barrier(ctx, s->cmd, both, rw);
-    for (uint32_t i = 0; i < g->output_count; i++)
-        copy_tensor(m, s->cmd, g->outputs[i], &s->outputs[i], false);
+    barrier(ctx, cmd, both, rw);
+    for (uint32_t i = 0; i < g->input_count; i++) {
+        if (inputs && inputs[i].buffer)
+            copy_tensor(m, cmd, g->inputs[i], inputs[i].buffer, inputs[i].offset, true);
+        else if (in_slot)
+            copy_tensor(m, cmd, g->inputs[i], in_slot->inputs[i].handle, 0, true);
+    }
+    barrier(ctx, cmd, both, rw);
+    vkc_exec_record(m->exec, cmd, queries);
+    barrier(ctx, cmd, both, rw);
+    for (uint32_t i = 0; i < g->output_count; i++) {
+        if (outputs && outputs[i].buffer)
+            copy_tensor(m, cmd, g->outputs[i], outputs[i].buffer, outputs[i].offset, false);
+        else if (out_slot)
+            copy_tensor(m, cmd, g->outputs[i], out_slot->outputs[i].handle, 0, false);
+    }
     /* outputs (and, for the per-node check, every tensor) readable by the
-     * host and by staged transfers once the fence signals */
-    barrier(ctx, s->cmd, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-            VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+     * host after the fence, and by whatever the application records next */
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask =
+                              VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_MEMORY_READ_BIT |
+                                           VK_ACCESS_MEMORY_WRITE_BIT};
+    ctx->dev.vk.vkCmdPipelineBarrier(
+        cmd, both, VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &mb, 0,
+        NULL, 0, NULL);
+}
+
+static vkcnn_status record_slot(vkcnn_model *m, vkc_slot *s) {
+    const struct VolkDeviceTable *vk = &m->ctx->dev.vk;
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(s->cmd, &bi), "vkBeginCommandBuffer"));
+    vkc_record_inference(m, s->cmd, s, s, NULL, NULL, s->queries);
     return vkc_check(vk->vkEndCommandBuffer(s->cmd), "vkEndCommandBuffer");
 }
 
@@ -120,7 +141,9 @@ static vkcnn_status create_slot(vkcnn_model *m, vkc_slot *s) {
 vkcnn_status vkc_slots_create(vkcnn_model *m, uint32_t count) {
     vkcnn_context *ctx = m->ctx;
     const vkc_device *dev = &ctx->dev;
+    /* resettable: cmd_ext is re-recorded for each submit with buffers */
     VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                  .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
                                   .queueFamilyIndex = dev->family};
     VKC_TRY(vkc_check(dev->vk.vkCreateCommandPool(dev->handle, &ci, ctx->inst.allocator, &m->pool),
                       "vkCreateCommandPool"));
@@ -179,6 +202,10 @@ static vkc_slot *next_slot(vkcnn_model *m) {
     return &m->slots[m->next_ticket % m->slot_count];
 }
 
+vkc_slot *vkc_slot_peek(vkcnn_model *m) {
+    return next_slot(m);
+}
+
 /* The slot of the previous submit (NULL before the first, or when it is s). */
 static const vkc_slot *previous_slot(const vkcnn_model *m, const vkc_slot *s) {
     const vkc_slot *p = m->next_ticket ? &m->slots[(m->next_ticket - 1) % m->slot_count] : NULL;
@@ -197,7 +224,9 @@ vkcnn_status vkc_slot_for_input(vkcnn_model *m, uint32_t input, bool whole, vkc_
     return VKCNN_OK;
 }
 
-vkcnn_status vkc_slots_submit(vkcnn_model *m, uint64_t *ticket) {
+vkcnn_status vkc_slots_submit(vkcnn_model *m, const vkcnn_submit_sync *sync,
+                              const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
+                              uint64_t *ticket) {
     vkc_slot *s = next_slot(m);
     VKC_TRY(wait_slot(m, s, UINT64_MAX));
     /* inputs not set for this submit keep the previous submit's values; the
@@ -209,8 +238,48 @@ vkcnn_status vkc_slots_submit(vkcnn_model *m, uint64_t *ticket) {
         s->fresh[i] = false;
     }
     const vkc_device *dev = &m->ctx->dev;
+    VkCommandBuffer cmd = s->cmd;
+    if (inputs || outputs) { /* the application's buffers: recorded for this submit */
+        if (!s->cmd_ext) {
+            VkCommandBufferAllocateInfo ai = {.sType =
+                                                  VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                              .commandPool = m->pool,
+                                              .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                              .commandBufferCount = 1};
+            VKC_TRY(vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd_ext),
+                              "vkAllocateCommandBuffers"));
+        }
+        VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+        VKC_TRY(vkc_check(dev->vk.vkResetCommandBuffer(s->cmd_ext, 0), "vkResetCommandBuffer"));
+        VKC_TRY(vkc_check(dev->vk.vkBeginCommandBuffer(s->cmd_ext, &bi), "vkBeginCommandBuffer"));
+        vkc_record_inference(m, s->cmd_ext, s, s, inputs, outputs, s->queries);
+        VKC_TRY(vkc_check(dev->vk.vkEndCommandBuffer(s->cmd_ext), "vkEndCommandBuffer"));
+        cmd = s->cmd_ext;
+    }
+    VkPipelineStageFlags stages[16];
+    uint32_t waits = sync ? sync->wait_count : 0;
+    if (waits > 16) return vkc_fail(VKCNN_ERROR_LIMIT, "%u wait semaphores: at most 16", waits);
+    for (uint32_t i = 0; i < waits; i++)
+        stages[i] = sync->wait_stages ? sync->wait_stages[i] : VK_PIPELINE_STAGE_TRANSFER_BIT;
+    VkTimelineSemaphoreSubmitInfo timeline = {
+        .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+        .waitSemaphoreValueCount = sync && sync->wait_values ? waits : 0,
+        .pWaitSemaphoreValues = sync ? sync->wait_values : NULL,
+        .signalSemaphoreValueCount = sync && sync->signal_values ? sync->signal_count : 0,
+        .pSignalSemaphoreValues = sync ? sync->signal_values : NULL};
+    bool timed = sync && (sync->wait_values || sync->signal_values);
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .pNext = timed ? &timeline : NULL,
+                       .waitSemaphoreCount = waits,
+                       .pWaitSemaphores = sync ? sync->wait_semaphores : NULL,
+                       .pWaitDstStageMask = stages,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cmd,
+                       .signalSemaphoreCount = sync ? sync->signal_count : 0,
+                       .pSignalSemaphores = sync ? sync->signal_semaphores : NULL};
     VKC_TRY(vkc_check(dev->vk.vkResetFences(dev->handle, 1, &s->fence), "vkResetFences"));
-    VKC_TRY(vkc_ctx_submit(m->ctx, s->cmd, s->fence));
+    VKC_TRY(vkc_ctx_submit_info(m->ctx, &si, s->fence));
     s->ticket = ++m->next_ticket;
     s->busy = true;
     *ticket = s->ticket;

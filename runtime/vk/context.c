@@ -148,13 +148,21 @@ static vkcnn_status create_submit_objects(vkcnn_context *ctx) {
     return vkc_check(dev->vk.vkCreateFence(dev->handle, &fi, ac, &ctx->fence), "vkCreateFence");
 }
 
+/* One vkQueueSubmit, inside the application's queue lock when it gave one
+ * (an adopted queue it may use from other threads). */
+static VkResult vkc_queue_submit(const vkc_device *dev, const VkSubmitInfo *si, VkFence fence) {
+    if (dev->queue_lock) dev->queue_lock(dev->queue_lock_user, 1);
+    VkResult r = dev->vk.vkQueueSubmit(dev->queue, 1, si, fence);
+    if (dev->queue_lock) dev->queue_lock(dev->queue_lock_user, 0);
+    return r;
+}
+
 /* Caller holds submit_lock. */
 static vkcnn_status submit_locked(vkcnn_context *ctx, VkCommandBuffer cmd) {
     const vkc_device *dev = &ctx->dev;
     VkSubmitInfo si = {
         .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
-    vkcnn_status st =
-        vkc_check(dev->vk.vkQueueSubmit(dev->queue, 1, &si, ctx->fence), "vkQueueSubmit");
+    vkcnn_status st = vkc_check(vkc_queue_submit(dev, &si, ctx->fence), "vkQueueSubmit");
     if (!st)
         st = vkc_check(dev->vk.vkWaitForFences(dev->handle, 1, &ctx->fence, VK_TRUE, UINT64_MAX),
                        "vkWaitForFences");
@@ -173,13 +181,17 @@ vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd) {
 }
 
 vkcnn_status vkc_ctx_submit(vkcnn_context *ctx, VkCommandBuffer cmd, VkFence fence) {
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
+    return vkc_ctx_submit_info(ctx, &si, fence);
+}
+
+vkcnn_status vkc_ctx_submit_info(vkcnn_context *ctx, const VkSubmitInfo *si, VkFence fence) {
     vkcnn_status st = vkc_ctx_usable(ctx);
     if (st) return st;
     const vkc_device *dev = &ctx->dev;
-    VkSubmitInfo si = {
-        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
     pthread_mutex_lock(&ctx->submit_lock);
-    st = vkc_check(dev->vk.vkQueueSubmit(dev->queue, 1, &si, fence), "vkQueueSubmit");
+    st = vkc_check(vkc_queue_submit(dev, si, fence), "vkQueueSubmit");
     pthread_mutex_unlock(&ctx->submit_lock);
     if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     return st;
@@ -221,10 +233,15 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     *out = NULL;
     vkcnn_context_desc defaults = {0};
     const vkcnn_context_desc *desc = desc_in ? desc_in : &defaults;
-    if (desc->adopt.instance || desc->adopt.device || desc->adopt.physical_device ||
-        desc->adopt.queue || desc->adopt.get_instance_proc_addr)
-        return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
-                        "adopting the caller's Vulkan objects is not supported yet");
+    bool adopt = desc->adopt.device != VK_NULL_HANDLE;
+    if (adopt && (!desc->adopt.instance || !desc->adopt.physical_device || !desc->adopt.queue ||
+                  !desc->adopt.get_instance_proc_addr))
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "adopting a device needs adopt.get_instance_proc_addr, instance, "
+                        "physical_device, device and queue");
+    if (!adopt && (desc->adopt.instance || desc->adopt.physical_device || desc->adopt.queue))
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "adopt.instance/physical_device/queue given without adopt.device");
     vkcnn_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     pthread_mutex_init(&ctx->submit_lock, NULL);
@@ -246,9 +263,18 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
                             .allocator = desc->vk_allocator,
                             .messenger_fn = on_validation,
                             .messenger_user = ctx};
-    vkcnn_status st = vkc_instance_create(&ctx->inst, &io);
-    if (!st) st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
-    if (!st) st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
+    vkcnn_status st;
+    if (adopt) {
+        ctx->validation = false; /* the application's instance decides */
+        st = vkc_instance_adopt(&ctx->inst, desc, &ctx->device_index);
+        if (!st) st = vkc_device_adopt(&ctx->dev, &ctx->inst, ctx->device_index, desc);
+        if (!st && ctx->dev.disabled[0])
+            vkc_log(ctx, VKCNN_LOG_INFO, "adopted device, not used: %s", ctx->dev.disabled);
+    } else {
+        st = vkc_instance_create(&ctx->inst, &io);
+        if (!st) st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
+        if (!st) st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
+    }
     if (st) goto fail;
     const vkcnn_device_info *info = &ctx->dev.phys->info;
     vkc_memory_init(&ctx->memory, desc->device_memory_budget,
@@ -276,7 +302,10 @@ void vkcnn_context_destroy(vkcnn_context *ctx) {
     if (!ctx) return;
     const vkc_device *dev = &ctx->dev;
     if (dev->handle) {
-        dev->vk.vkDeviceWaitIdle(dev->handle);
+        /* an adopted device runs the application's work too: vkcnn's own
+         * submissions are already complete (every one is waited for, and
+         * models wait for theirs when destroyed) */
+        if (!dev->adopted) dev->vk.vkDeviceWaitIdle(dev->handle);
         save_pipeline_cache(ctx);
         const VkAllocationCallbacks *ac = ctx->inst.allocator;
         if (ctx->fence) dev->vk.vkDestroyFence(dev->handle, ctx->fence, ac);
@@ -290,6 +319,19 @@ void vkcnn_context_destroy(vkcnn_context *ctx) {
     pthread_mutex_destroy(&ctx->submit_lock);
     pthread_mutex_destroy(&ctx->error_lock);
     free(ctx);
+}
+
+VkDevice vkcnn_context_vk_device(const vkcnn_context *ctx) {
+    return ctx ? ctx->dev.handle : VK_NULL_HANDLE;
+}
+
+VkQueue vkcnn_context_vk_queue(const vkcnn_context *ctx, uint32_t *family) {
+    if (family) *family = ctx ? ctx->dev.family : 0;
+    return ctx ? ctx->dev.queue : VK_NULL_HANDLE;
+}
+
+const char *vkcnn_context_disabled_features(const vkcnn_context *ctx) {
+    return ctx ? ctx->dev.disabled : "";
 }
 
 const char *vkcnn_context_error(const vkcnn_context *ctx) {

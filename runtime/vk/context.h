@@ -60,6 +60,8 @@ vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd);
 /* Submits `cmd` signalling `fence` (unsignalled), without waiting;
  * serialised with the context's other submissions. */
 vkcnn_status vkc_ctx_submit(vkcnn_context *ctx, VkCommandBuffer cmd, VkFence fence);
+/* Same with a whole VkSubmitInfo (semaphores). */
+vkcnn_status vkc_ctx_submit_info(vkcnn_context *ctx, const VkSubmitInfo *si, VkFence fence);
 
 /* Waits up to timeout_ns for `fence`: VKCNN_OK when signalled,
  * VKCNN_NOT_READY on timeout, VKCNN_ERROR_DEVICE_LOST (the context then

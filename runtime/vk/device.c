@@ -418,7 +418,57 @@ fail:
     return st;
 }
 
+vkcnn_status vkc_instance_adopt(vkc_instance *inst, const vkcnn_context_desc *desc,
+                                uint32_t *index) {
+    memset(inst, 0, sizeof *inst);
+    inst->adopted = true;
+    inst->allocator = desc->vk_allocator;
+    inst->handle = desc->adopt.instance;
+    uint32_t api =
+        desc->adopt.instance_api_version ? desc->adopt.instance_api_version : VK_API_VERSION_1_1;
+    if (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1)
+        return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
+                        "the adopted instance was created for Vulkan 1.0; vkcnn needs 1.1");
+    inst->api_version = api < VK_API_VERSION_1_3 ? api : VK_API_VERSION_1_3;
+    inst->fns.vkGetInstanceProcAddr = desc->adopt.get_instance_proc_addr;
+    vkcnn_status st = vkc_loader_load_instance(&inst->fns, inst->handle);
+    uint32_t n = 0;
+    if (!st)
+        st = vkc_check(inst->fns.vkEnumeratePhysicalDevices(inst->handle, &n, NULL),
+                       "vkEnumeratePhysicalDevices");
+    VkPhysicalDevice *handles = NULL;
+    if (!st && n) {
+        handles = vkc_calloc(n, sizeof *handles);
+        inst->devices = vkc_calloc(n, sizeof *inst->devices);
+        if (!handles || !inst->devices)
+            st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!st)
+            st = vkc_check(inst->fns.vkEnumeratePhysicalDevices(inst->handle, &n, handles),
+                           "vkEnumeratePhysicalDevices");
+    }
+    *index = UINT32_MAX;
+    for (uint32_t i = 0; !st && i < n; i++) {
+        inst->devices[i].handle = handles[i];
+        inst->device_count = i + 1;
+        st = describe_physical(inst, i, &inst->devices[i], desc->faults);
+        if (handles[i] == desc->adopt.physical_device) *index = i;
+    }
+    free(handles);
+    if (!st && *index == UINT32_MAX)
+        st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                      "adopt.physical_device is not one of the adopted instance's %u devices", n);
+    if (st) vkc_instance_destroy(inst);
+    return st;
+}
+
 void vkc_instance_destroy(vkc_instance *inst) {
+    if (inst->adopted) { /* the application's: only our tables go */
+        free(inst->devices);
+        inst->devices = NULL;
+        inst->device_count = 0;
+        inst->handle = VK_NULL_HANDLE;
+        return;
+    }
     if (inst->messenger)
         inst->fns.vkDestroyDebugUtilsMessengerEXT(inst->handle, inst->messenger, inst->allocator);
     if (inst->handle) inst->fns.vkDestroyInstance(inst->handle, inst->allocator);
@@ -599,7 +649,99 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     return VKCNN_OK;
 }
 
+/* Appends a line to dev->disabled. */
+static void note_disabled(vkc_device *dev, const char *line) {
+    size_t used = strlen(dev->disabled);
+    snprintf(dev->disabled + used, sizeof dev->disabled - used, "%s%s", used ? "\n" : "", line);
+}
+
+vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t index,
+                              const vkcnn_context_desc *desc) {
+    memset(dev, 0, sizeof *dev);
+    vkc_physical *pd = &inst->devices[index];
+    const vkcnn_device_info *info = &pd->info;
+    uint32_t family = desc->adopt.queue_family;
+    uint32_t n_fam = 0;
+    inst->fns.vkGetPhysicalDeviceQueueFamilyProperties(pd->handle, &n_fam, NULL);
+    VkQueueFamilyProperties *fams = vkc_calloc(n_fam ? n_fam : 1, sizeof *fams);
+    if (!fams) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    inst->fns.vkGetPhysicalDeviceQueueFamilyProperties(pd->handle, &n_fam, fams);
+    bool compute = family < n_fam && (fams[family].queueFlags & VK_QUEUE_COMPUTE_BIT);
+    uint32_t stamp_bits = family < n_fam ? fams[family].timestampValidBits : 0;
+    free(fams);
+    if (!compute)
+        return vkc_fail(VKCNN_ERROR_NO_COMPUTE_QUEUE,
+                        "adopt.queue_family %u of '%s' does not support compute (the device "
+                        "has %u families)",
+                        family, info->name, n_fam);
+    /* the adopted family replaces the one vkcnn would have chosen */
+    pd->compute_family = family;
+    pd->timestamp_valid_bits = stamp_bits;
+    pd->info.timestamps = stamp_bits > 0 && info->timestamp_period_ns > 0.0f;
+    dev->inst = inst;
+    dev->phys = pd;
+    dev->adopted = true;
+    dev->handle = desc->adopt.device;
+    dev->queue = desc->adopt.queue;
+    dev->family = family;
+    dev->queue_lock = desc->adopt.queue_lock;
+    dev->queue_lock_user = desc->adopt.queue_lock_user_data;
+    vkc_loader_load_device(&inst->fns, dev->handle, &dev->vk);
+    if (!dev->vk.vkQueueSubmit || !dev->vk.vkCreateComputePipelines)
+        return vkc_fail(VKCNN_ERROR_VULKAN, "adopted device: vkGetDeviceProcAddr found no "
+                                            "vkQueueSubmit / vkCreateComputePipelines");
+    /* what the application enabled, from its vkCreateDevice feature chain */
+    bool f16 = false, i8 = false, s16 = false, s8 = false;
+    for (const VkBaseInStructure *b = desc->adopt.enabled_features; b; b = b->pNext) {
+        switch (b->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES:
+            s16 |= ((const VkPhysicalDeviceVulkan11Features *)b)->storageBuffer16BitAccess;
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES: {
+            const VkPhysicalDeviceVulkan12Features *v = (const void *)b;
+            f16 |= v->shaderFloat16;
+            i8 |= v->shaderInt8;
+            s8 |= v->storageBuffer8BitAccess;
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
+            s16 |= ((const VkPhysicalDevice16BitStorageFeatures *)b)->storageBuffer16BitAccess;
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES:
+            s8 |= ((const VkPhysicalDevice8BitStorageFeatures *)b)->storageBuffer8BitAccess;
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES: {
+            const VkPhysicalDeviceShaderFloat16Int8Features *v = (const void *)b;
+            f16 |= v->shaderFloat16;
+            i8 |= v->shaderInt8;
+            break;
+        }
+        default: break;
+        }
+    }
+    dev->fp16 = info->fp16 && f16;
+    dev->int8 = info->int8 && i8;
+    dev->storage16 = info->storage16 && s16;
+    dev->storage8 = info->storage8 && s8;
+    if (info->storage16 && !s16)
+        note_disabled(dev, "fp16 storage (half-size weights and activations): the application "
+                           "did not enable storageBuffer16BitAccess; fp32 storage is used");
+    if (info->fp16 && !f16)
+        note_disabled(dev, "fp16 arithmetic: the application did not enable shaderFloat16; "
+                           "fp32 arithmetic is used");
+    if (info->storage8 && !s8)
+        note_disabled(dev, "8-bit storage: the application did not enable "
+                           "storageBuffer8BitAccess");
+    if (info->int8 && !i8)
+        note_disabled(dev, "int8 arithmetic: the application did not enable shaderInt8");
+    return VKCNN_OK;
+}
+
 void vkc_device_destroy(vkc_device *dev) {
+    if (dev->adopted) { /* the application's: nothing to destroy */
+        dev->handle = VK_NULL_HANDLE;
+        return;
+    }
     if (dev->handle) {
         dev->vk.vkDeviceWaitIdle(dev->handle);
         dev->vk.vkDestroyDevice(dev->handle, dev->inst->allocator);

@@ -34,12 +34,19 @@ typedef struct vkc_instance {
     uint32_t api_version;
     vkc_physical *devices;
     uint32_t device_count;
+    bool adopted; /* the application's instance: never destroyed here */
 } vkc_instance;
 
 /* Creates the instance and reads every physical device's capabilities. On
  * failure *inst holds nothing to destroy. */
 vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts);
 void vkc_instance_destroy(vkc_instance *inst);
+
+/* Adopts the application's instance (desc->adopt): loads the instance
+ * functions through its vkGetInstanceProcAddr and reads every physical
+ * device's capabilities; *index becomes the adopted physical device's. */
+vkcnn_status vkc_instance_adopt(vkc_instance *inst, const vkcnn_context_desc *desc,
+                                uint32_t *index);
 
 /* Chooses a device: `spec` (NULL: the VKCNN_DEVICE environment variable, then
  * discrete > integrated > virtual > CPU). Digits are an index, anything else a
@@ -55,11 +62,22 @@ typedef struct vkc_device {
     uint32_t family;
     /* features enabled at creation (subset of phys->info's) */
     bool fp16, storage16, int8, storage8;
+    bool adopted; /* the application's device and queue: never destroyed here */
+    void (*queue_lock)(void *user, int lock);
+    void *queue_lock_user;
+    char disabled[512]; /* why optional features are off (adopted devices) */
 } vkc_device;
 
 vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32_t index,
                                uint32_t faults);
 void vkc_device_destroy(vkc_device *dev);
+
+/* Adopts the application's device and queue (desc->adopt) on physical
+ * device `index` of inst: loads volk's per-device table, checks the queue
+ * family supports compute, and enables only the features the application
+ * enabled (recording why the others are off). */
+vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t index,
+                              const vkcnn_context_desc *desc);
 
 /* Maps a VkResult to a status and records "<what>: <VkResult name>". */
 vkcnn_status vkc_check(VkResult result, const char *what);
