@@ -440,6 +440,11 @@ void vkc_exec_record(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries) {
     if (e->dispatch_count) vkc_sequence_record_into(e->seq, cmd, queries);
 }
 
+void vkc_exec_record_range(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries, uint32_t first,
+                           uint32_t count) {
+    vkc_sequence_record_range(e->seq, cmd, queries, first, count);
+}
+
 vkcnn_status vkc_exec_create_queries(vkc_exec *e, VkQueryPool *out) {
     return vkc_sequence_create_queries(e->seq, out);
 }

@@ -91,6 +91,9 @@ vkcnn_status vkc_exec_run(vkc_exec *e);
  * (VK_NULL_HANDLE: none); after that work completed, vkc_exec_read_queries
  * makes vkc_exec_dispatch_ms / _total_ms report it. */
 void vkc_exec_record(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries);
+/* Dispatches first .. first + count - 1 only (vkc_sequence_record_range). */
+void vkc_exec_record_range(vkc_exec *e, VkCommandBuffer cmd, VkQueryPool queries, uint32_t first,
+                           uint32_t count);
 vkcnn_status vkc_exec_create_queries(vkc_exec *e, VkQueryPool *out);
 void vkc_exec_destroy_queries(vkc_exec *e, VkQueryPool pool);
 vkcnn_status vkc_exec_read_queries(vkc_exec *e, VkQueryPool pool);

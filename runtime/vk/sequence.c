@@ -232,12 +232,21 @@ vkcnn_status vkc_sequence_read_queries(vkc_sequence *s, VkQueryPool pool) {
 }
 
 void vkc_sequence_record_into(vkc_sequence *s, VkCommandBuffer cmd, VkQueryPool queries) {
+    vkc_sequence_record_range(s, cmd, queries, 0, s->count);
+}
+
+void vkc_sequence_record_range(vkc_sequence *s, VkCommandBuffer cmd, VkQueryPool queries,
+                               uint32_t first, uint32_t count) {
     const struct VolkDeviceTable *vk = &s->ctx->dev.vk;
-    if (queries) vk->vkCmdResetQueryPool(cmd, queries, 0, 2 * s->count);
+    if (first >= s->count) return;
+    if (count > s->count - first) count = s->count - first;
+    /* the first range resets every query; later ranges run after it */
+    if (queries && first == 0) vk->vkCmdResetQueryPool(cmd, queries, 0, 2 * s->count);
     VkPipeline bound = VK_NULL_HANDLE;
-    for (uint32_t i = 0; i < s->count; i++) {
+    for (uint32_t i = first; i < first + count; i++) {
         const step *sp = &s->steps[i];
-        if (sp->barrier_before) {
+        /* the caller's barrier precedes a range's first dispatch */
+        if (sp->barrier_before && i > first) {
             VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
                                   .srcAccessMask = sp->src_access,
                                   .dstAccessMask = sp->src_access ? VK_ACCESS_SHADER_READ_BIT |

@@ -57,6 +57,13 @@ vkcnn_status vkc_sequence_prepare(vkc_sequence *seq);
  * not run concurrently (one queue, ordered by the caller's barriers). */
 void vkc_sequence_record_into(vkc_sequence *seq, VkCommandBuffer cmd, VkQueryPool queries);
 
+/* Dispatches first .. first + count - 1 only, for work split into several
+ * command buffers (bounded submits): the caller's barrier precedes each
+ * range; ranges must be recorded and executed in order, the one starting
+ * at 0 first (it resets the queries). */
+void vkc_sequence_record_range(vkc_sequence *seq, VkCommandBuffer cmd, VkQueryPool queries,
+                               uint32_t first, uint32_t count);
+
 /* A timestamp query pool for record_into (VK_NULL_HANDLE when the sequence
  * has no timestamps); after the work that wrote it completed,
  * vkc_sequence_read_queries makes vkc_sequence_dispatch_ms report it. */
