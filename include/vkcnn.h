@@ -491,6 +491,13 @@ typedef struct vkcnn_model_options {
     /* Inferences that may be in flight at once (slots); 0: 2; at most 8.
      * With `check`, 1. */
     uint32_t in_flight;
+    /* Long work on a queue shared with an application: split each inference
+     * into several command buffers of at most this many dispatches, each
+     * its own vkQueueSubmit, so other work can run between them and no
+     * single submission runs long enough to trip a driver's timeout.
+     * 0: one submission per inference. (vkcnn_model_record, into the
+     * application's one command buffer, is not split.) */
+    uint32_t max_dispatches_per_submit;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.

@@ -62,7 +62,11 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
         if (!st && m->debug) vkc_exec_describe(m->exec, m->debug, stderr);
         /* the per-node check reads the intermediates of the one run before it */
         uint32_t slots = m->check ? 1 : o->in_flight ? o->in_flight : 2;
-        if (!st) st = vkc_slots_create(m, slots);
+        if (!st) {
+            uint32_t d = vkc_exec_dispatch_count(m->exec), per = o->max_dispatches_per_submit;
+            m->parts = per && d > per ? (d + per - 1) / per : 1;
+            st = vkc_slots_create(m, slots);
+        }
     }
     if (st) {
         vkc_ctx_error(ctx, st);

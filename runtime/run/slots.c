@@ -56,9 +56,16 @@ static void copy_tensor(vkcnn_model *m, VkCommandBuffer cmd, uint32_t tensor, Vk
     }
 }
 
-void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *in_slot,
-                          const vkc_slot *out_slot, const vkcnn_buffer_ref *inputs,
-                          const vkcnn_buffer_ref *outputs, VkQueryPool queries) {
+/* Part `part` of `parts` of one inference: the first copies the inputs in
+ * (from the given buffers, else from in_slot's when not NULL), each runs
+ * its share of the dispatches, the last copies the outputs out (to the
+ * given buffers, else to out_slot's) and ends with a barrier to every later
+ * command and the host. Each part starts with a full barrier, which orders
+ * it after the previous part (or any earlier work) in queue order. */
+static void record_part(vkcnn_model *m, VkCommandBuffer cmd, uint32_t part, uint32_t parts,
+                        const vkc_slot *in_slot, const vkc_slot *out_slot,
+                        const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
+                        VkQueryPool queries) {
     vkcnn_context *ctx = m->ctx;
     const vkc_graph *g = m->graph;
     const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
@@ -66,14 +73,22 @@ void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *i
     const VkPipelineStageFlags both =
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
     barrier(ctx, cmd, both, rw);
-    for (uint32_t i = 0; i < g->input_count; i++) {
-        if (inputs && inputs[i].buffer)
-            copy_tensor(m, cmd, g->inputs[i], inputs[i].buffer, inputs[i].offset, true);
-        else if (in_slot)
-            copy_tensor(m, cmd, g->inputs[i], in_slot->inputs[i].handle, 0, true);
+    if (part == 0) {
+        for (uint32_t i = 0; i < g->input_count; i++) {
+            if (inputs && inputs[i].buffer)
+                copy_tensor(m, cmd, g->inputs[i], inputs[i].buffer, inputs[i].offset, true);
+            else if (in_slot)
+                copy_tensor(m, cmd, g->inputs[i], in_slot->inputs[i].handle, 0, true);
+        }
+        barrier(ctx, cmd, both, rw);
     }
-    barrier(ctx, cmd, both, rw);
-    vkc_exec_record(m->exec, cmd, queries);
+    uint32_t total = vkc_exec_dispatch_count(m->exec);
+    uint32_t per = (total + parts - 1) / parts;
+    if (parts == 1)
+        vkc_exec_record(m->exec, cmd, queries);
+    else
+        vkc_exec_record_range(m->exec, cmd, queries, part * per, per);
+    if (part + 1 < parts) return;
     barrier(ctx, cmd, both, rw);
     for (uint32_t i = 0; i < g->output_count; i++) {
         if (outputs && outputs[i].buffer)
@@ -93,12 +108,39 @@ void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *i
         NULL, 0, NULL);
 }
 
-static vkcnn_status record_slot(vkcnn_model *m, vkc_slot *s) {
+void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *in_slot,
+                          const vkc_slot *out_slot, const vkcnn_buffer_ref *inputs,
+                          const vkcnn_buffer_ref *outputs, VkQueryPool queries) {
+    record_part(m, cmd, 0, 1, in_slot, out_slot, inputs, outputs, queries);
+}
+
+/* Records the parts of one inference on slot s into cmds[0 .. m->parts);
+ * `once`: re-recorded for one submit (the application's buffers). */
+static vkcnn_status record_parts(vkcnn_model *m, VkCommandBuffer *cmds, const vkc_slot *s,
+                                 const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
+                                 bool once) {
     const struct VolkDeviceTable *vk = &m->ctx->dev.vk;
-    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(s->cmd, &bi), "vkBeginCommandBuffer"));
-    vkc_record_inference(m, s->cmd, s, s, NULL, NULL, s->queries);
-    return vkc_check(vk->vkEndCommandBuffer(s->cmd), "vkEndCommandBuffer");
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = once ? VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT : 0};
+    for (uint32_t p = 0; p < m->parts; p++) {
+        if (once) VKC_TRY(vkc_check(vk->vkResetCommandBuffer(cmds[p], 0), "vkResetCommandBuffer"));
+        VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(cmds[p], &bi), "vkBeginCommandBuffer"));
+        record_part(m, cmds[p], p, m->parts, s, s, inputs, outputs, s->queries);
+        VKC_TRY(vkc_check(vk->vkEndCommandBuffer(cmds[p]), "vkEndCommandBuffer"));
+    }
+    return VKCNN_OK;
+}
+
+static vkcnn_status allocate_cmds(vkcnn_model *m, VkCommandBuffer **out) {
+    const vkc_device *dev = &m->ctx->dev;
+    *out = vkc_calloc(m->parts, sizeof **out);
+    if (!*out) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = m->pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = m->parts};
+    return vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, *out),
+                     "vkAllocateCommandBuffers");
 }
 
 static vkcnn_status create_slot(vkcnn_model *m, vkc_slot *s) {
@@ -125,17 +167,12 @@ static vkcnn_status create_slot(vkcnn_model *m, vkc_slot *s) {
         vkcnn_status st = vkc_buffer_create(ctx, bytes, VKC_MEM_READBACK, &s->outputs[i]);
         if (st) return vkc_fail_context(st, "output '%s' readback buffer", t->name);
     }
-    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                      .commandPool = m->pool,
-                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-                                      .commandBufferCount = 1};
-    VKC_TRY(vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd),
-                      "vkAllocateCommandBuffers"));
+    VKC_TRY(allocate_cmds(m, &s->cmds));
     VkFenceCreateInfo fi = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     VKC_TRY(vkc_check(dev->vk.vkCreateFence(dev->handle, &fi, ctx->inst.allocator, &s->fence),
                       "vkCreateFence"));
     if (m->profile) VKC_TRY(vkc_exec_create_queries(m->exec, &s->queries));
-    return record_slot(m, s);
+    return record_parts(m, s->cmds, s, NULL, NULL, false);
 }
 
 vkcnn_status vkc_slots_create(vkcnn_model *m, uint32_t count) {
@@ -170,6 +207,8 @@ void vkc_slots_destroy(vkcnn_model *m) {
             if (s->inputs[k].handle) vkc_buffer_destroy(ctx, &s->inputs[k]);
         for (uint32_t k = 0; s->outputs && k < m->graph->output_count; k++)
             if (s->outputs[k].handle) vkc_buffer_destroy(ctx, &s->outputs[k]);
+        free(s->cmds); /* the buffers go with the pool */
+        free(s->ext);
         free(s->inputs);
         free(s->outputs);
         free(s->fresh);
@@ -238,24 +277,11 @@ vkcnn_status vkc_slots_submit(vkcnn_model *m, const vkcnn_submit_sync *sync,
         s->fresh[i] = false;
     }
     const vkc_device *dev = &m->ctx->dev;
-    VkCommandBuffer cmd = s->cmd;
+    VkCommandBuffer *cmds = s->cmds;
     if (inputs || outputs) { /* the application's buffers: recorded for this submit */
-        if (!s->cmd_ext) {
-            VkCommandBufferAllocateInfo ai = {.sType =
-                                                  VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                              .commandPool = m->pool,
-                                              .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-                                              .commandBufferCount = 1};
-            VKC_TRY(vkc_check(dev->vk.vkAllocateCommandBuffers(dev->handle, &ai, &s->cmd_ext),
-                              "vkAllocateCommandBuffers"));
-        }
-        VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
-        VKC_TRY(vkc_check(dev->vk.vkResetCommandBuffer(s->cmd_ext, 0), "vkResetCommandBuffer"));
-        VKC_TRY(vkc_check(dev->vk.vkBeginCommandBuffer(s->cmd_ext, &bi), "vkBeginCommandBuffer"));
-        vkc_record_inference(m, s->cmd_ext, s, s, inputs, outputs, s->queries);
-        VKC_TRY(vkc_check(dev->vk.vkEndCommandBuffer(s->cmd_ext), "vkEndCommandBuffer"));
-        cmd = s->cmd_ext;
+        if (!s->ext) VKC_TRY(allocate_cmds(m, &s->ext));
+        VKC_TRY(record_parts(m, s->ext, s, inputs, outputs, true));
+        cmds = s->ext;
     }
     VkPipelineStageFlags stages[16];
     uint32_t waits = sync ? sync->wait_count : 0;
@@ -269,17 +295,25 @@ vkcnn_status vkc_slots_submit(vkcnn_model *m, const vkcnn_submit_sync *sync,
         .signalSemaphoreValueCount = sync && sync->signal_values ? sync->signal_count : 0,
         .pSignalSemaphoreValues = sync ? sync->signal_values : NULL};
     bool timed = sync && (sync->wait_values || sync->signal_values);
-    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                       .pNext = timed ? &timeline : NULL,
-                       .waitSemaphoreCount = waits,
-                       .pWaitSemaphores = sync ? sync->wait_semaphores : NULL,
-                       .pWaitDstStageMask = stages,
-                       .commandBufferCount = 1,
-                       .pCommandBuffers = &cmd,
-                       .signalSemaphoreCount = sync ? sync->signal_count : 0,
-                       .pSignalSemaphores = sync ? sync->signal_semaphores : NULL};
     VKC_TRY(vkc_check(dev->vk.vkResetFences(dev->handle, 1, &s->fence), "vkResetFences"));
-    VKC_TRY(vkc_ctx_submit_info(m->ctx, &si, s->fence));
+    /* one vkQueueSubmit per part: other work on the queue may run between
+     * them; the first part waits, the last signals and carries the fence */
+    for (uint32_t p = 0; p < m->parts; p++) {
+        bool first = p == 0, last = p + 1 == m->parts;
+        timeline.waitSemaphoreValueCount = first && sync && sync->wait_values ? waits : 0;
+        timeline.signalSemaphoreValueCount =
+            last && sync && sync->signal_values ? sync->signal_count : 0;
+        VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .pNext = timed ? &timeline : NULL,
+                           .waitSemaphoreCount = first ? waits : 0,
+                           .pWaitSemaphores = sync ? sync->wait_semaphores : NULL,
+                           .pWaitDstStageMask = stages,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &cmds[p],
+                           .signalSemaphoreCount = last && sync ? sync->signal_count : 0,
+                           .pSignalSemaphores = sync ? sync->signal_semaphores : NULL};
+        VKC_TRY(vkc_ctx_submit_info(m->ctx, &si, last ? s->fence : VK_NULL_HANDLE));
+    }
     s->ticket = ++m->next_ticket;
     s->busy = true;
     *ticket = s->ticket;

@@ -3,7 +3,8 @@
  * in flight, inputs carried over between submits, expired and unknown
  * tickets refused, polling; then a device loss injected by
  * VKCNN_FAULT_DEVICE_LOST: reported as its own status, and the context
- * refusing further work instead of hanging. Under synchronization
+ * refusing further work instead of hanging. Also inferences split into
+ * bounded submits (max_dispatches_per_submit). Under synchronization
  * validation, so a missing barrier between in-flight slots fails. */
 #include <string.h>
 
@@ -16,8 +17,11 @@
 static const char *model_path;
 static float inputs[RUNS][IN], expected[RUNS][OUT];
 
+static uint32_t split; /* max_dispatches_per_submit of the models loaded */
+
 static vkcnn_model *load(vkcnn_context *ctx, uint32_t in_flight) {
-    vkcnn_model_options o = {.in_flight = in_flight};
+    vkcnn_model_options o = {.in_flight = in_flight, .max_dispatches_per_submit = split,
+                             .profile = VKCNN_ON};
     vkcnn_model *m = NULL;
     CHECK_OK(vkcnn_model_load_onnx(ctx, model_path, NULL, &o, &m));
     return m;
@@ -118,6 +122,21 @@ int main(int argc, char **argv) {
     sync_reference(ctx);
     for (uint32_t k = 1; k <= 3; k++)
         async_runs(ctx, k);
+    /* bounded submits: LeNet-5's 7 dispatches in parts of 2 and of 1, each
+     * its own vkQueueSubmit; same outputs, timestamps still complete */
+    for (split = 2; split >= 1; split--) {
+        async_runs(ctx, 2);
+        vkcnn_model *m = load(ctx, 1);
+        vkcnn_model_stats stats;
+        if (m) {
+            CHECK_OK(vkcnn_model_set_input(m, 0, inputs[0], IN));
+            CHECK_OK(vkcnn_model_run(m));
+            CHECK_OK(vkcnn_model_get_stats(m, &stats));
+            CHECK(stats.dispatches == 7 && stats.gpu_ms > 0);
+        }
+        vkcnn_model_destroy(m);
+    }
+    split = 0;
     vkcnn_model *m = NULL;
     vkcnn_model_options too_many = {.in_flight = VKCNN_MAX_IN_FLIGHT + 1};
     CHECK_STATUS(vkcnn_model_load_onnx(ctx, model_path, NULL, &too_many, &m),
