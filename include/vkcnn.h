@@ -783,10 +783,23 @@ VKCNN_API vkcnn_status vkcnn_model_set_input_image(vkcnn_model *model, uint32_t 
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time
  *   (the last error is per thread).
  * - vkcnn_context_create/destroy: any thread; destroy must not race with any
- *   other call on the same context.
+ *   other call on the same context or its models, and every model of the
+ *   context must be destroyed first.
  * - Read-only queries on a context (error, counts, device info): any thread,
  *   but vkcnn_context_error's string may change when another thread's call on
  *   the same context fails.
+ * - Models: different models, on one context or on several, may be created,
+ *   run, submitted, waited for and destroyed from different threads at the
+ *   same time; they share the context's memory pools (locked), shader and
+ *   pipeline caches, and queue (each vkQueueSubmit under the context's lock,
+ *   and the application's adopt.queue_lock when given).
+ * - One model: its calls must not overlap. Driving a model from several
+ *   threads is fine under a lock the caller holds around each call (or each
+ *   set_input .. submit .. get_result sequence that must stay together).
+ * - Networks: vkcnn_network_* queries may run concurrently; a network may be
+ *   compiled into models on several threads at once (it is read only).
+ * - Images and presets: no shared state; any thread.
+ * Tested by tests/run/test_threads.c, also under ThreadSanitizer.
  */
 
 #ifdef __cplusplus

@@ -4,7 +4,8 @@
 #   scripts/quickstart.sh test   install what is missing, build, run the test suite
 #                                (all but the `slow` label; test-all runs everything)
 # Other modes (used by .ci/run): sanitize (ASan+UBSan build, suite without the
-# large-model tests), install-test (install and build a consumer project).
+# large-model tests), tsan (ThreadSanitizer over the multi-threaded tests),
+# install-test (install and build a consumer project).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -41,6 +42,18 @@ case "$mode" in
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DVKCNN_SANITIZE=ON
     (cd build-asan && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -LE release-only)
     ;;
+  tsan)
+    # ThreadSanitizer over the tests that run vkcnn from several threads
+    # (suppressions, each with its reason, only for driver/layer frames)
+    scripts/setup.sh --test
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVKCNN_WERROR=ON \
+      -DVKCNN_SANITIZE_THREAD=ON >/dev/null
+    cmake --build build-tsan -j "$jobs" --target test_threads test_async test_embed
+    for t in test_threads test_async test_embed; do
+      VKCNN_VALIDATE=1 TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
+        VKCNN_CACHE_DIR="$PWD/build-tsan/test-cache" build-tsan/tests/$t models/lenet5/lenet5.onnx
+    done
+    ;;
   install-test)
     scripts/setup.sh
     build build -DVKCNN_BUILD_TESTS=OFF
@@ -50,7 +63,7 @@ case "$mode" in
     rm -rf "$prefix"
     ;;
   *)
-    echo "usage: scripts/quickstart.sh [run|test|test-all|sanitize|install-test]" >&2
+    echo "usage: scripts/quickstart.sh [run|test|test-all|sanitize|tsan|install-test]" >&2
     exit 2
     ;;
 esac

@@ -246,6 +246,7 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     if (!ctx) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     pthread_mutex_init(&ctx->submit_lock, NULL);
     pthread_mutex_init(&ctx->error_lock, NULL);
+    pthread_mutex_init(&ctx->memory_lock, NULL);
     ctx->faults = desc->faults;
     ctx->log = desc->log;
     ctx->log_user_data = desc->log_user_data;
@@ -318,6 +319,7 @@ void vkcnn_context_destroy(vkcnn_context *ctx) {
     vkc_instance_destroy(&ctx->inst);
     pthread_mutex_destroy(&ctx->submit_lock);
     pthread_mutex_destroy(&ctx->error_lock);
+    pthread_mutex_destroy(&ctx->memory_lock);
     free(ctx);
 }
 

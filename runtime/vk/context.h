@@ -38,6 +38,7 @@ struct vkcnn_context {
     atomic_bool lost; /* VK_ERROR_DEVICE_LOST seen: refuse further work */
 
     pthread_mutex_t error_lock;
+    pthread_mutex_t memory_lock; /* memory's block list (models on several threads) */
     char error[VKC_ERROR_MAX];
 };
 

@@ -221,6 +221,8 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
     bool map = kind_maps(ctx, kind);
     vkc_block *found = NULL;
     VkDeviceSize offset = 0;
+    /* the block list is shared by every model of the context */
+    pthread_mutex_lock(&ctx->memory_lock);
     for (vkc_block *b = ctx->memory.blocks; b && !found; b = b->next)
         if (b->type == type && (b->mapped != NULL) == map &&
             block_take(b, req.size, align, &offset))
@@ -233,17 +235,18 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
         if (ctx->memory.budget && block_size > req.size &&
             ctx->memory.allocated + block_size > ctx->memory.budget)
             block_size = req.size; /* fit the budget before giving up */
-        if ((st = block_create(ctx, block_size, type, map, &found))) goto fail;
+        if ((st = block_create(ctx, block_size, type, map, &found))) goto fail_locked;
         if (!block_take(found, req.size, align, &offset)) {
             st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-            goto fail;
+            goto fail_locked;
         }
     }
     if ((st = vkc_check(dev->vk.vkBindBufferMemory(dev->handle, out->handle, found->memory, offset),
                         "vkBindBufferMemory"))) {
         block_give(found, offset, req.size);
-        goto fail;
+        goto fail_locked;
     }
+    pthread_mutex_unlock(&ctx->memory_lock);
     out->size = size;
     out->block = found;
     out->offset = offset;
@@ -251,6 +254,8 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
     out->kind = kind;
     out->mapped = found->mapped ? (char *)found->mapped + offset : NULL;
     return VKCNN_OK;
+fail_locked:
+    pthread_mutex_unlock(&ctx->memory_lock);
 fail:
     dev->vk.vkDestroyBuffer(dev->handle, out->handle, ctx->inst.allocator);
     out->handle = VK_NULL_HANDLE;
@@ -261,6 +266,7 @@ void vkc_buffer_destroy(vkcnn_context *ctx, vkc_buffer *buf) {
     if (!buf || !buf->handle) return;
     ctx->dev.vk.vkDestroyBuffer(ctx->dev.handle, buf->handle, ctx->inst.allocator);
     vkc_block *b = buf->block;
+    pthread_mutex_lock(&ctx->memory_lock);
     block_give(b, buf->offset, buf->reserved);
     if (b->live == 0) { /* give empty blocks back to the driver */
         vkc_block **p = &ctx->memory.blocks;
@@ -269,6 +275,7 @@ void vkc_buffer_destroy(vkcnn_context *ctx, vkc_buffer *buf) {
         *p = b->next;
         block_free(ctx, b);
     }
+    pthread_mutex_unlock(&ctx->memory_lock);
     memset(buf, 0, sizeof *buf);
 }
 
