@@ -570,11 +570,29 @@ VKCNN_API vkcnn_status vkcnn_model_get_result(vkcnn_model *model, vkcnn_ticket t
  * handles are those of vkcnn_context's device). Tensors in the application's
  * memory are float32 in the model's NCHW layout, `element count x 4` bytes
  * at `offset` of a VkBuffer created on the context's device with
- * VK_BUFFER_USAGE_TRANSFER_SRC_BIT (inputs) or _TRANSFER_DST_BIT (outputs),
- * sharing mode exclusive to the context's queue family or concurrent. */
+ * VK_BUFFER_USAGE_TRANSFER_SRC_BIT (inputs) or _TRANSFER_DST_BIT (outputs).
+ *
+ * Queue families: a buffer with VK_SHARING_MODE_CONCURRENT, or exclusive to
+ * the context's family, needs nothing more. A buffer exclusive to another
+ * family (say the renderer's graphics family, when vkcnn runs on a separate
+ * compute family) changes owner around vkcnn's work, as the Vulkan
+ * specification's queue family ownership transfer requires: set
+ * `foreign_family` to 1 and `family` to the owning family. Then
+ *   - the application records the release of each input buffer (a
+ *     VkBufferMemoryBarrier for the whole buffer, offset 0, size
+ *     VK_WHOLE_SIZE, srcQueueFamilyIndex = family, dstQueueFamilyIndex =
+ *     the context's family) on its queue before the semaphore vkcnn waits
+ *     on, and vkcnn records the matching acquire;
+ *   - vkcnn records the release of each output buffer back to `family`
+ *     after writing it, and the application records the matching acquire
+ *     after waiting on vkcnn's signal semaphore.
+ * (vkcnn_model_record records into the application's command buffer, on one
+ * queue: no transfer is needed or done there.) */
 typedef struct vkcnn_buffer_ref {
     VkBuffer buffer; /* VK_NULL_HANDLE: not given */
     VkDeviceSize offset;
+    int foreign_family; /* nonzero: exclusive to `family`, not the context's */
+    uint32_t family;
 } vkcnn_buffer_ref;
 
 /* Records one inference into the application's command buffer `cmd`

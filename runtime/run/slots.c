@@ -62,10 +62,33 @@ static void copy_tensor(vkcnn_model *m, VkCommandBuffer cmd, uint32_t tensor, Vk
  * given buffers, else to out_slot's) and ends with a barrier to every later
  * command and the host. Each part starts with a full barrier, which orders
  * it after the previous part (or any earlier work) in queue order. */
+/* The acquire (or release) half of a queue family ownership transfer of an
+ * application buffer exclusive to ref->family (vkcnn.h, vkcnn_buffer_ref). */
+static void transfer_ownership(vkcnn_model *m, VkCommandBuffer cmd, const vkcnn_buffer_ref *ref,
+                               bool acquire) {
+    uint32_t own = m->ctx->dev.family;
+    VkBufferMemoryBarrier b = {.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER,
+                               .srcAccessMask = acquire ? 0 : VK_ACCESS_TRANSFER_WRITE_BIT,
+                               .dstAccessMask = acquire ? VK_ACCESS_TRANSFER_READ_BIT : 0,
+                               .srcQueueFamilyIndex = acquire ? ref->family : own,
+                               .dstQueueFamilyIndex = acquire ? own : ref->family,
+                               .buffer = ref->buffer,
+                               .offset = 0,
+                               .size = VK_WHOLE_SIZE};
+    m->ctx->dev.vk.vkCmdPipelineBarrier(
+        cmd, acquire ? VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT : VK_PIPELINE_STAGE_TRANSFER_BIT,
+        acquire ? VK_PIPELINE_STAGE_TRANSFER_BIT : VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0, NULL,
+        1, &b, 0, NULL);
+}
+
+static bool foreign(const vkcnn_model *m, const vkcnn_buffer_ref *refs, uint32_t i) {
+    return refs && refs[i].buffer && refs[i].foreign_family && refs[i].family != m->ctx->dev.family;
+}
+
 static void record_part(vkcnn_model *m, VkCommandBuffer cmd, uint32_t part, uint32_t parts,
                         const vkc_slot *in_slot, const vkc_slot *out_slot,
                         const vkcnn_buffer_ref *inputs, const vkcnn_buffer_ref *outputs,
-                        VkQueryPool queries) {
+                        VkQueryPool queries, bool transfers) {
     vkcnn_context *ctx = m->ctx;
     const vkc_graph *g = m->graph;
     const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
@@ -74,6 +97,8 @@ static void record_part(vkcnn_model *m, VkCommandBuffer cmd, uint32_t part, uint
         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
     barrier(ctx, cmd, both, rw);
     if (part == 0) {
+        for (uint32_t i = 0; transfers && i < g->input_count; i++)
+            if (foreign(m, inputs, i)) transfer_ownership(m, cmd, &inputs[i], true);
         for (uint32_t i = 0; i < g->input_count; i++) {
             if (inputs && inputs[i].buffer)
                 copy_tensor(m, cmd, g->inputs[i], inputs[i].buffer, inputs[i].offset, true);
@@ -96,6 +121,8 @@ static void record_part(vkcnn_model *m, VkCommandBuffer cmd, uint32_t part, uint
         else if (out_slot)
             copy_tensor(m, cmd, g->outputs[i], out_slot->outputs[i].handle, 0, false);
     }
+    for (uint32_t i = 0; transfers && i < g->output_count; i++)
+        if (foreign(m, outputs, i)) transfer_ownership(m, cmd, &outputs[i], false);
     /* outputs (and, for the per-node check, every tensor) readable by the
      * host after the fence, and by whatever the application records next */
     VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -111,7 +138,7 @@ static void record_part(vkcnn_model *m, VkCommandBuffer cmd, uint32_t part, uint
 void vkc_record_inference(vkcnn_model *m, VkCommandBuffer cmd, const vkc_slot *in_slot,
                           const vkc_slot *out_slot, const vkcnn_buffer_ref *inputs,
                           const vkcnn_buffer_ref *outputs, VkQueryPool queries) {
-    record_part(m, cmd, 0, 1, in_slot, out_slot, inputs, outputs, queries);
+    record_part(m, cmd, 0, 1, in_slot, out_slot, inputs, outputs, queries, false);
 }
 
 /* Records the parts of one inference on slot s into cmds[0 .. m->parts);
@@ -125,7 +152,7 @@ static vkcnn_status record_parts(vkcnn_model *m, VkCommandBuffer *cmds, const vk
     for (uint32_t p = 0; p < m->parts; p++) {
         if (once) VKC_TRY(vkc_check(vk->vkResetCommandBuffer(cmds[p], 0), "vkResetCommandBuffer"));
         VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(cmds[p], &bi), "vkBeginCommandBuffer"));
-        record_part(m, cmds[p], p, m->parts, s, s, inputs, outputs, s->queries);
+        record_part(m, cmds[p], p, m->parts, s, s, inputs, outputs, s->queries, true);
         VKC_TRY(vkc_check(vk->vkEndCommandBuffer(cmds[p]), "vkEndCommandBuffer"));
     }
     return VKCNN_OK;

@@ -118,6 +118,7 @@ static int app_device(app *a, int storage16, VkPhysicalDeviceVulkan12Features *v
     volkLoadDevice(a->device);
     vkGetDeviceQueue(a->device, a->family, 0, &a->queue);
     VkCommandPoolCreateInfo pi = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                  .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
                                   .queueFamilyIndex = a->family};
     return vkCreateCommandPool(a->device, &pi, NULL, &a->pool) == VK_SUCCESS;
 }
@@ -188,7 +189,7 @@ static void run_paths(app *a, vkcnn_context *ctx, const char *model_path, const 
     CHECK(make_buffer(a, IN * 4, &in) && make_buffer(a, OUT * 4, &out));
     if (!in.map || !out.map) return;
     memcpy(in.map, x, IN * 4);
-    vkcnn_buffer_ref bin = {in.buffer, 0}, bout = {out.buffer, 0};
+    vkcnn_buffer_ref bin = {.buffer = in.buffer}, bout = {.buffer = out.buffer};
 
     /* 2. recorded into the application's command buffer */
     VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
@@ -254,6 +255,34 @@ static void run_paths(app *a, vkcnn_context *ctx, const char *model_path, const 
     CHECK(vkWaitSemaphores(a->device, &wi, UINT64_MAX) == VK_SUCCESS);
     CHECK(memcmp(out.map, ref, sizeof ref) == 0);
     CHECK_OK(vkcnn_model_wait(m, t, UINT64_MAX));
+    /* queue family ownership: buffers owned by another family (lavapipe has
+     * one family, so VK_QUEUE_FAMILY_EXTERNAL stands for it): vkcnn acquires
+     * the input and releases the output; the application acquires the
+     * output back before reading it */
+    vkcnn_buffer_ref fin = {
+        .buffer = in.buffer, .foreign_family = 1, .family = VK_QUEUE_FAMILY_EXTERNAL};
+    vkcnn_buffer_ref fout = {
+        .buffer = out.buffer, .foreign_family = 1, .family = VK_QUEUE_FAMILY_EXTERNAL};
+    memset(out.map, 0, OUT * 4);
+    CHECK_OK(vkcnn_model_submit_vk(m, NULL, &fin, &fout, &t));
+    CHECK_OK(vkcnn_model_wait(m, t, UINT64_MAX));
+    vkResetCommandBuffer(cmd[1], 0);
+    vkBeginCommandBuffer(cmd[1], &bi);
+    VkBufferMemoryBarrier acquire = {.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER,
+                                     .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+                                     .srcQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL,
+                                     .dstQueueFamilyIndex = a->family,
+                                     .buffer = out.buffer,
+                                     .size = VK_WHOLE_SIZE};
+    vkCmdPipelineBarrier(cmd[1], VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0,
+                         0, NULL, 1, &acquire, 0, NULL);
+    vkEndCommandBuffer(cmd[1]);
+    vkResetFences(a->device, 1, &fence);
+    si.pCommandBuffers = &cmd[1];
+    CHECK(vkQueueSubmit(a->queue, 1, &si, fence) == VK_SUCCESS);
+    CHECK(vkWaitForFences(a->device, 1, &fence, VK_TRUE, UINT64_MAX) == VK_SUCCESS);
+    CHECK(memcmp(out.map, ref, sizeof ref) == 0);
+
     /* without buffers: host inputs, outputs through get_result */
     CHECK_OK(vkcnn_model_submit_vk(m, NULL, NULL, NULL, &t));
     CHECK_OK(vkcnn_model_get_result(m, t, 0, y, OUT));
