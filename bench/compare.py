@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""bench/compare: the same ONNX models, same weights, same input, same batch
+and thread count, through
+
+  - vkcnn on every Vulkan device of the machine (`vkcnn bench --per-layer`),
+  - ONNX Runtime on the CPU (npm onnxruntime-node, installed by this script
+    into the cache on first use; ONNXRUNTIME_NODE_INSTALL=skip keeps npm from
+    fetching GPU providers),
+  - PyTorch (Debian's python3-torch) on the CPU, and on CUDA in fp32 (TF32
+    off) and fp16 where a GPU is present;
+
+then prints a markdown table of median times and ratios to vkcnn, writes
+compare.json, compare.md, compare.svg (bars per model, runtime and device)
+and roofline.svg (vkcnn's layers against the device's measured peak).
+
+Every runtime's top-5 classes for the same input are compared: a speed
+figure never hides a wrong answer (exit status 1 when they differ).
+
+    bench/compare.py [--models lenet5,alexnet,vgg16] [--batch 1] [--iters 20]
+                     [--threads N] [--out DIR] [--vkcnn PATH]
+
+Models: `lenet5` is the bundled trained model; the others are exported by
+models/export.py (fixed-seed weights) and cached like the tests' (see
+models/cached_export.py). Run from a release build: `vkcnn` is looked for
+in build/ unless --vkcnn is given.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "models"))
+
+ORT_VERSION = "1.30.0"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def bench_input(shape):
+    """The input `vkcnn bench` feeds (tools/cmd_bench.c): xorshift64 from a
+    fixed seed, (state >> 40) / 2^23 - 1 per element, in C order."""
+    import numpy as np
+
+    n = 1
+    for d in shape:
+        n *= d
+    out = np.empty(n, dtype=np.float32)
+    s = 0x2545F4914F6CDD1D
+    mask = (1 << 64) - 1
+    for k in range(n):
+        s ^= (s << 13) & mask
+        s ^= s >> 7
+        s ^= (s << 17) & mask
+        out[k] = np.float32(s >> 40) / np.float32(8388608.0) - np.float32(1.0)
+    return out.reshape(shape)
+
+
+def spread(times):
+    t = sorted(times)
+    n = len(t)
+    return {"median": statistics.median(t), "p10": t[(n - 1) // 10], "p90": t[(n - 1) - (n - 1) // 10]}
+
+
+def top5(logits):
+    import numpy as np
+
+    row = np.asarray(logits).reshape(logits.shape[0], -1)[0]
+    return [int(i) for i in np.argsort(-row, kind="stable")[:5]]
+
+
+def model_file(name, batch):
+    if name == "lenet5":
+        return os.path.join(ROOT, "models", "lenet5", "lenet5.onnx")
+    import cached_export
+
+    return cached_export.cached_export(name, batch=batch, log=log)
+
+
+def input_shape(name, batch):
+    if name == "lenet5":
+        return (batch, 1, 32, 32)
+    import cached_export
+
+    spec = cached_export._load_export_module().MODELS[name]
+    return (batch,) + tuple(spec["input_shape"])
+
+
+# ---- vkcnn ---------------------------------------------------------------
+
+
+def vkcnn_devices(vkcnn):
+    r = subprocess.run([vkcnn, "devices", "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        log("vkcnn devices failed: " + r.stderr.strip())
+        return []
+    return json.loads(r.stdout)["devices"]
+
+
+def run_vkcnn(vkcnn, path, batch, iters, device, env_extra=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        env = dict(os.environ, **(env_extra or {}))
+        cmd = [vkcnn, "bench", path, "--batch", str(batch), "--iters", str(iters), "--per-layer",
+               "--device", str(device), "--json", out]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            raise RuntimeError("vkcnn bench failed: " + r.stderr.strip())
+        with open(out) as f:
+            return json.load(f)
+
+
+def vkcnn_peak(vkcnn, device):
+    r = subprocess.run([vkcnn, "peak", "--json", "--device", str(device)], capture_output=True,
+                       text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+# ---- ONNX Runtime ----------------------------------------------------------
+
+
+def ort_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "vkcnn-bench", f"onnxruntime-node-{ORT_VERSION}")
+
+
+def ensure_ort():
+    d = ort_dir()
+    if os.path.isdir(os.path.join(d, "node_modules", "onnxruntime-node")):
+        return d
+    os.makedirs(d, exist_ok=True)
+    log(f"installing onnxruntime-node {ORT_VERSION} into {d}")
+    env = dict(os.environ, ONNXRUNTIME_NODE_INSTALL="skip")
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", d,
+                        f"onnxruntime-node@{ORT_VERSION}"], capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError("npm install onnxruntime-node failed: " + r.stderr.strip()[-500:])
+    return d
+
+
+def run_ort(path, x, iters, threads):
+    d = ensure_ort()
+    with tempfile.TemporaryDirectory() as tmp:
+        inp = os.path.join(tmp, "x.bin")
+        x.tofile(inp)
+        env = dict(os.environ, NODE_PATH=os.path.join(d, "node_modules"))
+        r = subprocess.run(["node", os.path.join(ROOT, "bench", "ort_bench.js"), path, inp,
+                            ",".join(str(v) for v in x.shape), str(iters), "3", str(threads)],
+                           capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            raise RuntimeError("onnxruntime failed: " + r.stderr.strip())
+        return json.loads(r.stdout)
+
+
+# ---- PyTorch ---------------------------------------------------------------
+
+
+def torch_model(name):
+    import torch
+
+    if name == "lenet5":  # the trained model: its ONNX weights in the same layers
+        import onnx
+        from onnx import numpy_helper
+
+        g = onnx.load(os.path.join(ROOT, "models", "lenet5", "lenet5.onnx")).graph
+        w = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in g.initializer}
+        nn = torch.nn
+        model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
+                              nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120),
+                              nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        for i, prefix in ((0, "c1"), (3, "c3"), (7, "c5"), (9, "f6"), (11, "out")):
+            model[i].weight.data.copy_(w[prefix + ".weight"])
+            model[i].bias.data.copy_(w[prefix + ".bias"])
+        return model.eval()
+    import cached_export
+
+    export = cached_export._load_export_module()
+    with export._SkipInit():
+        model = export.MODELS[name]["build"]()
+    export.randomize_(model, 0)  # cached_export's default seed
+    return model.eval()
+
+
+def run_torch(model, x, iters, threads, device="cpu", half=False):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    m = model.to(device)
+    t = torch.from_numpy(x).to(device)
+    if half:
+        m, t = m.half(), t.half()
+    times = []
+    with torch.no_grad():
+        for i in range(iters + 3):
+            if device == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            y = m(t)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            if i >= 3:
+                times.append((time.perf_counter() - t0) * 1e3)
+    return {"times_ms": times, "top5": top5(y.float().cpu().numpy()), "version": torch.__version__}
+
+
+# ---- charts ----------------------------------------------------------------
+
+
+def svg_bars(rows, path):
+    """Horizontal bars of median ms (log scale), grouped by model."""
+    import math
+
+    models = []
+    for r in rows:
+        if r["model"] not in models:
+            models.append(r["model"])
+    bar_h, gap, left, width = 18, 14, 330, 520
+    vals = [r["median_ms"] for r in rows if r["median_ms"] > 0]
+    lo, hi = math.log10(min(vals) / 2), math.log10(max(vals) * 2)
+    y = 30
+    parts = []
+    for m in models:
+        parts.append(f'<text x="4" y="{y + 12}" font-weight="bold">{m}</text>')
+        y += 18
+        for r in rows:
+            if r["model"] != m:
+                continue
+            w = max(1.0, (math.log10(r["median_ms"]) - lo) / (hi - lo) * width)
+            color = "#3a7" if r["runtime"] == "vkcnn" else "#57a" if "onnx" in r["runtime"] else "#c73"
+            label = f'{r["runtime"]} ({r["device"]})'
+            parts.append(f'<text x="4" y="{y + 13}" font-size="11">{label[:52]}</text>')
+            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 4}" fill="{color}"/>')
+            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}" font-size="11">{r["median_ms"]:.2f} ms</text>')
+            y += bar_h
+        y += gap
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{y + 10}" '
+           f'font-family="sans-serif" font-size="12"><text x="4" y="16">median time per batch, '
+           f'log scale (shorter is faster)</text>{"".join(parts)}</svg>\n')
+    with open(path, "w") as f:
+        f.write(svg)
+
+
+def svg_roofline(layers, peak, path):
+    """vkcnn's layers: GFLOP/s against FLOPs per byte moved, under the
+    device's measured compute and read-bandwidth roofs (log-log)."""
+    import math
+
+    pts = [(l["flops"] / max(1, l["bytes_read"] + l["bytes_written"]), l["gflops"], l["model"])
+           for l in layers if l["flops"] > 0 and l["gflops"] > 0]
+    if not pts or not peak:
+        return
+    W, H, pad = 640, 420, 50
+    x0, x1 = math.log10(min(p[0] for p in pts) / 2), math.log10(max(p[0] for p in pts) * 2)
+    y0 = math.log10(min(p[1] for p in pts) / 2)
+    y1 = math.log10(max(peak["fp32_gflops"], max(p[1] for p in pts)) * 2)
+
+    def sx(v):
+        return pad + (math.log10(v) - x0) / (x1 - x0) * (W - 2 * pad)
+
+    def sy(v):
+        return H - pad - (math.log10(v) - y0) / (y1 - y0) * (H - 2 * pad)
+
+    roof = []
+    steps = 60
+    for i in range(steps + 1):
+        ai = 10 ** (x0 + (x1 - x0) * i / steps)
+        roof.append(f"{sx(ai):.1f},{sy(min(peak['fp32_gflops'], ai * peak['read_gbps'])):.1f}")
+    colors = {}
+    palette = ["#d33", "#36c", "#393", "#c6c", "#c93"]
+    dots = []
+    for ai, g, m in pts:
+        c = colors.setdefault(m, palette[len(colors) % len(palette)])
+        dots.append(f'<circle cx="{sx(ai):.1f}" cy="{sy(g):.1f}" r="3" fill="{c}"/>')
+    legend = "".join(f'<text x="{W - 140}" y="{20 + 14 * i}" fill="{c}">{m}</text>'
+                     for i, (m, c) in enumerate(colors.items()))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" '
+           f'font-size="11"><text x="{pad}" y="16">vkcnn layers on {peak.get("device", "")}: GFLOP/s '
+           f'(direct-conv FLOPs) vs FLOP/byte; roof {peak["fp32_gflops"]:.0f} GFLOP/s, '
+           f'{peak["read_gbps"]:.1f} GB/s</text>'
+           f'<polyline points="{" ".join(roof)}" fill="none" stroke="#555" stroke-width="2"/>'
+           f'{"".join(dots)}{legend}'
+           f'<text x="{W / 2 - 40}" y="{H - 10}">FLOP per byte</text>'
+           f'<text x="6" y="{H / 2}" transform="rotate(-90 6 {H / 2})">GFLOP/s</text></svg>\n')
+    with open(path, "w") as f:
+        f.write(svg)
+
+
+# ---- main ------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", default="lenet5,alexnet,vgg16")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--iters", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "compare"))
+    ap.add_argument("--vkcnn", default=os.path.join(ROOT, "build", "vkcnn"))
+    ap.add_argument("--no-ort", action="store_true")
+    ap.add_argument("--no-torch", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    import torch
+
+    devices = vkcnn_devices(args.vkcnn)
+    rows, layers, peaks, mismatches = [], [], {}, []
+    for name in args.models.split(","):
+        path = model_file(name, args.batch)
+        x = bench_input(input_shape(name, args.batch))
+        results = []
+        for d in devices:
+            label = d["name"]
+            try:
+                b = run_vkcnn(args.vkcnn, path, args.batch, args.iters, d["index"])
+            except RuntimeError as e:
+                log(f"{name} on {label}: {e}")
+                continue
+            t = b["gpu_ms"] or b["wall_ms"]
+            results.append({"runtime": "vkcnn", "device": label, "median_ms": b["wall_ms"]["median"],
+                            "p10_ms": b["wall_ms"]["p10"], "p90_ms": b["wall_ms"]["p90"],
+                            "gpu_ms": t["median"], "top5": b["top5"], "share_of_peak": b["share_of_peak"],
+                            "vector_width": b["vector_width"]})
+            for l in b["layers"] or []:
+                layers.append(dict(l, model=name, device=label))
+            if label not in peaks:
+                peaks[label] = vkcnn_peak(args.vkcnn, d["index"])
+                if peaks[label]:
+                    peaks[label]["device"] = label
+            log(f"{name}: vkcnn on {label}: {b['wall_ms']['median']:.2f} ms")
+        if not args.no_ort:
+            try:
+                o = run_ort(path, x, args.iters, args.threads)
+                s = spread(o["times_ms"])
+                results.append({"runtime": f"onnxruntime {o['version']}", "device": f"CPU, {args.threads} threads",
+                                "median_ms": s["median"], "p10_ms": s["p10"], "p90_ms": s["p90"], "top5": o["top5"]})
+                log(f"{name}: onnxruntime: {s['median']:.2f} ms")
+            except RuntimeError as e:
+                log(f"{name}: {e}")
+        if not args.no_torch:
+            model = torch_model(name)
+            runs = [("cpu", False)]
+            if torch.cuda.is_available():
+                runs += [("cuda", False), ("cuda", True)]
+            for dev, half in runs:
+                p = run_torch(model, x, args.iters, args.threads, dev, half)
+                s = spread(p["times_ms"])
+                label = f"CPU, {args.threads} threads" if dev == "cpu" else torch.cuda.get_device_name(0)
+                label += ", fp16" if half else (", fp32 (TF32 off)" if dev == "cuda" else "")
+                results.append({"runtime": f"pytorch {p['version']}", "device": label,
+                                "median_ms": s["median"], "p10_ms": s["p10"], "p90_ms": s["p90"],
+                                "top5": p["top5"]})
+                log(f"{name}: pytorch {label}: {s['median']:.2f} ms")
+        best = min((r["median_ms"] for r in results if r["runtime"] == "vkcnn"), default=None)
+        ref = next((r["top5"] for r in results if r["runtime"].startswith("pytorch")),
+                   results[0]["top5"] if results else None)
+        for r in results:
+            r["model"] = name
+            r["ratio_to_vkcnn"] = r["median_ms"] / best if best else None
+            r["top5_agrees"] = r["top5"] == ref
+            if r["top5"] != ref and not r["device"].endswith("fp16"):
+                mismatches.append(f"{name}: {r['runtime']} on {r['device']}: top-5 {r['top5']} vs {ref}")
+        rows += results
+
+    md = ["| model | runtime | device | median ms | p10 | p90 | x vkcnn | top-5 agrees |",
+          "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        ratio = f"{r['ratio_to_vkcnn']:.2f}" if r["ratio_to_vkcnn"] else "-"
+        md.append(f"| {r['model']} | {r['runtime']} | {r['device']} | {r['median_ms']:.2f} | "
+                  f"{r['p10_ms']:.2f} | {r['p90_ms']:.2f} | {ratio} | {'yes' if r['top5_agrees'] else 'NO'} |")
+    text = "\n".join(md) + "\n"
+    print(text)
+    meta = {"batch": args.batch, "iters": args.iters, "threads": args.threads,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpu": os.cpu_count()}
+    with open(os.path.join(args.out, "compare.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, "compare.json"), "w") as f:
+        json.dump({"meta": meta, "rows": rows, "layers": layers, "peaks": peaks}, f, indent=1)
+    if rows:
+        svg_bars(rows, os.path.join(args.out, "compare.svg"))
+    peak = next((p for p in peaks.values() if p), None)
+    svg_roofline(layers, peak, os.path.join(args.out, "roofline.svg"))
+    log(f"wrote {args.out}/compare.md, compare.json, compare.svg, roofline.svg")
+    for m in mismatches:
+        log("TOP-5 MISMATCH: " + m)
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
