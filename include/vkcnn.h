@@ -797,6 +797,107 @@ VKCNN_API vkcnn_status vkcnn_model_set_input_image(vkcnn_model *model, uint32_t 
                                                    uint32_t batch_slot, const vkcnn_image *image,
                                                    const vkcnn_preprocess *pp);
 
+/* ---- images already on the device: the application's VkImage -----------
+ *
+ * A renderer's image preprocessed on the device into a model input, with no
+ * CPU round trip, inside the application's command buffer:
+ *
+ *     vkcnn_image_ref ref = {.image = image, .format = VK_FORMAT_R8G8B8A8_UNORM,
+ *                            .width = w, .height = h,
+ *                            .layout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+ *     // cmd: the application's rendering, then its barrier: image writes ->
+ *     // VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT / VK_ACCESS_SHADER_READ_BIT,
+ *     // image in ref.layout
+ *     vkcnn_model_record_image(model, cmd, 0, 0, &ref, &pp);   // -> input 0, batch slot 0
+ *     vkcnn_model_record(model, cmd, NULL, outputs);           // the inference
+ *     // end cmd, submit it to the context's queue, wait, read `outputs`
+ *
+ * The preprocessing is vkcnn_model_set_input_images' (vkcnn_preprocess,
+ * same shader arithmetic): the same pixels in a VkImage of an 8-bit format
+ * or given as a decoded vkcnn_image make the same input values. */
+
+/* An image on the context's device, read at mip level 0, array layer 0
+ * (or the view's base level and layer), texels (0, 0) .. (width - 1,
+ * height - 1). Formats and what vkcnn reads from them (in the 0..255
+ * units of vkcnn_preprocess, as decoded from a file):
+ *   VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_UNORM: the stored bytes;
+ *   VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB: the stored (encoded)
+ *     bytes, as a file decoder returns them, NOT converted to linear: the
+ *     texel the view decodes is re-encoded with the sRGB transfer function
+ *     and rounded, which gives back the stored byte exactly (a network
+ *     trained on decoded files expects encoded values);
+ *   VK_FORMAT_R16G16B16A16_SFLOAT: value x 255, not rounded (1.0 is 255).
+ * Alpha is ignored; BGRA is read as RGBA (the view swizzles it). */
+typedef struct vkcnn_image_ref {
+    VkImage image; /* required; 2-D, single-sampled, colour */
+    /* Optional: a 2-D view of `image` with format `format` and the identity
+     * swizzle, owned by the application (it must outlive the recorded
+     * work). VK_NULL_HANDLE: vkcnn creates one (type 2-D, level 0, layer 0,
+     * format `format`, usage restricted to the one read, so an image made
+     * with VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT may be read through another
+     * format of its class). */
+    VkImageView view;
+    VkFormat format;        /* of the view: one of the five above */
+    uint32_t width, height; /* texels read; at most the image's extent at that level */
+    /* The image's layout when the recorded commands execute:
+     * VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL or VK_IMAGE_LAYOUT_GENERAL
+     * (sampled), VK_IMAGE_LAYOUT_GENERAL (storage). */
+    VkImageLayout layout;
+    /* How vkcnn reads it: VK_IMAGE_USAGE_SAMPLED_BIT (0 means this; a
+     * combined image sampler and texelFetch, no filtering) or
+     * VK_IMAGE_USAGE_STORAGE_BIT (a storage image and imageLoad; formats
+     * R8G8B8A8_UNORM and R16G16B16A16_SFLOAT only). The image must have
+     * been created with that usage. */
+    VkImageUsageFlags usage;
+} vkcnn_image_ref;
+
+/* Records into the application's command buffer `cmd` (primary, recording,
+ * outside a render pass, for the context's queue family) the preprocessing
+ * of `img` (with `pp`; NULL: the defaults) into batch slot `batch_slot` of
+ * input `input_index` (a float32 [N, C, H, W] input) of the next inference:
+ * the host-side input that vkcnn_model_record reads for an input given no
+ * buffer, and that the next vkcnn_model_submit / _submit_vk / _run uses.
+ * Other batch slots keep their values. Record vkcnn_model_record (or
+ * submit) after it, in the same command buffer or in later work on the
+ * context's queue.
+ *
+ * Synchronisation, entry: the application's barrier (or semaphore wait)
+ * before the recorded commands makes its writes of the image available and
+ * visible to VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT / VK_ACCESS_SHADER_READ_BIT
+ * and has the image in img->layout. vkcnn changes no layout and transfers
+ * no ownership: the image is VK_SHARING_MODE_CONCURRENT or owned by the
+ * context's queue family when the commands execute. vkcnn's own barrier
+ * first orders the dispatch after its earlier work on the context's queue.
+ * Exit: vkcnn's barrier after the dispatch makes the input (written by
+ * VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT) visible to the transfer and compute
+ * stages, where vkcnn_model_record and submits read it. The image is only
+ * read; nothing of the application's is written.
+ *
+ * The recorded dispatch writes model-owned memory: it must not execute
+ * concurrently with the model's other work, and host calls that set the
+ * same input (vkcnn_model_set_input, _set_input_image) must not be made
+ * between this call and the execution of `cmd`.
+ *
+ * vkcnn keeps, per model, the view it creates and one descriptor set for
+ * each distinct (image, view, format, layout, usage, input, batch slot,
+ * preprocessing, image size), and reuses them when called again with the
+ * same values: a renderer classifying the same image every frame allocates
+ * nothing after the first call. They stay until vkcnn_model_release_image
+ * or vkcnn_model_destroy; at most 64 per model (VKCNN_ERROR_LIMIT beyond).
+ * Returns VKCNN_ERROR_INVALID_ARGUMENT for a bad format, layout, usage,
+ * size or shape (the message says which), VKCNN_ERROR_UNSUPPORTED for a
+ * storage image of a format other than the two above. */
+VKCNN_API vkcnn_status vkcnn_model_record_image(vkcnn_model *model, VkCommandBuffer cmd,
+                                                uint32_t input_index, uint32_t batch_slot,
+                                                const vkcnn_image_ref *img,
+                                                const vkcnn_preprocess *pp);
+
+/* Frees the view and descriptor sets vkcnn keeps for `image`
+ * (VK_NULL_HANDLE: for every image). Call it after the work recorded with
+ * the image has completed and before destroying the image, or a view of it
+ * that was given: a later image or view may get the same handle. */
+VKCNN_API void vkcnn_model_release_image(vkcnn_model *model, VkImage image);
+
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time
  *   (the last error is per thread).

@@ -8,6 +8,7 @@
 
 #include "core/checked.h"
 #include "core/error.h"
+#include "run/image_input.h"
 #include "run/model_internal.h"
 #include "vk/context.h"
 #include "vk/kernel.h"
@@ -15,16 +16,6 @@
 
 #define DEFAULT_RESIZE 256u
 #define DEFAULT_CROP 224u
-
-/* Push constants of preprocess.comp, in its declaration order. */
-typedef struct pp_push {
-    uint32_t src_w, src_h, rw, rh;
-    int32_t crop_x, crop_y;
-    uint32_t crop_w, crop_h, pad_left, pad_top, out_w, out_h, channels, order, out_base, total;
-    uint32_t src_base;
-    float scale_x, scale_y, pixel_scale, pad_value;
-    float mean[3], istd[3];
-} pp_push;
 
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
 static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
@@ -51,9 +42,7 @@ static void resized(uint32_t w, uint32_t h, uint32_t resize, uint32_t *rw, uint3
     }
 }
 
-/* Fills the push constants common to every image and checks them against
- * the input's shape [N, C, H, W]. */
-static vkcnn_status setup(const vkc_tensor *t, const vkcnn_preprocess *pp, pp_push *base) {
+vkcnn_status vkc_pp_setup(const vkc_tensor *t, const vkcnn_preprocess *pp, vkc_pp_push *base) {
     if (t->rank != 4 || t->dtype != VKC_DTYPE_FLOAT32)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
                         "input '%s' is not a float32 [N, C, H, W] tensor: images cannot be set",
@@ -75,18 +64,18 @@ static vkcnn_status setup(const vkc_tensor *t, const vkcnn_preprocess *pp, pp_pu
                         (unsigned long long)h, (unsigned long long)w, crop, p.pad[0], p.pad[1],
                         p.pad[2], p.pad[3], channels == 1 ? "GRAY" : "RGB/BGR");
     bool default_norm = p.std[0] == 0 && p.std[1] == 0 && p.std[2] == 0;
-    *base = (pp_push){.crop_w = crop,
-                      .crop_h = crop,
-                      .pad_left = p.pad[1],
-                      .pad_top = p.pad[0],
-                      .out_w = (uint32_t)w,
-                      .out_h = (uint32_t)h,
-                      .channels = channels,
-                      .order = (uint32_t)p.channel_order,
-                      .total = (uint32_t)(channels * h * w),
-                      .pixel_scale = p.pixel_scale > 0 ? p.pixel_scale : 1.0f / 255.0f,
-                      .pad_value = p.pad_value,
-                      .rw = resize}; /* rw holds the resize target until per-image fill */
+    *base = (vkc_pp_push){.crop_w = crop,
+                          .crop_h = crop,
+                          .pad_left = p.pad[1],
+                          .pad_top = p.pad[0],
+                          .out_w = (uint32_t)w,
+                          .out_h = (uint32_t)h,
+                          .channels = channels,
+                          .order = (uint32_t)p.channel_order,
+                          .total = (uint32_t)(channels * h * w),
+                          .pixel_scale = p.pixel_scale > 0 ? p.pixel_scale : 1.0f / 255.0f,
+                          .pad_value = p.pad_value,
+                          .rw = resize}; /* rw holds the resize target until per-image fill */
     for (int c = 0; c < 3; c++) {
         float mean = default_norm ? imagenet_mean[c] : p.mean[c];
         float std = default_norm ? imagenet_std[c] : p.std[c];
@@ -99,42 +88,49 @@ static vkcnn_status setup(const vkc_tensor *t, const vkcnn_preprocess *pp, pp_pu
     return VKCNN_OK;
 }
 
-static void fill_item(const pp_push *base, const vkcnn_image *img, uint32_t slot, uint32_t src_base,
-                      pp_push *out) {
+void vkc_pp_fill(const vkc_pp_push *base, uint32_t width, uint32_t height, uint32_t slot,
+                 uint32_t src_base, vkc_pp_push *out) {
     *out = *base;
-    resized(img->width, img->height, base->rw, &out->rw, &out->rh);
-    out->src_w = img->width;
-    out->src_h = img->height;
+    resized(width, height, base->rw, &out->rw, &out->rh);
+    out->src_w = width;
+    out->src_h = height;
     out->src_base = src_base;
     out->crop_x = centre_offset(out->rw, base->crop_w);
     out->crop_y = centre_offset(out->rh, base->crop_h);
-    out->scale_x = (float)img->width / (float)out->rw;
-    out->scale_y = (float)img->height / (float)out->rh;
+    out->scale_x = (float)width / (float)out->rw;
+    out->scale_y = (float)height / (float)out->rh;
     out->out_base = slot * base->total;
 }
 
 /* Uploads images[0..count) into one buffer and preprocesses them in one
  * submission. */
+void vkc_pp_grid(const vkcnn_context *ctx, const vkc_pp_push *base, uint32_t *gx, uint32_t *gy) {
+    const vkcnn_device_info *info = &ctx->dev.phys->info;
+    uint32_t groups = (base->total + 63) / 64, max_x = info->max_workgroup_count[0];
+    *gx = groups > max_x ? max_x : groups;
+    *gy = (groups + *gx - 1) / *gx;
+}
+
 static vkcnn_status run_group(vkcnn_model *m, const vkc_kernel *k, const vkc_binding *dst,
-                              const pp_push *base, uint32_t slot, const vkcnn_image *const *images,
-                              uint32_t count, uint64_t bytes) {
+                              const vkc_pp_push *base, uint32_t slot,
+                              const vkcnn_image *const *images, uint32_t count, uint64_t bytes) {
     vkcnn_context *ctx = m->ctx;
     vkc_buffer src = {0};
     vkc_sequence *seq = NULL;
-    pp_push *push = vkc_calloc(count, sizeof *push);
+    vkc_pp_push *push = vkc_calloc(count, sizeof *push);
     if (!push) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     vkcnn_status st = vkc_buffer_create(ctx, bytes, VKC_MEM_DEVICE, &src);
     uint64_t at = 0;
     for (uint32_t i = 0; !st && i < count; i++) {
         uint64_t n = (uint64_t)images[i]->width * images[i]->height * 4;
         st = vkc_buffer_write(ctx, &src, at, images[i]->rgba, (size_t)n);
-        fill_item(base, images[i], slot + i, (uint32_t)(at / 4), &push[i]);
+        vkc_pp_fill(base, images[i]->width, images[i]->height, slot + i, (uint32_t)(at / 4),
+                    &push[i]);
         at += n;
     }
     if (!st) st = vkc_sequence_create(ctx, false, &seq);
-    const vkcnn_device_info *info = &ctx->dev.phys->info;
-    uint32_t groups = (base->total + 63) / 64, max_x = info->max_workgroup_count[0];
-    uint32_t gx = groups > max_x ? max_x : groups, gy = (groups + gx - 1) / gx;
+    uint32_t gx, gy;
+    vkc_pp_grid(ctx, base, &gx, &gy);
     for (uint32_t i = 0; !st && i < count; i++) {
         vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ}, *dst};
         vkc_dispatch d = {.kernel = k,
@@ -162,8 +158,8 @@ static vkcnn_status set_images(vkcnn_model *m, uint32_t input_index, uint32_t fi
                         g->input_count);
     uint32_t tensor = g->inputs[input_index];
     const vkc_tensor *t = &g->tensors[tensor];
-    pp_push base;
-    vkcnn_status st = setup(t, pp, &base);
+    vkc_pp_push base;
+    vkcnn_status st = vkc_pp_setup(t, pp, &base);
     if (st) return st;
     uint64_t batch = (uint64_t)t->dims[0];
     if (!images || (uint64_t)first_slot + count > batch)

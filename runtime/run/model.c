@@ -92,6 +92,7 @@ vkcnn_status vkcnn_model_load_onnx(vkcnn_context *ctx, const char *path,
 void vkcnn_model_destroy(vkcnn_model *m) {
     if (!m) return;
     vkc_slots_destroy(m);
+    vkc_image_refs_destroy(m); /* image_ref.c */
     if (m->have_preprocess) vkc_kernel_destroy(m->ctx, &m->preprocess);
     vkc_exec_destroy(m->exec);
     vkcnn_network_destroy(m->net);

@@ -43,8 +43,12 @@ struct vkcnn_model {
     uint64_t next_ticket;  /* tickets issued so far */
     vkc_kernel preprocess; /* image_input.c, created on first use */
     bool have_preprocess;
+    struct vkc_image_refs *image_refs; /* image_ref.c: what record_image keeps; NULL: none */
     char error[VKC_ERROR_MAX];
 };
+
+/* image_ref.c: frees what vkcnn_model_record_image keeps (vkcnn_model_destroy) */
+void vkc_image_refs_destroy(vkcnn_model *m);
 
 /* slots.c */
 vkcnn_status vkc_slots_create(vkcnn_model *m, uint32_t count);

@@ -117,12 +117,11 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
         goto fail;
 
     VkDescriptorSetLayoutBinding bindings[VKC_MAX_BINDINGS];
-    for (uint32_t i = 0; i < out->io.binding_count; i++)
-        bindings[i] =
-            (VkDescriptorSetLayoutBinding){.binding = i,
-                                           .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                           .descriptorCount = 1,
-                                           .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+    for (uint32_t i = 0; i < out->io.binding_count; i++) /* as the shader declares them */
+        bindings[i] = (VkDescriptorSetLayoutBinding){.binding = i,
+                                                     .descriptorType = out->io.types[i],
+                                                     .descriptorCount = 1,
+                                                     .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
     VkDescriptorSetLayoutCreateInfo si = {.sType =
                                               VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
                                           .bindingCount = out->io.binding_count,

@@ -15,6 +15,7 @@ typedef struct access {
 typedef struct step {
     vkc_kernel kernel; /* by value: callers may move or reuse their kernel structs */
     vkc_binding bindings[VKC_MAX_BINDINGS];
+    vkc_image_ref *images; /* per binding, when the kernel binds images; else NULL */
     uint8_t push[256];
     uint32_t groups[3];
     char label[48];
@@ -53,6 +54,8 @@ void vkc_sequence_destroy(vkc_sequence *s) {
     if (s->queries) dev->vk.vkDestroyQueryPool(dev->handle, s->queries, ac);
     if (s->cmd_pool) dev->vk.vkDestroyCommandPool(dev->handle, s->cmd_pool, ac);
     if (s->pool) dev->vk.vkDestroyDescriptorPool(dev->handle, s->pool, ac);
+    for (uint32_t i = 0; i < s->count; i++)
+        free(s->steps[i].images);
     free(s->stamps);
     free(s->steps);
     free(s);
@@ -71,6 +74,19 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
                             k->name, d->groups[i], i, info->max_workgroup_count[i]);
     for (uint32_t b = 0; b < k->io.binding_count; b++) {
         const vkc_binding *bd = &d->bindings[b];
+        VkDescriptorType type = k->io.types[b];
+        if (type != VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
+            bool needs_view = type != VK_DESCRIPTOR_TYPE_SAMPLER;
+            bool needs_sampler = type == VK_DESCRIPTOR_TYPE_SAMPLER ||
+                                 type == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+            const vkc_image_ref *im = d->images ? &d->images[b] : NULL;
+            if (bd->buffer || !im || (needs_view && !im->view) || (needs_sampler && !im->sampler) ||
+                bd->access != VKC_READ)
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "dispatch of '%s': binding %u is a read-only %s binding", k->name,
+                                b, needs_view ? "image" : "sampler");
+            continue;
+        }
         if (!bd->buffer || !bd->buffer->handle || bd->offset >= bd->buffer->size ||
             (bd->range != VK_WHOLE_SIZE && bd->range > bd->buffer->size - bd->offset) ||
             !(bd->access & (VKC_READ | VKC_WRITE)))
@@ -97,8 +113,15 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
         s->steps = grown;
         s->cap = cap;
     }
+    vkc_image_ref *images = NULL;
+    if (d->images) {
+        images = vkc_calloc(k->io.binding_count, sizeof *images);
+        if (!images) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        memcpy(images, d->images, k->io.binding_count * sizeof *images);
+    }
     step *st = &s->steps[s->count++];
     memset(st, 0, sizeof *st);
+    st->images = images;
     st->kernel = *k;
     memcpy(st->bindings, d->bindings, k->io.binding_count * sizeof *d->bindings);
     if (k->io.push_size) memcpy(st->push, d->push, k->io.push_size);
@@ -127,6 +150,8 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
         step *st = &s->steps[i];
         bool exec = false, mem = false;
         for (uint32_t b = 0; b < st->kernel.io.binding_count; b++) {
+            if (st->kernel.io.types[b] != VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)
+                continue; /* images: read only, untracked */
             access a = access_of(&st->bindings[b]);
             for (size_t p = 0; p < n_pending; p++) {
                 const access *q = &pending[p];
@@ -144,23 +169,35 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
             n_pending = 0;
         }
         for (uint32_t b = 0; b < st->kernel.io.binding_count; b++)
-            pending[n_pending++] = access_of(&st->bindings[b]);
+            if (st->kernel.io.types[b] == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)
+                pending[n_pending++] = access_of(&st->bindings[b]);
     }
     free(pending);
     return VKCNN_OK;
 }
 
+/* The descriptor types a sequence may bind, for its pool. */
+static const VkDescriptorType pool_types[] = {
+    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
+    VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_SAMPLER};
+#define POOL_TYPES (sizeof pool_types / sizeof pool_types[0])
+
 static vkcnn_status write_descriptors(vkc_sequence *s) {
     vkcnn_context *ctx = s->ctx;
     const vkc_device *dev = &ctx->dev;
-    uint32_t n_desc = 0;
-    for (uint32_t i = 0; i < s->count; i++)
-        n_desc += s->steps[i].kernel.io.binding_count;
-    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, n_desc ? n_desc : 1};
+    VkDescriptorPoolSize sizes[POOL_TYPES];
+    uint32_t n_sizes = 0;
+    for (size_t t = 0; t < POOL_TYPES; t++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < s->count; i++)
+            for (uint32_t b = 0; b < s->steps[i].kernel.io.binding_count; b++)
+                n += s->steps[i].kernel.io.types[b] == pool_types[t];
+        if (n || t == 0) sizes[n_sizes++] = (VkDescriptorPoolSize){pool_types[t], n ? n : 1};
+    }
     VkDescriptorPoolCreateInfo pi = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                      .maxSets = s->count ? s->count : 1,
-                                     .poolSizeCount = 1,
-                                     .pPoolSizes = &size};
+                                     .poolSizeCount = n_sizes,
+                                     .pPoolSizes = sizes};
     vkcnn_status st =
         vkc_check(dev->vk.vkCreateDescriptorPool(dev->handle, &pi, ctx->inst.allocator, &s->pool),
                   "vkCreateDescriptorPool");
@@ -174,17 +211,25 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
                             "vkAllocateDescriptorSets")))
             break;
         VkDescriptorBufferInfo infos[VKC_MAX_BINDINGS];
+        VkDescriptorImageInfo images[VKC_MAX_BINDINGS];
         VkWriteDescriptorSet writes[VKC_MAX_BINDINGS];
         uint32_t n = sp->kernel.io.binding_count;
         for (uint32_t b = 0; b < n; b++) {
-            infos[b] = (VkDescriptorBufferInfo){sp->bindings[b].buffer->handle,
-                                                sp->bindings[b].offset, sp->bindings[b].range};
+            const vkc_binding *bd = &sp->bindings[b];
+            VkDescriptorType type = sp->kernel.io.types[b];
             writes[b] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                                .dstSet = sp->set,
                                                .dstBinding = b,
                                                .descriptorCount = 1,
-                                               .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                               .pBufferInfo = &infos[b]};
+                                               .descriptorType = type};
+            if (type == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
+                infos[b] = (VkDescriptorBufferInfo){bd->buffer->handle, bd->offset, bd->range};
+                writes[b].pBufferInfo = &infos[b];
+            } else {
+                const vkc_image_ref *im = &sp->images[b];
+                images[b] = (VkDescriptorImageInfo){im->sampler, im->view, im->layout};
+                writes[b].pImageInfo = &images[b];
+            }
         }
         if (n) dev->vk.vkUpdateDescriptorSets(dev->handle, n, writes, 0, NULL);
     }

@@ -8,7 +8,8 @@
  * dependency (shader write -> shader read/write); write-after-read only an
  * execution dependency. A barrier orders everything before it, so the pending
  * set is then cleared. Ranges are compared on device memory, not on VkBuffer
- * handles, so buffers that alias one allocation are handled too. */
+ * handles, so buffers that alias one allocation are handled too. Image
+ * bindings are read only and outside the rule (see vkc_image_ref). */
 #ifndef VKC_VK_SEQUENCE_H
 #define VKC_VK_SEQUENCE_H
 
@@ -19,17 +20,31 @@
 
 enum { VKC_READ = 1, VKC_WRITE = 2 };
 
+/* One storage-buffer binding of a dispatch: a range of a buffer. */
 typedef struct vkc_binding {
-    const vkc_buffer *buffer;
+    const vkc_buffer *buffer; /* NULL at an image or sampler binding (see vkc_dispatch) */
     VkDeviceSize offset;
     VkDeviceSize range; /* VK_WHOLE_SIZE: to the end of the buffer */
     unsigned access;    /* VKC_READ | VKC_WRITE */
 } vkc_binding;
 
+/* The resources of an image or sampler binding: the kernel's shader
+ * declares the type (vkc_spirv_layout.types). Image bindings are read only
+ * and outside the hazard rule: the caller makes the image's writes visible
+ * to compute-shader reads, in `layout`, before the sequence runs. */
+typedef struct vkc_image_ref {
+    VkImageView view;     /* sampled, storage or combined image binding */
+    VkSampler sampler;    /* combined image sampler or sampler binding */
+    VkImageLayout layout; /* the image's layout while the sequence runs */
+} vkc_image_ref;
+
 typedef struct vkc_dispatch {
     const vkc_kernel *kernel;    /* copied; its Vulkan objects must outlive the sequence */
     const vkc_binding *bindings; /* kernel->io.binding_count of them */
-    const void *push;            /* kernel->io.push_size bytes */
+    /* kernel->io.binding_count of them when the kernel binds images or
+     * samplers (used at those bindings only, copied), else NULL */
+    const vkc_image_ref *images;
+    const void *push; /* kernel->io.push_size bytes */
     uint32_t groups[3];
     const char *label; /* copied; may be NULL */
 } vkc_dispatch;

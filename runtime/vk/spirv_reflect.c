@@ -11,6 +11,9 @@ enum {
     OP_TYPE_INT = 21,
     OP_TYPE_FLOAT = 22,
     OP_TYPE_VECTOR = 23,
+    OP_TYPE_IMAGE = 25,
+    OP_TYPE_SAMPLER = 26,
+    OP_TYPE_SAMPLED_IMAGE = 27,
     OP_TYPE_ARRAY = 28,
     OP_TYPE_STRUCT = 30,
     OP_TYPE_POINTER = 32,
@@ -24,10 +27,12 @@ enum {
     DEC_BINDING = 33,
     DEC_SET = 34,
     DEC_OFFSET = 35,
+    SC_UNIFORM_CONSTANT = 0,
     SC_UNIFORM = 2,
     SC_PUSH_CONSTANT = 9,
     SC_STORAGE_BUFFER = 12,
     EXEC_LOCAL_SIZE = 17,
+    DIM_BUFFER = 5,
 };
 
 #define NONE UINT32_MAX
@@ -104,6 +109,31 @@ static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t
     }
 }
 
+/* The descriptor type of a UniformConstant variable of type `id`: 2-D
+ * images, samplers and combined image samplers; texel buffers and arrays of
+ * resources are refused. */
+static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *type) {
+    const id_info *t = id < r->bound ? &r->ids[id] : NULL;
+    if (t && t->op == OP_TYPE_SAMPLER) {
+        *type = VK_DESCRIPTOR_TYPE_SAMPLER;
+        return VKCNN_OK;
+    }
+    bool combined = t && t->op == OP_TYPE_SAMPLED_IMAGE;
+    if (combined) t = t->a < r->bound ? &r->ids[t->a] : NULL;
+    if (!t || t->op != OP_TYPE_IMAGE)
+        return bad(r, "unsupported resource type (arrays of images?)");
+    if (t->a == DIM_BUFFER) return bad(r, "texel buffers are not supported");
+    if (combined)
+        *type = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+    else if (t->b == 2)
+        *type = VK_DESCRIPTOR_TYPE_STORAGE_IMAGE;
+    else if (t->b == 1)
+        *type = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE;
+    else
+        return bad(r, "image whose use (sampled or storage) is not known at compile time");
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *name,
                                vkc_spirv_layout *out) {
     memset(out, 0, sizeof *out);
@@ -130,7 +160,10 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
         switch (op) {
         case OP_TYPE_INT:
         case OP_TYPE_FLOAT:
-        case OP_TYPE_STRUCT: id = len >= 2 ? a[0] : NONE; break;
+        case OP_TYPE_STRUCT:
+        case OP_TYPE_SAMPLER: id = len >= 2 ? a[0] : NONE; break;
+        case OP_TYPE_SAMPLED_IMAGE: id = len >= 3 ? a[0] : NONE; break;
+        case OP_TYPE_IMAGE: id = len >= 9 ? a[0] : NONE; break;
         case OP_TYPE_VECTOR:
         case OP_TYPE_ARRAY:
         case OP_TYPE_POINTER: id = len >= 4 ? a[0] : NONE; break;
@@ -164,6 +197,8 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             if (op == OP_TYPE_INT || op == OP_TYPE_FLOAT) t->a = len >= 3 ? a[1] : 0;
             if (op == OP_TYPE_VECTOR || op == OP_TYPE_ARRAY) t->a = a[1], t->b = a[2];
             if (op == OP_TYPE_POINTER) t->a = a[1], t->b = a[2]; /* storage class, type */
+            if (op == OP_TYPE_IMAGE) t->a = a[2], t->b = a[6];   /* Dim, Sampled (1 or 2) */
+            if (op == OP_TYPE_SAMPLED_IMAGE) t->a = a[1];        /* the image type */
             if (op == OP_CONSTANT) t->a = a[2];
             if (op == OP_VARIABLE) t->a = a[0], t->b = a[2]; /* pointer type, storage class */
         }
@@ -183,23 +218,36 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             push_var_type = r.ids[v->a].b;
             continue;
         }
-        if (sc != SC_STORAGE_BUFFER && sc != SC_UNIFORM) continue;
+        if (sc != SC_STORAGE_BUFFER && sc != SC_UNIFORM && sc != SC_UNIFORM_CONSTANT) continue;
         uint32_t pointee = v->a < r.bound ? r.ids[v->a].b : NONE;
-        bool storage = sc == SC_STORAGE_BUFFER || (pointee < r.bound && r.ids[pointee].block == 2);
-        if (!storage) {
-            st = bad(&r, "uniform buffers are not supported; use storage buffers");
-            goto done;
+        VkDescriptorType type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        if (sc == SC_UNIFORM_CONSTANT) {
+            if ((st = image_type(&r, pointee, &type))) goto done;
+        } else {
+            bool storage =
+                sc == SC_STORAGE_BUFFER || (pointee < r.bound && r.ids[pointee].block == 2);
+            if (!storage) {
+                st = bad(&r, "uniform buffers are not supported; use storage buffers");
+                goto done;
+            }
+            type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         }
         if (v->set != 0 || v->binding >= VKC_MAX_BINDINGS) {
-            st = bad(&r, "storage buffer outside set 0 or beyond binding 31");
+            st = bad(&r, "resource outside set 0 or beyond binding 31");
+            goto done;
+        }
+        /* aliases (one buffer declared twice, e.g. as float and vec4) are fine */
+        if ((seen & (1u << v->binding)) && out->types[v->binding] != type) {
+            st = bad(&r, "two resources of different types share one binding");
             goto done;
         }
         seen |= 1u << v->binding;
+        out->types[v->binding] = type;
     }
-    while (seen & (1u << out->binding_count))
+    while (out->binding_count < VKC_MAX_BINDINGS && (seen & (1u << out->binding_count)))
         out->binding_count++;
-    if (seen >> out->binding_count) {
-        st = bad(&r, "storage buffer bindings must be 0..N-1 without holes");
+    if (out->binding_count < VKC_MAX_BINDINGS && seen >> out->binding_count) {
+        st = bad(&r, "resource bindings must be 0..N-1 without holes");
         goto done;
     }
     if (push_var_type != NONE) {

@@ -57,3 +57,20 @@ if(TARGET vkcnn_example_classify)
     PASS_REGULAR_EXPRESSION "^ *[0-9.]+%  4\n"
     FAIL_REGULAR_EXPRESSION "Sanitizer|runtime error")
 endif()
+
+# examples/embed_render.c: a graphics application draws a digit into its own
+# VkImage and classifies it through vkcnn on its device (no CPU round trip),
+# under the validation layer; the prediction must be the digit drawn.
+if(TARGET vkcnn_example_embed_render)
+  if(VKCNN_SANITIZE)
+    target_sources(vkcnn_example_embed_render PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../lsan_pin.c)
+  endif()
+  foreach(_digit 1 4 7)
+    add_test(NAME classify.embed_render_${_digit}
+             COMMAND vkcnn_example_embed_render ${CMAKE_SOURCE_DIR}/models/lenet5/lenet5.onnx ${_digit})
+    set_tests_properties(classify.embed_render_${_digit} PROPERTIES
+      ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;classify"
+      PASS_REGULAR_EXPRESSION "drew ${_digit}, predicted ${_digit}\n"
+      FAIL_REGULAR_EXPRESSION "Sanitizer|runtime error|validation")
+  endforeach()
+endif()
