@@ -39,6 +39,7 @@ void vkc_passes_free(vkc_passes *r) {
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r) {
     vkcnn_status st = vkc_passes_init(g, r);
     if (st || !opts || !opts->fusion) return st;
+    if (!st) st = vkc_pass_fold_constants(g, r);
     if (!st) st = vkc_pass_remove_views(g, r);
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_fuse(g, r);

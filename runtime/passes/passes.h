@@ -1,6 +1,8 @@
 /* Graph passes: rewrites of the graph IR between import and lowering.
  *
  * Pipeline (vkc_passes_run, in this order, each also callable alone):
+ *   0. vkc_pass_fold_constants: a float node whose inputs are all constants
+ *      is computed at load (runtime/ref) and becomes a constant.
  *   1. vkc_pass_remove_views: Identity and Dropout (inference: identity) and
  *      Reshape/Flatten/Squeeze/Unsqueeze that keep the shape are removed,
  *      their consumers reading the input directly. Shape-changing views stay:
@@ -45,7 +47,7 @@ typedef struct vkc_passes {
      * its own, the absorbing node when folded or fused into one), VKC_NONE
      * when removed without a trace (identity-like). */
     uint32_t *owner;
-    uint32_t removed, folded, fused; /* counts, for reports */
+    uint32_t removed, folded, fused, constants; /* counts, for reports */
 } vkc_passes;
 
 typedef struct vkc_passes_options {
@@ -56,6 +58,7 @@ typedef struct vkc_passes_options {
 vkcnn_status vkc_passes_init(const vkc_graph *g, vkc_passes *r);
 void vkc_passes_free(vkc_passes *r);
 
+vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);

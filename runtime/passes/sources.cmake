@@ -2,6 +2,7 @@
 # VKCNN_EXEC_SOURCES by runtime/exec/sources.cmake.
 list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/passes.c
+  ${CMAKE_CURRENT_LIST_DIR}/fold_constants.c
   ${CMAKE_CURRENT_LIST_DIR}/remove.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_bn.c
   ${CMAKE_CURRENT_LIST_DIR}/fuse.c)

@@ -351,11 +351,49 @@ static void arena_over_binding_limit(vkcnn_context *ctx) {
     failures += kt_check(ctx, g, &o, 1, "arena over the binding limit");
 }
 
+/* Constant folding: Transpose of a constant weight and a Mul of two
+ * constants are computed at load; the graph runs as MatMul + Add. */
+static void constant_folding(vkcnn_context *ctx) {
+    uint64_t s = 21;
+    vkc_graph *g = kt_graph();
+    int64_t xd[2] = {3, 6}, wtd[2] = {5, 6}, bd[1] = {5};
+    uint32_t x = kt_tensor(g, "x", 2, xd, false, &s);
+    uint32_t wt = kt_tensor(g, "wT", 2, wtd, true, &s);
+    vkc_attrs ta = kt_attrs(VKC_OP_TRANSPOSE, 13);
+    ta.transpose.perm[0] = 1;
+    ta.transpose.perm[1] = 0;
+    ta.transpose.count = 2;
+    uint32_t w = kt_node(g, VKC_OP_TRANSPOSE, 13, &wt, 1, &ta);
+    uint32_t mm[2] = {x, w};
+    uint32_t y = kt_node(g, VKC_OP_MATMUL, 13, mm, 2, NULL);
+    uint32_t ab[2] = {kt_tensor(g, "a", 1, bd, true, &s), kt_tensor(g, "b", 1, bd, true, &s)};
+    uint32_t c = kt_node(g, VKC_OP_MUL, 13, ab, 2, NULL);
+    uint32_t yc[2] = {y, c};
+    kt_output(g, kt_node(g, VKC_OP_ADD, 13, yc, 2, NULL));
+    vkc_graph *copy = NULL;
+    vkc_passes r;
+    EXPECT(vkc_graph_clone(g, &copy) == VKCNN_OK, "clone");
+    if (copy) {
+        EXPECT(vkc_passes_init(copy, &r) == VKCNN_OK, "init");
+        EXPECT(vkc_pass_fold_constants(copy, &r) == VKCNN_OK, "fold");
+        EXPECT(r.constants == 2, "2 nodes folded, got %u", r.constants);
+        EXPECT(copy->tensors[w].data && copy->tensors[c].data, "folded values are constants");
+        /* the transposed weight holds wT's columns as rows */
+        const float *wd = copy->tensors[w].data, *wtv = kt_data(g, wt);
+        EXPECT(wd && wd[1 * 5 + 2] == wtv[2 * 6 + 1], "transposed at load");
+        vkc_passes_free(&r);
+        vkc_graph_clone_destroy(copy, g);
+    }
+    /* MatMul + bias Add fused: one dispatch, results as unfused */
+    check_both(ctx, g, "constant folding", 1);
+}
+
 int main(void) {
     /* synchronization validation too: arena reuse creates WAR/WAW hazards */
     vkcnn_context *ctx = th_context(NULL, 0, 1);
     if (!ctx) return 1;
     bn_folding(ctx);
+    constant_folding(ctx);
     activations(ctx);
     no_fusion(ctx);
     groups_and_plan(ctx);
