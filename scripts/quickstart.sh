@@ -31,6 +31,14 @@ case "$mode" in
     # Every Vulkan test runs under the validation layer (the harness turns it on).
     # `slow` (VGG at batch 4, ~37 min on a 2-core lavapipe) is left to test-all.
     (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -LE slow)
+    # LeNet-5 and AlexNet again under synchronization validation (barriers
+    # between dispatches, arena reuse, in-flight slots)
+    (cd build && VKCNN_VALIDATE=sync ctest -j "$jobs" --output-on-failure -LE slow \
+      -R '^(passes_lenet5|passes\.models\.(lenet|alexnet).*|models\.run\.alexnet.*|test_async)$')
+    # lavapipe at 512-bit vectors (what the CLI picks on AVX-512 CPUs) must
+    # compute the same: conformance, LeNet-5 and AlexNet in that mode
+    (cd build && LP_NATIVE_VECTOR_WIDTH=512 VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure \
+      -LE slow -R '^(onnx_conformance|passes_lenet5|classify\.lenet5_accuracy|models\.run\.alexnet)$')
     ;;
   test-all)
     scripts/setup.sh --test
