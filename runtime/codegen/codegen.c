@@ -32,6 +32,17 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
     if (max_binding_bytes && max_binding_bytes < t->max_binding_bytes)
         t->max_binding_bytes = max_binding_bytes;
     t->offset_alignment = info->min_storage_buffer_offset_alignment;
+    t->mx_subgroup_size = sg;
+    t->subgroup_ops = info->subgroup_ops;
+    t->subgroup_fixed = info->subgroup_size && info->subgroup_size_min == info->subgroup_size &&
+                                info->subgroup_size_max == info->subgroup_size
+                            ? info->subgroup_size
+                            : 0;
+    const char *ck = getenv("VKCNN_CONV_KERNEL");
+    t->conv_kernel = !ck                             ? VKC_CONV_AUTO
+                     : strcmp(ck, "direct") == 0     ? VKC_CONV_DIRECT
+                     : strcmp(ck, "gemm-plain") == 0 ? VKC_CONV_GEMM_PLAIN
+                                                     : VKC_CONV_AUTO;
 }
 
 vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {

@@ -35,15 +35,32 @@
 #define VKC_CODEGEN_DEFINES_MAX 1536                       /* preamble bytes per dispatch */
 #define VKC_CODEGEN_MAX_SPLIT_ELEMENTS ((uint64_t)1 << 31) /* uint indexing in shaders */
 
+/* Which Conv kernel the lowering uses (lower_window.c has the rule). */
+typedef enum vkc_conv_kernel {
+    VKC_CONV_AUTO = 0,   /* by rule */
+    VKC_CONV_DIRECT,     /* conv.comp always */
+    VKC_CONV_GEMM_PLAIN, /* conv_gemm.comp where it applies, without subgroup ops */
+} vkc_conv_kernel;
+
 typedef struct vkc_codegen_target {
     uint32_t local_size;        /* invocations per workgroup, a multiple of the subgroup size */
     uint32_t max_groups[3];     /* maxComputeWorkGroupCount */
     uint64_t max_binding_bytes; /* maxStorageBufferRange (tests may lower it) */
     uint64_t offset_alignment;  /* minStorageBufferOffsetAlignment */
+    uint32_t mx_subgroup_size;  /* subgroup size (32 when unknown): gemv.comp's K blocks */
+    uint32_t subgroup_ops;      /* VKCNN_SUBGROUP_* usable in compute */
+    uint32_t subgroup_fixed;    /* the subgroup size when it cannot vary, else 0 */
+    /* VKC_CONV_AUTO, or what the environment variable VKCNN_CONV_KERNEL
+     * names: "direct" or "gemm-plain" (tests and benchmarks compare them). */
+    vkc_conv_kernel conv_kernel;
+    /* 64-bit integer loads usable, and worth it: CPU drivers emulate every
+     * load lane by lane, so 32 bytes per load instead of 16 (gemv.comp
+     * VEC8). Set by the executor from the enabled device features. */
+    bool wide_loads;
 } vkc_codegen_target;
 
-/* Target for a device. `max_binding_bytes` overrides the device's
- * maxStorageBufferRange when non-zero and smaller (tests force splits). */
+/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel). `max_binding_bytes` overrides the
+ * device's maxStorageBufferRange when non-zero and smaller (tests force splits). */
 void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
                              uint64_t max_binding_bytes);
 
@@ -72,10 +89,23 @@ typedef struct vkc_kdispatch {
     vkc_kbinding bindings[VKC_MAX_BINDINGS];
 } vkc_kdispatch;
 
+/* Scratch memory private to one node's dispatches (e.g. a Winograd layer's
+ * transformed tiles, a split reduction's partial sums): a binding whose
+ * tensor is VKC_SCRATCH(k) is scratch buffer k of the lowering. The
+ * executor places every node's scratch in one shared buffer (its size the
+ * largest node's need): scratch lives only while its node runs, and the
+ * scheduler's hazard tracking orders one node's use after another's. */
+#define VKC_MAX_SCRATCH 4
+#define VKC_SCRATCH_BASE 0xF0000000u
+#define VKC_SCRATCH(k) (VKC_SCRATCH_BASE + (uint32_t)(k))
+#define VKC_IS_SCRATCH(t) ((t) >= VKC_SCRATCH_BASE && (t) < VKC_SCRATCH_BASE + VKC_MAX_SCRATCH)
+
 typedef struct vkc_lowering {
     bool view;                 /* output aliases input 0: no dispatch */
     uint32_t count;            /* dispatches in execution order; 0 for views and empty outputs */
     vkc_kdispatch *dispatches; /* owned; free with vkc_lowering_free */
+    uint32_t scratch_count;
+    uint64_t scratch_elements[VKC_MAX_SCRATCH]; /* floats per scratch buffer */
 } vkc_lowering;
 
 /* Lowers node `n` of g (live, shapes inferred). Fails, with a message naming

@@ -39,6 +39,11 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
  * defines WT_CHUNKS and WT_CHUNK. Its first binding must be binding 2. */
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
 
+/* Declares scratch buffer of `elements` floats for this node and returns
+ * its tensor id (VKC_SCRATCH(k)); cg_bind_scratch binds it. */
+uint32_t cg_scratch(vkc_cg *c, uint64_t elements);
+void cg_bind_scratch(vkc_cg *c, vkc_kdispatch *d, uint32_t scratch, unsigned access);
+
 /* Defines LOCAL_SIZE and TOTAL and sizes the grid for `total` invocations. */
 void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total);
 

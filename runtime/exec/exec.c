@@ -268,6 +268,29 @@ static vkcnn_status find_kernel(vkc_exec *e, const vkc_kdispatch *d, uint32_t *i
     return VKCNN_OK;
 }
 
+/* Bytes a scratch buffer of `elements` floats takes in the shared scratch
+ * buffer: rounded up so the next one starts at a legal binding offset. */
+static VkDeviceSize scratch_span(const vkc_exec *e, uint64_t elements) {
+    uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
+    return (elements * 4 + align - 1) / align * align;
+}
+
+/* One buffer for every node's scratch, as large as the largest node's. */
+static vkcnn_status create_scratch(vkc_exec *e, const vkc_lowering *low) {
+    VkDeviceSize most = 0;
+    for (uint32_t k = 0; k < e->node_count; k++) {
+        VkDeviceSize need = 0;
+        for (uint32_t q = 0; q < low[k].scratch_count; q++)
+            need += scratch_span(e, low[k].scratch_elements[q]);
+        if (need > most) most = need;
+    }
+    if (most == 0) return VKCNN_OK;
+    vkcnn_status st = vkc_buffer_create(e->ctx, most, VKC_MEM_DEVICE, &e->scratch);
+    if (st) return vkc_fail_context(st, "scratch buffer (%llu bytes)", (unsigned long long)most);
+    e->scratch_valid = true;
+    return VKCNN_OK;
+}
+
 /* Compiles the kernels and adds every dispatch to the sequence. */
 static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
     uint32_t total = 0;
@@ -291,6 +314,15 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                               d->template_name, kernel->io.binding_count, d->binding_count);
             vkc_binding b[VKC_MAX_BINDINGS];
             for (uint32_t j = 0; !st && j < d->binding_count; j++) {
+                if (VKC_IS_SCRATCH(d->bindings[j].tensor)) { /* this node's part of the scratch */
+                    uint32_t id = d->bindings[j].tensor - VKC_SCRATCH_BASE;
+                    VkDeviceSize at = 0;
+                    for (uint32_t q = 0; q < id; q++)
+                        at += scratch_span(e, low[k].scratch_elements[q]);
+                    b[j] = (vkc_binding){&e->scratch, at, low[k].scratch_elements[id] * 4,
+                                         d->bindings[j].access};
+                    continue;
+                }
                 const vkc_storage *s = &e->storages[e->tensors[d->bindings[j].tensor].storage];
                 VkDeviceSize off;
                 const vkc_buffer *buf = vkc_storage_buffer(s, d->bindings[j].chunk, &off);
@@ -326,6 +358,9 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!e) return oom();
     e->ctx = ctx;
     vkc_codegen_target_init(&e->target, &ctx->dev.phys->info, opts ? opts->max_binding_bytes : 0);
+    const char *wide = getenv("VKCNN_WIDE_LOADS"); /* "0": off, for measurements */
+    e->target.wide_loads = ctx->dev.int64 && ctx->dev.phys->info.type == VKCNN_DEVICE_CPU &&
+                           !(wide && strcmp(wide, "0") == 0);
     e->planned = opts && opts->plan_memory;
     vkc_lowering *low = NULL;
     /* the passes rewrite a copy: the caller's graph stays as imported */
@@ -337,6 +372,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st) st = copy_graph(e, pg, &passes);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
+    if (!st) st = create_scratch(e, low);
     if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
     if (!st) st = build(e, low);
     if (!st) st = vkc_sequence_prepare(e->seq);
@@ -369,6 +405,7 @@ void vkc_exec_destroy(vkc_exec *e) {
     }
     free(e->storages);
     if (e->arena_valid) vkc_buffer_destroy(e->ctx, &e->arena);
+    if (e->scratch_valid) vkc_buffer_destroy(e->ctx, &e->scratch);
     vkc_plan_free(&e->plan);
     for (uint32_t t = 0; t < e->tensor_count; t++)
         free(e->tensors[t].name);
@@ -566,6 +603,7 @@ vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_disp
     /* a node of several dispatches (Concat) counts its work once */
     out->flops = i == n->first_dispatch ? 2 * n->macs : 0;
     for (uint32_t b = 0; b < d->binding_count; b++) {
+        if (VKC_IS_SCRATCH(d->bindings[b].tensor)) continue; /* not model data */
         const vkc_xtensor *t = &e->tensors[d->bindings[b].tensor];
         const vkc_storage *s = &e->storages[t->storage];
         uint64_t first = (uint64_t)d->bindings[b].chunk * s->chunk;

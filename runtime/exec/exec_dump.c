@@ -74,6 +74,11 @@ void vkc_exec_describe(const vkc_exec *e, unsigned detail, FILE *f) {
         fprintf(f, "     nodes: %s\n", n->group);
         for (uint32_t b = 0; b < d->binding_count; b++) {
             const vkc_kbinding *kb = &d->bindings[b];
+            if (VKC_IS_SCRATCH(kb->tensor)) {
+                fprintf(f, "     %-3s scratch %" PRIu32 "\n", kb->access & VKC_WRITE ? "out" : "in",
+                        kb->tensor - VKC_SCRATCH_BASE);
+                continue;
+            }
             const vkc_xtensor *t = &e->tensors[kb->tensor];
             fprintf(f, "     %-3s %s ", kb->access & VKC_WRITE ? "out" : "in", t->name);
             shape(f, t);

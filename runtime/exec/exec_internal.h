@@ -83,6 +83,8 @@ struct vkc_exec {
     bool planned;     /* activations live in the arena at plan.offset */
     vkc_buffer arena; /* valid when planned and plan.arena_bytes > 0 */
     bool arena_valid;
+    vkc_buffer scratch; /* every node's scratch (codegen.h VKC_SCRATCH); valid when needed */
+    bool scratch_valid;
 };
 
 /* Buffer and byte offset of chunk c of storage s. */

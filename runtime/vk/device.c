@@ -226,6 +226,7 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     info->int8 = f16.shaderInt8 == VK_TRUE;
     info->storage16 = s16.storageBuffer16BitAccess == VK_TRUE;
     info->storage8 = s8.storageBuffer8BitAccess == VK_TRUE;
+    pd->int64 = feats2.features.shaderInt64 == VK_TRUE;
 
     /* queues: a compute family, preferring one that writes timestamps, then one
      * without graphics (less contention with a renderer) */
@@ -631,6 +632,11 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
                                      .queueFamilyIndex = dev->family,
                                      .queueCount = 1,
                                      .pQueuePriorities = &priority};
+    /* 64-bit integers: wide loads on CPU drivers (codegen wide_loads) */
+    VkPhysicalDeviceFeatures2 core = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                      .pNext = chain};
+    core.features.shaderInt64 = pd->int64 ? VK_TRUE : VK_FALSE;
+    chain = &core;
     VkDeviceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                              .pNext = chain,
                              .queueCreateInfoCount = 1,
@@ -646,6 +652,7 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     dev->storage16 = info->storage16;
     dev->int8 = info->int8;
     dev->storage8 = info->storage8;
+    dev->int64 = pd->int64;
     return VKCNN_OK;
 }
 
@@ -691,9 +698,12 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
         return vkc_fail(VKCNN_ERROR_VULKAN, "adopted device: vkGetDeviceProcAddr found no "
                                             "vkQueueSubmit / vkCreateComputePipelines");
     /* what the application enabled, from its vkCreateDevice feature chain */
-    bool f16 = false, i8 = false, s16 = false, s8 = false;
+    bool f16 = false, i8 = false, s16 = false, s8 = false, i64 = false;
     for (const VkBaseInStructure *b = desc->adopt.enabled_features; b; b = b->pNext) {
         switch (b->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2:
+            i64 |= ((const VkPhysicalDeviceFeatures2 *)b)->features.shaderInt64;
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES:
             s16 |= ((const VkPhysicalDeviceVulkan11Features *)b)->storageBuffer16BitAccess;
             break;
@@ -723,6 +733,7 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
     dev->int8 = info->int8 && i8;
     dev->storage16 = info->storage16 && s16;
     dev->storage8 = info->storage8 && s8;
+    dev->int64 = pd->int64 && i64;
     if (info->storage16 && !s16)
         note_disabled(dev, "fp16 storage (half-size weights and activations): the application "
                            "did not enable storageBuffer16BitAccess; fp32 storage is used");
@@ -732,6 +743,9 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
     if (info->storage8 && !s8)
         note_disabled(dev, "8-bit storage: the application did not enable "
                            "storageBuffer8BitAccess");
+    if (pd->int64 && !i64 && info->type == VKCNN_DEVICE_CPU)
+        note_disabled(dev, "wide loads (8 floats per load): the application did not enable "
+                           "shaderInt64");
     if (info->int8 && !i8)
         note_disabled(dev, "int8 arithmetic: the application did not enable shaderInt8");
     return VKCNN_OK;

@@ -15,6 +15,7 @@ typedef struct vkc_physical {
     uint32_t timestamp_valid_bits;
     bool ext_portability_subset;
     bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
+    bool int64; /* shaderInt64 */
 } vkc_physical;
 
 typedef struct vkc_instance_opts {
@@ -61,7 +62,7 @@ typedef struct vkc_device {
     VkQueue queue;
     uint32_t family;
     /* features enabled at creation (subset of phys->info's) */
-    bool fp16, storage16, int8, storage8;
+    bool fp16, storage16, int8, storage8, int64;
     bool adopted; /* the application's device and queue: never destroyed here */
     void (*queue_lock)(void *user, int lock);
     void *queue_lock_user;

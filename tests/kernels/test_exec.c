@@ -111,7 +111,7 @@ static void split_preamble(vkcnn_context *ctx) {
     CHECK(vkc_exec_dispatch_count(e) == 1);
     const char *defs = vkc_exec_dispatch_defines(e, 0);
     CHECK(defs && strstr(defs, "#define WT_CHUNKS 7\n")); /* 28000 bytes / 4096 */
-    CHECK(vkc_exec_dispatch_template(e, 0) && !strcmp(vkc_exec_dispatch_template(e, 0), "gemm"));
+    CHECK(vkc_exec_dispatch_template(e, 0) && !strcmp(vkc_exec_dispatch_template(e, 0), "gemv"));
     vkc_exec_destroy(e);
     /* past 8 chunks: refused, naming the weight */
     opts.max_binding_bytes = 1024;

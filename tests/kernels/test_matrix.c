@@ -2,9 +2,16 @@
  * combination with alpha/beta and every C broadcast (none, scalar, [1], [N],
  * [1, N], [M, 1], [1, 1], [M, N]); MatMul with 1-D operands and broadcast
  * batch dims; and weights split across bindings (forced with a small
- * max_binding_bytes) for Gemm's and MatMul's B and Conv's W. */
+ * max_binding_bytes) for Gemm's and MatMul's B and Conv's W.
+ * gemv.comp (Gemm with B as [N, K] at small M, lower_matrix.c's rule): that
+ * the rule picks it, randomized shapes with every fused activation, weights
+ * split with rows straddling chunk boundaries, and bit-identical reruns;
+ * gemm_tile.comp (larger M) on randomized shapes too. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "codegen/codegen.h"
 #include "kt.h"
 
 static int gemm(vkcnn_context *ctx, int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha,
@@ -56,6 +63,190 @@ static int split_conv(vkcnn_context *ctx, const vkc_exec_options *opts, uint64_t
     return kt_check(ctx, g, opts, seed, "Conv 4->32 group 2 3x3/2 (split W)");
 }
 
+/* Activations fused into the Gemm (fusion on): 0 none, 1 Relu, 2 LeakyRelu,
+ * 3 Clip, 4 Sigmoid, 5 Tanh, 6 PRelu with one slope, 7 PRelu per column. */
+#define GEMV_ACTS 8
+static const char *const act_name[GEMV_ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
+                                                "Sigmoid", "Tanh", "PRelu 1",   "PRelu N"};
+
+/* Gemm [m, k] x [n, k]^T (+ C) then activation `act`; returns the graph and
+ * its output, not yet run. */
+static vkc_graph *gemv_graph(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha,
+                             float beta, int c_form, int act, uint64_t seed, uint32_t *gemm) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t ad[2] = {ta ? k : m, ta ? m : k}, bd[2] = {tb ? n : k, tb ? k : n};
+    static const uint32_t c_rank[8] = {0, 0, 1, 1, 2, 2, 2, 2};
+    int64_t cd[8][2] = {{0}, {0}, {1}, {n}, {1, n}, {m, 1}, {1, 1}, {m, n}};
+    uint32_t in[3] = {kt_tensor(g, "a", 2, ad, false, &s), kt_tensor(g, "b", 2, bd, true, &s),
+                      c_form ? kt_tensor(g, "c", c_rank[c_form], cd[c_form], true, &s) : VKC_NONE};
+    vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
+    a.gemm = (vkc_gemm_attrs){alpha, beta, ta, tb};
+    uint32_t t = *gemm = kt_node(g, VKC_OP_GEMM, 13, in, c_form ? 3 : 2, &a);
+    vkc_attrs e;
+    int64_t one[1] = {1}, cols[1] = {n};
+    uint32_t pin[2] = {t, VKC_NONE};
+    switch (act) {
+    case 1: t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL); break;
+    case 2:
+        e = kt_attrs(VKC_OP_LEAKY_RELU, 16);
+        e.alpha = 0.2f;
+        t = kt_node(g, VKC_OP_LEAKY_RELU, 16, &t, 1, &e);
+        break;
+    case 3:
+        e = kt_attrs(VKC_OP_CLIP, 6);
+        e.clip.min = -0.25f;
+        e.clip.max = 0.5f;
+        t = kt_node(g, VKC_OP_CLIP, 6, &t, 1, &e);
+        break;
+    case 4: t = kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL); break;
+    case 5: t = kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL); break;
+    case 6:
+    case 7:
+        pin[1] = kt_tensor(g, "slope", 1, act == 6 ? one : cols, true, &s);
+        t = kt_node(g, VKC_OP_PRELU, 16, pin, 2, NULL);
+        break;
+    default: break;
+    }
+    kt_output(g, t);
+    return g;
+}
+
+static int gemv(vkcnn_context *ctx, int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha,
+                float beta, int c_form, int act, uint64_t max_binding_bytes, uint64_t seed) {
+    uint32_t gemm;
+    vkc_graph *g = gemv_graph(m, n, k, ta, tb, alpha, beta, c_form, act, seed, &gemm);
+    vkc_exec_options opts = {.fusion = true, .max_binding_bytes = max_binding_bytes};
+    char what[200];
+    snprintf(what, sizeof what,
+             "Gemm %lldx%lldx%lld transA %d transB %d alpha %g beta %g C form %d + %s%s",
+             (long long)m, (long long)n, (long long)k, ta, tb, (double)alpha, (double)beta, c_form,
+             act_name[act], max_binding_bytes ? " (split B)" : "");
+    return kt_check(ctx, g, &opts, seed, what);
+}
+
+/* The template lower_matrix.c picks for a Gemm, on a target like lavapipe's. */
+static bool rule_wide; /* gemm_template's target has wide loads */
+
+static const char *gemm_template(int64_t m, int64_t n, int64_t k, bool ta, bool tb,
+                                 uint32_t subgroup, char defines[VKC_CODEGEN_DEFINES_MAX]) {
+    uint32_t gemm;
+    vkc_graph *g = gemv_graph(m, n, k, ta, tb, 1.0f, 1.0f, 3, 0, 1, &gemm);
+    vkc_codegen_target t = {.local_size = 64,
+                            .max_groups = {65535, 65535, 65535},
+                            .max_binding_bytes = (uint64_t)1 << 27,
+                            .offset_alignment = 16,
+                            .mx_subgroup_size = subgroup,
+                            .wide_loads = rule_wide};
+    vkc_lowering l = {0};
+    const char *name = "(failed)";
+    defines[0] = 0;
+    if (gemm != VKC_NONE && vkc_codegen_lower(g, g->tensors[gemm].producer, &t, &l) == VKCNN_OK &&
+        l.count == 1) {
+        name = l.dispatches[0].template_name;
+        snprintf(defines, VKC_CODEGEN_DEFINES_MAX, "%s", l.dispatches[0].defines);
+    }
+    vkc_lowering_free(&l);
+    vkc_graph_destroy(g);
+    return name;
+}
+
+static void gemv_rule(void) {
+    char defs[VKC_CODEGEN_DEFINES_MAX];
+    CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
+    CHECK(strstr(defs, "#define NC 8\n") && strstr(defs, "#define VEC4 1\n") &&
+          strstr(defs, "#define SG_WIDTH 8\n"));
+    CHECK(strcmp(gemm_template(1, 1000, 4096, false, true, 32, defs), "gemv") == 0);
+    CHECK(strstr(defs, "#define NC 4\n") && strstr(defs, "#define SG_WIDTH 32\n"));
+    CHECK(strcmp(gemm_template(3, 5, 99, true, true, 64, defs), "gemv") == 0);
+    CHECK(strstr(defs, "#define NC 2\n") && strstr(defs, "#define VEC4 0\n"));
+    CHECK(strcmp(gemm_template(8, 100, 64, false, false, 8, defs), "gemm") == 0); /* B [K, N] */
+    CHECK(strcmp(gemm_template(64, 100, 64, false, true, 8, defs), "gemm_tile") == 0);
+    CHECK(strcmp(gemm_template(64, 100, 64, true, true, 8, defs), "gemv") == 0); /* A^T */
+    CHECK(strcmp(gemm_template(65, 100, 64, true, true, 8, defs), "gemm") == 0); /* no room */
+    CHECK(!strstr(defs, "VEC8"));
+    /* wide loads (CPU drivers with shaderInt64): 8 floats per load where
+     * K % 8 == 0 and A is not transposed */
+    rule_wide = true;
+    CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
+    CHECK(strstr(defs, "#define VEC8 1\n") != NULL);
+    CHECK(strcmp(gemm_template(1, 4096, 4100, false, true, 8, defs), "gemv") == 0);
+    CHECK(strstr(defs, "#define VEC4 1\n") && !strstr(defs, "VEC8"));
+    CHECK(strcmp(gemm_template(3, 64, 64, true, true, 8, defs), "gemv") == 0);
+    CHECK(!strstr(defs, "VEC8"));
+    rule_wide = false;
+}
+
+/* Runs one graph twice on one executor and twice on a second one: every
+ * output must be bit-identical (fixed reduction order, no atomics). */
+static void gemv_repeat(vkcnn_context *ctx, int64_t m, int64_t n, int64_t k,
+                        uint64_t max_binding_bytes) {
+    float *out[4] = {0};
+    uint64_t count = (uint64_t)(m * n);
+    for (int r = 0; r < 4; r += 2) {
+        uint32_t gemm;
+        vkc_graph *g = gemv_graph(m, n, k, false, true, 1.0f, 1.0f, 3, 1, 99, &gemm);
+        vkc_exec_options opts = {.fusion = true, .max_binding_bytes = max_binding_bytes};
+        vkc_exec *e = NULL;
+        uint32_t x = g->inputs[0], y = g->outputs[0];
+        CHECK_OK(vkc_exec_create(ctx, g, &opts, &e));
+        CHECK_OK(vkc_exec_write(e, x, kt_data(g, x), g->tensors[x].elements));
+        for (int i = r; i < r + 2; i++) {
+            out[i] = calloc(count, sizeof(float));
+            CHECK_OK(vkc_exec_run(e));
+            CHECK_OK(vkc_exec_read(e, y, out[i], count));
+        }
+        vkc_exec_destroy(e);
+        vkc_graph_destroy(g);
+    }
+    for (int i = 1; i < 4; i++)
+        CHECK(out[0] && out[i] && memcmp(out[0], out[i], count * sizeof(float)) == 0);
+    for (int i = 0; i < 4; i++)
+        free(out[i]);
+}
+
+/* gemv.comp on randomized shapes: K not a multiple of 4 or of the workgroup
+ * size, N not a multiple of the columns per workgroup, M from 1 to 16, both
+ * transposes of A, alpha/beta, every C form and every activation. */
+static void gemv_random(vkcnn_context *ctx, uint64_t *seed) {
+    static const float alphas[4] = {1.0f, 0.5f, -1.5f, 2.0f}, betas[4] = {1.0f, 0.0f, -2.0f, 0.25f};
+    uint64_t r = 42;
+    for (int i = 0; i < 48; i++) {
+        int64_t m = i < 40 ? kt_range(&r, 1, 8) : kt_range(&r, 9, 16);
+        int64_t n = kt_range(&r, 1, 40);
+        int64_t k = i % 3 ? kt_range(&r, 1, 300) : 4 * kt_range(&r, 1, 80); /* 1/3 vec4 */
+        bool ta = kt_range(&r, 0, 1), tb = i % 8 != 7; /* transB = 0: gemm.comp */
+        gemv(ctx, m, n, k, ta, tb, alphas[i % 4], betas[(i / 4) % 4], (int)kt_range(&r, 0, 7),
+             i % GEMV_ACTS, 0, (*seed)++);
+    }
+    /* long rows: many trips of the K loop per invocation */
+    gemv(ctx, 2, 9, 4099, false, true, 1.0f, 1.0f, 3, 1, 0, (*seed)++);
+    gemv(ctx, 1, 33, 4096, false, true, 1.0f, 1.0f, 3, 0, 0, (*seed)++);
+    gemv(ctx, 4, 17, 1030, true, true, 0.5f, 2.0f, 7, 5, 0, (*seed)++);
+}
+
+/* gemm_tile.comp: M from 9 (rows not a multiple of its 8-row blocks), N
+ * past one workgroup's 64 x 4 columns, K with and without vec4s. */
+static void tile_random(vkcnn_context *ctx, uint64_t *seed) {
+    uint64_t r = 7;
+    for (int i = 0; i < 16; i++) {
+        int64_t m = kt_range(&r, 9, 40), n = kt_range(&r, 1, 300);
+        int64_t k = i % 2 ? kt_range(&r, 1, 200) : 4 * kt_range(&r, 1, 50);
+        gemv(ctx, m, n, k, false, true, i % 3 ? 1.0f : 0.5f, i % 4 ? 1.0f : -1.0f,
+             (int)kt_range(&r, 0, 7), i % GEMV_ACTS, 0, (*seed)++);
+    }
+}
+
+/* Split B: 4 KiB bindings (1024 floats; A must fit one). K = 256 puts whole rows in chunks
+ * (groups of 8 rows still straddle), K = 100 and 77 put row boundaries
+ * inside chunks (vec4 and scalar). */
+static void gemv_split(vkcnn_context *ctx, uint64_t *seed) {
+    gemv(ctx, 3, 30, 256, false, true, 1.0f, 1.0f, 3, 1, 4096, (*seed)++); /* 8 chunks */
+    gemv(ctx, 1, 70, 100, false, true, 1.0f, 0.5f, 4, 7, 4096, (*seed)++); /* 7 chunks */
+    gemv(ctx, 5, 50, 77, true, true, -1.0f, 1.0f, 7, 3, 4096, (*seed)++);  /* 4 chunks */
+    gemv(ctx, 8, 60, 120, false, true, 1.0f, 1.0f, 5, 2, 4096, (*seed)++); /* 8 chunks */
+}
+
 int main(void) {
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint64_t seed = 3000;
@@ -91,6 +282,19 @@ int main(void) {
     matmul(ctx, 3, a2, 3, w2, true, &small, seed++);     /* batched, 3 chunks */
     vkc_exec_options tiny = {.max_binding_bytes = 1200}; /* chunks of 300 floats */
     split_conv(ctx, &tiny, seed++);                      /* 2 chunks */
+
+    gemv_rule();
+    gemv_random(ctx, &seed);
+    gemv_split(ctx, &seed);
+    tile_random(ctx, &seed);
+    gemv_repeat(ctx, 3, 37, 5000, 0);
+    gemv_repeat(ctx, 2, 16, 501, 4096); /* split in 8, scalar */
+    /* where the device has wide loads the cases above ran them (K % 8 == 0);
+     * the vec4 path again with them off */
+    setenv("VKCNN_WIDE_LOADS", "0", 1);
+    gemv(ctx, 2, 40, 4096, false, true, 1.0f, 1.0f, 3, 1, 0, seed++);
+    gemv_repeat(ctx, 1, 24, 2048, 0);
+    unsetenv("VKCNN_WIDE_LOADS");
     th_destroy(ctx);
     kt_summary("gemm+matmul");
     return th_done("test_kernel_matrix");

@@ -1,0 +1,117 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// Gemm at larger M with B transposed ([N, K]) and A not ([M, K]): both
+// operands are K-contiguous rows.
+//   Y[m, n] = ALPHA * sum_k A[m, k] * B[n, k] + BETA * C[m, n]
+// C is read at m * C_SM + n * C_SN (0 strides broadcast it); the fused
+// epilogue (epilogue.glsl) then applies an activation per column n.
+// Register blocking: each invocation computes a TM x TN block of outputs over
+// the whole K (no reduction, so the order of the sum is fixed). A workgroup
+// owns TM rows (m0 is uniform in the workgroup, so A's loads are the same
+// address across it: a broadcast) and LOCAL_SIZE * TN consecutive columns;
+// per step of K each invocation loads TN values of B and reuses each TM
+// times. Rows or columns past M or N are clamped to the last one (computed,
+// never stored). VEC4 (K % 4 == 0) loads vec4s along K.
+// B is one binding (the lowering uses gemv.comp for a split B).
+// Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
+// Bindings: 0 Y, 1 A, 2 B, then C when HAS_C, then the PRelu slope when
+// EPI_ACT == 6.
+#ifndef M
+#define M 1
+#endif
+#ifndef N
+#define N 1
+#endif
+#ifndef K
+#define K 1
+#endif
+#ifndef TM
+#define TM 8
+#endif
+#ifndef TN
+#define TN 4
+#endif
+#ifndef VEC4
+#define VEC4 0
+#endif
+#ifndef ALPHA
+#define ALPHA 1.0
+#endif
+#ifndef BETA
+#define BETA 1.0
+#endif
+#ifndef HAS_C
+#define HAS_C 0
+#endif
+#ifndef C_SM
+#define C_SM 0u
+#endif
+#ifndef C_SN
+#define C_SN 0u
+#endif
+#define WT_CHUNKS 1
+#define NGROUPS_N ((uint(N) + uint(LOCAL_SIZE * TN) - 1u) / uint(LOCAL_SIZE * TN))
+#define GROUPS (((uint(M) + uint(TM) - 1u) / uint(TM)) * NGROUPS_N)
+
+#include "common.glsl"
+#define EPI_SLOPE_BINDING (3 + HAS_C)
+#include "epilogue.glsl"
+
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if VEC4
+#define KU (uint(K) / 4u)
+#define VT vec4
+#define MAC(x, w) dot(x, w)
+layout(std430, binding = 1) readonly buffer InA { vec4 a[]; };
+layout(std430, binding = 2) readonly buffer InB { vec4 b[]; };
+#else
+#define KU uint(K)
+#define VT float
+#define MAC(x, w) ((x) * (w))
+layout(std430, binding = 1) readonly buffer InA { float a[]; };
+layout(std430, binding = 2) readonly buffer InB { float b[]; };
+#endif
+#if HAS_C
+layout(std430, binding = 3) readonly buffer InC { float cm[]; };
+#endif
+
+void main() {
+    uint g = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (g >= GROUPS)
+        return;
+    uint m0 = (g / NGROUPS_N) * uint(TM);
+    uint n0 = ((g % NGROUPS_N) * uint(LOCAL_SIZE) + gl_LocalInvocationID.x) * uint(TN);
+    uint ar[TM], br[TN]; // row starts, clamped into the operands
+    [[unroll]] for (uint i = 0u; i < uint(TM); i++)
+        ar[i] = min(m0 + i, uint(M) - 1u) * KU;
+    [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+        br[j] = min(n0 + j, uint(N) - 1u) * KU;
+    float acc[TM][TN];
+    [[unroll]] for (uint i = 0u; i < uint(TM); i++)
+        [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+            acc[i][j] = 0.0;
+    for (uint k = 0u; k < KU; k++) {
+        VT vb[TN];
+        [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+            vb[j] = b[br[j] + k];
+        [[unroll]] for (uint i = 0u; i < uint(TM); i++) {
+            VT va = a[ar[i] + k];
+            [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+                acc[i][j] += MAC(va, vb[j]);
+        }
+    }
+    [[unroll]] for (uint i = 0u; i < uint(TM); i++) {
+        uint m = m0 + i;
+        [[unroll]] for (uint j = 0u; j < uint(TN); j++) {
+            uint n = n0 + j;
+            if (m < uint(M) && n < uint(N)) {
+                float v = float(ALPHA) * acc[i][j];
+#if HAS_C
+                v += float(BETA) * cm[m * C_SM + n * C_SN];
+#endif
+                y[m * uint(N) + n] = epilogue(v, n);
+            }
+        }
+    }
+}
