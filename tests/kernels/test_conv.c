@@ -1,8 +1,15 @@
-/* Conv kernel against the reference: random shapes (odd sizes, groups 1, 2
+/* Conv kernels against the reference: random shapes (odd sizes, groups 1, 2
  * and depthwise, strides up to 4, dilation 2, asymmetric pads, auto_pad,
- * 1-D and 2-D, bias or not, batch 1 and 3) and fixed layers (AlexNet's
- * 11x11/4 stem, its two-tower grouped conv, a 1x1). */
+ * 1-D and 2-D, bias or not, batch 1 and 3), fixed layers (AlexNet's 11x11/4
+ * stem, its two-tower grouped conv, a 1x1), channel counts that do not
+ * divide conv_gemm.comp's blocks, VGG-like 3x3 layers, and every fused
+ * activation. Each case runs under every kernel the lowering can pick
+ * (VKCNN_CONV_KERNEL, read when the executor builds its codegen target):
+ * by rule (conv_gemm.comp, with subgroup broadcast and row blocks where the
+ * device has subgroups), conv_gemm.comp without subgroup ops, and the direct
+ * conv.comp. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "kt.h"
 
@@ -10,9 +17,45 @@ typedef struct conv_case {
     int64_t n, cg, mg, group, h, w, kh, kw, sh, sw, dh, dw, pads[4];
     bool one_d, bias;
     vkc_auto_pad auto_pad;
+    int act; /* fused activation: 0 none, 1 Relu, 2 LeakyRelu, 3 Clip, 4 Sigmoid, 5 Tanh,
+                6 PRelu with one slope, 7 PRelu per channel */
 } conv_case;
 
-static int run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
+#define ACTS 8
+static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
+                                           "Sigmoid", "Tanh", "PRelu 1",   "PRelu M"};
+
+/* The kernels a case runs under (values of VKCNN_CONV_KERNEL; NULL: by rule). */
+static const char *const kernels[] = {NULL, "gemm-plain", "direct"};
+
+/* Appends activation `act` after tensor t; returns its output. */
+static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, bool one_d, uint64_t *s) {
+    vkc_attrs e;
+    int64_t one[1] = {1}, chan[3] = {m, 1, 1};
+    uint32_t pin[2] = {t, VKC_NONE};
+    switch (act) {
+    case 1: return kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    case 2:
+        e = kt_attrs(VKC_OP_LEAKY_RELU, 16);
+        e.alpha = 0.2f;
+        return kt_node(g, VKC_OP_LEAKY_RELU, 16, &t, 1, &e);
+    case 3:
+        e = kt_attrs(VKC_OP_CLIP, 6);
+        e.clip.min = -0.25f;
+        e.clip.max = 0.5f;
+        return kt_node(g, VKC_OP_CLIP, 6, &t, 1, &e);
+    case 4: return kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+    case 5: return kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL);
+    case 6:
+    case 7:
+        pin[1] = act == 6 ? kt_tensor(g, "slope", 1, one, true, s)
+                          : kt_tensor(g, "slope", one_d ? 2 : 3, chan, true, s);
+        return kt_node(g, VKC_OP_PRELU, 16, pin, 2, NULL);
+    default: return t;
+    }
+}
+
+static int run1(vkcnn_context *ctx, const conv_case *k, uint64_t seed, const char *kernel) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
     int64_t c = k->cg * k->group, m = k->mg * k->group;
@@ -44,20 +87,33 @@ static int run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
     char what[256];
     snprintf(what, sizeof what,
              "Conv%s n%lld c%lld m%lld group%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld "
-             "pads %lld,%lld,%lld,%lld auto_pad %d bias %d",
+             "pads %lld,%lld,%lld,%lld auto_pad %d bias %d + %s, kernel %s",
              k->one_d ? "1d" : "", (long long)k->n, (long long)c, (long long)m, (long long)k->group,
              (long long)k->h, (long long)k->w, (long long)k->kh, (long long)k->kw, (long long)k->sh,
              (long long)k->sw, (long long)k->dh, (long long)k->dw, (long long)k->pads[0],
              (long long)k->pads[1], (long long)k->pads[2], (long long)k->pads[3], (int)k->auto_pad,
-             k->bias);
+             k->bias, act_name[k->act], kernel ? kernel : "auto");
     uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, m, k->one_d, &s);
     if (y == VKC_NONE) {
         fprintf(stderr, "  in %s (seed %llu)\n", what, (unsigned long long)seed);
         vkc_graph_destroy(g);
         return 1;
     }
     kt_output(g, y);
-    return kt_check(ctx, g, NULL, seed, what);
+    vkc_exec_options opts = {.fusion = true};
+    return kt_check(ctx, g, &opts, seed, what);
+}
+
+static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
+    for (unsigned i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        if (kernels[i])
+            setenv("VKCNN_CONV_KERNEL", kernels[i], 1);
+        else
+            unsetenv("VKCNN_CONV_KERNEL");
+        run1(ctx, k, seed, kernels[i]);
+    }
+    unsetenv("VKCNN_CONV_KERNEL");
 }
 
 static conv_case random_case(uint64_t *s) {
@@ -77,6 +133,7 @@ static conv_case random_case(uint64_t *s) {
     k.dh = kt_range(s, 1, 2);
     k.dw = kt_range(s, 1, 2);
     k.bias = kt_range(s, 0, 1);
+    k.act = (int)kt_range(s, 0, ACTS - 1);
     int ap = (int)kt_range(s, 0, 5);
     k.auto_pad = ap == 3   ? VKC_AUTO_PAD_SAME_UPPER
                  : ap == 4 ? VKC_AUTO_PAD_SAME_LOWER
@@ -99,20 +156,81 @@ int main(void) {
     /* fixed layers */
     conv_case fixed[] = {
         /* AlexNet stem: 11x11 stride 4, pads 2 */
-        {1, 3, 4, 1, 35, 35, 11, 11, 4, 4, 1, 1, {2, 2, 2, 2}, false, true, VKC_AUTO_PAD_NOTSET},
+        {1, 3, 4, 1, 35, 35, 11, 11, 4, 4, 1, 1, {2, 2, 2, 2}, false, true, VKC_AUTO_PAD_NOTSET, 0},
         /* two towers: group 2, 5x5 pads 2, batch 3 */
-        {3, 3, 4, 2, 9, 9, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, false, true, VKC_AUTO_PAD_NOTSET},
+        {3, 3, 4, 2, 9, 9, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, false, true, VKC_AUTO_PAD_NOTSET, 0},
         /* depthwise 3x3 stride 2, no bias */
-        {1, 1, 1, 8, 13, 11, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, false, false, VKC_AUTO_PAD_NOTSET},
+        {1, 1, 1, 8, 13, 11, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, false, false, VKC_AUTO_PAD_NOTSET, 0},
         /* 1x1 */
-        {3, 16, 8, 1, 5, 7, 1, 1, 1, 1, 1, 1, {0, 0, 0, 0}, false, true, VKC_AUTO_PAD_NOTSET},
+        {3, 16, 8, 1, 5, 7, 1, 1, 1, 1, 1, 1, {0, 0, 0, 0}, false, true, VKC_AUTO_PAD_NOTSET, 0},
         /* 11x11 dilation 2, asymmetric pads */
-        {1, 2, 3, 1, 25, 23, 11, 11, 3, 2, 2, 2, {0, 3, 1, 0}, false, false, VKC_AUTO_PAD_NOTSET},
-        {1, 3, 2, 1, 10, 9, 4, 3, 2, 3, 1, 1, {0}, false, true, VKC_AUTO_PAD_SAME_UPPER},
-        {1, 3, 2, 1, 10, 9, 4, 3, 2, 3, 1, 1, {0}, false, true, VKC_AUTO_PAD_SAME_LOWER},
-        {3, 2, 2, 2, 11, 8, 3, 2, 1, 2, 2, 1, {0}, false, false, VKC_AUTO_PAD_VALID},
+        {1,
+         2,
+         3,
+         1,
+         25,
+         23,
+         11,
+         11,
+         3,
+         2,
+         2,
+         2,
+         {0, 3, 1, 0},
+         false,
+         false,
+         VKC_AUTO_PAD_NOTSET,
+         0},
+        {1, 3, 2, 1, 10, 9, 4, 3, 2, 3, 1, 1, {0}, false, true, VKC_AUTO_PAD_SAME_UPPER, 0},
+        {1, 3, 2, 1, 10, 9, 4, 3, 2, 3, 1, 1, {0}, false, true, VKC_AUTO_PAD_SAME_LOWER, 0},
+        {3, 2, 2, 2, 11, 8, 3, 2, 1, 2, 2, 1, {0}, false, false, VKC_AUTO_PAD_VALID, 0},
         /* 1-D, stride 4 */
-        {3, 2, 3, 1, 1, 31, 1, 5, 1, 4, 1, 2, {0, 1, 0, 2}, true, true, VKC_AUTO_PAD_NOTSET},
+        {3, 2, 3, 1, 1, 31, 1, 5, 1, 4, 1, 2, {0, 1, 0, 2}, true, true, VKC_AUTO_PAD_NOTSET, 0},
+        /* channels and pixels past conv_gemm.comp's 16 x 4 blocks, every activation */
+        {3, 19, 37, 1, 13, 11, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, VKC_AUTO_PAD_NOTSET, 1},
+        {1, 21, 17, 1, 9, 15, 3, 3, 1, 1, 1, 1, {1, 0, 2, 1}, false, true, VKC_AUTO_PAD_NOTSET, 2},
+        {2, 5, 33, 3, 17, 17, 1, 1, 1, 1, 1, 1, {0}, false, false, VKC_AUTO_PAD_NOTSET, 3},
+        {1, 7, 9, 2, 19, 21, 5, 3, 2, 1, 2, 1, {2, 1, 2, 1}, false, true, VKC_AUTO_PAD_NOTSET, 4},
+        {3,
+         3,
+         24,
+         1,
+         35,
+         35,
+         11,
+         11,
+         4,
+         4,
+         1,
+         1,
+         {2, 2, 2, 2},
+         false,
+         true,
+         VKC_AUTO_PAD_NOTSET,
+         5},
+        {1, 6, 31, 1, 23, 1, 1, 7, 1, 2, 1, 1, {0, 3, 0, 3}, true, true, VKC_AUTO_PAD_NOTSET, 6},
+        {1, 1, 1, 40, 14, 14, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, VKC_AUTO_PAD_NOTSET, 7},
+        /* VGG-like 3x3 pads 1 with Relu: deep K, wide M, small and large images */
+        {1, 64, 64, 1, 28, 28, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, VKC_AUTO_PAD_NOTSET, 1},
+        {1,
+         128,
+         96,
+         1,
+         14,
+         14,
+         3,
+         3,
+         1,
+         1,
+         1,
+         1,
+         {1, 1, 1, 1},
+         false,
+         true,
+         VKC_AUTO_PAD_NOTSET,
+         1},
+        {1, 3, 64, 1, 56, 56, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, VKC_AUTO_PAD_NOTSET, 1},
+        {3, 32, 48, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, VKC_AUTO_PAD_NOTSET, 7},
     };
     uint64_t seed = 1000;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
