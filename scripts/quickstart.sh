@@ -29,7 +29,7 @@ case "$mode" in
     scripts/setup.sh --test
     build build
     # Every Vulkan test runs under the validation layer (the harness turns it on).
-    # `slow` (VGG at batch 4, ~37 min on a 2-core lavapipe) is left to test-all.
+    # A test labelled `slow` (none at present) is left to test-all.
     (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -LE slow)
     # LeNet-5 and AlexNet again under synchronization validation (barriers
     # between dispatches, arena reuse, in-flight slots)

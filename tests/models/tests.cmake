@@ -56,11 +56,9 @@ endif()
 
 # `vkcnn run` against PyTorch's logits on the same weights and input, each
 # large model at static batch 1 and 4 (exported on first use into the shared
-# cache). VGG runs in the release build only (label release-only): on
-# lavapipe with the direct (correctness-first) kernels VGG-16 takes ~2 min per
-# image, and far more under ASan. VGG at batch 4 is also labelled `slow`
-# (~37 min together on 2 cores): `scripts/quickstart.sh test` leaves it out to
-# keep CI well inside its budget until the fast kernels land; `test-all` runs it.
+# cache). VGG runs in the release build only (label release-only): on a
+# 2-core lavapipe VGG-16 takes ~10 s per image (batch 4: under a minute per
+# test), far more under ASan.
 if(TARGET vkcnn_cli)
   set(_vkcnn_run_cases small errors)
   foreach(_model alexnet alexnet_original vgg11 vgg16 vgg16_bn)
@@ -72,9 +70,7 @@ if(TARGET vkcnn_cli)
              COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_run.py
                      $<TARGET_FILE:vkcnn_cli> ${_what})
     set(_labels "models;vulkan")
-    if(_what MATCHES "^vgg.*@")
-      set(_labels "models;vulkan;release-only;slow")
-    elseif(_what MATCHES "^vgg")
+    if(_what MATCHES "^vgg")
       set(_labels "models;vulkan;release-only")
     endif()
     set_tests_properties(models.run.${_name} PROPERTIES
