@@ -2,11 +2,14 @@
  * from the header and checked against the limits before anything is
  * decoded, so a hostile header cannot cause a large allocation. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/error.h"
@@ -32,6 +35,98 @@ static bool jpeg_has_eoi(const uint8_t *d, size_t n) {
     return false;
 }
 
+/* Big-endian 16-bit value at d[i] (i + 1 < n checked by the caller). */
+static size_t be16(const uint8_t *d, size_t i) {
+    return (size_t)d[i] << 8 | d[i + 1];
+}
+
+/* Whether every Huffman table in the JPEG's DHT segments declares at most
+ * 256 codes. stb_image 2.27 (Debian 12's) sums the 16 code counts without a
+ * bound and writes that many entries into 256- and 257-entry arrays: a
+ * crafted table overflows the decoder's state (fixed upstream in 2.28). The
+ * walk follows the marker structure as stb_image does: segments are
+ * skipped by their length, and after a start-of-scan the entropy-coded data
+ * runs to the first 0xFF that is neither a stuffed 0xFF00, a restart marker
+ * nor fill; before the frame header, bytes between segments are skipped as
+ * stb_image skips them. A walk that reaches something stb_image refuses
+ * anyway stops there and accepts: the decoder fails at the same place. */
+static bool jpeg_huffman_tables_ok(const uint8_t *d, size_t n) {
+    size_t i = 2; /* after SOI */
+    bool frame = false;
+    while (i < n) {
+        if (d[i] != 0xFF) {
+            if (frame) return true; /* stb_image: "expected marker" */
+            i++;                    /* before the frame header stb_image skips padding */
+            continue;
+        }
+        while (i < n && d[i] == 0xFF)
+            i++;
+        if (i >= n) return true;
+        uint8_t m = d[i++];
+        if (m >= 0xC0 && m <= 0xC2) frame = true;               /* SOF0..2 */
+        if (m == 0xD9) return true;                             /* EOI */
+        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) /* no length */
+            return true;
+        if (i + 2 > n) return true;
+        size_t len = be16(d, i);
+        if (len < 2) return true;
+        size_t end = i + len;
+        if (m == 0xC4) {
+            size_t t = i + 2;
+            while (t < end && t < n) {
+                size_t codes = 0;
+                for (size_t k = 1; k <= 16 && t + k < n; k++)
+                    codes += d[t + k];
+                if (codes > 256) return false;
+                t += 17 + codes;
+            }
+        }
+        i = end;
+        if (m == 0xDA) { /* SOS: skip the entropy-coded data */
+            while (i + 1 < n) {
+                if (d[i] != 0xFF) {
+                    i++;
+                    continue;
+                }
+                size_t j = i + 1;
+                while (j < n && d[j] == 0xFF)
+                    j++;
+                if (j >= n) return true;
+                if (d[j] == 0x00 || (d[j] >= 0xD0 && d[j] <= 0xD7)) {
+                    i = j + 1;
+                    continue;
+                }
+                i = j - 1; /* the marker's 0xFF */
+                break;
+            }
+        }
+    }
+    return true;
+}
+
+/* Whether every chunk of the PNG up to IEND lies inside the data. stb_image
+ * grows its compressed-data buffer to a chunk's declared length before it
+ * reads the chunk, so a truncated or lying length would cost an allocation
+ * of up to 4 GiB (a fuzzer find). */
+static bool png_chunks_ok(const uint8_t *d, size_t n, uint64_t *len) {
+    size_t i = 8; /* after the signature */
+    char type[5];
+    while (i < n) {
+        if (n - i < 12) return true; /* stb_image reports the missing data */
+        *len = (uint64_t)d[i] << 24 | (uint64_t)d[i + 1] << 16 | (uint64_t)d[i + 2] << 8 | d[i + 3];
+        memcpy(type, d + i + 4, 4);
+        type[4] = '\0';
+        if (*len > n - i - 12) return false;
+        if (memcmp(type, "IEND", 4) == 0) return true;
+        i += 12 + (size_t)*len;
+    }
+    return true;
+}
+
+/* Defined in stb_impl.c: a per-thread bound on stb_image's allocations. */
+void vkc_stbi_set_alloc_cap(size_t cap);
+bool vkc_stbi_alloc_cap_hit(void);
+
 static const char *format_name(const uint8_t *d, size_t n) {
     if (is_jpeg(d, n)) return "JPEG";
     if (n >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) return "PNG";
@@ -54,6 +149,9 @@ vkcnn_status vkcnn_image_load_memory(const void *data, size_t size, const char *
     if (!fmt) return vkc_fail(VKCNN_ERROR_IO, "%s: not an image (not JPEG, PNG or BMP)", nm);
     if (size > INT_MAX)
         return vkc_fail(VKCNN_ERROR_LIMIT, "%s: %zu bytes is too large to decode", nm, size);
+    if (is_jpeg(d, size) && !jpeg_huffman_tables_ok(d, size))
+        return vkc_fail(VKCNN_ERROR_IO, "%s: corrupt JPEG (Huffman table of more than 256 codes)",
+                        nm);
     int w = 0, h = 0, comp = 0;
     if (!vkc_stbi_info(d, (int)size, &w, &h, &comp) || w <= 0 || h <= 0)
         return vkc_fail(VKCNN_ERROR_IO, "%s: corrupt or truncated %s header (%s)", nm, fmt,
@@ -67,10 +165,29 @@ vkcnn_status vkcnn_image_load_memory(const void *data, size_t size, const char *
                         (unsigned long long)max_pixels);
     if (is_jpeg(d, size) && !jpeg_has_eoi(d, size))
         return vkc_fail(VKCNN_ERROR_IO, "%s: truncated JPEG (no end-of-image marker)", nm);
+    if (fmt[0] == 'P') {
+        uint64_t len = 0;
+        if (!png_chunks_ok(d, size, &len))
+            return vkc_fail(VKCNN_ERROR_IO,
+                            "%s: truncated or corrupt PNG (chunk of %llu bytes past the end)", nm,
+                            (unsigned long long)len);
+    }
+    /* The most any decoder buffer needs: 16 bytes per pixel (JPEG component
+     * planes and progressive coefficients, 16-bit RGBA PNG rows), padded by
+     * a JPEG MCU on each side, plus twice the input (PNG's compressed data
+     * grows by doubling) and a fixed slack. */
+    size_t cap = (size_t)16 * ((size_t)w + 64) * ((size_t)h + 64) + 2 * size + (1u << 20);
     int dw = 0, dh = 0;
+    vkc_stbi_set_alloc_cap(cap);
     uint8_t *px = vkc_stbi_load_rgba(d, (int)size, &dw, &dh);
+    bool capped = vkc_stbi_alloc_cap_hit();
+    vkc_stbi_set_alloc_cap(0);
     if (!px) {
         const char *why = vkc_stbi_failure_reason();
+        if (capped)
+            return vkc_fail(VKCNN_ERROR_LIMIT,
+                            "%s: corrupt %s: decoding needs more than %zu bytes for a %dx%d image",
+                            nm, fmt, cap, w, h);
         if (why && strcmp(why, "outofmem") == 0)
             return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "%s: out of host memory decoding", nm);
         return vkc_fail(VKCNN_ERROR_IO, "%s: corrupt or truncated %s data (%s)", nm, fmt,
@@ -106,14 +223,21 @@ vkcnn_status vkcnn_image_load_file(const char *path, const vkcnn_image_options *
     if (!path) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_image_load_file: path is NULL");
     uint64_t max_file =
         options && options->max_file_bytes ? options->max_file_bytes : DEFAULT_MAX_FILE;
-    FILE *f = fopen(path, "rb");
-    if (!f) return vkc_fail(VKCNN_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return vkc_fail(VKCNN_ERROR_IO, "%s: cannot read (not a regular file?)", path);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a
+     * regular file is refused before a byte is read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return vkc_fail(VKCNN_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > LONG_MAX) {
+        close(fd);
+        return vkc_fail(VKCNN_ERROR_IO, "%s: not a regular file", path);
     }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return vkc_fail(VKCNN_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    long len = (long)sb.st_size;
     if ((uint64_t)len > max_file) {
         fclose(f);
         return vkc_fail(VKCNN_ERROR_LIMIT, "%s: file of %ld bytes is over the %llu-byte limit",

@@ -1,6 +1,7 @@
 /* vkcnn_preprocess_from_preset: the preset sidecar (models/README.md,
  * "Preset sidecar") read with cJSON. Only the preprocessing keys are used. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,14 +51,19 @@ static bool get_uint(const cJSON *v, double max, uint32_t *out) {
     return true;
 }
 
+/* A number that is finite as a float (a double beyond FLT_MAX would turn
+ * into infinity). */
+static bool finite_float(const cJSON *v) {
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) && fabs(v->valuedouble) <= FLT_MAX;
+}
+
 /* An array of 1 or 3 finite numbers (1 is broadcast); positive when `pos`. */
 static bool get_triple(const cJSON *v, bool pos, float out[3]) {
     int n = cJSON_GetArraySize(v);
     if (!cJSON_IsArray(v) || (n != 1 && n != 3)) return false;
     for (int i = 0; i < 3; i++) {
         const cJSON *e = cJSON_GetArrayItem(v, n == 1 ? 0 : i);
-        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || (pos && e->valuedouble <= 0))
-            return false;
+        if (!finite_float(e) || (pos && !((float)e->valuedouble > 0))) return false;
         out[i] = (float)e->valuedouble;
     }
     return true;
@@ -88,8 +94,7 @@ static vkcnn_status parse(const char *path, const cJSON *root, vkcnn_preprocess 
             return BAD("channel_order");
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "pixel_scale"))) {
-        if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) || !isfinite(v->valuedouble))
-            return BAD("pixel_scale");
+        if (!finite_float(v) || !((float)v->valuedouble > 0)) return BAD("pixel_scale");
         pp->pixel_scale = (float)v->valuedouble;
     }
     bool has_mean = false, has_std = false;
@@ -111,7 +116,7 @@ static vkcnn_status parse(const char *path, const cJSON *root, vkcnn_preprocess 
             if (!get_uint(cJSON_GetArrayItem(v, i), 4096, &pp->pad[i])) return BAD("pad");
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "pad_value"))) {
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) return BAD("pad_value");
+        if (!finite_float(v)) return BAD("pad_value");
         pp->pad_value = (float)v->valuedouble;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "labels"))) {

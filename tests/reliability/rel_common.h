@@ -1,0 +1,65 @@
+/* Helpers shared by the reliability tests: resident memory, element counts,
+ * one inference on fixed pseudo-random input. */
+#ifndef VKCNN_TESTS_REL_COMMON_H
+#define VKCNN_TESTS_REL_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* VmRSS of this process in KiB (0 when /proc is unreadable). */
+static inline unsigned long rel_rss_kib(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    unsigned long kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kib = strtoul(line + 6, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return kib;
+}
+
+static inline size_t rel_elements(const vkcnn_tensor_info *t) {
+    size_t n = 1;
+    for (uint32_t i = 0; i < t->rank; i++)
+        n *= (size_t)t->shape[i];
+    return n;
+}
+
+/* Sets input 0 to pseudo-random values from `seed`, runs once and copies
+ * output 0 into a malloc'd buffer (*count elements). NULL on failure (a
+ * failed CHECK has been counted). */
+static inline float *rel_infer(vkcnn_model *m, uint64_t seed, size_t *count) {
+    vkcnn_tensor_info in, out;
+    CHECK_OK(vkcnn_model_input(m, 0, &in));
+    CHECK_OK(vkcnn_model_output(m, 0, &out));
+    size_t ni = rel_elements(&in), no = rel_elements(&out);
+    float *x = malloc(ni * sizeof *x), *y = malloc(no * sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        CHECK(!"out of host memory");
+        return NULL;
+    }
+    uint64_t s = seed;
+    for (size_t i = 0; i < ni; i++)
+        x[i] = th_randf(&s);
+    vkcnn_status st = vkcnn_model_set_input(m, 0, x, ni);
+    if (!st) st = vkcnn_model_run(m);
+    if (!st) st = vkcnn_model_get_output(m, 0, y, no);
+    free(x);
+    CHECK_OK(st);
+    if (st) {
+        free(y);
+        return NULL;
+    }
+    *count = no;
+    return y;
+}
+
+#endif

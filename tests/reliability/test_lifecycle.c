@@ -1,0 +1,102 @@
+/* Lifecycle leak test (release build only: resident memory under ASan
+ * measures the sanitizer). Each round creates a context (validation layer
+ * on, as for every Vulkan test), loads LeNet-5, runs one inference, checks
+ * the output bit-identical to the first round's, destroys the model and the
+ * context; every `alexnet_every`-th round does the same with AlexNet on the
+ * same context first. Resident memory (VmRSS) is read after round `base`
+ * and after the last round; growth between them must stay under 1%.
+ *
+ *     test_lifecycle LENET.onnx ALEXNET.onnx [ROUNDS [BASE [ALEXNET_EVERY]]]
+ *
+ * Defaults: 200 rounds, base 50, AlexNet every 10th round (20 AlexNet
+ * rounds: on lavapipe one takes several seconds, LeNet-5 a fraction of one).
+ * The shader cache is a private directory, warm after the first round, so
+ * rounds measure load/run/destroy rather than GLSL compilation. Before each
+ * reading, freed heap is handed back to the system (malloc_trim) so the
+ * figure counts memory in use, not the allocator's free lists. */
+#include <malloc.h>
+#include <time.h>
+
+#include "rel_common.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* One model's round on ctx: load, infer, compare with *first (set on the
+ * first call), destroy. */
+static void model_round(vkcnn_context *ctx, const char *path, float **first, size_t *count) {
+    vkcnn_model *m = NULL;
+    CHECK_OK(vkcnn_model_load_onnx(ctx, path, NULL, NULL, &m));
+    if (!m) return;
+    size_t n = 0;
+    float *y = rel_infer(m, 1234, &n);
+    vkcnn_model_destroy(m);
+    if (!y) return;
+    if (!*first) {
+        *first = y;
+        *count = n;
+        return;
+    }
+    CHECK(n == *count && memcmp(y, *first, n * sizeof *y) == 0);
+    free(y);
+}
+
+static unsigned long settled_rss(void) {
+    malloc_trim(0);
+    return rel_rss_kib();
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr,
+                "usage: test_lifecycle LENET.onnx ALEXNET.onnx [ROUNDS [BASE [ALEXNET_EVERY]]]\n");
+        return 2;
+    }
+    int rounds = argc > 3 ? atoi(argv[3]) : 200;
+    int base = argc > 4 ? atoi(argv[4]) : 50;
+    int every = argc > 5 ? atoi(argv[5]) : 10;
+    if (rounds < 1 || base < 1 || base >= rounds || every < 1) {
+        fprintf(stderr, "test_lifecycle: need 1 <= BASE < ROUNDS and ALEXNET_EVERY >= 1\n");
+        return 2;
+    }
+    char cache[512];
+    th_tempdir(cache, sizeof cache);
+    float *lenet_first = NULL, *alex_first = NULL;
+    size_t lenet_n = 0, alex_n = 0;
+    unsigned long rss_base = 0, rss_end = 0;
+    double t_lenet = 0, t_alex = 0;
+    int alex_rounds = 0;
+    for (int r = 1; r <= rounds && !th_failures; r++) {
+        vkcnn_context *ctx = th_context(cache, 0, 0);
+        if (r % every == 0) {
+            double t0 = now_s();
+            model_round(ctx, argv[2], &alex_first, &alex_n);
+            t_alex += now_s() - t0;
+            alex_rounds++;
+        }
+        double t0 = now_s();
+        model_round(ctx, argv[1], &lenet_first, &lenet_n);
+        t_lenet += now_s() - t0;
+        th_destroy(ctx);
+        if (r == base) rss_base = settled_rss();
+        if (r == rounds) rss_end = settled_rss();
+        if (r % 25 == 0 || r == 1) printf("round %d: VmRSS %lu KiB\n", r, settled_rss());
+        fflush(stdout);
+    }
+    free(lenet_first);
+    free(alex_first);
+    th_rmdir(cache);
+    if (!th_failures) {
+        double growth = rss_base ? 100.0 * ((double)rss_end - (double)rss_base) / rss_base : 100;
+        printf("%d rounds (%d with AlexNet): LeNet-5 %.3f s per load+run, AlexNet %.2f s\n", rounds,
+               alex_rounds, t_lenet / rounds, alex_rounds ? t_alex / alex_rounds : 0);
+        printf("VmRSS after round %d: %lu KiB, after round %d: %lu KiB, growth %+.3f%%\n", base,
+               rss_base, rounds, rss_end, growth);
+        CHECK(rss_base > 0);
+        CHECK(growth < 1.0);
+    }
+    return th_done("test_lifecycle");
+}
