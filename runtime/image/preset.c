@@ -15,6 +15,18 @@
 
 #define MAX_PRESET_BYTES (1u << 20)
 
+/* True for a relative path with no ".." component. */
+static bool inside_folder(const char *p) {
+    if (p[0] == '/') return false;
+    for (const char *c = p; *c;) {
+        const char *end = strchr(c, '/');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n == 2 && c[0] == '.' && c[1] == '.') return false;
+        c += n + (end ? 1 : 0);
+    }
+    return true;
+}
+
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
 static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
 
@@ -120,9 +132,13 @@ static vkcnn_status parse(const char *path, const cJSON *root, vkcnn_preprocess 
         pp->pad_value = (float)v->valuedouble;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "labels"))) {
-        if (!cJSON_IsString(v) || !v->valuestring[0]) return BAD("labels");
+        /* a file beside the preset, or below its folder: never an absolute
+         * path or one that climbs out (a hostile preset must not make
+         * `vkcnn classify` print lines of another file as class names) */
+        if (!cJSON_IsString(v) || !v->valuestring[0] || !inside_folder(v->valuestring))
+            return BAD("labels");
         const char *slash = strrchr(path, '/');
-        int dir = v->valuestring[0] == '/' || !slash ? 0 : (int)(slash - path + 1);
+        int dir = !slash ? 0 : (int)(slash - path + 1);
         int w = snprintf(pp->labels, sizeof pp->labels, "%.*s%s", dir, path, v->valuestring);
         if (w < 0 || (size_t)w >= sizeof pp->labels) return BAD("labels");
     }

@@ -4,6 +4,7 @@
  * (from every integer type and bool). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/error.h"
@@ -218,7 +220,12 @@ static vkcnn_status read_external(const VkcnnOnnx__TensorProto *tp, const char *
     char path[PATH_MAX];
     vkcnn_status st = resolve_location(tname, base_dir, loc, path, sizeof path);
     if (st != VKCNN_OK) return st;
-    FILE *f = fopen(path, "rb");
+    /* the resolved path has no symlink; O_NOFOLLOW refuses one swapped in
+     * for its last component since, O_NONBLOCK a FIFO (then refused as not
+     * a regular file) */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (fd >= 0 && !f) close(fd);
     struct stat sb;
     if (!f || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         if (f) fclose(f);

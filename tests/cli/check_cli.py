@@ -128,6 +128,18 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("inspect", lenet, "--plan", "--glsl")
     check(r.returncode == 0 and r.stdout.count("#version 450") == 7, "--glsl: one source per kernel")
     check(run("inspect", lenet, "--glsl").returncode == 2, "--glsl without --plan exits 2")
+    # a preset's labels stay inside its folder: an absolute path or ".." is refused
+    for bad in ("/etc/passwd", "../labels.txt", "x/../../labels.txt"):
+        preset = os.path.join(tmp, "hostile.json")
+        with open(os.path.join(root, "models", "lenet5", "lenet5.onnx.json")) as f:
+            p = json.load(f)
+        p["labels"] = bad
+        with open(preset, "w") as f:
+            json.dump(p, f)
+        digit0 = os.path.join(root, "models", "lenet5", "digits", "digit_3_3126.png")
+        r = run("classify", lenet, digit0, "--preset", preset)
+        check(r.returncode != 0 and "labels" in r.stderr and "root:" not in r.stdout,
+              f"labels '{bad}' refused: " + r.stderr[-200:])
     # VKCNN_DEBUG=1 prints the plan when a model is created, =3 every dispatch of a run
     digit = os.path.join(root, "models", "lenet5", "digits", "digit_3_3126.png")
     env = dict(os.environ, VKCNN_DEBUG="3")
