@@ -488,6 +488,12 @@ typedef struct vkcnn_model_options {
      * group); results equal the unfused ones up to float reassociation.
      * VKCNN_DEFAULT: on, unless VKCNN_FUSION=0. Off: one kernel per node. */
     vkcnn_toggle fusion;
+    /* Winograd F(4x4,3x3) / F(2x2,3x3) convolution for 3x3 stride-1 Convs
+     * (with fusion only): weights transformed once at load, three
+     * dispatches per layer; fewer multiplications, results within the
+     * model tolerance of the direct convolution's.
+     * VKCNN_DEFAULT: on, unless VKCNN_WINOGRAD=0. */
+    vkcnn_toggle winograd;
     /* Inferences that may be in flight at once (slots); 0: 2; at most 8.
      * With `check`, 1. */
     uint32_t in_flight;

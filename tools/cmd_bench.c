@@ -154,7 +154,7 @@ static void usage(FILE *f) {
 int vkcnn_cmd_bench(int argc, char **argv) {
     const char *path = NULL, *json_path = NULL, *precision = "fp32";
     long batch = 0, iters = 20, warmup = 3;
-    int fusion = 1, per_layer = 0;
+    int fusion = 1, winograd = 1, per_layer = 0;
     vkcnn_context_desc desc = {0};
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
@@ -183,7 +183,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         } else if (strcmp(a, "--no-fusion") == 0) {
             fusion = 0;
         } else if (strcmp(a, "--no-winograd") == 0) {
-            /* no Winograd kernels in this build: nothing to turn off */
+            winograd = 0;
         } else if (strcmp(a, "--per-layer") == 0) {
             per_layer = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -215,7 +215,12 @@ int vkcnn_cmd_bench(int argc, char **argv) {
                 strerror(errno));
         return 1;
     }
-    vkcnn_model_options mo = {.profile = VKCNN_ON, .fusion = fusion ? VKCNN_ON : VKCNN_OFF};
+    /* Winograd runs with fusion only; VKCNN_WINOGRAD=0 turns the default off */
+    const char *wenv = getenv("VKCNN_WINOGRAD");
+    bool wino_on = fusion && winograd && !(wenv && strcmp(wenv, "0") == 0);
+    vkcnn_model_options mo = {.profile = VKCNN_ON,
+                              .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
+                              .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF};
     vkcnn_context *ctx = NULL;
     vkcnn_network *net = NULL;
     vkcnn_model *model = NULL;
@@ -314,8 +319,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     double achieved = have_gpu ? gflop_image * info.batch / (g.median * 1e-3) : 0;
     double share = have_peak && peak.fp32_gflops > 0 ? achieved / peak.fp32_gflops : -1;
 
-    printf("model        %s (batch %u, %s, %s)\n", path, info.batch, precision,
-           fusion ? "fused" : "unfused");
+    printf("model        %s (batch %u, %s, %s, %s)\n", path, info.batch, precision,
+           fusion ? "fused" : "unfused", wino_on ? "winograd" : "no winograd");
     printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
     printf("dispatches   %u, barriers %u\n", stats.dispatches, stats.barriers);
     printf("cold start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms)\n",
@@ -361,9 +366,10 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         fprintf(f, ", \"model\": ");
         json_string(f, path);
         fprintf(f,
-                ", \"batch\": %u, \"precision\": \"%s\", \"fusion\": %s, \"winograd\": false, "
+                ", \"batch\": %u, \"precision\": \"%s\", \"fusion\": %s, \"winograd\": %s, "
                 "\"iterations\": %ld, ",
-                info.batch, precision, fusion ? "true" : "false", iters);
+                info.batch, precision, fusion ? "true" : "false", wino_on ? "true" : "false",
+                iters);
         if (have_gpu)
             print_spread_json(f, "gpu_ms", g);
         else

@@ -43,6 +43,8 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
                      : strcmp(ck, "direct") == 0     ? VKC_CONV_DIRECT
                      : strcmp(ck, "gemm-plain") == 0 ? VKC_CONV_GEMM_PLAIN
                                                      : VKC_CONV_AUTO;
+    const char *wg = getenv("VKCNN_WINOGRAD");
+    t->winograd = !(wg && strcmp(wg, "0") == 0);
 }
 
 vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {
@@ -266,7 +268,8 @@ static bool has_epilogue(const vkc_epilogue *e) {
 vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
                                      const vkc_codegen_target *t, vkc_lowering *out) {
     memset(out, 0, sizeof *out);
-    vkc_cg c = {g, n, t, out, VKCNN_OK, has_epilogue(epi) ? epi : NULL};
+    vkc_cg c = {
+        g, n, t, out, VKCNN_OK, has_epilogue(epi) ? epi : NULL, epi ? epi->winograd : VKC_NONE};
     const vkc_node *node = &g->nodes[n];
     if (node->output_count < 1 || node->outputs[0] == VKC_NONE)
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_MODEL, "has no output");
@@ -289,7 +292,12 @@ vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_e
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_ARGUMENT,
                              "has a fused epilogue but its kernel takes none");
     switch (node->op) {
-    case VKC_OP_CONV: vkc_lower_conv(&c); break;
+    case VKC_OP_CONV:
+        if (vkc_winograd_applies(&c))
+            vkc_lower_winograd(&c);
+        else
+            vkc_lower_conv(&c);
+        break;
     case VKC_OP_MAX_POOL:
     case VKC_OP_AVERAGE_POOL:
     case VKC_OP_GLOBAL_AVERAGE_POOL:

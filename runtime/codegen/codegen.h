@@ -57,10 +57,15 @@ typedef struct vkc_codegen_target {
      * load lane by lane, so 32 bytes per load instead of 16 (gemv.comp
      * VEC8). Set by the executor from the enabled device features. */
     bool wide_loads;
+    /* Winograd convolution (lower_winograd.c) for the Convs whose weights
+     * the passes transformed (vkc_epilogue.winograd); false: those run as
+     * any other Conv. On unless the environment variable VKCNN_WINOGRAD=0. */
+    bool winograd;
 } vkc_codegen_target;
 
-/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel). `max_binding_bytes` overrides the
- * device's maxStorageBufferRange when non-zero and smaller (tests force splits). */
+/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel, and VKCNN_WINOGRAD).
+ * `max_binding_bytes` overrides the device's maxStorageBufferRange when non-zero and smaller (tests
+ * force splits). */
 void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
                              uint64_t max_binding_bytes);
 
@@ -118,7 +123,9 @@ void vkc_lowering_free(vkc_lowering *l);
 
 /* vkc_codegen_lower with an epilogue fused into node n (a Conv, Gemm or
  * MatMul; see runtime/passes/fuse.c): its activation, PRelu slope and MatMul
- * bias become part of the one dispatch. `epi` may be NULL (no epilogue). */
+ * bias become part of the one dispatch. `epi` may be NULL (no epilogue).
+ * A Conv whose epi->winograd names transformed weights runs as three
+ * Winograd dispatches when vkc_winograd_applies (lower_winograd.c). */
 vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
                                      const vkc_codegen_target *t, vkc_lowering *out);
 

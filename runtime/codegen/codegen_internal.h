@@ -15,6 +15,7 @@ typedef struct vkc_cg {
     vkc_lowering *out;
     vkcnn_status st;
     const vkc_epilogue *epi; /* fused epilogue of the node; NULL: none */
+    uint32_t winograd;       /* Conv's transformed weights (vkc_epilogue.winograd); VKC_NONE */
 } vkc_cg;
 
 /* Records an error "node 'name' (Op): <message>" (first one wins). */
@@ -83,5 +84,12 @@ void vkc_lower_transpose(vkc_cg *c);
 void vkc_lower_concat(vkc_cg *c);
 void vkc_lower_pad(vkc_cg *c);
 void vkc_lower_softmax(vkc_cg *c);
+
+/* Winograd convolution (lower_winograd.c): true when Conv c->node has
+ * transformed weights (c->winograd), the target allows it and the
+ * transformed tiles fit the scratch limits; vkc_lower_winograd then lowers
+ * it to its three dispatches. */
+bool vkc_winograd_applies(const vkc_cg *c);
+void vkc_lower_winograd(vkc_cg *c);
 
 #endif

@@ -200,6 +200,12 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         /* epilogue operands: bound, or read back by the per-node check */
         if (n->epi.slope != VKC_NONE) used[n->epi.slope] = true;
         if (n->epi.bias != VKC_NONE) used[n->epi.bias] = true;
+        /* whatever a dispatch binds besides (e.g. Winograd's transformed
+         * weights, when the lowering took them) */
+        for (uint32_t i = 0; i < low[k].count; i++)
+            for (uint32_t j = 0; j < low[k].dispatches[i].binding_count; j++)
+                if (!VKC_IS_SCRATCH(low[k].dispatches[i].bindings[j].tensor))
+                    used[low[k].dispatches[i].bindings[j].tensor] = true;
         used[n->output] = true;
         if (n->view) /* topological order: the input's root is final */
             root[n->output] = root[n->inputs[0]];
@@ -366,7 +372,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     /* the passes rewrite a copy: the caller's graph stays as imported */
     vkc_graph *pg = NULL;
     vkc_passes passes = {0};
-    vkc_passes_options po = {.fusion = opts && opts->fusion};
+    vkc_passes_options po = {.fusion = opts && opts->fusion, .winograd = opts && opts->winograd};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
     if (!st) st = copy_graph(e, pg, &passes);

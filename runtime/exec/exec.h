@@ -51,6 +51,11 @@ typedef struct vkc_exec_options {
      * folding, fusion of epilogues) on a copy of the graph before lowering.
      * Off: one kernel per node, as imported. */
     bool fusion;
+    /* With fusion: run 3x3 stride-1 Convs as Winograd convolutions (their
+     * weights transformed once here, runtime/passes/winograd.c; three
+     * dispatches each, runtime/codegen/lower_winograd.c). Off (the default
+     * of a zeroed struct): every Conv runs as a direct/implicit-GEMM conv. */
+    bool winograd;
     /* Place activations (tensors that are no graph input or output and no
      * constant) in one arena at the offsets of runtime/plan, so tensors
      * whose lifetimes do not overlap share memory. Then an intermediate

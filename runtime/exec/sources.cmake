@@ -8,6 +8,7 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_layout.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_epilogue.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_scratch.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_winograd.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_window.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_matrix.c

@@ -23,7 +23,8 @@ vkcnn_status vkc_passes_init(const vkc_graph *g, vkc_passes *r) {
     }
     r->node_count = g->node_count;
     for (uint32_t i = 0; i < g->node_count; i++) {
-        r->epilogue[i] = (vkc_epilogue){.bias = VKC_NONE, .act = VKC_OP_COUNT, .slope = VKC_NONE};
+        r->epilogue[i] = (vkc_epilogue){
+            .bias = VKC_NONE, .act = VKC_OP_COUNT, .slope = VKC_NONE, .winograd = VKC_NONE};
         r->owner[i] = g->nodes[i].dead ? VKC_NONE : i;
     }
     return VKCNN_OK;
@@ -43,6 +44,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st) st = vkc_pass_remove_views(g, r);
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_fuse(g, r);
+    if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r);
     if (st) vkc_passes_free(r);
     return st;
 }

@@ -13,6 +13,10 @@
  *   3. vkc_pass_fuse: an activation (and MatMul's bias Add) folded into the
  *      epilogue of the Conv / Gemm / MatMul that produces its input, by the
  *      rule written next to its code in fuse.c.
+ *   4. vkc_pass_winograd_weights (when opts->winograd): each Conv that
+ *      vkc_winograd_tile picks gets its weights transformed once, at load,
+ *      into a new constant U = G g G^T (winograd.c), recorded in its
+ *      epilogue's `winograd` field for the lowering (lower_winograd.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -38,6 +42,12 @@ typedef struct vkc_epilogue {
     vkc_op act;      /* VKC_OP_COUNT: none; else Relu, LeakyRelu, Clip, Sigmoid, Tanh, PRelu */
     vkc_attrs attrs; /* the activation's attributes (alpha, clip) */
     uint32_t slope;  /* PRelu: constant slope tensor (one value per channel or one); VKC_NONE */
+    /* Conv only: its Winograd-transformed weights, a constant
+     * [ALPHA^2][C][MP] appended by vkc_pass_winograd_weights (ALPHA = tile + 2,
+     * MP = M rounded up to VKC_WINOGRAD_MPAD, zero past M); VKC_NONE: none,
+     * the conv runs as a direct/implicit-GEMM conv. Not an epilogue step: it
+     * only tells the lowering which kernels to use. */
+    uint32_t winograd;
 } vkc_epilogue;
 
 typedef struct vkc_passes {
@@ -51,7 +61,8 @@ typedef struct vkc_passes {
 } vkc_passes;
 
 typedef struct vkc_passes_options {
-    bool fusion; /* false: run no pass at all (the unfused path) */
+    bool fusion;   /* false: run no pass at all (the unfused path) */
+    bool winograd; /* run vkc_pass_winograd_weights (with fusion only) */
 } vkc_passes_options;
 
 /* Initializes r for g (no epilogues, every node its own owner). */
@@ -62,6 +73,22 @@ vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r);
+
+/* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
+ * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, 3x3
+ * kernel, stride 1, dilation 1, group 1, float32 constant weights (any
+ * padding, batch and bias) and at least VKC_WINOGRAD_MIN_C input channels:
+ * the transforms cost as much per output channel whatever C, the GEMM saves
+ * in proportion to C (lavapipe, 1 image: 3 -> 64 at 224x224 66 ms against
+ * 35 ms direct; 16 -> 64 at 112x112 28 ms against 74 ms). The tile rule: F(4x4), unless the output
+ * is at most 2 high or wide, where one F(2x2) tile covers it with fewer products. Measured on
+ * lavapipe, F(2x2) took twice as long on VGG-16's 56x56, 28x28 and 14x14 layers, and F(4x4) meets
+ * the model tolerance on VGG-16. The environment variable VKCNN_WINOGRAD_TILE=2 or 4 forces one
+ * (tests and measurements). */
+#define VKC_WINOGRAD_MIN_C 16
+#define VKC_WINOGRAD_MPAD 16 /* U's channel rows padded to this (the GEMM's TM) */
+uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node);
 
 /* Initializes r and runs the pipeline above on g (when opts->fusion). */
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r);

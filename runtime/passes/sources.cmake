@@ -5,4 +5,5 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/fold_constants.c
   ${CMAKE_CURRENT_LIST_DIR}/remove.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_bn.c
-  ${CMAKE_CURRENT_LIST_DIR}/fuse.c)
+  ${CMAKE_CURRENT_LIST_DIR}/fuse.c
+  ${CMAKE_CURRENT_LIST_DIR}/winograd.c)

@@ -45,9 +45,13 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
     m->check_atol = o->check_atol > 0 ? o->check_atol : 1e-5f;
     bool fusion =
         o->fusion == VKCNN_ON || (o->fusion == VKCNN_DEFAULT && !env_is("VKCNN_FUSION", "0"));
+    bool winograd =
+        o->winograd == VKCNN_ON || (o->winograd == VKCNN_DEFAULT && !env_is("VKCNN_WINOGRAD", "0"));
     /* the per-node check reads every intermediate after the run: no sharing then */
-    vkc_exec_options eo = {
-        .timestamps = o->profile == VKCNN_ON, .fusion = fusion, .plan_memory = !m->check};
+    vkc_exec_options eo = {.timestamps = o->profile == VKCNN_ON,
+                           .fusion = fusion,
+                           .winograd = winograd,
+                           .plan_memory = !m->check};
     if (o->in_flight > VKCNN_MAX_IN_FLIGHT) {
         st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "in_flight %u is over the maximum of %d",
                       o->in_flight, VKCNN_MAX_IN_FLIGHT);

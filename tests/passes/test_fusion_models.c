@@ -30,7 +30,8 @@ static int failures, passed, skipped;
 
 static vkcnn_status run(vkcnn_context *ctx, const vkc_graph *g, bool fusion, uint64_t seed,
                         float **outputs, vkc_exec **out) {
-    vkc_exec_options o = {.fusion = fusion, .plan_memory = fusion};
+    /* fused as users get it: Winograd on for the 3x3 layers it takes */
+    vkc_exec_options o = {.fusion = fusion, .winograd = fusion, .plan_memory = fusion};
     vkcnn_status st = vkc_exec_create(ctx, g, &o, out);
     for (uint32_t i = 0; !st && i < g->input_count; i++) {
         const vkc_tensor *t = &g->tensors[g->inputs[i]];
@@ -66,7 +67,7 @@ static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t siz
     if (!p) return true; /* nothing to plan, or over one allocation: per-tensor buffers */
     vkc_graph *c = NULL;
     vkc_passes r;
-    vkc_passes_options po = {.fusion = true};
+    vkc_passes_options po = {.fusion = true, .winograd = true};
     bool ok = vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK;
     if (ok) {
         ok = c->tensor_count == p->tensor_count && vkc_plan_verify(c, p) == VKCNN_OK;

@@ -1,0 +1,167 @@
+/* Winograd convolution F(T x T, 3x3), T = 4 or 2, for the Convs whose
+ * weights runtime/passes/winograd.c transformed (vkc_epilogue.winograd, U of
+ * [ALPHA^2][C][MP], ALPHA = T + 2; T follows from U's shape). Three
+ * dispatches through two scratch buffers:
+ *   1. winograd_input.comp:  X -> V [ALPHA^2][C][PP]   (padding as zeros)
+ *   2. winograd_gemm.comp:   Mt[a] = U[a]^T V[a], [ALPHA^2][MP][PP]
+ *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation
+ * P = batch x tiles (ceil(OH/T) x ceil(OW/T) per image), PP = P rounded up
+ * to the GEMM's TP, MP = M rounded up to VKC_WINOGRAD_MPAD (a multiple of
+ * TM).
+ *
+ * The rule: a Conv runs this way when the passes transformed its weights
+ * (vkc_winograd_tile: 3x3, stride 1, dilation 1, group 1, 2-D), the target
+ * allows it (vkc_codegen_target.winograd) and V and Mt each fit one binding
+ * (else it runs as any other Conv).
+ *
+ * The GEMM's register block TM x TP (block() below). On CPU drivers
+ * (target wide_loads: 8-float u64vec4 loads, per-lane emulated loads the
+ * bound) the larger the block the faster, spills or not; measured on
+ * lavapipe (2 shared cores, 1 image, GEMM dispatch alone, ms):
+ *   256->256 at 28x28: 16x8 100, 16x16 85-110, 16x32 66-88, 32x32 50-53,
+ *                      64x32 43, 32x64 44, 64x16 60; vec4 loads 16x8 175
+ *   64->64 at 56x56:   16x16 18, 32x32 12-16, 64x32 10, 32x64 11
+ *   512->512 at 14x14 (16 tiles): 64x16 60, 32x16 69, 64x8 90, 64x32 87
+ *   128->128 at 112x112: 64x32 147, 64x64 157
+ * Large blocks cost pipeline-creation time instead (LLVM compiles 2,048
+ * unrolled FMAs). Other devices get 16 x 8 with vec4 loads (registers are
+ * what a GPU lacks). The transforms, on CPU drivers, move 8 tiles per
+ * invocation with one u64vec4 store (input) or load (output) per a.
+ * VKCNN_WINOGRAD_BLOCK="TMxTP" (TM 8, 16, 32 or 64 dividing MP, TP a
+ * multiple of 8 up to 64) overrides the block for measurements and tests. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codegen/codegen_internal.h"
+#include "vk/sequence.h"
+
+typedef struct wino {
+    int64_t n, c, h, w, m, oh, ow, pt, pl;
+    int64_t t, a2, th, tw, p, pp, mp, tm, tp;
+} wino;
+
+/* The GEMM block TM x TP (see the file comment): loads bound the GEMM on
+ * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
+ * and a; TM is the largest of 64, 32, 16 dividing MP, TP the one of 32, 16,
+ * 8 that minimizes that count with P's padding (larger on ties). */
+static void block(const vkc_codegen_target *t, int64_t mp, int64_t p, int64_t *tm, int64_t *tp) {
+    *tm = mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    double best = 0;
+    for (int64_t b = 32; b >= 8; b /= 2) {
+        double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
+        if (b == 32 || cost < best) {
+            best = cost;
+            *tp = b;
+        }
+    }
+    if (!t->wide_loads) { /* GPUs (registers, not loads, are scarce) and devices without int64 */
+        *tm = 16;
+        *tp = 8;
+    }
+    const char *e = getenv("VKCNN_WINOGRAD_BLOCK");
+    long m, q;
+    if (e && sscanf(e, "%ldx%ld", &m, &q) == 2 && (m == 8 || m == 16 || m == 32 || m == 64) &&
+        mp % m == 0 && q >= 8 && q <= 64 && q % 8 == 0) {
+        *tm = m;
+        *tp = q;
+    }
+}
+
+/* The geometry of the node's Winograd form; false when it has none. */
+static bool geometry(const vkc_cg *c, wino *g) {
+    if (c->winograd == VKC_NONE || !c->t->winograd) return false;
+    const vkc_node *node = cg_node(c);
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *y = cg_out(c);
+    const vkc_tensor *u = &c->g->tensors[c->winograd];
+    const vkc_window_attrs *a = &node->attrs.window;
+    if (!x || !w || x->rank != 4 || w->rank != 4 || y->rank != 4 || u->rank != 3) return false;
+    g->n = x->dims[0];
+    g->c = x->dims[1];
+    g->h = x->dims[2];
+    g->w = x->dims[3];
+    g->m = w->dims[0];
+    g->oh = y->dims[2];
+    g->ow = y->dims[3];
+    g->pt = a->pads[0];
+    g->pl = a->pads[1];
+    g->a2 = u->dims[0];
+    g->t = g->a2 == 36 ? 4 : g->a2 == 16 ? 2 : 0;
+    g->mp = u->dims[2];
+    if (!g->t || u->dims[1] != g->c || g->mp < g->m || g->mp % 16) return false;
+    g->th = (g->oh + g->t - 1) / g->t;
+    g->tw = (g->ow + g->t - 1) / g->t;
+    g->p = g->n * g->th * g->tw;
+    block(c->t, g->mp, g->p, &g->tm, &g->tp);
+    g->pp = (g->p + g->tp - 1) / g->tp * g->tp;
+    /* V and Mt: one binding each, indices below 2^31 */
+    uint64_t lim = c->t->max_binding_bytes / 4;
+    if (lim > ((uint64_t)1 << 31) - 1) lim = ((uint64_t)1 << 31) - 1;
+    uint64_t v = (uint64_t)g->a2 * (uint64_t)g->c * (uint64_t)g->pp;
+    uint64_t mt = (uint64_t)g->a2 * (uint64_t)g->mp * (uint64_t)g->pp;
+    uint64_t xy = (uint64_t)g->n * (uint64_t)(g->c > g->m ? g->c : g->m) *
+                  (uint64_t)(g->h * g->w > g->oh * g->ow ? g->h * g->w : g->oh * g->ow);
+    return v <= lim && mt <= lim && xy <= lim && u->elements <= lim;
+}
+
+bool vkc_winograd_applies(const vkc_cg *c) {
+    wino g;
+    return cg_node(c)->op == VKC_OP_CONV && geometry(c, &g);
+}
+
+static void def_common(vkc_cg *c, vkc_kdispatch *d, const wino *g) {
+    cg_def(c, d, "T %" PRId64, g->t);
+    cg_def(c, d, "C %" PRId64, g->c);
+    cg_def(c, d, "M %" PRId64, g->m);
+    cg_def(c, d, "MP %" PRId64, g->mp);
+    cg_def(c, d, "P %" PRId64, g->p);
+    cg_def(c, d, "PP %" PRId64, g->pp);
+    cg_def(c, d, "TH %" PRId64, g->th);
+    cg_def(c, d, "TW %" PRId64, g->tw);
+}
+
+void vkc_lower_winograd(vkc_cg *c) {
+    wino g;
+    if (!geometry(c, &g)) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "no Winograd form");
+        return;
+    }
+    const vkc_node *node = cg_node(c);
+    uint32_t v = cg_scratch(c, (uint64_t)(g.a2 * g.c * g.pp));
+    uint32_t mt = cg_scratch(c, (uint64_t)(g.a2 * g.mp * g.pp));
+
+    vkc_kdispatch *d = cg_dispatch(c, "winograd_input");
+    def_common(c, d, &g);
+    cg_def(c, d, "H %" PRId64, g.h);
+    cg_def(c, d, "W %" PRId64, g.w);
+    cg_def(c, d, "PT %" PRId64, g.pt);
+    cg_def(c, d, "PL %" PRId64, g.pl);
+    cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    cg_bind_scratch(c, d, v, VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_grid(c, d, (uint64_t)(g.c * (c->t->wide_loads ? g.pp / 8 : g.pp)));
+
+    d = cg_dispatch(c, "winograd_gemm");
+    def_common(c, d, &g);
+    cg_def(c, d, "TM %" PRId64, g.tm);
+    cg_def(c, d, "TP %" PRId64, g.tp);
+    cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    cg_bind_scratch(c, d, mt, VKC_WRITE);
+    cg_bind(c, d, c->winograd, VKC_READ);
+    cg_bind_scratch(c, d, v, VKC_READ);
+    cg_grid(c, d, (uint64_t)(g.a2 * (g.mp / g.tm) * (g.pp / g.tp)));
+
+    const vkc_tensor *b = cg_in(c, 2);
+    d = cg_dispatch(c, "winograd_output");
+    def_common(c, d, &g);
+    cg_def(c, d, "OH %" PRId64, g.oh);
+    cg_def(c, d, "OW %" PRId64, g.ow);
+    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    cg_epilogue_defines(c, d);
+    cg_bind(c, d, node->outputs[0], VKC_WRITE);
+    cg_bind_scratch(c, d, mt, VKC_READ);
+    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    cg_epilogue_bind(c, d);
+    cg_grid(c, d, (uint64_t)(g.m * (c->t->wide_loads ? g.pp / 8 : g.p)));
+}

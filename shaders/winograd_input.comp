@@ -1,0 +1,150 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#if defined(VEC8) && VEC8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
+// Winograd F(T x T, 3x3), step 1 of 3: input transform (lower_winograd.c).
+// For every input channel c and output tile p = (n, ty, tx) (P tiles, TH x TW
+// per image), the ALPHA x ALPHA patch d of X starting at (ty*T - PT,
+// tx*T - PL) (zero outside X: the padding) becomes B^T d B, stored as
+//   V[a][c][p], a = i * ALPHA + j, rows of PP >= P tiles (zeros past P),
+// the layout winograd_gemm.comp reads. B^T from Lavin & Gray (2016):
+//   F(2x2): points 0, 1, -1, inf; F(4x4): 0, 1, -1, 2, -2, inf.
+// One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
+// VEC8 (devices with shaderInt64, where loads and stores are emulated per
+// lane: CPU drivers): per (c, 8 tiles), each a's 8 values one u64vec4 store.
+// Bindings: 0 V (scratch), 1 X.
+#ifndef T
+#define T 4
+#endif
+#define ALPHA (T + 2)
+#ifndef C
+#define C 1
+#endif
+#ifndef H
+#define H 4
+#endif
+#ifndef W
+#define W 4
+#endif
+#ifndef PT
+#define PT 0
+#endif
+#ifndef PL
+#define PL 0
+#endif
+#ifndef TH
+#define TH 1
+#endif
+#ifndef TW
+#define TW 1
+#endif
+#ifndef P
+#define P 1
+#endif
+#ifndef PP
+#define PP 8
+#endif
+#ifndef TOTAL
+#define TOTAL (uint(C) * uint(PP))
+#endif
+#ifndef VEC8
+#define VEC8 0
+#endif
+#define TOTAL_TILES (TH * TW)
+
+#include "common.glsl"
+
+#if VEC8
+layout(std430, binding = 0) writeonly buffer Vt8 { u64vec4 v8[]; };
+#else
+layout(std430, binding = 0) writeonly buffer Vt { float v[]; };
+#endif
+layout(std430, binding = 1) readonly buffer In { float x[]; };
+
+// One row (or column) of B^T d: the 1-D transform of ALPHA values.
+void bt(inout float d[ALPHA]) {
+#if T == 4
+    float t0 = 4.0 * d[0] - 5.0 * d[2] + d[4];
+    float t1 = -4.0 * (d[1] + d[2]) + d[3] + d[4];
+    float t2 = 4.0 * (d[1] - d[2]) - d[3] + d[4];
+    float t3 = 2.0 * (d[3] - d[1]) - d[2] + d[4];
+    float t4 = 2.0 * (d[1] - d[3]) - d[2] + d[4];
+    float t5 = 4.0 * d[1] - 5.0 * d[3] + d[5];
+    d[0] = t0;
+    d[1] = t1;
+    d[2] = t2;
+    d[3] = t3;
+    d[4] = t4;
+    d[5] = t5;
+#else
+    float t0 = d[0] - d[2];
+    float t1 = d[1] + d[2];
+    float t2 = d[2] - d[1];
+    float t3 = d[1] - d[3];
+    d[0] = t0;
+    d[1] = t1;
+    d[2] = t2;
+    d[3] = t3;
+#endif
+}
+
+// The transform of tile p of channel c into t (B^T d B, a = y * ALPHA + x).
+void transform(uint p, uint c, out float t[ALPHA * ALPHA]) {
+    if (p >= uint(P)) {
+        [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
+            t[a] = 0.0;
+        return;
+    }
+    int n = int(p) / TOTAL_TILES, r = int(p) % TOTAL_TILES;
+    int iy0 = (r / TW) * T - PT, ix0 = (r % TW) * T - PL;
+    uint xb = (uint(n) * uint(C) + c) * uint(H * W);
+    float d[ALPHA][ALPHA];
+    [[unroll]] for (int y = 0; y < ALPHA; y++) {
+        int iy = iy0 + y;
+        bool rowok = iy >= 0 && iy < H;
+        int row = clamp(iy, 0, H - 1) * W;
+        [[unroll]] for (int xx = 0; xx < ALPHA; xx++) {
+            int ix = ix0 + xx;
+            float val = x[xb + uint(row + clamp(ix, 0, W - 1))];
+            d[y][xx] = rowok && ix >= 0 && ix < W ? val : 0.0;
+        }
+    }
+    // rows: d <- d B (each row transformed), then columns: B^T d
+    [[unroll]] for (int y = 0; y < ALPHA; y++)
+        bt(d[y]);
+    [[unroll]] for (int xx = 0; xx < ALPHA; xx++) {
+        float col[ALPHA];
+        [[unroll]] for (int y = 0; y < ALPHA; y++)
+            col[y] = d[y][xx];
+        bt(col);
+        [[unroll]] for (int y = 0; y < ALPHA; y++)
+            t[y * ALPHA + xx] = col[y];
+    }
+}
+
+void main() {
+    uint i = flat_index();
+    if (i >= TOTAL)
+        return;
+#if VEC8
+    // 8 neighbouring tiles per invocation: one 8-float store per a
+    uint pv = i % uint(PP / 8), c = i / uint(PP / 8);
+    float t[8][ALPHA * ALPHA];
+    [[unroll]] for (int j = 0; j < 8; j++)
+        transform(pv * 8u + uint(j), c, t[j]);
+    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
+        v8[(uint(a) * uint(C) + c) * uint(PP / 8) + pv] =
+            u64vec4(pack64(uvec2(floatBitsToUint(t[0][a]), floatBitsToUint(t[1][a]))),
+                    pack64(uvec2(floatBitsToUint(t[2][a]), floatBitsToUint(t[3][a]))),
+                    pack64(uvec2(floatBitsToUint(t[4][a]), floatBitsToUint(t[5][a]))),
+                    pack64(uvec2(floatBitsToUint(t[6][a]), floatBitsToUint(t[7][a]))));
+#else
+    uint p = i % uint(PP), c = i / uint(PP);
+    float t[ALPHA * ALPHA];
+    transform(p, c, t);
+    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
+        v[(uint(a) * uint(C) + c) * uint(PP) + p] = t[a];
+#endif
+}

@@ -1,0 +1,145 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#if defined(VEC8) && VEC8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
+// Winograd F(T x T, 3x3), step 3 of 3: output transform (lower_winograd.c).
+// For output channel m and tile p = (n, ty, tx), the ALPHA x ALPHA products
+// Mt[a][m][p] (winograd_gemm.comp) become the T x T outputs A^T Mt A, plus
+// the bias, through the fused epilogue (epilogue.glsl), stored into
+// Y[n, m, ty*T + u, tx*T + w] (NCHW) where inside OH x OW. A^T from Lavin &
+// Gray (2016), the points of winograd_input.comp.
+// One invocation per (m, p), p fastest; VEC8 (devices with shaderInt64,
+// where loads are emulated per lane: CPU drivers): per (m, 8 tiles), each
+// a's 8 values one u64vec4 load. Mt's rows are PP long, MP rows per a.
+// Bindings: 0 Y, 1 Mt (scratch), then B when HAS_BIAS, then the PRelu slope
+// when EPI_ACT == 6.
+#ifndef T
+#define T 4
+#endif
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+#define ALPHA (T + 2)
+#ifndef M
+#define M 1
+#endif
+#ifndef MP
+#define MP 16
+#endif
+#ifndef OH
+#define OH 4
+#endif
+#ifndef OW
+#define OW 4
+#endif
+#ifndef TH
+#define TH 1
+#endif
+#ifndef TW
+#define TW 1
+#endif
+#ifndef P
+#define P 1
+#endif
+#ifndef PP
+#define PP 8
+#endif
+#ifndef TOTAL
+#define TOTAL (uint(M) * uint(P))
+#endif
+#ifndef VEC8
+#define VEC8 0
+#endif
+#define TOTAL_TILES (TH * TW)
+
+#include "common.glsl"
+#define EPI_SLOPE_BINDING (2 + HAS_BIAS)
+#include "epilogue.glsl"
+
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if VEC8
+layout(std430, binding = 1) readonly buffer Prod8 { u64vec4 mt8[]; };
+#else
+layout(std430, binding = 1) readonly buffer Prod { float mt[]; };
+#endif
+#if HAS_BIAS
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+#endif
+
+// The 1-D output transform A^T s of ALPHA values into T.
+void at(float s[ALPHA], out float o[T]) {
+#if T == 4
+    float a = s[1] + s[2], b = s[1] - s[2], c = s[3] + s[4], d = s[3] - s[4];
+    o[0] = s[0] + a + c;
+    o[1] = b + 2.0 * d;
+    o[2] = a + 4.0 * c;
+    o[3] = b + 8.0 * d + s[5];
+#else
+    o[0] = s[0] + s[1] + s[2];
+    o[1] = s[1] - s[2] - s[3];
+#endif
+}
+
+// Tile p of channel m from its ALPHA^2 products s (a = y * ALPHA + x).
+void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
+    // rows: s A (ALPHA rows of T), then columns: A^T (s A)
+    float r[ALPHA][T];
+    [[unroll]] for (int a = 0; a < ALPHA; a++) {
+        float row[ALPHA];
+        [[unroll]] for (int b = 0; b < ALPHA; b++)
+            row[b] = s[a * ALPHA + b];
+        at(row, r[a]);
+    }
+#if HAS_BIAS
+    float b = bias[m];
+#else
+    float b = 0.0;
+#endif
+    int n = int(p) / TOTAL_TILES, q = int(p) % TOTAL_TILES;
+    int oy0 = (q / TW) * T, ox0 = (q % TW) * T;
+    uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
+    [[unroll]] for (int w = 0; w < T; w++) {
+        float col[ALPHA], o[T];
+        [[unroll]] for (int a = 0; a < ALPHA; a++)
+            col[a] = r[a][w];
+        at(col, o);
+        int ox = ox0 + w;
+        [[unroll]] for (int u = 0; u < T; u++)
+            if (ox < OW && oy0 + u < OH)
+                y[yb + uint((oy0 + u) * OW + ox)] = epilogue(o[u] + b, m);
+    }
+}
+
+void main() {
+    uint i = flat_index();
+    if (i >= TOTAL)
+        return;
+#if VEC8
+    // 8 neighbouring tiles per invocation: one 8-float load per a
+    uint pv = i % uint(PP / 8), m = i / uint(PP / 8);
+    float s[8][ALPHA * ALPHA];
+    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
+        u64vec4 t = mt8[(uint(a) * uint(MP) + m) * uint(PP / 8) + pv];
+        uvec2 w0 = unpack32(t.x), w1 = unpack32(t.y), w2 = unpack32(t.z), w3 = unpack32(t.w);
+        s[0][a] = uintBitsToFloat(w0.x);
+        s[1][a] = uintBitsToFloat(w0.y);
+        s[2][a] = uintBitsToFloat(w1.x);
+        s[3][a] = uintBitsToFloat(w1.y);
+        s[4][a] = uintBitsToFloat(w2.x);
+        s[5][a] = uintBitsToFloat(w2.y);
+        s[6][a] = uintBitsToFloat(w3.x);
+        s[7][a] = uintBitsToFloat(w3.y);
+    }
+    [[unroll]] for (int j = 0; j < 8; j++)
+        if (pv * 8u + uint(j) < uint(P))
+            finish(pv * 8u + uint(j), m, s[j]);
+#else
+    uint p = i % uint(P), m = i / uint(P);
+    float s[ALPHA * ALPHA];
+    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
+        s[a] = mt[(uint(a) * uint(MP) + m) * uint(PP) + p];
+    finish(p, m, s);
+#endif
+}

@@ -1,0 +1,211 @@
+/* Winograd convolution (runtime/codegen/lower_winograd.c, the three
+ * shaders/winograd_*.comp, runtime/passes/winograd.c) against the reference,
+ * at kt.h's tolerance: random 3x3 stride-1 shapes (H and W odd and not
+ * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
+ * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
+ * run with F(4x4) and F(2x2) forced (VKCNN_WINOGRAD_TILE) and by rule, and
+ * VGG-like layers; then the rule: Winograd for VGG's layers (but the first,
+ * of 3 input channels), not for 5x5, strided, dilated or grouped convs, nor
+ * with the option off or without fusion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kt.h"
+
+typedef struct wcase {
+    int64_t n, c, m, h, w, kh, kw, s, d, group, pads[4];
+    bool bias;
+    int act; /* 0 none, 1 Relu, 2 LeakyRelu, 3 Clip, 4 Sigmoid, 5 Tanh, 6 PRelu 1, 7 PRelu M */
+} wcase;
+
+#define ACTS 8
+static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
+                                           "Sigmoid", "Tanh", "PRelu 1",   "PRelu M"};
+
+static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, uint64_t *s) {
+    vkc_attrs e;
+    int64_t one[1] = {1}, chan[3] = {m, 1, 1};
+    uint32_t pin[2] = {t, VKC_NONE};
+    switch (act) {
+    case 1: return kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    case 2:
+        e = kt_attrs(VKC_OP_LEAKY_RELU, 16);
+        e.alpha = 0.2f;
+        return kt_node(g, VKC_OP_LEAKY_RELU, 16, &t, 1, &e);
+    case 3:
+        e = kt_attrs(VKC_OP_CLIP, 6);
+        e.clip.min = -0.25f;
+        e.clip.max = 0.5f;
+        return kt_node(g, VKC_OP_CLIP, 6, &t, 1, &e);
+    case 4: return kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+    case 5: return kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL);
+    case 6:
+    case 7:
+        pin[1] = act == 6 ? kt_tensor(g, "slope", 1, one, true, s)
+                          : kt_tensor(g, "slope", 3, chan, true, s);
+        return kt_node(g, VKC_OP_PRELU, 16, pin, 2, NULL);
+    default: return t;
+    }
+}
+
+/* The case's graph (Conv + activation, its output marked); NULL on error. */
+static vkc_graph *build(const wcase *k, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, k->c / k->group, k->kh, k->kw},
+            bd[1] = {k->m};
+    uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "w", 4, wd, true, &s),
+                      k->bias ? kt_tensor(g, "b", 1, bd, true, &s) : VKC_NONE};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    vkc_window_attrs *w = &a.window;
+    w->group = k->group;
+    w->pad_count = 4;
+    for (int i = 0; i < 2; i++) {
+        w->strides[i] = k->s;
+        w->dilations[i] = k->d;
+        w->file_pads[i] = k->pads[i];
+        w->file_pads[2 + i] = k->pads[2 + i];
+    }
+    uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, &s);
+    if (y == VKC_NONE) {
+        vkc_graph_destroy(g);
+        return NULL;
+    }
+    kt_output(g, y);
+    return g;
+}
+
+static void describe(const wcase *k, const char *tile, char *what, size_t size) {
+    snprintf(what, size,
+             "Conv n%lld c%lld m%lld group%lld in %lldx%lld k %lldx%lld s%lld d%lld pads "
+             "%lld,%lld,%lld,%lld bias %d + %s, tile %s",
+             (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->group,
+             (long long)k->h, (long long)k->w, (long long)k->kh, (long long)k->kw, (long long)k->s,
+             (long long)k->d, (long long)k->pads[0], (long long)k->pads[1], (long long)k->pads[2],
+             (long long)k->pads[3], k->bias, act_name[k->act], tile);
+}
+
+static const vkc_exec_options wino_opts = {.fusion = true, .winograd = true};
+
+/* Runs the case with F(4x4), F(2x2) and the rule's tile. */
+static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
+    static const char *const tiles[] = {"4", "2", NULL};
+    for (unsigned i = 0; i < 3; i++) {
+        if (tiles[i])
+            setenv("VKCNN_WINOGRAD_TILE", tiles[i], 1);
+        else
+            unsetenv("VKCNN_WINOGRAD_TILE");
+        char what[320];
+        describe(k, tiles[i] ? tiles[i] : "by rule", what, sizeof what);
+        vkc_graph *g = build(k, seed);
+        if (!g) {
+            fprintf(stderr, "  could not build %s\n", what);
+            th_failures++;
+            continue;
+        }
+        kt_check(ctx, g, &wino_opts, seed, what);
+    }
+    unsetenv("VKCNN_WINOGRAD_TILE");
+}
+
+/* Whether the executor runs the case's Conv as Winograd (its first
+ * dispatch is the input transform). */
+static bool picks_winograd(vkcnn_context *ctx, const wcase *k, const vkc_exec_options *opts) {
+    vkc_graph *g = build(k, 7);
+    if (!g) return false;
+    vkc_exec *e = NULL;
+    bool wino = false;
+    vkcnn_status st = vkc_exec_create(ctx, g, opts, &e);
+    CHECK_OK(st);
+    if (!st) {
+        const char *name = vkc_exec_dispatch_template(e, 0);
+        wino = name && strcmp(name, "winograd_input") == 0;
+        CHECK(!wino || vkc_exec_dispatch_count(e) == 3);
+    }
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    return wino;
+}
+
+static wcase random_case(uint64_t *s) {
+    wcase k = {0};
+    k.n = kt_range(s, 0, 3) == 0 ? 3 : 1;
+    k.c = kt_range(s, 1, 40);
+    k.m = kt_range(s, 1, 40);
+    k.h = 2 * kt_range(s, 1, 12) + 1; /* odd */
+    k.w = 2 * kt_range(s, 1, 12) + 1;
+    k.kh = k.kw = 3;
+    k.s = k.d = k.group = 1;
+    for (int i = 0; i < 4; i++)
+        k.pads[i] = kt_range(s, 0, 2);
+    k.bias = kt_range(s, 0, 1);
+    k.act = (int)kt_range(s, 0, ACTS - 1);
+    while (k.h + k.pads[0] + k.pads[2] < 3)
+        k.h += 2;
+    while (k.w + k.pads[1] + k.pads[3] < 3)
+        k.w += 2;
+    return k;
+}
+
+int main(void) {
+    vkcnn_context *ctx = th_context(NULL, 0, 0);
+    wcase fixed[] = {
+        /* every activation once, C and M past the 16 x 8 blocks, odd sizes */
+        {1, 19, 37, 13, 11, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 0},
+        {3, 21, 17, 9, 15, 3, 3, 1, 1, 1, {1, 0, 2, 1}, true, 1},
+        {1, 5, 33, 17, 19, 3, 3, 1, 1, 1, {0, 0, 0, 0}, false, 2},
+        {3, 7, 9, 23, 21, 3, 3, 1, 1, 1, {2, 1, 0, 2}, true, 3},
+        {1, 3, 24, 35, 35, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 4},
+        {1, 6, 31, 7, 5, 3, 3, 1, 1, 1, {1, 1, 1, 1}, false, 5},
+        {3, 1, 1, 3, 3, 3, 3, 1, 1, 1, {0, 0, 0, 0}, true, 6},
+        {1, 40, 40, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 7},
+        /* VGG-like layers */
+        {1, 64, 64, 56, 56, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {1, 256, 256, 28, 28, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {3, 128, 96, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {1, 3, 64, 57, 55, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+    };
+    uint64_t seed = 2000;
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        run(ctx, &fixed[i], seed++);
+    /* the random cases with the small GEMM block (the rule's large blocks
+     * compile slowly on CPU drivers; the fixed cases above use them) */
+    setenv("VKCNN_WINOGRAD_BLOCK", "16x8", 1);
+    for (unsigned i = 0; i < 24; i++) {
+        uint64_t s = 0x3a170000u + i, st = s;
+        wcase k = random_case(&st);
+        run(ctx, &k, s);
+    }
+    unsetenv("VKCNN_WINOGRAD_BLOCK");
+
+    /* the rule */
+    const vkc_exec_options off = {.fusion = true, .winograd = false};
+    const vkc_exec_options unfused = {.fusion = false, .winograd = true};
+    wcase vgg[] = {
+        {1, 64, 128, 112, 112, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {1, 64, 64, 56, 56, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {1, 256, 256, 28, 28, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        {1, 512, 512, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+    };
+    for (unsigned i = 0; i < sizeof vgg / sizeof vgg[0]; i++) {
+        CHECK(picks_winograd(ctx, &vgg[i], &wino_opts));
+        CHECK(!picks_winograd(ctx, &vgg[i], &off));
+        CHECK(!picks_winograd(ctx, &vgg[i], &unfused));
+    }
+    wcase other[] = {
+        {1, 16, 16, 28, 28, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1},  /* 5x5 */
+        {1, 16, 16, 28, 28, 3, 3, 2, 1, 1, {1, 1, 1, 1}, true, 1},  /* stride 2 */
+        {1, 16, 16, 28, 28, 3, 3, 1, 2, 1, {2, 2, 2, 2}, true, 1},  /* dilation 2 */
+        {1, 16, 16, 28, 28, 3, 3, 1, 1, 2, {1, 1, 1, 1}, true, 1},  /* group 2 */
+        {1, 16, 16, 28, 28, 1, 1, 1, 1, 1, {0, 0, 0, 0}, true, 1},  /* 1x1 */
+        {1, 3, 64, 224, 224, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, /* VGG's first: C < 16 */
+    };
+    for (unsigned i = 0; i < sizeof other / sizeof other[0]; i++)
+        CHECK(!picks_winograd(ctx, &other[i], &wino_opts));
+
+    th_destroy(ctx);
+    kt_summary("winograd");
+    return th_done("test_kernel_winograd");
+}
