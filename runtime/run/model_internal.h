@@ -15,9 +15,9 @@
 /* One in-flight slot (slots.c): host-visible copies of the graph inputs and
  * outputs and the command buffer that moves them around the network. */
 typedef struct vkc_slot {
-    vkc_buffer *inputs;      /* per graph input, VKC_MEM_UPLOAD */
-    vkc_buffer *outputs;     /* per graph output, VKC_MEM_READBACK */
-    bool *fresh;             /* per graph input: set since this slot's last submit */
+    vkc_buffer *inputs;    /* per graph input, VKC_MEM_UPLOAD */
+    vkc_buffer *outputs;   /* per graph output, VKC_MEM_READBACK */
+    bool *fresh;           /* per graph input: set since this slot's last submit */
     VkCommandBuffer *cmds; /* model->parts, recorded once: inputs -> network -> outputs */
     VkCommandBuffer *ext;  /* model->parts, re-recorded per submit with the application's
                               buffers; NULL until first used */
@@ -39,7 +39,7 @@ struct vkcnn_model {
     VkCommandPool pool;
     vkc_slot *slots;
     uint32_t slot_count;
-    uint32_t parts; /* command buffers (and submits) per inference, >= 1 */
+    uint32_t parts;        /* command buffers (and submits) per inference, >= 1 */
     uint64_t next_ticket;  /* tickets issued so far */
     vkc_kernel preprocess; /* image_input.c, created on first use */
     bool have_preprocess;

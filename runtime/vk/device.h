@@ -15,7 +15,7 @@ typedef struct vkc_physical {
     uint32_t timestamp_valid_bits;
     bool ext_portability_subset;
     bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
-    bool int64; /* shaderInt64 */
+    bool int64;                                                         /* shaderInt64 */
 } vkc_physical;
 
 typedef struct vkc_instance_opts {

@@ -20,8 +20,8 @@ static float inputs[RUNS][IN], expected[RUNS][OUT];
 static uint32_t split; /* max_dispatches_per_submit of the models loaded */
 
 static vkcnn_model *load(vkcnn_context *ctx, uint32_t in_flight) {
-    vkcnn_model_options o = {.in_flight = in_flight, .max_dispatches_per_submit = split,
-                             .profile = VKCNN_ON};
+    vkcnn_model_options o = {
+        .in_flight = in_flight, .max_dispatches_per_submit = split, .profile = VKCNN_ON};
     vkcnn_model *m = NULL;
     CHECK_OK(vkcnn_model_load_onnx(ctx, model_path, NULL, &o, &m));
     return m;
