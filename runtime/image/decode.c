@@ -40,7 +40,8 @@ static size_t be16(const uint8_t *d, size_t i) {
     return (size_t)d[i] << 8 | d[i + 1];
 }
 
-/* Whether every Huffman table in the JPEG's DHT segments declares at most
+/* Checks the JPEG's marker structure before stb_image decodes it.
+ * Every Huffman table in the JPEG's DHT segments must declare at most
  * 256 codes. stb_image 2.27 (Debian 12's) sums the 16 code counts without a
  * bound and writes that many entries into 256- and 257-entry arrays: a
  * crafted table overflows the decoder's state (fixed upstream in 2.28). The
@@ -50,26 +51,39 @@ static size_t be16(const uint8_t *d, size_t i) {
  * nor fill; before the frame header, bytes between segments are skipped as
  * stb_image skips them. A walk that reaches something stb_image refuses
  * anyway stops there and accepts: the decoder fails at the same place. */
-static bool jpeg_huffman_tables_ok(const uint8_t *d, size_t n) {
+/*
+ * The same walk also counts the scans (SOS segments): each scan makes the
+ * decoder pass over the whole image again, so a few kilobytes of scan
+ * headers cost seconds of CPU (a fuzzer find: a 4 KB baseline JPEG of 26
+ * scans). A baseline or extended frame has at most one scan per component
+ * (4), a progressive one is refused past MAX_PROGRESSIVE_SCANS (camera and
+ * encoder output uses about 10). */
+#define MAX_PROGRESSIVE_SCANS 64
+
+typedef enum jpeg_verdict { JPEG_OK, JPEG_BAD_HUFFMAN, JPEG_TOO_MANY_SCANS } jpeg_verdict;
+
+static jpeg_verdict jpeg_walk(const uint8_t *d, size_t n) {
     size_t i = 2; /* after SOI */
-    bool frame = false;
+    bool frame = false, progressive = false;
+    unsigned scans = 0;
     while (i < n) {
         if (d[i] != 0xFF) {
-            if (frame) return true; /* stb_image: "expected marker" */
-            i++;                    /* before the frame header stb_image skips padding */
+            if (frame) return JPEG_OK; /* stb_image: "expected marker" */
+            i++;                       /* before the frame header stb_image skips padding */
             continue;
         }
         while (i < n && d[i] == 0xFF)
             i++;
-        if (i >= n) return true;
+        if (i >= n) return JPEG_OK;
         uint8_t m = d[i++];
-        if (m >= 0xC0 && m <= 0xC2) frame = true;               /* SOF0..2 */
-        if (m == 0xD9) return true;                             /* EOI */
+        if (m >= 0xC0 && m <= 0xC2) frame = true; /* SOF0..2 */
+        if (m == 0xC2) progressive = true;
+        if (m == 0xD9) return JPEG_OK;                          /* EOI */
         if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) /* no length */
-            return true;
-        if (i + 2 > n) return true;
+            return JPEG_OK;
+        if (i + 2 > n) return JPEG_OK;
         size_t len = be16(d, i);
-        if (len < 2) return true;
+        if (len < 2) return JPEG_OK;
         size_t end = i + len;
         if (m == 0xC4) {
             size_t t = i + 2;
@@ -77,12 +91,13 @@ static bool jpeg_huffman_tables_ok(const uint8_t *d, size_t n) {
                 size_t codes = 0;
                 for (size_t k = 1; k <= 16 && t + k < n; k++)
                     codes += d[t + k];
-                if (codes > 256) return false;
+                if (codes > 256) return JPEG_BAD_HUFFMAN;
                 t += 17 + codes;
             }
         }
         i = end;
         if (m == 0xDA) { /* SOS: skip the entropy-coded data */
+            if (++scans > (progressive ? MAX_PROGRESSIVE_SCANS : 4u)) return JPEG_TOO_MANY_SCANS;
             while (i + 1 < n) {
                 if (d[i] != 0xFF) {
                     i++;
@@ -91,7 +106,7 @@ static bool jpeg_huffman_tables_ok(const uint8_t *d, size_t n) {
                 size_t j = i + 1;
                 while (j < n && d[j] == 0xFF)
                     j++;
-                if (j >= n) return true;
+                if (j >= n) return JPEG_OK;
                 if (d[j] == 0x00 || (d[j] >= 0xD0 && d[j] <= 0xD7)) {
                     i = j + 1;
                     continue;
@@ -101,7 +116,7 @@ static bool jpeg_huffman_tables_ok(const uint8_t *d, size_t n) {
             }
         }
     }
-    return true;
+    return JPEG_OK;
 }
 
 /* Whether every chunk of the PNG up to IEND lies inside the data. stb_image
@@ -149,9 +164,14 @@ vkcnn_status vkcnn_image_load_memory(const void *data, size_t size, const char *
     if (!fmt) return vkc_fail(VKCNN_ERROR_IO, "%s: not an image (not JPEG, PNG or BMP)", nm);
     if (size > INT_MAX)
         return vkc_fail(VKCNN_ERROR_LIMIT, "%s: %zu bytes is too large to decode", nm, size);
-    if (is_jpeg(d, size) && !jpeg_huffman_tables_ok(d, size))
+    jpeg_verdict jv = is_jpeg(d, size) ? jpeg_walk(d, size) : JPEG_OK;
+    if (jv == JPEG_BAD_HUFFMAN)
         return vkc_fail(VKCNN_ERROR_IO, "%s: corrupt JPEG (Huffman table of more than 256 codes)",
                         nm);
+    if (jv == JPEG_TOO_MANY_SCANS)
+        return vkc_fail(VKCNN_ERROR_LIMIT,
+                        "%s: JPEG with too many scans (at most 4 baseline, %d progressive)", nm,
+                        MAX_PROGRESSIVE_SCANS);
     int w = 0, h = 0, comp = 0;
     if (!vkc_stbi_info(d, (int)size, &w, &h, &comp) || w <= 0 || h <= 0)
         return vkc_fail(VKCNN_ERROR_IO, "%s: corrupt or truncated %s header (%s)", nm, fmt,
