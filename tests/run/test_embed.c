@@ -14,26 +14,11 @@
 #include <string.h>
 #include <volk.h>
 
+#include "app_vk.h"
 #include "harness.h"
 
 #define IN 1024 /* 1 x 1 x 32 x 32 */
 #define OUT 10
-
-static int vk_errors;
-
-static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                                 VkDebugUtilsMessageTypeFlagsEXT type,
-                                                 const VkDebugUtilsMessengerCallbackDataEXT *data,
-                                                 void *user) {
-    (void)type;
-    (void)user;
-    if (severity & (VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
-                    VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT)) {
-        fprintf(stderr, "validation: %s\n", data->pMessage);
-        vk_errors++;
-    }
-    return VK_FALSE;
-}
 
 typedef struct app {
     VkInstance instance;
@@ -47,55 +32,14 @@ typedef struct app {
 } app;
 
 static int app_instance(app *a) {
-    VkApplicationInfo ai = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                            .pApplicationName = "test_embed",
-                            .apiVersion = VK_API_VERSION_1_2};
-    const char *layers[] = {"VK_LAYER_KHRONOS_validation"};
-    const char *exts[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME,
-                          VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME};
-    VkDebugUtilsMessengerCreateInfoEXT mi = {
-        .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
-        .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
-                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
-        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
-                       VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
-        .pfnUserCallback = on_message};
-    /* synchronization validation checks vkcnn's barriers against ours */
-    VkValidationFeatureEnableEXT sync = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
-    VkValidationFeaturesEXT features = {.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
-                                        .pNext = &mi,
-                                        .enabledValidationFeatureCount = 1,
-                                        .pEnabledValidationFeatures = &sync};
-    VkInstanceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                               .pNext = &features,
-                               .pApplicationInfo = &ai,
-                               .enabledLayerCount = 1,
-                               .ppEnabledLayerNames = layers,
-                               .enabledExtensionCount = 2,
-                               .ppEnabledExtensionNames = exts};
-    if (vkCreateInstance(&ci, NULL, &a->instance) != VK_SUCCESS) return 0;
-    volkLoadInstanceOnly(a->instance);
-    if (vkCreateDebugUtilsMessengerEXT(a->instance, &mi, NULL, &a->messenger) != VK_SUCCESS)
-        return 0;
-    uint32_t n = 1;
-    VkResult r = vkEnumeratePhysicalDevices(a->instance, &n, &a->phys);
-    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || n == 0) return 0;
-    vkGetPhysicalDeviceMemoryProperties(a->phys, &a->mem);
-    return 1;
+    return app_vk_instance("test_embed", &a->instance, &a->messenger, &a->phys, &a->mem);
 }
 
 /* A device with one queue of a compute family; `storage16` enables 16-bit
  * storage and fp16 arithmetic; timeline semaphores always. */
 static int app_device(app *a, int storage16, VkPhysicalDeviceVulkan12Features *v12,
                       VkPhysicalDeviceVulkan11Features *v11) {
-    uint32_t nf = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(a->phys, &nf, NULL);
-    VkQueueFamilyProperties fams[16];
-    nf = nf > 16 ? 16 : nf;
-    vkGetPhysicalDeviceQueueFamilyProperties(a->phys, &nf, fams);
-    a->family = UINT32_MAX;
-    for (uint32_t i = 0; i < nf && a->family == UINT32_MAX; i++)
-        if (fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) a->family = i;
+    a->family = app_vk_compute_family(a->phys);
     if (a->family == UINT32_MAX) return 0;
     *v11 = (VkPhysicalDeviceVulkan11Features){
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
@@ -123,41 +67,16 @@ static int app_device(app *a, int storage16, VkPhysicalDeviceVulkan12Features *v
     return vkCreateCommandPool(a->device, &pi, NULL, &a->pool) == VK_SUCCESS;
 }
 
-/* A host-visible, coherent buffer of `size` bytes, mapped. */
-typedef struct hbuf {
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    float *map;
-} hbuf;
+typedef app_vk_buffer hbuf;
 
 static int make_buffer(app *a, VkDeviceSize size, hbuf *b) {
-    VkBufferCreateInfo bi = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-                             .size = size,
-                             .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                                      VK_BUFFER_USAGE_TRANSFER_DST_BIT};
-    if (vkCreateBuffer(a->device, &bi, NULL, &b->buffer) != VK_SUCCESS) return 0;
-    VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(a->device, b->buffer, &req);
-    const VkMemoryPropertyFlags want =
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    uint32_t type = UINT32_MAX;
-    for (uint32_t t = 0; t < a->mem.memoryTypeCount && type == UINT32_MAX; t++)
-        if ((req.memoryTypeBits & (1u << t)) &&
-            (a->mem.memoryTypes[t].propertyFlags & want) == want)
-            type = t;
-    VkMemoryAllocateInfo mi = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-                               .allocationSize = req.size,
-                               .memoryTypeIndex = type};
-    if (type == UINT32_MAX || vkAllocateMemory(a->device, &mi, NULL, &b->memory) != VK_SUCCESS ||
-        vkBindBufferMemory(a->device, b->buffer, b->memory, 0) != VK_SUCCESS ||
-        vkMapMemory(a->device, b->memory, 0, VK_WHOLE_SIZE, 0, (void **)&b->map) != VK_SUCCESS)
-        return 0;
-    return 1;
+    return app_vk_buffer_create(a->device, &a->mem, size,
+                                VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                b);
 }
 
 static void free_buffer(app *a, hbuf *b) {
-    if (b->memory) vkFreeMemory(a->device, b->memory, NULL);
-    if (b->buffer) vkDestroyBuffer(a->device, b->buffer, NULL);
+    app_vk_buffer_free(a->device, b);
 }
 
 static vkcnn_context *adopt(app *a, const void *features) {
@@ -349,6 +268,6 @@ int main(int argc, char **argv) {
     CHECK_STATUS(vkcnn_context_create(&bad, &ctx), VKCNN_ERROR_INVALID_ARGUMENT);
     vkDestroyDebugUtilsMessengerEXT(a.instance, a.messenger, NULL);
     vkDestroyInstance(a.instance, NULL);
-    CHECK(vk_errors == 0);
+    CHECK(app_vk_errors == 0);
     return th_done("test_embed");
 }

@@ -19,26 +19,11 @@
 #include <string.h>
 #include <volk.h>
 
+#include "app_vk.h"
 #include "harness.h"
 #include "vk/compiler.h"
 #include "vk/shaders.h"
 #include "vk/spirv_reflect.h"
-
-static int vk_errors;
-
-static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                                 VkDebugUtilsMessageTypeFlagsEXT type,
-                                                 const VkDebugUtilsMessengerCallbackDataEXT *data,
-                                                 void *user) {
-    (void)type;
-    (void)user;
-    if (severity & (VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
-                    VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT)) {
-        fprintf(stderr, "validation: %s\n", data->pMessage);
-        vk_errors++;
-    }
-    return VK_FALSE;
-}
 
 typedef struct app {
     VkInstance instance;
@@ -54,47 +39,9 @@ typedef struct app {
 } app;
 
 static int app_create(app *a) {
-    VkApplicationInfo ai = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                            .pApplicationName = "test_embed_image",
-                            .apiVersion = VK_API_VERSION_1_2};
-    const char *layers[] = {"VK_LAYER_KHRONOS_validation"};
-    const char *exts[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME,
-                          VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME};
-    VkDebugUtilsMessengerCreateInfoEXT mi = {
-        .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
-        .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
-                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
-        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
-                       VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
-        .pfnUserCallback = on_message};
-    VkValidationFeatureEnableEXT sync = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
-    VkValidationFeaturesEXT features = {.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
-                                        .pNext = &mi,
-                                        .enabledValidationFeatureCount = 1,
-                                        .pEnabledValidationFeatures = &sync};
-    VkInstanceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                               .pNext = &features,
-                               .pApplicationInfo = &ai,
-                               .enabledLayerCount = 1,
-                               .ppEnabledLayerNames = layers,
-                               .enabledExtensionCount = 2,
-                               .ppEnabledExtensionNames = exts};
-    if (vkCreateInstance(&ci, NULL, &a->instance) != VK_SUCCESS) return 0;
-    volkLoadInstanceOnly(a->instance);
-    if (vkCreateDebugUtilsMessengerEXT(a->instance, &mi, NULL, &a->messenger) != VK_SUCCESS)
+    if (!app_vk_instance("test_embed_image", &a->instance, &a->messenger, &a->phys, &a->mem))
         return 0;
-    uint32_t n = 1;
-    VkResult r = vkEnumeratePhysicalDevices(a->instance, &n, &a->phys);
-    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || n == 0) return 0;
-    vkGetPhysicalDeviceMemoryProperties(a->phys, &a->mem);
-    uint32_t nf = 0;
-    VkQueueFamilyProperties fams[16];
-    vkGetPhysicalDeviceQueueFamilyProperties(a->phys, &nf, NULL);
-    nf = nf > 16 ? 16 : nf;
-    vkGetPhysicalDeviceQueueFamilyProperties(a->phys, &nf, fams);
-    a->family = UINT32_MAX;
-    for (uint32_t i = 0; i < nf && a->family == UINT32_MAX; i++)
-        if (fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) a->family = i;
+    a->family = app_vk_compute_family(a->phys);
     if (a->family == UINT32_MAX) return 0;
     float prio = 1.0f;
     VkDeviceQueueCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -129,42 +76,19 @@ static void app_destroy(app *a) {
 }
 
 static uint32_t memory_type(const app *a, uint32_t bits, VkMemoryPropertyFlags want) {
-    for (uint32_t t = 0; t < a->mem.memoryTypeCount; t++)
-        if ((bits & (1u << t)) && (a->mem.memoryTypes[t].propertyFlags & want) == want) return t;
-    return UINT32_MAX;
+    return app_vk_memory_type(&a->mem, bits, want);
 }
 
-/* A host-visible, coherent, mapped buffer. */
-typedef struct hbuf {
-    VkBuffer buffer;
-    VkDeviceMemory memory;
-    void *map;
-} hbuf;
+typedef app_vk_buffer hbuf;
 
 static int make_buffer(app *a, VkDeviceSize size, VkBufferUsageFlags usage, hbuf *b) {
-    VkBufferCreateInfo bi = {
-        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, .size = size, .usage = usage};
-    if (vkCreateBuffer(a->device, &bi, NULL, &b->buffer) != VK_SUCCESS) return 0;
-    VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(a->device, b->buffer, &req);
-    uint32_t type =
-        memory_type(a, req.memoryTypeBits,
-                    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
-    VkMemoryAllocateInfo mi = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-                               .allocationSize = req.size,
-                               .memoryTypeIndex = type};
-    return type != UINT32_MAX && vkAllocateMemory(a->device, &mi, NULL, &b->memory) == VK_SUCCESS &&
-           vkBindBufferMemory(a->device, b->buffer, b->memory, 0) == VK_SUCCESS &&
-           vkMapMemory(a->device, b->memory, 0, VK_WHOLE_SIZE, 0, &b->map) == VK_SUCCESS;
+    return app_vk_buffer_create(a->device, &a->mem, size, usage, b);
 }
 
 static void free_buffer(app *a, hbuf *b) {
-    if (b->memory) vkFreeMemory(a->device, b->memory, NULL);
-    if (b->buffer) vkDestroyBuffer(a->device, b->buffer, NULL);
-    memset(b, 0, sizeof *b);
+    app_vk_buffer_free(a->device, b);
 }
 
-/* float -> IEEE half, round to nearest even (values here are in [0, 1]). */
 static uint16_t to_half(float f) {
     uint32_t x;
     memcpy(&x, &f, 4);
@@ -602,6 +526,6 @@ int main(int argc, char **argv) {
     vkcnn_context_destroy(ctx);
     CHECK(vkDeviceWaitIdle(a.device) == VK_SUCCESS);
     app_destroy(&a);
-    CHECK(vk_errors == 0);
+    CHECK(app_vk_errors == 0);
     return th_done("test_embed_image");
 }
