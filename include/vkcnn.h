@@ -470,6 +470,12 @@ typedef struct vkcnn_model vkcnn_model;
 
 #define VKCNN_MAX_IN_FLIGHT 8
 
+/* Storage precision of a model's weights (vkcnn_model_options.precision). */
+typedef enum vkcnn_precision {
+    VKCNN_PRECISION_FP32 = 0,
+    VKCNN_PRECISION_FP16 = 1,
+} vkcnn_precision;
+
 typedef struct vkcnn_model_options {
     /* Per-node check: after each run, every node is recomputed on the host by
      * a plain-C reference from the device's own inputs to that node, and the
@@ -504,6 +510,13 @@ typedef struct vkcnn_model_options {
      * 0: one submission per inference. (vkcnn_model_record, into the
      * application's one command buffer, is not split.) */
     uint32_t max_dispatches_per_submit;
+    /* VKCNN_PRECISION_FP16: weights stored as IEEE fp16 (half the memory,
+     * half the bytes the memory-bound layers read); every kernel converts
+     * on load and multiplies and accumulates in fp32, so the only error is
+     * each weight's rounding (relative 2^-11; README "Precision" has the
+     * measured effect on outputs). Needs no device feature. A weight with a
+     * value past fp16's range (65504) stays fp32. Default fp32. */
+    vkcnn_precision precision;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.

@@ -29,7 +29,8 @@
 // X has per-lane addresses either way.
 // ROWS (needs SG > 0): the blocking of the second main() below, TP pixels
 // adjacent in one output row per invocation (past OW clamped, never stored).
-// W is one binding (the lowering uses conv.comp for a split W).
+// W is one binding (the lowering uses conv.comp for a split W); WT_HALF: W
+// is stored as IEEE halves (fp16 weights), converted on load.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the PRelu slope when
 // EPI_ACT == 6.
@@ -93,6 +94,9 @@
 #ifndef SG
 #define SG 0
 #endif
+#ifndef WT_HALF
+#define WT_HALF 0
+#endif
 #if SG
 #extension GL_KHR_shader_subgroup_ballot : require
 #define WR ((TM + SG - 1) / SG)
@@ -122,7 +126,13 @@
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, binding = 1) readonly buffer In { float x[]; };
+#if WT_HALF // fp16 weights: two halves per word, converted on load
+layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
+#define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
+#else
 layout(std430, binding = 2) readonly buffer Wt { float wt[]; };
+#define WLOAD(i) wt[i]
+#endif
 #if HAS_BIAS
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 #endif
@@ -176,7 +186,7 @@ void main() {
             [[unroll]] for (int kx = 0; kx < KW; kx++) {
                 float wr[WR];
                 [[unroll]] for (int r = 0; r < WR; r++)
-                    wr[r] = wt[wlane[r] + c * (KH * KW) + ky * KW + kx];
+                    wr[r] = WLOAD(wlane[r] + c * (KH * KW) + ky * KW + kx);
                 [[unroll]] for (int i = 0; i < TM; i++) {
                     float wv = subgroupBroadcast(wr[i / SG], uint(i % SG));
                     [[unroll]] for (int j = 0; j < TP; j++)
@@ -258,7 +268,7 @@ void main() {
                 }
                 float wr[WR];
                 [[unroll]] for (int r = 0; r < WR; r++)
-                    wr[r] = wt[wlane[r] + c * (KH * KW) + wk];
+                    wr[r] = WLOAD(wlane[r] + c * (KH * KW) + wk);
                 [[unroll]] for (int i = 0; i < TM; i++) {
                     float wv = subgroupBroadcast(wr[i / SG], uint(i % SG));
                     [[unroll]] for (int j = 0; j < TP; j++)
@@ -273,7 +283,7 @@ void main() {
                     xv[j] = ok[j] ? v : 0.0;
                 }
                 [[unroll]] for (int i = 0; i < TM; i++) {
-                    float wv = wt[wrow[i] + c * (KH * KW) + wk];
+                    float wv = WLOAD(wrow[i] + c * (KH * KW) + wk);
                     [[unroll]] for (int j = 0; j < TP; j++)
                         acc[i][j] += wv * xv[j];
                 }

@@ -13,7 +13,8 @@
 // per step of K each invocation loads TN values of B and reuses each TM
 // times. Rows or columns past M or N are clamped to the last one (computed,
 // never stored). VEC4 (K % 4 == 0) loads vec4s along K.
-// B is one binding (the lowering uses gemv.comp for a split B).
+// B is one binding (the lowering uses gemv.comp for a split B); WT_HALF: B
+// is stored as IEEE halves (fp16 weights), converted on load.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
 // Bindings: 0 Y, 1 A, 2 B, then C when HAS_C, then the PRelu slope when
 // EPI_ACT == 6.
@@ -34,6 +35,9 @@
 #endif
 #ifndef VEC4
 #define VEC4 0
+#endif
+#ifndef WT_HALF
+#define WT_HALF 0
 #endif
 #ifndef ALPHA
 #define ALPHA 1.0
@@ -64,13 +68,25 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #define VT vec4
 #define MAC(x, w) dot(x, w)
 layout(std430, binding = 1) readonly buffer InA { vec4 a[]; };
+#if WT_HALF
+layout(std430, binding = 2) readonly buffer InB { uvec2 b[]; };
+#define LOAD_B(i) vec4(unpackHalf2x16(b[i].x), unpackHalf2x16(b[i].y))
+#else
 layout(std430, binding = 2) readonly buffer InB { vec4 b[]; };
+#define LOAD_B(i) b[i]
+#endif
 #else
 #define KU uint(K)
 #define VT float
 #define MAC(x, w) ((x) * (w))
 layout(std430, binding = 1) readonly buffer InA { float a[]; };
+#if WT_HALF
+layout(std430, binding = 2) readonly buffer InB { uint b[]; };
+#define LOAD_B(i) (unpackHalf2x16(b[(i) >> 1])[(i)&1u])
+#else
 layout(std430, binding = 2) readonly buffer InB { float b[]; };
+#define LOAD_B(i) b[i]
+#endif
 #endif
 #if HAS_C
 layout(std430, binding = 3) readonly buffer InC { float cm[]; };
@@ -94,7 +110,7 @@ void main() {
     for (uint k = 0u; k < KU; k++) {
         VT vb[TN];
         [[unroll]] for (uint j = 0u; j < uint(TN); j++)
-            vb[j] = b[br[j] + k];
+            vb[j] = LOAD_B(br[j] + k);
         [[unroll]] for (uint i = 0u; i < uint(TM); i++) {
             VT va = a[ar[i] + k];
             [[unroll]] for (uint j = 0u; j < uint(TN); j++)

@@ -19,6 +19,9 @@
 // one chunk reads that chunk directly (the chunk is uniform per workgroup);
 // the few whose rows straddle a chunk boundary go through wt_load.
 // VEC4 (set by the lowering) requires K % 4 == 0 and WT_CHUNK % 4 == 0.
+// WT_HALF (fp16 weights, split.glsl): B is stored as IEEE halves and
+// converted on load; with VEC8 a load then brings 16 of them (K % 16 == 0,
+// WT_CHUNK % 16 == 0).
 // VEC8 (with VEC4, on devices with shaderInt64) reads 8 floats per load as a
 // u64vec4 and requires K % 8 == 0, WT_CHUNK % 8 == 0 and TRANS_A 0: on a CPU
 // driver every storage-buffer load is emulated lane by lane, so the bytes
@@ -87,30 +90,38 @@ shared float red[OUTS * LOCAL_SIZE];
 float acc[NC][M];
 
 #if VEC4
-// vec4 views of the same bindings (K % 4 == 0: rows start on 16 bytes).
+// vec4 views of the same bindings (K % 4 == 0: rows start on 16 bytes);
+// fp16 weights (WT_HALF) are viewed 4 to a uvec2 and converted.
 #define K4 (uint(K) / 4u)
+#if WT_HALF
+#define WV4_T uvec2
+#define W4(v) vec4(unpackHalf2x16((v).x), unpackHalf2x16((v).y))
+#else
+#define WV4_T vec4
+#define W4(v) (v)
+#endif
 layout(std430, binding = 1) readonly buffer InA4 { vec4 a4[]; };
-layout(std430, binding = WT_BINDING) readonly buffer Wv0 { vec4 wv0[]; };
+layout(std430, binding = WT_BINDING) readonly buffer Wv0 { WV4_T wv0[]; };
 #if WT_CHUNKS > 1
-layout(std430, binding = WT_BINDING + 1) readonly buffer Wv1 { vec4 wv1[]; };
+layout(std430, binding = WT_BINDING + 1) readonly buffer Wv1 { WV4_T wv1[]; };
 #endif
 #if WT_CHUNKS > 2
-layout(std430, binding = WT_BINDING + 2) readonly buffer Wv2 { vec4 wv2[]; };
+layout(std430, binding = WT_BINDING + 2) readonly buffer Wv2 { WV4_T wv2[]; };
 #endif
 #if WT_CHUNKS > 3
-layout(std430, binding = WT_BINDING + 3) readonly buffer Wv3 { vec4 wv3[]; };
+layout(std430, binding = WT_BINDING + 3) readonly buffer Wv3 { WV4_T wv3[]; };
 #endif
 #if WT_CHUNKS > 4
-layout(std430, binding = WT_BINDING + 4) readonly buffer Wv4 { vec4 wv4[]; };
+layout(std430, binding = WT_BINDING + 4) readonly buffer Wv4 { WV4_T wv4[]; };
 #endif
 #if WT_CHUNKS > 5
-layout(std430, binding = WT_BINDING + 5) readonly buffer Wv5 { vec4 wv5[]; };
+layout(std430, binding = WT_BINDING + 5) readonly buffer Wv5 { WV4_T wv5[]; };
 #endif
 #if WT_CHUNKS > 6
-layout(std430, binding = WT_BINDING + 6) readonly buffer Wv6 { vec4 wv6[]; };
+layout(std430, binding = WT_BINDING + 6) readonly buffer Wv6 { WV4_T wv6[]; };
 #endif
 #if WT_CHUNKS > 7
-layout(std430, binding = WT_BINDING + 7) readonly buffer Wv7 { vec4 wv7[]; };
+layout(std430, binding = WT_BINDING + 7) readonly buffer Wv7 { WV4_T wv7[]; };
 #endif
 
 vec4 load_a4(uint m, uint k4) {
@@ -131,7 +142,7 @@ vec4 load_a4(uint m, uint k4) {
         [[unroll]] for (uint m = 0u; m < uint(M); m++)                                        \
             va[m] = load_a4(m, k4);                                                \
         [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                                     \
-            vec4 vb = W[(r0) + c * K4 + k4];                                       \
+            vec4 vb = W4(W[(r0) + c * K4 + k4]);                                   \
             [[unroll]] for (uint m = 0u; m < uint(M); m++)                                    \
                 acc[c][m] += dot(va[m], vb);                                       \
         }                                                                          \
@@ -172,6 +183,38 @@ vec4 hi4(u64vec4 v) {
     return vec4(uintBitsToFloat(unpack32(v.z)), uintBitsToFloat(unpack32(v.w)));
 }
 
+#if WT_HALF
+// fp16 weights: a u64vec4 holds 16 of them (in memory order), against two
+// u64vec4 loads of A; the unit of K is 16 (the lowering checked K % 16).
+#define KV 16u
+void w16(u64vec4 v, out vec4 q[4]) {
+    uvec2 a = unpack32(v.x), b = unpack32(v.y), c = unpack32(v.z), d = unpack32(v.w);
+    q[0] = vec4(unpackHalf2x16(a.x), unpackHalf2x16(a.y));
+    q[1] = vec4(unpackHalf2x16(b.x), unpackHalf2x16(b.y));
+    q[2] = vec4(unpackHalf2x16(c.x), unpackHalf2x16(c.y));
+    q[3] = vec4(unpackHalf2x16(d.x), unpackHalf2x16(d.y));
+}
+
+#define GEMV_ROWS8(W, r0)                                                          \
+    for (uint k16 = kr.x; k16 < kr.y; k16 += kr.z) {                               \
+        vec4 va[M][4];                                                             \
+        [[unroll]] for (uint m = 0u; m < uint(M); m++) {                           \
+            u64vec4 t0 = a8[m * K8 + 2u * k16], t1 = a8[m * K8 + 2u * k16 + 1u];   \
+            va[m][0] = lo4(t0);                                                    \
+            va[m][1] = hi4(t0);                                                    \
+            va[m][2] = lo4(t1);                                                    \
+            va[m][3] = hi4(t1);                                                    \
+        }                                                                          \
+        [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                          \
+            vec4 w[4];                                                             \
+            w16(W[(r0) + c * (uint(K) / 16u) + k16], w);                           \
+            [[unroll]] for (uint m = 0u; m < uint(M); m++)                         \
+                acc[c][m] += dot(va[m][0], w[0]) + dot(va[m][1], w[1]) +           \
+                             dot(va[m][2], w[2]) + dot(va[m][3], w[3]);            \
+        }                                                                          \
+    }
+#else
+#define KV 8u
 #define GEMV_ROWS8(W, r0)                                                          \
     for (uint k8 = kr.x; k8 < kr.y; k8 += kr.z) {                                  \
         vec4 va[M], vb4[M];                                                        \
@@ -188,6 +231,7 @@ vec4 hi4(u64vec4 v) {
         }                                                                          \
     }
 #endif
+#endif
 #else
 float load_a(uint m, uint k) {
 #if TRANS_A
@@ -203,7 +247,7 @@ float load_a(uint m, uint k) {
         [[unroll]] for (uint m = 0u; m < uint(M); m++)                                        \
             va[m] = load_a(m, k);                                                  \
         [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                                     \
-            float vb = W[(r0) + c * uint(K) + k];                                  \
+            float vb = WT_GET(W, (r0) + c * uint(K) + k);                          \
             [[unroll]] for (uint m = 0u; m < uint(M); m++)                                    \
                 acc[c][m] += va[m] * vb;                                           \
         }                                                                          \
@@ -246,8 +290,8 @@ void main() {
     uint cols = n0 - r;                  // stored columns start at acc[cols]
     if (WT_CHUNKS == 1 || last / WT_CHUNK == chunk) {
 #if VEC8
-        uint o = off / 8u; // row r in the chunk's u64vec4 view
-        uvec3 kr = k_range(uint(K) / 8u);
+        uint o = off / KV; // row r in the chunk's u64vec4 view
+        uvec3 kr = k_range(uint(K) / KV);
 #define ROWS8(W) GEMV_ROWS8(W, o)
         switch (chunk) {
         case 0u: ROWS8(wd0) break;

@@ -2,6 +2,9 @@
 // WT_BINDING .. WT_BINDING + WT_CHUNKS - 1), each holding WT_CHUNK floats
 // except the last: how a weight larger than maxStorageBufferRange is read.
 // wt_load(i) returns element i of the whole operand. At most 8 chunks.
+// WT_HALF: the operand is stored as IEEE halves, two per 32-bit word (low
+// half first; WT_CHUNK is even, so no word straddles two chunks): the
+// buffers are uint arrays and wt_load converts (arithmetic stays fp32).
 #ifndef WT_CHUNKS
 #define WT_CHUNKS 1
 #endif
@@ -11,59 +14,73 @@
 #ifndef WT_BINDING
 #define WT_BINDING 2
 #endif
+#ifndef WT_HALF
+#define WT_HALF 0
+#endif
+#if WT_HALF
+#define WT_T uint
+#else
+#define WT_T float
+#endif
 #if WT_CHUNKS < 1 || WT_CHUNKS > 8
 #error "WT_CHUNKS must be in 1..8"
 #endif
 
-layout(std430, binding = WT_BINDING) readonly buffer Wt0 { float wt0[]; };
+layout(std430, binding = WT_BINDING) readonly buffer Wt0 { WT_T wt0[]; };
 #if WT_CHUNKS > 1
-layout(std430, binding = WT_BINDING + 1) readonly buffer Wt1 { float wt1[]; };
+layout(std430, binding = WT_BINDING + 1) readonly buffer Wt1 { WT_T wt1[]; };
 #endif
 #if WT_CHUNKS > 2
-layout(std430, binding = WT_BINDING + 2) readonly buffer Wt2 { float wt2[]; };
+layout(std430, binding = WT_BINDING + 2) readonly buffer Wt2 { WT_T wt2[]; };
 #endif
 #if WT_CHUNKS > 3
-layout(std430, binding = WT_BINDING + 3) readonly buffer Wt3 { float wt3[]; };
+layout(std430, binding = WT_BINDING + 3) readonly buffer Wt3 { WT_T wt3[]; };
 #endif
 #if WT_CHUNKS > 4
-layout(std430, binding = WT_BINDING + 4) readonly buffer Wt4 { float wt4[]; };
+layout(std430, binding = WT_BINDING + 4) readonly buffer Wt4 { WT_T wt4[]; };
 #endif
 #if WT_CHUNKS > 5
-layout(std430, binding = WT_BINDING + 5) readonly buffer Wt5 { float wt5[]; };
+layout(std430, binding = WT_BINDING + 5) readonly buffer Wt5 { WT_T wt5[]; };
 #endif
 #if WT_CHUNKS > 6
-layout(std430, binding = WT_BINDING + 6) readonly buffer Wt6 { float wt6[]; };
+layout(std430, binding = WT_BINDING + 6) readonly buffer Wt6 { WT_T wt6[]; };
 #endif
 #if WT_CHUNKS > 7
-layout(std430, binding = WT_BINDING + 7) readonly buffer Wt7 { float wt7[]; };
+layout(std430, binding = WT_BINDING + 7) readonly buffer Wt7 { WT_T wt7[]; };
+#endif
+
+#if WT_HALF
+#define WT_GET(arr, o) (unpackHalf2x16(arr[(o) >> 1])[(o) & 1u])
+#else
+#define WT_GET(arr, o) arr[o]
 #endif
 
 float wt_load(uint i) {
 #if WT_CHUNKS == 1
-    return wt0[i];
+    return WT_GET(wt0, i);
 #else
     uint c = i / WT_CHUNK;
     uint o = i - c * WT_CHUNK;
     switch (c) {
-    case 0u: return wt0[o];
-    case 1u: return wt1[o];
+    case 0u: return WT_GET(wt0, o);
+    case 1u: return WT_GET(wt1, o);
 #if WT_CHUNKS > 2
-    case 2u: return wt2[o];
+    case 2u: return WT_GET(wt2, o);
 #endif
 #if WT_CHUNKS > 3
-    case 3u: return wt3[o];
+    case 3u: return WT_GET(wt3, o);
 #endif
 #if WT_CHUNKS > 4
-    case 4u: return wt4[o];
+    case 4u: return WT_GET(wt4, o);
 #endif
 #if WT_CHUNKS > 5
-    case 5u: return wt5[o];
+    case 5u: return WT_GET(wt5, o);
 #endif
 #if WT_CHUNKS > 6
-    case 6u: return wt6[o];
+    case 6u: return WT_GET(wt6, o);
 #endif
 #if WT_CHUNKS > 7
-    case 7u: return wt7[o];
+    case 7u: return WT_GET(wt7, o);
 #endif
     }
     return 0.0;

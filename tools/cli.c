@@ -46,3 +46,18 @@ vkcnn_context *cli_context(const char *command, const vkcnn_context_desc *desc_i
     }
     return ctx;
 }
+
+int cli_precision_flag(const char *command, int argc, char **argv, int *i, vkcnn_precision *out) {
+    if (strcmp(argv[*i], "--precision") != 0) return 0;
+    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (v && strcmp(v, "fp32") == 0)
+        *out = VKCNN_PRECISION_FP32;
+    else if (v && strcmp(v, "fp16") == 0)
+        *out = VKCNN_PRECISION_FP16;
+    else {
+        fprintf(stderr, "vkcnn %s: --precision is fp32 or fp16\n", command);
+        return -1;
+    }
+    ++*i;
+    return 1;
+}

@@ -152,12 +152,14 @@ static void usage(FILE *f) {
 }
 
 int vkcnn_cmd_bench(int argc, char **argv) {
-    const char *path = NULL, *json_path = NULL, *precision = "fp32";
+    const char *path = NULL, *json_path = NULL;
+    vkcnn_precision prec = VKCNN_PRECISION_FP32;
     long batch = 0, iters = 20, warmup = 3;
     int fusion = 1, winograd = 1, per_layer = 0;
     vkcnn_context_desc desc = {0};
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
+        if (!r) r = cli_precision_flag("bench", argc, argv, &i, &prec);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
@@ -170,12 +172,6 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             if (i + 1 >= argc || (*num = strtol(argv[++i], &end, 10)) < 0 || *end ||
                 *num > 1000000) {
                 fprintf(stderr, "vkcnn bench: %s needs a non-negative number\n", a);
-                return 2;
-            }
-        } else if (strcmp(a, "--precision") == 0 && i + 1 < argc) {
-            precision = argv[++i];
-            if (strcmp(precision, "fp32") != 0 && strcmp(precision, "fp16") != 0) {
-                fprintf(stderr, "vkcnn bench: --precision is fp32 or fp16\n");
                 return 2;
             }
         } else if (strcmp(a, "--json") == 0 && i + 1 < argc) {
@@ -203,10 +199,6 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
-    if (strcmp(precision, "fp16") == 0) {
-        fprintf(stderr, "vkcnn bench: fp16 kernels are not in this build yet\n");
-        return 1;
-    }
 
     int rc = 1;
     char cache_dir[] = "/tmp/vkcnn-bench-XXXXXX";
@@ -220,7 +212,9 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     bool wino_on = fusion && winograd && !(wenv && strcmp(wenv, "0") == 0);
     vkcnn_model_options mo = {.profile = VKCNN_ON,
                               .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
-                              .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF};
+                              .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
+                              .precision = prec};
+    const char *precision = prec == VKCNN_PRECISION_FP16 ? "fp16" : "fp32";
     vkcnn_context *ctx = NULL;
     vkcnn_network *net = NULL;
     vkcnn_model *model = NULL;

@@ -29,6 +29,7 @@ typedef struct options {
     int has_mean, has_std;
     float mean[3], std[3];
     vkcnn_context_desc desc;
+    vkcnn_precision precision;
 } options;
 
 /* Result of one image: probabilities of its top classes, or an error. */
@@ -41,7 +42,7 @@ typedef struct result {
 static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn classify MODEL IMAGE... [--top K] [--labels FILE] [--batch N]\n"
                "                      [--resize N] [--crop N] [--mean R,G,B] [--std R,G,B]\n"
-               "                      [--gray] [--preset FILE] [--json] [--quiet]\n"
+               "                      [--gray] [--preset FILE] [--json] [--quiet] [--precision P]\n"
                "                      [--device D] [--cache-dir DIR] [--no-cache]\n"
                "Classifies JPEG, PNG and BMP images (EXIF orientation honoured). The\n"
                "preprocessing comes from the preset MODEL.json (e.g. model.onnx.json) when it\n"
@@ -57,7 +58,7 @@ static void usage(FILE *f) {
                "  --gray         one grayscale channel\n"
                "  --preset FILE  preset sidecar to use instead of MODEL.json\n"
                "  --json         JSON array, one object per image, in argument order\n"
-               "  --quiet        no progress messages\n" CLI_DEVICE_FLAGS_HELP);
+               "  --quiet        no progress messages\n" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP);
 }
 
 static int parse_uint(const char *flag, const char *s, uint32_t lo, uint32_t hi, uint32_t *out) {
@@ -107,6 +108,7 @@ static int parse_args(int argc, char **argv, options *o) {
     if (!o->images) return 1;
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &o->desc);
+        if (!r) r = cli_precision_flag("classify", argc, argv, &i, &o->precision);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
@@ -426,7 +428,8 @@ static int run(options *o) {
     if (!ctx) goto done;
     if (progress) fprintf(stderr, "vkcnn classify: compiling and uploading weights...\n");
     int softmax = !ends_with_softmax(net);
-    vkcnn_status s = vkcnn_model_create(ctx, net, NULL, &model);
+    vkcnn_model_options mo = {.precision = o->precision};
+    vkcnn_status s = vkcnn_model_create(ctx, net, &mo, &model);
     vkcnn_network_destroy(net);
     if (s != VKCNN_OK) {
         fprintf(stderr, "vkcnn classify: %s\n", vkcnn_last_error());

@@ -23,14 +23,16 @@ typedef struct binding {
 } binding;
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: vkcnn run MODEL --input [NAME=]FILE.npy ... [--output [NAME=]FILE.npy ...]\n"
-               "                 [--json] [--device D] [--cache-dir DIR] [--no-cache]\n"
-               "Runs MODEL once. Named inputs bind by name; unnamed ones bind, in order, to\n"
-               "the remaining graph inputs; likewise outputs. The batch size is the first\n"
-               "dimension of the first input (a static model refuses a different one).\n"
-               ".npy files must be little-endian float32 in C order (versions 1 to 3).\n"
-               "Without --output, each output's shape, min, max and argmax are printed.\n"
-               "  --json           print the summary as JSON\n" CLI_DEVICE_FLAGS_HELP);
+    fprintf(
+        f,
+        "usage: vkcnn run MODEL --input [NAME=]FILE.npy ... [--output [NAME=]FILE.npy ...]\n"
+        "                 [--json] [--precision P] [--device D] [--cache-dir DIR] [--no-cache]\n"
+        "Runs MODEL once. Named inputs bind by name; unnamed ones bind, in order, to\n"
+        "the remaining graph inputs; likewise outputs. The batch size is the first\n"
+        "dimension of the first input (a static model refuses a different one).\n"
+        ".npy files must be little-endian float32 in C order (versions 1 to 3).\n"
+        "Without --output, each output's shape, min, max and argmax are printed.\n"
+        "  --json           print the summary as JSON\n" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP);
 }
 
 static void split_binding(char *arg, binding *b) {
@@ -144,8 +146,10 @@ int vkcnn_cmd_run(int argc, char **argv) {
     const char *model_path = NULL;
     int json = 0;
     vkcnn_context_desc desc = {0};
+    vkcnn_model_options mo = {0};
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
+        if (!r) r = cli_precision_flag("run", argc, argv, &i, &mo.precision);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
@@ -194,7 +198,7 @@ int vkcnn_cmd_run(int argc, char **argv) {
     vkcnn_context *ctx = cli_context("run", &desc);
     if (!ctx) goto free_inputs;
     vkcnn_model *model = NULL;
-    if (vkcnn_model_load_onnx(ctx, model_path, &load, NULL, &model) != VKCNN_OK) {
+    if (vkcnn_model_load_onnx(ctx, model_path, &load, &mo, &model) != VKCNN_OK) {
         fprintf(stderr, "vkcnn run: %s\n", vkcnn_last_error());
         goto free_ctx;
     }

@@ -152,6 +152,10 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
     d->bindings[d->binding_count++] = (vkc_kbinding){tensor, 0, access};
 }
 
+bool cg_half(const vkc_cg *c, uint32_t tensor) {
+    return c->t->half && tensor < c->g->tensor_count && c->t->half[tensor];
+}
+
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     if (!bind_check(c, d, tensor, 1)) return;
     const vkc_tensor *t = &c->g->tensors[tensor];
@@ -171,6 +175,7 @@ void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     }
     cg_def(c, d, "WT_CHUNKS %" PRIu32, ch.count);
     cg_def(c, d, "WT_CHUNK %" PRIu64 "u", ch.chunk ? ch.chunk : 1);
+    if (cg_half(c, tensor)) cg_def(c, d, "WT_HALF 1");
     for (uint32_t i = 0; i < ch.count; i++)
         d->bindings[d->binding_count++] = (vkc_kbinding){tensor, i, VKC_READ};
 }

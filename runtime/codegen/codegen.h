@@ -61,6 +61,11 @@ typedef struct vkc_codegen_target {
      * the passes transformed (vkc_epilogue.winograd); false: those run as
      * any other Conv. On unless the environment variable VKCNN_WINOGRAD=0. */
     bool winograd;
+    /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
+     * first (set by the executor for weights, vkc_exec_options.half_weights);
+     * NULL: every tensor fp32. A kernel binding such a weight gets
+     * WT_HALF 1 and converts on load (arithmetic stays fp32). */
+    const bool *half;
 } vkc_codegen_target;
 
 /* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel, and VKCNN_WINOGRAD).

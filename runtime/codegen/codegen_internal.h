@@ -36,8 +36,12 @@ void cg_def(vkc_cg *c, vkc_kdispatch *d, const char *fmt, ...) VKC_PRINTF(3, 4);
 /* Binds a whole tensor (checked against max_binding_bytes and float32). */
 void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
 
+/* True when tensor t is stored as fp16 (vkc_codegen_target.half). */
+bool cg_half(const vkc_cg *c, uint32_t tensor);
+
 /* Binds a read-only operand that shaders/split.glsl reads in chunks, and
- * defines WT_CHUNKS and WT_CHUNK. Its first binding must be binding 2. */
+ * defines WT_CHUNKS, WT_CHUNK and WT_HALF. Its first binding must be
+ * binding 2. */
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
 
 /* Declares scratch buffer of `elements` floats for this node and returns

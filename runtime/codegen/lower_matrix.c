@@ -63,6 +63,7 @@ void vkc_lower_gemm(vkc_cg *c) {
     int64_t m = y->dims[0], n = y->dims[1];
     int64_t k = a->trans_a ? ta->dims[0] : ta->dims[1];
     vkc_chunking bch = vkc_codegen_chunking(c->t, tb->elements);
+    bool half = cg_half(c, cg_in_index(c, 1));
     bool tile = use_tile(a, m, k, bch);
     bool gemv = !tile && use_gemv(c, a, m, k);
     int64_t nc = gemv ? gemv_nc(c, m, n) : 1;
@@ -82,6 +83,8 @@ void vkc_lower_gemm(vkc_cg *c) {
         /* 8 floats per load where the device runs loads lane by lane */
         bool vec8 = vec4 && c->t->wide_loads && !a->trans_a && k % 8 == 0 &&
                     (ch.count == 1 || ch.chunk % 8 == 0);
+        /* fp16 B: a u64vec4 holds 16 weights, so VEC8 steps K by 16 */
+        if (half) vec8 = vec8 && k % 16 == 0 && (ch.count == 1 || ch.chunk % 16 == 0);
         cg_def(c, d, "NC %" PRId64, nc);
         cg_def(c, d, "VEC4 %d", vec4 ? 1 : 0);
         if (vec8) cg_def(c, d, "VEC8 1");
@@ -106,9 +109,10 @@ void vkc_lower_gemm(vkc_cg *c) {
     }
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    if (tile)
+    if (tile) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
-    else
+        if (half) cg_def(c, d, "WT_HALF 1");
+    } else
         cg_bind_split(c, d, cg_in_index(c, 1));
     if (has_c) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);

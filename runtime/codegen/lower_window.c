@@ -111,9 +111,10 @@ void vkc_lower_conv(vkc_cg *c) {
     def_geometry(c, d, &s);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    if (gemm)
+    if (gemm) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
-    else
+        if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
+    } else
         cg_bind_split(c, d, cg_in_index(c, 1));
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);

@@ -3,6 +3,7 @@
 #include "exec/exec.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/checked.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/half.h"
 #include "exec/exec_internal.h"
 #include "passes/passes.h"
 #include "vk/context.h"
@@ -102,8 +104,40 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes
     return VKCNN_OK;
 }
 
-/* Allocates the storage of root tensor t (chunked as codegen expects) and
- * uploads its constant data. */
+/* Elements converted per staging block of an fp16 tensor (even: a block
+ * starts on a whole 32-bit word). */
+#define HALF_BLOCK ((uint64_t)1 << 20)
+
+/* Copies n floats between host `data` and chunk c of fp16 storage s,
+ * converting (host float <-> device half, vkc_half_*) through a block-sized
+ * staging array. */
+static vkcnn_status half_copy(vkc_exec *e, const vkc_storage *s, uint32_t c, float *data,
+                              uint64_t n, bool write) {
+    uint16_t *tmp = vkc_calloc(n < HALF_BLOCK ? (n + 1) / 2 * 2 : HALF_BLOCK, sizeof *tmp);
+    if (!tmp) return oom();
+    VkDeviceSize off;
+    vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
+    vkcnn_status st = VKCNN_OK;
+    for (uint64_t i = 0; i < n && !st; i += HALF_BLOCK) {
+        uint64_t k = n - i < HALF_BLOCK ? n - i : HALF_BLOCK, bytes = (k + 1) / 2 * 4;
+        VkDeviceSize at = off + i / 2 * 4;
+        if (write) {
+            for (uint64_t j = 0; j < k; j++)
+                tmp[j] = vkc_half_from_float(data[i + j]);
+            if (k % 2) tmp[k] = 0; /* the odd last element's pad */
+            st = vkc_buffer_write(e->ctx, buf, at, tmp, bytes);
+        } else {
+            st = vkc_buffer_read(e->ctx, buf, at, tmp, bytes);
+            for (uint64_t j = 0; j < k && !st; j++)
+                data[i + j] = vkc_half_to_float(tmp[j]);
+        }
+    }
+    free(tmp);
+    return st;
+}
+
+/* Allocates the storage of root tensor t (chunked as codegen expects; fp16
+ * when e->half marks it) and uploads its constant data. */
 static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t) {
     const vkc_tensor *src = &g->tensors[t];
     if (src->dtype != VKC_DTYPE_FLOAT32)
@@ -119,20 +153,74 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
     s->count = ch.count;
     s->chunk = ch.chunk;
     s->elements = src->elements;
+    s->half = e->half && e->half[t];
     double t0 = vkc_now_ms();
     for (uint32_t c = 0; c < ch.count; c++) {
         uint64_t first = (uint64_t)c * ch.chunk;
         uint64_t n = src->elements - first < ch.chunk ? src->elements - first : ch.chunk;
-        uint64_t bytes = n * 4 > MIN_BUFFER_BYTES ? n * 4 : MIN_BUFFER_BYTES;
+        uint64_t bytes = vkc_storage_bytes(s, n);
+        if (bytes < MIN_BUFFER_BYTES) bytes = MIN_BUFFER_BYTES;
         vkcnn_status st = vkc_buffer_create(e->ctx, bytes, VKC_MEM_DEVICE, &s->chunks[c]);
-        if (!st && src->data && n)
-            st =
-                vkc_buffer_write(e->ctx, &s->chunks[c], 0, (const float *)src->data + first, n * 4);
+        if (!st && src->data && n) {
+            float *from = (float *)src->data + first;
+            st = s->half ? half_copy(e, s, c, from, n, true)
+                         : vkc_buffer_write(e->ctx, &s->chunks[c], 0, from, n * 4);
+        }
         if (st)
             return vkc_fail_context(st, "tensor '%s' (%" PRIu64 " bytes)", src->name,
-                                    src->elements * 4);
+                                    vkc_storage_bytes(s, src->elements));
     }
     if (src->data) e->upload_ms += vkc_now_ms() - t0;
+    return VKCNN_OK;
+}
+
+/* Which constants are stored as fp16 (vkc_exec_options.half_weights): those
+ * read only as weights - operand 1 of a Conv, Gemm or MatMul - whose
+ * kernels convert on load (codegen's WT_HALF), whose values all fit a half,
+ * and whose chunks (when split) hold whole 32-bit words. Any other use (a
+ * bias, an Add operand, a graph output) keeps a tensor in fp32.
+ * A Winograd layer's transformed weights U = G w G^T stay fp32: its output
+ * transform cancels large terms (F(4x4,3x3)'s A and B hold entries up to 8
+ * and 5), which amplifies U's relative rounding of 2^-11 about a hundredfold:
+ * stored as fp16, U gave errors up to 10% of the output's range in the
+ * kernel tests (F(2x2,3x3): 0.6%), against 0.1% for fp16 direct weights. */
+static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g) {
+    uint32_t count = g->tensor_count ? g->tensor_count : 1;
+    bool *fp32 = vkc_calloc(count, sizeof *fp32);
+    e->half = vkc_calloc(count, sizeof *e->half);
+    if (!fp32 || !e->half) {
+        free(fp32);
+        return oom();
+    }
+    for (uint32_t k = 0; k < e->node_count; k++) {
+        const vkc_xnode *n = &e->nodes[k];
+        bool weights = n->op == VKC_OP_CONV || n->op == VKC_OP_GEMM || n->op == VKC_OP_MATMUL;
+        for (uint32_t i = 0; i < n->input_count; i++) {
+            uint32_t t = n->inputs[i];
+            if (t == VKC_NONE) continue;
+            if (weights && i == 1)
+                e->half[t] = true;
+            else
+                fp32[t] = true;
+        }
+        if (n->epi.bias != VKC_NONE) fp32[n->epi.bias] = true;
+        if (n->epi.slope != VKC_NONE) fp32[n->epi.slope] = true;
+    }
+    for (uint32_t i = 0; i < g->output_count; i++)
+        fp32[g->outputs[i]] = true;
+    for (uint32_t t = 0; t < g->tensor_count; t++) {
+        const vkc_tensor *x = &g->tensors[t];
+        if (!e->half[t]) continue;
+        vkc_chunking ch = vkc_codegen_chunking(&e->target, x->elements);
+        bool ok = !fp32[t] && x->data && x->dtype == VKC_DTYPE_FLOAT32 &&
+                  (ch.count == 1 || ch.chunk % 2 == 0);
+        const float *v = x->data;
+        for (uint64_t i = 0; ok && i < x->elements; i++)
+            ok = !(fabsf(v[i]) > VKC_HALF_MAX) || isinf(v[i]) || isnan(v[i]);
+        e->half[t] = ok;
+    }
+    free(fp32);
+    e->target.half = e->half;
     return VKCNN_OK;
 }
 
@@ -376,6 +464,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
     if (!st) st = copy_graph(e, pg, &passes);
+    if (!st && opts && opts->half_weights) st = choose_half(e, pg);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = create_scratch(e, low);
@@ -413,6 +502,7 @@ void vkc_exec_destroy(vkc_exec *e) {
     if (e->arena_valid) vkc_buffer_destroy(e->ctx, &e->arena);
     if (e->scratch_valid) vkc_buffer_destroy(e->ctx, &e->scratch);
     vkc_plan_free(&e->plan);
+    free(e->half);
     for (uint32_t t = 0; t < e->tensor_count; t++)
         free(e->tensors[t].name);
     free(e->tensors);
@@ -451,7 +541,10 @@ vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, siz
                  n = count - first < s->chunk ? count - first : s->chunk;
         VkDeviceSize off;
         vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
-        if (n) TRY(vkc_buffer_write(e->ctx, buf, off, data + first, n * 4));
+        if (n && s->half)
+            TRY(half_copy(e, s, c, (float *)data + first, n, true));
+        else if (n)
+            TRY(vkc_buffer_write(e->ctx, buf, off, data + first, n * 4));
     }
     return VKCNN_OK;
 }
@@ -464,7 +557,10 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
                  n = count - first < s->chunk ? count - first : s->chunk;
         VkDeviceSize off;
         const vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
-        if (n) TRY(vkc_buffer_read(e->ctx, buf, off, data + first, n * 4));
+        if (n && s->half)
+            TRY(half_copy(e, s, c, data + first, n, false));
+        else if (n)
+            TRY(vkc_buffer_read(e->ctx, buf, off, data + first, n * 4));
     }
     return VKCNN_OK;
 }
@@ -615,9 +711,9 @@ vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_disp
         uint64_t first = (uint64_t)d->bindings[b].chunk * s->chunk;
         uint64_t n_el = s->elements - first < s->chunk ? s->elements - first : s->chunk;
         if (d->bindings[b].access & VKC_WRITE)
-            out->bytes_written += n_el * 4;
+            out->bytes_written += vkc_storage_bytes(s, n_el);
         else
-            out->bytes_read += n_el * 4;
+            out->bytes_read += vkc_storage_bytes(s, n_el);
     }
     return VKCNN_OK;
 }

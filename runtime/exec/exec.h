@@ -63,6 +63,14 @@ typedef struct vkc_exec_options {
      * to read (or check, vkc_exec_check) intermediates. Falls back to one
      * buffer per tensor when the arena exceeds maxMemoryAllocationSize. */
     bool plan_memory;
+    /* Store weights as IEEE fp16 (half the memory and the bytes each load
+     * brings in); kernels convert them on load and compute in fp32. A
+     * constant is stored so when every use reads it as a weight (operand 1
+     * of a Conv, Gemm or MatMul) and every value fits a half (|w| <= 65504);
+     * others stay fp32, and so do Winograd layers' transformed weights
+     * (exec.c, choose_half, says why).
+     * vkc_exec_read returns such a tensor's stored (rounded) values. */
+    bool half_weights;
 } vkc_exec_options;
 
 /* Compiles and records graph `g` (validated, shapes inferred, batch bound)

@@ -42,7 +42,8 @@ static void place(FILE *f, const vkc_exec *e, uint32_t tensor, uint32_t chunk) {
         fprintf(f, "%s chunk %" PRIu32 "/%" PRIu32, t->constant ? "constant" : "buffer", chunk + 1,
                 s->count);
     else
-        fprintf(f, "%s (%s)", t->constant ? "constant" : "own buffer", human(b, s->elements * 4));
+        fprintf(f, "%s (%s%s)", t->constant ? "constant" : "own buffer",
+                human(b, vkc_storage_bytes(s, s->elements)), s->half ? ", fp16" : "");
 }
 
 void vkc_exec_describe(const vkc_exec *e, unsigned detail, FILE *f) {
@@ -54,7 +55,10 @@ void vkc_exec_describe(const vkc_exec *e, unsigned detail, FILE *f) {
             bool first = true;
             for (uint32_t u = 0; u < t && first; u++)
                 first = e->tensors[u].storage != x->storage;
-            if (first) weights += e->storages[x->storage].elements * 4;
+            if (first) {
+                const vkc_storage *st = &e->storages[x->storage];
+                weights += vkc_storage_bytes(st, st->elements);
+            }
         }
     }
     char a[32], nb[32], w[32];

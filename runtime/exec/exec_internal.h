@@ -28,7 +28,13 @@ typedef struct vkc_storage {
     uint64_t chunk, elements;
     vkc_buffer *arena; /* not owned: the executor's arena */
     VkDeviceSize offset;
+    bool half; /* IEEE halves, two per 32-bit word, low half first (fp16 weights) */
 } vkc_storage;
+
+/* Bytes of n elements of storage s. */
+static inline uint64_t vkc_storage_bytes(const vkc_storage *s, uint64_t n) {
+    return s->half ? (n + 1) / 2 * 4 : n * 4;
+}
 
 /* What the executor keeps of a live node. */
 typedef struct vkc_xnode {
@@ -85,6 +91,7 @@ struct vkc_exec {
     bool arena_valid;
     vkc_buffer scratch; /* every node's scratch (codegen.h VKC_SCRATCH); valid when needed */
     bool scratch_valid;
+    bool *half; /* per tensor: stored as fp16 (options.half_weights); NULL: none */
 };
 
 /* Buffer and byte offset of chunk c of storage s. */

@@ -16,6 +16,7 @@
 
 #include "core/checked.h"
 #include "core/error.h"
+#include "core/half.h"
 #include "import/onnx_internal.h"
 
 enum {
@@ -67,23 +68,6 @@ static bool is_float_type(int type) {
     return type == T_FLOAT || type == T_FLOAT16 || type == T_BFLOAT16 || type == T_DOUBLE;
 }
 
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-    float f;
-    if (exp == 0) {
-        f = ldexpf((float)mant, -24); /* zero or subnormal */
-    } else if (exp == 31) {
-        f = mant ? NAN : INFINITY;
-    } else {
-        f = ldexpf((float)(mant | 0x400), (int)exp - 25);
-    }
-    uint32_t bits;
-    memcpy(&bits, &f, 4);
-    bits |= sign;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 static uint64_t load_le(const unsigned char *p, size_t n) {
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
@@ -104,7 +88,7 @@ static vkcnn_status convert_raw(const char *name, int type, const unsigned char 
             memcpy((float *)dst + i, &b, 4);
             break;
         }
-        case T_FLOAT16: ((float *)dst)[i] = half_to_float((uint16_t)v); break;
+        case T_FLOAT16: ((float *)dst)[i] = vkc_half_to_float((uint16_t)v); break;
         case T_BFLOAT16: {
             uint32_t b = (uint32_t)v << 16;
             memcpy((float *)dst + i, &b, 4);
@@ -338,7 +322,7 @@ vkcnn_status vkc_onnx_load_tensor(vkc_graph *g, uint32_t ti, const VkcnnOnnx__Te
         for (uint64_t i = 0; i < count; i++) {
             int32_t v = tp->int32_data[i];
             if (type == T_FLOAT16)
-                ((float *)dst)[i] = half_to_float((uint16_t)v);
+                ((float *)dst)[i] = vkc_half_to_float((uint16_t)v);
             else if (type == T_BFLOAT16) {
                 uint32_t b = (uint32_t)(uint16_t)v << 16;
                 memcpy((float *)dst + i, &b, 4);

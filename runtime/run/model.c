@@ -51,8 +51,12 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
     vkc_exec_options eo = {.timestamps = o->profile == VKCNN_ON,
                            .fusion = fusion,
                            .winograd = winograd,
-                           .plan_memory = !m->check};
-    if (o->in_flight > VKCNN_MAX_IN_FLIGHT) {
+                           .plan_memory = !m->check,
+                           .half_weights = o->precision == VKCNN_PRECISION_FP16};
+    if (o->precision != VKCNN_PRECISION_FP32 && o->precision != VKCNN_PRECISION_FP16) {
+        st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "precision %d is neither fp32 nor fp16",
+                      (int)o->precision);
+    } else if (o->in_flight > VKCNN_MAX_IN_FLIGHT) {
         st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "in_flight %u is over the maximum of %d",
                       o->in_flight, VKCNN_MAX_IN_FLIGHT);
     } else {

@@ -33,6 +33,12 @@ if(TARGET vkcnn_cli)
                    $<TARGET_FILE:vkcnn_cli> ${_vkcnn_classify_work}/lenet5_heldout)
   set_tests_properties(classify.lenet5_accuracy PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;classify;cli" TIMEOUT 1200)
+  add_test(NAME classify.lenet5_accuracy_fp16
+           COMMAND ${VKCNN_CLASSIFY_PYTHON} ${_vkcnn_classify_dir}/test_lenet_accuracy.py
+                   $<TARGET_FILE:vkcnn_cli> ${_vkcnn_classify_work}/lenet5_heldout_fp16
+                   --precision fp16)
+  set_tests_properties(classify.lenet5_accuracy_fp16 PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;classify;cli" TIMEOUT 1200)
 endif()
 
 if(TARGET vkcnn_cli)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "ref/ref.h"
 
 #define KT_MAX_TENSORS 256
@@ -145,18 +146,61 @@ static float **reference(vkc_graph *g) {
     return val;
 }
 
+/* KT_PRECISION=fp16 (kt.h). */
+static bool half_mode(void) {
+    const char *p = getenv("KT_PRECISION");
+    return p && strcmp(p, "fp16") == 0;
+}
+
+/* fp16 mode: rounds the constants to fp16; returns whether some Conv, Gemm
+ * or MatMul has a constant weight (then a kernel must read it as fp16). */
+static bool round_weights(vkc_graph *g) {
+    for (uint32_t t = 0; t < g->tensor_count; t++) {
+        vkc_tensor *x = &g->tensors[t];
+        if (!x->data || x->dtype != VKC_DTYPE_FLOAT32) continue;
+        float *v = x->data;
+        for (uint64_t i = 0; i < x->elements; i++)
+            v[i] = vkc_half_round(v[i]);
+    }
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        const vkc_node *n = &g->nodes[i];
+        bool weights = n->op == VKC_OP_CONV || n->op == VKC_OP_GEMM || n->op == VKC_OP_MATMUL;
+        if (weights && n->input_count > 1 && n->inputs[1] != VKC_NONE &&
+            g->tensors[n->inputs[1]].data)
+            return true;
+    }
+    return false;
+}
+
+static bool reads_half(const vkc_exec *e) {
+    for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
+        if (strstr(vkc_exec_dispatch_defines(e, i), "#define WT_HALF 1\n")) return true;
+    return false;
+}
+
 int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
              const char *what) {
     int bad = 0;
     vkc_exec *e = NULL;
     cases++;
-    vkcnn_status st = vkc_exec_create(ctx, g, opts, &e);
+    vkc_exec_options xo = opts ? *opts : (vkc_exec_options){0};
+    bool half = half_mode(), expect_half = false;
+    if (half) {
+        xo.half_weights = true;
+        expect_half = round_weights(g) && !(xo.winograd && xo.fusion);
+    }
+    vkcnn_status st = vkc_exec_create(ctx, g, &xo, &e);
+    if (!st && expect_half && !reads_half(e)) {
+        fprintf(stderr, "FAIL %s (seed %llu): no kernel read the weights as fp16\n", what,
+                (unsigned long long)seed);
+        bad = 1;
+    }
     for (uint32_t i = 0; !st && i < g->input_count; i++) {
         uint32_t t = g->inputs[i];
         st = vkc_exec_write(e, t, host[t], g->tensors[t].elements);
     }
     if (!st) st = vkc_exec_run(e);
-    if (st) {
+    if (st && !bad) {
         fprintf(stderr, "FAIL %s (seed %llu): %s: %s\n", what, (unsigned long long)seed,
                 vkcnn_status_string(st), vkc_error_message());
         bad = 1;
@@ -217,5 +261,6 @@ void kt_summary(const char *name) {
     printf("%s: %u cases, %u failed; max |diff| %.3g, max |diff| / max|ref| %.3g "
            "(tolerance %.0e * max|ref| + %.0e); %.1f s\n",
            name, cases, failures, worst_abs, worst_rel, KT_RTOL, KT_ATOL, s);
+    if (half_mode()) printf("%s: fp16 weights (KT_PRECISION=fp16)\n", name);
     fflush(stdout);
 }

@@ -19,6 +19,16 @@
 #define KT_RTOL 1e-4
 #define KT_ATOL 1e-5
 
+/* fp16 weights: with KT_PRECISION=fp16 in the environment every kt_check
+ * runs with vkc_exec_options.half_weights. The graph's float constants are
+ * rounded to fp16 on the host first, so the reference computes with exactly
+ * the weights the device stores and the tolerance stays KT_RTOL: the test
+ * checks the kernels' fp16 loads (packing, indexing, chunks), not the
+ * rounding. A graph with a constant weight (operand 1 of a Conv, Gemm or
+ * MatMul) fails when no dispatch read fp16 weights (WT_HALF), unless it
+ * runs Winograd layers (opts->winograd), which keep their transformed
+ * weights in fp32 (runtime/exec/exec.c, choose_half). */
+
 /* A new empty graph (generous limits); frees the previous one's host data. */
 vkc_graph *kt_graph(void);
 

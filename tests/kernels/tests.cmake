@@ -25,3 +25,10 @@ vkcnn_kernel_test(test_layout)
 vkcnn_kernel_test(test_large)
 vkcnn_kernel_test(test_exec)
 vkcnn_kernel_test(test_winograd)
+
+# The weight-reading kernels again with fp16 weights (kt.h, KT_PRECISION).
+foreach(name test_conv test_matrix)
+  add_test(NAME kernel_${name}_fp16 COMMAND ${name})
+  set_tests_properties(kernel_${name}_fp16 PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16" LABELS "vulkan;kernels" TIMEOUT 600)
+endforeach()

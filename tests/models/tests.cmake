@@ -64,8 +64,11 @@ if(TARGET vkcnn_cli)
   foreach(_model alexnet alexnet_original vgg11 vgg16 vgg16_bn)
     list(APPEND _vkcnn_run_cases ${_model} ${_model}@4)
   endforeach()
+  # fp16 weights against PyTorch's fp32 logits (bound in test_run.py)
+  list(APPEND _vkcnn_run_cases lenet:fp16 alexnet:fp16 alexnet_original:fp16 vgg16:fp16)
   foreach(_what ${_vkcnn_run_cases})
     string(REPLACE "@" ".b" _name ${_what})
+    string(REPLACE ":" "." _name ${_name})
     add_test(NAME models.run.${_name}
              COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_run.py
                      $<TARGET_FILE:vkcnn_cli> ${_what})
