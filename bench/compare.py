@@ -3,6 +3,7 @@
 and thread count, through
 
   - vkcnn on every Vulkan device of the machine (`vkcnn bench --per-layer`),
+    with fp32 and with fp16 weights (--precisions),
   - ONNX Runtime on the CPU (npm onnxruntime-node, installed by this script
     into the cache on first use; ONNXRUNTIME_NODE_INSTALL=skip keeps npm from
     fetching GPU providers),
@@ -17,7 +18,7 @@ Every runtime's top-5 classes for the same input are compared: a speed
 figure never hides a wrong answer (exit status 1 when they differ).
 
     bench/compare.py [--models lenet5,alexnet,vgg16] [--batch 1] [--iters 20]
-                     [--threads N] [--out DIR] [--vkcnn PATH]
+                     [--threads N] [--out DIR] [--vkcnn PATH] [--precisions fp32,fp16]
 
 Models: `lenet5` is the bundled trained model; the others are exported by
 models/export.py (fixed-seed weights) and cached like the tests' (see
@@ -103,12 +104,12 @@ def vkcnn_devices(vkcnn):
     return json.loads(r.stdout)["devices"]
 
 
-def run_vkcnn(vkcnn, path, batch, iters, device, env_extra=None):
+def run_vkcnn(vkcnn, path, batch, iters, device, precision="fp32", env_extra=None):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "bench.json")
         env = dict(os.environ, **(env_extra or {}))
         cmd = [vkcnn, "bench", path, "--batch", str(batch), "--iters", str(iters), "--per-layer",
-               "--device", str(device), "--json", out]
+               "--device", str(device), "--precision", precision, "--json", out]
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if r.returncode != 0:
             raise RuntimeError("vkcnn bench failed: " + r.stderr.strip())
@@ -304,6 +305,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "compare"))
     ap.add_argument("--vkcnn", default=os.path.join(ROOT, "build", "vkcnn"))
+    ap.add_argument("--precisions", default="fp32,fp16",
+                    help="vkcnn weight precisions to run (fp32, fp16 or both)")
     ap.add_argument("--no-ort", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args()
@@ -316,10 +319,10 @@ def main():
         path = model_file(name, args.batch)
         x = bench_input(input_shape(name, args.batch))
         results = []
-        for d in devices:
-            label = d["name"]
+        for d, precision in [(d, p) for d in devices for p in args.precisions.split(",")]:
+            label = d["name"] + (", fp16 weights" if precision == "fp16" else "")
             try:
-                b = run_vkcnn(args.vkcnn, path, args.batch, args.iters, d["index"])
+                b = run_vkcnn(args.vkcnn, path, args.batch, args.iters, d["index"], precision)
             except RuntimeError as e:
                 log(f"{name} on {label}: {e}")
                 continue
@@ -327,13 +330,14 @@ def main():
             results.append({"runtime": "vkcnn", "device": label, "median_ms": b["wall_ms"]["median"],
                             "p10_ms": b["wall_ms"]["p10"], "p90_ms": b["wall_ms"]["p90"],
                             "gpu_ms": t["median"], "top5": b["top5"], "share_of_peak": b["share_of_peak"],
-                            "vector_width": b["vector_width"]})
-            for l in b["layers"] or []:
-                layers.append(dict(l, model=name, device=label))
-            if label not in peaks:
-                peaks[label] = vkcnn_peak(args.vkcnn, d["index"])
-                if peaks[label]:
-                    peaks[label]["device"] = label
+                            "vector_width": b["vector_width"], "precision": precision})
+            if precision == "fp32":
+                for l in b["layers"] or []:
+                    layers.append(dict(l, model=name, device=label))
+            if d["name"] not in peaks:
+                peaks[d["name"]] = vkcnn_peak(args.vkcnn, d["index"])
+                if peaks[d["name"]]:
+                    peaks[d["name"]]["device"] = d["name"]
             log(f"{name}: vkcnn on {label}: {b['wall_ms']['median']:.2f} ms")
         if not args.no_ort:
             try:
@@ -358,14 +362,17 @@ def main():
                                 "median_ms": s["median"], "p10_ms": s["p10"], "p90_ms": s["p90"],
                                 "top5": p["top5"]})
                 log(f"{name}: pytorch {label}: {s['median']:.2f} ms")
-        best = min((r["median_ms"] for r in results if r["runtime"] == "vkcnn"), default=None)
+        # ratios are to the fastest fp32 vkcnn run (fp16 rows are listed beside)
+        best = min((r["median_ms"] for r in results
+                    if r["runtime"] == "vkcnn" and r.get("precision") == "fp32"), default=None)
         ref = next((r["top5"] for r in results if r["runtime"].startswith("pytorch")),
                    results[0]["top5"] if results else None)
         for r in results:
             r["model"] = name
             r["ratio_to_vkcnn"] = r["median_ms"] / best if best else None
             r["top5_agrees"] = r["top5"] == ref
-            if r["top5"] != ref and not r["device"].endswith("fp16"):
+            # fp16 rows may reorder near-ties: reported (top5_agrees), not fatal
+            if r["top5"] != ref and "fp16" not in r["device"]:
                 mismatches.append(f"{name}: {r['runtime']} on {r['device']}: top-5 {r['top5']} vs {ref}")
         rows += results
 
