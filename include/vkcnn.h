@@ -672,9 +672,12 @@ typedef struct vkcnn_model_stats {
     double gpu_ms;       /* GPU time of the last run, first dispatch start to
                             last dispatch end; negative unless the model was
                             created with `profile` on a device with timestamps */
-    /* Where model creation spent its time (ms): getting SPIR-V (glslang, or
-     * the shader cache when hot), creating shader modules and pipelines
-     * (the pipeline cache helps), uploading weights. */
+    /* Where model creation spent its time (ms of wall time): getting SPIR-V
+     * (glslang, or the shader cache when hot), creating shader modules and
+     * pipelines (the pipeline cache helps), uploading weights. Kernels are
+     * created by one thread per CPU (at most 8; VKCNN_COMPILE_THREADS=N
+     * overrides, 1: only the calling thread), so the first two share their
+     * wall time in proportion to their summed CPU time. */
     double compile_ms, pipelines_ms, upload_ms;
 } vkcnn_model_stats;
 

@@ -4,9 +4,11 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codegen/codegen.h"
 #include "core/checked.h"
@@ -334,31 +336,96 @@ static vkcnn_status find_kernel(vkc_exec *e, const vkc_kdispatch *d, uint32_t *i
             *index = i;
             return VKCNN_OK;
         }
-    if (e->kernel_count == e->kernel_cap) {
-        uint32_t cap = e->kernel_cap ? 2 * e->kernel_cap : 16;
-        vkc_xkernel *grown = vkc_realloc_array(e->kernels, cap, sizeof *grown);
-        if (!grown) return oom();
-        e->kernels = grown;
-        e->kernel_cap = cap;
+    return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "kernel '%s' was not created", d->template_name);
+}
+
+/* Kernel creation shared by the compile workers: kernels[next] is the next
+ * one to create; the first failure stops the others (its status and
+ * message, from the worker's thread-local error, are kept here). */
+typedef struct compile_job {
+    vkc_exec *e;
+    pthread_mutex_t lock;
+    uint32_t next;
+    vkcnn_status st;
+    char message[VKC_ERROR_MAX];
+} compile_job;
+
+static void *compile_worker(void *arg) {
+    compile_job *job = arg;
+    for (;;) {
+        pthread_mutex_lock(&job->lock);
+        uint32_t i = job->st ? job->e->kernel_count : job->next++;
+        pthread_mutex_unlock(&job->lock);
+        if (i >= job->e->kernel_count) return NULL;
+        vkc_xkernel *k = &job->e->kernels[i];
+        char *source = NULL;
+        vkcnn_status st = vkc_codegen_source(k->template_name, &source);
+        if (!st) {
+            vkc_kernel_desc desc = {
+                .name = k->template_name, .source = source, .defines = k->defines};
+            st = vkc_kernel_create(job->e->ctx, &desc, &k->kernel);
+            k->created = st == VKCNN_OK;
+        }
+        free(source);
+        if (st) {
+            pthread_mutex_lock(&job->lock);
+            if (!job->st) {
+                job->st = st;
+                snprintf(job->message, sizeof job->message, "%s", vkc_error_message());
+            }
+            pthread_mutex_unlock(&job->lock);
+        }
     }
-    vkc_xkernel *k = &e->kernels[e->kernel_count];
-    memset(k, 0, sizeof *k);
-    k->template_name = d->template_name;
-    if (!(k->defines = dup_string(d->defines))) return oom();
-    char *source = NULL;
-    vkcnn_status st = vkc_codegen_source(d->template_name, &source);
-    if (!st) {
-        vkc_kernel_desc desc = {.name = d->template_name, .source = source, .defines = d->defines};
-        st = vkc_kernel_create(e->ctx, &desc, &k->kernel);
+}
+
+/* Threads compiling kernels: VKCNN_COMPILE_THREADS when set (1: all on the
+ * calling thread), else one per online CPU, at most 8. */
+static uint32_t compile_threads(uint32_t kernels) {
+    const char *env = getenv("VKCNN_COMPILE_THREADS");
+    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > 8) n = 8;
+    return (uint32_t)n < kernels ? (uint32_t)n : kernels;
+}
+
+/* Creates every distinct (template, defines) of the lowering once: SPIR-V
+ * through the context's cache, then the pipeline. Pipeline creation is the
+ * driver compiling to machine code (on lavapipe, LLVM: most of a model's
+ * start-up), so the kernels are created by several threads at once; the
+ * context is thread-safe (vkcnn.h). */
+static vkcnn_status create_kernels(vkc_exec *e, const vkc_lowering *low) {
+    uint32_t total = 0;
+    for (uint32_t k = 0; k < e->node_count; k++)
+        total += low[k].count;
+    e->kernels = vkc_calloc(total ? total : 1, sizeof *e->kernels);
+    if (!e->kernels) return oom();
+    e->kernel_cap = total;
+    for (uint32_t k = 0; k < e->node_count; k++)
+        for (uint32_t i = 0; i < low[k].count; i++) {
+            const vkc_kdispatch *d = &low[k].dispatches[i];
+            uint32_t ki;
+            if (!find_kernel(e, d, &ki)) continue;
+            vkc_xkernel *x = &e->kernels[e->kernel_count];
+            x->template_name = d->template_name;
+            if (!(x->defines = dup_string(d->defines))) return oom();
+            e->kernel_count++;
+        }
+    compile_job job = {.e = e};
+    if (pthread_mutex_init(&job.lock, NULL) != 0)
+        return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "cannot create a mutex");
+    pthread_t threads[8];
+    uint32_t started = 0, want = compile_threads(e->kernel_count);
+    for (uint32_t t = 1; t < want; t++) /* the calling thread is the first worker */
+        if (pthread_create(&threads[started], NULL, compile_worker, &job) == 0) started++;
+    compile_worker(&job);
+    for (uint32_t t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&job.lock);
+    for (uint32_t i = 0; i < e->kernel_count; i++) {
+        e->spirv_ms += e->kernels[i].kernel.spirv_ms;
+        e->pipeline_ms += e->kernels[i].kernel.pipeline_ms;
     }
-    free(source);
-    if (st) {
-        free(k->defines);
-        return st;
-    }
-    e->spirv_ms += k->kernel.spirv_ms;
-    e->pipeline_ms += k->kernel.pipeline_ms;
-    *index = e->kernel_count++;
+    if (job.st) return vkc_fail(job.st, "%s", job.message);
     return VKCNN_OK;
 }
 
@@ -469,6 +536,9 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = create_scratch(e, low);
     if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
+    double t_kernels = vkc_now_ms();
+    if (!st) st = create_kernels(e, low);
+    e->kernels_wall_ms = vkc_now_ms() - t_kernels;
     if (!st) st = build(e, low);
     if (!st) st = vkc_sequence_prepare(e->seq);
     for (uint32_t k = 0; low && k < e->node_count; k++)
@@ -488,7 +558,7 @@ void vkc_exec_destroy(vkc_exec *e) {
     if (!e) return;
     vkc_sequence_destroy(e->seq);
     for (uint32_t i = 0; i < e->kernel_count; i++) {
-        vkc_kernel_destroy(e->ctx, &e->kernels[i].kernel);
+        if (e->kernels[i].created) vkc_kernel_destroy(e->ctx, &e->kernels[i].kernel);
         free(e->kernels[i].defines);
     }
     free(e->kernels);
@@ -686,8 +756,11 @@ const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e) {
 
 void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_ms,
                          double *upload_ms) {
-    *spirv_ms = e->spirv_ms;
-    *pipeline_ms = e->pipeline_ms;
+    /* kernels are created on several threads: report wall time, split in
+     * proportion to each phase's time summed over the threads */
+    double sum = e->spirv_ms + e->pipeline_ms;
+    *spirv_ms = sum > 0 ? e->kernels_wall_ms * e->spirv_ms / sum : 0;
+    *pipeline_ms = sum > 0 ? e->kernels_wall_ms * e->pipeline_ms / sum : 0;
     *upload_ms = e->upload_ms;
 }
 

@@ -171,7 +171,10 @@ void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out);
 const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e);
 
 /* Time vkc_exec_create spent getting SPIR-V (glslang, or the disk cache),
- * creating modules and pipelines, and uploading constants, in ms. */
+ * creating modules and pipelines, and uploading constants, in ms of wall
+ * time. Kernels are created on several threads (VKCNN_COMPILE_THREADS):
+ * their wall time is split between the first two in proportion to each
+ * phase's time summed over the threads. */
 void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_ms,
                          double *upload_ms);
 

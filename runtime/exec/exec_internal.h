@@ -58,6 +58,7 @@ typedef struct vkc_xkernel {
     const char *template_name;
     char *defines;
     vkc_kernel kernel;
+    bool created; /* kernel holds Vulkan objects */
 } vkc_xkernel;
 
 typedef struct vkc_xdispatch {
@@ -84,7 +85,8 @@ struct vkc_exec {
     uint32_t dispatch_count;
     vkc_sequence *seq;
     bool recorded;                           /* seq's own command buffer (vkc_exec_run) */
-    double spirv_ms, pipeline_ms, upload_ms; /* creation time, by phase */
+    double spirv_ms, pipeline_ms, upload_ms; /* creation time, by phase (summed over threads) */
+    double kernels_wall_ms;                  /* wall time of creating every kernel */
     vkc_plan plan;    /* activations' lifetimes and offsets (always computed) */
     bool planned;     /* activations live in the arena at plan.offset */
     vkc_buffer arena; /* valid when planned and plan.arena_bytes > 0 */

@@ -68,6 +68,13 @@ static bool is_float_type(int type) {
     return type == T_FLOAT || type == T_FLOAT16 || type == T_BFLOAT16 || type == T_DOUBLE;
 }
 
+static bool host_little_endian(void) {
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
 static uint64_t load_le(const unsigned char *p, size_t n) {
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
@@ -80,6 +87,10 @@ static uint64_t load_le(const unsigned char *p, size_t n) {
 static vkcnn_status convert_raw(const char *name, int type, const unsigned char *raw,
                                 uint64_t count, void *dst) {
     size_t es = raw_size(type);
+    if (type == T_FLOAT && host_little_endian()) { /* the common case, a plain copy */
+        memcpy(dst, raw, count * 4);
+        return VKCNN_OK;
+    }
     for (uint64_t i = 0; i < count; i++) {
         uint64_t v = load_le(raw + i * es, es);
         switch (type) {
