@@ -276,7 +276,9 @@ typedef struct vkcnn_device_info {
     uint64_t max_storage_buffer_range;
     uint64_t max_memory_allocation_size;
     uint64_t min_storage_buffer_offset_alignment;
-    uint32_t shared_memory; /* maxComputeSharedMemorySize, bytes */
+    uint64_t max_texel_buffer_elements;         /* maxTexelBufferElements */
+    uint64_t min_texel_buffer_offset_alignment; /* minTexelBufferOffsetAlignment */
+    uint32_t shared_memory;                     /* maxComputeSharedMemorySize, bytes */
     uint32_t max_workgroup_size[3];
     uint32_t max_workgroup_invocations;
     uint32_t max_workgroup_count[3];
@@ -315,12 +317,17 @@ VKCNN_API vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc,
 
 /* What the device can do at best, measured with dedicated shaders: fp32 (and
  * fp16) FMA throughput from long independent FMA chains, and device-memory
- * read and copy bandwidth (copy counts bytes read + written). */
+ * read and copy bandwidth (copy counts bytes read + written). Reads are
+ * measured both ways vkcnn's kernels read: storage buffers (vec4 loads) and
+ * uniform texel buffers (texelFetch); read_gbps is the better of the two,
+ * the rate a read-bound kernel can reach. */
 typedef struct vkcnn_peak {
     double fp32_gflops;
     double fp16_gflops; /* 0 when the device lacks shaderFloat16 */
-    double read_gbps;
+    double read_gbps;   /* max(read_storage_gbps, read_texel_gbps) */
     double copy_gbps;
+    double read_storage_gbps;
+    double read_texel_gbps;
     uint32_t vector_width; /* the software driver's SIMD width, 0 for hardware */
     int from_cache;        /* 1 when read from the context's cache directory */
 } vkcnn_peak;
@@ -691,7 +698,8 @@ typedef struct vkcnn_dispatch_info {
     uint32_t groups[3];                 /* workgroups dispatched */
     double gpu_ms;                      /* in the last completed run; negative unless profiled */
     uint64_t flops;                     /* 2 x MACs of its Conv/Gemm/MatMul (direct-convolution
-                                           FLOPs), 0 for other kernels */
+                                           FLOPs), charged to a Winograd Conv's GEMM dispatch,
+                                           0 for other kernels and Winograd transforms */
     uint64_t bytes_read, bytes_written; /* sizes of the tensors it binds */
 } vkcnn_dispatch_info;
 

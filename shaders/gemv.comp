@@ -22,6 +22,12 @@
 // WT_HALF (fp16 weights, split.glsl): B is stored as IEEE halves and
 // converted on load; with VEC8 a load then brings 16 of them (K % 16 == 0,
 // WT_CHUNK % 16 == 0).
+// WT_TEXEL (CPU drivers, within maxTexelBufferElements): B's chunks are
+// uniform texel buffers (split.glsl), A is one too, and the loop steps K by
+// 8: two float texels or one texel of 8 halves per column, two texels of A
+// per row. Requires K % 8 == 0,
+// WT_CHUNK % 8 == 0 and TRANS_A 0. On lavapipe a texelFetch is one 16-byte
+// gather, about 10x the rate of a storage-buffer vec4 load.
 // VEC8 (with VEC4, on devices with shaderInt64) reads 8 floats per load as a
 // u64vec4 and requires K % 8 == 0, WT_CHUNK % 8 == 0 and TRANS_A 0: on a CPU
 // driver every storage-buffer load is emulated lane by lane, so the bytes
@@ -79,7 +85,15 @@
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if WT_TEXEL
+// A through a texel buffer as well (its offset is texel-aligned and K % 8
+// == 0): a[i] is a texel component
+layout(binding = 1) uniform samplerBuffer a_t;
+#define A_AT(i) texelFetch(a_t, int((i) >> 2))[(i) & 3u]
+#else
 layout(std430, binding = 1) readonly buffer InA { float a[]; };
+#define A_AT(i) a[i]
+#endif
 #if HAS_C
 layout(std430, binding = 2 + WT_CHUNKS) readonly buffer InC { float cm[]; };
 #endif
@@ -89,7 +103,42 @@ layout(std430, binding = 2 + WT_CHUNKS) readonly buffer InC { float cm[]; };
 shared float red[OUTS * LOCAL_SIZE];
 float acc[NC][M];
 
-#if VEC4
+#if WT_TEXEL
+#define K8 (uint(K) / 8u)
+// A's floats 8 * k8 .. 8 * k8 + 7 of row m
+void load_a8(uint m, uint k8, out vec4 lo, out vec4 hi) {
+    lo = texelFetch(a_t, int(2u * (m * K8 + k8)));
+    hi = texelFetch(a_t, int(2u * (m * K8 + k8) + 1u));
+}
+// B's 8 elements at unit u (8 elements) of chunk W
+#if WT_HALF
+#define LOAD_B8(W, u, lo, hi)                                                                      \
+    {                                                                                              \
+        uvec4 t_ = texelFetch(W, int(u));                                                          \
+        lo = vec4(unpackHalf2x16(t_.x), unpackHalf2x16(t_.y));                                     \
+        hi = vec4(unpackHalf2x16(t_.z), unpackHalf2x16(t_.w));                                     \
+    }
+#else
+#define LOAD_B8(W, u, lo, hi)                                                                      \
+    {                                                                                              \
+        lo = texelFetch(W, int(2u * (u)));                                                         \
+        hi = texelFetch(W, int(2u * (u) + 1u));                                                    \
+    }
+#endif
+// Rows r0 .. r0 + NC - 1 of the chunk W, r0 in units of 8 elements.
+#define GEMV_ROWS_TEXEL(W, r0)                                                                     \
+    for (uint k8 = kr.x; k8 < kr.y; k8 += kr.z) {                                                  \
+        vec4 alo[M], ahi[M];                                                                       \
+        [[unroll]] for (uint m = 0u; m < uint(M); m++)                                             \
+            load_a8(m, k8, alo[m], ahi[m]);                                                        \
+        [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                                          \
+            vec4 blo, bhi;                                                                         \
+            LOAD_B8(W, (r0) + c * K8 + k8, blo, bhi);                                              \
+            [[unroll]] for (uint m = 0u; m < uint(M); m++)                                         \
+                acc[c][m] += dot(alo[m], blo) + dot(ahi[m], bhi);                                  \
+        }                                                                                          \
+    }
+#elif VEC4
 // vec4 views of the same bindings (K % 4 == 0: rows start on 16 bytes);
 // fp16 weights (WT_HALF) are viewed 4 to a uvec2 and converted.
 #define K4 (uint(K) / 4u)
@@ -289,7 +338,35 @@ void main() {
     uint off = first - chunk * WT_CHUNK; // in floats
     uint cols = n0 - r;                  // stored columns start at acc[cols]
     if (WT_CHUNKS == 1 || last / WT_CHUNK == chunk) {
-#if VEC8
+#if WT_TEXEL
+        uint o = off / 8u; // row r in the chunk, units of 8 elements
+        uvec3 kr = k_range(K8);
+#define ROWST(W) GEMV_ROWS_TEXEL(W, o)
+        switch (chunk) {
+        case 0u: ROWST(wt0) break;
+#if WT_CHUNKS > 1
+        case 1u: ROWST(wt1) break;
+#endif
+#if WT_CHUNKS > 2
+        case 2u: ROWST(wt2) break;
+#endif
+#if WT_CHUNKS > 3
+        case 3u: ROWST(wt3) break;
+#endif
+#if WT_CHUNKS > 4
+        case 4u: ROWST(wt4) break;
+#endif
+#if WT_CHUNKS > 5
+        case 5u: ROWST(wt5) break;
+#endif
+#if WT_CHUNKS > 6
+        case 6u: ROWST(wt6) break;
+#endif
+#if WT_CHUNKS > 7
+        case 7u: ROWST(wt7) break;
+#endif
+        }
+#elif VEC8
         uint o = off / KV; // row r in the chunk's u64vec4 view
         uvec3 kr = k_range(uint(K) / KV);
 #define ROWS8(W) GEMV_ROWS8(W, o)
@@ -382,9 +459,9 @@ void main() {
                 float vb = wt_load(first + c * uint(K) + k);
                 [[unroll]] for (uint m = 0u; m < uint(M); m++)
 #if TRANS_A
-                    acc[c][m] += a[k * uint(M) + m] * vb;
+                    acc[c][m] += A_AT(k * uint(M) + m) * vb;
 #else
-                    acc[c][m] += a[m * uint(K) + k] * vb;
+                    acc[c][m] += A_AT(m * uint(K) + k) * vb;
 #endif
             }
         }

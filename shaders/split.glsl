@@ -1,4 +1,5 @@
-// A read-only operand split across WT_CHUNKS storage buffers (bindings
+// A read-only operand split across WT_CHUNKS storage buffers, or uniform
+// texel buffers with WT_TEXEL (bindings
 // WT_BINDING .. WT_BINDING + WT_CHUNKS - 1), each holding WT_CHUNK floats
 // except the last: how a weight larger than maxStorageBufferRange is read.
 // wt_load(i) returns element i of the whole operand. At most 8 chunks.
@@ -26,6 +27,50 @@
 #error "WT_CHUNKS must be in 1..8"
 #endif
 
+#ifndef WT_TEXEL
+#define WT_TEXEL 0
+#endif
+
+#if WT_TEXEL
+// WT_TEXEL: the chunks are uniform texel buffers (the executor views them
+// as four 32-bit components per texel): 4 floats per texel, or 8 halves
+// (WT_HALF, as uvec4). WT_CHUNK is then a multiple of 4 (8 with WT_HALF),
+// so every chunk starts on a texel. One texelFetch is a single 16-byte
+// gather on CPU drivers, where storage-buffer loads go lane by lane.
+#if WT_HALF
+#define WT_SAMPLER usamplerBuffer
+#else
+#define WT_SAMPLER samplerBuffer
+#endif
+layout(binding = WT_BINDING) uniform WT_SAMPLER wt0;
+#if WT_CHUNKS > 1
+layout(binding = WT_BINDING + 1) uniform WT_SAMPLER wt1;
+#endif
+#if WT_CHUNKS > 2
+layout(binding = WT_BINDING + 2) uniform WT_SAMPLER wt2;
+#endif
+#if WT_CHUNKS > 3
+layout(binding = WT_BINDING + 3) uniform WT_SAMPLER wt3;
+#endif
+#if WT_CHUNKS > 4
+layout(binding = WT_BINDING + 4) uniform WT_SAMPLER wt4;
+#endif
+#if WT_CHUNKS > 5
+layout(binding = WT_BINDING + 5) uniform WT_SAMPLER wt5;
+#endif
+#if WT_CHUNKS > 6
+layout(binding = WT_BINDING + 6) uniform WT_SAMPLER wt6;
+#endif
+#if WT_CHUNKS > 7
+layout(binding = WT_BINDING + 7) uniform WT_SAMPLER wt7;
+#endif
+#if WT_HALF
+#define WT_GET(arr, o)                                                                             \
+    (unpackHalf2x16(texelFetch(arr, int((o) >> 3))[((o) >> 1) & 3u])[(o) & 1u])
+#else
+#define WT_GET(arr, o) (texelFetch(arr, int((o) >> 2))[(o) & 3u])
+#endif
+#else
 layout(std430, binding = WT_BINDING) readonly buffer Wt0 { WT_T wt0[]; };
 #if WT_CHUNKS > 1
 layout(std430, binding = WT_BINDING + 1) readonly buffer Wt1 { WT_T wt1[]; };
@@ -53,6 +98,8 @@ layout(std430, binding = WT_BINDING + 7) readonly buffer Wt7 { WT_T wt7[]; };
 #define WT_GET(arr, o) (unpackHalf2x16(arr[(o) >> 1])[(o) & 1u])
 #else
 #define WT_GET(arr, o) arr[o]
+#endif
+
 #endif
 
 float wt_load(uint i) {

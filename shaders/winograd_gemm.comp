@@ -17,9 +17,15 @@
 // TM * TP FMAs. Loads bound this kernel on CPU drivers (each SIMD load is a
 // loop over lanes): there the lowering picks blocks up to 64 x 32, faster
 // than smaller ones in spite of spills (measurements in lower_winograd.c).
+// TEXEL (CPU drivers, within maxTexelBufferElements): U and V are uniform
+// texel buffers, 4 floats per texelFetch, one 16-byte gather where a
+// storage-buffer load goes lane by lane (Mt is still stored as VEC8 says).
 // Invocations: (a, m block, p block), p block fastest so that neighbouring
 // lanes read neighbouring V and share U.
 // Bindings: 0 Mt (scratch), 1 U, 2 V (scratch).
+#ifndef TEXEL
+#define TEXEL 0
+#endif
 #ifndef TM
 #define TM 16
 #endif
@@ -52,8 +58,10 @@
 #if VEC8
 #define VW 8 // floats per load
 layout(std430, binding = 0) writeonly buffer Prod { u64vec4 mt[]; };
+#if !TEXEL
 layout(std430, binding = 1) readonly buffer Ut { u64vec4 u[]; };
 layout(std430, binding = 2) readonly buffer Vt { u64vec4 v[]; };
+#endif
 // the 8 floats of a u64vec4 in memory order (low half first)
 void unpack8(u64vec4 t, out float f[8]) {
     uvec2 a = unpack32(t.x), b = unpack32(t.y), c = unpack32(t.z), d = unpack32(t.w);
@@ -66,12 +74,14 @@ void unpack8(u64vec4 t, out float f[8]) {
     f[6] = uintBitsToFloat(d.x);
     f[7] = uintBitsToFloat(d.y);
 }
+#if !TEXEL
 #define LOAD(buf, at, f, k)                                                                        \
     {                                                                                              \
         float t_[8];                                                                               \
         unpack8(buf[(at) / 8u], t_);                                                               \
         [[unroll]] for (int e_ = 0; e_ < 8; e_++) f[(k) + e_] = t_[e_];                            \
     }
+#endif
 #define STORE(at, f, k)                                                                            \
     mt[(at) / 8u] = u64vec4(pack64(uvec2(floatBitsToUint(f[k]), floatBitsToUint(f[k + 1]))),      \
                             pack64(uvec2(floatBitsToUint(f[k + 2]), floatBitsToUint(f[k + 3]))),  \
@@ -80,6 +90,7 @@ void unpack8(u64vec4 t, out float f[8]) {
 #else
 #define VW 4
 layout(std430, binding = 0) writeonly buffer Prod { vec4 mt[]; };
+#if !TEXEL
 layout(std430, binding = 1) readonly buffer Ut { vec4 u[]; };
 layout(std430, binding = 2) readonly buffer Vt { vec4 v[]; };
 #define LOAD(buf, at, f, k)                                                                        \
@@ -90,7 +101,24 @@ layout(std430, binding = 2) readonly buffer Vt { vec4 v[]; };
         f[(k) + 2] = t_.z;                                                                         \
         f[(k) + 3] = t_.w;                                                                         \
     }
+#endif
 #define STORE(at, f, k) mt[(at) / 4u] = vec4(f[k], f[k + 1], f[k + 2], f[k + 3])
+#endif
+
+#if TEXEL
+#define LW 4 // floats per texelFetch
+layout(binding = 1) uniform samplerBuffer u;
+layout(binding = 2) uniform samplerBuffer v;
+#define LOAD(buf, at, f, k)                                                                        \
+    {                                                                                              \
+        vec4 t_ = texelFetch(buf, int((at) / 4u));                                                 \
+        f[(k)] = t_.x;                                                                             \
+        f[(k) + 1] = t_.y;                                                                         \
+        f[(k) + 2] = t_.z;                                                                         \
+        f[(k) + 3] = t_.w;                                                                         \
+    }
+#else
+#define LW VW
 #endif
 
 void main() {
@@ -107,9 +135,9 @@ void main() {
             acc[r][j] = 0.0;
     for (uint c = 0u; c < uint(C); c++) {
         float uf[TM], vf[TP];
-        [[unroll]] for (int k = 0; k < TM; k += VW)
+        [[unroll]] for (int k = 0; k < TM; k += LW)
             LOAD(u, ub + c * uint(MP) + uint(k), uf, k);
-        [[unroll]] for (int k = 0; k < TP; k += VW)
+        [[unroll]] for (int k = 0; k < TP; k += LW)
             LOAD(v, vb + c * uint(PP) + uint(k), vf, k);
         [[unroll]] for (int r = 0; r < TM; r++)
             [[unroll]] for (int j = 0; j < TP; j++)

@@ -50,13 +50,17 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
             }
         printf("], \"timestamps\": %s, \"timestamp_period_ns\": %g, "
                "\"max_storage_buffer_range\": %llu, \"max_memory_allocation_size\": %llu, "
-               "\"min_storage_buffer_offset_alignment\": %llu, \"shared_memory\": %u, "
+               "\"min_storage_buffer_offset_alignment\": %llu, "
+               "\"max_texel_buffer_elements\": %llu, \"min_texel_buffer_offset_alignment\": %llu, "
+               "\"shared_memory\": %u, "
                "\"max_workgroup_size\": [%u, %u, %u], \"max_workgroup_invocations\": %u, "
                "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s}}",
                d->timestamps ? "true" : "false", d->timestamp_period_ns,
                (unsigned long long)d->max_storage_buffer_range,
                (unsigned long long)d->max_memory_allocation_size,
-               (unsigned long long)d->min_storage_buffer_offset_alignment, d->shared_memory,
+               (unsigned long long)d->min_storage_buffer_offset_alignment,
+               (unsigned long long)d->max_texel_buffer_elements,
+               (unsigned long long)d->min_texel_buffer_offset_alignment, d->shared_memory,
                d->max_workgroup_size[0], d->max_workgroup_size[1], d->max_workgroup_size[2],
                d->max_workgroup_invocations, (unsigned long long)d->device_local_bytes,
                d->uma ? "true" : "false", d->compute_queue ? "true" : "false");

@@ -51,8 +51,9 @@ int vkcnn_cmd_peak(int argc, char **argv) {
             printf("%.2f", p.fp16_gflops);
         else
             printf("null");
-        printf(", \"read_gbps\": %.2f, \"copy_gbps\": %.2f, \"vector_width\": ", p.read_gbps,
-               p.copy_gbps);
+        printf(", \"read_gbps\": %.2f, \"read_storage_gbps\": %.2f, \"read_texel_gbps\": %.2f, "
+               "\"copy_gbps\": %.2f, \"vector_width\": ",
+               p.read_gbps, p.read_storage_gbps, p.read_texel_gbps, p.copy_gbps);
         if (p.vector_width)
             printf("%u", p.vector_width);
         else
@@ -65,7 +66,8 @@ int vkcnn_cmd_peak(int argc, char **argv) {
             printf("fp16         %.1f GFLOP/s\n", p.fp16_gflops);
         else
             printf("fp16         unsupported\n");
-        printf("read         %.2f GB/s\n", p.read_gbps);
+        printf("read         %.2f GB/s (storage buffer %.2f, texel buffer %.2f)\n", p.read_gbps,
+               p.read_storage_gbps, p.read_texel_gbps);
         printf("copy         %.2f GB/s (read + write)\n", p.copy_gbps);
         if (p.vector_width) printf("vector width %u bits\n", p.vector_width);
         if (p.from_cache) printf("(cached; --fresh measures again)\n");

@@ -32,6 +32,9 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
     if (max_binding_bytes && max_binding_bytes < t->max_binding_bytes)
         t->max_binding_bytes = max_binding_bytes;
     t->offset_alignment = info->min_storage_buffer_offset_alignment;
+    if (info->min_texel_buffer_offset_alignment > t->offset_alignment)
+        t->offset_alignment = info->min_texel_buffer_offset_alignment;
+    t->max_texel_elements = info->max_texel_buffer_elements;
     t->mx_subgroup_size = sg;
     t->subgroup_ops = info->subgroup_ops;
     t->subgroup_fixed = info->subgroup_size && info->subgroup_size_min == info->subgroup_size &&
@@ -154,6 +157,11 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
 
 bool cg_half(const vkc_cg *c, uint32_t tensor) {
     return c->t->half && tensor < c->g->tensor_count && c->t->half[tensor];
+}
+
+bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half) {
+    uint64_t per_texel = half ? 8 : 4;
+    return c->t->texel_loads && (elements + per_texel - 1) / per_texel <= c->t->max_texel_elements;
 }
 
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {

@@ -46,10 +46,13 @@ typedef struct vkc_codegen_target {
     uint32_t local_size;        /* invocations per workgroup, a multiple of the subgroup size */
     uint32_t max_groups[3];     /* maxComputeWorkGroupCount */
     uint64_t max_binding_bytes; /* maxStorageBufferRange (tests may lower it) */
-    uint64_t offset_alignment;  /* minStorageBufferOffsetAlignment */
-    uint32_t mx_subgroup_size;  /* subgroup size (32 when unknown): gemv.comp's K blocks */
-    uint32_t subgroup_ops;      /* VKCNN_SUBGROUP_* usable in compute */
-    uint32_t subgroup_fixed;    /* the subgroup size when it cannot vary, else 0 */
+    /* the larger of minStorageBufferOffsetAlignment and
+     * minTexelBufferOffsetAlignment (both powers of two): every binding
+     * offset may then serve either kind of binding */
+    uint64_t offset_alignment;
+    uint32_t mx_subgroup_size; /* subgroup size (32 when unknown): gemv.comp's K blocks */
+    uint32_t subgroup_ops;     /* VKCNN_SUBGROUP_* usable in compute */
+    uint32_t subgroup_fixed;   /* the subgroup size when it cannot vary, else 0 */
     /* VKC_CONV_AUTO, or what the environment variable VKCNN_CONV_KERNEL
      * names: "direct" or "gemm-plain" (tests and benchmarks compare them). */
     vkc_conv_kernel conv_kernel;
@@ -57,6 +60,15 @@ typedef struct vkc_codegen_target {
      * load lane by lane, so 32 bytes per load instead of 16 (gemv.comp
      * VEC8). Set by the executor from the enabled device features. */
     bool wide_loads;
+    /* Read large read-only operands (gemv.comp's weights, winograd_gemm.comp's
+     * U and V) through uniform texel buffers: on lavapipe a texelFetch is one
+     * 16-byte gather, about 10x the rate of storage-buffer loads, which it
+     * emulates lane by lane with a bounds check per component. Set by the
+     * executor on CPU drivers (VKCNN_TEXEL_LOADS=0 or 1 overrides, for
+     * measurements and tests); a binding uses it only within
+     * max_texel_elements texels of 16 bytes. */
+    bool texel_loads;
+    uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Winograd convolution (lower_winograd.c) for the Convs whose weights
      * the passes transformed (vkc_epilogue.winograd); false: those run as
      * any other Conv. On unless the environment variable VKCNN_WINOGRAD=0. */

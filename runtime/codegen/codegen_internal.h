@@ -39,6 +39,11 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
 /* True when tensor t is stored as fp16 (vkc_codegen_target.half). */
 bool cg_half(const vkc_cg *c, uint32_t tensor);
 
+/* Whether a binding of `elements` (fp32, or fp16 when `half`) may be read
+ * as a uniform texel buffer: the target has texel loads and the binding's
+ * 16-byte texels stay within maxTexelBufferElements. */
+bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half);
+
 /* Binds a read-only operand that shaders/split.glsl reads in chunks, and
  * defines WT_CHUNKS, WT_CHUNK and WT_HALF. Its first binding must be
  * binding 2. */

@@ -13,7 +13,9 @@
  * per output. Measured on lavapipe (vgg-16's 4096x4096 layer), gemv.comp
  * reads ~85-95% of `vkcnn peak`'s read figure at M = 1 (gemm.comp: ~50%)
  * and stays ahead of gemm.comp up to M = 64; gemm_tile.comp overtakes
- * gemv.comp between M = 8 and 16. */
+ * gemv.comp between M = 8 and 16. Where the target has texel loads,
+ * gemv.comp reads B through uniform texel buffers (WT_TEXEL), several
+ * times the storage-buffer rate on lavapipe. */
 #include <inttypes.h>
 
 #include "codegen/codegen_internal.h"
@@ -85,9 +87,17 @@ void vkc_lower_gemm(vkc_cg *c) {
                     (ch.count == 1 || ch.chunk % 8 == 0);
         /* fp16 B: a u64vec4 holds 16 weights, so VEC8 steps K by 16 */
         if (half) vec8 = vec8 && k % 16 == 0 && (ch.count == 1 || ch.chunk % 16 == 0);
+        /* B through texel buffers: 8 elements per step, whole texels per chunk */
+        bool texel = !a->trans_a && k % 8 == 0 && (ch.count == 1 || ch.chunk % 8 == 0) &&
+                     cg_texels_fit(c, ch.count == 1 ? tb->elements : ch.chunk, half) &&
+                     cg_texels_fit(c, ta->elements, false);
         cg_def(c, d, "NC %" PRId64, nc);
-        cg_def(c, d, "VEC4 %d", vec4 ? 1 : 0);
-        if (vec8) cg_def(c, d, "VEC8 1");
+        if (texel) {
+            cg_def(c, d, "WT_TEXEL 1");
+        } else {
+            cg_def(c, d, "VEC4 %d", vec4 ? 1 : 0);
+            if (vec8) cg_def(c, d, "VEC8 1");
+        }
         uint32_t sg = c->t->mx_subgroup_size;
         cg_def(c, d, "SG_WIDTH %" PRIu32, sg && sg < c->t->local_size ? sg : c->t->local_size);
     } else {

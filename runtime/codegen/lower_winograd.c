@@ -24,8 +24,13 @@
  *   512->512 at 14x14 (16 tiles): 64x16 60, 32x16 69, 64x8 90, 64x32 87
  *   128->128 at 112x112: 64x32 147, 64x64 157
  * Large blocks cost pipeline-creation time instead (LLVM compiles 2,048
- * unrolled FMAs). Other devices get 16 x 8 with vec4 loads (registers are
- * what a GPU lacks). The transforms, on CPU drivers, move 8 tiles per
+ * unrolled FMAs). With U and V read through texel buffers (target
+ * texel_loads) loads cost ~10x less and the block's spills dominate
+ * instead: VGG-16's 13 GEMMs together, 3 runs each (noisy host), 64x32
+ * 502-656 ms, 32x16 390-473, 16x32 366-527, 64x16 358-470, 16x16 393-530;
+ * TM = 16 then (TP by the rule below), the fastest to compile of those.
+ * Other devices get 16 x 8 with vec4 loads (registers are what a GPU
+ * lacks). The transforms, on CPU drivers, move 8 tiles per
  * invocation with one u64vec4 store (input) or load (output) per a.
  * VKCNN_WINOGRAD_BLOCK="TMxTP" (TM 8, 16, 32 or 64 dividing MP, TP a
  * multiple of 8 up to 64) overrides the block for measurements and tests. */
@@ -46,7 +51,7 @@ typedef struct wino {
  * and a; TM is the largest of 64, 32, 16 dividing MP, TP the one of 32, 16,
  * 8 that minimizes that count with P's padding (larger on ties). */
 static void block(const vkc_codegen_target *t, int64_t mp, int64_t p, int64_t *tm, int64_t *tp) {
-    *tm = mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    *tm = t->texel_loads ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
     double best = 0;
     for (int64_t b = 32; b >= 8; b /= 2) {
         double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
@@ -146,6 +151,11 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "TM %" PRId64, g.tm);
     cg_def(c, d, "TP %" PRId64, g.tp);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    /* U and V through texel buffers (their sizes are multiples of 16 floats) */
+    uint64_t v_elems = (uint64_t)(g.a2 * g.c * g.pp), u_elems = c->g->tensors[c->winograd].elements;
+    if (!cg_half(c, c->winograd) && cg_texels_fit(c, v_elems, false) &&
+        cg_texels_fit(c, u_elems, false))
+        cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, mt, VKC_WRITE);
     cg_bind(c, d, c->winograd, VKC_READ);
     cg_bind_scratch(c, d, v, VKC_READ);

@@ -522,6 +522,10 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     const char *wide = getenv("VKCNN_WIDE_LOADS"); /* "0": off, for measurements */
     e->target.wide_loads = ctx->dev.int64 && ctx->dev.phys->info.type == VKCNN_DEVICE_CPU &&
                            !(wide && strcmp(wide, "0") == 0);
+    const char *texel = getenv("VKCNN_TEXEL_LOADS"); /* "0" or "1": forced, for measurements */
+    e->target.texel_loads = texel && (strcmp(texel, "0") == 0 || strcmp(texel, "1") == 0)
+                                ? texel[0] == '1'
+                                : ctx->dev.phys->info.type == VKCNN_DEVICE_CPU;
     e->planned = opts && opts->plan_memory;
     vkc_lowering *low = NULL;
     /* the passes rewrite a copy: the caller's graph stays as imported */
@@ -764,6 +768,17 @@ void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_m
     *upload_ms = e->upload_ms;
 }
 
+/* The dispatch of node `node` that does its arithmetic, which is charged
+ * with its FLOPs: a Winograd Conv's GEMM (its transforms only move data),
+ * else the node's first dispatch (a Concat of several counts once). */
+static uint32_t work_dispatch(const vkc_exec *e, uint32_t node) {
+    uint32_t first = e->nodes[node].first_dispatch, count = e->nodes[node].dispatch_count;
+    for (uint32_t j = first; j < first + count && j < e->dispatch_count; j++)
+        if (strcmp(e->kernels[e->dispatches[j].kernel].template_name, "winograd_gemm") == 0)
+            return j;
+    return first;
+}
+
 vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_dispatch *out) {
     if (!e || i >= e->dispatch_count)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch %" PRIu32 " out of range", i);
@@ -775,8 +790,7 @@ vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_disp
     out->group = n->group;
     memcpy(out->groups, d->groups, sizeof out->groups);
     out->gpu_ms = vkc_sequence_dispatch_ms(e->seq, i);
-    /* a node of several dispatches (Concat) counts its work once */
-    out->flops = i == n->first_dispatch ? 2 * n->macs : 0;
+    out->flops = i == work_dispatch(e, d->node) ? 2 * n->macs : 0;
     for (uint32_t b = 0; b < d->binding_count; b++) {
         if (VKC_IS_SCRATCH(d->bindings[b].tensor)) continue; /* not model data */
         const vkc_xtensor *t = &e->tensors[d->bindings[b].tensor];

@@ -136,6 +136,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     const VkPhysicalDeviceLimits *lim = &base.limits;
     info->max_storage_buffer_range = lim->maxStorageBufferRange;
     info->min_storage_buffer_offset_alignment = lim->minStorageBufferOffsetAlignment;
+    info->max_texel_buffer_elements = lim->maxTexelBufferElements;
+    info->min_texel_buffer_offset_alignment = lim->minTexelBufferOffsetAlignment;
     info->shared_memory = lim->maxComputeSharedMemorySize;
     info->max_workgroup_invocations = lim->maxComputeWorkGroupInvocations;
     for (int i = 0; i < 3; i++) {

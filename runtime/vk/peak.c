@@ -13,12 +13,12 @@
 #define LOCAL 64u
 #define RUNS 5
 #define MIN_MS 20.0
-#define CACHE_FORMAT 1u
+#define CACHE_FORMAT 2u
 
 typedef struct cached_peak {
     uint32_t format;
     uint32_t vector_width;
-    double fp32, fp16, read, copy;
+    double fp32, fp16, read_storage, read_texel, copy;
 } cached_peak;
 
 /* Best GPU time of RUNS runs of a one-dispatch sequence, in ms. */
@@ -71,15 +71,22 @@ static vkcnn_status measure_fma(vkcnn_context *ctx, bool fp16, double *gflops) {
     return st;
 }
 
-static vkcnn_status measure_memory(vkcnn_context *ctx, bool copy, double *gbps) {
+enum { READ_STORAGE, READ_TEXEL, COPY };
+
+static vkcnn_status measure_memory(vkcnn_context *ctx, int what, double *gbps) {
     const vkcnn_device_info *info = &ctx->dev.phys->info;
+    bool copy = what == COPY, texel = what == READ_TEXEL;
     VkDeviceSize bytes = 256ull << 20;
     if (bytes > info->max_storage_buffer_range) bytes = info->max_storage_buffer_range;
     if (bytes > info->max_memory_allocation_size / 2) bytes = info->max_memory_allocation_size / 2;
+    if (texel && bytes / 16 > info->max_texel_buffer_elements)
+        bytes = info->max_texel_buffer_elements * 16;
     bytes &= ~(VkDeviceSize)0xffff;
+    if (bytes == 0) return vkc_fail(VKCNN_ERROR_LIMIT, "peak: buffer limits below 64 KiB");
     const uint32_t groups = info->type == VKCNN_DEVICE_CPU ? 64 : 8192;
     vkc_kernel k;
-    vkc_kernel_desc desc = {.name = copy ? "peak_copy" : "peak_read"};
+    vkc_kernel_desc desc = {.name = copy ? "peak_copy" : "peak_read",
+                            .defines = texel ? "#define TEXEL 1\n" : NULL};
     vkcnn_status st = vkc_kernel_create(ctx, &desc, &k);
     if (st) return st;
     vkc_buffer src, dst;
@@ -149,7 +156,9 @@ vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) 
             if (c.format == CACHE_FORMAT && c.vector_width == info->vector_width && c.fp32 > 0) {
                 out->fp32_gflops = c.fp32;
                 out->fp16_gflops = c.fp16;
-                out->read_gbps = c.read;
+                out->read_storage_gbps = c.read_storage;
+                out->read_texel_gbps = c.read_texel;
+                out->read_gbps = c.read_storage > c.read_texel ? c.read_storage : c.read_texel;
                 out->copy_gbps = c.copy;
                 out->from_cache = 1;
                 free(data);
@@ -160,11 +169,15 @@ vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) 
     }
     st = measure_fma(ctx, false, &out->fp32_gflops);
     if (!st && ctx->dev.fp16) st = measure_fma(ctx, true, &out->fp16_gflops);
-    if (!st) st = measure_memory(ctx, false, &out->read_gbps);
-    if (!st) st = measure_memory(ctx, true, &out->copy_gbps);
+    if (!st) st = measure_memory(ctx, READ_STORAGE, &out->read_storage_gbps);
+    if (!st) st = measure_memory(ctx, READ_TEXEL, &out->read_texel_gbps);
+    if (!st) st = measure_memory(ctx, COPY, &out->copy_gbps);
     if (st) return vkc_ctx_error(ctx, vkc_fail_context(st, "measuring the device's peak"));
-    cached_peak c = {CACHE_FORMAT,     info->vector_width, out->fp32_gflops,
-                     out->fp16_gflops, out->read_gbps,     out->copy_gbps};
+    out->read_gbps = out->read_storage_gbps > out->read_texel_gbps ? out->read_storage_gbps
+                                                                   : out->read_texel_gbps;
+    cached_peak c = {CACHE_FORMAT,     info->vector_width,     out->fp32_gflops,
+                     out->fp16_gflops, out->read_storage_gbps, out->read_texel_gbps,
+                     out->copy_gbps};
     vkc_cache_store(&ctx->cache, "peak", key, strlen(key), &c, sizeof c);
     return VKCNN_OK;
 }

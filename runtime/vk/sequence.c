@@ -12,10 +12,18 @@ typedef struct access {
     unsigned mode;
 } access;
 
+/* Buffer bindings (storage and uniform texel buffers) take part in the
+ * hazard rule; image and sampler bindings do not. */
+static bool is_buffer(VkDescriptorType t) {
+    return t == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER || t == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+}
+
 typedef struct step {
     vkc_kernel kernel; /* by value: callers may move or reuse their kernel structs */
     vkc_binding bindings[VKC_MAX_BINDINGS];
     vkc_image_ref *images; /* per binding, when the kernel binds images; else NULL */
+    /* per uniform texel buffer binding: the view, created by prepare */
+    VkBufferView views[VKC_MAX_BINDINGS];
     uint8_t push[256];
     uint32_t groups[3];
     char label[48];
@@ -54,8 +62,12 @@ void vkc_sequence_destroy(vkc_sequence *s) {
     if (s->queries) dev->vk.vkDestroyQueryPool(dev->handle, s->queries, ac);
     if (s->cmd_pool) dev->vk.vkDestroyCommandPool(dev->handle, s->cmd_pool, ac);
     if (s->pool) dev->vk.vkDestroyDescriptorPool(dev->handle, s->pool, ac);
-    for (uint32_t i = 0; i < s->count; i++)
+    for (uint32_t i = 0; i < s->count; i++) {
+        for (uint32_t b = 0; b < s->steps[i].kernel.io.binding_count; b++)
+            if (s->steps[i].views[b])
+                dev->vk.vkDestroyBufferView(dev->handle, s->steps[i].views[b], ac);
         free(s->steps[i].images);
+    }
     free(s->stamps);
     free(s->steps);
     free(s);
@@ -75,7 +87,7 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
     for (uint32_t b = 0; b < k->io.binding_count; b++) {
         const vkc_binding *bd = &d->bindings[b];
         VkDescriptorType type = k->io.types[b];
-        if (type != VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
+        if (!is_buffer(type)) {
             bool needs_view = type != VK_DESCRIPTOR_TYPE_SAMPLER;
             bool needs_sampler = type == VK_DESCRIPTOR_TYPE_SAMPLER ||
                                  type == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
@@ -93,6 +105,28 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
             return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch of '%s': binding %u invalid",
                             k->name, b);
         VkDeviceSize range = bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
+        if (type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+            /* viewed as whole 16-byte texels (a partial last one is not read) */
+            uint64_t texels = range / 16, align = info->min_texel_buffer_offset_alignment;
+            if (bd->access != VKC_READ || texels == 0)
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "dispatch of '%s': binding %u is a read-only texel buffer of at "
+                                "least 16 bytes",
+                                k->name, b);
+            if (texels > info->max_texel_buffer_elements)
+                return vkc_fail(VKCNN_ERROR_LIMIT,
+                                "dispatch of '%s': binding %u spans %llu texels, over the "
+                                "device's maxTexelBufferElements (%llu)",
+                                k->name, b, (unsigned long long)texels,
+                                (unsigned long long)info->max_texel_buffer_elements);
+            if (align > 1 && bd->offset % align)
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "dispatch of '%s': binding %u offset %llu not a multiple of "
+                                "minTexelBufferOffsetAlignment (%llu)",
+                                k->name, b, (unsigned long long)bd->offset,
+                                (unsigned long long)align);
+            continue;
+        }
         if (range > info->max_storage_buffer_range)
             return vkc_fail(VKCNN_ERROR_LIMIT,
                             "dispatch of '%s': binding %u spans %llu bytes, over the device's "
@@ -150,8 +184,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
         step *st = &s->steps[i];
         bool exec = false, mem = false;
         for (uint32_t b = 0; b < st->kernel.io.binding_count; b++) {
-            if (st->kernel.io.types[b] != VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)
-                continue; /* images: read only, untracked */
+            if (!is_buffer(st->kernel.io.types[b])) continue; /* images: read only, untracked */
             access a = access_of(&st->bindings[b]);
             for (size_t p = 0; p < n_pending; p++) {
                 const access *q = &pending[p];
@@ -169,7 +202,7 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
             n_pending = 0;
         }
         for (uint32_t b = 0; b < st->kernel.io.binding_count; b++)
-            if (st->kernel.io.types[b] == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)
+            if (is_buffer(st->kernel.io.types[b]))
                 pending[n_pending++] = access_of(&st->bindings[b]);
     }
     free(pending);
@@ -178,8 +211,9 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
 
 /* The descriptor types a sequence may bind, for its pool. */
 static const VkDescriptorType pool_types[] = {
-    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
-    VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_SAMPLER};
+    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,         VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+    VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
+    VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,          VK_DESCRIPTOR_TYPE_SAMPLER};
 #define POOL_TYPES (sizeof pool_types / sizeof pool_types[0])
 
 static vkcnn_status write_descriptors(vkc_sequence *s) {
@@ -225,12 +259,26 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
             if (type == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
                 infos[b] = (VkDescriptorBufferInfo){bd->buffer->handle, bd->offset, bd->range};
                 writes[b].pBufferInfo = &infos[b];
+            } else if (type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+                VkDeviceSize range =
+                    bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
+                VkBufferViewCreateInfo vi = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                                             .buffer = bd->buffer->handle,
+                                             .format = sp->kernel.io.texel_formats[b],
+                                             .offset = bd->offset,
+                                             .range = range / 16 * 16};
+                if ((st = vkc_check(dev->vk.vkCreateBufferView(dev->handle, &vi,
+                                                               ctx->inst.allocator, &sp->views[b]),
+                                    "vkCreateBufferView")))
+                    break;
+                writes[b].pTexelBufferView = &sp->views[b];
             } else {
                 const vkc_image_ref *im = &sp->images[b];
                 images[b] = (VkDescriptorImageInfo){im->sampler, im->view, im->layout};
                 writes[b].pImageInfo = &images[b];
             }
         }
+        if (st) break;
         if (n) dev->vk.vkUpdateDescriptorSets(dev->handle, n, writes, 0, NULL);
     }
     return st;

@@ -38,8 +38,8 @@ enum {
 #define NONE UINT32_MAX
 
 typedef struct id_info {
-    uint32_t op;   /* defining opcode, 0 if unknown */
-    uint32_t a, b; /* operands: meaning depends on op */
+    uint32_t op;      /* defining opcode, 0 if unknown */
+    uint32_t a, b, c; /* operands: meaning depends on op */
     uint32_t set, binding, stride;
     uint32_t block;      /* 1 Block, 2 BufferBlock */
     uint32_t first_word; /* instruction offset, for struct members */
@@ -110,9 +110,11 @@ static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t
 }
 
 /* The descriptor type of a UniformConstant variable of type `id`: 2-D
- * images, samplers and combined image samplers; texel buffers and arrays of
+ * images, samplers, combined image samplers and uniform texel buffers (with
+ * *format, from the sampled type); storage texel buffers and arrays of
  * resources are refused. */
-static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *type) {
+static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *type,
+                               VkFormat *format) {
     const id_info *t = id < r->bound ? &r->ids[id] : NULL;
     if (t && t->op == OP_TYPE_SAMPLER) {
         *type = VK_DESCRIPTOR_TYPE_SAMPLER;
@@ -122,7 +124,20 @@ static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *
     if (combined) t = t->a < r->bound ? &r->ids[t->a] : NULL;
     if (!t || t->op != OP_TYPE_IMAGE)
         return bad(r, "unsupported resource type (arrays of images?)");
-    if (t->a == DIM_BUFFER) return bad(r, "texel buffers are not supported");
+    if (t->a == DIM_BUFFER) {
+        /* a samplerBuffer (glslang wraps it in OpTypeSampledImage; the
+         * descriptor is still a uniform texel buffer): texelFetch reads any
+         * 4 x 32-bit format of the sampled type's kind; vkcnn views its
+         * buffers that way */
+        const id_info *s = t->c < r->bound ? &r->ids[t->c] : NULL;
+        if (t->b != 1 || !s || (s->op != OP_TYPE_FLOAT && s->op != OP_TYPE_INT) || s->a != 32)
+            return bad(r, "texel buffer other than a 32-bit uniform texel buffer");
+        *type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+        *format = s->op == OP_TYPE_FLOAT ? VK_FORMAT_R32G32B32A32_SFLOAT
+                  : s->b                 ? VK_FORMAT_R32G32B32A32_SINT
+                                         : VK_FORMAT_R32G32B32A32_UINT;
+        return VKCNN_OK;
+    }
     if (combined)
         *type = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
     else if (t->b == 2)
@@ -194,11 +209,13 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             id_info *t = &r.ids[id];
             t->op = op;
             t->first_word = (uint32_t)i;
-            if (op == OP_TYPE_INT || op == OP_TYPE_FLOAT) t->a = len >= 3 ? a[1] : 0;
+            if (op == OP_TYPE_INT || op == OP_TYPE_FLOAT) t->a = len >= 3 ? a[1] : 0; /* width */
+            if (op == OP_TYPE_INT) t->b = len >= 4 ? a[2] : 0;                        /* signed */
             if (op == OP_TYPE_VECTOR || op == OP_TYPE_ARRAY) t->a = a[1], t->b = a[2];
             if (op == OP_TYPE_POINTER) t->a = a[1], t->b = a[2]; /* storage class, type */
-            if (op == OP_TYPE_IMAGE) t->a = a[2], t->b = a[6];   /* Dim, Sampled (1 or 2) */
-            if (op == OP_TYPE_SAMPLED_IMAGE) t->a = a[1];        /* the image type */
+            if (op == OP_TYPE_IMAGE) /* Dim, Sampled (1 or 2), sampled type */
+                t->a = a[2], t->b = a[6], t->c = a[1];
+            if (op == OP_TYPE_SAMPLED_IMAGE) t->a = a[1]; /* the image type */
             if (op == OP_CONSTANT) t->a = a[2];
             if (op == OP_VARIABLE) t->a = a[0], t->b = a[2]; /* pointer type, storage class */
         }
@@ -221,8 +238,9 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
         if (sc != SC_STORAGE_BUFFER && sc != SC_UNIFORM && sc != SC_UNIFORM_CONSTANT) continue;
         uint32_t pointee = v->a < r.bound ? r.ids[v->a].b : NONE;
         VkDescriptorType type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        VkFormat format = VK_FORMAT_UNDEFINED;
         if (sc == SC_UNIFORM_CONSTANT) {
-            if ((st = image_type(&r, pointee, &type))) goto done;
+            if ((st = image_type(&r, pointee, &type, &format))) goto done;
         } else {
             bool storage =
                 sc == SC_STORAGE_BUFFER || (pointee < r.bound && r.ids[pointee].block == 2);
@@ -237,12 +255,14 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             goto done;
         }
         /* aliases (one buffer declared twice, e.g. as float and vec4) are fine */
-        if ((seen & (1u << v->binding)) && out->types[v->binding] != type) {
+        if ((seen & (1u << v->binding)) &&
+            (out->types[v->binding] != type || out->texel_formats[v->binding] != format)) {
             st = bad(&r, "two resources of different types share one binding");
             goto done;
         }
         seen |= 1u << v->binding;
         out->types[v->binding] = type;
+        out->texel_formats[v->binding] = format;
     }
     while (out->binding_count < VKC_MAX_BINDINGS && (seen & (1u << out->binding_count)))
         out->binding_count++;

@@ -60,10 +60,14 @@ r = run("peak", "--json")
 check(r.returncode == 0, "peak --json exits 0: " + r.stderr)
 if r.returncode == 0:
     p = json.loads(r.stdout)
-    for key in ("fp32_gflops", "fp16_gflops", "read_gbps", "copy_gbps", "vector_width"):
+    for key in ("fp32_gflops", "fp16_gflops", "read_gbps", "read_storage_gbps",
+                "read_texel_gbps", "copy_gbps", "vector_width"):
         check(key in p, "peak has " + key)
-    check(p["fp32_gflops"] > 0.1 and p["read_gbps"] > 0.01 and p["copy_gbps"] > 0.01,
-          "peak figures positive")
+    if all(k in p for k in ("read_gbps", "read_storage_gbps", "read_texel_gbps")):
+        check(p["fp32_gflops"] > 0.1 and p["read_storage_gbps"] > 0.01 and
+              p["read_texel_gbps"] > 0.01 and p["copy_gbps"] > 0.01, "peak figures positive")
+        check(p["read_gbps"] == max(p["read_storage_gbps"], p["read_texel_gbps"]),
+              "read_gbps is the better read path")
 
 # bench on the bundled LeNet-5: the contract's fields
 import os

@@ -178,6 +178,17 @@ static bool reads_half(const vkc_exec *e) {
     return false;
 }
 
+/* Dispatches that read through uniform texel buffers (WT_TEXEL or TEXEL),
+ * over the process: kt_summary checks them against VKCNN_TEXEL_LOADS. */
+static unsigned texel_dispatches;
+
+static void count_texel(const vkc_exec *e) {
+    for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++) {
+        const char *d = vkc_exec_dispatch_defines(e, i);
+        texel_dispatches += strstr(d, "#define WT_TEXEL 1\n") || strstr(d, "#define TEXEL 1\n");
+    }
+}
+
 int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
              const char *what) {
     int bad = 0;
@@ -190,6 +201,7 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
         expect_half = round_weights(g) && !(xo.winograd && xo.fusion);
     }
     vkcnn_status st = vkc_exec_create(ctx, g, &xo, &e);
+    if (!st) count_texel(e);
     if (!st && expect_half && !reads_half(e)) {
         fprintf(stderr, "FAIL %s (seed %llu): no kernel read the weights as fp16\n", what,
                 (unsigned long long)seed);
@@ -262,5 +274,14 @@ void kt_summary(const char *name) {
            "(tolerance %.0e * max|ref| + %.0e); %.1f s\n",
            name, cases, failures, worst_abs, worst_rel, KT_RTOL, KT_ATOL, s);
     if (half_mode()) printf("%s: fp16 weights (KT_PRECISION=fp16)\n", name);
+    /* forced texel loads must have been used, forced storage loads never */
+    const char *tl = getenv("VKCNN_TEXEL_LOADS");
+    printf("%s: %u dispatches read through texel buffers\n", name, texel_dispatches);
+    if (tl && ((strcmp(tl, "1") == 0 && texel_dispatches == 0) ||
+               (strcmp(tl, "0") == 0 && texel_dispatches != 0))) {
+        fprintf(stderr, "FAIL %s: VKCNN_TEXEL_LOADS=%s but %u texel-buffer dispatches\n", name, tl,
+                texel_dispatches);
+        th_failures++;
+    }
     fflush(stdout);
 }

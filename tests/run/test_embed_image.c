@@ -390,8 +390,9 @@ static void frames_and_errors(app *a, vkcnn_model *m, const vkcnn_image *img,
 }
 
 /* Descriptor types reflected from SPIR-V: the three variants of
- * preprocess_image.comp, separate image + sampler, and refused texel buffers
- * and mixed-type aliases. */
+ * preprocess_image.comp, separate image + sampler, uniform texel buffers
+ * (float and uint, with their view formats), and refused storage texel
+ * buffers and mixed-type aliases. */
 static void check_reflection(void) {
     static const struct {
         const char *defines;
@@ -416,16 +417,22 @@ static void check_reflection(void) {
         "layout(binding = 0) uniform texture2D t;\nlayout(binding = 1) uniform sampler s;\n"
         "layout(std430, binding = 2) buffer B { vec4 v[]; };\n"
         "void main() { v[0] = texelFetch(sampler2D(t, s), ivec2(0), 0); }\n";
-    static const char *texel_buffer = "#version 450\nlayout(local_size_x = 1) in;\n"
-                                      "layout(binding = 0) uniform samplerBuffer t;\n"
-                                      "layout(std430, binding = 1) buffer B { vec4 v[]; };\n"
-                                      "void main() { v[0] = texelFetch(t, 0); }\n";
+    static const char *texel_buffer =
+        "#version 450\nlayout(local_size_x = 1) in;\n"
+        "layout(binding = 0) uniform samplerBuffer t;\n"
+        "layout(binding = 1) uniform usamplerBuffer u;\n"
+        "layout(std430, binding = 2) buffer B { vec4 v[]; };\n"
+        "void main() { v[0] = texelFetch(t, 0) + uintBitsToFloat(texelFetch(u, 0)); }\n";
+    static const char *storage_texel = "#version 450\nlayout(local_size_x = 1) in;\n"
+                                       "layout(binding = 0, rgba32f) uniform imageBuffer t;\n"
+                                       "layout(std430, binding = 1) buffer B { vec4 v[]; };\n"
+                                       "void main() { v[0] = imageLoad(t, 0); }\n";
     static const char *mixed = "#version 450\nlayout(local_size_x = 1) in;\n"
                                "layout(binding = 0) uniform sampler2D t;\n"
                                "layout(std430, binding = 0) buffer B { vec4 v[]; };\n"
                                "void main() { v[0] = texelFetch(t, ivec2(0), 0); }\n";
-    const char *sources[] = {separate, texel_buffer, mixed};
-    for (int i = 0; i < 3; i++) {
+    const char *sources[] = {separate, texel_buffer, storage_texel, mixed};
+    for (int i = 0; i < 4; i++) {
         uint32_t *spirv = NULL;
         size_t words = 0;
         vkc_spirv_layout io;
@@ -436,6 +443,14 @@ static void check_reflection(void) {
             CHECK(io.binding_count == 3 && io.types[0] == VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE &&
                   io.types[1] == VK_DESCRIPTOR_TYPE_SAMPLER &&
                   io.types[2] == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER);
+        } else if (i == 1) {
+            CHECK_OK(vkc_spirv_reflect(spirv, words, "t", &io));
+            CHECK(io.binding_count == 3 && io.types[0] == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER &&
+                  io.types[1] == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER &&
+                  io.types[2] == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER &&
+                  io.texel_formats[0] == VK_FORMAT_R32G32B32A32_SFLOAT &&
+                  io.texel_formats[1] == VK_FORMAT_R32G32B32A32_UINT &&
+                  io.texel_formats[2] == VK_FORMAT_UNDEFINED);
         } else {
             CHECK_STATUS(vkc_spirv_reflect(spirv, words, "t", &io), VKCNN_ERROR_SHADER_COMPILE);
         }

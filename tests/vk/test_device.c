@@ -19,6 +19,8 @@ static void check_caps(const vkcnn_device_info *d) {
     CHECK(d->max_workgroup_invocations >= 128);
     CHECK(d->max_memory_allocation_size >= (1ull << 30));
     CHECK(d->min_storage_buffer_offset_alignment >= 1);
+    CHECK(d->max_texel_buffer_elements >= 65536); /* Vulkan's required minimum */
+    CHECK(d->min_texel_buffer_offset_alignment >= 1);
     CHECK(d->compute_queue);
     CHECK(d->name[0] != '\0');
     if (d->timestamps) CHECK(d->timestamp_period_ns > 0.0f);
