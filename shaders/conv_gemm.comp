@@ -31,6 +31,7 @@
 // adjacent in one output row per invocation (past OW clamped, never stored).
 // W is one binding (the lowering uses conv.comp for a split W); WT_HALF: W
 // is stored as IEEE halves (fp16 weights), converted on load.
+// TEXEL (CPU drivers): X and W are read through uniform texel buffers.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the PRelu slope when
 // EPI_ACT == 6.
@@ -125,13 +126,32 @@
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#ifndef TEXEL
+#define TEXEL 0
+#endif
+#if TEXEL
+// X and W through uniform texel buffers of four 32-bit components (their
+// sizes are whole texels, the lowering checked): one gather per load on
+// CPU drivers instead of a per-lane loop
+layout(binding = 1) uniform samplerBuffer x_t;
+#define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
+#if WT_HALF
+layout(binding = 2) uniform usamplerBuffer wt_t;
+#define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
+#else
+layout(binding = 2) uniform samplerBuffer wt_t;
+#define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
+#endif
+#else
 layout(std430, binding = 1) readonly buffer In { float x[]; };
+#define XLOAD(i) x[i]
 #if WT_HALF // fp16 weights: two halves per word, converted on load
 layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
 #define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
 #else
 layout(std430, binding = 2) readonly buffer Wt { float wt[]; };
 #define WLOAD(i) wt[i]
+#endif
 #endif
 #if HAS_BIAS
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
@@ -180,7 +200,7 @@ void main() {
         for (int c = 0; c < CG; c++) {
             float xv[XC];
             [[unroll]] for (int u = 0; u < XC; u++) {
-                float v = x[rowoff + c * HW + col[u]];
+                float v = XLOAD(rowoff + c * HW + col[u]);
                 xv[u] = ok[u] ? v : 0.0;
             }
             [[unroll]] for (int kx = 0; kx < KW; kx++) {
@@ -263,7 +283,7 @@ void main() {
             for (int c = 0; c < CG; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
-                    float v = x[off[j] + c * HW];
+                    float v = XLOAD(off[j] + c * HW);
                     xv[j] = ok[j] ? v : 0.0;
                 }
                 float wr[WR];
@@ -279,7 +299,7 @@ void main() {
             for (int c = 0; c < CG; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
-                    float v = x[off[j] + c * HW];
+                    float v = XLOAD(off[j] + c * HW);
                     xv[j] = ok[j] ? v : 0.0;
                 }
                 [[unroll]] for (int i = 0; i < TM; i++) {

@@ -2,6 +2,8 @@
  * MaxPool / AveragePool / global pools -> pool.comp, LRN -> lrn.comp.
  * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1. */
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
@@ -74,6 +76,14 @@ static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
  * Row blocks (ROWS: an invocation's TP pixels adjacent in one output row, so
  * X columns are loaded once per (c, ky) for every kx) when SG, KW > 1 and a
  * block reads at most 32 columns: 256->256 56x56 2.3 -> 2.8 GFLOP/s.
+ * With X and W read through texel buffers (target texel_loads, TEXEL:
+ * whole texels, within maxTexelBufferElements) loads cost several times
+ * less: VGG-16 without Winograd 11-14 s -> 1.3-2.0 s, its 3x3 layers at
+ * 15-21 GFLOP/s, AlexNet's 5x5 65-99 -> 29-61 ms (noisy host). Blocks then
+ * measured on VGG-16 without Winograd, whole model: 16x4 1.69-1.85 s,
+ * 16x8 1.28-1.72, 8x8 1.49-1.72, 8x4 2.26, 32x4 3.0, 32x8 2.86, 16x2 3.4;
+ * within the noise of each other but for 32 (spills) and 16x2, so the rule
+ * below stands. VKCNN_CONV_TILE="TMxTP" overrides it for measurements.
  * - TM = 16, or the next power of two >= M/GROUP when that is smaller
  *   (depthwise: 1), so few computed rows are thrown away.
  * - TP = 4 pixels, fewer when the layer has too few pixels to give every
@@ -84,6 +94,15 @@ static void conv_tiles(const vkc_cg *c, int64_t mg, int64_t p, int64_t *tm, int6
         *tm *= 2;
     int64_t local = c->t->local_size;
     *tp = p >= 4 * local ? 4 : p >= 2 * local ? 2 : 1;
+    /* VKCNN_CONV_TILE="TMxTP" (powers of two, TM <= 32, TP <= 8) overrides,
+     * for measurements */
+    const char *e = getenv("VKCNN_CONV_TILE");
+    long m, q;
+    if (e && sscanf(e, "%ldx%ld", &m, &q) == 2 && m >= 1 && m <= 32 && !(m & (m - 1)) && q >= 1 &&
+        q <= 8 && !(q & (q - 1))) {
+        *tm = m;
+        *tp = q;
+    }
 }
 
 /* Subgroup size for conv_gemm.comp's broadcast of W, 0 when not usable. */
@@ -137,6 +156,11 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "SG %" PRIu32, sg);
     cg_def(c, d, "ROWS %d", rows ? 1 : 0);
+    /* X and W through texel buffers when both are whole texels */
+    bool half = cg_half(c, cg_in_index(c, 1));
+    if (x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
+        cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half))
+        cg_def(c, d, "TEXEL 1");
     cg_grid(c, d, groups * (uint64_t)local);
 }
 

@@ -33,11 +33,11 @@ foreach(name test_conv test_matrix)
     ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16" LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()
 
-# The kernels with a texel-buffer variant (gemv.comp, winograd_gemm.comp)
-# both ways on every device, whatever the device's default: texel loads
-# forced on (some dispatch must use them) and off (none may); kt_summary
-# checks the count. fp16 weights through texels too.
-foreach(name test_matrix test_winograd)
+# The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp,
+# winograd_gemm.comp) both ways on every device, whatever the device's
+# default: texel loads forced on (some dispatch must use them) and off (none
+# may); kt_summary checks the count. fp16 weights through texels too.
+foreach(name test_conv test_matrix test_winograd)
   add_test(NAME kernel_${name}_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_texel PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=1" LABELS "vulkan;kernels" TIMEOUT 600)
@@ -45,11 +45,13 @@ foreach(name test_matrix test_winograd)
   set_tests_properties(kernel_${name}_storage PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=0" LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()
-add_test(NAME kernel_test_matrix_fp16_texel COMMAND test_matrix)
-set_tests_properties(kernel_test_matrix_fp16_texel PROPERTIES
-  ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=1"
-  LABELS "vulkan;kernels" TIMEOUT 600)
-add_test(NAME kernel_test_matrix_fp16_storage COMMAND test_matrix)
-set_tests_properties(kernel_test_matrix_fp16_storage PROPERTIES
-  ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=0"
-  LABELS "vulkan;kernels" TIMEOUT 600)
+foreach(name test_conv test_matrix)
+  add_test(NAME kernel_${name}_fp16_texel COMMAND ${name})
+  set_tests_properties(kernel_${name}_fp16_texel PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=1"
+    LABELS "vulkan;kernels" TIMEOUT 600)
+  add_test(NAME kernel_${name}_fp16_storage COMMAND ${name})
+  set_tests_properties(kernel_${name}_fp16_storage PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=0"
+    LABELS "vulkan;kernels" TIMEOUT 600)
+endforeach()
