@@ -6,7 +6,8 @@
 // columns). Taps outside X are skipped. AVG divides by the taps inside X, or
 // with COUNT_INCLUDE_PAD by the taps inside the padded extent
 // [-PT, H + PB) x [-PL, W + PR) (taps that ceil_mode adds past it never count).
-// 1-D pools use H = KH = 1. Bindings: 0 Y, 1 X.
+// 1-D pools use H = KH = 1. TEXEL (CPU drivers; X whole texels): X is read
+// through a uniform texel buffer. Bindings: 0 Y, 1 X.
 #ifndef NC
 #define NC 1
 #endif
@@ -65,7 +66,13 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if defined(TEXEL) && TEXEL
+layout(binding = 1) uniform samplerBuffer x_t;
+#define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
+#else
 layout(std430, binding = 1) readonly buffer In { float x[]; };
+#define XLOAD(i) x[i]
+#endif
 
 void main() {
     uint i = flat_index();
@@ -100,7 +107,7 @@ void main() {
             int ix = ix0 + kx * DW;
             if (ix < 0 || ix >= W)
                 continue;
-            float v = x[base + uint(iy * W + ix)];
+            float v = XLOAD(base + uint(iy * W + ix));
 #if POOL_MAX
             acc = max(acc, v);
 #else

@@ -14,6 +14,7 @@
 // One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
 // VEC8 (devices with shaderInt64, where loads and stores are emulated per
 // lane: CPU drivers): per (c, 8 tiles), each a's 8 values one u64vec4 store.
+// TEXEL (CPU drivers; X whole texels): X is a uniform texel buffer.
 // Bindings: 0 V (scratch), 1 X.
 #ifndef T
 #define T 4
@@ -61,7 +62,15 @@ layout(std430, binding = 0) writeonly buffer Vt8 { u64vec4 v8[]; };
 #else
 layout(std430, binding = 0) writeonly buffer Vt { float v[]; };
 #endif
+#if defined(TEXEL) && TEXEL
+// X through a uniform texel buffer (whole texels): one gather per load on
+// CPU drivers, where a storage-buffer load is a loop over the lanes
+layout(binding = 1) uniform samplerBuffer x_t;
+#define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
+#else
 layout(std430, binding = 1) readonly buffer In { float x[]; };
+#define XLOAD(i) x[i]
+#endif
 
 // One row (or column) of B^T d: the 1-D transform of ALPHA values.
 void bt(inout float d[ALPHA]) {
@@ -107,7 +116,7 @@ void transform(uint p, uint c, out float t[ALPHA * ALPHA]) {
         int row = clamp(iy, 0, H - 1) * W;
         [[unroll]] for (int xx = 0; xx < ALPHA; xx++) {
             int ix = ix0 + xx;
-            float val = x[xb + uint(row + clamp(ix, 0, W - 1))];
+            float val = XLOAD(xb + uint(row + clamp(ix, 0, W - 1)));
             d[y][xx] = rowok && ix >= 0 && ix < W ? val : 0.0;
         }
     }

@@ -13,6 +13,7 @@
 // One invocation per (m, p), p fastest; VEC8 (devices with shaderInt64,
 // where loads are emulated per lane: CPU drivers): per (m, 8 tiles), each
 // a's 8 values one u64vec4 load. Mt's rows are PP long, MP rows per a.
+// TEXEL (CPU drivers): Mt is a uniform texel buffer.
 // Bindings: 0 Y, 1 Mt (scratch), then B when HAS_BIAS, then the PRelu slope
 // when EPI_ACT == 6.
 #ifndef T
@@ -59,7 +60,10 @@
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-#if VEC8
+#if defined(TEXEL) && TEXEL
+// Mt through a uniform texel buffer: one gather per 4 floats on CPU drivers
+layout(binding = 1) uniform samplerBuffer mt_t;
+#elif VEC8
 layout(std430, binding = 1) readonly buffer Prod8 { u64vec4 mt8[]; };
 #else
 layout(std430, binding = 1) readonly buffer Prod { float mt[]; };
@@ -121,6 +125,18 @@ void main() {
     uint pv = i % uint(PP / 8), m = i / uint(PP / 8);
     float s[8][ALPHA * ALPHA];
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
+#if defined(TEXEL) && TEXEL
+        int at = int(((uint(a) * uint(MP) + m) * uint(PP / 8) + pv) * 2u);
+        vec4 lo = texelFetch(mt_t, at), hi = texelFetch(mt_t, at + 1);
+        s[0][a] = lo.x;
+        s[1][a] = lo.y;
+        s[2][a] = lo.z;
+        s[3][a] = lo.w;
+        s[4][a] = hi.x;
+        s[5][a] = hi.y;
+        s[6][a] = hi.z;
+        s[7][a] = hi.w;
+#else
         u64vec4 t = mt8[(uint(a) * uint(MP) + m) * uint(PP / 8) + pv];
         uvec2 w0 = unpack32(t.x), w1 = unpack32(t.y), w2 = unpack32(t.z), w3 = unpack32(t.w);
         s[0][a] = uintBitsToFloat(w0.x);
@@ -131,6 +147,7 @@ void main() {
         s[5][a] = uintBitsToFloat(w2.y);
         s[6][a] = uintBitsToFloat(w3.x);
         s[7][a] = uintBitsToFloat(w3.y);
+#endif
     }
     [[unroll]] for (int j = 0; j < 8; j++)
         if (pv * 8u + uint(j) < uint(P))
@@ -138,8 +155,14 @@ void main() {
 #else
     uint p = i % uint(P), m = i / uint(P);
     float s[ALPHA * ALPHA];
-    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
-        s[a] = mt[(uint(a) * uint(MP) + m) * uint(PP) + p];
+    [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
+        uint at = (uint(a) * uint(MP) + m) * uint(PP) + p;
+#if defined(TEXEL) && TEXEL
+        s[a] = texelFetch(mt_t, int(at >> 2))[at & 3u];
+#else
+        s[a] = mt[at];
+#endif
+    }
     finish(p, m, s);
 #endif
 }

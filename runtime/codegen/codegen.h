@@ -60,8 +60,9 @@ typedef struct vkc_codegen_target {
      * load lane by lane, so 32 bytes per load instead of 16 (gemv.comp
      * VEC8). Set by the executor from the enabled device features. */
     bool wide_loads;
-    /* Read large read-only operands (gemv.comp's weights, winograd_gemm.comp's
-     * U and V) through uniform texel buffers: on lavapipe a texelFetch is one
+    /* Read large read-only operands (conv_gemm.comp's X and W, gemv.comp's A
+     * and B, the Winograd kernels' X, U, V and Mt, pool.comp's X) through
+     * uniform texel buffers: on lavapipe a texelFetch is one
      * 16-byte gather, about 10x the rate of storage-buffer loads, which it
      * emulates lane by lane with a bounds check per component. Set by the
      * executor on CPU drivers (VKCNN_TEXEL_LOADS=0 or 1 overrides, for

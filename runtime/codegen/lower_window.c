@@ -180,6 +180,7 @@ void vkc_lower_pool(vkc_cg *c) {
     }
     spatial s = geometry(a, x, y);
     vkc_kdispatch *d = cg_dispatch(c, "pool");
+    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "NC %" PRId64, x->dims[0] * x->dims[1]);
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);

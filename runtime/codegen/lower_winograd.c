@@ -142,6 +142,8 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "PT %" PRId64, g.pt);
     cg_def(c, d, "PL %" PRId64, g.pl);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    const vkc_tensor *x = cg_in(c, 0);
+    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, v, VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_grid(c, d, (uint64_t)(g.c * (c->t->wide_loads ? g.pp / 8 : g.pp)));
@@ -168,6 +170,7 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "OW %" PRId64, g.ow);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+    if (cg_texels_fit(c, (uint64_t)(g.a2 * g.mp * g.pp), false)) cg_def(c, d, "TEXEL 1");
     cg_epilogue_defines(c, d);
     cg_bind(c, d, node->outputs[0], VKC_WRITE);
     cg_bind_scratch(c, d, mt, VKC_READ);

@@ -33,11 +33,11 @@ foreach(name test_conv test_matrix)
     ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16" LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()
 
-# The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp,
-# winograd_gemm.comp) both ways on every device, whatever the device's
+# The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp, pool.comp,
+# the Winograd kernels) both ways on every device, whatever the device's
 # default: texel loads forced on (some dispatch must use them) and off (none
 # may); kt_summary checks the count. fp16 weights through texels too.
-foreach(name test_conv test_matrix test_winograd)
+foreach(name test_conv test_matrix test_pool test_winograd)
   add_test(NAME kernel_${name}_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_texel PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=1" LABELS "vulkan;kernels" TIMEOUT 600)
