@@ -1,7 +1,9 @@
 /* Removal of nodes that compute nothing: Identity, Dropout (inference mode is
- * the identity) and Reshape / Flatten / Squeeze / Unsqueeze whose output has
- * the input's shape. Their consumers read the input instead. A node whose
- * output is a graph output stays (the output tensor must keep its producer);
+ * the identity), Reshape / Flatten / Squeeze / Unsqueeze whose output has
+ * the input's shape, and max or average pools of a 1-wide window, stride 1,
+ * no padding (what torchvision's adaptive average pool exports to when the
+ * input already has the target size: AlexNet's 6x6, VGG's 7x7). Their consumers read the input
+ * instead. A node whose output is a graph output stays (the output tensor must keep its producer);
  * the executor runs it as a zero-copy view, so it costs no dispatch either. */
 #include <string.h>
 
@@ -10,6 +12,16 @@
 
 static bool same_shape(const vkc_tensor *a, const vkc_tensor *b) {
     return a->rank == b->rank && memcmp(a->dims, b->dims, a->rank * sizeof a->dims[0]) == 0;
+}
+
+/* A window of one element per output element: each output is its input. */
+static bool unit_window(const vkc_window_attrs *a) {
+    if (a->spatial < 1 || a->spatial > VKC_MAX_SPATIAL) return false;
+    for (uint32_t i = 0; i < a->spatial; i++)
+        if (a->kernel[i] != 1 || a->strides[i] != 1 || a->pads[i] != 0 ||
+            a->pads[VKC_MAX_SPATIAL + i] != 0) /* begins, then ends */
+            return false;
+    return true;
 }
 
 /* The removal rule: node n is dropped when it is identity-like (see above),
@@ -26,6 +38,10 @@ static bool removable(const vkc_graph *g, const vkc_node *n) {
     case VKC_OP_FLATTEN:
     case VKC_OP_SQUEEZE:
     case VKC_OP_UNSQUEEZE: break;
+    case VKC_OP_MAX_POOL:
+    case VKC_OP_AVERAGE_POOL:
+        if (!unit_window(&n->attrs.window)) return false;
+        break;
     default: return false;
     }
     return !y->graph_output && x->dtype == VKC_DTYPE_FLOAT32 && y->dtype == VKC_DTYPE_FLOAT32 &&

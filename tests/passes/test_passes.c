@@ -52,6 +52,21 @@ static void check_both(vkcnn_context *ctx, vkc_graph *g, const char *what, uint3
     failures += kt_check(ctx, g, &fused, 1, what);
 }
 
+/* A max or average pool of a 1x1 window, with `stride` and `pad` on every
+ * side. */
+static vkc_attrs unit_pool(vkc_op op, int64_t stride, int64_t pad) {
+    vkc_attrs p = kt_attrs(op, 13);
+    p.window.has_kernel = true;
+    p.window.kernel[0] = p.window.kernel[1] = 1;
+    p.window.strides[0] = p.window.strides[1] = stride;
+    if (pad) {
+        p.window.pad_count = 4;
+        for (int i = 0; i < 4; i++)
+            p.window.file_pads[i] = pad;
+    }
+    return p;
+}
+
 static vkc_attrs pad1(void) {
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
     a.window.pad_count = 4;
@@ -180,6 +195,17 @@ static void activations(vkcnn_context *ctx) {
         kt_output(g, t);
         check_both(ctx, g, "conv+identity+dropout+relu", 1);
     }
+    { /* a 1x1 stride-1 average pool (an adaptive pool at its target size)
+       * is removed, then the Relu fuses */
+        uint64_t s = 71;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, true, NULL);
+        vkc_attrs p = unit_pool(VKC_OP_AVERAGE_POOL, 1, 0);
+        t = kt_node(g, VKC_OP_AVERAGE_POOL, 13, &t, 1, &p);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, "conv+avgpool(1x1)+relu", 1);
+    }
 }
 
 static void no_fusion(vkcnn_context *ctx) {
@@ -224,6 +250,21 @@ static void no_fusion(vkcnn_context *ctx) {
         t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
         kt_output(g, t);
         check_both(ctx, g, "conv+relu+maxpool", 2);
+    }
+    for (int k = 0; k < 2; k++) { /* 1x1 pools that are no identity stay */
+        uint64_t s = 84 + (uint64_t)k;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, true, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        /* a max pool with stride 2; an average pool with padding (border
+         * windows hold only padding: 0 with count_include_pad) */
+        vkc_op op = k ? VKC_OP_AVERAGE_POOL : VKC_OP_MAX_POOL;
+        vkc_attrs p = unit_pool(op, k ? 1 : 2, k ? 1 : 0);
+        p.window.count_include_pad = k;
+        t = kt_node(g, op, 13, &t, 1, &p);
+        kt_output(g, t);
+        check_both(ctx, g, k ? "conv+relu+avgpool(1x1, pad 1)" : "conv+relu+maxpool(1x1, stride 2)",
+                   2);
     }
 }
 
