@@ -8,8 +8,12 @@
  * dependency (shader write -> shader read/write); write-after-read only an
  * execution dependency. A barrier orders everything before it, so the pending
  * set is then cleared. Ranges are compared on device memory, not on VkBuffer
- * handles, so buffers that alias one allocation are handled too. Image
- * bindings are read only and outside the rule (see vkc_image_ref). */
+ * handles, so buffers that alias one allocation are handled too. Uniform
+ * texel buffer bindings (a shader's samplerBuffer: read only) are buffer
+ * ranges like storage buffers and follow the rule; the sequence creates
+ * their views (four 32-bit components per texel, whole texels of the
+ * range) and owns them. Image bindings are read only and outside the rule
+ * (see vkc_image_ref). */
 #ifndef VKC_VK_SEQUENCE_H
 #define VKC_VK_SEQUENCE_H
 
@@ -20,7 +24,8 @@
 
 enum { VKC_READ = 1, VKC_WRITE = 2 };
 
-/* One storage-buffer binding of a dispatch: a range of a buffer. */
+/* One buffer binding of a dispatch (storage or uniform texel buffer, as the
+ * kernel's shader declares it): a range of a buffer. */
 typedef struct vkc_binding {
     const vkc_buffer *buffer; /* NULL at an image or sampler binding (see vkc_dispatch) */
     VkDeviceSize offset;
