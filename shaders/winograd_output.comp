@@ -10,6 +10,11 @@
 // the bias, through the fused epilogue (epilogue.glsl), stored into
 // Y[n, m, ty*T + u, tx*T + w] (NCHW) where inside OH x OW. A^T from Lavin &
 // Gray (2016), the points of winograd_input.comp.
+// POOL (a fused MaxPool, window POOL x POOL at stride POOL, T a multiple of
+// POOL): the tile's outputs, after the epilogue, are max-pooled in
+// registers and only the PH x PW pooled outputs are stored; every window
+// lies in one tile, and windows past PH x PW (the floor of an odd OH or OW)
+// are dropped as the pool drops them.
 // One invocation per (m, p), p fastest; VEC8 (devices with shaderInt64,
 // where loads are emulated per lane: CPU drivers): per (m, 8 tiles), each
 // a's 8 values one u64vec4 load. Mt's rows are PP long, MP rows per a.
@@ -54,6 +59,9 @@
 #define VEC8 0
 #endif
 #define TOTAL_TILES (TH * TW)
+#ifndef POOL
+#define POOL 0
+#endif
 
 #include "common.glsl"
 #define EPI_SLOPE_BINDING (2 + HAS_BIAS)
@@ -103,6 +111,28 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
 #endif
     int n = int(p) / TOTAL_TILES, q = int(p) % TOTAL_TILES;
     int oy0 = (q / TW) * T, ox0 = (q % TW) * T;
+#if POOL
+    float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
+    [[unroll]] for (int w = 0; w < T; w++) {
+        float col[ALPHA], o[T];
+        [[unroll]] for (int a = 0; a < ALPHA; a++)
+            col[a] = r[a][w];
+        at(col, o);
+        [[unroll]] for (int u = 0; u < T; u++)
+            v[u][w] = epilogue(o[u] + b, m);
+    }
+    uint yb = (uint(n) * uint(M) + m) * uint(PH * PW);
+    int py0 = oy0 / POOL, px0 = ox0 / POOL;
+    [[unroll]] for (int i = 0; i < T / POOL; i++)
+        [[unroll]] for (int j = 0; j < T / POOL; j++) {
+            float mx = v[i * POOL][j * POOL];
+            [[unroll]] for (int u = 0; u < POOL; u++)
+                [[unroll]] for (int w = 0; w < POOL; w++)
+                    mx = max(mx, v[i * POOL + u][j * POOL + w]);
+            if (py0 + i < PH && px0 + j < PW)
+                y[yb + uint((py0 + i) * PW + px0 + j)] = mx;
+        }
+#else
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int w = 0; w < T; w++) {
         float col[ALPHA], o[T];
@@ -114,6 +144,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
             if (ox < OW && oy0 + u < OH)
                 y[yb + uint((oy0 + u) * OW + ox)] = epilogue(o[u] + b, m);
     }
+#endif
 }
 
 void main() {

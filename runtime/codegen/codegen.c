@@ -275,7 +275,14 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
 }
 
 static bool has_epilogue(const vkc_epilogue *e) {
-    return e && (e->act != VKC_OP_COUNT || e->bias != VKC_NONE);
+    return e && (e->act != VKC_OP_COUNT || e->bias != VKC_NONE || e->pool);
+}
+
+bool vkc_codegen_winograd_runs(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+                               const vkc_codegen_target *t) {
+    if (!epi || n >= g->node_count || g->nodes[n].op != VKC_OP_CONV) return false;
+    vkc_cg c = {g, n, t, NULL, VKCNN_OK, epi, epi->winograd};
+    return vkc_winograd_applies(&c);
 }
 
 vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
@@ -308,6 +315,9 @@ vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_e
     case VKC_OP_CONV:
         if (vkc_winograd_applies(&c))
             vkc_lower_winograd(&c);
+        else if (c.epi && c.epi->pool)
+            cg_fail(&c, VKCNN_ERROR_INVALID_ARGUMENT,
+                    "has a fused MaxPool but does not run as Winograd");
         else
             vkc_lower_conv(&c);
         break;

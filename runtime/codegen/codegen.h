@@ -143,9 +143,18 @@ void vkc_lowering_free(vkc_lowering *l);
  * MatMul; see runtime/passes/fuse.c): its activation, PRelu slope and MatMul
  * bias become part of the one dispatch. `epi` may be NULL (no epilogue).
  * A Conv whose epi->winograd names transformed weights runs as three
- * Winograd dispatches when vkc_winograd_applies (lower_winograd.c). */
+ * Winograd dispatches when vkc_winograd_applies (lower_winograd.c); a fused
+ * MaxPool (epi->pool) is part of its output transform, and a Conv with one
+ * that cannot run as Winograd fails (the passes fuse a pool only where
+ * vkc_codegen_winograd_runs). */
 vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
                                      const vkc_codegen_target *t, vkc_lowering *out);
+
+/* Whether Conv n with epilogue epi (transformed weights in epi->winograd)
+ * lowers to the Winograd kernels on target t (its scratch fits the
+ * device's bindings). */
+bool vkc_codegen_winograd_runs(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+                               const vkc_codegen_target *t);
 
 /* The full GLSL of template `name`: the embedded shaders/<name>.comp with its
  * `#include "x.glsl"` lines replaced by the embedded shaders/x.glsl (one

@@ -4,7 +4,8 @@
  * dispatches through two scratch buffers:
  *   1. winograd_input.comp:  X -> V [ALPHA^2][C][PP]   (padding as zeros)
  *   2. winograd_gemm.comp:   Mt[a] = U[a]^T V[a], [ALPHA^2][MP][PP]
- *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation
+ *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation,
+ *      fused MaxPool (vkc_epilogue.pool: Y is then the pool's output)
  * P = batch x tiles (ceil(OH/T) x ceil(OW/T) per image), PP = P rounded up
  * to the GEMM's TP, MP = M rounded up to VKC_WINOGRAD_MPAD (a multiple of
  * TM).
@@ -29,6 +30,14 @@
  * instead: VGG-16's 13 GEMMs together, 3 runs each (noisy host), 64x32
  * 502-656 ms, 32x16 390-473, 16x32 366-527, 64x16 358-470, 16x16 393-530;
  * TM = 16 then (TP by the rule below), the fastest to compile of those.
+ * TP re-measured per layer (2 runs each, ms; VGG-16, `bench --per-layer`):
+ * at 28x28 (P = 49 tiles) 16x32 was the slowest, 256->512 19.6-23.0 and
+ * 512->512 39.3-40.4, against 16x24 15.9-16.2 and 30.8-33.6, 16x8 15.9-16.7
+ * and 30.8-34.9, 16x16 17.3-17.4 and 33.8-38.0, although 16x32 loads the
+ * fewest operands there; from 56x56 up (P >= 196) 16x32, 16x24 and 16x16
+ * are within the noise; at 14x14 (P = 16) 16x16 9.2, every other 11-18.
+ * So the rule keeps the load count but takes TP = 32 only where P spans at
+ * least four blocks of it.
  * Other devices get 16 x 8 with vec4 loads (registers are what a GPU
  * lacks). The transforms, on CPU drivers, move 8 tiles per
  * invocation with one u64vec4 store (input) or load (output) per a.
@@ -42,20 +51,26 @@
 #include "vk/sequence.h"
 
 typedef struct wino {
-    int64_t n, c, h, w, m, oh, ow, pt, pl;
+    int64_t n, c, h, w, m, oh, ow, pt, pl, pool, ph, pw;
     int64_t t, a2, th, tw, p, pp, mp, tm, tp;
 } wino;
 
 /* The GEMM block TM x TP (see the file comment): loads bound the GEMM on
  * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
- * and a; TM is the largest of 64, 32, 16 dividing MP, TP the one of 32, 16,
- * 8 that minimizes that count with P's padding (larger on ties). */
+ * and a; TM is 16 with texel loads, else the largest of 64, 32, 16 dividing
+ * MP; TP the one of 32 (only when P >= 128: measured), 24, 16, 8 that
+ * minimizes that count with P's padding (larger on ties). */
 static void block(const vkc_codegen_target *t, int64_t mp, int64_t p, int64_t *tm, int64_t *tp) {
     *tm = t->texel_loads ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    static const int64_t choices[] = {32, 24, 16, 8};
     double best = 0;
-    for (int64_t b = 32; b >= 8; b /= 2) {
+    bool any = false;
+    for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+        int64_t b = choices[i];
+        if (b == 32 && p < 128) continue;
         double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
-        if (b == 32 || cost < best) {
+        if (!any || cost < best) {
+            any = true;
             best = cost;
             *tp = b;
         }
@@ -86,14 +101,23 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->h = x->dims[2];
     g->w = x->dims[3];
     g->m = w->dims[0];
-    g->oh = y->dims[2];
-    g->ow = y->dims[3];
+    /* with a fused pool, y is the pool's output; the conv's is conv_dims */
+    const int64_t *cd = c->epi && c->epi->pool ? c->epi->conv_dims : y->dims;
+    g->oh = cd[2];
+    g->ow = cd[3];
+    g->pool = c->epi ? c->epi->pool : 0;
+    g->ph = y->dims[2];
+    g->pw = y->dims[3];
+    if (cd[0] != g->n || cd[1] != g->m) return false;
     g->pt = a->pads[0];
     g->pl = a->pads[1];
     g->a2 = u->dims[0];
     g->t = g->a2 == 36 ? 4 : g->a2 == 16 ? 2 : 0;
     g->mp = u->dims[2];
     if (!g->t || u->dims[1] != g->c || g->mp < g->m || g->mp % 16) return false;
+    if (g->pool && (g->t % g->pool || g->ph != (g->oh - g->pool) / g->pool + 1 ||
+                    g->pw != (g->ow - g->pool) / g->pool + 1 || y->dims[1] != g->m))
+        return false;
     g->th = (g->oh + g->t - 1) / g->t;
     g->tw = (g->ow + g->t - 1) / g->t;
     g->p = g->n * g->th * g->tw;
@@ -169,6 +193,11 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "OH %" PRId64, g.oh);
     cg_def(c, d, "OW %" PRId64, g.ow);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    if (g.pool) {
+        cg_def(c, d, "POOL %" PRId64, g.pool);
+        cg_def(c, d, "PH %" PRId64, g.ph);
+        cg_def(c, d, "PW %" PRId64, g.pw);
+    }
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     if (cg_texels_fit(c, (uint64_t)(g.a2 * g.mp * g.pp), false)) cg_def(c, d, "TEXEL 1");
     cg_epilogue_defines(c, d);

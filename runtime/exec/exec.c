@@ -102,6 +102,14 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes
             if (r->owner[j] == i) n->members[n->member_count++] = j;
         if (!(n->group = describe_group(g, n))) return oom();
         n->macs = vkc_node_macs(g, i);
+        const vkc_tensor *y = n->output == VKC_NONE ? NULL : &g->tensors[n->output];
+        if (n->epi.pool && y && y->elements && n->macs != UINT64_MAX) {
+            /* the Conv's MACs are per output of its own, pre-pool shape */
+            uint64_t per = n->macs / y->elements, conv = 1;
+            for (int d = 0; d < 4; d++)
+                conv *= (uint64_t)n->epi.conv_dims[d];
+            if (!vkc_mul_u64(conv, per, &n->macs)) n->macs = UINT64_MAX;
+        }
     }
     return VKCNN_OK;
 }
@@ -512,6 +520,11 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
     return VKCNN_OK;
 }
 
+/* vkc_passes_options.winograd_runs on this executor's target */
+static bool winograd_runs(const vkc_graph *g, uint32_t node, const vkc_epilogue *epi, void *user) {
+    return vkc_codegen_winograd_runs(g, node, epi, user);
+}
+
 vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
                              vkc_exec **out) {
     *out = NULL;
@@ -531,7 +544,10 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     /* the passes rewrite a copy: the caller's graph stays as imported */
     vkc_graph *pg = NULL;
     vkc_passes passes = {0};
-    vkc_passes_options po = {.fusion = opts && opts->fusion, .winograd = opts && opts->winograd};
+    vkc_passes_options po = {.fusion = opts && opts->fusion,
+                             .winograd = opts && opts->winograd,
+                             .winograd_runs = winograd_runs,
+                             .user = &e->target};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
     if (!st) st = copy_graph(e, pg, &passes);

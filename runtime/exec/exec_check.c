@@ -64,13 +64,15 @@ static vkcnn_status fetch(vkc_exec *e, uint32_t t, float **out) {
     return VKCNN_OK;
 }
 
-/* Applies node n's fused epilogue (MatMul bias, then activation) to ref in
- * place, with the reference's own Add / activation. */
+/* Applies node n's fused epilogue (MatMul bias, then activation) to ref,
+ * of shape yt, in place, with the reference's own Add / activation. */
 static vkcnn_status apply_epilogue(vkc_exec *e, const vkc_xnode *n, const vkc_ref_tensor *yt,
                                    float *ref) {
     uint32_t operands[2] = {n->epi.bias, n->epi.act == VKC_OP_COUNT ? VKC_NONE : n->epi.slope};
     bool steps[2] = {n->epi.bias != VKC_NONE, n->epi.act != VKC_OP_COUNT};
-    uint64_t count = e->tensors[n->output].elements;
+    uint64_t count = 1;
+    for (uint32_t d = 0; d < yt->rank; d++)
+        count *= (uint64_t)yt->dims[d];
     vkcnn_status st = VKCNN_OK;
     for (int k = 0; k < 2 && !st; k++) {
         if (!steps[k]) continue;
@@ -112,8 +114,23 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
     }
     if (!st) st = fetch(e, n->output, &dev);
     vkc_ref_tensor yt = {y->rank, y->dims, NULL};
-    if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->input_count, &yt, ref);
-    if (!st) st = apply_epilogue(e, n, &yt, ref);
+    if (!st && n->epi.pool) {
+        /* the Conv and its epilogue at the Conv's own shape, then the pool */
+        vkc_ref_tensor ct = {4, n->epi.conv_dims, NULL};
+        uint64_t count = 1;
+        for (int d = 0; d < 4; d++)
+            count *= (uint64_t)n->epi.conv_dims[d];
+        float *conv = vkc_calloc(count ? count : 1, sizeof *conv);
+        if (!conv) st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->input_count, &ct, conv);
+        if (!st) st = apply_epilogue(e, n, &ct, conv);
+        ct.data = conv;
+        if (!st) st = vkc_ref_compute(VKC_OP_MAX_POOL, &n->epi.pool_attrs, &ct, 1, &yt, ref);
+        free(conv);
+    } else {
+        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->input_count, &yt, ref);
+        if (!st) st = apply_epilogue(e, n, &yt, ref);
+    }
     if (!st) compare(dev, ref, y->elements, rtol, atol, m);
     for (uint32_t i = 0; data && i < n->input_count; i++)
         free(data[i]);

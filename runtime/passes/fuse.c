@@ -4,12 +4,13 @@
  * tensor is never written.
  *
  * Not fused, by rule:
- * - MaxPool after Conv(+act): the direct conv template computes one output
- *   per invocation; a fused pool would recompute every conv output its
- *   windows share (AlexNet's 3x3/2 pools: 2.25x the conv's MACs) or need a
- *   tiled conv with the tile in shared memory. The pool reads the conv output
- *   once (well under 1% of the conv's time on VGG-16), so it stays separate
- *   until a tiled conv kernel exists.
+ * - MaxPool after a direct Conv(+act): the direct conv template computes
+ *   one output per invocation; a fused pool would recompute every conv
+ *   output its windows share (AlexNet's 3x3/2 pools: 2.25x the conv's MACs).
+ *   The pool is fused only into a Winograd Conv's output transform, whose
+ *   invocation holds a whole T x T output tile: when the pool's windows
+ *   tile it exactly (vkc_pass_fuse_pool below: VGG's 2x2/2 after 4x4 tiles)
+ *   nothing is recomputed and the conv's output is never stored.
  * - LRN after an activation: in the nets that have it (AlexNet) the
  *   activation is already in the Conv's epilogue, so fusing it into LRN
  *   would save nothing.
@@ -110,6 +111,64 @@ vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r) {
             e->attrs = a->attrs;
             e->slope = operand;
         }
+        vkc_pass_absorb(g, r, p, ai);
+        r->fused++;
+        vkcnn_status st = vkc_graph_relink(g);
+        if (st) return st;
+    }
+    return VKCNN_OK;
+}
+
+/* The MaxPool rule. Pool node a (input 0 = tensor x) joins the output
+ * transform of Conv p, the producer of x, when all of:
+ *   - x is read by a alone and is no graph output;
+ *   - p has Winograd weights (F(T x T)) and no pool yet, and the lowering
+ *     will run it as Winograd (`runs`: the scratch fits the device);
+ *   - a is a 2-D MaxPool with one output (no Indices), window k x k at
+ *     stride k, dilation 1, no padding, T a multiple of k (every window in
+ *     one tile), and its output is floor((OH - k) / k) + 1 by
+ *     floor((OW - k) / k) + 1 (ceil_mode adding a partial window does not
+ *     fuse). */
+static bool pool_fusable(const vkc_graph *g, const vkc_passes *r, uint32_t ai, uint32_t *producer,
+                         uint32_t *k) {
+    const vkc_node *a = &g->nodes[ai];
+    if (a->dead || a->op != VKC_OP_MAX_POOL || a->input_count != 1 || a->output_count < 1)
+        return false;
+    for (uint32_t i = 1; i < a->output_count; i++)
+        if (a->outputs[i] != VKC_NONE) return false;
+    uint32_t x = a->inputs[0];
+    if (x == VKC_NONE || !vkc_pass_single_use(g, x)) return false;
+    uint32_t p = g->tensors[x].producer;
+    if (p == VKC_NONE || g->nodes[p].dead || g->nodes[p].op != VKC_OP_CONV) return false;
+    const vkc_epilogue *e = &r->epilogue[p];
+    if (e->winograd == VKC_NONE || e->pool) return false;
+    int64_t a2 = g->tensors[e->winograd].dims[0], t = a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
+    const vkc_window_attrs *w = &a->attrs.window;
+    const vkc_tensor *xt = &g->tensors[x], *yt = &g->tensors[a->outputs[0]];
+    if (!t || w->spatial != 2 || xt->rank != 4 || yt->rank != 4) return false;
+    int64_t pk = w->kernel[0];
+    if (pk < 1 || t % pk != 0) return false;
+    for (int d = 0; d < 2; d++)
+        if (w->kernel[d] != pk || w->strides[d] != pk || w->dilations[d] != 1 || w->pads[d] != 0 ||
+            w->pads[VKC_MAX_SPATIAL + d] != 0 || xt->dims[2 + d] < pk ||
+            yt->dims[2 + d] != (xt->dims[2 + d] - pk) / pk + 1)
+            return false;
+    *producer = p;
+    *k = (uint32_t)pk;
+    return true;
+}
+
+vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_fn runs,
+                                void *user) {
+    uint32_t count = g->node_count < r->node_count ? g->node_count : r->node_count;
+    for (uint32_t ai = 0; ai < count; ai++) {
+        uint32_t p, k;
+        if (!pool_fusable(g, r, ai, &p, &k) || !runs(g, p, &r->epilogue[p], user)) continue;
+        vkc_epilogue *e = &r->epilogue[p];
+        const vkc_tensor *x = &g->tensors[g->nodes[ai].inputs[0]];
+        memcpy(e->conv_dims, x->dims, sizeof e->conv_dims);
+        e->pool = k;
+        e->pool_attrs = g->nodes[ai].attrs;
         vkc_pass_absorb(g, r, p, ai);
         r->fused++;
         vkcnn_status st = vkc_graph_relink(g);

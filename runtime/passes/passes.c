@@ -45,6 +45,8 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_fuse(g, r);
     if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r);
+    if (!st && opts->winograd && opts->winograd_runs)
+        st = vkc_pass_fuse_pool(g, r, opts->winograd_runs, opts->user);
     if (st) vkc_passes_free(r);
     return st;
 }

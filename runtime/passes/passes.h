@@ -17,6 +17,10 @@
  *      vkc_winograd_tile picks gets its weights transformed once, at load,
  *      into a new constant U = G g G^T (winograd.c), recorded in its
  *      epilogue's `winograd` field for the lowering (lower_winograd.c).
+ *   5. vkc_pass_fuse_pool (when opts->winograd_runs): a MaxPool whose
+ *      windows tile a Winograd Conv's output tiles (2x2 stride 2 after VGG's
+ *      convs) is folded into that Conv's output transform (fuse.c), when
+ *      the lowering will run the Conv as Winograd (opts->winograd_runs).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -48,6 +52,15 @@ typedef struct vkc_epilogue {
      * the conv runs as a direct/implicit-GEMM conv. Not an epilogue step: it
      * only tells the lowering which kernels to use. */
     uint32_t winograd;
+    /* Winograd Conv only (vkc_pass_fuse_pool): a MaxPool applied after the
+     * activation, window pool x pool at stride pool (no padding, dilation 1,
+     * pool dividing the output tile, so every window lies in one tile); 0:
+     * none. The node's output tensor is then the pool's; conv_dims is the
+     * Conv's own output shape (NCHW), never stored. pool_attrs: the pool's
+     * attributes (the per-node check recomputes it). */
+    uint32_t pool;
+    int64_t conv_dims[4];
+    vkc_attrs pool_attrs;
 } vkc_epilogue;
 
 typedef struct vkc_passes {
@@ -60,9 +73,18 @@ typedef struct vkc_passes {
     uint32_t removed, folded, fused, constants; /* counts, for reports */
 } vkc_passes;
 
+/* Whether the lowering will run Conv `node` (whose epilogue is e, with
+ * transformed weights) as Winograd on the target: that depends on device
+ * limits the passes do not know (codegen's vkc_codegen_winograd_runs). */
+typedef bool (*vkc_winograd_runs_fn)(const vkc_graph *g, uint32_t node, const vkc_epilogue *e,
+                                     void *user);
+
 typedef struct vkc_passes_options {
     bool fusion;   /* false: run no pass at all (the unfused path) */
     bool winograd; /* run vkc_pass_winograd_weights (with fusion only) */
+    /* vkc_pass_fuse_pool runs (after the Winograd weights) when set */
+    vkc_winograd_runs_fn winograd_runs;
+    void *user;
 } vkc_passes_options;
 
 /* Initializes r for g (no epilogues, every node its own owner). */
@@ -74,6 +96,7 @@ vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_fn runs, void *user);
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, 3x3

@@ -6,7 +6,11 @@
  * run with F(4x4) and F(2x2) forced (VKCNN_WINOGRAD_TILE) and by rule, and
  * VGG-like layers; then the rule: Winograd for VGG's layers (but the first,
  * of 3 input channels), not for 5x5, strided, dilated or grouped convs, nor
- * with the option off or without fusion. */
+ * with the option off or without fusion. Then a MaxPool after the conv:
+ * fused into the output transform when its windows tile the output tiles
+ * (k x k at stride k, k dividing T; odd sizes floor), kept apart otherwise
+ * (3x3/2, padded, ceil_mode with a partial window, scratch over the
+ * device's bindings), against the reference and with the per-node check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,15 @@ typedef struct wcase {
     bool bias;
     int act; /* 0 none, 1 Relu, 2 LeakyRelu, 3 Clip, 4 Sigmoid, 5 Tanh, 6 PRelu 1, 7 PRelu M */
 } wcase;
+
+/* A MaxPool after the activation: window k x k at stride s (k 0: none),
+ * padding pad on every side, ceil_mode. */
+typedef struct pspec {
+    int64_t k, s, pad;
+    bool ceil;
+} pspec;
+
+static const pspec no_pool = {0, 0, 0, false};
 
 #define ACTS 8
 static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
@@ -50,7 +63,7 @@ static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, uint64_
 }
 
 /* The case's graph (Conv + activation, its output marked); NULL on error. */
-static vkc_graph *build(const wcase *k, uint64_t seed) {
+static vkc_graph *build_pooled(const wcase *k, const pspec *pool, uint64_t seed) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
     int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, k->c / k->group, k->kh, k->kw},
@@ -69,6 +82,20 @@ static vkc_graph *build(const wcase *k, uint64_t seed) {
     }
     uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
     if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, &s);
+    if (y != VKC_NONE && pool->k) {
+        vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 12);
+        vkc_window_attrs *pw = &p.window;
+        pw->has_kernel = true;
+        pw->pad_count = 4;
+        pw->ceil_mode = pool->ceil;
+        for (int i = 0; i < 2; i++) {
+            pw->kernel[i] = pool->k;
+            pw->strides[i] = pool->s;
+            pw->dilations[i] = 1;
+            pw->file_pads[i] = pw->file_pads[2 + i] = pool->pad;
+        }
+        y = kt_node(g, VKC_OP_MAX_POOL, 12, &y, 1, &p);
+    }
     if (y == VKC_NONE) {
         vkc_graph_destroy(g);
         return NULL;
@@ -77,14 +104,24 @@ static vkc_graph *build(const wcase *k, uint64_t seed) {
     return g;
 }
 
-static void describe(const wcase *k, const char *tile, char *what, size_t size) {
+static vkc_graph *build(const wcase *k, uint64_t seed) {
+    return build_pooled(k, &no_pool, seed);
+}
+
+static void describe_pooled(const wcase *k, const pspec *pool, const char *tile, char *what,
+                            size_t size) {
     snprintf(what, size,
              "Conv n%lld c%lld m%lld group%lld in %lldx%lld k %lldx%lld s%lld d%lld pads "
-             "%lld,%lld,%lld,%lld bias %d + %s, tile %s",
+             "%lld,%lld,%lld,%lld bias %d + %s + MaxPool %lld/%lld pad %lld%s, tile %s",
              (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->group,
              (long long)k->h, (long long)k->w, (long long)k->kh, (long long)k->kw, (long long)k->s,
              (long long)k->d, (long long)k->pads[0], (long long)k->pads[1], (long long)k->pads[2],
-             (long long)k->pads[3], k->bias, act_name[k->act], tile);
+             (long long)k->pads[3], k->bias, act_name[k->act], (long long)pool->k,
+             (long long)pool->s, (long long)pool->pad, pool->ceil ? " ceil" : "", tile);
+}
+
+static void describe(const wcase *k, const char *tile, char *what, size_t size) {
+    describe_pooled(k, &no_pool, tile, what, size);
 }
 
 static const vkc_exec_options wino_opts = {.fusion = true, .winograd = true};
@@ -127,6 +164,29 @@ static bool picks_winograd(vkcnn_context *ctx, const wcase *k, const vkc_exec_op
     vkc_exec_destroy(e);
     vkc_graph_destroy(g);
     return wino;
+}
+
+/* Runs the case once more with the per-node check (vkc_exec_check: the
+ * fused pool recomputed on the host after the Conv and its epilogue) and
+ * returns how many dispatches it took (0 on error). */
+static uint32_t checked_dispatches(vkcnn_context *ctx, const wcase *k, const pspec *pool,
+                                   const vkc_exec_options *opts) {
+    vkc_graph *g = build_pooled(k, pool, 11);
+    if (!g) return 0;
+    vkc_exec *e = NULL;
+    uint32_t count = 0;
+    vkcnn_status st = vkc_exec_create(ctx, g, opts, &e);
+    for (uint32_t i = 0; !st && i < g->input_count; i++)
+        st = vkc_exec_write(e, g->inputs[i], kt_data(g, g->inputs[i]),
+                            g->tensors[g->inputs[i]].elements);
+    if (!st) st = vkc_exec_run(e);
+    char report[512] = "";
+    if (!st) st = vkc_exec_check(e, (float)KT_RTOL, (float)KT_ATOL, report, sizeof report);
+    CHECK_OK(st);
+    if (!st) count = vkc_exec_dispatch_count(e);
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    return count;
 }
 
 static wcase random_case(uint64_t *s) {
@@ -204,6 +264,49 @@ int main(void) {
     };
     for (unsigned i = 0; i < sizeof other / sizeof other[0]; i++)
         CHECK(!picks_winograd(ctx, &other[i], &wino_opts));
+
+    /* MaxPool after the conv: fused (3 dispatches) or not (4), both right */
+    struct {
+        wcase k;
+        pspec pool;
+        const char *tile; /* VKCNN_WINOGRAD_TILE */
+        bool fused;
+    } pools[] = {
+        /* VGG's 2x2/2 at 14x14 (the last tile half full), odd sizes floor */
+        {{1, 32, 24, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, false}, "4", true},
+        {{3, 17, 19, 13, 11, 3, 3, 1, 1, 1, {1, 0, 1, 2}, true, 4}, {2, 2, 0, false}, "4", true},
+        {{1, 18, 33, 9, 15, 3, 3, 1, 1, 1, {1, 1, 1, 1}, false, 7}, {2, 2, 0, false}, "2", true},
+        {{1, 16, 16, 16, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 3}, {4, 4, 0, false}, "4", true},
+        {{1, 19, 16, 8, 8, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, true}, "4", true},
+        /* windows across tiles, a padded window, a partial window */
+        {{1, 16, 16, 16, 16, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {4, 4, 0, false}, "2", false},
+        {{1, 16, 16, 13, 13, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {3, 2, 0, false}, "4", false},
+        {{1, 16, 16, 12, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 1, false}, "4", false},
+        {{1, 16, 16, 13, 13, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, true}, "4", false},
+        {{1, 16, 16, 12, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {3, 3, 0, false}, "4", false},
+    };
+    for (unsigned i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+        setenv("VKCNN_WINOGRAD_TILE", pools[i].tile, 1);
+        char what[320];
+        describe_pooled(&pools[i].k, &pools[i].pool, pools[i].tile, what, sizeof what);
+        vkc_graph *g = build_pooled(&pools[i].k, &pools[i].pool, 300 + i);
+        if (g) kt_check(ctx, g, &wino_opts, 300 + i, what);
+        uint32_t count = checked_dispatches(ctx, &pools[i].k, &pools[i].pool, &wino_opts);
+        if (count != (pools[i].fused ? 3u : 4u)) {
+            fprintf(stderr, "  %s: %u dispatches, expected %u\n", what, count,
+                    pools[i].fused ? 3u : 4u);
+            th_failures++;
+        }
+    }
+    unsetenv("VKCNN_WINOGRAD_TILE");
+    /* scratch over the bindings: the conv runs direct and the pool stays */
+    const vkc_exec_options small = {.fusion = true, .winograd = true, .max_binding_bytes = 16384};
+    const wcase tiny = {1, 16, 16, 8, 8, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1};
+    const pspec half = {2, 2, 0, false};
+    CHECK(checked_dispatches(ctx, &tiny, &half, &wino_opts) == 3);
+    CHECK(checked_dispatches(ctx, &tiny, &half, &small) == 2);
+    vkc_graph *g = build_pooled(&tiny, &half, 400);
+    if (g) kt_check(ctx, g, &small, 400, "pool after a conv whose Winograd scratch does not fit");
 
     th_destroy(ctx);
     kt_summary("winograd");

@@ -8,6 +8,9 @@
  * - patterns that must not fuse: an intermediate with two consumers, a graph
  *   output in the middle, a runtime PRelu slope, a BN whose input has
  *   another consumer;
+ * - the MaxPool pass's bookkeeping: fused into a Winograd Conv when the
+ *   lowering says it runs as Winograd, left alone when not (the kernels and
+ *   the rule: tests/kernels/test_winograd.c);
  * - the dispatch -> node-group accessor and the memory plan of the executor.
  * Tolerance: kt.h's (max |diff| <= 1e-4 max |ref| + 1e-5). */
 #include <stdio.h>
@@ -239,7 +242,7 @@ static void no_fusion(vkcnn_context *ctx) {
         kt_output(g, r);
         check_both(ctx, g, "runtime slope", 2);
     }
-    { /* Relu after MaxPool after Conv: the pool is not fused */
+    { /* MaxPool after Conv + Relu without Winograd: the pool is not fused */
         uint64_t s = 83;
         vkc_graph *g = kt_graph();
         uint32_t c = conv(g, &s, true, NULL);
@@ -429,6 +432,69 @@ static void constant_folding(vkcnn_context *ctx) {
     check_both(ctx, g, "constant folding", 1);
 }
 
+static bool runs_yes(const vkc_graph *g, uint32_t node, const vkc_epilogue *e, void *user) {
+    (*(int *)user)++;
+    return e->winograd != VKC_NONE && g->nodes[node].op == VKC_OP_CONV;
+}
+
+static bool runs_no(const vkc_graph *g, uint32_t node, const vkc_epilogue *e, void *user) {
+    (*(int *)user)++;
+    return false;
+}
+
+/* x [1,16,10,10] -> Conv 8x16x3x3 pad 1 -> Relu -> MaxPool 2x2/2 [1,8,5,5] */
+static void pool_pass(void) {
+    for (int yes = 0; yes < 2; yes++) {
+        uint64_t s = 95;
+        vkc_graph *g = kt_graph();
+        int64_t xd[4] = {1, 16, 10, 10}, wd[4] = {8, 16, 3, 3}, bd[1] = {8};
+        uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "w", 4, wd, true, &s),
+                          kt_tensor(g, "b", 1, bd, true, &s)};
+        vkc_attrs a = pad1();
+        uint32_t t = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+        uint32_t conv_node = g->tensors[t].producer;
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+        p.window.has_kernel = true;
+        p.window.kernel[0] = p.window.kernel[1] = p.window.strides[0] = p.window.strides[1] = 2;
+        t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
+        uint32_t pool_node = g->tensors[t].producer;
+        kt_output(g, t);
+        vkc_graph *c = NULL;
+        vkc_passes r;
+        int asked = 0;
+        vkc_passes_options po = {.fusion = true,
+                                 .winograd = true,
+                                 .winograd_runs = yes ? runs_yes : runs_no,
+                                 .user = &asked};
+        if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
+            const vkc_epilogue *e = &r.epilogue[conv_node];
+            EXPECT(asked == 1, "winograd_runs asked %d times", asked);
+            EXPECT(e->winograd != VKC_NONE, "Winograd weights");
+            EXPECT(r.fused == (yes ? 2u : 1u), "fused %u", r.fused);
+            EXPECT(e->pool == (yes ? 2u : 0u), "pool %u", e->pool);
+            EXPECT((r.owner[pool_node] == conv_node) == (bool)yes, "pool owner %u",
+                   r.owner[pool_node]);
+            EXPECT(c->nodes[pool_node].dead == (bool)yes, "pool node dead");
+            if (yes) {
+                EXPECT(c->nodes[conv_node].outputs[0] == t, "the conv writes the pool's output");
+                EXPECT(e->conv_dims[0] == 1 && e->conv_dims[1] == 8 && e->conv_dims[2] == 10 &&
+                           e->conv_dims[3] == 10,
+                       "conv dims %lld %lld %lld %lld", (long long)e->conv_dims[0],
+                       (long long)e->conv_dims[1], (long long)e->conv_dims[2],
+                       (long long)e->conv_dims[3]);
+            }
+            EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
+                   vkc_error_message());
+            vkc_passes_free(&r);
+        } else {
+            EXPECT(0, "passes failed: %s", vkc_error_message());
+        }
+        vkc_graph_clone_destroy(c, g);
+        vkc_graph_destroy(g);
+    }
+}
+
 int main(void) {
     /* synchronization validation too: arena reuse creates WAR/WAW hazards */
     vkcnn_context *ctx = th_context(NULL, 0, 1);
@@ -438,6 +504,7 @@ int main(void) {
     activations(ctx);
     no_fusion(ctx);
     groups_and_plan(ctx);
+    pool_pass();
     check_mode_epilogue(ctx);
     arena_over_binding_limit(ctx);
     kt_summary("test_passes");
