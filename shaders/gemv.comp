@@ -102,6 +102,21 @@ layout(std430, binding = 2 + WT_CHUNKS) readonly buffer InC { float cm[]; };
 #define OUTS (NC * M)
 shared float red[OUTS * LOCAL_SIZE];
 float acc[NC][M];
+#ifndef SG_RED
+#define SG_RED 0
+#endif
+#if SG_RED
+// SG_RED: the device's fixed subgroup size, dividing LOCAL_SIZE, with
+// subgroup arithmetic (the lowering checked); see the reduction in main()
+#extension GL_KHR_shader_subgroup_arithmetic : require
+// output e's subgroup sums, in subgroup order
+float red_sum(uint e) {
+    float t = red[e * (uint(LOCAL_SIZE) / uint(SG_RED))];
+    for (uint s = 1u; s < uint(LOCAL_SIZE) / uint(SG_RED); s++)
+        t += red[e * (uint(LOCAL_SIZE) / uint(SG_RED)) + s];
+    return t;
+}
+#endif
 
 #if WT_TEXEL
 #define K8 (uint(K) / 8u)
@@ -467,6 +482,24 @@ void main() {
         }
     }
 
+#if SG_RED
+    // Each subgroup of SG_RED invocations sums its partials with subgroupAdd
+    // (an order fixed by the driver's code, not by timing: bit-identical
+    // run to run), then one invocation per output adds the LOCAL_SIZE /
+    // SG_RED subgroup sums in subgroup order: one barrier instead of the
+    // tree's log2(LOCAL_SIZE) + 1, whose shared-memory steps and barriers
+    // cost more than the loads at small K on CPU drivers.
+#define NSG (uint(LOCAL_SIZE) / uint(SG_RED))
+    [[unroll]] for (uint c = 0u; c < uint(NC); c++)
+        [[unroll]] for (uint m = 0u; m < uint(M); m++) {
+            float v = subgroupAdd(acc[c][m]);
+            if (gl_SubgroupInvocationID == 0u)
+                red[(c * uint(M) + m) * NSG + gl_SubgroupID] = v;
+        }
+    memoryBarrierShared();
+    barrier();
+#define RED_AT(e) red_sum(e)
+#else
     // Fixed-order tree over the invocations (any LOCAL_SIZE): step s adds
     // element i + s into i for i < s, starting from the power of two below L.
     [[unroll]] for (uint c = 0u; c < uint(NC); c++)
@@ -484,13 +517,15 @@ void main() {
         memoryBarrierShared();
         barrier();
     }
+#define RED_AT(e) red[(e) * uint(LOCAL_SIZE)]
+#endif
 
     for (uint e = lid; e < uint(OUTS); e += uint(LOCAL_SIZE)) {
         uint c = e / uint(M), m = e % uint(M);
         uint n = r + c;
         if (c < cols) // recomputed columns of the previous group
             continue;
-        float v = float(ALPHA) * red[e * uint(LOCAL_SIZE)];
+        float v = float(ALPHA) * RED_AT(e);
 #if HAS_C
         v += float(BETA) * cm[m * C_SM + n * C_SN];
 #endif

@@ -17,6 +17,7 @@
  * gemv.comp reads B through uniform texel buffers (WT_TEXEL), several
  * times the storage-buffer rate on lavapipe. */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
@@ -100,6 +101,12 @@ void vkc_lower_gemm(vkc_cg *c) {
         }
         uint32_t sg = c->t->mx_subgroup_size;
         cg_def(c, d, "SG_WIDTH %" PRIu32, sg && sg < c->t->local_size ? sg : c->t->local_size);
+        /* the reduction through subgroupAdd where the subgroup size is
+         * fixed and divides the workgroup (gemv.comp) */
+        uint32_t fixed = c->t->subgroup_fixed;
+        if (fixed > 1 && c->t->local_size % fixed == 0 &&
+            (c->t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC) && !getenv("VKCNN_GEMV_TREE"))
+            cg_def(c, d, "SG_RED %" PRIu32, fixed);
     } else {
         cg_def(c, d, "TRANS_A %d", a->trans_a ? 1 : 0);
         cg_def(c, d, "TRANS_B %d", a->trans_b ? 1 : 0);

@@ -5,7 +5,9 @@
  * max_binding_bytes) for Gemm's and MatMul's B and Conv's W.
  * gemv.comp (Gemm with B as [N, K] at small M, lower_matrix.c's rule): that
  * the rule picks it, randomized shapes with every fused activation, weights
- * split with rows straddling chunk boundaries, and bit-identical reruns;
+ * split with rows straddling chunk boundaries, and bit-identical reruns
+ * (with the subgroupAdd reduction where the device has it, and with the
+ * shared-memory tree: VKCNN_GEMV_TREE=1, a second ctest entry);
  * gemm_tile.comp (larger M) on randomized shapes too. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,8 @@ static int gemv(vkcnn_context *ctx, int64_t m, int64_t n, int64_t k, bool ta, bo
 
 /* The template lower_matrix.c picks for a Gemm, on a target like lavapipe's. */
 static bool rule_wide; /* gemm_template's target has wide loads */
+/* gemm_template's target: fixed subgroup size (0: varies) and subgroup ops */
+static uint32_t rule_fixed, rule_ops;
 
 static const char *gemm_template(int64_t m, int64_t n, int64_t k, bool ta, bool tb,
                                  uint32_t subgroup, char defines[VKC_CODEGEN_DEFINES_MAX]) {
@@ -137,6 +141,8 @@ static const char *gemm_template(int64_t m, int64_t n, int64_t k, bool ta, bool 
                             .max_binding_bytes = (uint64_t)1 << 27,
                             .offset_alignment = 16,
                             .mx_subgroup_size = subgroup,
+                            .subgroup_fixed = rule_fixed,
+                            .subgroup_ops = rule_ops,
                             .wide_loads = rule_wide};
     vkc_lowering l = {0};
     const char *name = "(failed)";
@@ -155,7 +161,22 @@ static void gemv_rule(void) {
     char defs[VKC_CODEGEN_DEFINES_MAX];
     CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
     CHECK(strstr(defs, "#define NC 8\n") && strstr(defs, "#define VEC4 1\n") &&
-          strstr(defs, "#define SG_WIDTH 8\n"));
+          strstr(defs, "#define SG_WIDTH 8\n") && !strstr(defs, "SG_RED"));
+    /* the subgroupAdd reduction: a fixed subgroup size dividing the
+     * workgroup, with subgroup arithmetic; else the shared-memory tree */
+    rule_fixed = 8;
+    rule_ops = VKCNN_SUBGROUP_ARITHMETIC;
+    CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
+    CHECK(getenv("VKCNN_GEMV_TREE") ? !strstr(defs, "SG_RED")
+                                    : !!strstr(defs, "#define SG_RED 8\n"));
+    rule_ops = VKCNN_SUBGROUP_BALLOT;
+    CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
+    CHECK(!strstr(defs, "SG_RED"));
+    rule_fixed = 48; /* does not divide the 64 invocations */
+    rule_ops = VKCNN_SUBGROUP_ARITHMETIC;
+    CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
+    CHECK(!strstr(defs, "SG_RED"));
+    rule_fixed = rule_ops = 0;
     CHECK(strcmp(gemm_template(1, 1000, 4096, false, true, 32, defs), "gemv") == 0);
     CHECK(strstr(defs, "#define NC 4\n") && strstr(defs, "#define SG_WIDTH 32\n"));
     CHECK(strcmp(gemm_template(3, 5, 99, true, true, 64, defs), "gemv") == 0);

@@ -33,6 +33,12 @@ foreach(name test_conv test_matrix)
     ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16" LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()
 
+# gemv.comp with its shared-memory tree reduction, also where the device has
+# the subgroupAdd one (lower_matrix.c).
+add_test(NAME kernel_test_matrix_tree COMMAND test_matrix)
+set_tests_properties(kernel_test_matrix_tree PROPERTIES
+  ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_GEMV_TREE=1" LABELS "vulkan;kernels" TIMEOUT 600)
+
 # The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp, pool.comp,
 # the Winograd kernels) both ways on every device, whatever the device's
 # default: texel loads forced on (some dispatch must use them) and off (none
