@@ -127,7 +127,7 @@ static void cache_key(const vkcnn_context *ctx, char *key, size_t size) {
     const vkcnn_device_info *i = &ctx->dev.phys->info;
     char uuid[33];
     vkc_hex(uuid, i->device_uuid, 16);
-    snprintf(key, size, "peak vkcnn %s %s driver %u vector %u uuid %s", vkcnn_version(), i->name,
+    snprintf(key, size, "peak2 vkcnn %s %s driver %u vector %u uuid %s", vkcnn_version(), i->name,
              i->driver_version, i->vector_width, uuid);
 }
 
