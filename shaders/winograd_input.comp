@@ -9,7 +9,9 @@
 // per image), the ALPHA x ALPHA patch d of X starting at (ty*T - PT,
 // tx*T - PL) (zero outside X: the padding) becomes B^T d B, stored as
 //   V[a][c][p], a = i * ALPHA + j, rows of PP >= P tiles (zeros past P),
-// the layout winograd_gemm.comp reads. B^T from Lavin & Gray (2016):
+// the layout winograd_gemm.comp reads. KS = 2 (a 5x5 kernel as four 3x3
+// parts, runtime/passes/winograd.c): row s * C + c of V is channel c's
+// patch shifted by part s's offset (3 * (s / 2), 3 * (s % 2)). B^T from Lavin & Gray (2016):
 //   F(2x2): points 0, 1, -1, inf; F(4x4): 0, 1, -1, 2, -2, inf.
 // One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
 // VEC8 (devices with shaderInt64, where loads and stores are emulated per
@@ -47,8 +49,12 @@
 #ifndef PP
 #define PP 8
 #endif
+#ifndef KS
+#define KS 1
+#endif
+#define CS (KS * KS * C) // rows of V
 #ifndef TOTAL
-#define TOTAL (uint(C) * uint(PP))
+#define TOTAL (uint(CS) * uint(PP))
 #endif
 #ifndef VEC8
 #define VEC8 0
@@ -99,15 +105,17 @@ void bt(inout float d[ALPHA]) {
 #endif
 }
 
-// The transform of tile p of channel c into t (B^T d B, a = y * ALPHA + x).
-void transform(uint p, uint c, out float t[ALPHA * ALPHA]) {
+// The transform of tile p of row cs = s * C + c of V into t (B^T d B,
+// a = y * ALPHA + x).
+void transform(uint p, uint cs, out float t[ALPHA * ALPHA]) {
     if (p >= uint(P)) {
         [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
             t[a] = 0.0;
         return;
     }
     int n = int(p) / TOTAL_TILES, r = int(p) % TOTAL_TILES;
-    int iy0 = (r / TW) * T - PT, ix0 = (r % TW) * T - PL;
+    uint c = cs % uint(C), s = cs / uint(C);
+    int iy0 = (r / TW) * T - PT + 3 * int(s / uint(KS)), ix0 = (r % TW) * T - PL + 3 * int(s % uint(KS));
     uint xb = (uint(n) * uint(C) + c) * uint(H * W);
     float d[ALPHA][ALPHA];
     [[unroll]] for (int y = 0; y < ALPHA; y++) {
@@ -144,7 +152,7 @@ void main() {
     [[unroll]] for (int j = 0; j < 8; j++)
         transform(pv * 8u + uint(j), c, t[j]);
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
-        v8[(uint(a) * uint(C) + c) * uint(PP / 8) + pv] =
+        v8[(uint(a) * uint(CS) + c) * uint(PP / 8) + pv] =
             u64vec4(pack64(uvec2(floatBitsToUint(t[0][a]), floatBitsToUint(t[1][a]))),
                     pack64(uvec2(floatBitsToUint(t[2][a]), floatBitsToUint(t[3][a]))),
                     pack64(uvec2(floatBitsToUint(t[4][a]), floatBitsToUint(t[5][a]))),
@@ -154,6 +162,6 @@ void main() {
     float t[ALPHA * ALPHA];
     transform(p, c, t);
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
-        v[(uint(a) * uint(C) + c) * uint(PP) + p] = t[a];
+        v[(uint(a) * uint(CS) + c) * uint(PP) + p] = t[a];
 #endif
 }

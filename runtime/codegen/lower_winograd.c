@@ -1,8 +1,10 @@
 /* Winograd convolution F(T x T, 3x3), T = 4 or 2, for the Convs whose
  * weights runtime/passes/winograd.c transformed (vkc_epilogue.winograd, U of
- * [ALPHA^2][C][MP], ALPHA = T + 2; T follows from U's shape). Three
+ * [ALPHA^2][CS][MP], ALPHA = T + 2; T follows from U's shape; CS = C for a
+ * 3x3 kernel, 4C for a 5x5 one as four 3x3 parts, KS = 2). Three
  * dispatches through two scratch buffers:
- *   1. winograd_input.comp:  X -> V [ALPHA^2][C][PP]   (padding as zeros)
+ *   1. winograd_input.comp:  X -> V [ALPHA^2][CS][PP]   (padding as zeros;
+ *      rows s * C + c from the window shifted by part s's offset)
  *   2. winograd_gemm.comp:   Mt[a] = U[a]^T V[a], [ALPHA^2][MP][PP]
  *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation,
  *      fused MaxPool (vkc_epilogue.pool: Y is then the pool's output)
@@ -52,6 +54,7 @@
 
 typedef struct wino {
     int64_t n, c, h, w, m, oh, ow, pt, pl, pool, ph, pw;
+    int64_t ks, cs; /* 3x3 parts per axis (1, or 2 for 5x5), GEMM rows KS^2 C */
     int64_t t, a2, th, tw, p, pp, mp, tm, tp;
 } wino;
 
@@ -114,7 +117,11 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->a2 = u->dims[0];
     g->t = g->a2 == 36 ? 4 : g->a2 == 16 ? 2 : 0;
     g->mp = u->dims[2];
-    if (!g->t || u->dims[1] != g->c || g->mp < g->m || g->mp % 16) return false;
+    g->ks = vkc_winograd_split(w->dims[2]);
+    g->cs = g->ks * g->ks * g->c;
+    if (!g->t || !g->ks || w->dims[3] != w->dims[2] || u->dims[1] != g->cs || g->mp < g->m ||
+        g->mp % 16)
+        return false;
     if (g->pool && (g->t % g->pool || g->ph != (g->oh - g->pool) / g->pool + 1 ||
                     g->pw != (g->ow - g->pool) / g->pool + 1 || y->dims[1] != g->m))
         return false;
@@ -126,7 +133,7 @@ static bool geometry(const vkc_cg *c, wino *g) {
     /* V and Mt: one binding each, indices below 2^31 */
     uint64_t lim = c->t->max_binding_bytes / 4;
     if (lim > ((uint64_t)1 << 31) - 1) lim = ((uint64_t)1 << 31) - 1;
-    uint64_t v = (uint64_t)g->a2 * (uint64_t)g->c * (uint64_t)g->pp;
+    uint64_t v = (uint64_t)g->a2 * (uint64_t)g->cs * (uint64_t)g->pp;
     uint64_t mt = (uint64_t)g->a2 * (uint64_t)g->mp * (uint64_t)g->pp;
     uint64_t xy = (uint64_t)g->n * (uint64_t)(g->c > g->m ? g->c : g->m) *
                   (uint64_t)(g->h * g->w > g->oh * g->ow ? g->h * g->w : g->oh * g->ow);
@@ -140,7 +147,6 @@ bool vkc_winograd_applies(const vkc_cg *c) {
 
 static void def_common(vkc_cg *c, vkc_kdispatch *d, const wino *g) {
     cg_def(c, d, "T %" PRId64, g->t);
-    cg_def(c, d, "C %" PRId64, g->c);
     cg_def(c, d, "M %" PRId64, g->m);
     cg_def(c, d, "MP %" PRId64, g->mp);
     cg_def(c, d, "P %" PRId64, g->p);
@@ -156,11 +162,13 @@ void vkc_lower_winograd(vkc_cg *c) {
         return;
     }
     const vkc_node *node = cg_node(c);
-    uint32_t v = cg_scratch(c, (uint64_t)(g.a2 * g.c * g.pp));
+    uint32_t v = cg_scratch(c, (uint64_t)(g.a2 * g.cs * g.pp));
     uint32_t mt = cg_scratch(c, (uint64_t)(g.a2 * g.mp * g.pp));
 
     vkc_kdispatch *d = cg_dispatch(c, "winograd_input");
     def_common(c, d, &g);
+    cg_def(c, d, "C %" PRId64, g.c);
+    cg_def(c, d, "KS %" PRId64, g.ks);
     cg_def(c, d, "H %" PRId64, g.h);
     cg_def(c, d, "W %" PRId64, g.w);
     cg_def(c, d, "PT %" PRId64, g.pt);
@@ -170,15 +178,17 @@ void vkc_lower_winograd(vkc_cg *c) {
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, v, VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    cg_grid(c, d, (uint64_t)(g.c * (c->t->wide_loads ? g.pp / 8 : g.pp)));
+    cg_grid(c, d, (uint64_t)(g.cs * (c->t->wide_loads ? g.pp / 8 : g.pp)));
 
     d = cg_dispatch(c, "winograd_gemm");
     def_common(c, d, &g);
+    cg_def(c, d, "C %" PRId64, g.cs); /* the GEMM's rows: every part's channels */
     cg_def(c, d, "TM %" PRId64, g.tm);
     cg_def(c, d, "TP %" PRId64, g.tp);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     /* U and V through texel buffers (their sizes are multiples of 16 floats) */
-    uint64_t v_elems = (uint64_t)(g.a2 * g.c * g.pp), u_elems = c->g->tensors[c->winograd].elements;
+    uint64_t v_elems = (uint64_t)(g.a2 * g.cs * g.pp),
+             u_elems = c->g->tensors[c->winograd].elements;
     if (!cg_half(c, c->winograd) && cg_texels_fit(c, v_elems, false) &&
         cg_texels_fit(c, u_elems, false))
         cg_def(c, d, "TEXEL 1");

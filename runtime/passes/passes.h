@@ -47,7 +47,8 @@ typedef struct vkc_epilogue {
     vkc_attrs attrs; /* the activation's attributes (alpha, clip) */
     uint32_t slope;  /* PRelu: constant slope tensor (one value per channel or one); VKC_NONE */
     /* Conv only: its Winograd-transformed weights, a constant
-     * [ALPHA^2][C][MP] appended by vkc_pass_winograd_weights (ALPHA = tile + 2,
+     * [ALPHA^2][KS^2 C][MP] appended by vkc_pass_winograd_weights (ALPHA = tile + 2,
+     * KS = vkc_winograd_split of the kernel size,
      * MP = M rounded up to VKC_WINOGRAD_MPAD, zero past M); VKC_NONE: none,
      * the conv runs as a direct/implicit-GEMM conv. Not an epilogue step: it
      * only tells the lowering which kernels to use. */
@@ -100,7 +101,8 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_f
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, 3x3
- * kernel, stride 1, dilation 1, group 1, float32 constant weights (any
+ * or 5x5 kernel (a 5x5 as four 3x3 parts, see vkc_winograd_split), stride
+ * 1, dilation 1, group 1, float32 constant weights (any
  * padding, batch and bias) and at least VKC_WINOGRAD_MIN_C input channels:
  * the transforms cost as much per output channel whatever C, the GEMM saves
  * in proportion to C (lavapipe, 1 image: 3 -> 64 at 224x224 66 ms against
@@ -112,6 +114,11 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_f
 #define VKC_WINOGRAD_MIN_C 16
 #define VKC_WINOGRAD_MPAD 16 /* U's channel rows padded to this (the GEMM's TM) */
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node);
+
+/* 3x3 parts per axis of a k x k kernel run as Winograd F(m x m, 3x3): 1 for
+ * 3x3, 2 for 5x5 (zero-padded to 6x6: 4 parts, 144 products per 4x4 tile
+ * against 400 direct), 0 for any other size. U then has KS^2 * C rows. */
+int64_t vkc_winograd_split(int64_t kernel);
 
 /* Initializes r and runs the pipeline above on g (when opts->fusion). */
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r);

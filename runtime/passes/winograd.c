@@ -3,7 +3,11 @@
  * double from the float weights and rounded once, laid out as the GEMM of
  * shaders/winograd_gemm.comp reads them: U[a][c][m] with a = i * ALPHA + j
  * the position in the tile, m contiguous and padded with zeros to a
- * multiple of VKC_WINOGRAD_MPAD. The node keeps its original weights (the
+ * multiple of VKC_WINOGRAD_MPAD. A 5x5 kernel, zero-padded to 6x6, is four
+ * 3x3 kernels at offsets (3 * si, 3 * sj), si, sj in {0, 1}: the conv is
+ * the sum of four 3x3 convs of shifted windows, one GEMM over 4C rows
+ * (row s * C + c, s = 2 * si + sj; winograd_input.comp makes the shifted
+ * windows' rows of V). The node keeps its original weights (the
  * reference and the per-node check read them); the new constant is recorded
  * in its epilogue (vkc_epilogue.winograd).
  *
@@ -23,6 +27,10 @@ static const double G4[6][3] = {
     {1.0 / 4, 0.0, 0.0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
     {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
 
+int64_t vkc_winograd_split(int64_t kernel) {
+    return kernel == 3 ? 1 : kernel == 5 ? 2 : 0;
+}
+
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
     const vkc_node *n = &g->nodes[node];
     if (n->dead || n->op != VKC_OP_CONV || n->input_count < 2 || n->output_count < 1) return 0;
@@ -33,7 +41,9 @@ uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
     if (x->rank != 4 || w->rank != 4 || y->rank != 4 || !w->data || w->dtype != VKC_DTYPE_FLOAT32 ||
         x->dtype != VKC_DTYPE_FLOAT32)
         return 0;
-    if (w->dims[2] != 3 || w->dims[3] != 3 || w->dims[1] != x->dims[1] || a->group != 1) return 0;
+    if (!((w->dims[2] == 3 && w->dims[3] == 3) || (w->dims[2] == 5 && w->dims[3] == 5)) ||
+        w->dims[1] != x->dims[1] || a->group != 1)
+        return 0;
     for (int d = 0; d < 2; d++)
         if (a->strides[d] != 1 || a->dilations[d] != 1) return 0;
     if (y->elements == 0) return 0;
@@ -48,9 +58,10 @@ uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
 static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32_t *index) {
     uint32_t wi = g->nodes[node].inputs[1];
     int64_t m_count = g->tensors[wi].dims[0], c_count = g->tensors[wi].dims[1];
+    int64_t k = g->tensors[wi].dims[2], ks = vkc_winograd_split(k), shifts = ks * ks;
     int64_t alpha = tile + 2,
             mp = (m_count + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
-    int64_t dims[3] = {alpha * alpha, c_count, mp};
+    int64_t rows = shifts * c_count, dims[3] = {alpha * alpha, rows, mp};
     char name[512];
     snprintf(name, sizeof name, "%s_winograd_f%u", g->nodes[node].name, tile);
     vkcnn_status st = vkc_graph_add_tensor(g, name, index);
@@ -61,22 +72,32 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     float *u = p;
     const float *w = g->tensors[wi].data; /* re-fetched: adding a tensor may move the array */
     const double *gm = tile == 4 ? &G4[0][0] : &G2[0][0];
-    memset(u, 0, (size_t)(alpha * alpha * c_count * mp) * sizeof *u);
+    memset(u, 0, (size_t)(alpha * alpha * rows * mp) * sizeof *u);
     for (int64_t m = 0; m < m_count; m++)
-        for (int64_t c = 0; c < c_count; c++) {
-            const float *k = w + (m * c_count + c) * 9;
-            double t[6][3]; /* G g */
-            for (int64_t i = 0; i < alpha; i++)
-                for (int l = 0; l < 3; l++)
-                    t[i][l] = gm[i * 3 + 0] * k[0 * 3 + l] + gm[i * 3 + 1] * k[1 * 3 + l] +
-                              gm[i * 3 + 2] * k[2 * 3 + l];
-            for (int64_t i = 0; i < alpha; i++)
-                for (int64_t j = 0; j < alpha; j++) {
-                    double v =
-                        t[i][0] * gm[j * 3 + 0] + t[i][1] * gm[j * 3 + 1] + t[i][2] * gm[j * 3 + 2];
-                    u[((i * alpha + j) * c_count + c) * mp + m] = (float)v;
-                }
-        }
+        for (int64_t c = 0; c < c_count; c++)
+            for (int64_t sh = 0; sh < shifts; sh++) {
+                /* the 3x3 part of kernel (m, c) at offset (3 * si, 3 * sj),
+                 * zero past k */
+                int64_t di = 3 * (sh / ks), dj = 3 * (sh % ks);
+                double kk[3][3];
+                for (int y = 0; y < 3; y++)
+                    for (int x = 0; x < 3; x++)
+                        kk[y][x] = di + y < k && dj + x < k
+                                       ? w[((m * c_count + c) * k + di + y) * k + dj + x]
+                                       : 0.0;
+                double t[6][3]; /* G g */
+                for (int64_t i = 0; i < alpha; i++)
+                    for (int l = 0; l < 3; l++)
+                        t[i][l] = gm[i * 3 + 0] * kk[0][l] + gm[i * 3 + 1] * kk[1][l] +
+                                  gm[i * 3 + 2] * kk[2][l];
+                int64_t row = sh * c_count + c;
+                for (int64_t i = 0; i < alpha; i++)
+                    for (int64_t j = 0; j < alpha; j++) {
+                        double v = t[i][0] * gm[j * 3 + 0] + t[i][1] * gm[j * 3 + 1] +
+                                   t[i][2] * gm[j * 3 + 2];
+                        u[((i * alpha + j) * rows + row) * mp + m] = (float)v;
+                    }
+            }
     return VKCNN_OK;
 }
 

@@ -1,11 +1,13 @@
 /* Winograd convolution (runtime/codegen/lower_winograd.c, the three
  * shaders/winograd_*.comp, runtime/passes/winograd.c) against the reference,
- * at kt.h's tolerance: random 3x3 stride-1 shapes (H and W odd and not
+ * at kt.h's tolerance: random 3x3 and 5x5 (four 3x3 parts) stride-1 shapes
+ * (H and W odd and not
  * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
  * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
  * run with F(4x4) and F(2x2) forced (VKCNN_WINOGRAD_TILE) and by rule, and
- * VGG-like layers; then the rule: Winograd for VGG's layers (but the first,
- * of 3 input channels), not for 5x5, strided, dilated or grouped convs, nor
+ * VGG-like layers and AlexNet's 5x5; then the rule: Winograd for VGG's
+ * layers (but the first, of 3 input channels) and AlexNet's 5x5, not for
+ * 7x7, strided, dilated or grouped convs, nor
  * with the option off or without fusion. Then a MaxPool after the conv:
  * fused into the output transform when its windows tile the output tiles
  * (k x k at stride k, k dividing T; odd sizes floor), kept apart otherwise
@@ -202,9 +204,11 @@ static wcase random_case(uint64_t *s) {
         k.pads[i] = kt_range(s, 0, 2);
     k.bias = kt_range(s, 0, 1);
     k.act = (int)kt_range(s, 0, ACTS - 1);
-    while (k.h + k.pads[0] + k.pads[2] < 3)
+    if (kt_range(s, 0, 3) == 0) /* drawn last: the 3x3 cases stay as they were */
+        k.kh = k.kw = 5;
+    while (k.h + k.pads[0] + k.pads[2] < k.kh)
         k.h += 2;
-    while (k.w + k.pads[1] + k.pads[3] < 3)
+    while (k.w + k.pads[1] + k.pads[3] < k.kw)
         k.w += 2;
     return k;
 }
@@ -226,6 +230,11 @@ int main(void) {
         {1, 256, 256, 28, 28, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
         {3, 128, 96, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
         {1, 3, 64, 57, 55, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        /* 5x5 as four 3x3 parts: AlexNet's second layer, odd sizes, pads */
+        {1, 64, 192, 27, 27, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1},
+        {3, 19, 37, 13, 11, 5, 5, 1, 1, 1, {2, 1, 0, 2}, true, 3},
+        {1, 17, 9, 7, 9, 5, 5, 1, 1, 1, {0, 0, 0, 0}, false, 7},
+        {1, 16, 16, 5, 6, 5, 5, 1, 1, 1, {1, 2, 2, 1}, true, 0},
     };
     uint64_t seed = 2000;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -249,13 +258,16 @@ int main(void) {
         {1, 256, 256, 28, 28, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
         {1, 512, 512, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
     };
+    const wcase alexnet5 = {1, 64, 192, 27, 27, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1};
+    CHECK(picks_winograd(ctx, &alexnet5, &wino_opts));
     for (unsigned i = 0; i < sizeof vgg / sizeof vgg[0]; i++) {
         CHECK(picks_winograd(ctx, &vgg[i], &wino_opts));
         CHECK(!picks_winograd(ctx, &vgg[i], &off));
         CHECK(!picks_winograd(ctx, &vgg[i], &unfused));
     }
     wcase other[] = {
-        {1, 16, 16, 28, 28, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1},  /* 5x5 */
+        {1, 16, 16, 28, 28, 7, 7, 1, 1, 1, {3, 3, 3, 3}, true, 1},  /* 7x7 */
+        {1, 16, 16, 28, 28, 5, 5, 2, 1, 1, {2, 2, 2, 2}, true, 1},  /* 5x5 stride 2 */
         {1, 16, 16, 28, 28, 3, 3, 2, 1, 1, {1, 1, 1, 1}, true, 1},  /* stride 2 */
         {1, 16, 16, 28, 28, 3, 3, 1, 2, 1, {2, 2, 2, 2}, true, 1},  /* dilation 2 */
         {1, 16, 16, 28, 28, 3, 3, 1, 1, 2, {1, 1, 1, 1}, true, 1},  /* group 2 */
