@@ -9,9 +9,11 @@
 // per image), the ALPHA x ALPHA patch d of X starting at (ty*T - PT,
 // tx*T - PL) (zero outside X: the padding) becomes B^T d B, stored as
 //   V[a][c][p], a = i * ALPHA + j, rows of PP >= P tiles (zeros past P),
-// the layout winograd_gemm.comp reads. KS = 2 (a 5x5 kernel as four 3x3
-// parts, runtime/passes/winograd.c): row s * C + c of V is channel c's
-// patch shifted by part s's offset (3 * (s / 2), 3 * (s % 2)). B^T from Lavin & Gray (2016):
+// the layout winograd_gemm.comp reads. KS x KS parts of the kernel
+// (runtime/passes/winograd.c: a 5x5 as four 3x3, a stride-S kernel as S^2
+// phases): row s * C + c of V is channel c's patch for part
+// s = si * KS + sj, its rows and columns STEP apart (the stride) starting at
+// (ty * T * STEP - PT + UNIT * si, tx * T * STEP - PL + UNIT * sj). B^T from Lavin & Gray (2016):
 //   F(2x2): points 0, 1, -1, inf; F(4x4): 0, 1, -1, 2, -2, inf.
 // One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
 // VEC8 (devices with shaderInt64, where loads and stores are emulated per
@@ -51,6 +53,12 @@
 #endif
 #ifndef KS
 #define KS 1
+#endif
+#ifndef STEP
+#define STEP 1
+#endif
+#ifndef UNIT
+#define UNIT 3
 #endif
 #define CS (KS * KS * C) // rows of V
 #ifndef TOTAL
@@ -115,15 +123,16 @@ void transform(uint p, uint cs, out float t[ALPHA * ALPHA]) {
     }
     int n = int(p) / TOTAL_TILES, r = int(p) % TOTAL_TILES;
     uint c = cs % uint(C), s = cs / uint(C);
-    int iy0 = (r / TW) * T - PT + 3 * int(s / uint(KS)), ix0 = (r % TW) * T - PL + 3 * int(s % uint(KS));
+    int iy0 = (r / TW) * T * STEP - PT + UNIT * int(s / uint(KS));
+    int ix0 = (r % TW) * T * STEP - PL + UNIT * int(s % uint(KS));
     uint xb = (uint(n) * uint(C) + c) * uint(H * W);
     float d[ALPHA][ALPHA];
     [[unroll]] for (int y = 0; y < ALPHA; y++) {
-        int iy = iy0 + y;
+        int iy = iy0 + y * STEP;
         bool rowok = iy >= 0 && iy < H;
         int row = clamp(iy, 0, H - 1) * W;
         [[unroll]] for (int xx = 0; xx < ALPHA; xx++) {
-            int ix = ix0 + xx;
+            int ix = ix0 + xx * STEP;
             float val = XLOAD(xb + uint(row + clamp(ix, 0, W - 1)));
             d[y][xx] = rowok && ix >= 0 && ix < W ? val : 0.0;
         }

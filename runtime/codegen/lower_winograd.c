@@ -1,10 +1,11 @@
 /* Winograd convolution F(T x T, 3x3), T = 4 or 2, for the Convs whose
  * weights runtime/passes/winograd.c transformed (vkc_epilogue.winograd, U of
- * [ALPHA^2][CS][MP], ALPHA = T + 2; T follows from U's shape; CS = C for a
- * 3x3 kernel, 4C for a 5x5 one as four 3x3 parts, KS = 2). Three
- * dispatches through two scratch buffers:
+ * [ALPHA^2][CS][MP], ALPHA = T + 2; T follows from U's shape; CS = KS^2 C,
+ * KS x KS 3x3 parts of the kernel as vkc_winograd_parts says: 1 for 3x3, 4
+ * for 5x5, S^2 phases at stride S). Three dispatches through two scratch
+ * buffers:
  *   1. winograd_input.comp:  X -> V [ALPHA^2][CS][PP]   (padding as zeros;
- *      rows s * C + c from the window shifted by part s's offset)
+ *      rows s * C + c from part s's window: shifted, or strided)
  *   2. winograd_gemm.comp:   Mt[a] = U[a]^T V[a], [ALPHA^2][MP][PP]
  *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation,
  *      fused MaxPool (vkc_epilogue.pool: Y is then the pool's output)
@@ -54,7 +55,7 @@
 
 typedef struct wino {
     int64_t n, c, h, w, m, oh, ow, pt, pl, pool, ph, pw;
-    int64_t ks, cs; /* 3x3 parts per axis (1, or 2 for 5x5), GEMM rows KS^2 C */
+    int64_t ks, step, unit, cs; /* vkc_winograd_form; GEMM rows KS^2 C */
     int64_t t, a2, th, tw, p, pp, mp, tm, tp;
 } wino;
 
@@ -117,11 +118,15 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->a2 = u->dims[0];
     g->t = g->a2 == 36 ? 4 : g->a2 == 16 ? 2 : 0;
     g->mp = u->dims[2];
-    g->ks = vkc_winograd_split(w->dims[2]);
-    g->cs = g->ks * g->ks * g->c;
-    if (!g->t || !g->ks || w->dims[3] != w->dims[2] || u->dims[1] != g->cs || g->mp < g->m ||
-        g->mp % 16)
+    vkc_winograd_form f;
+    if (w->dims[3] != w->dims[2] || a->strides[0] != a->strides[1] || a->dilations[0] != 1 ||
+        a->dilations[1] != 1 || !vkc_winograd_parts(w->dims[2], a->strides[0], &f))
         return false;
+    g->ks = f.per_axis;
+    g->step = f.step;
+    g->unit = f.unit;
+    g->cs = g->ks * g->ks * g->c;
+    if (!g->t || u->dims[1] != g->cs || g->mp < g->m || g->mp % 16) return false;
     if (g->pool && (g->t % g->pool || g->ph != (g->oh - g->pool) / g->pool + 1 ||
                     g->pw != (g->ow - g->pool) / g->pool + 1 || y->dims[1] != g->m))
         return false;
@@ -169,6 +174,8 @@ void vkc_lower_winograd(vkc_cg *c) {
     def_common(c, d, &g);
     cg_def(c, d, "C %" PRId64, g.c);
     cg_def(c, d, "KS %" PRId64, g.ks);
+    cg_def(c, d, "STEP %" PRId64, g.step);
+    cg_def(c, d, "UNIT %" PRId64, g.unit);
     cg_def(c, d, "H %" PRId64, g.h);
     cg_def(c, d, "W %" PRId64, g.w);
     cg_def(c, d, "PT %" PRId64, g.pt);

@@ -48,7 +48,7 @@ typedef struct vkc_epilogue {
     uint32_t slope;  /* PRelu: constant slope tensor (one value per channel or one); VKC_NONE */
     /* Conv only: its Winograd-transformed weights, a constant
      * [ALPHA^2][KS^2 C][MP] appended by vkc_pass_winograd_weights (ALPHA = tile + 2,
-     * KS = vkc_winograd_split of the kernel size,
+     * KS = vkc_winograd_parts' per_axis,
      * MP = M rounded up to VKC_WINOGRAD_MPAD, zero past M); VKC_NONE: none,
      * the conv runs as a direct/implicit-GEMM conv. Not an epilogue step: it
      * only tells the lowering which kernels to use. */
@@ -100,10 +100,12 @@ vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_fn runs, void *user);
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
- * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, 3x3
- * or 5x5 kernel (a 5x5 as four 3x3 parts, see vkc_winograd_split), stride
- * 1, dilation 1, group 1, float32 constant weights (any
- * padding, batch and bias) and at least VKC_WINOGRAD_MIN_C input channels:
+ * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a
+ * square kernel and equal strides with a form of 3x3 parts
+ * (vkc_winograd_parts: 3x3 or 5x5 at stride 1, 11x11 at stride 4, ...),
+ * dilation 1, group 1, float32 constant weights (any
+ * padding, batch and bias) and at least VKC_WINOGRAD_MIN_C GEMM rows (input
+ * channels times parts):
  * the transforms cost as much per output channel whatever C, the GEMM saves
  * in proportion to C (lavapipe, 1 image: 3 -> 64 at 224x224 66 ms against
  * 35 ms direct; 16 -> 64 at 112x112 28 ms against 74 ms). The tile rule: F(4x4), unless the output
@@ -112,13 +114,24 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_f
  * the model tolerance on VGG-16. The environment variable VKCNN_WINOGRAD_TILE=2 or 4 forces one
  * (tests and measurements). */
 #define VKC_WINOGRAD_MIN_C 16
+/* and at least this many MACs: on a small layer the two extra dispatches
+ * cost more than the products saved (LeNet-5's 5x5 6 -> 16 at 10x10, 0.24 M
+ * MACs: the model 1.06 ms direct against 1.49-1.55 ms with Winograd) */
+#define VKC_WINOGRAD_MIN_MACS ((uint64_t)1 << 22)
 #define VKC_WINOGRAD_MPAD 16 /* U's channel rows padded to this (the GEMM's TM) */
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node);
 
-/* 3x3 parts per axis of a k x k kernel run as Winograd F(m x m, 3x3): 1 for
- * 3x3, 2 for 5x5 (zero-padded to 6x6: 4 parts, 144 products per 4x4 tile
- * against 400 direct), 0 for any other size. U then has KS^2 * C rows. */
-int64_t vkc_winograd_split(int64_t kernel);
+/* How a k x k kernel at stride s runs as Winograd F(m x m, 3x3): as
+ * per_axis^2 3x3 parts, part (si, sj) taking the taps (unit * si + step * y,
+ * unit * sj + step * x), y, x < 3, zero past k; U then has per_axis^2 * C
+ * rows. 3x3 stride 1: one part. 5x5 stride 1: 2 x 2 parts at offsets 0 and
+ * 3 (144 products per 4x4 tile against 400 direct). Stride s > 1 with
+ * ceil(k / s) <= 3 and k > 1.5 s: s x s phases, step s (AlexNet's 11x11/4).
+ * False when there is no such form. */
+typedef struct vkc_winograd_form {
+    int64_t per_axis, step, unit;
+} vkc_winograd_form;
+bool vkc_winograd_parts(int64_t kernel, int64_t stride, vkc_winograd_form *f);
 
 /* Initializes r and runs the pipeline above on g (when opts->fusion). */
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r);

@@ -3,11 +3,17 @@
  * double from the float weights and rounded once, laid out as the GEMM of
  * shaders/winograd_gemm.comp reads them: U[a][c][m] with a = i * ALPHA + j
  * the position in the tile, m contiguous and padded with zeros to a
- * multiple of VKC_WINOGRAD_MPAD. A 5x5 kernel, zero-padded to 6x6, is four
- * 3x3 kernels at offsets (3 * si, 3 * sj), si, sj in {0, 1}: the conv is
- * the sum of four 3x3 convs of shifted windows, one GEMM over 4C rows
- * (row s * C + c, s = 2 * si + sj; winograd_input.comp makes the shifted
- * windows' rows of V). The node keeps its original weights (the
+ * multiple of VKC_WINOGRAD_MPAD. Other kernels as sums of 3x3 parts
+ * (vkc_winograd_parts), one GEMM over all parts' rows (row s * C + c of
+ * part s = si * KS + sj; winograd_input.comp makes each part's rows of V):
+ * - a 5x5 kernel, zero-padded to 6x6, is four 3x3 kernels at offsets
+ *   (3 * si, 3 * sj): the sum of four 3x3 convs of shifted windows;
+ * - a K x K kernel at stride S is S^2 phases (si, sj) < S: phase (si, sj)
+ *   takes the taps (si + S * y, sj + S * x), a kernel of ceil(K / S) <= 3
+ *   (zero-padded to 3x3) run at stride 1 over the phase image
+ *   X[S * u + si - PT][S * v + sj - PL] (AlexNet's 11x11/4: 16 phases of
+ *   3x3 over 3 channels, 36 products per 4x4 tile and row against 121 per
+ *   output direct). The node keeps its original weights (the
  * reference and the per-node check read them); the new constant is recorded
  * in its epilogue (vkc_epilogue.winograd).
  *
@@ -27,8 +33,20 @@ static const double G4[6][3] = {
     {1.0 / 4, 0.0, 0.0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
     {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
 
-int64_t vkc_winograd_split(int64_t kernel) {
-    return kernel == 3 ? 1 : kernel == 5 ? 2 : 0;
+bool vkc_winograd_parts(int64_t kernel, int64_t stride, vkc_winograd_form *f) {
+    if (stride == 1 && (kernel == 3 || kernel == 5)) {
+        *f = (vkc_winograd_form){kernel == 3 ? 1 : 2, 1, 3};
+        return true;
+    }
+    /* phases: worth it where the direct conv's K^2 products per output
+     * exceed Winograd's 2.25 S^2 (K > 1.5 S), each phase's kernel at most
+     * 3 x 3 */
+    if (stride > 1 && stride <= 4 && (kernel + stride - 1) / stride <= 3 &&
+        2 * kernel > 3 * stride) {
+        *f = (vkc_winograd_form){stride, stride, 1};
+        return true;
+    }
+    return false;
 }
 
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
@@ -41,16 +59,20 @@ uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
     if (x->rank != 4 || w->rank != 4 || y->rank != 4 || !w->data || w->dtype != VKC_DTYPE_FLOAT32 ||
         x->dtype != VKC_DTYPE_FLOAT32)
         return 0;
-    if (!((w->dims[2] == 3 && w->dims[3] == 3) || (w->dims[2] == 5 && w->dims[3] == 5)) ||
-        w->dims[1] != x->dims[1] || a->group != 1)
+    vkc_winograd_form f;
+    if (w->dims[2] != w->dims[3] || a->strides[0] != a->strides[1] ||
+        !vkc_winograd_parts(w->dims[2], a->strides[0], &f) || w->dims[1] != x->dims[1] ||
+        a->group != 1)
         return 0;
     for (int d = 0; d < 2; d++)
-        if (a->strides[d] != 1 || a->dilations[d] != 1) return 0;
+        if (a->dilations[d] != 1) return 0;
     if (y->elements == 0) return 0;
     const char *force = getenv("VKCNN_WINOGRAD_TILE");
     if (force && strcmp(force, "2") == 0) return 2;
     if (force && strcmp(force, "4") == 0) return 4;
-    if (w->dims[1] < VKC_WINOGRAD_MIN_C) return 0;
+    if (f.per_axis * f.per_axis * w->dims[1] < VKC_WINOGRAD_MIN_C ||
+        vkc_node_macs(g, node) < VKC_WINOGRAD_MIN_MACS)
+        return 0;
     return y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
 }
 
@@ -58,7 +80,11 @@ uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
 static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32_t *index) {
     uint32_t wi = g->nodes[node].inputs[1];
     int64_t m_count = g->tensors[wi].dims[0], c_count = g->tensors[wi].dims[1];
-    int64_t k = g->tensors[wi].dims[2], ks = vkc_winograd_split(k), shifts = ks * ks;
+    int64_t k = g->tensors[wi].dims[2];
+    vkc_winograd_form f;
+    if (!vkc_winograd_parts(k, g->nodes[node].attrs.window.strides[0], &f))
+        return vkc_node_fail(g, node, VKCNN_ERROR_INVALID_ARGUMENT, "no Winograd form");
+    int64_t ks = f.per_axis, shifts = ks * ks;
     int64_t alpha = tile + 2,
             mp = (m_count + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
     int64_t rows = shifts * c_count, dims[3] = {alpha * alpha, rows, mp};
@@ -76,15 +102,16 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     for (int64_t m = 0; m < m_count; m++)
         for (int64_t c = 0; c < c_count; c++)
             for (int64_t sh = 0; sh < shifts; sh++) {
-                /* the 3x3 part of kernel (m, c) at offset (3 * si, 3 * sj),
-                 * zero past k */
-                int64_t di = 3 * (sh / ks), dj = 3 * (sh % ks);
+                /* the 3x3 part sh = (si, sj) of kernel (m, c): taps
+                 * (unit * si + step * y, unit * sj + step * x), zero past k */
+                int64_t di = f.unit * (sh / ks), dj = f.unit * (sh % ks);
                 double kk[3][3];
                 for (int y = 0; y < 3; y++)
-                    for (int x = 0; x < 3; x++)
-                        kk[y][x] = di + y < k && dj + x < k
-                                       ? w[((m * c_count + c) * k + di + y) * k + dj + x]
-                                       : 0.0;
+                    for (int x = 0; x < 3; x++) {
+                        int64_t ky = di + f.step * y, kx = dj + f.step * x;
+                        kk[y][x] =
+                            ky < k && kx < k ? w[((m * c_count + c) * k + ky) * k + kx] : 0.0;
+                    }
                 double t[6][3]; /* G g */
                 for (int64_t i = 0; i < alpha; i++)
                     for (int l = 0; l < 3; l++)

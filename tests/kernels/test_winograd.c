@@ -1,13 +1,15 @@
 /* Winograd convolution (runtime/codegen/lower_winograd.c, the three
  * shaders/winograd_*.comp, runtime/passes/winograd.c) against the reference,
  * at kt.h's tolerance: random 3x3 and 5x5 (four 3x3 parts) stride-1 shapes
- * (H and W odd and not
+ * and strided kernels as phases of 3x3 (H and W odd and not
  * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
  * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
  * run with F(4x4) and F(2x2) forced (VKCNN_WINOGRAD_TILE) and by rule, and
- * VGG-like layers and AlexNet's 5x5; then the rule: Winograd for VGG's
- * layers (but the first, of 3 input channels) and AlexNet's 5x5, not for
- * 7x7, strided, dilated or grouped convs, nor
+ * VGG-like layers and AlexNet's; then the rule: Winograd for VGG's layers
+ * (but the first, of 3 input channels), AlexNet's 11x11/4 and 5x5, and a
+ * 5x5/2, not for 7x7 at stride 1, 3x3/2 (no fewer products), 1x1, a layer
+ * under VKC_WINOGRAD_MIN_MACS (LeNet-5's 5x5),
+ * dilated or grouped convs, nor
  * with the option off or without fusion. Then a MaxPool after the conv:
  * fused into the output transform when its windows tile the output tiles
  * (k x k at stride k, k dividing T; odd sizes floor), kept apart otherwise
@@ -235,6 +237,15 @@ int main(void) {
         {3, 19, 37, 13, 11, 5, 5, 1, 1, 1, {2, 1, 0, 2}, true, 3},
         {1, 17, 9, 7, 9, 5, 5, 1, 1, 1, {0, 0, 0, 0}, false, 7},
         {1, 16, 16, 5, 6, 5, 5, 1, 1, 1, {1, 2, 2, 1}, true, 0},
+        /* strided kernels as S^2 phases of 3x3: AlexNet's first layer, the
+         * paper's (227, no padding), 7x7/3, 5x5/2, an even 6x6/2, odd
+         * sizes and asymmetric pads */
+        {1, 3, 64, 224, 224, 11, 11, 4, 1, 1, {2, 2, 2, 2}, true, 1},
+        {1, 3, 48, 227, 227, 11, 11, 4, 1, 1, {0, 0, 0, 0}, true, 1},
+        {3, 5, 17, 31, 29, 11, 11, 4, 1, 1, {2, 1, 0, 3}, true, 3},
+        {1, 8, 9, 20, 23, 7, 7, 3, 1, 1, {3, 0, 1, 2}, false, 7},
+        {1, 6, 12, 19, 17, 5, 5, 2, 1, 1, {2, 2, 1, 1}, true, 2},
+        {1, 4, 16, 15, 15, 6, 6, 2, 1, 1, {2, 2, 2, 2}, true, 0},
     };
     uint64_t seed = 2000;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -259,7 +270,14 @@ int main(void) {
         {1, 512, 512, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
     };
     const wcase alexnet5 = {1, 64, 192, 27, 27, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1};
+    const wcase alexnet11 = {1, 3, 64, 224, 224, 11, 11, 4, 1, 1, {2, 2, 2, 2}, true, 1};
+    const wcase five2 = {1, 32, 64, 56, 56, 5, 5, 2, 1, 1, {2, 2, 2, 2}, true, 1};
+    /* under VKC_WINOGRAD_MIN_MACS: LeNet-5's second layer stays direct */
+    const wcase lenet = {1, 6, 16, 14, 14, 5, 5, 1, 1, 1, {0, 0, 0, 0}, true, 1};
+    CHECK(!picks_winograd(ctx, &lenet, &wino_opts));
     CHECK(picks_winograd(ctx, &alexnet5, &wino_opts));
+    CHECK(picks_winograd(ctx, &alexnet11, &wino_opts));
+    CHECK(picks_winograd(ctx, &five2, &wino_opts));
     for (unsigned i = 0; i < sizeof vgg / sizeof vgg[0]; i++) {
         CHECK(picks_winograd(ctx, &vgg[i], &wino_opts));
         CHECK(!picks_winograd(ctx, &vgg[i], &off));
@@ -267,7 +285,6 @@ int main(void) {
     }
     wcase other[] = {
         {1, 16, 16, 28, 28, 7, 7, 1, 1, 1, {3, 3, 3, 3}, true, 1},  /* 7x7 */
-        {1, 16, 16, 28, 28, 5, 5, 2, 1, 1, {2, 2, 2, 2}, true, 1},  /* 5x5 stride 2 */
         {1, 16, 16, 28, 28, 3, 3, 2, 1, 1, {1, 1, 1, 1}, true, 1},  /* stride 2 */
         {1, 16, 16, 28, 28, 3, 3, 1, 2, 1, {2, 2, 2, 2}, true, 1},  /* dilation 2 */
         {1, 16, 16, 28, 28, 3, 3, 1, 1, 2, {1, 1, 1, 1}, true, 1},  /* group 2 */
@@ -315,10 +332,12 @@ int main(void) {
     const vkc_exec_options small = {.fusion = true, .winograd = true, .max_binding_bytes = 16384};
     const wcase tiny = {1, 16, 16, 8, 8, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1};
     const pspec half = {2, 2, 0, false};
+    setenv("VKCNN_WINOGRAD_TILE", "4", 1); /* the layer is under VKC_WINOGRAD_MIN_MACS */
     CHECK(checked_dispatches(ctx, &tiny, &half, &wino_opts) == 3);
     CHECK(checked_dispatches(ctx, &tiny, &half, &small) == 2);
     vkc_graph *g = build_pooled(&tiny, &half, 400);
     if (g) kt_check(ctx, g, &small, 400, "pool after a conv whose Winograd scratch does not fit");
+    unsetenv("VKCNN_WINOGRAD_TILE");
 
     th_destroy(ctx);
     kt_summary("winograd");

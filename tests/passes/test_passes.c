@@ -14,6 +14,7 @@
  * - the dispatch -> node-group accessor and the memory plan of the executor.
  * Tolerance: kt.h's (max |diff| <= 1e-4 max |ref| + 1e-5). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -444,6 +445,7 @@ static bool runs_no(const vkc_graph *g, uint32_t node, const vkc_epilogue *e, vo
 
 /* x [1,16,10,10] -> Conv 8x16x3x3 pad 1 -> Relu -> MaxPool 2x2/2 [1,8,5,5] */
 static void pool_pass(void) {
+    setenv("VKCNN_WINOGRAD_TILE", "4", 1); /* a small layer: Winograd forced */
     for (int yes = 0; yes < 2; yes++) {
         uint64_t s = 95;
         vkc_graph *g = kt_graph();
@@ -493,6 +495,7 @@ static void pool_pass(void) {
         vkc_graph_clone_destroy(c, g);
         vkc_graph_destroy(g);
     }
+    unsetenv("VKCNN_WINOGRAD_TILE");
 }
 
 int main(void) {
