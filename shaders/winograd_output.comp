@@ -67,7 +67,16 @@
 #define EPI_SLOPE_BINDING (2 + HAS_BIAS)
 #include "epilogue.glsl"
 
+#ifndef STORE4
+#define STORE4 0
+#endif
+#if STORE4
+// STORE4 (T 4, no pool, OW a multiple of 4): a tile row is one aligned vec4
+// of Y (a store per lane is a loop on CPU drivers)
+layout(std430, binding = 0) writeonly buffer Out { vec4 y4[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#endif
 #if defined(TEXEL) && TEXEL
 // Mt through a uniform texel buffer: one gather per 4 floats on CPU drivers
 layout(binding = 1) uniform samplerBuffer mt_t;
@@ -132,6 +141,20 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
             if (py0 + i < PH && px0 + j < PW)
                 y[yb + uint((py0 + i) * PW + px0 + j)] = mx;
         }
+#elif STORE4
+    float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
+    [[unroll]] for (int w = 0; w < T; w++) {
+        float col[ALPHA], o[T];
+        [[unroll]] for (int a = 0; a < ALPHA; a++)
+            col[a] = r[a][w];
+        at(col, o);
+        [[unroll]] for (int u = 0; u < T; u++)
+            v[u][w] = epilogue(o[u] + b, m);
+    }
+    uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
+    [[unroll]] for (int u = 0; u < T; u++)
+        if (oy0 + u < OH)
+            y4[(yb + uint((oy0 + u) * OW + ox0)) >> 2] = vec4(v[u][0], v[u][1], v[u][2], v[u][3]);
 #else
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int w = 0; w < T; w++) {

@@ -210,6 +210,9 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "OH %" PRId64, g.oh);
     cg_def(c, d, "OW %" PRId64, g.ow);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    /* rows of 4 as one vec4 store where they are whole and aligned */
+    if (!g.pool && g.t == 4 && g.ow % 4 == 0 && c->t->offset_alignment % 16 == 0)
+        cg_def(c, d, "STORE4 1");
     if (g.pool) {
         cg_def(c, d, "POOL %" PRId64, g.pool);
         cg_def(c, d, "PH %" PRId64, g.ph);
