@@ -18,12 +18,18 @@
 // One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
 // VEC8 (devices with shaderInt64, where loads and stores are emulated per
 // lane: CPU drivers): per (c, 8 tiles), each a's 8 values one u64vec4 store.
-// TEXEL (CPU drivers; X whole texels): X is a uniform texel buffer.
+// TEXEL (CPU drivers; X whole texels): X is a uniform texel buffer; with
+// STEP 1 and W % 4 == 0 (rows start on a texel) a patch row is read as the
+// ceil((o + ALPHA) / 4) texels it spans (o = its first column mod 4), not
+// one texel per element: half the gathers for F(4x4).
 // Bindings: 0 V (scratch), 1 X.
 #ifndef T
 #define T 4
 #endif
 #define ALPHA (T + 2)
+#ifndef N
+#define N 1
+#endif
 #ifndef C
 #define C 1
 #endif
@@ -127,6 +133,29 @@ void transform(uint p, uint cs, out float t[ALPHA * ALPHA]) {
     int ix0 = (r % TW) * T * STEP - PL + UNIT * int(s % uint(KS));
     uint xb = (uint(n) * uint(C) + c) * uint(H * W);
     float d[ALPHA][ALPHA];
+#if defined(TEXEL) && TEXEL && STEP == 1 && W % 4 == 0
+#define NT ((3 + ALPHA + 3) / 4) // texels a row of ALPHA spans at most
+    const int last = N * C * H * W / 4 - 1; // the buffer's last texel
+    int o = ix0 & 3;                        // the row's first column within its texel
+    [[unroll]] for (int y = 0; y < ALPHA; y++) {
+        int iy = iy0 + y;
+        bool rowok = iy >= 0 && iy < H;
+        int t0 = (int(xb) + clamp(iy, 0, H - 1) * W + ix0 - o) >> 2;
+        float f[4 * NT];
+        [[unroll]] for (int j = 0; j < NT; j++) {
+            vec4 q = texelFetch(x_t, clamp(t0 + j, 0, last));
+            f[4 * j] = q.x;
+            f[4 * j + 1] = q.y;
+            f[4 * j + 2] = q.z;
+            f[4 * j + 3] = q.w;
+        }
+        [[unroll]] for (int xx = 0; xx < ALPHA; xx++) {
+            int ix = ix0 + xx;
+            float val = o == 0 ? f[xx] : o == 1 ? f[xx + 1] : o == 2 ? f[xx + 2] : f[xx + 3];
+            d[y][xx] = rowok && ix >= 0 && ix < W ? val : 0.0;
+        }
+    }
+#else
     [[unroll]] for (int y = 0; y < ALPHA; y++) {
         int iy = iy0 + y * STEP;
         bool rowok = iy >= 0 && iy < H;
@@ -137,6 +166,7 @@ void transform(uint p, uint cs, out float t[ALPHA * ALPHA]) {
             d[y][xx] = rowok && ix >= 0 && ix < W ? val : 0.0;
         }
     }
+#endif
     // rows: d <- d B (each row transformed), then columns: B^T d
     [[unroll]] for (int y = 0; y < ALPHA; y++)
         bt(d[y]);

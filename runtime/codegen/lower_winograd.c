@@ -172,6 +172,7 @@ void vkc_lower_winograd(vkc_cg *c) {
 
     vkc_kdispatch *d = cg_dispatch(c, "winograd_input");
     def_common(c, d, &g);
+    cg_def(c, d, "N %" PRId64, g.n);
     cg_def(c, d, "C %" PRId64, g.c);
     cg_def(c, d, "KS %" PRId64, g.ks);
     cg_def(c, d, "STEP %" PRId64, g.step);
