@@ -40,7 +40,10 @@
  * fewest operands there; from 56x56 up (P >= 196) 16x32, 16x24 and 16x16
  * are within the noise; at 14x14 (P = 16) 16x16 9.2, every other 11-18.
  * So the rule keeps the load count but takes TP = 32 only where P spans at
- * least four blocks of it.
+ * least four blocks of it. Tried and dropped: a subgroup sharing one V
+ * block (each lane one texel of it, subgroupBroadcast to all, lanes over m
+ * blocks: 5 gathers per c per lane instead of 10): VGG-16's GEMMs 320-360
+ * ms against 223-260 (3 runs each, interleaved).
  * Other devices get 16 x 8 with vec4 loads (registers are what a GPU
  * lacks). The transforms, on CPU drivers, move 8 tiles per
  * invocation with one u64vec4 store (input) or load (output) per a.
