@@ -376,7 +376,9 @@ typedef struct vkcnn_network_options {
 } vkcnn_network_options;
 
 /* Loads the ONNX model at `path`. `options` may be NULL for all defaults.
- * On failure *out is NULL. Destroy with vkcnn_network_destroy. */
+ * On failure *out is NULL. Destroy with vkcnn_network_destroy. The file is
+ * mapped read-only while it is decoded (a concurrent truncation would raise
+ * SIGBUS: SECURITY.md); the network keeps no reference to it. */
 VKCNN_API vkcnn_status vkcnn_network_load_file(const char *path,
                                                const vkcnn_network_options *options,
                                                vkcnn_network **out);

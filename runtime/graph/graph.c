@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/pages.h"
 #include "core/error.h"
 #include "core/hash.h"
 
@@ -158,8 +159,8 @@ vkcnn_status vkc_graph_set_shape(vkc_graph *g, uint32_t ti, vkc_dtype dtype, uin
     return VKCNN_OK;
 }
 
-vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t ti, void **data) {
-    vkc_tensor *t = &g->tensors[ti];
+vkcnn_status vkc_graph_check_data(const vkc_graph *g, uint32_t ti) {
+    const vkc_tensor *t = &g->tensors[ti];
     uint64_t bytes = 0, total = 0;
     /* elements <= max_tensor_elements, so bytes cannot overflow size_t on a
      * 64-bit host, but check anyway: the limit is caller-set. */
@@ -169,8 +170,29 @@ vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t ti, void **data) {
                         "constant data would exceed %" PRIu64 " bytes at tensor '%s' "
                         "(max_total_bytes)",
                         g->limits.max_total_bytes, t->name);
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_graph_adopt_data(vkc_graph *g, uint32_t ti, void *data) {
+    vkcnn_status st = vkc_graph_check_data(g, ti);
+    if (st != VKCNN_OK) {
+        free(data);
+        return st;
+    }
+    vkc_tensor *t = &g->tensors[ti];
+    size_t elem = t->dtype == VKC_DTYPE_INT64 ? 8 : 4;
+    free(t->data);
+    t->data = data;
+    g->constant_bytes += t->elements * elem;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t ti, void **data) {
+    VKC_TRY(vkc_graph_check_data(g, ti));
+    vkc_tensor *t = &g->tensors[ti];
     size_t elem = t->dtype == VKC_DTYPE_INT64 ? 8 : 4;
     void *p = vkc_calloc(t->elements ? (size_t)t->elements : 1, elem);
+    vkc_advise_huge(p, (size_t)t->elements * elem);
     if (!p)
         return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory for tensor '%s'", t->name);
     free(t->data);

@@ -105,13 +105,12 @@ vkcnn_status vkcnn_network_load_file(const char *path, const vkcnn_network_optio
         if (!dir) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
         io.base_dir = dir;
     }
-    void *data;
-    size_t size;
-    vkcnn_status st = vkc_onnx_read_file(path, io.limits.max_file_bytes, &data, &size);
+    vkc_onnx_file file;
+    vkcnn_status st = vkc_onnx_file_open(path, io.limits.max_file_bytes, &file);
     vkc_graph *g = NULL;
     if (st == VKCNN_OK) {
-        st = vkc_onnx_import(data, size, &io, &g);
-        free(data);
+        st = vkc_onnx_import(file.data, file.size, &io, &g);
+        vkc_onnx_file_close(&file);
     }
     free(dir);
     if (st != VKCNN_OK) return vkc_fail_context(st, "%s", path);

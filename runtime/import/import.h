@@ -7,6 +7,7 @@
 #ifndef VKC_IMPORT_IMPORT_H
 #define VKC_IMPORT_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,16 @@ typedef struct vkc_import_options {
     const char *base_dir;
 } vkc_import_options;
 
-/* Reads a whole file (at most max_bytes) into a malloc'd buffer. */
-vkcnn_status vkc_onnx_read_file(const char *path, uint64_t max_bytes, void **data, size_t *size);
+/* A file's bytes (at most max_bytes) for the time of one import: mapped read-only where
+ * the system allows, read otherwise. Another process truncating the file
+ * while it is mapped would raise SIGBUS (SECURITY.md). */
+typedef struct vkc_onnx_file {
+    const void *data;
+    size_t size;
+    bool mapped;
+} vkc_onnx_file;
+vkcnn_status vkc_onnx_file_open(const char *path, uint64_t max_bytes, vkc_onnx_file *out);
+void vkc_onnx_file_close(vkc_onnx_file *f);
 
 /* Decodes and imports a model. On success *out owns everything it needs
  * (the input bytes may be freed). */

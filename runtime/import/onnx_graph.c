@@ -9,6 +9,7 @@
 
 #include "core/checked.h"
 #include "core/error.h"
+#include "core/pages.h"
 #include "import/import.h"
 #include "import/onnx_internal.h"
 
@@ -21,16 +22,43 @@ typedef VkcnnOnnx__ValueInfoProto ValueInfo;
 
 /* ---- decoding with a memory cap -------------------------------------------- */
 
-typedef struct capped {
+/* Blocks of at least VKC_HUGE_ADVICE_MIN (the raw_data of large
+ * initializers) are plain malloc blocks listed here rather than carrying a
+ * size header, so that the graph can take one over instead of copying it
+ * (vkc_onnx_alloc_take): VGG-16's 528 MB of weights are then decoded once. */
+typedef struct large_block {
+    void *p;
+    size_t size;
+    bool taken; /* owned by the graph now; the decoder's free skips it */
+} large_block;
+
+struct vkc_onnx_alloc {
     uint64_t used, limit;
     bool hit;
-} capped;
+    large_block *large;
+    size_t large_count, large_cap;
+};
 
 static void *capped_alloc(void *ud, size_t size) {
-    capped *c = ud;
+    vkc_onnx_alloc *c = ud;
     if (size > SIZE_MAX - 16 || size > c->limit - c->used) {
         c->hit = true;
         return NULL;
+    }
+    if (size >= VKC_HUGE_ADVICE_MIN) {
+        if (c->large_count == c->large_cap) {
+            size_t cap = c->large_cap ? 2 * c->large_cap : 16;
+            large_block *l = vkc_realloc_array(c->large, cap, sizeof *l);
+            if (!l) return NULL;
+            c->large = l;
+            c->large_cap = cap;
+        }
+        void *p = malloc(size);
+        if (!p) return NULL;
+        vkc_advise_huge(p, size);
+        c->large[c->large_count++] = (large_block){p, size, false};
+        c->used += size;
+        return p;
     }
     unsigned char *p = malloc(size + 16);
     if (!p) return NULL;
@@ -41,12 +69,29 @@ static void *capped_alloc(void *ud, size_t size) {
 
 static void capped_free(void *ud, void *ptr) {
     if (!ptr) return;
-    capped *c = ud;
+    vkc_onnx_alloc *c = ud;
+    for (size_t i = 0; i < c->large_count; i++) {
+        if (c->large[i].p != ptr) continue;
+        if (!c->large[i].taken) free(ptr);
+        c->used -= c->large[i].size;
+        c->large[i] = c->large[--c->large_count];
+        return;
+    }
     unsigned char *p = (unsigned char *)ptr - 16;
     size_t size;
     memcpy(&size, p, sizeof size);
     c->used -= size;
     free(p);
+}
+
+bool vkc_onnx_alloc_take(vkc_onnx_alloc *a, const void *block) {
+    if (!a || !block) return false;
+    for (size_t i = 0; i < a->large_count; i++) {
+        if (a->large[i].p != block || a->large[i].taken) continue;
+        a->large[i].taken = true;
+        return true;
+    }
+    return false;
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -228,7 +273,7 @@ static vkcnn_status constant_node(vkc_graph *g, uint32_t ni, const Node *np, con
     const char *name = str(a->name);
     vkcnn_status st;
     if (strcmp(name, "value") == 0 && a->t) {
-        st = vkc_onnx_load_tensor(g, t, a->t, base);
+        st = vkc_onnx_load_tensor(g, t, a->t, base, NULL);
     } else if (strcmp(name, "value_float") == 0 || strcmp(name, "value_int") == 0 ||
                strcmp(name, "value_floats") == 0 || strcmp(name, "value_ints") == 0) {
         bool is_float = name[6] == 'f', list = name[strlen(name) - 1] == 's';
@@ -438,7 +483,8 @@ done:
     return st;
 }
 
-static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_options *opts) {
+static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_options *opts,
+                                 vkc_onnx_alloc *decoder) {
     const Graph *gp = m->graph;
     if (!gp) return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the model has no graph");
     g->ir_version = m->ir_version;
@@ -468,7 +514,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         if (!tp->name || !*tp->name)
             return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "initializer %zu has no name", i);
         VKC_TRY(vkc_graph_add_tensor(g, tp->name, &t));
-        vkcnn_status st = vkc_onnx_load_tensor(g, t, tp, opts->base_dir);
+        vkcnn_status st = vkc_onnx_load_tensor(g, t, tp, opts->base_dir, decoder);
         if (st != VKCNN_OK) return vkc_fail_context(st, "initializer '%s'", tp->name);
         g->tensors[t].initializer = true;
         g->file_params += g->tensors[t].elements;
@@ -542,10 +588,11 @@ vkcnn_status vkc_onnx_import(const void *data, size_t size, const vkc_import_opt
         return vkc_fail(VKCNN_ERROR_LIMIT,
                         "the model is %zu bytes, more than %" PRIu64 " (max_file_bytes)", size,
                         opts->limits.max_file_bytes);
-    capped cap = {0, opts->limits.max_total_bytes, false};
+    vkc_onnx_alloc cap = {.limit = opts->limits.max_total_bytes};
     ProtobufCAllocator alloc = {capped_alloc, capped_free, &cap};
     Model *m = vkcnn_onnx__model_proto__unpack(&alloc, size, data);
     if (!m) {
+        free(cap.large);
         if (cap.hit)
             return vkc_fail(VKCNN_ERROR_LIMIT,
                             "decoding the model needs more than %" PRIu64
@@ -556,9 +603,10 @@ vkcnn_status vkc_onnx_import(const void *data, size_t size, const vkc_import_opt
                         "wire type or corrupt data)");
     }
     vkc_graph *g = vkc_graph_create(&opts->limits);
-    vkcnn_status st =
-        g ? import_model(g, m, opts) : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+    vkcnn_status st = g ? import_model(g, m, opts, &cap)
+                        : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     vkcnn_onnx__model_proto__free_unpacked(m, &alloc);
+    free(cap.large);
     if (st != VKCNN_OK) {
         vkc_graph_destroy(g);
         return st;

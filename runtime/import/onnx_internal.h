@@ -2,16 +2,28 @@
 #ifndef VKC_IMPORT_ONNX_INTERNAL_H
 #define VKC_IMPORT_ONNX_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "graph/graph.h"
 #include "onnx.pb-c.h"
 
 /* Name of an ONNX TensorProto.DataType ("float32", "int64", ...). */
 const char *vkc_onnx_type_name(int64_t type);
 
+/* The decoder's allocator (onnx_graph.c). */
+typedef struct vkc_onnx_alloc vkc_onnx_alloc;
+
+/* Takes `block`, a bytes field the decoder allocated, over as a malloc
+ * block the caller will free; the decoder's free_unpacked then skips it.
+ * False (nothing changes) unless it is one of the decoder's large blocks. */
+bool vkc_onnx_alloc_take(vkc_onnx_alloc *a, const void *block);
+
 /* Decodes tp (shape, type, data in any storage form) into constant tensor
- * ti. base_dir resolves external data; NULL refuses it. */
+ * ti. base_dir resolves external data; NULL refuses it. With `decoder`
+ * (may be NULL), float32 raw_data in one of its large blocks becomes the
+ * tensor's data without a copy. */
 vkcnn_status vkc_onnx_load_tensor(vkc_graph *g, uint32_t ti, const VkcnnOnnx__TensorProto *tp,
-                                  const char *base_dir);
+                                  const char *base_dir, vkc_onnx_alloc *decoder);
 
 /* Decodes node ni's ONNX attributes into its vkc_attrs, per op and opset,
  * refusing training-mode variants and absurd values. */

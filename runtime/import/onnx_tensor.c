@@ -260,7 +260,7 @@ static vkcnn_status count_mismatch(const char *tname, const char *field, uint64_
 }
 
 vkcnn_status vkc_onnx_load_tensor(vkc_graph *g, uint32_t ti, const VkcnnOnnx__TensorProto *tp,
-                                  const char *base_dir) {
+                                  const char *base_dir, vkc_onnx_alloc *decoder) {
     const char *tname = g->tensors[ti].name;
     int type = tp->has_data_type ? tp->data_type : 0;
     size_t es = raw_size(type);
@@ -279,12 +279,21 @@ vkcnn_status vkc_onnx_load_tensor(vkc_graph *g, uint32_t ti, const VkcnnOnnx__Te
     uint64_t count = g->tensors[ti].elements, bytes;
     if (!vkc_mul_u64(count, es, &bytes))
         return vkc_fail(VKCNN_ERROR_LIMIT, "tensor '%s' is too large", tname);
+    bool external = tp->has_data_location &&
+                    tp->data_location == VKCNN_ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    if (!external && tp->has_raw_data && type == T_FLOAT && host_little_endian() &&
+        tp->raw_data.len == bytes && decoder) {
+        /* The decoded bytes are the tensor: keep them rather than copy. */
+        st = vkc_graph_check_data(g, ti);
+        if (st != VKCNN_OK) return st;
+        if (vkc_onnx_alloc_take(decoder, tp->raw_data.data))
+            return vkc_graph_adopt_data(g, ti, tp->raw_data.data);
+    }
     void *dst;
     st = vkc_graph_alloc_data(g, ti, &dst);
     if (st != VKCNN_OK) return st;
 
-    if (tp->has_data_location &&
-        tp->data_location == VKCNN_ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+    if (external) {
         unsigned char *buf = NULL;
         st = read_external(tp, tname, base_dir, bytes, &buf);
         if (st == VKCNN_OK) st = convert_raw(tname, type, buf, count, dst);

@@ -14,6 +14,7 @@ add_custom_command(
   COMMENT "Generating the ONNX decoder with protoc-c")
 
 list(APPEND VKCNN_IMPORT_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/../core/pages.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_read.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_tensor.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_attrs.c

@@ -58,14 +58,13 @@ typedef struct pb_tensor {
 
 static int read_pb(const char *path, pb_tensor *out, char *why, size_t why_size) {
     memset(out, 0, sizeof *out);
-    void *bytes = NULL;
-    size_t size = 0;
-    if (vkc_onnx_read_file(path, 1ull << 31, &bytes, &size) != VKCNN_OK) {
+    vkc_onnx_file file;
+    if (vkc_onnx_file_open(path, 1ull << 31, &file) != VKCNN_OK) {
         snprintf(why, why_size, "%s", vkcnn_last_error());
         return -1;
     }
-    VkcnnOnnx__TensorProto *tp = vkcnn_onnx__tensor_proto__unpack(NULL, size, bytes);
-    free(bytes);
+    VkcnnOnnx__TensorProto *tp = vkcnn_onnx__tensor_proto__unpack(NULL, file.size, file.data);
+    vkc_onnx_file_close(&file);
     if (!tp) {
         snprintf(why, why_size, "%s: not a TensorProto", path);
         return -1;
@@ -79,7 +78,7 @@ static int read_pb(const char *path, pb_tensor *out, char *why, size_t why_size)
     uint32_t ti;
     int rc = -1;
     if (g && vkc_graph_add_tensor(g, "t", &ti) == VKCNN_OK &&
-        vkc_onnx_load_tensor(g, ti, tp, NULL) == VKCNN_OK) {
+        vkc_onnx_load_tensor(g, ti, tp, NULL, NULL) == VKCNN_OK) {
         const vkc_tensor *t = &g->tensors[ti];
         if (t->dtype != VKC_DTYPE_FLOAT32) {
             snprintf(why, why_size, "%s: not float32", path);

@@ -161,6 +161,53 @@ static void test_external_data(void) {
     rmdir(dir);
 }
 
+/* A float32 raw_data initializer of at least the decoder's large-block size
+ * (8 MiB) becomes the tensor without a copy: the values must come through
+ * unchanged, loaded from memory and from a (mapped) file, and the
+ * max_total_bytes check must still refuse it, leaking nothing. */
+static void test_large_initializer(void) {
+    enum { K = 3072, N = 1024 }; /* 12 MiB */
+    float *w = malloc(sizeof *w * K * N);
+    CHECK(w != NULL);
+    if (!w) return;
+    for (size_t i = 0; i < (size_t)K * N; i++)
+        w[i] = (float)(i % 1009) * 0.25f - 100.0f;
+    char path[] = "/tmp/vkcnn_large_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    for (int round = 0; round < 3; round++) {
+        ob_begin(13);
+        ob_input("x", OB_FLOAT, DIMS(1, K));
+        ob_output("y", OB_FLOAT, DIMS(1, N));
+        ob_initializer(ob_tensor("w", OB_FLOAT, OB_RAW, DIMS(K, N), w));
+        ob_node("MatMul", "x,w", "y");
+        if (round == 0) {
+            CHECK(load() == VKCNN_OK);
+        } else if (round == 1) {
+            size_t size;
+            uint8_t *buf = ob_pack(&size);
+            CHECK(fd >= 0 && write(fd, buf, size) == (ssize_t)size);
+            vkcnn_network_destroy(net);
+            net = NULL;
+            CHECK(vkcnn_network_load_file(path, &opts, &net) == VKCNN_OK);
+        } else {
+            opts.max_total_bytes = 20u << 20; /* decoding fits; the float32 copy's check does not */
+            EXPECT(VKCNN_ERROR_LIMIT, "max_total_bytes");
+            opts.max_total_bytes = 0;
+            continue;
+        }
+        const vkc_graph *g = graph_of();
+        uint32_t t = g ? vkc_graph_find(g, "w") : VKC_NONE;
+        CHECK(t != VKC_NONE && g->tensors[t].elements == (uint64_t)K * N);
+        CHECK(t != VKC_NONE && memcmp(g->tensors[t].data, w, sizeof *w * K * N) == 0);
+        CHECK(OUT_IS(1, N));
+        ob_free();
+    }
+    if (fd >= 0) close(fd);
+    unlink(path);
+    free(w);
+}
+
 /* Conv -> Flatten via Shape/Gather/Unsqueeze/Concat/Reshape, symbolic batch. */
 static void test_shape_folding_and_batch(void) {
     for (int batch = 0; batch <= 4; batch += 4) {
@@ -453,6 +500,7 @@ static const vkc_graph *graph_of(void) {
 int main(int argc, char **argv) {
     test_initializer_forms();
     test_external_data();
+    test_large_initializer();
     test_shape_folding_and_batch();
     test_opset_variants();
     test_errors();
