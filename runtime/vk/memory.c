@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/pages.h"
 #include "vk/context.h"
 
 #define DEFAULT_BLOCK_SIZE (64ull << 20)
@@ -100,6 +101,12 @@ static vkcnn_status block_create(vkcnn_context *ctx, VkDeviceSize size, uint32_t
         free(b);
         return st;
     }
+    /* On a CPU device the mapping is ordinary host memory that the first
+     * upload or dispatch faults in; ask for huge pages before it does
+     * (core/pages.h: VGG-16's upload 0.53 -> 0.15-0.19 s on lavapipe). A
+     * GPU's mapping is left alone. */
+    if (b->mapped && dev->phys->info.type == VKCNN_DEVICE_CPU && size <= SIZE_MAX)
+        vkc_advise_huge(b->mapped, (size_t)size);
     b->free = malloc(sizeof *b->free);
     if (!b->free) {
         if (b->mapped) dev->vk.vkUnmapMemory(dev->handle, b->memory);
