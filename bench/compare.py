@@ -18,7 +18,12 @@ Every runtime's top-5 classes for the same input are compared: a speed
 figure never hides a wrong answer (exit status 1 when they differ).
 
     bench/compare.py [--models lenet5,alexnet,vgg16] [--batch 1] [--iters 20]
-                     [--threads N] [--out DIR] [--vkcnn PATH] [--precisions fp32,fp16]
+                     [--rounds 4] [--threads N] [--out DIR] [--vkcnn PATH]
+                     [--precisions fp32,fp16]
+
+Each runtime's --iters are split over --rounds rounds taken in turn (vkcnn,
+ONNX Runtime, PyTorch, then again), and the medians are of the pooled
+iterations, so that a shared host's drift falls on every runtime alike.
 
 Models: `lenet5` is the bundled trained model; the others are exported by
 models/export.py (fixed-seed weights) and cached like the tests' (see
@@ -302,6 +307,8 @@ def main():
     ap.add_argument("--models", default="lenet5,alexnet,vgg16")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--iters", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="split each runtime's iterations over this many interleaved rounds")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "compare"))
     ap.add_argument("--vkcnn", default=os.path.join(ROOT, "build", "vkcnn"))
@@ -318,50 +325,67 @@ def main():
     for name in args.models.split(","):
         path = model_file(name, args.batch)
         x = bench_input(input_shape(name, args.batch))
+        # Each runtime's iterations are split over --rounds rounds, run in
+        # turn (vkcnn, ONNX Runtime, PyTorch, vkcnn, ...), and pooled: a
+        # shared host's speed drifts within minutes, and back-to-back blocks
+        # would hand each runtime a different phase of it.
+        per_round = max(1, -(-args.iters // args.rounds))
+        acc = {}  # key -> row being pooled, in first-seen order
+
+        def pool(key, row, times):
+            if key not in acc:
+                acc[key] = dict(row, times_ms=[])
+            elif acc[key]["top5"] != row["top5"]:  # rounds must agree too
+                acc[key]["top5"] = [-1]
+            acc[key]["times_ms"] += times
+
+        model = None if args.no_torch else torch_model(name)
+        for rnd in range(args.rounds):
+            for d, precision in [(d, p) for d in devices for p in args.precisions.split(",")]:
+                label = d["name"] + (", fp16 weights" if precision == "fp16" else "")
+                try:
+                    b = run_vkcnn(args.vkcnn, path, args.batch, per_round, d["index"], precision)
+                except RuntimeError as e:
+                    log(f"{name} on {label}: {e}")
+                    continue
+                pool(("vkcnn", label), {"runtime": "vkcnn", "device": label, "top5": b["top5"],
+                                        "share_of_peak": b["share_of_peak"],
+                                        "vector_width": b["vector_width"], "precision": precision,
+                                        "gpu_ms": (b["gpu_ms"] or b["wall_ms"])["median"]},
+                     b["wall_samples_ms"])
+                if precision == "fp32" and rnd == args.rounds - 1:
+                    for l in b["layers"] or []:
+                        layers.append(dict(l, model=name, device=label))
+                if d["name"] not in peaks:
+                    peaks[d["name"]] = vkcnn_peak(args.vkcnn, d["index"])
+                    if peaks[d["name"]]:
+                        peaks[d["name"]]["device"] = d["name"]
+                log(f"{name}: round {rnd + 1}: vkcnn on {label}: {b['wall_ms']['median']:.2f} ms")
+            if not args.no_ort:
+                try:
+                    o = run_ort(path, x, per_round, args.threads)
+                    pool(("ort",), {"runtime": f"onnxruntime {o['version']}",
+                                    "device": f"CPU, {args.threads} threads", "top5": o["top5"]},
+                         o["times_ms"])
+                    log(f"{name}: round {rnd + 1}: onnxruntime: {spread(o['times_ms'])['median']:.2f} ms")
+                except RuntimeError as e:
+                    log(f"{name}: {e}")
+            if model is not None:
+                runs = [("cpu", False)]
+                if torch.cuda.is_available():
+                    runs += [("cuda", False), ("cuda", True)]
+                for dev, half in runs:
+                    p = run_torch(model, x, per_round, args.threads, dev, half)
+                    label = f"CPU, {args.threads} threads" if dev == "cpu" else torch.cuda.get_device_name(0)
+                    label += ", fp16" if half else (", fp32 (TF32 off)" if dev == "cuda" else "")
+                    pool(("torch", label), {"runtime": f"pytorch {p['version']}", "device": label,
+                                            "top5": p["top5"]}, p["times_ms"])
+                    log(f"{name}: round {rnd + 1}: pytorch {label}: {spread(p['times_ms'])['median']:.2f} ms")
         results = []
-        for d, precision in [(d, p) for d in devices for p in args.precisions.split(",")]:
-            label = d["name"] + (", fp16 weights" if precision == "fp16" else "")
-            try:
-                b = run_vkcnn(args.vkcnn, path, args.batch, args.iters, d["index"], precision)
-            except RuntimeError as e:
-                log(f"{name} on {label}: {e}")
-                continue
-            t = b["gpu_ms"] or b["wall_ms"]
-            results.append({"runtime": "vkcnn", "device": label, "median_ms": b["wall_ms"]["median"],
-                            "p10_ms": b["wall_ms"]["p10"], "p90_ms": b["wall_ms"]["p90"],
-                            "gpu_ms": t["median"], "top5": b["top5"], "share_of_peak": b["share_of_peak"],
-                            "vector_width": b["vector_width"], "precision": precision})
-            if precision == "fp32":
-                for l in b["layers"] or []:
-                    layers.append(dict(l, model=name, device=label))
-            if d["name"] not in peaks:
-                peaks[d["name"]] = vkcnn_peak(args.vkcnn, d["index"])
-                if peaks[d["name"]]:
-                    peaks[d["name"]]["device"] = d["name"]
-            log(f"{name}: vkcnn on {label}: {b['wall_ms']['median']:.2f} ms")
-        if not args.no_ort:
-            try:
-                o = run_ort(path, x, args.iters, args.threads)
-                s = spread(o["times_ms"])
-                results.append({"runtime": f"onnxruntime {o['version']}", "device": f"CPU, {args.threads} threads",
-                                "median_ms": s["median"], "p10_ms": s["p10"], "p90_ms": s["p90"], "top5": o["top5"]})
-                log(f"{name}: onnxruntime: {s['median']:.2f} ms")
-            except RuntimeError as e:
-                log(f"{name}: {e}")
-        if not args.no_torch:
-            model = torch_model(name)
-            runs = [("cpu", False)]
-            if torch.cuda.is_available():
-                runs += [("cuda", False), ("cuda", True)]
-            for dev, half in runs:
-                p = run_torch(model, x, args.iters, args.threads, dev, half)
-                s = spread(p["times_ms"])
-                label = f"CPU, {args.threads} threads" if dev == "cpu" else torch.cuda.get_device_name(0)
-                label += ", fp16" if half else (", fp32 (TF32 off)" if dev == "cuda" else "")
-                results.append({"runtime": f"pytorch {p['version']}", "device": label,
-                                "median_ms": s["median"], "p10_ms": s["p10"], "p90_ms": s["p90"],
-                                "top5": p["top5"]})
-                log(f"{name}: pytorch {label}: {s['median']:.2f} ms")
+        for r in acc.values():
+            s = spread(r["times_ms"])
+            r.update(median_ms=s["median"], p10_ms=s["p10"], p90_ms=s["p90"])
+            results.append(r)
         # ratios are to the fastest fp32 vkcnn run (fp16 rows are listed beside)
         best = min((r["median_ms"] for r in results
                     if r["runtime"] == "vkcnn" and r.get("precision") == "fp32"), default=None)
@@ -384,7 +408,7 @@ def main():
                   f"{r['p10_ms']:.2f} | {r['p90_ms']:.2f} | {ratio} | {'yes' if r['top5_agrees'] else 'NO'} |")
     text = "\n".join(md) + "\n"
     print(text)
-    meta = {"batch": args.batch, "iters": args.iters, "threads": args.threads,
+    meta = {"batch": args.batch, "iters": args.iters, "rounds": args.rounds, "threads": args.threads,
             "date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpu": os.cpu_count()}
     with open(os.path.join(args.out, "compare.md"), "w") as f:
         f.write(text)

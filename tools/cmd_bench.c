@@ -438,6 +438,10 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             fprintf(f, "\"gpu_ms\": null");
         fprintf(f, ", ");
         print_spread_json(f, "wall_ms", w);
+        fprintf(f, ", \"wall_samples_ms\": ["); /* every iteration, for pooling runs */
+        for (long it = 0; it < iters; it++)
+            fprintf(f, "%s%.4f", it ? ", " : "", wall[it]);
+        fprintf(f, "]");
         fprintf(f, ", \"images_per_s\": %.3f, \"gflop_per_image\": %.4f, \"share_of_peak\": ",
                 images_s, gflop_image);
         if (share >= 0)
