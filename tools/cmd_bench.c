@@ -5,7 +5,6 @@
  * and optionally writes JSON (fields of the CLI contract; what this build
  * cannot measure yet is null). */
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdbool.h>
@@ -241,17 +240,17 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     }
 
     int rc = 1;
+    vkcnn_model_options mo = {.profile = VKCNN_ON,
+                              .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
+                              .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
+                              .precision = prec};
     if (child_dir) { /* the warm start's process: load, report, leave */
-        vkcnn_model_options cmo = {.fusion = fusion ? VKCNN_ON : VKCNN_OFF,
-                                   .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
-                                   .precision = prec,
-                                   .profile = VKCNN_ON};
         vkcnn_context *cctx = NULL;
         vkcnn_network *cnet = NULL;
         vkcnn_model *cmodel = NULL;
         start_times t = {0};
         vkcnn_status st =
-            timed_load(&desc, child_dir, path, (uint32_t)batch, &cmo, &cctx, &cnet, &cmodel, &t);
+            timed_load(&desc, child_dir, path, (uint32_t)batch, &mo, &cctx, &cnet, &cmodel, &t);
         vkcnn_model_destroy(cmodel);
         vkcnn_network_destroy(cnet);
         vkcnn_context_destroy(cctx);
@@ -273,10 +272,6 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     /* Winograd runs with fusion only; VKCNN_WINOGRAD=0 turns the default off */
     const char *wenv = getenv("VKCNN_WINOGRAD");
     bool wino_on = fusion && winograd && !(wenv && strcmp(wenv, "0") == 0);
-    vkcnn_model_options mo = {.profile = VKCNN_ON,
-                              .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
-                              .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
-                              .precision = prec};
     const char *precision = prec == VKCNN_PRECISION_FP16 ? "fp16" : "fp32";
     vkcnn_context *ctx = NULL;
     vkcnn_network *net = NULL;

@@ -159,7 +159,8 @@ vkcnn_status vkc_graph_set_shape(vkc_graph *g, uint32_t ti, vkc_dtype dtype, uin
     return VKCNN_OK;
 }
 
-vkcnn_status vkc_graph_check_data(const vkc_graph *g, uint32_t ti) {
+/* Whether tensor ti's constant storage would fit max_total_bytes. */
+static vkcnn_status check_data(const vkc_graph *g, uint32_t ti) {
     const vkc_tensor *t = &g->tensors[ti];
     uint64_t bytes = 0, total = 0;
     /* elements <= max_tensor_elements, so bytes cannot overflow size_t on a
@@ -174,7 +175,7 @@ vkcnn_status vkc_graph_check_data(const vkc_graph *g, uint32_t ti) {
 }
 
 vkcnn_status vkc_graph_adopt_data(vkc_graph *g, uint32_t ti, void *data) {
-    vkcnn_status st = vkc_graph_check_data(g, ti);
+    vkcnn_status st = check_data(g, ti);
     if (st != VKCNN_OK) {
         free(data);
         return st;
@@ -188,7 +189,7 @@ vkcnn_status vkc_graph_adopt_data(vkc_graph *g, uint32_t ti, void *data) {
 }
 
 vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t ti, void **data) {
-    VKC_TRY(vkc_graph_check_data(g, ti));
+    VKC_TRY(check_data(g, ti));
     vkc_tensor *t = &g->tensors[ti];
     size_t elem = t->dtype == VKC_DTYPE_INT64 ? 8 : 4;
     void *p = vkc_calloc(t->elements ? (size_t)t->elements : 1, elem);

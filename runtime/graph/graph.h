@@ -122,11 +122,9 @@ vkcnn_status vkc_graph_set_shape(vkc_graph *g, uint32_t t, vkc_dtype dtype, uint
  * charged against max_total_bytes. */
 vkcnn_status vkc_graph_alloc_data(vkc_graph *g, uint32_t t, void **data);
 
-/* Whether tensor t's constant storage would fit max_total_bytes. */
-vkcnn_status vkc_graph_check_data(const vkc_graph *g, uint32_t t);
-
-/* Makes `data` (a malloc block of t's elements) t's constant storage, as
- * alloc_data would; on failure it is freed. */
+/* Makes `data` (a malloc block of t's elements) t's constant storage,
+ * charged against max_total_bytes as alloc_data is; on failure it is
+ * freed. */
 vkcnn_status vkc_graph_adopt_data(vkc_graph *g, uint32_t t, void *data);
 
 /* Appends a node with `input_count`/`output_count` slots (all VKC_NONE). The

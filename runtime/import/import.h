@@ -23,9 +23,9 @@ typedef struct vkc_import_options {
     const char *base_dir;
 } vkc_import_options;
 
-/* A file's bytes (at most max_bytes) for the time of one import: mapped read-only where
- * the system allows, read otherwise. Another process truncating the file
- * while it is mapped would raise SIGBUS (SECURITY.md). */
+/* A file's bytes (at most max_bytes) for the time of one import: mapped
+ * read-only where the system allows, read otherwise. Another process
+ * truncating the file while it is mapped would raise SIGBUS (SECURITY.md). */
 typedef struct vkc_onnx_file {
     const void *data;
     size_t size;

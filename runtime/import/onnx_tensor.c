@@ -283,9 +283,8 @@ vkcnn_status vkc_onnx_load_tensor(vkc_graph *g, uint32_t ti, const VkcnnOnnx__Te
                     tp->data_location == VKCNN_ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
     if (!external && tp->has_raw_data && type == T_FLOAT && host_little_endian() &&
         tp->raw_data.len == bytes && decoder) {
-        /* The decoded bytes are the tensor: keep them rather than copy. */
-        st = vkc_graph_check_data(g, ti);
-        if (st != VKCNN_OK) return st;
+        /* The decoded bytes are the tensor: keep them rather than copy
+         * (adopt_data checks the limit, and frees the block if it fails). */
         if (vkc_onnx_alloc_take(decoder, tp->raw_data.data))
             return vkc_graph_adopt_data(g, ti, tp->raw_data.data);
     }
