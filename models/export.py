@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Export CNN classifiers from PyTorch to ONNX for vkcnn.
 
-Models: torchvision's AlexNet and VGG-11/13/16/19 (with and without batch
-norm), the original AlexNet of Krizhevsky, Sutskever and Hinton (2012) written
-here as a PyTorch module, and small nets for tests.
+Models: torchvision's AlexNet, VGG-11/13/16/19 (with and without batch
+norm), ResNet-18/50 and EfficientNet-B0, the original AlexNet of Krizhevsky,
+Sutskever and Hinton (2012) written here as a PyTorch module, and small nets
+for tests.
 
 Weights are random by default (fixed seed), with non-zero biases and randomized
 batch-norm statistics so that a runtime that drops a bias or mishandles batch
@@ -276,6 +277,13 @@ for _depth in (11, 13, 16, 19):
         _name = f"vgg{_depth}{_bn}"
         _register(_name, _torchvision(_name), (3, 224, 224), _imagenet_preset(224),
                   f"torchvision VGG-{_depth}" + (" with batch norm" if _bn else ""), 1000)
+_register("resnet18", _torchvision("resnet18"), (3, 224, 224), _imagenet_preset(224),
+          "torchvision ResNet-18 (basic blocks, residual Add + ReLU)", 1000)
+_register("resnet50", _torchvision("resnet50"), (3, 224, 224), _imagenet_preset(224),
+          "torchvision ResNet-50 (bottleneck blocks, residual Add + ReLU)", 1000)
+_register("efficientnet_b0", _torchvision("efficientnet_b0"), (3, 224, 224),
+          _imagenet_preset(224, resize=256),
+          "torchvision EfficientNet-B0 (MBConv, SiLU, squeeze-and-excitation)", 1000)
 _register("alexnet_original", build_alexnet_original, (3, 227, 227),
           # The paper rescales to 256x256, crops, and subtracts the mean image
           # from raw 0..255 RGB values (no division by a deviation): std 1/255

@@ -4,9 +4,10 @@
 // Y[n, m, oy, ox] = B[m] + sum over c < C/GROUP, ky, kx of
 //   X[n, g*C/GROUP + c, oy*SH - PT + ky*DH, ox*SW - PL + kx*DW] * W[m, c, ky, kx]
 // with g = m / (M/GROUP) and zero outside X. 1-D convolutions use H = KH = 1.
-// The fused epilogue (epilogue.glsl) then applies an activation per channel m.
+// The fused epilogue (epilogue.glsl) then applies the post-ops per element.
 // Bindings: 0 Y, 1 X, 2.. W (split, see split.glsl), then B when HAS_BIAS,
-// then the PRelu slope when EPI_ACT == 6.
+// then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef N
 #define N 1
 #endif
@@ -65,7 +66,7 @@
 
 #include "common.glsl"
 #include "split.glsl"
-#define EPI_SLOPE_BINDING (2 + WT_CHUNKS + HAS_BIAS)
+#define EPI_BINDING (2 + WT_CHUNKS + HAS_BIAS)
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -106,5 +107,5 @@ void main() {
 #if HAS_BIAS
     acc += bias[m];
 #endif
-    y[i] = epilogue(acc, m);
+    y[i] = epilogue(acc, m, i);
 }

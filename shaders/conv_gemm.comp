@@ -6,7 +6,7 @@
 // m < M/GROUP an output channel of the group, p = (n, oy, ox) an output pixel,
 // k = (c, ky, kx) with X_im2col[k, p] = X[n, g*C/GROUP + c, oy*SH - PT + ky*DH,
 // ox*SW - PL + kx*DW] (zero outside X); W is [M, C/GROUP*KH*KW] row-major. The
-// fused epilogue (epilogue.glsl) then applies an activation per channel.
+// fused epilogue (epilogue.glsl) then applies the post-ops per element.
 //
 // Register blocking: a workgroup owns TM channels (m0 is uniform in it) and
 // LOCAL_SIZE * TP pixels; each invocation accumulates a TM x TP block, pixel
@@ -33,8 +33,8 @@
 // is stored as IEEE halves (fp16 weights), converted on load.
 // TEXEL (CPU drivers): X and W are read through uniform texel buffers.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
-// Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the PRelu slope when
-// EPI_ACT == 6.
+// Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef N
 #define N 1
 #endif
@@ -122,7 +122,7 @@
 #define GROUPS (uint(GROUP) * uint(NMB) * uint(NPB))
 
 #include "common.glsl"
-#define EPI_SLOPE_BINDING (3 + HAS_BIAS)
+#define EPI_BINDING (3 + HAS_BIAS)
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -133,13 +133,14 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 // X and W through uniform texel buffers of four 32-bit components (their
 // sizes are whole texels, the lowering checked): one gather per load on
 // CPU drivers instead of a per-lane loop
-layout(binding = 1) uniform samplerBuffer x_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer x_t;
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
 #if WT_HALF
-layout(binding = 2) uniform usamplerBuffer wt_t;
+layout(binding = 2) uniform utextureBuffer wt_t;
 #define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
 #else
-layout(binding = 2) uniform samplerBuffer wt_t;
+layout(binding = 2) uniform textureBuffer wt_t;
 #define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
 #endif
 #else
@@ -228,7 +229,7 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (q0 < Q && oxb * TP + j < OW)
-                    y[uint(yb + m * OHW + j)] = epilogue(acc[i][j] + b, mm);
+                    y[uint(yb + m * OHW + j)] = epilogue(acc[i][j] + b, mm, uint(yb + m * OHW + j));
         }
     }
 }
@@ -323,7 +324,7 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (p0 + j * LOCAL_SIZE < P)
-                    y[uint(yo[j] + m * OHW)] = epilogue(acc[i][j] + b, mm);
+                    y[uint(yo[j] + m * OHW)] = epilogue(acc[i][j] + b, mm, uint(yo[j] + m * OHW));
         }
     }
 }

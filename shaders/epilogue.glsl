@@ -1,42 +1,36 @@
-// Fused epilogue of the conv and gemm templates: an activation applied to an
-// output value before it is stored, so Conv/Gemm/MatMul + activation is one
-// dispatch (runtime/passes/fuse.c decides which). Each formula is the one of
-// unary.comp / binary.comp's PRelu, so fusion changes no result.
-// EPI_ACT: 0 none, 1 Relu, 2 LeakyRelu (EPI_ALPHA; also PRelu with one
-// slope), 3 Clip (EPI_MIN / EPI_MAX when finite), 4 Sigmoid, 5 Tanh,
-// 6 PRelu with one slope per channel, read from binding EPI_SLOPE_BINDING.
-#ifndef EPI_ACT
-#define EPI_ACT 0
+// The fused epilogue of the anchor kernels (conv, conv_gemm, gemm, gemm_tile,
+// gemv, winograd_output): epilogue(v, channel, index) applies a fused group's
+// post-ops, in order, to the anchor's value v of output element `index` in
+// output channel `channel` (a Conv's axis 1, a Gemm's or MatMul's column)
+// before it is stored. runtime/passes/fuse.c builds the list and
+// runtime/codegen/lower_epilogue.c writes it as EPI_BODY, statements over v
+// that call the functions of eltwise.glsl: the same functions the standalone
+// elementwise kernel calls, so fusion changes no result. EPI_BODY reads the
+// post-ops' operand tensors epi0.. (bindings EPI_BINDING..) at `index`, at
+// `channel` or at index / EPI_SPATIAL (one value per image and channel), and
+// earlier values of the chain as v0, v1, ...
+#include "eltwise.glsl"
+
+#ifndef EPI_OPERANDS
+#define EPI_OPERANDS 0
 #endif
-#ifndef EPI_ALPHA
-#define EPI_ALPHA 0.01
+#if EPI_OPERANDS > 0
+layout(std430, binding = EPI_BINDING) readonly buffer Epi0 { float epi0[]; };
+#endif
+#if EPI_OPERANDS > 1
+layout(std430, binding = EPI_BINDING + 1) readonly buffer Epi1 { float epi1[]; };
+#endif
+#if EPI_OPERANDS > 2
+layout(std430, binding = EPI_BINDING + 2) readonly buffer Epi2 { float epi2[]; };
+#endif
+#if EPI_OPERANDS > 3
+layout(std430, binding = EPI_BINDING + 3) readonly buffer Epi3 { float epi3[]; };
 #endif
 
-#if EPI_ACT == 6
-layout(std430, binding = EPI_SLOPE_BINDING) readonly buffer EpiSlope { float epi_slope[]; };
-#endif
-
-float epilogue(float v, uint channel) {
-#if EPI_ACT == 1
-    return v < 0.0 ? 0.0 : v;
-#elif EPI_ACT == 2
-    return v < 0.0 ? v * float(EPI_ALPHA) : v;
-#elif EPI_ACT == 3
-#ifdef EPI_MIN
-    v = v < float(EPI_MIN) ? float(EPI_MIN) : v;
-#endif
-#ifdef EPI_MAX
-    v = v > float(EPI_MAX) ? float(EPI_MAX) : v;
+float epilogue(float v, uint channel, uint index) {
+#ifdef EPI_BODY
+    float v0 = v;
+    EPI_BODY
 #endif
     return v;
-#elif EPI_ACT == 4
-    return 1.0 / (1.0 + exp(-v));
-#elif EPI_ACT == 5
-    float e = exp(-2.0 * abs(v));
-    return sign(v) * (1.0 - e) / (1.0 + e);
-#elif EPI_ACT == 6
-    return v < 0.0 ? v * epi_slope[channel] : v;
-#else
-    return v;
-#endif
 }

@@ -7,9 +7,9 @@
 // has coordinates in BATCH_DIMS; A's matrix starts at sum coord * A_BSTR and
 // B's at sum coord * B_BSTR (strides in elements, 0 where broadcast). C (Gemm)
 // is read at m * C_SM + n * C_SN (0 strides broadcast it).
-// The fused epilogue (epilogue.glsl) then applies an activation per column n.
-// Bindings: 0 Y, 1 A, 2.. B (split, see split.glsl), then C when HAS_C, then
-// the PRelu slope when EPI_ACT == 6.
+// The fused epilogue (epilogue.glsl) then applies the post-ops per element.
+// Bindings: 0 Y, 1 A, 2.. B (split, see split.glsl), then C when HAS_C, then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef M
 #define M 1
 #endif
@@ -53,7 +53,7 @@
 
 #include "common.glsl"
 #include "split.glsl"
-#define EPI_SLOPE_BINDING (2 + WT_CHUNKS + HAS_C)
+#define EPI_BINDING (2 + WT_CHUNKS + HAS_C)
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -103,5 +103,5 @@ void main() {
 #if HAS_C
     v += float(BETA) * cm[m * C_SM + n * C_SN];
 #endif
-    y[i] = epilogue(v, n);
+    y[i] = epilogue(v, n, i);
 }

@@ -5,7 +5,7 @@
 // operands are K-contiguous rows.
 //   Y[m, n] = ALPHA * sum_k A[m, k] * B[n, k] + BETA * C[m, n]
 // C is read at m * C_SM + n * C_SN (0 strides broadcast it); the fused
-// epilogue (epilogue.glsl) then applies an activation per column n.
+// epilogue (epilogue.glsl) then applies the post-ops per element.
 // Register blocking: each invocation computes a TM x TN block of outputs over
 // the whole K (no reduction, so the order of the sum is fixed). A workgroup
 // owns TM rows (m0 is uniform in the workgroup, so A's loads are the same
@@ -16,8 +16,8 @@
 // B is one binding (the lowering uses gemv.comp for a split B); WT_HALF: B
 // is stored as IEEE halves (fp16 weights), converted on load.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
-// Bindings: 0 Y, 1 A, 2 B, then C when HAS_C, then the PRelu slope when
-// EPI_ACT == 6.
+// Bindings: 0 Y, 1 A, 2 B, then C when HAS_C, then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef M
 #define M 1
 #endif
@@ -59,7 +59,7 @@
 #define GROUPS (((uint(M) + uint(TM) - 1u) / uint(TM)) * NGROUPS_N)
 
 #include "common.glsl"
-#define EPI_SLOPE_BINDING (3 + HAS_C)
+#define EPI_BINDING (3 + HAS_C)
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -126,7 +126,7 @@ void main() {
 #if HAS_C
                 v += float(BETA) * cm[m * C_SM + n * C_SN];
 #endif
-                y[m * uint(N) + n] = epilogue(v, n);
+                y[m * uint(N) + n] = epilogue(v, n, m * uint(N) + n);
             }
         }
     }

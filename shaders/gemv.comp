@@ -7,8 +7,8 @@
 // Gemm at small M (batch) with B transposed ([N, K], torch Linear's weight):
 //   Y[m, n] = ALPHA * sum_k A'[m, k] * B[n, k] + BETA * C[m, n]
 // A' is A ([K, M] when TRANS_A, else [M, K]); C is read at m * C_SM + n * C_SN
-// (0 strides broadcast it); the fused epilogue (epilogue.glsl) then applies an
-// activation per column n.
+// (0 strides broadcast it); the fused epilogue (epilogue.glsl) then applies the
+// post-ops per element.
 // Memory bound: each workgroup owns NC consecutive columns n (rows of B) for
 // all M rows of A, so every weight is read once. Its LOCAL_SIZE invocations
 // split K (split-K inside the workgroup, see k_range): consecutive
@@ -35,8 +35,8 @@
 // twice the rate of vec4 loads).
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
 // Requires 1 <= NC <= N and K >= 1.
-// Bindings: 0 Y, 1 A, 2.. B (split), then C when HAS_C, then the PRelu slope
-// when EPI_ACT == 6.
+// Bindings: 0 Y, 1 A, 2.. B (split), then C when HAS_C, then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef M
 #define M 1
 #endif
@@ -81,14 +81,15 @@
 
 #include "common.glsl"
 #include "split.glsl"
-#define EPI_SLOPE_BINDING (2 + WT_CHUNKS + HAS_C)
+#define EPI_BINDING (2 + WT_CHUNKS + HAS_C)
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #if WT_TEXEL
 // A through a texel buffer as well (its offset is texel-aligned and K % 8
 // == 0): a[i] is a texel component
-layout(binding = 1) uniform samplerBuffer a_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer a_t;
 #define A_AT(i) texelFetch(a_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer InA { float a[]; };
@@ -529,6 +530,6 @@ void main() {
 #if HAS_C
         v += float(BETA) * cm[m * C_SM + n * C_SN];
 #endif
-        y[m * uint(N) + n] = epilogue(v, n);
+        y[m * uint(N) + n] = epilogue(v, n, m * uint(N) + n);
     }
 }

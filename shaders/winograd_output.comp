@@ -19,8 +19,8 @@
 // where loads are emulated per lane: CPU drivers): per (m, 8 tiles), each
 // a's 8 values one u64vec4 load. Mt's rows are PP long, MP rows per a.
 // TEXEL (CPU drivers): Mt is a uniform texel buffer.
-// Bindings: 0 Y, 1 Mt (scratch), then B when HAS_BIAS, then the PRelu slope
-// when EPI_ACT == 6.
+// Bindings: 0 Y, 1 Mt (scratch), then B when HAS_BIAS, then the
+// epilogue's operands (EPI_BINDING on).
 #ifndef T
 #define T 4
 #endif
@@ -64,7 +64,7 @@
 #endif
 
 #include "common.glsl"
-#define EPI_SLOPE_BINDING (2 + HAS_BIAS)
+#define EPI_BINDING (2 + HAS_BIAS)
 #include "epilogue.glsl"
 
 #ifndef STORE4
@@ -79,7 +79,8 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #endif
 #if defined(TEXEL) && TEXEL
 // Mt through a uniform texel buffer: one gather per 4 floats on CPU drivers
-layout(binding = 1) uniform samplerBuffer mt_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer mt_t;
 #elif VEC8
 layout(std430, binding = 1) readonly buffer Prod8 { u64vec4 mt8[]; };
 #else
@@ -120,6 +121,10 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
 #endif
     int n = int(p) / TOTAL_TILES, q = int(p) % TOTAL_TILES;
     int oy0 = (q / TW) * T, ox0 = (q % TW) * T;
+    // the epilogue's output index (clamped inside the image on partial tiles,
+    // whose values are never stored)
+    uint cb = (uint(n) * uint(M) + m) * uint(OH * OW);
+#define OUT_INDEX(u, w) (cb + uint(min(oy0 + (u), OH - 1) * OW + min(ox0 + (w), OW - 1)))
 #if POOL
     float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
     [[unroll]] for (int w = 0; w < T; w++) {
@@ -128,7 +133,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
             col[a] = r[a][w];
         at(col, o);
         [[unroll]] for (int u = 0; u < T; u++)
-            v[u][w] = epilogue(o[u] + b, m);
+            v[u][w] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
     }
     uint yb = (uint(n) * uint(M) + m) * uint(PH * PW);
     int py0 = oy0 / POOL, px0 = ox0 / POOL;
@@ -149,7 +154,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
             col[a] = r[a][w];
         at(col, o);
         [[unroll]] for (int u = 0; u < T; u++)
-            v[u][w] = epilogue(o[u] + b, m);
+            v[u][w] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
     }
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int u = 0; u < T; u++)
@@ -165,7 +170,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
         int ox = ox0 + w;
         [[unroll]] for (int u = 0; u < T; u++)
             if (ox < OW && oy0 + u < OH)
-                y[yb + uint((oy0 + u) * OW + ox)] = epilogue(o[u] + b, m);
+                y[yb + uint((oy0 + u) * OW + ox)] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
     }
 #endif
 }

@@ -11,6 +11,7 @@
 
 #include "codegen/codegen_internal.h"
 #include "core/checked.h"
+#include "ops/op_table.h"
 #include "vk/sequence.h"
 #include "vk/shaders.h"
 
@@ -46,8 +47,6 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
                      : strcmp(ck, "direct") == 0     ? VKC_CONV_DIRECT
                      : strcmp(ck, "gemm-plain") == 0 ? VKC_CONV_GEMM_PLAIN
                                                      : VKC_CONV_AUTO;
-    const char *wg = getenv("VKCNN_WINOGRAD");
-    t->winograd = !(wg && strcmp(wg, "0") == 0);
 }
 
 vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {
@@ -80,7 +79,7 @@ const vkc_node *cg_node(const vkc_cg *c) {
 
 uint32_t cg_in_index(const vkc_cg *c, uint32_t slot) {
     const vkc_node *n = cg_node(c);
-    return slot < n->input_count ? n->inputs[slot] : VKC_NONE;
+    return slot < n->own_inputs && slot < n->input_count ? n->inputs[slot] : VKC_NONE;
 }
 
 const vkc_tensor *cg_in(const vkc_cg *c, uint32_t slot) {
@@ -269,83 +268,46 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 
 /* ---- lowering -------------------------------------------------------------- */
 
-vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
-                               vkc_lowering *out) {
-    return vkc_codegen_lower_fused(g, n, NULL, t, out);
-}
-
-static bool has_epilogue(const vkc_epilogue *e) {
-    return e && (e->act != VKC_OP_COUNT || e->bias != VKC_NONE || e->pool);
-}
-
-bool vkc_codegen_winograd_runs(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
                                const vkc_codegen_target *t) {
-    if (!epi || n >= g->node_count || g->nodes[n].op != VKC_OP_CONV) return false;
-    vkc_cg c = {g, n, t, NULL, VKCNN_OK, epi, epi->winograd};
+    if (n >= g->node_count || g->nodes[n].op != VKC_OP_CONV || u == VKC_NONE) return false;
+    vkc_cg c = {g, n, t, NULL, VKCNN_OK, u};
     return vkc_winograd_applies(&c);
 }
 
-vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
-                                     const vkc_codegen_target *t, vkc_lowering *out) {
+void vkc_lower_conv_node(vkc_cg *c) {
+    const vkc_node *n = cg_node(c);
+    if (n->algo == VKC_CONV_ALGO_WINOGRAD)
+        vkc_lower_winograd(c); /* fails when the form the passes chose does not fit */
+    else if (n->pool)
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "has a fused MaxPool but does not run as Winograd");
+    else
+        vkc_lower_conv(c);
+}
+
+vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                               vkc_lowering *out) {
     memset(out, 0, sizeof *out);
-    vkc_cg c = {
-        g, n, t, out, VKCNN_OK, has_epilogue(epi) ? epi : NULL, epi ? epi->winograd : VKC_NONE};
     const vkc_node *node = &g->nodes[n];
+    vkc_cg c = {g, n, t, out, VKCNN_OK, node->winograd};
     if (node->output_count < 1 || node->outputs[0] == VKC_NONE)
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_MODEL, "has no output");
-    switch (node->op) {
-    case VKC_OP_FLATTEN:
-    case VKC_OP_RESHAPE:
-    case VKC_OP_SQUEEZE:
-    case VKC_OP_UNSQUEEZE:
-    case VKC_OP_IDENTITY:
-    case VKC_OP_DROPOUT:
+    const vkc_op_info *info = vkc_op_get(node->op);
+    if (info->flags & VKC_OPF_VIEW) {
         if (cg_in(&c, 0)->dtype != VKC_DTYPE_FLOAT32)
             return vkc_node_fail(g, n, VKCNN_ERROR_UNSUPPORTED,
                                  "input is int64: unsupported dtype (float32 only)");
         out->view = true;
         return VKCNN_OK;
-    default: break;
     }
     if (cg_out(&c)->elements == 0) return VKCNN_OK; /* nothing to compute */
-    if (c.epi && node->op != VKC_OP_CONV && node->op != VKC_OP_GEMM && node->op != VKC_OP_MATMUL)
+    if ((node->post_count || node->pool) &&
+        !(info->flags & (VKC_OPF_ANCHOR | VKC_OPF_ELEMENTWISE)))
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_ARGUMENT,
-                             "has a fused epilogue but its kernel takes none");
-    switch (node->op) {
-    case VKC_OP_CONV:
-        if (vkc_winograd_applies(&c))
-            vkc_lower_winograd(&c);
-        else if (c.epi && c.epi->pool)
-            cg_fail(&c, VKCNN_ERROR_INVALID_ARGUMENT,
-                    "has a fused MaxPool but does not run as Winograd");
-        else
-            vkc_lower_conv(&c);
-        break;
-    case VKC_OP_MAX_POOL:
-    case VKC_OP_AVERAGE_POOL:
-    case VKC_OP_GLOBAL_AVERAGE_POOL:
-    case VKC_OP_GLOBAL_MAX_POOL: vkc_lower_pool(&c); break;
-    case VKC_OP_LRN: vkc_lower_lrn(&c); break;
-    case VKC_OP_GEMM: vkc_lower_gemm(&c); break;
-    case VKC_OP_MATMUL: vkc_lower_matmul(&c); break;
-    case VKC_OP_RELU:
-    case VKC_OP_LEAKY_RELU:
-    case VKC_OP_CLIP:
-    case VKC_OP_SIGMOID:
-    case VKC_OP_TANH: vkc_lower_unary(&c); break;
-    case VKC_OP_PRELU:
-    case VKC_OP_ADD:
-    case VKC_OP_SUB:
-    case VKC_OP_MUL:
-    case VKC_OP_DIV: vkc_lower_binary(&c); break;
-    case VKC_OP_BATCH_NORM: vkc_lower_batch_norm(&c); break;
-    case VKC_OP_TRANSPOSE: vkc_lower_transpose(&c); break;
-    case VKC_OP_CONCAT: vkc_lower_concat(&c); break;
-    case VKC_OP_PAD: vkc_lower_pad(&c); break;
-    case VKC_OP_SOFTMAX:
-    case VKC_OP_LOG_SOFTMAX: vkc_lower_softmax(&c); break;
-    default: cg_fail(&c, VKCNN_ERROR_UNSUPPORTED, "no GPU kernel for this operator"); break;
-    }
+                             "has fused post-ops but its kernel takes none");
+    if (!info->lower)
+        return vkc_node_fail(g, n, VKCNN_ERROR_UNSUPPORTED, "no GPU kernel for this operator");
+    info->lower(&c);
     if (c.st) vkc_lowering_free(out);
     return c.st;
 }
@@ -358,41 +320,55 @@ void vkc_lowering_free(vkc_lowering *l) {
 
 /* ---- source ---------------------------------------------------------------- */
 
+/* Appends `text` to *out (capacity *cap, length *len), replacing each
+ * `#include "x.glsl"` line by the embedded x.glsl, expanded the same way
+ * (depth-limited). */
+static vkcnn_status expand(const char *name, const char *text, int depth, char **out, size_t *len,
+                           size_t *cap) {
+    if (depth > 4)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "shader '%s': includes nest too deeply",
+                        name);
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        char inc[64];
+        if (strncmp(line, "#include \"", 10) == 0 &&
+            sscanf(line, "#include \"%63[^\"]\"", inc) == 1) {
+            const char *body = vkc_shader_find(inc);
+            if (!body)
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "shader '%s' includes '%s', which is not embedded", name, inc);
+            VKC_TRY(expand(inc, body, depth + 1, out, len, cap));
+        } else {
+            if (*len + n + 1 > *cap) {
+                size_t grown = (*cap + n + 1) * 2;
+                char *p = realloc(*out, grown);
+                if (!p) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+                *out = p;
+                *cap = grown;
+            }
+            memcpy(*out + *len, line, n);
+            *len += n;
+            (*out)[*len] = '\0';
+        }
+        line += n;
+    }
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_codegen_source(const char *name, char **source) {
     *source = NULL;
     const char *text = vkc_shader_find(name);
     if (!text) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "no embedded shader named '%s'", name);
-    size_t cap = strlen(text) + 1, len = 0;
-    for (const char *p = text; (p = strstr(p, "#include \"")); p++) {
-        char inc[64];
-        if (sscanf(p, "#include \"%63[^\"]\"", inc) == 1 && vkc_shader_find(inc))
-            cap += strlen(vkc_shader_find(inc));
-    }
+    size_t cap = strlen(text) * 2 + 1, len = 0;
     char *out = malloc(cap);
     if (!out) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    const char *line = text;
-    while (*line) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
-        char inc[64];
-        const char *body;
-        if (strncmp(line, "#include \"", 10) == 0 &&
-            sscanf(line, "#include \"%63[^\"]\"", inc) == 1) {
-            if (!(body = vkc_shader_find(inc))) {
-                free(out);
-                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
-                                "shader '%s' includes '%s', which is not embedded", name, inc);
-            }
-            size_t bn = strlen(body);
-            memcpy(out + len, body, bn);
-            len += bn;
-        } else {
-            memcpy(out + len, line, n);
-            len += n;
-        }
-        line += n;
+    out[0] = '\0';
+    vkcnn_status st = expand(name, text, 0, &out, &len, &cap);
+    if (st) {
+        free(out);
+        return st;
     }
-    out[len] = '\0';
     *source = out;
     return VKCNN_OK;
 }

@@ -32,7 +32,7 @@
 #include "vk/spirv_reflect.h"
 
 #define VKC_CODEGEN_MAX_CHUNKS 8                           /* shaders/split.glsl binds at most 8 */
-#define VKC_CODEGEN_DEFINES_MAX 1536                       /* preamble bytes per dispatch */
+#define VKC_CODEGEN_DEFINES_MAX 3072                       /* preamble bytes per dispatch */
 #define VKC_CODEGEN_MAX_SPLIT_ELEMENTS ((uint64_t)1 << 31) /* uint indexing in shaders */
 
 /* Which Conv kernel the lowering uses (lower_window.c has the rule). */
@@ -70,10 +70,6 @@ typedef struct vkc_codegen_target {
      * max_texel_elements texels of 16 bytes. */
     bool texel_loads;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
-    /* Winograd convolution (lower_winograd.c) for the Convs whose weights
-     * the passes transformed (vkc_epilogue.winograd); false: those run as
-     * any other Conv. On unless the environment variable VKCNN_WINOGRAD=0. */
-    bool winograd;
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
      * first (set by the executor for weights, vkc_exec_options.half_weights);
      * NULL: every tensor fp32. A kernel binding such a weight gets
@@ -81,7 +77,7 @@ typedef struct vkc_codegen_target {
     const bool *half;
 } vkc_codegen_target;
 
-/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel, and VKCNN_WINOGRAD).
+/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel).
  * `max_binding_bytes` overrides the device's maxStorageBufferRange when non-zero and smaller (tests
  * force splits). */
 void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
@@ -131,29 +127,21 @@ typedef struct vkc_lowering {
     uint64_t scratch_elements[VKC_MAX_SCRATCH]; /* floats per scratch buffer */
 } vkc_lowering;
 
-/* Lowers node `n` of g (live, shapes inferred). Fails, with a message naming
- * the node and op, with VKCNN_ERROR_UNSUPPORTED for an op or dtype without a
- * kernel and VKCNN_ERROR_LIMIT for a tensor or grid over the target's limits.
- * On failure *out holds nothing to free. */
+/* Lowers node `n` of g (live, shapes inferred), with its fused group: its
+ * post-ops become part of its kernels' epilogue (shaders/epilogue.glsl), a
+ * Conv runs as its `algo` says (Winograd: three dispatches, a fused MaxPool
+ * in the output transform). Fails, with a message naming the node and op,
+ * with VKCNN_ERROR_UNSUPPORTED for an op or dtype without a kernel and
+ * VKCNN_ERROR_LIMIT for a tensor or grid over the target's limits. On
+ * failure *out holds nothing to free. */
 vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                vkc_lowering *out);
 void vkc_lowering_free(vkc_lowering *l);
 
-/* vkc_codegen_lower with an epilogue fused into node n (a Conv, Gemm or
- * MatMul; see runtime/passes/fuse.c): its activation, PRelu slope and MatMul
- * bias become part of the one dispatch. `epi` may be NULL (no epilogue).
- * A Conv whose epi->winograd names transformed weights runs as three
- * Winograd dispatches when vkc_winograd_applies (lower_winograd.c); a fused
- * MaxPool (epi->pool) is part of its output transform, and a Conv with one
- * that cannot run as Winograd fails (the passes fuse a pool only where
- * vkc_codegen_winograd_runs). */
-vkcnn_status vkc_codegen_lower_fused(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
-                                     const vkc_codegen_target *t, vkc_lowering *out);
-
-/* Whether Conv n with epilogue epi (transformed weights in epi->winograd)
- * lowers to the Winograd kernels on target t (its scratch fits the
- * device's bindings). */
-bool vkc_codegen_winograd_runs(const vkc_graph *g, uint32_t n, const vkc_epilogue *epi,
+/* Whether Conv n of g, with Winograd weights `u` (transformed as
+ * passes/winograd.c does), can run as Winograd on target t: its geometry
+ * has a form and its transformed tiles fit the device's bindings. */
+bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
                                const vkc_codegen_target *t);
 
 /* The full GLSL of template `name`: the embedded shaders/<name>.comp with its

@@ -14,14 +14,16 @@ typedef struct vkc_cg {
     const vkc_codegen_target *t;
     vkc_lowering *out;
     vkcnn_status st;
-    const vkc_epilogue *epi; /* fused epilogue of the node; NULL: none */
-    uint32_t winograd;       /* Conv's transformed weights (vkc_epilogue.winograd); VKC_NONE */
+    /* Conv's transformed weights: the node's (vkc_node.winograd), or the
+     * candidate that vkc_codegen_winograd_fits checks; VKC_NONE */
+    uint32_t winograd;
 } vkc_cg;
 
 /* Records an error "node 'name' (Op): <message>" (first one wins). */
 void cg_fail(vkc_cg *c, vkcnn_status st, const char *fmt, ...) VKC_PRINTF(3, 4);
 
-/* The node, and its input slot i / output tensor. */
+/* The node, and its own input slot i (< own_inputs: not the post-ops'
+ * operands) / output tensor. */
 const vkc_node *cg_node(const vkc_cg *c);
 const vkc_tensor *cg_in(const vkc_cg *c, uint32_t slot); /* NULL when absent */
 const vkc_tensor *cg_out(const vkc_cg *c);
@@ -73,21 +75,38 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 void cg_dense_strides(uint32_t rank, const int64_t *dims, int64_t *strides);
 
 /* The fused epilogue (lower_epilogue.c): cg_epilogue_defines writes the
- * EPI_* defines of shaders/epilogue.glsl; cg_epilogue_bind binds the PRelu
- * slope (after every other binding). Both do nothing without an epilogue. */
-void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d);
+ * EPI_* defines of shaders/epilogue.glsl (EPI_BODY: the node's post-ops);
+ * cg_epilogue_bind binds their operand tensors (after every other binding).
+ * Both do nothing for a node without post-ops. `spatial`: the elements per
+ * image and channel of the anchor's output (a Conv's OH x OW; 1 otherwise). */
+void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial);
 void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d);
-/* MatMul's fused bias, VKC_NONE when none. */
-uint32_t cg_epilogue_bias(const vkc_cg *c);
 
-/* Per-family lowerings (one file each). */
-void vkc_lower_conv(vkc_cg *c);
+/* The post-ops' operand tensors that are bound (each input slot once, in
+ * binding order; constant scalars are literals instead): their slots into
+ * `slots` (VKC_MAX_POST_OPS entries), their count returned. */
+uint32_t cg_post_operands(const vkc_cg *c, uint32_t *slots);
+
+/* The statements of the node's post-ops over v (epilogue and elementwise
+ * kernels alike): bound operand k (an input slot, slots[k]) is read as
+ * operand_expr[k]; constant scalars become literals; earlier values of the
+ * chain are kept as v1, v2, ... where a later post-op reads them. */
+void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots, uint32_t bound,
+                      const char *const *operand_expr);
+
+/* The GLSL call of elementwise op `op` with parameters p on the expressions
+ * x and y (y: "0.0" for unary ops), into buf (lower_epilogue.c). */
+const char *cg_elt_call(char *buf, size_t size, vkc_op op, const float p[3], const char *x,
+                        const char *y);
+
+/* Per-family lowerings (one file each); the operator table names them. */
+void vkc_lower_conv_node(vkc_cg *c); /* Winograd or direct, as the node's algo says */
+void vkc_lower_conv(vkc_cg *c);      /* direct / implicit GEMM */
 void vkc_lower_pool(vkc_cg *c);
 void vkc_lower_lrn(vkc_cg *c);
 void vkc_lower_gemm(vkc_cg *c);
 void vkc_lower_matmul(vkc_cg *c);
-void vkc_lower_unary(vkc_cg *c);
-void vkc_lower_binary(vkc_cg *c);
+void vkc_lower_eltwise(vkc_cg *c); /* every elementwise anchor */
 void vkc_lower_batch_norm(vkc_cg *c);
 void vkc_lower_transpose(vkc_cg *c);
 void vkc_lower_concat(vkc_cg *c);

@@ -1,39 +1,20 @@
-/* Lowering of elementwise ops: activations -> unary.comp; Add, Sub, Mul,
- * Div and PRelu -> binary.comp (numpy broadcasting through per-operand
- * strides, 0 on broadcast axes, adjacent axes merged); BatchNormalization
- * (inference) -> batchnorm.comp. */
+/* Lowering of elementwise anchors -> eltwise.comp: the node's own operator
+ * over its inputs (unary, binary, or folded pairwise over a variadic list)
+ * and then its fused post-ops, all operands numpy-broadcast through
+ * per-operand strides (0 on broadcast axes, adjacent axes merged). A
+ * variadic list longer than the kernel's bindings runs as several
+ * dispatches, each after the first folding into Y what the last left there.
+ * BatchNormalization (inference) -> batchnorm.comp. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "codegen/codegen_internal.h"
+#include "ops/op_table.h"
 #include "vk/sequence.h"
 
-void vkc_lower_unary(vkc_cg *c) {
-    const vkc_node *n = cg_node(c);
-    const vkc_tensor *x = cg_in(c, 0);
-    char f[48];
-    vkc_kdispatch *d = cg_dispatch(c, "unary");
-    switch (n->op) {
-    case VKC_OP_RELU: cg_def(c, d, "ACT 1"); break;
-    case VKC_OP_LEAKY_RELU:
-        cg_def(c, d, "ACT 2");
-        cg_def(c, d, "ALPHA %s", cg_float(f, n->attrs.alpha));
-        break;
-    case VKC_OP_CLIP: /* an infinite bound clamps nothing: left out */
-        cg_def(c, d, "ACT 3");
-        if (isfinite(n->attrs.clip.min))
-            cg_def(c, d, "CLIP_MIN %s", cg_float(f, n->attrs.clip.min));
-        if (isfinite(n->attrs.clip.max))
-            cg_def(c, d, "CLIP_MAX %s", cg_float(f, n->attrs.clip.max));
-        break;
-    case VKC_OP_SIGMOID: cg_def(c, d, "ACT 4"); break;
-    case VKC_OP_TANH: cg_def(c, d, "ACT 5"); break;
-    default: cg_def(c, d, "ACT 0"); break;
-    }
-    cg_bind(c, d, n->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    cg_grid(c, d, x->elements);
-}
+#define ELT_MAX_OPERANDS 8 /* shaders/eltwise.comp's bindings */
 
 /* Strides of operand t broadcast (right-aligned) to the output's rank. */
 static void broadcast_strides(const vkc_tensor *t, uint32_t rank, int64_t *strides) {
@@ -46,31 +27,104 @@ static void broadcast_strides(const vkc_tensor *t, uint32_t rank, int64_t *strid
     }
 }
 
-void vkc_lower_binary(vkc_cg *c) {
-    const vkc_node *n = cg_node(c);
+/* One eltwise.comp dispatch over `count` operand tensors (tensors[k] for
+ * binding 1 + k) with the statements `body`. */
+static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count,
+                             const char *body) {
     const vkc_tensor *y = cg_out(c);
-    int64_t dims[VKC_MAX_RANK], strides[2][VKC_MAX_RANK];
+    int64_t dims[VKC_MAX_RANK], strides[ELT_MAX_OPERANDS][VKC_MAX_RANK];
     char list[256];
     for (uint32_t i = 0; i < y->rank; i++)
         dims[i] = y->dims[i];
-    broadcast_strides(cg_in(c, 0), y->rank, strides[0]);
-    broadcast_strides(cg_in(c, 1), y->rank, strides[1]);
-    uint32_t rank = cg_collapse(y->rank, dims, strides, 2);
-    int op = n->op == VKC_OP_ADD   ? 0
-             : n->op == VKC_OP_SUB ? 1
-             : n->op == VKC_OP_MUL ? 2
-             : n->op == VKC_OP_DIV ? 3
-                                   : 4;
-    vkc_kdispatch *d = cg_dispatch(c, "binary");
-    cg_def(c, d, "OP %d", op);
-    cg_def(c, d, "RANK %" PRIu32, rank);
+    for (uint32_t k = 0; k < count; k++)
+        broadcast_strides(&c->g->tensors[tensors[k]], y->rank, strides[k]);
+    uint32_t rank = cg_collapse(y->rank, dims, strides, count);
+    vkc_kdispatch *d = cg_dispatch(c, "eltwise");
+    cg_def(c, d, "ELT_RANK %" PRIu32, rank);
     cg_def(c, d, "OUT_DIMS %s", cg_list(list, sizeof list, dims, rank, "u"));
-    cg_def(c, d, "A_STRIDES %s", cg_list(list, sizeof list, strides[0], rank, "u"));
-    cg_def(c, d, "B_STRIDES %s", cg_list(list, sizeof list, strides[1], rank, "u"));
-    cg_bind(c, d, n->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    cg_def(c, d, "ELT_OPERANDS %" PRIu32, count);
+    for (uint32_t k = 0; k < count; k++)
+        cg_def(c, d, "OP%" PRIu32 "_STRIDES %s", k,
+               cg_list(list, sizeof list, strides[k], rank, "u"));
+    cg_def(c, d, "ELT_BODY %s", body);
+    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    for (uint32_t k = 0; k < count; k++)
+        cg_bind(c, d, tensors[k], VKC_READ);
     cg_grid(c, d, y->elements);
+}
+
+void vkc_lower_eltwise(vkc_cg *c) {
+    const vkc_node *n = cg_node(c);
+    const vkc_op_info *info = vkc_op_get(n->op);
+    vkc_elt_params p = vkc_elt_params_of(n->op, &n->attrs);
+    uint32_t own = info->arity == 1 ? 1 : n->own_inputs;
+    uint32_t slots[VKC_MAX_POST_OPS];
+    uint32_t post = cg_post_operands(c, slots);
+    if (own < 1 || (info->arity == 2 && !(info->flags & VKC_OPF_VARIADIC) && own != 2)) {
+        cg_fail(c, VKCNN_ERROR_INVALID_MODEL, "has %" PRIu32 " inputs", own);
+        return;
+    }
+    for (uint32_t k = 0; k < own; k++)
+        if (cg_in_index(c, k) == VKC_NONE) {
+            cg_fail(c, VKCNN_ERROR_INVALID_MODEL, "input %" PRIu32 " is empty", k);
+            return;
+        }
+    if (post && own + post > ELT_MAX_OPERANDS) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "%" PRIu32 " inputs and %" PRIu32 " fused operands exceed the kernel's %d", own,
+                post, ELT_MAX_OPERANDS);
+        return;
+    }
+    uint32_t tensors[ELT_MAX_OPERANDS];
+    char body[2560], stmt[512], a[32];
+    /* the own operands, ELT_MAX_OPERANDS per dispatch; each dispatch after
+     * the first takes what the last left in Y as its operand 0 */
+    for (uint32_t first = 0; first < own && !c->st;) {
+        uint32_t count = 0;
+        body[0] = '\0';
+        if (first > 0) {
+            tensors[count++] = n->outputs[0];
+            snprintf(body, sizeof body, "v = t0[o[0]]; ");
+        }
+        uint32_t room = ELT_MAX_OPERANDS - count - (first + ELT_MAX_OPERANDS >= own ? post : 0);
+        uint32_t take = own - first < room ? own - first : room;
+        for (uint32_t k = 0; k < take; k++, count++) {
+            tensors[count] = cg_in_index(c, first + k);
+            snprintf(a, sizeof a, "t%" PRIu32 "[o[%" PRIu32 "]]", count, count);
+            if (info->arity == 1)
+                cg_elt_call(stmt, sizeof stmt, n->op, p.p, a, "0.0");
+            else if (first == 0 && k == 0)
+                snprintf(stmt, sizeof stmt, "%s", a);
+            else
+                cg_elt_call(stmt, sizeof stmt, n->op, p.p, "v", a);
+            size_t len = strlen(body);
+            snprintf(body + len, sizeof body - len, "v = %s; ", stmt);
+        }
+        first += take;
+        if (first == own) {
+            if (n->op == VKC_OP_MEAN) {
+                size_t len = strlen(body);
+                snprintf(body + len, sizeof body - len, "v = v / %" PRIu32 ".0; ", own);
+            }
+            char exprs_buf[VKC_MAX_POST_OPS][32];
+            const char *exprs[VKC_MAX_POST_OPS] = {0};
+            for (uint32_t k = 0; k < post; k++, count++) {
+                tensors[count] = n->inputs[slots[k]];
+                snprintf(exprs_buf[k], sizeof exprs_buf[k], "t%" PRIu32 "[o[%" PRIu32 "]]", count,
+                         count);
+                exprs[k] = exprs_buf[k];
+            }
+            char tail[2048] = "";
+            cg_post_ops_body(c, tail, sizeof tail, slots, post, exprs);
+            size_t len = strlen(body);
+            if (len + strlen(tail) + 1 > sizeof body) {
+                cg_fail(c, VKCNN_ERROR_LIMIT, "fused elementwise group too long");
+                return;
+            }
+            memcpy(body + len, tail, strlen(tail) + 1);
+        }
+        eltwise_dispatch(c, tensors, count, body);
+    }
 }
 
 void vkc_lower_batch_norm(vkc_cg *c) {

@@ -1,60 +1,142 @@
-/* The fused epilogue of conv.comp and gemm.comp (shaders/epilogue.glsl):
- * the activation's code and constants as defines, and the per-channel PRelu
- * slope as the last binding. A PRelu with a single slope is a LeakyRelu
- * with that slope baked in. */
+/* The fused epilogue of the anchor kernels (shaders/epilogue.glsl): a
+ * node's post-ops written as EPI_BODY, statements over the value v that call
+ * the elementwise functions of shaders/eltwise.glsl, and their operand
+ * tensors bound after every other binding. A constant operand of one value
+ * is written into the body as a literal instead of being bound. */
 #include <inttypes.h>
-#include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "codegen/codegen_internal.h"
+#include "ops/op_table.h"
 #include "vk/sequence.h"
 
-/* A PRelu slope of one value, as the alpha of a LeakyRelu. */
-static bool scalar_slope(const vkc_cg *c, float *alpha) {
-    const vkc_tensor *t = &c->g->tensors[c->epi->slope];
-    if (t->elements != 1 || !t->data) return false;
-    *alpha = *(const float *)t->data;
+const char *cg_elt_call(char *buf, size_t size, vkc_op op, const float p[3], const char *x,
+                        const char *y) {
+    char f0[48], f1[48], f2[48];
+    const vkc_op_info *info = vkc_op_get(op);
+    if (p[0] == 0 && p[1] == 0 && p[2] == 0)
+        snprintf(buf, size, "%s(%s, %s, vec3(0.0))", info->glsl, x, y);
+    else
+        snprintf(buf, size, "%s(%s, %s, vec3(%s, %s, %s))", info->glsl, x, y, cg_float(f0, p[0]),
+                 cg_float(f1, p[1]), cg_float(f2, p[2]));
+    return buf;
+}
+
+/* A constant operand of one value, baked into the body. */
+static bool scalar_constant(const vkc_cg *c, uint32_t t, float *v) {
+    const vkc_tensor *x = &c->g->tensors[t];
+    if (!x->data || x->elements != 1 || x->dtype != VKC_DTYPE_FLOAT32) return false;
+    *v = *(const float *)x->data;
     return true;
 }
 
-void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d) {
-    if (!c->epi || c->epi->act == VKC_OP_COUNT) return;
-    const vkc_attrs *a = &c->epi->attrs;
-    char f[48];
-    float alpha;
-    switch (c->epi->act) {
-    case VKC_OP_RELU: cg_def(c, d, "EPI_ACT 1"); break;
-    case VKC_OP_LEAKY_RELU:
-        cg_def(c, d, "EPI_ACT 2");
-        cg_def(c, d, "EPI_ALPHA %s", cg_float(f, a->alpha));
-        break;
-    case VKC_OP_CLIP: /* an infinite bound clamps nothing: left out, as in unary.comp */
-        cg_def(c, d, "EPI_ACT 3");
-        if (isfinite(a->clip.min)) cg_def(c, d, "EPI_MIN %s", cg_float(f, a->clip.min));
-        if (isfinite(a->clip.max)) cg_def(c, d, "EPI_MAX %s", cg_float(f, a->clip.max));
-        break;
-    case VKC_OP_SIGMOID: cg_def(c, d, "EPI_ACT 4"); break;
-    case VKC_OP_TANH: cg_def(c, d, "EPI_ACT 5"); break;
-    case VKC_OP_PRELU:
-        if (scalar_slope(c, &alpha)) {
-            cg_def(c, d, "EPI_ACT 2");
-            cg_def(c, d, "EPI_ALPHA %s", cg_float(f, alpha));
-        } else {
-            cg_def(c, d, "EPI_ACT 6");
+/* The bound operands of the node's post-ops, in binding order: each input
+ * slot once, constant scalars left out. Returns their count. */
+uint32_t cg_post_operands(const vkc_cg *c, uint32_t *slots) {
+    const vkc_node *n = cg_node(c);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n->post_count; i++) {
+        const vkc_post_op *p = &n->post[i];
+        float v;
+        if (p->kind == VKC_OPERAND_NONE || p->kind == VKC_OPERAND_VALUE ||
+            scalar_constant(c, n->inputs[p->slot], &v))
+            continue;
+        bool seen = false;
+        for (uint32_t k = 0; k < count; k++)
+            seen |= slots[k] == p->slot;
+        if (!seen) slots[count++] = p->slot;
+    }
+    return count;
+}
+
+static void append(vkc_cg *c, char *body, size_t size, const char *text) {
+    size_t len = strlen(body), n = strlen(text);
+    if (len + n + 1 > size) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "fused epilogue longer than %zu bytes", size);
+        return;
+    }
+    memcpy(body + len, text, n + 1);
+}
+
+/* The statements of post-ops [0, count) over v; operand(k) is the GLSL
+ * expression of bound operand k (see cg_post_operands). */
+void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots, uint32_t bound,
+                      const char *const *operand_expr) {
+    const vkc_node *n = cg_node(c);
+    bool need[VKC_MAX_POST_OPS + 1] = {false};
+    for (uint32_t i = 0; i < n->post_count; i++)
+        if (n->post[i].kind == VKC_OPERAND_VALUE && n->post[i].slot <= VKC_MAX_POST_OPS)
+            need[n->post[i].slot] = true;
+    char stmt[512], call[400], operand[64];
+    for (uint32_t i = 0; i < n->post_count && !c->st; i++) {
+        const vkc_post_op *p = &n->post[i];
+        if (i > 0 && need[i]) {
+            snprintf(stmt, sizeof stmt, "float v%" PRIu32 " = v; ", i);
+            append(c, body, size, stmt);
         }
-        break;
-    default:
-        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "fused activation %s has no epilogue",
-                vkc_op_name(c->epi->act));
-        break;
+        float v;
+        if (p->kind == VKC_OPERAND_NONE) {
+            snprintf(operand, sizeof operand, "0.0");
+        } else if (p->kind == VKC_OPERAND_VALUE) {
+            snprintf(operand, sizeof operand, "v%" PRIu32, p->slot);
+        } else if (scalar_constant(c, n->inputs[p->slot], &v)) {
+            cg_float(operand, v);
+        } else {
+            uint32_t k = 0;
+            while (k < bound && slots[k] != p->slot)
+                k++;
+            snprintf(operand, sizeof operand, "%s", operand_expr[k < bound ? k : 0]);
+        }
+        cg_elt_call(call, sizeof call, p->op, p->params, p->operand_first ? operand : "v",
+                    p->operand_first ? "v" : operand);
+        snprintf(stmt, sizeof stmt, "v = %s; ", call);
+        append(c, body, size, stmt);
     }
 }
 
-void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d) {
-    float alpha;
-    if (!c->epi || c->epi->act != VKC_OP_PRELU || scalar_slope(c, &alpha)) return;
-    cg_bind(c, d, c->epi->slope, VKC_READ);
+void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
+    const vkc_node *n = cg_node(c);
+    if (!n->post_count || c->st) return;
+    uint32_t slots[VKC_MAX_POST_OPS];
+    uint32_t bound = cg_post_operands(c, slots);
+    if (bound > VKC_MAX_POST_OPERANDS) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "fused epilogue reads %" PRIu32
+                " tensors (at most %d)", bound, VKC_MAX_POST_OPERANDS);
+        return;
+    }
+    char expr[VKC_MAX_POST_OPERANDS][48];
+    const char *exprs[VKC_MAX_POST_OPERANDS] = {0};
+    bool image = false;
+    for (uint32_t k = 0; k < bound; k++) {
+        vkc_operand_kind kind = VKC_OPERAND_ELEMENT;
+        for (uint32_t i = 0; i < n->post_count; i++)
+            if (n->post[i].slot == slots[k] && n->post[i].kind != VKC_OPERAND_VALUE)
+                kind = n->post[i].kind;
+        const vkc_tensor *t = &c->g->tensors[n->inputs[slots[k]]];
+        if (kind == VKC_OPERAND_ELEMENT)
+            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[index]", k);
+        else if (kind == VKC_OPERAND_IMAGE_CHANNEL) {
+            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[index / EPI_SPATIAL]", k);
+            image = true;
+        } else if (t->elements == 1)
+            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[0]", k);
+        else
+            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[channel]", k);
+        exprs[k] = expr[k];
+    }
+    char body[2048] = "";
+    cg_post_ops_body(c, body, sizeof body, slots, bound, exprs);
+    if (bound) cg_def(c, d, "EPI_OPERANDS %" PRIu32, bound);
+    if (image) cg_def(c, d, "EPI_SPATIAL %" PRIu64 "u", spatial ? spatial : 1);
+    cg_def(c, d, "EPI_BODY %s", body);
 }
 
-uint32_t cg_epilogue_bias(const vkc_cg *c) {
-    return c->epi ? c->epi->bias : VKC_NONE;
+void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d) {
+    const vkc_node *n = cg_node(c);
+    if (!n->post_count) return;
+    uint32_t slots[VKC_MAX_POST_OPS];
+    uint32_t bound = cg_post_operands(c, slots);
+    for (uint32_t k = 0; k < bound && k < VKC_MAX_POST_OPERANDS; k++)
+        cg_bind(c, d, n->inputs[slots[k]], VKC_READ);
 }

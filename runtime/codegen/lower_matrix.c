@@ -113,7 +113,7 @@ void vkc_lower_gemm(vkc_cg *c) {
     }
     cg_def(c, d, "ALPHA %s", cg_float(f, a->alpha));
     cg_def(c, d, "BETA %s", cg_float(f, a->beta));
-    cg_epilogue_defines(c, d);
+    cg_epilogue_defines(c, d, 1);
     /* C of rank 0, 1 or 2 broadcast to [M, N]: a size-1 (or missing) axis
      * gets stride 0. */
     bool has_c = tc && tc->elements > 0;
@@ -174,18 +174,10 @@ void vkc_lower_matmul(vkc_cg *c) {
         cg_def(c, d, "A_BSTR %s", cg_list(list, sizeof list, strides[0], rank, "u"));
         cg_def(c, d, "B_BSTR %s", cg_list(list, sizeof list, strides[1], rank, "u"));
     }
-    /* a fused bias Add: one value per column, gemm.comp's C with row stride 0 */
-    uint32_t bias = cg_epilogue_bias(c);
-    if (bias != VKC_NONE) {
-        cg_def(c, d, "HAS_C 1");
-        cg_def(c, d, "C_SM 0u");
-        cg_def(c, d, "C_SN 1u");
-    }
-    cg_epilogue_defines(c, d);
+    cg_epilogue_defines(c, d, 1);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind_split(c, d, cg_in_index(c, 1));
-    if (bias != VKC_NONE) cg_bind(c, d, bias, VKC_READ);
     cg_epilogue_bind(c, d);
     cg_grid(c, d, y->elements);
 }

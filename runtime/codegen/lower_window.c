@@ -126,7 +126,7 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "M %" PRId64, w->dims[0]);
     cg_def(c, d, "GROUP %" PRId64, a->group);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
-    cg_epilogue_defines(c, d);
+    cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));
     def_geometry(c, d, &s);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);

@@ -1,5 +1,5 @@
 /* Winograd convolution F(T x T, 3x3), T = 4 or 2, for the Convs whose
- * weights runtime/passes/winograd.c transformed (vkc_epilogue.winograd, U of
+ * weights runtime/passes/winograd.c transformed (vkc_node.winograd, U of
  * [ALPHA^2][CS][MP], ALPHA = T + 2; T follows from U's shape; CS = KS^2 C,
  * KS x KS 3x3 parts of the kernel as vkc_winograd_parts says: 1 for 3x3, 4
  * for 5x5, S^2 phases at stride S). Three dispatches through two scratch
@@ -7,16 +7,16 @@
  *   1. winograd_input.comp:  X -> V [ALPHA^2][CS][PP]   (padding as zeros;
  *      rows s * C + c from part s's window: shifted, or strided)
  *   2. winograd_gemm.comp:   Mt[a] = U[a]^T V[a], [ALPHA^2][MP][PP]
- *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, fused activation,
- *      fused MaxPool (vkc_epilogue.pool: Y is then the pool's output)
+ *   3. winograd_output.comp: Mt -> Y (NCHW), + bias, the fused post-ops,
+ *      fused MaxPool (vkc_node.pool: Y is then the pool's output)
  * P = batch x tiles (ceil(OH/T) x ceil(OW/T) per image), PP = P rounded up
  * to the GEMM's TP, MP = M rounded up to VKC_WINOGRAD_MPAD (a multiple of
  * TM).
  *
- * The rule: a Conv runs this way when the passes transformed its weights
- * (vkc_winograd_tile: 3x3, stride 1, dilation 1, group 1, 2-D), the target
- * allows it (vkc_codegen_target.winograd) and V and Mt each fit one binding
- * (else it runs as any other Conv).
+ * The rule, applied once by the passes (vkc_pass_winograd_weights, which
+ * sets the node's algo): a Conv runs this way when Winograd is on for the
+ * model, vkc_winograd_tile picks it and V and Mt each fit one binding
+ * (vkc_codegen_winograd_fits); the lowering then follows the node's algo.
  *
  * The GEMM's register block TM x TP (block() below). On CPU drivers
  * (target wide_loads: 8-float u64vec4 loads, per-lane emulated loads the
@@ -97,7 +97,7 @@ static void block(const vkc_codegen_target *t, int64_t mp, int64_t p, int64_t *t
 
 /* The geometry of the node's Winograd form; false when it has none. */
 static bool geometry(const vkc_cg *c, wino *g) {
-    if (c->winograd == VKC_NONE || !c->t->winograd) return false;
+    if (c->winograd == VKC_NONE) return false;
     const vkc_node *node = cg_node(c);
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *y = cg_out(c);
     const vkc_tensor *u = &c->g->tensors[c->winograd];
@@ -109,10 +109,10 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->w = x->dims[3];
     g->m = w->dims[0];
     /* with a fused pool, y is the pool's output; the conv's is conv_dims */
-    const int64_t *cd = c->epi && c->epi->pool ? c->epi->conv_dims : y->dims;
+    const int64_t *cd = node->pool ? node->conv_dims : y->dims;
     g->oh = cd[2];
     g->ow = cd[3];
-    g->pool = c->epi ? c->epi->pool : 0;
+    g->pool = node->pool;
     g->ph = y->dims[2];
     g->pw = y->dims[3];
     if (cd[0] != g->n || cd[1] != g->m) return false;
@@ -166,7 +166,8 @@ static void def_common(vkc_cg *c, vkc_kdispatch *d, const wino *g) {
 void vkc_lower_winograd(vkc_cg *c) {
     wino g;
     if (!geometry(c, &g)) {
-        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "no Winograd form");
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "was chosen to run as Winograd but its form does not fit the device");
         return;
     }
     const vkc_node *node = cg_node(c);
@@ -224,7 +225,7 @@ void vkc_lower_winograd(vkc_cg *c) {
     }
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     if (cg_texels_fit(c, (uint64_t)(g.a2 * g.mp * g.pp), false)) cg_def(c, d, "TEXEL 1");
-    cg_epilogue_defines(c, d);
+    cg_epilogue_defines(c, d, (uint64_t)(g.oh * g.ow));
     cg_bind(c, d, node->outputs[0], VKC_WRITE);
     cg_bind_scratch(c, d, mt, VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);

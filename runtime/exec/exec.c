@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "exec/exec_internal.h"
+#include "ops/op_table.h"
 #include "passes/passes.h"
 #include "vk/context.h"
 
@@ -65,7 +66,7 @@ static char *describe_group(const vkc_graph *g, const vkc_xnode *n) {
 
 /* Keeps names, shapes, attributes, epilogues and which graph nodes each kept
  * node computes: the graph may go away after create. */
-static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes *r) {
+static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
     e->tensors = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->tensors);
     e->nodes = vkc_calloc(g->node_count ? g->node_count : 1, sizeof *e->nodes);
     if (!e->tensors || !e->nodes) return oom();
@@ -93,21 +94,27 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g, const vkc_passes
         if (!n->inputs) return oom();
         memcpy(n->inputs, src->inputs, src->input_count * sizeof *n->inputs);
         n->input_count = src->input_count;
-        n->epi = r->epilogue[i];
-        uint32_t members = 0;
-        for (uint32_t j = 0; j < r->node_count; j++)
-            members += r->owner[j] == i;
-        if (!(n->members = vkc_calloc(members ? members : 1, sizeof *n->members))) return oom();
-        for (uint32_t j = 0; j < r->node_count; j++)
-            if (r->owner[j] == i) n->members[n->member_count++] = j;
+        n->own_inputs = src->own_inputs;
+        if (src->post_count) {
+            if (!(n->post = vkc_calloc(src->post_count, sizeof *n->post))) return oom();
+            memcpy(n->post, src->post, src->post_count * sizeof *n->post);
+            n->post_count = src->post_count;
+        }
+        n->pool = src->pool;
+        memcpy(n->conv_dims, src->conv_dims, sizeof n->conv_dims);
+        n->pool_window = src->pool_window;
+        if (!(n->members = vkc_calloc(src->member_count + 1, sizeof *n->members))) return oom();
+        n->members[n->member_count++] = i;
+        for (uint32_t j = 0; j < src->member_count; j++)
+            n->members[n->member_count++] = src->members[j];
         if (!(n->group = describe_group(g, n))) return oom();
         n->macs = vkc_node_macs(g, i);
         const vkc_tensor *y = n->output == VKC_NONE ? NULL : &g->tensors[n->output];
-        if (n->epi.pool && y && y->elements && n->macs != UINT64_MAX) {
+        if (n->pool && y && y->elements && n->macs != UINT64_MAX) {
             /* the Conv's MACs are per output of its own, pre-pool shape */
             uint64_t per = n->macs / y->elements, conv = 1;
             for (int d = 0; d < 4; d++)
-                conv *= (uint64_t)n->epi.conv_dims[d];
+                conv *= (uint64_t)n->conv_dims[d];
             if (!vkc_mul_u64(conv, per, &n->macs)) n->macs = UINT64_MAX;
         }
     }
@@ -204,17 +211,15 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g) {
     }
     for (uint32_t k = 0; k < e->node_count; k++) {
         const vkc_xnode *n = &e->nodes[k];
-        bool weights = n->op == VKC_OP_CONV || n->op == VKC_OP_GEMM || n->op == VKC_OP_MATMUL;
+        uint32_t weights = vkc_op_get(n->op)->weights;
         for (uint32_t i = 0; i < n->input_count; i++) {
             uint32_t t = n->inputs[i];
             if (t == VKC_NONE) continue;
-            if (weights && i == 1)
+            if (i < n->own_inputs && i < 32 && (weights >> i & 1u))
                 e->half[t] = true;
             else
-                fp32[t] = true;
+                fp32[t] = true; /* any other use, post-op operands included */
         }
-        if (n->epi.bias != VKC_NONE) fp32[n->epi.bias] = true;
-        if (n->epi.slope != VKC_NONE) fp32[n->epi.slope] = true;
     }
     for (uint32_t i = 0; i < g->output_count; i++)
         fp32[g->outputs[i]] = true;
@@ -291,13 +296,12 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         used[g->outputs[i]] = true;
     for (uint32_t k = 0; k < e->node_count && !st; k++) {
         vkc_xnode *n = &e->nodes[k];
-        if ((st = vkc_codegen_lower_fused(g, n->index, &n->epi, &e->target, &low[k]))) break;
+        if ((st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
         n->view = low[k].view;
+        /* inputs, post-op operands included: bound, or read back by the
+         * per-node check */
         for (uint32_t i = 0; i < n->input_count; i++)
             if (n->inputs[i] != VKC_NONE) used[n->inputs[i]] = true;
-        /* epilogue operands: bound, or read back by the per-node check */
-        if (n->epi.slope != VKC_NONE) used[n->epi.slope] = true;
-        if (n->epi.bias != VKC_NONE) used[n->epi.bias] = true;
         /* whatever a dispatch binds besides (e.g. Winograd's transformed
          * weights, when the lowering took them) */
         for (uint32_t i = 0; i < low[k].count; i++)
@@ -520,9 +524,9 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
     return VKCNN_OK;
 }
 
-/* vkc_passes_options.winograd_runs on this executor's target */
-static bool winograd_runs(const vkc_graph *g, uint32_t node, const vkc_epilogue *epi, void *user) {
-    return vkc_codegen_winograd_runs(g, node, epi, user);
+/* vkc_passes_options.fits on this executor's target */
+static bool winograd_fits(const vkc_graph *g, uint32_t node, uint32_t u, void *user) {
+    return vkc_codegen_winograd_fits(g, node, u, user);
 }
 
 vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
@@ -546,11 +550,11 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     vkc_passes passes = {0};
     vkc_passes_options po = {.fusion = opts && opts->fusion,
                              .winograd = opts && opts->winograd,
-                             .winograd_runs = winograd_runs,
+                             .fits = winograd_fits,
                              .user = &e->target};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
-    if (!st) st = copy_graph(e, pg, &passes);
+    if (!st) st = copy_graph(e, pg);
     if (!st && opts && opts->half_weights) st = choose_half(e, pg);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
@@ -564,7 +568,6 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     for (uint32_t k = 0; low && k < e->node_count; k++)
         vkc_lowering_free(&low[k]);
     free(low);
-    vkc_passes_free(&passes);
     vkc_graph_clone_destroy(pg, g);
     if (st) {
         vkc_exec_destroy(e);
@@ -600,6 +603,7 @@ void vkc_exec_destroy(vkc_exec *e) {
         free(e->nodes[k].name);
         free(e->nodes[k].inputs);
         free(e->nodes[k].members);
+        free(e->nodes[k].post);
         free(e->nodes[k].group);
     }
     free(e->nodes);

@@ -64,39 +64,64 @@ static vkcnn_status fetch(vkc_exec *e, uint32_t t, float **out) {
     return VKCNN_OK;
 }
 
-/* Applies node n's fused epilogue (MatMul bias, then activation) to ref,
- * of shape yt, in place, with the reference's own Add / activation. */
-static vkcnn_status apply_epilogue(vkc_exec *e, const vkc_xnode *n, const vkc_ref_tensor *yt,
-                                   float *ref) {
-    uint32_t operands[2] = {n->epi.bias, n->epi.act == VKC_OP_COUNT ? VKC_NONE : n->epi.slope};
-    bool steps[2] = {n->epi.bias != VKC_NONE, n->epi.act != VKC_OP_COUNT};
-    uint64_t count = 1;
-    for (uint32_t d = 0; d < yt->rank; d++)
-        count *= (uint64_t)yt->dims[d];
-    vkcnn_status st = VKCNN_OK;
-    for (int k = 0; k < 2 && !st; k++) {
-        if (!steps[k]) continue;
-        float *operand = NULL, *tmp = vkc_calloc(count ? count : 1, sizeof *tmp);
-        if (!tmp) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        memcpy(tmp, ref, count * sizeof *tmp);
-        st = fetch(e, operands[k], &operand);
-        vkc_ref_tensor in[2] = {{yt->rank, yt->dims, tmp}};
-        if (operand) {
-            const vkc_xtensor *t = &e->tensors[operands[k]];
-            in[1] = (vkc_ref_tensor){t->rank, t->dims, operand};
-        }
-        vkc_op op = k == 0 ? VKC_OP_ADD : n->epi.act;
-        vkc_attrs none;
-        memset(&none, 0, sizeof none);
-        if (!st)
-            st = vkc_ref_compute(op, k == 0 ? &none : &n->epi.attrs, in, operand ? 2 : 1, yt, ref);
-        free(tmp);
-        free(operand);
+/* Attributes that give elementwise op `op` the parameters p. */
+static vkc_attrs attrs_of(vkc_op op, const float p[3]) {
+    vkc_attrs a;
+    memset(&a, 0, sizeof a);
+    if (op == VKC_OP_CLIP) {
+        a.clip.min = p[0];
+        a.clip.max = p[1];
+    } else {
+        a.elt.alpha = p[0];
+        a.elt.beta = p[1];
+        a.elt.gamma = p[2];
     }
+    return a;
+}
+
+/* Applies node n's post-ops, in order, to ref (of shape yt) in place with
+ * the reference's elementwise ops; data[slot] holds the device's values of
+ * input `slot` (the operands). */
+static vkcnn_status apply_post_ops(const vkc_xnode *n, float *const *data, const vkc_exec *e,
+                                   const vkc_ref_tensor *yt, float *ref) {
+    uint64_t count = vkc_ref_elements(yt->rank, yt->dims);
+    float *values[VKC_MAX_POST_OPS + 1] = {ref};
+    vkcnn_status st = VKCNN_OK;
+    /* values[k]: the chain's value before post-op k, kept where a later
+     * post-op reads it; the running value is always in ref */
+    for (uint32_t i = 0; i < n->post_count && !st; i++) {
+        const vkc_post_op *p = &n->post[i];
+        float *cur = vkc_calloc(count ? count : 1, sizeof *cur);
+        if (!cur) {
+            st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+            break;
+        }
+        memcpy(cur, ref, count * sizeof *cur);
+        values[i] = cur; /* the value post-op i starts from */
+        vkc_ref_tensor in[2] = {{yt->rank, yt->dims, cur}, {0}};
+        uint32_t inputs = 1;
+        if (p->kind == VKC_OPERAND_VALUE) {
+            in[1] = (vkc_ref_tensor){yt->rank, yt->dims, values[p->slot]};
+            inputs = 2;
+        } else if (p->kind != VKC_OPERAND_NONE) {
+            const vkc_xtensor *t = &e->tensors[n->inputs[p->slot]];
+            in[1] = (vkc_ref_tensor){t->rank, t->dims, data[p->slot]};
+            inputs = 2;
+        }
+        if (inputs == 2 && p->operand_first) {
+            vkc_ref_tensor tmp = in[0];
+            in[0] = in[1];
+            in[1] = tmp;
+        }
+        vkc_attrs a = attrs_of(p->op, p->params);
+        st = vkc_ref_compute(p->op, &a, in, inputs, yt, ref);
+    }
+    for (uint32_t i = 0; i < n->post_count; i++)
+        free(values[i]);
     return st;
 }
 
-/* Checks one node; *m receives the comparison. */
+/* Checks one node (its whole fused group); *m receives the comparison. */
 static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, float atol,
                                mismatch *m) {
     vkcnn_status st = VKCNN_OK;
@@ -114,22 +139,23 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
     }
     if (!st) st = fetch(e, n->output, &dev);
     vkc_ref_tensor yt = {y->rank, y->dims, NULL};
-    if (!st && n->epi.pool) {
-        /* the Conv and its epilogue at the Conv's own shape, then the pool */
-        vkc_ref_tensor ct = {4, n->epi.conv_dims, NULL};
-        uint64_t count = 1;
-        for (int d = 0; d < 4; d++)
-            count *= (uint64_t)n->epi.conv_dims[d];
+    if (!st && n->pool) {
+        /* the Conv and its post-ops at the Conv's own shape, then the pool */
+        vkc_ref_tensor ct = {4, n->conv_dims, NULL};
+        uint64_t count = vkc_ref_elements(4, n->conv_dims);
         float *conv = vkc_calloc(count ? count : 1, sizeof *conv);
         if (!conv) st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->input_count, &ct, conv);
-        if (!st) st = apply_epilogue(e, n, &ct, conv);
+        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->own_inputs, &ct, conv);
+        if (!st) st = apply_post_ops(n, data, e, &ct, conv);
         ct.data = conv;
-        if (!st) st = vkc_ref_compute(VKC_OP_MAX_POOL, &n->epi.pool_attrs, &ct, 1, &yt, ref);
+        vkc_attrs pool;
+        memset(&pool, 0, sizeof pool);
+        pool.window = n->pool_window;
+        if (!st) st = vkc_ref_compute(VKC_OP_MAX_POOL, &pool, &ct, 1, &yt, ref);
         free(conv);
     } else {
-        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->input_count, &yt, ref);
-        if (!st) st = apply_epilogue(e, n, &yt, ref);
+        if (!st) st = vkc_ref_compute(n->op, &n->attrs, in, n->own_inputs, &yt, ref);
+        if (!st) st = apply_post_ops(n, data, e, &yt, ref);
     }
     if (!st) compare(dev, ref, y->elements, rtol, atol, m);
     for (uint32_t i = 0; data && i < n->input_count; i++)

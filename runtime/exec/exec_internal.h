@@ -44,10 +44,15 @@ typedef struct vkc_xnode {
     vkc_attrs attrs;
     uint32_t *inputs; /* tensor indices, VKC_NONE for an absent optional input */
     uint32_t input_count;
+    uint32_t own_inputs; /* the op's own; the post-ops' operands follow */
     uint32_t output;
     bool view;
     uint32_t first_dispatch, dispatch_count;
-    vkc_epilogue epi;  /* fused after the op (runtime/passes); act VKC_OP_COUNT: none */
+    vkc_post_op *post; /* its fused group's post-ops (graph.h), applied in order; owned */
+    uint32_t post_count;
+    uint32_t pool; /* Winograd Conv: fused MaxPool window (0: none), as vkc_node */
+    int64_t conv_dims[4];
+    vkc_window_attrs pool_window;
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
     char *group;   /* "name (Op) + ..." of the members, for dumps */

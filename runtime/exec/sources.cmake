@@ -1,6 +1,9 @@
-# Kernels (codegen), the plain-C reference and the executor, include()d by the
-# top-level CMakeLists.txt into the library's object target.
-list(APPEND VKCNN_EXEC_SOURCES
+# The compiler (operator table, passes, codegen, the plain-C reference) and
+# the executor, include()d by the top-level CMakeLists.txt into the library's
+# object target. VKCNN_COMPILER_SOURCES touch no device: the fuzz targets
+# compile them with the importer.
+list(APPEND VKCNN_COMPILER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/../ops/op_table.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/codegen.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_window.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_matrix.c
@@ -13,8 +16,11 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_window.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_matrix.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_elementwise.c
-  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_scalar.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c)
+include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)
+list(APPEND VKCNN_EXEC_SOURCES
+  ${VKCNN_COMPILER_SOURCES}
   ${CMAKE_CURRENT_LIST_DIR}/exec.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_check.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_dump.c)
-include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)

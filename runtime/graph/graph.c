@@ -11,6 +11,7 @@
 #include "core/pages.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "ops/op_table.h"
 
 /* Name -> tensor index: open addressing, power-of-two slots, kept at most
  * half full. Stored beside the graph so vkc_graph stays plain data. */
@@ -86,6 +87,8 @@ void vkc_graph_destroy(vkc_graph *g) {
         free(g->nodes[i].name);
         free(g->nodes[i].inputs);
         free(g->nodes[i].outputs);
+        free(g->nodes[i].post);
+        free(g->nodes[i].members);
     }
     free(g->tensors);
     free(g->nodes);
@@ -236,9 +239,11 @@ vkcnn_status vkc_graph_add_node(vkc_graph *g, vkc_op op, int opset, const char *
     for (uint32_t i = 0; i < output_count; i++)
         n->outputs[i] = VKC_NONE;
     n->input_count = input_count;
+    n->own_inputs = input_count;
     n->output_count = output_count;
     n->op = op;
     n->opset = opset;
+    n->winograd = VKC_NONE;
     vkc_attrs_defaults(op, opset, &n->attrs);
     *index = g->node_count++;
     return VKCNN_OK;
@@ -278,6 +283,41 @@ void vkc_graph_drop_input(vkc_graph *g, uint32_t ni, uint32_t slot) {
     memmove(&n->inputs[slot], &n->inputs[slot + 1],
             (n->input_count - slot - 1) * sizeof *n->inputs);
     n->input_count--;
+    if (slot < n->own_inputs) n->own_inputs--;
+}
+
+vkcnn_status vkc_graph_append_input(vkc_graph *g, uint32_t ni, uint32_t t, uint32_t *slot) {
+    vkc_node *n = &g->nodes[ni];
+    uint32_t *in = vkc_realloc_array(n->inputs, n->input_count + 1, sizeof *in);
+    if (!in) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory (node inputs)");
+    n->inputs = in;
+    in[n->input_count] = t;
+    *slot = n->input_count++;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_graph_add_member(vkc_graph *g, uint32_t ni, uint32_t member) {
+    vkc_node *n = &g->nodes[ni], *m = &g->nodes[member];
+    uint32_t count = n->member_count + 1 + m->member_count;
+    uint32_t *list = vkc_realloc_array(n->members, count, sizeof *list);
+    if (!list) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory (fused group)");
+    n->members = list;
+    list[n->member_count++] = member;
+    for (uint32_t i = 0; i < m->member_count; i++)
+        list[n->member_count++] = m->members[i];
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_graph_append_post(vkc_graph *g, uint32_t ni, const vkc_post_op *op) {
+    vkc_node *n = &g->nodes[ni];
+    if (n->post_count >= VKC_MAX_POST_OPS)
+        return vkc_fail(VKCNN_ERROR_LIMIT, "more than %d post-ops in a fused group",
+                        VKC_MAX_POST_OPS);
+    vkc_post_op *list = vkc_realloc_array(n->post, n->post_count + 1, sizeof *list);
+    if (!list) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory (fused group)");
+    n->post = list;
+    list[n->post_count++] = *op;
+    return VKCNN_OK;
 }
 
 vkcnn_status vkc_graph_relink(vkc_graph *g) {

@@ -61,16 +61,69 @@ typedef struct vkc_tensor {
     int64_t declared_dims[VKC_MAX_RANK];
 } vkc_tensor;
 
+/* A fused group (runtime/passes/fuse.c builds them): a node's own
+ * operation, its anchor, followed by an ordered list of elementwise
+ * post-operations applied to each output element before it is stored. A
+ * post-op may read another tensor (its operand) only as the legality rule in
+ * fuse.c allows, named by how the fused kernel indexes it: */
+typedef enum vkc_operand_kind {
+    VKC_OPERAND_NONE,    /* a unary post-op */
+    VKC_OPERAND_ELEMENT, /* a tensor of the output's shape, read at the output element's index */
+    VKC_OPERAND_CHANNEL, /* one value per output channel (Conv: axis 1; Gemm, MatMul: the
+                            last axis), or one value */
+    VKC_OPERAND_IMAGE_CHANNEL, /* Conv: one value per image and channel ([N, C, 1, ...]) */
+    VKC_OPERAND_VALUE,         /* the group's own value before post-op `slot` (0: the anchor's) */
+} vkc_operand_kind;
+
+#define VKC_MAX_POST_OPS 16    /* post-ops per group */
+#define VKC_MAX_POST_OPERANDS 4 /* tensors they read, per group */
+
+typedef struct vkc_post_op {
+    vkc_op op;               /* an elementwise op (op_table.h VKC_OPF_ELEMENTWISE) */
+    float params[3];         /* its vkc_elt_params */
+    vkc_operand_kind kind;   /* of its second operand */
+    uint32_t slot;           /* the node's input slot holding the operand tensor; VALUE: which
+                                value; NONE: unused */
+    bool operand_first;      /* the operand is the op's first input (t - v, t / v, pow(t, v)) */
+    uint32_t source;         /* the graph node it was */
+} vkc_post_op;
+
+/* How a Conv runs: decided once, by vkc_pass_winograd_weights. */
+typedef enum vkc_conv_algo {
+    VKC_CONV_ALGO_DIRECT = 0, /* direct or implicit-GEMM convolution */
+    VKC_CONV_ALGO_WINOGRAD,   /* Winograd F(T x T, 3x3) on the weights `winograd` */
+} vkc_conv_algo;
+
 typedef struct vkc_node {
     char *name; /* the file's name, or "<op>_<index>" when it has none */
     vkc_op op;
     int opset;        /* version of the default domain the node was written for */
     uint32_t *inputs; /* tensor indices; VKC_NONE for an absent optional one */
     uint32_t input_count;
+    /* inputs[0, own_inputs) are the op's own operands (ops.h); after them
+     * come the post-ops' operand tensors */
+    uint32_t own_inputs;
     uint32_t *outputs;
     uint32_t output_count;
     vkc_attrs attrs; /* decoded per op, see ops.h */
     bool dead;       /* folded or removed; skipped by every consumer of the IR */
+
+    /* The fused group (all empty until the passes run). */
+    vkc_post_op *post; /* applied in order after the op; owned */
+    uint32_t post_count;
+    uint32_t *members; /* the graph nodes folded or fused into this one, not itself; owned */
+    uint32_t member_count;
+    vkc_conv_algo algo;
+    /* Winograd Conv: its transformed weights, a constant
+     * [ALPHA^2][KS^2 C][MP] (passes.h), else VKC_NONE */
+    uint32_t winograd;
+    /* Winograd Conv: a MaxPool of window and stride `pool` applied after the
+     * post-ops (fuse.c vkc_pass_fuse_pool); 0: none. The node's output is
+     * then the pool's; conv_dims is the Conv's own output shape (NCHW), never
+     * stored; pool_window the pool's attributes (the per-node check). */
+    uint32_t pool;
+    int64_t conv_dims[4];
+    vkc_window_attrs pool_window;
 } vkc_node;
 
 /* Limits applied while importing (filled from vkcnn_network_options). */
@@ -139,6 +192,17 @@ vkcnn_status vkc_graph_link_node(vkc_graph *g, uint32_t n);
 /* Drops input slot `slot` of node n. Consumer lists go stale until
  * vkc_graph_relink. */
 void vkc_graph_drop_input(vkc_graph *g, uint32_t n, uint32_t slot);
+
+/* Appends tensor t to node n's inputs (a post-op's operand) and sets *slot
+ * to its slot. Consumer lists go stale until vkc_graph_relink. */
+vkcnn_status vkc_graph_append_input(vkc_graph *g, uint32_t n, uint32_t t, uint32_t *slot);
+
+/* Appends a post-op to node n's group (and its source to the members). */
+vkcnn_status vkc_graph_append_post(vkc_graph *g, uint32_t n, const vkc_post_op *op);
+
+/* Records that node n computes node `member` too (folded or fused into it),
+ * with the nodes member had absorbed. */
+vkcnn_status vkc_graph_add_member(vkc_graph *g, uint32_t n, uint32_t member);
 
 /* Rebuilds every tensor's consumer list from the live nodes (the importer
  * calls it once all nodes are inferred and folded). */

@@ -9,6 +9,8 @@
 #include "core/checked.h"
 #include "core/error.h"
 #include "graph/graph.h"
+#include "graph/infer.h"
+#include "ops/op_table.h"
 
 #define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
 
@@ -29,7 +31,7 @@ static vkcnn_status set_output(vkc_graph *g, uint32_t ni, vkc_dtype dtype, uint3
     return VKCNN_OK;
 }
 
-static vkcnn_status same_as_input(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_same(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     return set_output(g, ni, x->dtype, x->rank, x->dims);
 }
@@ -228,7 +230,7 @@ static vkcnn_status window_extent(vkc_graph *g, uint32_t ni, vkc_window_attrs *w
     return VKCNN_OK;
 }
 
-static vkcnn_status infer_conv(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_conv(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_window_attrs *w = &n->attrs.window;
     uint32_t s = 0;
@@ -268,7 +270,7 @@ static vkcnn_status infer_conv(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
 }
 
-static vkcnn_status infer_pool(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_pool(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_window_attrs *w = &n->attrs.window;
     uint32_t s = 0;
@@ -283,7 +285,7 @@ static vkcnn_status infer_pool(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
 }
 
-static vkcnn_status infer_global_pool(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_global_pool(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
     VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -291,17 +293,17 @@ static vkcnn_status infer_global_pool(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, VKC_DTYPE_FLOAT32, x->rank, dims);
 }
 
-static vkcnn_status infer_lrn(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_lrn(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
     VKC_TRY(spatial_rank(g, ni, 3, &s));
     const vkc_lrn_attrs *a = &g->nodes[ni].attrs.lrn;
     if (a->size < 1 || a->size > WINDOW_MAX)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' = %" PRId64 " out of range",
                     a->size);
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
-static vkcnn_status infer_batch_norm(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_batch_norm(vkc_graph *g, uint32_t ni) {
     uint32_t s = 0;
     char buf[160];
     VKC_TRY(spatial_rank(g, ni, 2, &s));
@@ -316,12 +318,12 @@ static vkcnn_status infer_batch_norm(vkc_graph *g, uint32_t ni) {
                         "input '%s' ('%s') %s must be [%" PRId64 "] (the channels of X)", names[i],
                         p->name, vkc_shape_string(p->rank, p->dims, buf, sizeof buf), x->dims[1]);
     }
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
 /* ---- elementwise ----------------------------------------------------------- */
 
-static vkcnn_status infer_binary(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_binary(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     const vkc_tensor *a = in_tensor(g, ni, 0), *b = in_tensor(g, ni, 1);
     char sa[160], sb[160];
@@ -365,7 +367,27 @@ static vkcnn_status infer_binary(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, a->dtype, rank, dims);
 }
 
-static vkcnn_status infer_prelu(vkc_graph *g, uint32_t ni) {
+/* Min, Max, Sum, Mean: any number of inputs, numpy-broadcast together. */
+vkcnn_status vkc_infer_variadic(vkc_graph *g, uint32_t ni) {
+    const vkc_node *n = &g->nodes[ni];
+    const vkc_tensor *a = in_tensor(g, ni, 0);
+    uint32_t rank = a->rank;
+    int64_t dims[VKC_MAX_RANK];
+    memcpy(dims, a->dims, sizeof dims);
+    for (uint32_t i = 1; i < n->input_count; i++) {
+        const vkc_tensor *b = in_tensor(g, ni, i);
+        if (!b) return FAIL(VKCNN_ERROR_INVALID_MODEL, "input %" PRIu32 " is empty", i);
+        if (b->dtype != a->dtype)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "inputs '%s' and '%s' have different dtypes",
+                        a->name, b->name);
+        vkc_tensor acc = {.name = "(inputs so far)", .rank = rank};
+        memcpy(acc.dims, dims, sizeof dims);
+        VKC_TRY(broadcast(g, ni, &acc, b, &rank, dims));
+    }
+    return set_output(g, ni, a->dtype, rank, dims);
+}
+
+vkcnn_status vkc_infer_prelu(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0), *sl = in_tensor(g, ni, 1);
     char sx[160], ss[160];
     if (!sl) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input 'slope'");
@@ -385,10 +407,10 @@ static vkcnn_status infer_prelu(vkc_graph *g, uint32_t ni) {
             dims[i] = i == 0 ? x->dims[1] : 1;
         VKC_TRY(reshape_private_constant(g, ni, 1, x->rank - 1, dims));
     }
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
-static vkcnn_status infer_clip(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_clip(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     if (in_tensor(g, ni, 1)) VKC_TRY(const_scalar(g, ni, 1, "min", &n->attrs.clip.min));
     if (in_tensor(g, ni, 2)) VKC_TRY(const_scalar(g, ni, 2, "max", &n->attrs.clip.max));
@@ -396,10 +418,10 @@ static vkcnn_status infer_clip(vkc_graph *g, uint32_t ni) {
         vkc_graph_drop_input(g, ni, n->input_count - 1);
     if (isnan(n->attrs.clip.min) || isnan(n->attrs.clip.max))
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "'min' or 'max' is NaN");
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
-static vkcnn_status infer_dropout(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_dropout(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     const vkc_tensor *tm = in_tensor(g, ni, 2);
     if (tm) {
@@ -416,12 +438,12 @@ static vkcnn_status infer_dropout(vkc_graph *g, uint32_t ni) {
     }
     while (n->input_count > 1)
         vkc_graph_drop_input(g, ni, n->input_count - 1);
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
 /* ---- matrix ops ------------------------------------------------------------ */
 
-static vkcnn_status infer_gemm(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_gemm(vkc_graph *g, uint32_t ni) {
     const vkc_gemm_attrs *a = &g->nodes[ni].attrs.gemm;
     const vkc_tensor *ta = in_tensor(g, ni, 0), *tb = in_tensor(g, ni, 1),
                      *tc = in_tensor(g, ni, 2);
@@ -449,7 +471,7 @@ static vkcnn_status infer_gemm(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, VKC_DTYPE_FLOAT32, 2, dims);
 }
 
-static vkcnn_status infer_matmul(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_matmul(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *ta = in_tensor(g, ni, 0), *tb = in_tensor(g, ni, 1);
     char sa[160], sb[160];
     if (!tb) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input B");
@@ -481,7 +503,7 @@ static vkcnn_status infer_matmul(vkc_graph *g, uint32_t ni) {
 
 /* ---- layout ops ------------------------------------------------------------ */
 
-static vkcnn_status infer_flatten(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_flatten(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     int64_t axis = g->nodes[ni].attrs.axis;
     VKC_TRY(norm_axis(g, ni, "axis", &axis, x->rank, true));
@@ -492,7 +514,7 @@ static vkcnn_status infer_flatten(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, 2, dims);
 }
 
-static vkcnn_status infer_reshape(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_reshape(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_reshape_attrs *a = &n->attrs.reshape;
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -552,7 +574,7 @@ static vkcnn_status axes_operand(vkc_graph *g, uint32_t ni, vkc_axes_attrs *a) {
     return VKCNN_OK;
 }
 
-static vkcnn_status infer_squeeze(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_squeeze(vkc_graph *g, uint32_t ni) {
     vkc_axes_attrs *a = &g->nodes[ni].attrs.axes;
     VKC_TRY(axes_operand(g, ni, a));
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -578,7 +600,7 @@ static vkcnn_status infer_squeeze(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, r, dims);
 }
 
-static vkcnn_status infer_unsqueeze(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_unsqueeze(vkc_graph *g, uint32_t ni) {
     vkc_axes_attrs *a = &g->nodes[ni].attrs.axes;
     VKC_TRY(axes_operand(g, ni, a));
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -600,7 +622,7 @@ static vkcnn_status infer_unsqueeze(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, (uint32_t)r, dims);
 }
 
-static vkcnn_status infer_transpose(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_transpose(vkc_graph *g, uint32_t ni) {
     vkc_transpose_attrs *a = &g->nodes[ni].attrs.transpose;
     const vkc_tensor *x = in_tensor(g, ni, 0);
     if (a->count == 0) {
@@ -624,7 +646,7 @@ static vkcnn_status infer_transpose(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, x->rank, dims);
 }
 
-static vkcnn_status infer_concat(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_concat(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     const vkc_tensor *x = in_tensor(g, ni, 0);
     char s0[160], si[160];
@@ -650,7 +672,7 @@ static vkcnn_status infer_concat(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, x->rank, dims);
 }
 
-static vkcnn_status infer_pad(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_pad(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_pad_attrs *a = &n->attrs.pad;
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -686,17 +708,17 @@ static vkcnn_status infer_pad(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, x->rank, dims);
 }
 
-static vkcnn_status infer_softmax(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_softmax(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     vkc_softmax_attrs *a = &g->nodes[ni].attrs.softmax;
     if (x->rank == 0) return FAIL(VKCNN_ERROR_INVALID_MODEL, "input X ('%s') is a scalar", x->name);
     VKC_TRY(norm_axis(g, ni, "axis", &a->axis, x->rank, false));
-    return same_as_input(g, ni);
+    return vkc_infer_same(g, ni);
 }
 
 /* ---- shape arithmetic (evaluated by fold.c) -------------------------------- */
 
-static vkcnn_status infer_shape(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_shape(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     int64_t r = x->rank, start = g->nodes[ni].attrs.shape.start;
     int64_t end = g->nodes[ni].attrs.shape.has_end ? g->nodes[ni].attrs.shape.end : r;
@@ -711,7 +733,7 @@ static vkcnn_status infer_shape(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, VKC_DTYPE_INT64, 1, dims);
 }
 
-static vkcnn_status infer_gather(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_gather(vkc_graph *g, uint32_t ni) {
     const vkc_tensor *x = in_tensor(g, ni, 0), *idx = in_tensor(g, ni, 1);
     if (!idx) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input 'indices'");
     if (!idx->data)
@@ -750,7 +772,7 @@ static vkcnn_status infer_gather(vkc_graph *g, uint32_t ni) {
     return set_output(g, ni, x->dtype, k, dims);
 }
 
-static vkcnn_status infer_cast(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_cast(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     const vkc_tensor *x = in_tensor(g, ni, 0);
     int64_t to = n->attrs.to;
@@ -799,7 +821,7 @@ static void slice_bounds(int64_t dim, int64_t step, int64_t *start, int64_t *end
     *end = e;
 }
 
-static vkcnn_status infer_slice(vkc_graph *g, uint32_t ni) {
+vkcnn_status vkc_infer_slice(vkc_graph *g, uint32_t ni) {
     vkc_node *n = &g->nodes[ni];
     vkc_slice_attrs *a = &n->attrs.slice;
     const vkc_tensor *x = in_tensor(g, ni, 0);
@@ -869,67 +891,10 @@ vkcnn_status vkc_infer_node(vkc_graph *g, uint32_t ni) {
         if (t && !t->shape_known)
             return FAIL(VKCNN_ERROR_INVALID_MODEL, "input '%s' has no known shape", t->name);
     }
-    switch (n->op) {
-    case VKC_OP_CONV:
-    case VKC_OP_MAX_POOL:
-    case VKC_OP_AVERAGE_POOL:
-    case VKC_OP_GLOBAL_AVERAGE_POOL:
-    case VKC_OP_GLOBAL_MAX_POOL:
-    case VKC_OP_LRN:
-    case VKC_OP_BATCH_NORM:
-    case VKC_OP_RELU:
-    case VKC_OP_LEAKY_RELU:
-    case VKC_OP_PRELU:
-    case VKC_OP_CLIP:
-    case VKC_OP_SIGMOID:
-    case VKC_OP_TANH:
-    case VKC_OP_GEMM:
-    case VKC_OP_MATMUL:
-    case VKC_OP_SOFTMAX:
-    case VKC_OP_LOG_SOFTMAX:
-    case VKC_OP_DROPOUT:
-    case VKC_OP_PAD: VKC_TRY(require_float(g, ni, 0, "X")); break;
-    default: break;
-    }
-    switch (n->op) {
-    case VKC_OP_CONV: return infer_conv(g, ni);
-    case VKC_OP_MAX_POOL:
-    case VKC_OP_AVERAGE_POOL: return infer_pool(g, ni);
-    case VKC_OP_GLOBAL_AVERAGE_POOL:
-    case VKC_OP_GLOBAL_MAX_POOL: return infer_global_pool(g, ni);
-    case VKC_OP_LRN: return infer_lrn(g, ni);
-    case VKC_OP_BATCH_NORM: return infer_batch_norm(g, ni);
-    case VKC_OP_RELU:
-    case VKC_OP_LEAKY_RELU:
-    case VKC_OP_SIGMOID:
-    case VKC_OP_TANH:
-    case VKC_OP_IDENTITY: return same_as_input(g, ni);
-    case VKC_OP_PRELU: return infer_prelu(g, ni);
-    case VKC_OP_CLIP: return infer_clip(g, ni);
-    case VKC_OP_DROPOUT: return infer_dropout(g, ni);
-    case VKC_OP_GEMM: return infer_gemm(g, ni);
-    case VKC_OP_MATMUL: return infer_matmul(g, ni);
-    case VKC_OP_ADD:
-    case VKC_OP_SUB:
-    case VKC_OP_MUL:
-    case VKC_OP_DIV: return infer_binary(g, ni);
-    case VKC_OP_FLATTEN: return infer_flatten(g, ni);
-    case VKC_OP_RESHAPE: return infer_reshape(g, ni);
-    case VKC_OP_SQUEEZE: return infer_squeeze(g, ni);
-    case VKC_OP_UNSQUEEZE: return infer_unsqueeze(g, ni);
-    case VKC_OP_TRANSPOSE: return infer_transpose(g, ni);
-    case VKC_OP_CONCAT: return infer_concat(g, ni);
-    case VKC_OP_PAD: return infer_pad(g, ni);
-    case VKC_OP_SOFTMAX:
-    case VKC_OP_LOG_SOFTMAX: return infer_softmax(g, ni);
-    case VKC_OP_SHAPE: return infer_shape(g, ni);
-    case VKC_OP_GATHER: return infer_gather(g, ni);
-    case VKC_OP_CAST: return infer_cast(g, ni);
-    case VKC_OP_SLICE: return infer_slice(g, ni);
-    case VKC_OP_CONSTANT: /* handled by the importer */
-    case VKC_OP_COUNT: break;
-    }
-    return FAIL(VKCNN_ERROR_INVALID_MODEL, "cannot infer this operator's shape");
+    const vkc_op_info *info = vkc_op_get(n->op);
+    if (info->flags & VKC_OPF_FLOAT_X) VKC_TRY(require_float(g, ni, 0, "X"));
+    if (!info->infer) return FAIL(VKCNN_ERROR_INVALID_MODEL, "cannot infer this operator's shape");
+    return info->infer(g, ni);
 }
 
 uint64_t vkc_node_macs(const vkc_graph *g, uint32_t ni) {

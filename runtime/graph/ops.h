@@ -4,13 +4,13 @@
  * inputs in some opsets are decoded into the attribute struct instead):
  *   Conv                 X, W [, B]
  *   MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LRN,
- *   Relu, LeakyRelu, Clip, Sigmoid, Tanh, Flatten, Reshape, Squeeze,
- *   Unsqueeze, Transpose, Pad, Dropout, Identity, Softmax, LogSoftmax   X
+ *   Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Pad, Dropout,
+ *   Identity, Softmax, LogSoftmax, unary elementwise ops  X
  *   PRelu                X, slope (unidirectionally broadcast to X)
  *   BatchNormalization   X, scale, B, mean, var
  *   Gemm                 A, B [, C]
- *   MatMul, Add, Sub, Mul, Div   A, B (numpy broadcasting)
- *   Concat               X0, X1, ...
+ *   MatMul, Add, Sub, Mul, Div, Pow   A, B (numpy broadcasting)
+ *   Concat, Min, Max, Sum, Mean       X0, X1, ... (the last four broadcast)
  * Every op has exactly one output after import (Dropout's mask and
  * BatchNormalization's training outputs are refused or dropped).
  * Shape-arithmetic ops (Constant, Shape, Gather, Cast, Slice) never survive
@@ -58,6 +58,33 @@ typedef enum vkc_op {
     VKC_OP_IDENTITY,
     VKC_OP_SOFTMAX,
     VKC_OP_LOG_SOFTMAX,
+    /* elementwise family (runtime/ops/op_table.c; shaders/eltwise.glsl) */
+    VKC_OP_ABS,
+    VKC_OP_NEG,
+    VKC_OP_EXP,
+    VKC_OP_LOG,
+    VKC_OP_SQRT,
+    VKC_OP_RECIPROCAL,
+    VKC_OP_FLOOR,
+    VKC_OP_CEIL,
+    VKC_OP_ROUND,
+    VKC_OP_SIGN,
+    VKC_OP_ERF,
+    VKC_OP_SIN,
+    VKC_OP_COS,
+    VKC_OP_SOFTPLUS,
+    VKC_OP_SOFTSIGN,
+    VKC_OP_ELU,
+    VKC_OP_SELU,
+    VKC_OP_CELU,
+    VKC_OP_THRESHOLDED_RELU,
+    VKC_OP_HARD_SIGMOID,
+    VKC_OP_HARD_SWISH,
+    VKC_OP_POW,
+    VKC_OP_MIN,
+    VKC_OP_MAX,
+    VKC_OP_SUM,
+    VKC_OP_MEAN,
     /* shape arithmetic: folded at import */
     VKC_OP_CONSTANT,
     VKC_OP_SHAPE,
@@ -149,6 +176,13 @@ typedef struct vkc_clip_attrs {
     float min, max;
 } vkc_clip_attrs;
 
+/* Parameters of the other elementwise ops, as ONNX names them: LeakyRelu,
+ * Elu, Celu, ThresholdedRelu (alpha), Selu (alpha, gamma), HardSigmoid
+ * (alpha, beta). Defaults come from the op table. */
+typedef struct vkc_elt_attrs {
+    float alpha, beta, gamma;
+} vkc_elt_attrs;
+
 typedef struct vkc_binary_attrs { /* Add, Sub, Mul, Div */
     /* Opsets < 7: B is broadcast to A only when `broadcast` is set, aligned
      * at `axis` (suffix-aligned when has_axis is false). Inference rewrites
@@ -166,7 +200,7 @@ typedef struct vkc_transpose_attrs {
 typedef union vkc_attrs {
     vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
     vkc_lrn_attrs lrn;
-    float alpha;   /* LeakyRelu */
+    vkc_elt_attrs elt; /* elementwise ops but Clip */
     float epsilon; /* BatchNormalization */
     vkc_clip_attrs clip;
     vkc_gemm_attrs gemm;
@@ -185,16 +219,12 @@ typedef union vkc_attrs {
     int64_t to; /* Cast: ONNX data type */
 } vkc_attrs;
 
-/* ONNX name of an op ("Conv"). */
+/* ONNX name of an op ("Conv"), and the defaults of its attributes (set
+ * before the file's are applied): both from the operator table. Everything
+ * else the stages know of an operator (opsets, flags, attribute decoding,
+ * shape inference, reference, lowering, GLSL) is in its descriptor:
+ * runtime/ops/op_table.h. */
 const char *vkc_op_name(vkc_op op);
-
-/* Op for an ONNX op_type in the default domain; false when unsupported. */
-bool vkc_op_from_name(const char *name, vkc_op *op);
-
-/* True for ops that compute on windows over 1 or 2 spatial dimensions. */
-bool vkc_op_is_spatial(vkc_op op);
-
-/* Sets the defaults of op's attributes (before the file's are applied). */
 void vkc_attrs_defaults(vkc_op op, int opset, vkc_attrs *attrs);
 
 #endif

@@ -10,17 +10,21 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "import/onnx_attrs.h"
 #include "import/onnx_internal.h"
+#include "ops/op_table.h"
 
 #define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
 
 typedef VkcnnOnnx__AttributeProto Attr;
 
-typedef struct ctx {
+/* What a decode function reads attributes through (op_table.h). */
+struct vkc_attr_reader {
     vkc_graph *g;
     uint32_t ni;
     const VkcnnOnnx__NodeProto *np;
-} ctx;
+};
+typedef struct vkc_attr_reader ctx;
 
 static const char *type_name(int t) {
     switch (t) {
@@ -265,113 +269,158 @@ static vkcnn_status decode_cast(const ctx *c, vkc_node *n) {
     return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'to' is required");
 }
 
+/* ---- per-op decoders (op_table.c names them) ------------------------------ */
+
+vkcnn_status vkc_decode_window(const ctx *c, vkc_node *n) {
+    VKC_TRY(decode_window(c, &n->attrs.window, n->op));
+    return n->op == VKC_OP_MAX_POOL ? extra_outputs(c, "int64 Indices") : VKCNN_OK;
+}
+
+vkcnn_status vkc_decode_lrn(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_lrn_attrs *a = &n->attrs.lrn;
+    bool has_size;
+    VKC_TRY(get_int(c, "size", &a->size, &has_size));
+    if (!has_size) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' is required");
+    VKC_TRY(get_float(c, "alpha", &a->alpha));
+    VKC_TRY(get_float(c, "beta", &a->beta));
+    return get_float(c, "bias", &a->bias);
+}
+
+/* alpha, beta, gamma of the elementwise ops, where ONNX defines them. */
+vkcnn_status vkc_decode_elt(const ctx *c, vkc_node *n) {
+    vkc_elt_attrs *a = &n->attrs.elt;
+    VKC_TRY(get_float(c, "alpha", &a->alpha));
+    VKC_TRY(get_float(c, "beta", &a->beta));
+    return get_float(c, "gamma", &a->gamma);
+}
+
+vkcnn_status vkc_decode_clip(const ctx *c, vkc_node *n) {
+    if (n->opset < 11) {
+        VKC_TRY(get_float(c, "min", &n->attrs.clip.min));
+        VKC_TRY(get_float(c, "max", &n->attrs.clip.max));
+    }
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_decode_batch_norm(const ctx *c, vkc_node *n) {
+    return decode_batch_norm(c, n);
+}
+
+vkcnn_status vkc_decode_gemm(const ctx *c, vkc_node *n) {
+    vkc_gemm_attrs *a = &n->attrs.gemm;
+    VKC_TRY(get_float(c, "alpha", &a->alpha));
+    VKC_TRY(get_float(c, "beta", &a->beta));
+    VKC_TRY(get_bool(c, "transA", &a->trans_a));
+    return get_bool(c, "transB", &a->trans_b);
+}
+
+/* Add, Sub, Mul, Div, Pow: legacy broadcasting before opset 7. */
+vkcnn_status vkc_decode_binary(const ctx *c, vkc_node *n) {
+    vkc_binary_attrs *a = &n->attrs.binary;
+    if (n->opset < 7) {
+        a->legacy = true;
+        VKC_TRY(get_bool(c, "broadcast", &a->broadcast));
+        VKC_TRY(get_int(c, "axis", &a->axis, &a->has_axis));
+    }
+    return VKCNN_OK;
+}
+
+/* Flatten, Concat, Gather. */
+vkcnn_status vkc_decode_axis(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    bool present;
+    if (n->op == VKC_OP_GATHER) n->attrs.axis = 0;
+    VKC_TRY(get_int(c, "axis", &n->attrs.axis, &present));
+    if (n->op == VKC_OP_CONCAT && n->opset >= 4 && !present)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'axis' is required");
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_decode_reshape(const ctx *c, vkc_node *n) {
+    vkc_reshape_attrs *a = &n->attrs.reshape;
+    if (n->opset < 5) {
+        VKC_TRY(get_ints(c, "shape", a->shape, VKC_ATTR_MAX_RANK, &a->count, NULL));
+        const Attr *s;
+        VKC_TRY(find(c, "shape", 7, &s));
+        a->given = s != NULL;
+    }
+    return get_bool(c, "allowzero", &a->allowzero);
+}
+
+/* Squeeze, Unsqueeze: the axes attribute before opset 13. */
+vkcnn_status vkc_decode_axes(const ctx *c, vkc_node *n) {
+    vkc_axes_attrs *a = &n->attrs.axes;
+    if (n->opset < 13) {
+        const Attr *s;
+        VKC_TRY(find(c, "axes", 7, &s));
+        VKC_TRY(get_ints(c, "axes", a->axes, VKC_ATTR_MAX_RANK, &a->count, NULL));
+        a->given = s != NULL;
+    }
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_decode_transpose(const ctx *c, vkc_node *n) {
+    vkc_transpose_attrs *a = &n->attrs.transpose;
+    return get_ints(c, "perm", a->perm, VKC_ATTR_MAX_RANK, &a->count, NULL);
+}
+
+vkcnn_status vkc_decode_pad(const ctx *c, vkc_node *n) {
+    return decode_pad(c, n);
+}
+
+vkcnn_status vkc_decode_dropout(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    if (n->opset < 7) {
+        int64_t is_test = 0;
+        VKC_TRY(get_int(c, "is_test", &is_test, NULL));
+        if (!is_test)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is "
+                                                 "not supported (inference only)");
+    }
+    return extra_outputs(c, "bool mask");
+}
+
+vkcnn_status vkc_decode_softmax(const ctx *c, vkc_node *n) {
+    return get_int(c, "axis", &n->attrs.softmax.axis, NULL);
+}
+
+vkcnn_status vkc_decode_shape(const ctx *c, vkc_node *n) {
+    VKC_TRY(get_int(c, "start", &n->attrs.shape.start, NULL));
+    return get_int(c, "end", &n->attrs.shape.end, &n->attrs.shape.has_end);
+}
+
+vkcnn_status vkc_decode_cast(const ctx *c, vkc_node *n) {
+    return decode_cast(c, n);
+}
+
+vkcnn_status vkc_decode_slice(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_slice_attrs *a = &n->attrs.slice;
+    if (n->opset < 10) {
+        uint32_t ns, ne, count;
+        VKC_TRY(get_ints(c, "starts", a->starts, VKC_ATTR_MAX_RANK, &ns, NULL));
+        VKC_TRY(get_ints(c, "ends", a->ends, VKC_ATTR_MAX_RANK, &ne, NULL));
+        VKC_TRY(get_ints(c, "axes", a->axes, VKC_ATTR_MAX_RANK, &count, NULL));
+        if (ns != ne || (count && count != ns))
+            return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                        "attributes 'starts', 'ends' and 'axes' differ in length");
+        a->count = ns;
+        a->axes_given = count > 0;
+        a->given = true;
+        for (uint32_t i = 0; i < ns; i++)
+            a->steps[i] = 1;
+    }
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__NodeProto *np) {
     ctx c = {g, ni, np};
-    const ctx *cp = &c;
     vkc_node *n = &g->nodes[ni];
-    vkc_attrs *a = &n->attrs;
-    uint32_t count;
-    switch (n->op) {
-    case VKC_OP_CONV:
-    case VKC_OP_AVERAGE_POOL: return decode_window(cp, &a->window, n->op);
-    case VKC_OP_MAX_POOL: {
-        VKC_TRY(decode_window(cp, &a->window, n->op));
-        return extra_outputs(cp, "int64 Indices");
-    }
-    case VKC_OP_LRN: {
-        bool has_size;
-        VKC_TRY(get_int(cp, "size", &a->lrn.size, &has_size));
-        if (!has_size) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'size' is required");
-        VKC_TRY(get_float(cp, "alpha", &a->lrn.alpha));
-        VKC_TRY(get_float(cp, "beta", &a->lrn.beta));
-        return get_float(cp, "bias", &a->lrn.bias);
-    }
-    case VKC_OP_LEAKY_RELU: return get_float(cp, "alpha", &a->alpha);
-    case VKC_OP_CLIP:
-        if (n->opset < 11) {
-            VKC_TRY(get_float(cp, "min", &a->clip.min));
-            VKC_TRY(get_float(cp, "max", &a->clip.max));
-        }
-        return VKCNN_OK;
-    case VKC_OP_BATCH_NORM: return decode_batch_norm(cp, n);
-    case VKC_OP_GEMM:
-        VKC_TRY(get_float(cp, "alpha", &a->gemm.alpha));
-        VKC_TRY(get_float(cp, "beta", &a->gemm.beta));
-        VKC_TRY(get_bool(cp, "transA", &a->gemm.trans_a));
-        return get_bool(cp, "transB", &a->gemm.trans_b);
-    case VKC_OP_ADD:
-    case VKC_OP_SUB:
-    case VKC_OP_MUL:
-    case VKC_OP_DIV:
-        if (n->opset < 7) {
-            a->binary.legacy = true;
-            VKC_TRY(get_bool(cp, "broadcast", &a->binary.broadcast));
-            VKC_TRY(get_int(cp, "axis", &a->binary.axis, &a->binary.has_axis));
-        }
-        return VKCNN_OK;
-    case VKC_OP_FLATTEN:
-    case VKC_OP_CONCAT:
-    case VKC_OP_GATHER: {
-        bool present;
-        if (n->op == VKC_OP_GATHER) a->axis = 0;
-        VKC_TRY(get_int(cp, "axis", &a->axis, &present));
-        if (n->op == VKC_OP_CONCAT && n->opset >= 4 && !present)
-            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'axis' is required");
-        return VKCNN_OK;
-    }
-    case VKC_OP_RESHAPE:
-        if (n->opset < 5) {
-            VKC_TRY(get_ints(cp, "shape", a->reshape.shape, VKC_ATTR_MAX_RANK, &a->reshape.count,
-                             NULL));
-            const Attr *s;
-            VKC_TRY(find(cp, "shape", 7, &s));
-            a->reshape.given = s != NULL;
-        }
-        return get_bool(cp, "allowzero", &a->reshape.allowzero);
-    case VKC_OP_SQUEEZE:
-    case VKC_OP_UNSQUEEZE:
-        if (n->opset < 13) {
-            const Attr *s;
-            VKC_TRY(find(cp, "axes", 7, &s));
-            VKC_TRY(get_ints(cp, "axes", a->axes.axes, VKC_ATTR_MAX_RANK, &a->axes.count, NULL));
-            a->axes.given = s != NULL;
-        }
-        return VKCNN_OK;
-    case VKC_OP_TRANSPOSE:
-        return get_ints(cp, "perm", a->transpose.perm, VKC_ATTR_MAX_RANK, &a->transpose.count,
-                        NULL);
-    case VKC_OP_PAD: return decode_pad(cp, n);
-    case VKC_OP_DROPOUT:
-        if (n->opset < 7) {
-            int64_t is_test = 0;
-            VKC_TRY(get_int(cp, "is_test", &is_test, NULL));
-            if (!is_test)
-                return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'is_test' is 0: training mode is "
-                                                     "not supported (inference only)");
-        }
-        return extra_outputs(cp, "bool mask");
-    case VKC_OP_SOFTMAX:
-    case VKC_OP_LOG_SOFTMAX: return get_int(cp, "axis", &a->softmax.axis, NULL);
-    case VKC_OP_SHAPE:
-        VKC_TRY(get_int(cp, "start", &a->shape.start, NULL));
-        return get_int(cp, "end", &a->shape.end, &a->shape.has_end);
-    case VKC_OP_CAST: return decode_cast(cp, n);
-    case VKC_OP_SLICE:
-        if (n->opset < 10) {
-            uint32_t ns, ne;
-            VKC_TRY(get_ints(cp, "starts", a->slice.starts, VKC_ATTR_MAX_RANK, &ns, NULL));
-            VKC_TRY(get_ints(cp, "ends", a->slice.ends, VKC_ATTR_MAX_RANK, &ne, NULL));
-            VKC_TRY(get_ints(cp, "axes", a->slice.axes, VKC_ATTR_MAX_RANK, &count, NULL));
-            if (ns != ne || (count && count != ns))
-                return FAIL(VKCNN_ERROR_INVALID_MODEL,
-                            "attributes 'starts', 'ends' and 'axes' differ in length");
-            a->slice.count = ns;
-            a->slice.axes_given = count > 0;
-            a->slice.given = true;
-            for (uint32_t i = 0; i < ns; i++)
-                a->slice.steps[i] = 1;
-        }
-        return VKCNN_OK;
-    default: return VKCNN_OK;
-    }
+    vkc_decode_fn decode = vkc_op_get(n->op)->decode;
+    return decode ? decode(&c, n) : VKCNN_OK;
 }

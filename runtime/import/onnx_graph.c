@@ -12,6 +12,7 @@
 #include "core/pages.h"
 #include "import/import.h"
 #include "import/onnx_internal.h"
+#include "ops/op_table.h"
 
 #define MAX_OPSET 17
 
@@ -125,7 +126,7 @@ static vkcnn_status check_operators(const Model *m, int64_t opset) {
         const Node *np = gp->node[i];
         vkc_op op;
         const char *dom = str(np->domain), *type = str(np->op_type);
-        if (default_domain(dom) && vkc_op_from_name(type, &op)) continue;
+        if (default_domain(dom) && vkc_op_lookup(type, opset, &op)) continue;
         char item[300];
         int64_t v = default_domain(dom) ? opset : domain_opset(m, dom);
         snprintf(item, sizeof item, "%s%s%s (opset %" PRId64 ")", default_domain(dom) ? "" : dom,
@@ -432,7 +433,7 @@ static vkcnn_status build_nodes(vkc_graph *g, const Model *m, const vkc_import_o
     for (size_t i = 0; i < nn && st == VKCNN_OK; i++) {
         const Node *np = gp->node[order[i]];
         vkc_op op;
-        vkc_op_from_name(str(np->op_type), &op); /* checked by check_operators */
+        vkc_op_lookup(str(np->op_type), g->opset, &op); /* checked by check_operators */
         if (np->n_input > 64 || np->n_output > 16) {
             st = vkc_fail(VKCNN_ERROR_LIMIT, "node '%s' (%s) has %zu inputs and %zu outputs",
                           str(np->name), str(np->op_type), np->n_input, np->n_output);

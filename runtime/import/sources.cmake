@@ -20,7 +20,6 @@ list(APPEND VKCNN_IMPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/onnx_attrs.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_graph.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/graph.c
-  ${CMAKE_CURRENT_LIST_DIR}/../graph/ops.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/infer.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/fold.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/network.c)

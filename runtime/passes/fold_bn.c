@@ -148,7 +148,7 @@ vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r) {
         if (!foldable(g, b, &p, &ch)) continue;
         vkcnn_status st = fold(g, b, p, ch);
         if (st) return st;
-        vkc_pass_absorb(g, r, p, b);
+        VKC_TRY(vkc_pass_absorb(g, p, b));
         r->folded++;
         if ((st = vkc_graph_relink(g))) return st;
     }

@@ -50,7 +50,6 @@ vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r) {
         y->data = out; /* owned by the graph (the clone frees what it did not borrow) */
         y->producer = VKC_NONE;
         n->dead = true;
-        r->owner[i] = VKC_NONE;
         r->constants++;
     }
     return vkc_graph_relink(g);

@@ -1,120 +1,228 @@
-/* Fusion of elementwise epilogues into the kernel that produces their input:
- * Conv / Gemm / MatMul + activation, and MatMul + bias Add (+ activation), so
- * a fused group is one dispatch (shaders/epilogue.glsl) and the intermediate
- * tensor is never written.
+/* Fused groups: elementwise nodes join, as post-ops, the group of the node
+ * that produces their input, so a group is one kernel (its anchor's, with
+ * the post-ops in its epilogue: shaders/epilogue.glsl, or the elementwise
+ * kernel) and the tensors between its members are never stored. Groups are
+ * grown from their anchor in topological order: Conv, Gemm and MatMul
+ * (VKC_OPF_ANCHOR), or an elementwise node that no such group took.
+ *
+ * THE LEGALITY RULE. Elementwise node a joins the group of anchor h, whose
+ * latest value (the output of its last member) is tensor t, when all of:
+ *   1. t is read by a alone and is no graph output (it is never stored) -
+ *      or t has exactly two readers, a and the first node of a chain of
+ *      single-reader elementwise nodes that ends in a, which all join (the
+ *      "diamond": SiLU's x * Sigmoid(x), GELU's x * (1 + Erf(x / sqrt 2)));
+ *   2. a's output has t's shape (a post-op never grows the output);
+ *   3. a reads, besides t, at most one other tensor, which is either an
+ *      earlier value of the group (a VALUE operand: the diamond), or an
+ *      operand the fused kernel can index from the anchor's output element:
+ *      a tensor of the output's shape, read at the same index (ELEMENT: the
+ *      residual Add of ResNet); one value per output channel, or one value
+ *      (CHANNEL: a bias, a per-channel PRelu slope or scale); for a Conv,
+ *      one value per image and channel (IMAGE_CHANNEL: a squeeze-and-
+ *      excitation scale). An elementwise anchor broadcasts any operand;
+ *   4. that operand is computed before the anchor runs (a constant, a graph
+ *      input, or the output of an earlier node: the group runs at the
+ *      anchor's place in the schedule);
+ *   5. the group stays within its kernel's limits: VKC_MAX_POST_OPS
+ *      post-ops, VKC_MAX_POST_OPERANDS bound operand tensors (an elementwise
+ *      anchor: 8 operands in all), Mean and variadic nodes of more than two
+ *      inputs only as anchors.
+ * A MaxPool then joins a Winograd Conv's group as its last step under the
+ * pool rule below.
  *
  * Not fused, by rule:
- * - MaxPool after a direct Conv(+act): the direct conv template computes
- *   one output per invocation; a fused pool would recompute every conv
- *   output its windows share (AlexNet's 3x3/2 pools: 2.25x the conv's MACs).
- *   The pool is fused only into a Winograd Conv's output transform, whose
- *   invocation holds a whole T x T output tile: when the pool's windows
- *   tile it exactly (vkc_pass_fuse_pool below: VGG's 2x2/2 after 4x4 tiles)
- *   nothing is recomputed and the conv's output is never stored.
- * - LRN after an activation: in the nets that have it (AlexNet) the
- *   activation is already in the Conv's epilogue, so fusing it into LRN
- *   would save nothing.
- * - Softmax on the last layer: kept, it needs a reduction over the row. */
+ * - MaxPool after a direct Conv: the direct conv template computes one
+ *   output per invocation; a fused pool would recompute every conv output
+ *   its windows share (AlexNet's 3x3/2 pools: 2.25x the conv's MACs).
+ * - LRN, Softmax: reductions over neighbours, not elementwise. */
 #include <string.h>
 
 #include "core/error.h"
+#include "ops/op_table.h"
 #include "passes/passes.h"
 
-static bool is_activation(vkc_op op) {
-    return op == VKC_OP_RELU || op == VKC_OP_LEAKY_RELU || op == VKC_OP_CLIP ||
-           op == VKC_OP_SIGMOID || op == VKC_OP_TANH || op == VKC_OP_PRELU;
+#define MAX_VALUES (VKC_MAX_POST_OPS + 1)
+
+/* A group being grown: its anchor, and the tensors of its chain's values
+ * (0: the anchor's own output; k: the output of post-op k - 1). */
+typedef struct chain {
+    uint32_t head;
+    uint32_t values[MAX_VALUES];
+    uint32_t count;
+    uint32_t posts;    /* post-ops so far */
+    uint32_t operands; /* bound operand tensors so far */
+} chain;
+
+/* One planned join: node `node` as `post`, reading tensor `operand`
+ * (VKC_NONE: none or a VALUE). */
+typedef struct join {
+    uint32_t node;
+    vkc_post_op post;
+    uint32_t operand;
+} join;
+
+/* The output axis whose index is the kernel's `channel`: Conv's axis 1, the
+ * last axis (the column) of Gemm and MatMul. */
+static uint32_t channel_axis(const vkc_node *h, const vkc_tensor *y) {
+    return h->op == VKC_OP_CONV ? 1 : y->rank - 1;
 }
 
-static bool has_epilogue_template(vkc_op op) {
-    return op == VKC_OP_CONV || op == VKC_OP_GEMM || op == VKC_OP_MATMUL;
-}
-
-/* Channel axis of p's output the epilogue indexes per element: Conv's axis 1,
- * the column (last axis) of Gemm and MatMul. */
-static uint32_t channel_axis(const vkc_graph *g, const vkc_node *p) {
-    const vkc_tensor *y = &g->tensors[p->outputs[0]];
-    return p->op == VKC_OP_CONV ? 1 : y->rank - 1;
-}
-
-/* True when constant t, right-aligned against y's shape, varies along `axis`
- * only (or nowhere): one value per channel, or one value. */
-static bool per_channel_constant(const vkc_graph *g, uint32_t t, const vkc_tensor *y,
-                                 uint32_t axis) {
-    if (t == VKC_NONE) return false;
-    const vkc_tensor *c = &g->tensors[t];
-    if (!c->data || c->dtype != VKC_DTYPE_FLOAT32 || c->rank > y->rank) return false;
-    for (uint32_t i = 0; i < c->rank; i++) {
-        uint32_t yi = y->rank - c->rank + i;
-        if (c->dims[i] != 1 && (yi != axis || c->dims[i] != y->dims[axis])) return false;
+/* Rule 3: how the kernel of anchor h reads operand x for its output y. */
+static bool operand_kind(const vkc_node *h, const vkc_tensor *x, const vkc_tensor *y,
+                         vkc_operand_kind *kind) {
+    if (x->dtype != VKC_DTYPE_FLOAT32 || x->rank > y->rank) return false;
+    uint32_t off = y->rank - x->rank, axis = channel_axis(h, y);
+    bool channel = true, image = h->op == VKC_OP_CONV && y->rank >= 3 && x->rank == y->rank;
+    for (uint32_t i = 0; i < x->rank; i++) {
+        int64_t d = x->dims[i], want = y->dims[off + i];
+        if (d != 1 && d != want) return false; /* would grow the output */
+        if (d != 1 && off + i != axis) channel = false;
+        if (d != 1 && off + i > 1) image = false;
     }
+    if (vkc_op_is(h->op, VKC_OPF_ELEMENTWISE) || x->elements == y->elements)
+        *kind = VKC_OPERAND_ELEMENT; /* broadcast by the elementwise kernel, or dense */
+    else if (channel)
+        *kind = VKC_OPERAND_CHANNEL;
+    else if (image)
+        *kind = VKC_OPERAND_IMAGE_CHANNEL;
+    else
+        return false;
     return true;
 }
 
-/* The fusion rule. Node a (input 0 = tensor x) joins the epilogue of p, the
- * producer of x, when all of:
- *   - p is live and is a Conv, Gemm or MatMul (templates with an epilogue);
- *   - x is read by a alone and is no graph output (it is never stored);
- *   - a is an activation (Relu, LeakyRelu, Clip, Sigmoid, Tanh, or PRelu
- *     whose slope is a constant with one value, or one per output channel of
- *     p), and p has no activation yet;
- *   - or a is an Add of x and a constant bias with one value per column, p
- *     is a MatMul with no epilogue yet, and the Add's output has x's shape.
- * Anything else (two consumers, a graph output in the middle, a runtime
- * slope or bias, a broadcast that grows the output) stays unfused. */
-static bool fusable(const vkc_graph *g, const vkc_passes *r, uint32_t ai, uint32_t *producer,
-                    uint32_t *operand) {
-    const vkc_node *a = &g->nodes[ai];
-    if (a->dead || a->output_count != 1 || a->input_count < 1) return false;
-    bool act = is_activation(a->op), add = a->op == VKC_OP_ADD && a->input_count == 2;
-    if (!act && !add) return false;
-    for (uint32_t slot = 0; slot < (add ? 2u : 1u); slot++) {
-        uint32_t x = a->inputs[slot];
-        if (x == VKC_NONE || !vkc_pass_single_use(g, x)) continue;
-        uint32_t p = g->tensors[x].producer;
-        if (p == VKC_NONE || g->nodes[p].dead || !has_epilogue_template(g->nodes[p].op)) continue;
-        const vkc_node *pn = &g->nodes[p];
-        const vkc_epilogue *e = &r->epilogue[p];
-        const vkc_tensor *y = &g->tensors[x];
-        if (e->act != VKC_OP_COUNT) continue;
-        if (act) {
-            if (a->op == VKC_OP_PRELU &&
-                !per_channel_constant(g, a->inputs[1], y, channel_axis(g, pn)))
-                continue;
-            *producer = p;
-            *operand = a->op == VKC_OP_PRELU ? a->inputs[1] : VKC_NONE;
+/* Whether tensor t is already an operand input of node h (a slot past its
+ * own inputs); *slot receives it. */
+static bool operand_slot(const vkc_node *h, uint32_t t, uint32_t *slot) {
+    for (uint32_t i = h->own_inputs; i < h->input_count; i++)
+        if (h->inputs[i] == t) {
+            *slot = i;
             return true;
         }
-        uint32_t bias = a->inputs[1 - slot];
-        const vkc_tensor *out = &g->tensors[a->outputs[0]];
-        if (pn->op != VKC_OP_MATMUL || e->bias != VKC_NONE || y->rank < 1 || out->rank != y->rank ||
-            memcmp(out->dims, y->dims, y->rank * sizeof y->dims[0]) != 0 ||
-            !per_channel_constant(g, bias, y, y->rank - 1) ||
-            g->tensors[bias].elements != (uint64_t)y->dims[y->rank - 1])
-            continue;
-        *producer = p;
-        *operand = bias;
-        return true;
-    }
     return false;
 }
 
-vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r) {
-    for (uint32_t ai = 0; ai < g->node_count; ai++) {
-        uint32_t p, operand;
-        if (!fusable(g, r, ai, &p, &operand)) continue;
-        const vkc_node *a = &g->nodes[ai];
-        vkc_epilogue *e = &r->epilogue[p];
-        if (a->op == VKC_OP_ADD) {
-            e->bias = operand;
+static bool scalar_constant(const vkc_graph *g, uint32_t t) {
+    return g->tensors[t].data && g->tensors[t].elements == 1;
+}
+
+/* Rules 2-5 for node ai reading the chain's latest value: fills j and
+ * extends the (copied) chain ch. Rule 1 is the caller's. */
+static bool can_join(const vkc_graph *g, chain *ch, uint32_t ai, join *j) {
+    const vkc_node *a = &g->nodes[ai], *h = &g->nodes[ch->head];
+    if (a->dead || !vkc_op_is(a->op, VKC_OPF_ELEMENTWISE) || a->output_count < 1) return false;
+    for (uint32_t i = 1; i < a->output_count; i++)
+        if (a->outputs[i] != VKC_NONE) return false;
+    if (ch->posts >= VKC_MAX_POST_OPS || ch->count >= MAX_VALUES) return false;
+    const vkc_op_info *info = vkc_op_get(a->op);
+    uint32_t last = ch->values[ch->count - 1];
+    const vkc_tensor *t = &g->tensors[last], *y = &g->tensors[a->outputs[0]];
+    if (y->rank != t->rank || memcmp(y->dims, t->dims, t->rank * sizeof t->dims[0]) != 0)
+        return false; /* rule 2 */
+    memset(j, 0, sizeof *j);
+    j->node = ai;
+    j->operand = VKC_NONE;
+    j->post.op = a->op;
+    j->post.source = ai;
+    j->post.kind = VKC_OPERAND_NONE;
+    vkc_elt_params p = vkc_elt_params_of(a->op, &a->attrs);
+    memcpy(j->post.params, p.p, sizeof p.p);
+    if (info->arity == 1) {
+        if (a->own_inputs != 1 || a->inputs[0] != last) return false;
+    } else {
+        if (a->own_inputs != 2 || a->op == VKC_OP_MEAN) return false; /* rule 5 */
+        uint32_t s = a->inputs[0] == last ? 0 : a->inputs[1] == last ? 1 : 2;
+        if (s == 2) return false;
+        uint32_t other = a->inputs[1 - s];
+        j->post.operand_first = s == 1;
+        uint32_t k = ch->count;
+        for (uint32_t v = 0; v < ch->count; v++)
+            if (ch->values[v] == other) k = v;
+        if (k < ch->count) { /* rule 3: an earlier value of the group */
+            j->post.kind = VKC_OPERAND_VALUE;
+            j->post.slot = k;
         } else {
-            e->act = a->op;
-            e->attrs = a->attrs;
-            e->slope = operand;
+            if (other == VKC_NONE) return false;
+            uint32_t prod = g->tensors[other].producer;
+            if (prod != VKC_NONE && prod >= ch->head) return false; /* rule 4 */
+            if (!operand_kind(h, &g->tensors[other], t, &j->post.kind)) return false;
+            uint32_t slot;
+            bool known = operand_slot(h, other, &slot);
+            if (!known && !scalar_constant(g, other)) { /* rule 5 */
+                uint32_t limit = VKC_MAX_POST_OPERANDS;
+                if (vkc_op_is(h->op, VKC_OPF_ELEMENTWISE) && 8 - h->own_inputs < limit)
+                    limit = 8 - h->own_inputs;
+                if (ch->operands >= limit) return false;
+                ch->operands++;
+            }
+            j->operand = other;
         }
-        vkc_pass_absorb(g, r, p, ai);
+    }
+    ch->posts++;
+    ch->values[ch->count++] = a->outputs[0];
+    return true;
+}
+
+/* Applies planned joins to the group of ch.head. */
+static vkcnn_status apply(vkc_graph *g, vkc_passes *r, uint32_t head, const join *js,
+                          uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+        vkc_post_op post = js[i].post;
+        if (js[i].operand != VKC_NONE && !operand_slot(&g->nodes[head], js[i].operand, &post.slot))
+            VKC_TRY(vkc_graph_append_input(g, head, js[i].operand, &post.slot));
+        VKC_TRY(vkc_graph_append_post(g, head, &post));
+        VKC_TRY(vkc_pass_absorb(g, head, js[i].node));
         r->fused++;
-        vkcnn_status st = vkc_graph_relink(g);
-        if (st) return st;
+    }
+    return vkc_graph_relink(g);
+}
+
+/* Rule 1's diamond from the chain's latest value t, read by u and b: u and
+ * the single-reader chain after it join, then b, reading t as a VALUE. */
+static uint32_t diamond(const vkc_graph *g, const chain *ch, uint32_t u, uint32_t b, join *js,
+                        chain *out) {
+    chain c = *ch;
+    uint32_t count = 0;
+    if (!can_join(g, &c, u, &js[count++])) return 0;
+    for (;;) {
+        const vkc_tensor *cur = &g->tensors[c.values[c.count - 1]];
+        if (cur->graph_output || cur->consumer_count != 1 || count >= VKC_MAX_POST_OPS) return 0;
+        uint32_t next = cur->consumers[0];
+        if (!can_join(g, &c, next, &js[count++])) return 0;
+        if (next == b) break;
+    }
+    /* b must have read the original t (a VALUE), not only the chain */
+    if (js[count - 1].post.kind != VKC_OPERAND_VALUE) return 0;
+    *out = c;
+    return count;
+}
+
+vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r) {
+    join js[VKC_MAX_POST_OPS];
+    for (uint32_t hi = 0; hi < g->node_count; hi++) {
+        const vkc_node *h = &g->nodes[hi];
+        if (h->dead || h->output_count < 1 || h->outputs[0] == VKC_NONE ||
+            !(vkc_op_is(h->op, VKC_OPF_ANCHOR) || vkc_op_is(h->op, VKC_OPF_ELEMENTWISE)))
+            continue;
+        if (vkc_op_is(h->op, VKC_OPF_ELEMENTWISE) && h->own_inputs > 4) continue; /* rule 5 */
+        chain ch = {.head = hi, .values = {h->outputs[0]}, .count = 1};
+        for (;;) {
+            const vkc_tensor *t = &g->tensors[ch.values[ch.count - 1]];
+            if (t->graph_output) break;
+            uint32_t n = 0;
+            chain next = ch;
+            if (t->consumer_count == 1) {
+                n = can_join(g, &next, t->consumers[0], &js[0]) ? 1 : 0;
+            } else if (t->consumer_count == 2 && t->consumers[0] == t->consumers[1]) {
+                n = can_join(g, &next, t->consumers[0], &js[0]) ? 1 : 0; /* t op t */
+            } else if (t->consumer_count == 2) {
+                uint32_t a = t->consumers[0], b = t->consumers[1];
+                n = diamond(g, &ch, a, b, js, &next);
+                if (!n) n = diamond(g, &ch, b, a, js, &next);
+            }
+            if (!n) break;
+            VKC_TRY(apply(g, r, hi, js, n));
+            ch = next;
+        }
     }
     return VKCNN_OK;
 }
@@ -122,15 +230,15 @@ vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r) {
 /* The MaxPool rule. Pool node a (input 0 = tensor x) joins the output
  * transform of Conv p, the producer of x, when all of:
  *   - x is read by a alone and is no graph output;
- *   - p has Winograd weights (F(T x T)) and no pool yet, and the lowering
- *     will run it as Winograd (`runs`: the scratch fits the device);
+ *   - p runs as Winograd F(T x T) (its algo) and has no pool yet, and
+ *     none of its post-ops reads a tensor per element or per image (the
+ *     epilogue runs per Conv output, before the pool);
  *   - a is a 2-D MaxPool with one output (no Indices), window k x k at
  *     stride k, dilation 1, no padding, T a multiple of k (every window in
  *     one tile), and its output is floor((OH - k) / k) + 1 by
  *     floor((OW - k) / k) + 1 (ceil_mode adding a partial window does not
  *     fuse). */
-static bool pool_fusable(const vkc_graph *g, const vkc_passes *r, uint32_t ai, uint32_t *producer,
-                         uint32_t *k) {
+static bool pool_fusable(const vkc_graph *g, uint32_t ai, uint32_t *producer, uint32_t *k) {
     const vkc_node *a = &g->nodes[ai];
     if (a->dead || a->op != VKC_OP_MAX_POOL || a->input_count != 1 || a->output_count < 1)
         return false;
@@ -140,9 +248,13 @@ static bool pool_fusable(const vkc_graph *g, const vkc_passes *r, uint32_t ai, u
     if (x == VKC_NONE || !vkc_pass_single_use(g, x)) return false;
     uint32_t p = g->tensors[x].producer;
     if (p == VKC_NONE || g->nodes[p].dead || g->nodes[p].op != VKC_OP_CONV) return false;
-    const vkc_epilogue *e = &r->epilogue[p];
-    if (e->winograd == VKC_NONE || e->pool) return false;
-    int64_t a2 = g->tensors[e->winograd].dims[0], t = a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
+    const vkc_node *pn = &g->nodes[p];
+    if (pn->algo != VKC_CONV_ALGO_WINOGRAD || pn->winograd == VKC_NONE || pn->pool) return false;
+    for (uint32_t i = 0; i < pn->post_count; i++)
+        if (pn->post[i].kind == VKC_OPERAND_ELEMENT ||
+            pn->post[i].kind == VKC_OPERAND_IMAGE_CHANNEL)
+            return false;
+    int64_t a2 = g->tensors[pn->winograd].dims[0], t = a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
     const vkc_window_attrs *w = &a->attrs.window;
     const vkc_tensor *xt = &g->tensors[x], *yt = &g->tensors[a->outputs[0]];
     if (!t || w->spatial != 2 || xt->rank != 4 || yt->rank != 4) return false;
@@ -158,21 +270,18 @@ static bool pool_fusable(const vkc_graph *g, const vkc_passes *r, uint32_t ai, u
     return true;
 }
 
-vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r, vkc_winograd_runs_fn runs,
-                                void *user) {
-    uint32_t count = g->node_count < r->node_count ? g->node_count : r->node_count;
-    for (uint32_t ai = 0; ai < count; ai++) {
+vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r) {
+    for (uint32_t ai = 0; ai < g->node_count; ai++) {
         uint32_t p, k;
-        if (!pool_fusable(g, r, ai, &p, &k) || !runs(g, p, &r->epilogue[p], user)) continue;
-        vkc_epilogue *e = &r->epilogue[p];
+        if (!pool_fusable(g, ai, &p, &k)) continue;
+        vkc_node *pn = &g->nodes[p];
         const vkc_tensor *x = &g->tensors[g->nodes[ai].inputs[0]];
-        memcpy(e->conv_dims, x->dims, sizeof e->conv_dims);
-        e->pool = k;
-        e->pool_attrs = g->nodes[ai].attrs;
-        vkc_pass_absorb(g, r, p, ai);
+        memcpy(pn->conv_dims, x->dims, sizeof pn->conv_dims);
+        pn->pool = k;
+        pn->pool_window = g->nodes[ai].attrs.window;
+        VKC_TRY(vkc_pass_absorb(g, p, ai));
         r->fused++;
-        vkcnn_status st = vkc_graph_relink(g);
-        if (st) return st;
+        VKC_TRY(vkc_graph_relink(g));
     }
     return VKCNN_OK;
 }

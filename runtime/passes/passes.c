@@ -12,42 +12,15 @@ static vkcnn_status oom(void) {
     return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (graph passes)");
 }
 
-vkcnn_status vkc_passes_init(const vkc_graph *g, vkc_passes *r) {
-    memset(r, 0, sizeof *r);
-    uint32_t n = g->node_count ? g->node_count : 1;
-    r->epilogue = vkc_calloc(n, sizeof *r->epilogue);
-    r->owner = vkc_calloc(n, sizeof *r->owner);
-    if (!r->epilogue || !r->owner) {
-        vkc_passes_free(r);
-        return oom();
-    }
-    r->node_count = g->node_count;
-    for (uint32_t i = 0; i < g->node_count; i++) {
-        r->epilogue[i] = (vkc_epilogue){
-            .bias = VKC_NONE, .act = VKC_OP_COUNT, .slope = VKC_NONE, .winograd = VKC_NONE};
-        r->owner[i] = g->nodes[i].dead ? VKC_NONE : i;
-    }
-    return VKCNN_OK;
-}
-
-void vkc_passes_free(vkc_passes *r) {
-    if (!r) return;
-    free(r->epilogue);
-    free(r->owner);
-    memset(r, 0, sizeof *r);
-}
-
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r) {
-    vkcnn_status st = vkc_passes_init(g, r);
-    if (st || !opts || !opts->fusion) return st;
-    if (!st) st = vkc_pass_fold_constants(g, r);
+    memset(r, 0, sizeof *r);
+    if (!opts || !opts->fusion) return VKCNN_OK;
+    vkcnn_status st = vkc_pass_fold_constants(g, r);
     if (!st) st = vkc_pass_remove_views(g, r);
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_fuse(g, r);
-    if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r);
-    if (!st && opts->winograd && opts->winograd_runs)
-        st = vkc_pass_fuse_pool(g, r, opts->winograd_runs, opts->user);
-    if (st) vkc_passes_free(r);
+    if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r, opts->fits, opts->user);
+    if (!st && opts->winograd) st = vkc_pass_fuse_pool(g, r);
     return st;
 }
 
@@ -56,17 +29,15 @@ bool vkc_pass_single_use(const vkc_graph *g, uint32_t t) {
     return !x->graph_output && x->consumer_count == 1;
 }
 
-void vkc_pass_absorb(vkc_graph *g, vkc_passes *r, uint32_t keeper, uint32_t victim) {
+vkcnn_status vkc_pass_absorb(vkc_graph *g, uint32_t keeper, uint32_t victim) {
+    VKC_TRY(vkc_graph_add_member(g, keeper, victim));
     vkc_node *k = &g->nodes[keeper], *v = &g->nodes[victim];
     uint32_t mid = k->outputs[0], out = v->outputs[0];
     g->tensors[mid].producer = VKC_NONE;
     g->tensors[out].producer = keeper;
     k->outputs[0] = out;
     v->dead = true;
-    r->owner[victim] = keeper;
-    /* nodes absorbed earlier into the victim now belong to the keeper */
-    for (uint32_t i = 0; i < r->node_count; i++)
-        if (r->owner[i] == victim) r->owner[i] = keeper;
+    return VKCNN_OK;
 }
 
 /* ---- clone ------------------------------------------------------------------ */
@@ -120,6 +91,19 @@ vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out) {
         if (s->output_count) memcpy(d->outputs, s->outputs, s->output_count * sizeof *d->outputs);
         d->attrs = s->attrs;
         d->dead = s->dead;
+        d->own_inputs = s->own_inputs;
+        d->algo = s->algo;
+        d->winograd = s->winograd;
+        d->pool = s->pool;
+        memcpy(d->conv_dims, s->conv_dims, sizeof d->conv_dims);
+        d->pool_window = s->pool_window;
+        for (uint32_t k = 0; k < s->post_count && !st; k++)
+            st = vkc_graph_append_post(c, index, &s->post[k]);
+        if (s->member_count && !st) {
+            d->members = dup_u32(s->members, s->member_count, &ok);
+            d->member_count = s->member_count;
+            if (!ok) st = oom();
+        }
     }
     if (!st) {
         c->inputs = dup_u32(g->inputs, g->input_count, &ok);

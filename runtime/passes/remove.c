@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "ops/op_table.h"
 #include "passes/passes.h"
 
 static bool same_shape(const vkc_tensor *a, const vkc_tensor *b) {
@@ -31,19 +32,8 @@ static bool removable(const vkc_graph *g, const vkc_node *n) {
     if (n->dead || n->input_count < 1 || n->output_count != 1 || n->inputs[0] == VKC_NONE)
         return false;
     const vkc_tensor *x = &g->tensors[n->inputs[0]], *y = &g->tensors[n->outputs[0]];
-    switch (n->op) {
-    case VKC_OP_IDENTITY:
-    case VKC_OP_DROPOUT:
-    case VKC_OP_RESHAPE:
-    case VKC_OP_FLATTEN:
-    case VKC_OP_SQUEEZE:
-    case VKC_OP_UNSQUEEZE: break;
-    case VKC_OP_MAX_POOL:
-    case VKC_OP_AVERAGE_POOL:
-        if (!unit_window(&n->attrs.window)) return false;
-        break;
-    default: return false;
-    }
+    bool pool = n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_AVERAGE_POOL;
+    if (!vkc_op_is(n->op, VKC_OPF_VIEW) && !(pool && unit_window(&n->attrs.window))) return false;
     return !y->graph_output && x->dtype == VKC_DTYPE_FLOAT32 && y->dtype == VKC_DTYPE_FLOAT32 &&
            same_shape(x, y);
 }
@@ -62,7 +52,6 @@ vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r) {
         }
         g->tensors[y].producer = VKC_NONE;
         n->dead = true;
-        r->owner[ni] = VKC_NONE;
         r->removed++;
     }
     return vkc_graph_relink(g);

@@ -1,6 +1,6 @@
 # Graph passes (identity removal, batch-norm folding, fusion), appended to
-# VKCNN_EXEC_SOURCES by runtime/exec/sources.cmake.
-list(APPEND VKCNN_EXEC_SOURCES
+# VKCNN_COMPILER_SOURCES by runtime/exec/sources.cmake.
+list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/passes.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_constants.c
   ${CMAKE_CURRENT_LIST_DIR}/remove.c

@@ -15,7 +15,7 @@
  *   3x3 over 3 channels, 36 products per 4x4 tile and row against 121 per
  *   output direct). The node keeps its original weights (the
  * reference and the per-node check read them); the new constant is recorded
- * in its epilogue (vkc_epilogue.winograd).
+ * in the node (vkc_node.winograd, algo VKC_CONV_ALGO_WINOGRAD).
  *
  * G from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"
  * (2016): F(2x2,3x3) with interpolation points 0, 1, -1, infinity;
@@ -141,15 +141,21 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     return VKCNN_OK;
 }
 
-vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r) {
-    uint32_t count = g->node_count < r->node_count ? g->node_count : r->node_count;
+vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, vkc_winograd_fits_fn fits,
+                                       void *user) {
+    (void)r;
+    uint32_t count = g->node_count;
     for (uint32_t n = 0; n < count; n++) {
         uint32_t tile = vkc_winograd_tile(g, n);
         if (!tile) continue;
         uint32_t u;
         vkcnn_status st = transform(g, n, tile, &u);
         if (st) return st;
-        r->epilogue[n].winograd = u;
+        /* U stays in the graph unused when the form does not fit: host
+         * memory only (only tensors a kernel binds are uploaded) */
+        if (fits && !fits(g, n, u, user)) continue;
+        g->nodes[n].algo = VKC_CONV_ALGO_WINOGRAD;
+        g->nodes[n].winograd = u;
     }
     return vkc_graph_relink(g);
 }

@@ -1,27 +1,10 @@
-/* Reference elementwise ops: activations, binary ops with numpy
- * broadcasting (and PRelu), BatchNormalization. */
+/* Reference elementwise ops: every unary, binary and variadic operator of
+ * the table through its `scalar`, with numpy broadcasting; and
+ * BatchNormalization. */
 #include <math.h>
 
+#include "ops/op_table.h"
 #include "ref/ref.h"
-
-void vkc_ref_unary(vkc_op op, const vkc_attrs *a, const vkc_ref_tensor *x, float *out) {
-    uint64_t n = vkc_ref_elements(x->rank, x->dims);
-    for (uint64_t i = 0; i < n; i++) {
-        double v = x->data[i], r = v;
-        switch (op) {
-        case VKC_OP_RELU: r = v < 0 ? 0 : v; break;
-        case VKC_OP_LEAKY_RELU: r = v < 0 ? v * a->alpha : v; break;
-        case VKC_OP_CLIP:
-            r = v < a->clip.min ? a->clip.min : v;
-            r = r > a->clip.max ? a->clip.max : r;
-            break;
-        case VKC_OP_SIGMOID: r = 1.0 / (1.0 + exp(-v)); break;
-        case VKC_OP_TANH: r = tanh(v); break;
-        default: break; /* views and Identity: a copy */
-        }
-        out[i] = (float)r;
-    }
-}
 
 /* Offset of output coordinates `coord` (rank `orank`) in an operand of
  * shape (rank, dims), numpy-broadcast (right-aligned, size-1 axes repeat). */
@@ -34,8 +17,9 @@ static uint64_t operand_offset(const vkc_ref_tensor *t, uint32_t orank, const in
     return off;
 }
 
-void vkc_ref_binary(vkc_op op, const vkc_ref_tensor *ta, const vkc_ref_tensor *tb,
-                    const vkc_ref_tensor *y, float *out) {
+void vkc_ref_elementwise(VKC_REF_ARGS) {
+    const vkc_op_info *info = vkc_op_get(op);
+    vkc_elt_params p = vkc_elt_params_of(op, a);
     uint64_t n = vkc_ref_elements(y->rank, y->dims);
     int64_t coord[VKC_MAX_RANK];
     for (uint64_t i = 0; i < n; i++) {
@@ -44,17 +28,15 @@ void vkc_ref_binary(vkc_op op, const vkc_ref_tensor *ta, const vkc_ref_tensor *t
             coord[d] = (int64_t)(r % (uint64_t)y->dims[d]);
             r /= (uint64_t)y->dims[d];
         }
-        float a = ta->data[operand_offset(ta, y->rank, coord)];
-        float b = tb->data[operand_offset(tb, y->rank, coord)];
-        float v;
-        switch (op) {
-        case VKC_OP_ADD: v = a + b; break;
-        case VKC_OP_SUB: v = a - b; break;
-        case VKC_OP_MUL: v = a * b; break;
-        case VKC_OP_DIV: v = a / b; break;
-        default: v = a < 0 ? a * b : a; break; /* PRelu */
+        double v = in[0].data[operand_offset(&in[0], y->rank, coord)];
+        if (info->arity == 1) {
+            v = info->scalar(v, 0.0, &p);
+        } else {
+            for (uint32_t k = 1; k < count; k++)
+                v = info->scalar(v, in[k].data[operand_offset(&in[k], y->rank, coord)], &p);
         }
-        out[i] = v;
+        if (op == VKC_OP_MEAN) v /= count;
+        out[i] = (float)v;
     }
 }
 

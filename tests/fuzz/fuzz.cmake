@@ -11,6 +11,8 @@ set(VKCNN_FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_onnx.c
   ${CMAKE_SOURCE_DIR}/runtime/core/error.c
   ${VKCNN_IMPORT_SOURCES}
+  ${VKCNN_COMPILER_SOURCES}
+  ${VKCNN_EMBEDDED}
   ${VKCNN_IMPORT_GENERATED})
 set(VKCNN_FUZZ_BIN ${CMAKE_BINARY_DIR}/fuzz_onnx)
 add_custom_command(

@@ -97,7 +97,7 @@ int main(void) {
     uint64_t seed = 4000;
     unary(ctx, VKC_OP_RELU, NULL, 1.0f, seed++);
     vkc_attrs a = kt_attrs(VKC_OP_LEAKY_RELU, 13);
-    a.alpha = 0.1f;
+    a.elt.alpha = 0.1f;
     unary(ctx, VKC_OP_LEAKY_RELU, &a, 1.0f, seed++);
     a = kt_attrs(VKC_OP_CLIP, 13);
     a.clip.min = -0.25f;

@@ -92,7 +92,7 @@ static vkc_graph *gemv_graph(int64_t m, int64_t n, int64_t k, bool ta, bool tb, 
     case 1: t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL); break;
     case 2:
         e = kt_attrs(VKC_OP_LEAKY_RELU, 16);
-        e.alpha = 0.2f;
+        e.elt.alpha = 0.2f;
         t = kt_node(g, VKC_OP_LEAKY_RELU, 16, &t, 1, &e);
         break;
     case 3:

@@ -48,7 +48,7 @@ static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, uint64_
     case 1: return kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
     case 2:
         e = kt_attrs(VKC_OP_LEAKY_RELU, 16);
-        e.alpha = 0.2f;
+        e.elt.alpha = 0.2f;
         return kt_node(g, VKC_OP_LEAKY_RELU, 16, &t, 1, &e);
     case 3:
         e = kt_attrs(VKC_OP_CLIP, 6);

@@ -72,7 +72,6 @@ static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t siz
     if (ok) {
         ok = c->tensor_count == p->tensor_count && vkc_plan_verify(c, p) == VKCNN_OK;
         if (!ok) snprintf(why, size, "plan: %s", vkc_error_message());
-        vkc_passes_free(&r);
     } else {
         snprintf(why, size, "passes: %s", vkc_error_message());
     }

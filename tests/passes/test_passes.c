@@ -5,9 +5,14 @@
  *   PRelu per channel and scalar, Gemm + Relu, MatMul + bias Add + Relu,
  *   Identity / Dropout between Conv and activation): one dispatch, results as
  *   the reference;
+ * - groups whose post-ops read other tensors (fuse.c's legality rule): the
+ *   residual Add of ResNet (per element, joining the later conv), a scale
+ *   per image and channel, the SiLU and GELU diamonds, elementwise anchors
+ *   with broadcast operands and operand-first post-ops, variadic Sum and a
+ *   Mean over more inputs than one dispatch binds, a Winograd conv's
+ *   epilogue;
  * - patterns that must not fuse: an intermediate with two consumers, a graph
- *   output in the middle, a runtime PRelu slope, a BN whose input has
- *   another consumer;
+ *   output in the middle, a BN whose input has another consumer;
  * - the MaxPool pass's bookkeeping: fused into a Winograd Conv when the
  *   lowering says it runs as Winograd, left alone when not (the kernels and
  *   the rule: tests/kernels/test_winograd.c);
@@ -147,7 +152,7 @@ static void activations(vkcnn_context *ctx) {
             vkc_graph *g = kt_graph();
             uint32_t t = conv(g, &s, true, NULL);
             vkc_attrs a = kt_attrs(ops[i], 13);
-            if (ops[i] == VKC_OP_LEAKY_RELU) a.alpha = 0.2f;
+            if (ops[i] == VKC_OP_LEAKY_RELU) a.elt.alpha = 0.2f;
             if (ops[i] == VKC_OP_CLIP) {
                 a.clip.min = -0.25f;
                 a.clip.max = 0.5f;
@@ -232,7 +237,8 @@ static void no_fusion(vkcnn_context *ctx) {
         kt_output(g, r);
         check_both(ctx, g, "graph output in the middle", 2);
     }
-    { /* PRelu whose slope is computed at run time */
+    { /* PRelu whose slope is computed at run time (a graph input, so ready before the conv
+         runs): a CHANNEL operand of the conv's group, one dispatch */
         uint64_t s = 82;
         vkc_graph *g = kt_graph();
         int64_t d3[3] = {5, 1, 1};
@@ -241,7 +247,7 @@ static void no_fusion(vkcnn_context *ctx) {
         uint32_t in[2] = {c, slope};
         uint32_t r = kt_node(g, VKC_OP_PRELU, 13, in, 2, NULL);
         kt_output(g, r);
-        check_both(ctx, g, "runtime slope", 2);
+        check_both(ctx, g, "runtime slope", 1);
     }
     { /* MaxPool after Conv + Relu without Winograd: the pool is not fused */
         uint64_t s = 83;
@@ -293,12 +299,15 @@ static void groups_and_plan(vkcnn_context *ctx) {
     if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
         EXPECT(r.folded == 1 && r.fused == 2 && r.removed == 0, "folded %u fused %u removed %u",
                r.folded, r.fused, r.removed);
-        EXPECT(r.owner[conv_node + 1] == conv_node && r.owner[conv_node + 2] == conv_node,
-               "BN and Relu owned by the first conv");
-        EXPECT(r.epilogue[conv_node].act == VKC_OP_RELU, "relu epilogue");
+        const vkc_node *cn = &c->nodes[conv_node];
+        EXPECT(cn->member_count == 2 && cn->members[0] == conv_node + 1 &&
+                   cn->members[1] == conv_node + 2,
+               "BN and Relu are members of the first conv's group");
+        EXPECT(cn->post_count == 1 && cn->post[0].op == VKC_OP_RELU &&
+                   cn->post[0].kind == VKC_OPERAND_NONE,
+               "relu post-op");
         EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
                vkc_error_message());
-        vkc_passes_free(&r);
     } else {
         EXPECT(0, "passes failed: %s", vkc_error_message());
     }
@@ -419,26 +428,25 @@ static void constant_folding(vkcnn_context *ctx) {
     vkc_passes r;
     EXPECT(vkc_graph_clone(g, &copy) == VKCNN_OK, "clone");
     if (copy) {
-        EXPECT(vkc_passes_init(copy, &r) == VKCNN_OK, "init");
+        memset(&r, 0, sizeof r);
         EXPECT(vkc_pass_fold_constants(copy, &r) == VKCNN_OK, "fold");
         EXPECT(r.constants == 2, "2 nodes folded, got %u", r.constants);
         EXPECT(copy->tensors[w].data && copy->tensors[c].data, "folded values are constants");
         /* the transposed weight holds wT's columns as rows */
         const float *wd = copy->tensors[w].data, *wtv = kt_data(g, wt);
         EXPECT(wd && wd[1 * 5 + 2] == wtv[2 * 6 + 1], "transposed at load");
-        vkc_passes_free(&r);
         vkc_graph_clone_destroy(copy, g);
     }
     /* MatMul + bias Add fused: one dispatch, results as unfused */
     check_both(ctx, g, "constant folding", 1);
 }
 
-static bool runs_yes(const vkc_graph *g, uint32_t node, const vkc_epilogue *e, void *user) {
+static bool fits_yes(const vkc_graph *g, uint32_t node, uint32_t u, void *user) {
     (*(int *)user)++;
-    return e->winograd != VKC_NONE && g->nodes[node].op == VKC_OP_CONV;
+    return u != VKC_NONE && g->nodes[node].op == VKC_OP_CONV;
 }
 
-static bool runs_no(const vkc_graph *g, uint32_t node, const vkc_epilogue *e, void *user) {
+static bool fits_no(const vkc_graph *g, uint32_t node, uint32_t u, void *user) {
     (*(int *)user)++;
     return false;
 }
@@ -465,18 +473,19 @@ static void pool_pass(void) {
         vkc_graph *c = NULL;
         vkc_passes r;
         int asked = 0;
-        vkc_passes_options po = {.fusion = true,
-                                 .winograd = true,
-                                 .winograd_runs = yes ? runs_yes : runs_no,
-                                 .user = &asked};
+        vkc_passes_options po = {
+            .fusion = true, .winograd = true, .fits = yes ? fits_yes : fits_no, .user = &asked};
         if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
-            const vkc_epilogue *e = &r.epilogue[conv_node];
-            EXPECT(asked == 1, "winograd_runs asked %d times", asked);
-            EXPECT(e->winograd != VKC_NONE, "Winograd weights");
+            const vkc_node *e = &c->nodes[conv_node];
+            EXPECT(asked == 1, "fits asked %d times", asked);
+            EXPECT((e->winograd != VKC_NONE) == (bool)yes &&
+                       (e->algo == VKC_CONV_ALGO_WINOGRAD) == (bool)yes,
+                   "Winograd chosen only where it fits");
             EXPECT(r.fused == (yes ? 2u : 1u), "fused %u", r.fused);
             EXPECT(e->pool == (yes ? 2u : 0u), "pool %u", e->pool);
-            EXPECT((r.owner[pool_node] == conv_node) == (bool)yes, "pool owner %u",
-                   r.owner[pool_node]);
+            bool member = e->member_count == 2 && e->members[1] == pool_node;
+            EXPECT(member == (bool)yes, "pool member of the conv's group: %u members",
+                   e->member_count);
             EXPECT(c->nodes[pool_node].dead == (bool)yes, "pool node dead");
             if (yes) {
                 EXPECT(c->nodes[conv_node].outputs[0] == t, "the conv writes the pool's output");
@@ -488,7 +497,6 @@ static void pool_pass(void) {
             }
             EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
                    vkc_error_message());
-            vkc_passes_free(&r);
         } else {
             EXPECT(0, "passes failed: %s", vkc_error_message());
         }
@@ -496,6 +504,158 @@ static void pool_pass(void) {
         vkc_graph_destroy(g);
     }
     unsetenv("VKCNN_WINOGRAD_TILE");
+}
+
+/* A constant of one value. */
+static uint32_t scalar(vkc_graph *g, const char *name, float v, uint64_t *s) {
+    int64_t one[1] = {1};
+    uint32_t t = kt_tensor(g, name, 1, one, true, s);
+    kt_data(g, t)[0] = v;
+    return t;
+}
+
+/* Fused groups with post-ops that read other tensors (fuse.c's legality
+ * rule), each against the unfused reference. */
+static void post_op_groups(vkcnn_context *ctx) {
+    int64_t yd[4] = {2, 5, 9, 9};
+    { /* ResNet's downsample block: the Add joins the later conv, reading the
+       * earlier conv's output per element; the Relu follows */
+        uint64_t s = 120;
+        vkc_graph *g = kt_graph();
+        uint32_t x;
+        uint32_t a = conv(g, &s, true, &x);
+        int64_t wd[4] = {5, 3, 3, 3}, bd[1] = {5};
+        uint32_t in[3] = {x, kt_tensor(g, "w2", 4, wd, true, &s),
+                          kt_tensor(g, "b2", 1, bd, true, &s)};
+        vkc_attrs ca = pad1();
+        uint32_t b = kt_node(g, VKC_OP_CONV, 13, in, 3, &ca);
+        uint32_t add[2] = {a, b};
+        uint32_t t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, "conv, conv + residual add + relu", 2);
+    }
+    { /* the identity shortcut: a graph input added per element, then Relu */
+        uint64_t s = 121;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t add[2] = {kt_tensor(g, "shortcut", 4, yd, false, &s), c};
+        uint32_t t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        kt_output(g, t);
+        check_both(ctx, g, "conv + shortcut add + relu", 1);
+    }
+    { /* squeeze-and-excitation: a scale per image and channel */
+        uint64_t s = 122;
+        vkc_graph *g = kt_graph();
+        int64_t sd[4] = {2, 5, 1, 1};
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t mul[2] = {c, kt_tensor(g, "se", 4, sd, false, &s)};
+        kt_output(g, kt_node(g, VKC_OP_MUL, 13, mul, 2, NULL));
+        check_both(ctx, g, "conv * per-image channel scale", 1);
+    }
+    for (int swap = 0; swap < 2; swap++) { /* SiLU: x * sigmoid(x), a diamond */
+        uint64_t s = 123 + (uint64_t)swap;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t sg = kt_node(g, VKC_OP_SIGMOID, 13, &c, 1, NULL);
+        uint32_t mul[2] = {swap ? sg : c, swap ? c : sg};
+        kt_output(g, kt_node(g, VKC_OP_MUL, 13, mul, 2, NULL));
+        check_both(ctx, g, swap ? "conv + silu (sigmoid first)" : "conv + silu", 1);
+    }
+    { /* GELU as PyTorch exports it: x * 0.5 * (1 + erf(x / sqrt 2)) */
+        uint64_t s = 125;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t dv[2] = {c, scalar(g, "sqrt2", 1.4142135f, &s)};
+        uint32_t t = kt_node(g, VKC_OP_DIV, 13, dv, 2, NULL);
+        t = kt_node(g, VKC_OP_ERF, 13, &t, 1, NULL);
+        uint32_t ad[2] = {t, scalar(g, "one", 1.0f, &s)};
+        t = kt_node(g, VKC_OP_ADD, 13, ad, 2, NULL);
+        uint32_t mu[2] = {c, t};
+        t = kt_node(g, VKC_OP_MUL, 13, mu, 2, NULL);
+        uint32_t half[2] = {t, scalar(g, "half", 0.5f, &s)};
+        kt_output(g, kt_node(g, VKC_OP_MUL, 13, half, 2, NULL));
+        check_both(ctx, g, "conv + gelu (erf form)", 1);
+    }
+    { /* an elementwise anchor: Add of two runtime tensors (broadcast), Relu,
+       * then 3 - v (the operand first) and pow(v, 2) */
+        uint64_t s = 126;
+        vkc_graph *g = kt_graph();
+        int64_t bd[3] = {5, 1, 1};
+        uint32_t add[2] = {kt_tensor(g, "a", 4, yd, false, &s),
+                           kt_tensor(g, "b", 3, bd, false, &s)};
+        uint32_t t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        uint32_t sub[2] = {scalar(g, "three", 3.0f, &s), t};
+        t = kt_node(g, VKC_OP_SUB, 13, sub, 2, NULL);
+        uint32_t pw[2] = {t, scalar(g, "two", 2.0f, &s)};
+        kt_output(g, kt_node(g, VKC_OP_POW, 13, pw, 2, NULL));
+        check_both(ctx, g, "add + relu + (3 - v) + pow 2", 1);
+    }
+    { /* Gemm + a tensor of its output's shape + HardSwish */
+        uint64_t s = 127;
+        vkc_graph *g = kt_graph();
+        int64_t xd[2] = {3, 17}, wd[2] = {6, 17}, od[2] = {3, 6};
+        uint32_t in[3] = {kt_tensor(g, "x", 2, xd, false, &s), kt_tensor(g, "w", 2, wd, true, &s),
+                          VKC_NONE};
+        vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
+        a.gemm.trans_b = true;
+        uint32_t t = kt_node(g, VKC_OP_GEMM, 13, in, 3, &a);
+        uint32_t add[2] = {t, kt_tensor(g, "r", 2, od, false, &s)};
+        t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        kt_output(g, kt_node(g, VKC_OP_HARD_SWISH, 14, &t, 1, NULL));
+        check_both(ctx, g, "gemm + add + hardswish", 1);
+    }
+    { /* variadic: Sum of three broadcast inputs, then Relu; and a Mean of
+       * ten inputs (more than one dispatch's bindings: two dispatches) */
+        uint64_t s = 128;
+        vkc_graph *g = kt_graph();
+        int64_t bd[2] = {9, 1}, cd[1] = {9};
+        uint32_t in[3] = {kt_tensor(g, "a", 4, yd, false, &s), kt_tensor(g, "b", 2, bd, false, &s),
+                          kt_tensor(g, "c", 1, cd, true, &s)};
+        uint32_t t = kt_node(g, VKC_OP_SUM, 13, in, 3, NULL);
+        kt_output(g, kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL));
+        check_both(ctx, g, "sum of 3 + relu", 1);
+        g = kt_graph();
+        uint32_t many[10];
+        static const char *const names[10] = {"m0", "m1", "m2", "m3", "m4",
+                                              "m5", "m6", "m7", "m8", "m9"};
+        for (int i = 0; i < 10; i++)
+            many[i] = kt_tensor(g, names[i], 2, bd, false, &s);
+        kt_output(g, kt_node(g, VKC_OP_MEAN, 13, many, 10, NULL));
+        check_both(ctx, g, "mean of 10", 2);
+    }
+    { /* a graph output inside the chain ends the group (rule 1): the Exp
+       * after it is its own anchor */
+        uint64_t s = 129;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        uint32_t r = kt_node(g, VKC_OP_RELU, 13, &c, 1, NULL);
+        kt_output(g, r);
+        uint32_t e = kt_node(g, VKC_OP_EXP, 13, &r, 1, NULL);
+        kt_output(g, e);
+        check_both(ctx, g, "graph output inside the chain", 2);
+    }
+    { /* a Winograd conv's output transform with a residual and SiLU */
+        setenv("VKCNN_WINOGRAD_TILE", "4", 1);
+        uint64_t s = 130;
+        vkc_graph *g = kt_graph();
+        int64_t xd[4] = {1, 16, 10, 10}, wd[4] = {8, 16, 3, 3}, bd[1] = {8}, od[4] = {1, 8, 10, 10};
+        uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "w", 4, wd, true, &s),
+                          kt_tensor(g, "b", 1, bd, true, &s)};
+        vkc_attrs a = pad1();
+        uint32_t c = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+        uint32_t add[2] = {c, kt_tensor(g, "r", 4, od, false, &s)};
+        uint32_t t = kt_node(g, VKC_OP_ADD, 13, add, 2, NULL);
+        uint32_t sg = kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+        uint32_t mul[2] = {t, sg};
+        kt_output(g, kt_node(g, VKC_OP_MUL, 13, mul, 2, NULL));
+        vkc_exec_options wo = fused;
+        wo.winograd = true;
+        failures += kt_check(ctx, g, &wo, s, "winograd conv + residual + silu");
+        unsetenv("VKCNN_WINOGRAD_TILE");
+    }
 }
 
 int main(void) {
@@ -506,6 +666,7 @@ int main(void) {
     constant_folding(ctx);
     activations(ctx);
     no_fusion(ctx);
+    post_op_groups(ctx);
     groups_and_plan(ctx);
     pool_pass();
     check_mode_epilogue(ctx);

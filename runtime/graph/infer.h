@@ -1,0 +1,37 @@
+/* Shape inference per operator family (infer.c), referenced by the operator
+ * table (runtime/ops/op_table.c); vkc_infer_node (graph.h) runs the right
+ * one. Each checks its node's inputs, decodes constant operands into the
+ * node's attributes (dropping them from its inputs) and sets the output's
+ * shape; every failure names the node, the operator and the operand. */
+#ifndef VKC_GRAPH_INFER_H
+#define VKC_GRAPH_INFER_H
+
+#include "graph/graph.h"
+
+vkcnn_status vkc_infer_same(vkc_graph *g, uint32_t ni); /* output = input 0's shape */
+vkcnn_status vkc_infer_conv(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_pool(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_global_pool(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_lrn(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_batch_norm(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_binary(vkc_graph *g, uint32_t ni);   /* numpy or legacy broadcasting */
+vkcnn_status vkc_infer_variadic(vkc_graph *g, uint32_t ni); /* numpy over any arity */
+vkcnn_status vkc_infer_prelu(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_clip(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_dropout(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_gemm(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_matmul(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_flatten(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_reshape(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_squeeze(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_unsqueeze(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_transpose(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_concat(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_pad(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_softmax(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_shape(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_gather(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_cast(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_slice(vkc_graph *g, uint32_t ni);
+
+#endif

@@ -1,0 +1,243 @@
+/* The operator table (op_table.h): one row per operator. */
+#include "ops/op_table.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "codegen/codegen_internal.h"
+#include "graph/infer.h"
+#include "import/onnx_attrs.h"
+#include "ref/ref.h"
+
+/* ---- attribute defaults ----------------------------------------------------- */
+
+static void window_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    for (int i = 0; i < VKC_MAX_SPATIAL; i++) {
+        a->window.strides[i] = 1;
+        a->window.dilations[i] = 1;
+    }
+    a->window.group = 1;
+}
+
+static void lrn_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->lrn.alpha = 1e-4f;
+    a->lrn.beta = 0.75f;
+    a->lrn.bias = 1.0f;
+}
+
+static void batch_norm_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->epsilon = 1e-5f;
+}
+
+static void clip_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->clip.min = -INFINITY;
+    a->clip.max = INFINITY;
+}
+
+static void gemm_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->gemm.alpha = 1.0f;
+    a->gemm.beta = 1.0f;
+}
+
+static void axis_one(int opset, vkc_attrs *a) { /* Flatten; Concat-1's default */
+    (void)opset;
+    a->axis = 1;
+}
+
+static void softmax_defaults(int opset, vkc_attrs *a) {
+    a->softmax.coerce_2d = opset < 13;
+    a->softmax.axis = opset < 13 ? 1 : -1;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+#define S(...) {__VA_ARGS__, 0}
+#define F_X VKC_OPF_FLOAT_X
+#define ELT VKC_OPF_ELEMENTWISE
+
+/* An elementwise row: name, since-versions, extra flags, arity, parameter
+ * count, decode, infer, GLSL function, scalar, default parameters. */
+#define ELTWISE(NAME, SINCE, FLAGS, ARITY, NP, DECODE, INFER, FN, ...)                             \
+    {.name = NAME, .since = SINCE, .flags = ELT | (FLAGS), .decode = DECODE, .infer = INFER,       \
+     .ref = vkc_ref_elementwise, .lower = vkc_lower_eltwise, .arity = ARITY, .params = NP,          \
+     .glsl = "vkc_" #FN, .scalar = vkc_scalar_##FN, .defaults_p = {{__VA_ARGS__}}}
+
+static const vkc_op_info table[VKC_OP_COUNT] = {
+    [VKC_OP_CONV] = {"Conv", S(1, 11), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 1u << 1,
+                     window_defaults, vkc_decode_window, vkc_infer_conv, vkc_ref_op_conv,
+                     vkc_lower_conv_node},
+    [VKC_OP_MAX_POOL] = {"MaxPool", S(1, 8, 10, 11, 12), VKC_OPF_SPATIAL | F_X, 0,
+                         window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
+                         vkc_lower_pool},
+    [VKC_OP_AVERAGE_POOL] = {"AveragePool", S(1, 7, 10, 11), VKC_OPF_SPATIAL | F_X, 0,
+                             window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
+                             vkc_lower_pool},
+    [VKC_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", S(1), VKC_OPF_SPATIAL | F_X, 0,
+                                    window_defaults, NULL, vkc_infer_global_pool,
+                                    vkc_ref_op_pool, vkc_lower_pool},
+    [VKC_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", S(1), VKC_OPF_SPATIAL | F_X, 0,
+                                window_defaults, NULL, vkc_infer_global_pool, vkc_ref_op_pool,
+                                vkc_lower_pool},
+    [VKC_OP_LRN] = {"LRN", S(1, 13), VKC_OPF_SPATIAL | F_X, 0, lrn_defaults, vkc_decode_lrn,
+                    vkc_infer_lrn, vkc_ref_op_lrn, vkc_lower_lrn},
+    [VKC_OP_BATCH_NORM] = {"BatchNormalization", S(1, 6, 7, 9, 14, 15), VKC_OPF_SPATIAL | F_X, 0,
+                           batch_norm_defaults, vkc_decode_batch_norm, vkc_infer_batch_norm,
+                           vkc_ref_op_batch_norm, vkc_lower_batch_norm},
+    [VKC_OP_GEMM] = {"Gemm", S(1, 6, 7, 9, 11, 13), VKC_OPF_ANCHOR | F_X, 1u << 1, gemm_defaults,
+                     vkc_decode_gemm, vkc_infer_gemm, vkc_ref_op_gemm, vkc_lower_gemm},
+    [VKC_OP_MATMUL] = {"MatMul", S(1, 9, 13), VKC_OPF_ANCHOR | F_X, 1u << 1, NULL, NULL,
+                       vkc_infer_matmul, vkc_ref_op_matmul, vkc_lower_matmul},
+    [VKC_OP_FLATTEN] = {"Flatten", S(1, 9, 11, 13), VKC_OPF_VIEW, 0, axis_one, vkc_decode_axis,
+                        vkc_infer_flatten, vkc_ref_op_copy, NULL},
+    [VKC_OP_RESHAPE] = {"Reshape", S(1, 5, 13, 14), VKC_OPF_VIEW, 0, NULL, vkc_decode_reshape,
+                        vkc_infer_reshape, vkc_ref_op_copy, NULL},
+    [VKC_OP_SQUEEZE] = {"Squeeze", S(1, 11, 13), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
+                        vkc_infer_squeeze, vkc_ref_op_copy, NULL},
+    [VKC_OP_UNSQUEEZE] = {"Unsqueeze", S(1, 11, 13), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
+                          vkc_infer_unsqueeze, vkc_ref_op_copy, NULL},
+    [VKC_OP_DROPOUT] = {"Dropout", S(1, 6, 7, 10, 12, 13), VKC_OPF_VIEW | F_X, 0, NULL,
+                        vkc_decode_dropout, vkc_infer_dropout, vkc_ref_op_copy, NULL},
+    [VKC_OP_IDENTITY] = {"Identity", S(1, 13, 14, 16), VKC_OPF_VIEW, 0, NULL, NULL,
+                         vkc_infer_same, vkc_ref_op_copy, NULL},
+    [VKC_OP_TRANSPOSE] = {"Transpose", S(1, 13), 0, 0, NULL, vkc_decode_transpose,
+                          vkc_infer_transpose, vkc_ref_op_transpose, vkc_lower_transpose},
+    [VKC_OP_CONCAT] = {"Concat", S(1, 4, 11, 13), VKC_OPF_VARIADIC, 0, axis_one, vkc_decode_axis,
+                       vkc_infer_concat, vkc_ref_op_concat, vkc_lower_concat},
+    [VKC_OP_PAD] = {"Pad", S(1, 2, 11, 13), F_X, 0, NULL, vkc_decode_pad, vkc_infer_pad,
+                    vkc_ref_op_pad, vkc_lower_pad},
+    [VKC_OP_SOFTMAX] = {"Softmax", S(1, 11, 13), F_X, 0, softmax_defaults, vkc_decode_softmax,
+                        vkc_infer_softmax, vkc_ref_op_softmax, vkc_lower_softmax},
+    [VKC_OP_LOG_SOFTMAX] = {"LogSoftmax", S(1, 11, 13), F_X, 0, softmax_defaults,
+                            vkc_decode_softmax, vkc_infer_softmax, vkc_ref_op_softmax,
+                            vkc_lower_softmax},
+
+    /* shape arithmetic, evaluated at import (graph/fold.c) */
+    [VKC_OP_CONSTANT] = {"Constant", S(1, 9, 11, 12, 13), VKC_OPF_FOLDED},
+    [VKC_OP_SHAPE] = {"Shape", S(1, 13, 15), VKC_OPF_FOLDED, 0, NULL, vkc_decode_shape,
+                      vkc_infer_shape},
+    [VKC_OP_GATHER] = {"Gather", S(1, 11, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_axis,
+                       vkc_infer_gather},
+    [VKC_OP_CAST] = {"Cast", S(1, 6, 9, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_cast,
+                     vkc_infer_cast},
+    [VKC_OP_SLICE] = {"Slice", S(1, 10, 11, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_slice,
+                      vkc_infer_slice},
+
+    /* the elementwise family */
+    [VKC_OP_RELU] = ELTWISE("Relu", S(1, 6, 13, 14), F_X, 1, 0, NULL, vkc_infer_same, relu, 0),
+    [VKC_OP_LEAKY_RELU] = ELTWISE("LeakyRelu", S(1, 6, 16), F_X, 1, 1, vkc_decode_elt,
+                                  vkc_infer_same, leaky_relu, 0.01f),
+    [VKC_OP_PRELU] = ELTWISE("PRelu", S(1, 6, 7, 9, 16), F_X, 2, 0, NULL, vkc_infer_prelu, prelu,
+                             0),
+    [VKC_OP_CLIP] = ELTWISE("Clip", S(1, 6, 11, 12, 13), F_X, 1, 2, vkc_decode_clip,
+                            vkc_infer_clip, clip, 0),
+    [VKC_OP_SIGMOID] = ELTWISE("Sigmoid", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sigmoid,
+                               0),
+    [VKC_OP_TANH] = ELTWISE("Tanh", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, tanh, 0),
+    /* Add, Sub, Mul and Div also compute int64 shape arithmetic (folded) */
+    [VKC_OP_ADD] = ELTWISE("Add", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
+                           vkc_infer_binary, add, 0),
+    [VKC_OP_SUB] = ELTWISE("Sub", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
+                           vkc_infer_binary, sub, 0),
+    [VKC_OP_MUL] = ELTWISE("Mul", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
+                           vkc_infer_binary, mul, 0),
+    [VKC_OP_DIV] = ELTWISE("Div", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
+                           vkc_infer_binary, div, 0),
+    [VKC_OP_POW] = ELTWISE("Pow", S(1, 7, 12, 13, 15), F_X, 2, 0, vkc_decode_binary,
+                           vkc_infer_binary, pow, 0),
+    [VKC_OP_ABS] = ELTWISE("Abs", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, abs, 0),
+    [VKC_OP_NEG] = ELTWISE("Neg", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, neg, 0),
+    [VKC_OP_EXP] = ELTWISE("Exp", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, exp, 0),
+    [VKC_OP_LOG] = ELTWISE("Log", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, log, 0),
+    [VKC_OP_SQRT] = ELTWISE("Sqrt", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sqrt, 0),
+    [VKC_OP_RECIPROCAL] = ELTWISE("Reciprocal", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same,
+                                  reciprocal, 0),
+    [VKC_OP_FLOOR] = ELTWISE("Floor", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, floor, 0),
+    [VKC_OP_CEIL] = ELTWISE("Ceil", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, ceil, 0),
+    [VKC_OP_ROUND] = ELTWISE("Round", S(11), F_X, 1, 0, NULL, vkc_infer_same, round, 0),
+    [VKC_OP_SIGN] = ELTWISE("Sign", S(9, 13), F_X, 1, 0, NULL, vkc_infer_same, sign, 0),
+    [VKC_OP_ERF] = ELTWISE("Erf", S(9, 13), F_X, 1, 0, NULL, vkc_infer_same, erf, 0),
+    [VKC_OP_SIN] = ELTWISE("Sin", S(7), F_X, 1, 0, NULL, vkc_infer_same, sin, 0),
+    [VKC_OP_COS] = ELTWISE("Cos", S(7), F_X, 1, 0, NULL, vkc_infer_same, cos, 0),
+    [VKC_OP_SOFTPLUS] = ELTWISE("Softplus", S(1), F_X, 1, 0, NULL, vkc_infer_same, softplus, 0),
+    [VKC_OP_SOFTSIGN] = ELTWISE("Softsign", S(1), F_X, 1, 0, NULL, vkc_infer_same, softsign, 0),
+    [VKC_OP_ELU] = ELTWISE("Elu", S(1, 6), F_X, 1, 1, vkc_decode_elt, vkc_infer_same, elu, 1.0f),
+    [VKC_OP_SELU] = ELTWISE("Selu", S(1, 6), F_X, 1, 3, vkc_decode_elt, vkc_infer_same, selu,
+                            1.67326319217681884765625f, 0, 1.05070102214813232421875f),
+    [VKC_OP_CELU] = ELTWISE("Celu", S(12), F_X, 1, 1, vkc_decode_elt, vkc_infer_same, celu, 1.0f),
+    [VKC_OP_THRESHOLDED_RELU] = ELTWISE("ThresholdedRelu", S(10), F_X, 1, 1, vkc_decode_elt,
+                                        vkc_infer_same, thresholded_relu, 1.0f),
+    [VKC_OP_HARD_SIGMOID] = ELTWISE("HardSigmoid", S(1, 6), F_X, 1, 2, vkc_decode_elt,
+                                    vkc_infer_same, hard_sigmoid, 0.2f, 0.5f),
+    [VKC_OP_HARD_SWISH] = ELTWISE("HardSwish", S(14), F_X, 1, 0, NULL, vkc_infer_same,
+                                  hard_swish, 0),
+    [VKC_OP_MIN] = ELTWISE("Min", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
+                           vkc_infer_variadic, min, 0),
+    [VKC_OP_MAX] = ELTWISE("Max", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
+                           vkc_infer_variadic, max, 0),
+    [VKC_OP_SUM] = ELTWISE("Sum", S(1, 6, 8, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
+                           vkc_infer_variadic, add, 0),
+    /* Mean: the Sum, then divided by the input count (eltwise lowering, ref) */
+    [VKC_OP_MEAN] = ELTWISE("Mean", S(1, 6, 8, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
+                            vkc_infer_variadic, add, 0),
+};
+
+const vkc_op_info *vkc_op_get(vkc_op op) {
+    return &table[(unsigned)op < VKC_OP_COUNT ? op : VKC_OP_CONSTANT];
+}
+
+const char *vkc_op_name(vkc_op op) {
+    return (unsigned)op < VKC_OP_COUNT && table[op].name ? table[op].name : "?";
+}
+
+bool vkc_op_is(vkc_op op, uint32_t flags) {
+    return (unsigned)op < VKC_OP_COUNT && (table[op].flags & flags) == flags;
+}
+
+int vkc_op_version(vkc_op op, int64_t opset) {
+    if ((unsigned)op >= VKC_OP_COUNT) return 0;
+    int v = 0;
+    for (const uint8_t *s = table[op].since; *s && *s <= opset; s++)
+        v = *s;
+    return v;
+}
+
+bool vkc_op_lookup(const char *name, int64_t opset, vkc_op *op) {
+    for (int i = 0; i < VKC_OP_COUNT; i++) {
+        if (!table[i].name || strcmp(table[i].name, name) != 0) continue;
+        if (!vkc_op_version((vkc_op)i, opset)) return false;
+        *op = (vkc_op)i;
+        return true;
+    }
+    return false;
+}
+
+void vkc_attrs_defaults(vkc_op op, int opset, vkc_attrs *a) {
+    memset(a, 0, sizeof *a);
+    const vkc_op_info *info = vkc_op_get(op);
+    if (info->defaults) info->defaults(opset, a);
+    if (info->flags & VKC_OPF_ELEMENTWISE && info->params && op != VKC_OP_CLIP) {
+        a->elt.alpha = info->defaults_p.p[0];
+        a->elt.beta = info->defaults_p.p[1];
+        a->elt.gamma = info->defaults_p.p[2];
+    }
+    if (op == VKC_OP_CLIP) clip_defaults(opset, a);
+}
+
+vkc_elt_params vkc_elt_params_of(vkc_op op, const vkc_attrs *a) {
+    vkc_elt_params p = {{0, 0, 0}};
+    const vkc_op_info *info = vkc_op_get(op);
+    if (op == VKC_OP_CLIP) {
+        p.p[0] = a->clip.min;
+        p.p[1] = a->clip.max;
+    } else if (info->params) {
+        float v[3] = {a->elt.alpha, a->elt.beta, a->elt.gamma};
+        for (uint32_t i = 0; i < info->params && i < 3; i++)
+            p.p[i] = v[i];
+    }
+    return p;
+}
