@@ -1,7 +1,10 @@
 /* Elementwise kernels against the reference: activations (Relu, LeakyRelu,
  * Clip with both, one or no bounds, Sigmoid, Tanh over a wide range),
  * Add/Sub/Mul/Div with random numpy broadcasting up to rank 8, PRelu slope
- * shapes, BatchNormalization on rank 2, 3 and 4. */
+ * shapes, BatchNormalization on rank 2, 3 and 4; every other operator of
+ * the elementwise family (op_table.h) over its domain, standalone and fused
+ * into a Conv's epilogue, Pow with negative bases and integral exponents,
+ * and the variadic Min/Max/Sum/Mean with broadcasting and any arity. */
 #include <math.h>
 #include <stdio.h>
 
@@ -92,6 +95,131 @@ static int batch_norm(vkcnn_context *ctx, uint32_t rank, const int64_t *xd, uint
     return kt_check(ctx, g, NULL, seed, what);
 }
 
+/* Every unary operator of the family beyond the first activations: the
+ * input range and parameters each is tested with, standalone and as the
+ * post-op of a Conv (the same GLSL function in both). */
+typedef struct unary_case {
+    vkc_op op;
+    float lo, hi; /* inputs uniform in [lo, hi) */
+    float p[3];   /* alpha, beta, gamma; all zero: the defaults */
+    bool halves;  /* some inputs exactly k + 0.5 (Round's ties) */
+} unary_case;
+
+static const unary_case unary_cases[] = {
+    {VKC_OP_ABS, -3, 3, {0}, false},
+    {VKC_OP_NEG, -3, 3, {0}, false},
+    {VKC_OP_EXP, -8, 8, {0}, false},
+    {VKC_OP_LOG, 0.01f, 50, {0}, false},
+    {VKC_OP_SQRT, 0, 50, {0}, false},
+    {VKC_OP_RECIPROCAL, 0.1f, 4, {0}, false},
+    {VKC_OP_FLOOR, -5, 5, {0}, true},
+    {VKC_OP_CEIL, -5, 5, {0}, true},
+    {VKC_OP_ROUND, -5, 5, {0}, true},
+    {VKC_OP_SIGN, -2, 2, {0}, false},
+    {VKC_OP_ERF, -3, 3, {0}, false},
+    {VKC_OP_ERF, -0.06f, 0.06f, {0}, false},
+    {VKC_OP_SIN, -10, 10, {0}, false},
+    {VKC_OP_COS, -10, 10, {0}, false},
+    {VKC_OP_SOFTPLUS, -40, 40, {0}, false},
+    {VKC_OP_SOFTSIGN, -5, 5, {0}, false},
+    {VKC_OP_ELU, -4, 4, {0}, false},
+    {VKC_OP_ELU, -4, 4, {0.7f}, false},
+    {VKC_OP_SELU, -4, 4, {0}, false},
+    {VKC_OP_CELU, -4, 4, {1.5f}, false},
+    {VKC_OP_THRESHOLDED_RELU, -2, 2, {0.3f}, false},
+    {VKC_OP_HARD_SIGMOID, -6, 6, {0}, false},
+    {VKC_OP_HARD_SIGMOID, -6, 6, {0.3f, 0.4f}, false},
+    {VKC_OP_HARD_SWISH, -5, 5, {0}, false},
+};
+
+static vkc_attrs case_attrs(const unary_case *k) {
+    vkc_attrs a = kt_attrs(k->op, 14);
+    if (k->p[0] != 0 || k->p[1] != 0 || k->p[2] != 0) {
+        a.elt.alpha = k->p[0];
+        if (k->p[1] != 0) a.elt.beta = k->p[1];
+        if (k->p[2] != 0) a.elt.gamma = k->p[2];
+    }
+    return a;
+}
+
+/* Fills t with values uniform in [lo, hi) (every eighth a tie k + 0.5 when
+ * `halves`). */
+static void fill(vkc_graph *g, uint32_t t, float lo, float hi, bool halves) {
+    float *v = kt_data(g, t);
+    for (uint64_t i = 0; i < g->tensors[t].elements; i++) {
+        v[i] = lo + (v[i] + 1.0f) * 0.5f * (hi - lo);
+        if (halves && i % 8 == 0) v[i] = floorf(v[i]) + 0.5f;
+    }
+}
+
+static int unary_case_run(vkcnn_context *ctx, const unary_case *k, bool fused, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    vkc_attrs a = case_attrs(k);
+    char what[160];
+    uint32_t x;
+    if (fused) { /* a 1x1 conv of one channel and weight 1: the conv's output is x */
+        int64_t xd[4] = {2, 3, 7, 9}, wd[4] = {3, 3, 1, 1};
+        uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "w", 4, wd, true, &s),
+                          VKC_NONE};
+        fill(g, in[0], k->lo, k->hi, k->halves);
+        float *w = kt_data(g, in[1]);
+        for (int i = 0; i < 9; i++)
+            w[i] = i % 4 == 0 ? 1.0f : 0.0f; /* identity */
+        vkc_attrs ca = kt_attrs(VKC_OP_CONV, 13);
+        x = kt_node(g, VKC_OP_CONV, 13, in, 3, &ca);
+    } else {
+        int64_t xd[3] = {5, 7, 11};
+        x = kt_tensor(g, "x", 3, xd, false, &s);
+        fill(g, x, k->lo, k->hi, k->halves);
+    }
+    kt_output(g, kt_node(g, k->op, 14, &x, 1, &a));
+    snprintf(what, sizeof what, "%s%s, inputs in [%g, %g)", vkc_op_name(k->op),
+             fused ? " fused after a Conv" : "", (double)k->lo, (double)k->hi);
+    static const vkc_exec_options fusion = {.fusion = true};
+    return kt_check(ctx, g, fused ? &fusion : NULL, seed, what);
+}
+
+/* Pow: positive bases with any exponent, negative bases with integral
+ * exponents (broadcast), and exponent 2 (computed exactly). */
+static int power(vkcnn_context *ctx, int form, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[3] = {4, 5, 6}, ed[2] = {5, 1}, one[1] = {1};
+    uint32_t in[2] = {kt_tensor(g, "x", 3, xd, false, &s),
+                      kt_tensor(g, "e", form == 2 ? 1 : 2, form == 2 ? one : ed, true, &s)};
+    float *x = kt_data(g, in[0]), *e = kt_data(g, in[1]);
+    for (uint64_t i = 0; i < g->tensors[in[0]].elements; i++)
+        x[i] = form == 0 ? fabsf(x[i]) * 3 + 0.05f : x[i] * 3;
+    for (uint64_t i = 0; i < g->tensors[in[1]].elements; i++)
+        e[i] = form == 0 ? e[i] * 3 : form == 1 ? (float)((int)i % 7 - 3) : 2.0f;
+    kt_output(g, kt_node(g, VKC_OP_POW, 13, in, 2, NULL));
+    static const char *const what[3] = {"Pow, positive bases", "Pow, integral exponents",
+                                        "Pow, exponent 2"};
+    return kt_check(ctx, g, NULL, seed, what[form]);
+}
+
+/* Min, Max, Sum, Mean over `count` inputs of random broadcast shapes. */
+static int variadic(vkcnn_context *ctx, vkc_op op, uint32_t count, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t full[4] = {2, 3, 4, 5};
+    uint32_t in[12];
+    static const char *const names[12] = {"a", "b", "c", "d", "e", "f",
+                                          "g", "h", "i", "j", "k", "l"};
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t r = (uint32_t)kt_range(&s, 1, 4);
+        int64_t d[4];
+        for (uint32_t k = 0; k < r; k++)
+            d[k] = kt_range(&s, 0, 2) == 0 ? 1 : full[4 - r + k];
+        in[i] = kt_tensor(g, names[i], r, d, kt_range(&s, 0, 3) == 0, &s);
+    }
+    kt_output(g, kt_node(g, op, 13, in, count, NULL));
+    char what[96];
+    snprintf(what, sizeof what, "%s of %u broadcast inputs", vkc_op_name(op), count);
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
 int main(void) {
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint64_t seed = 4000;
@@ -130,6 +258,15 @@ int main(void) {
     batch_norm(ctx, 2, x2, seed++);
     batch_norm(ctx, 3, x3, seed++);
     batch_norm(ctx, 4, x4, seed++);
+    for (size_t i = 0; i < sizeof unary_cases / sizeof unary_cases[0]; i++)
+        for (int fused = 0; fused < 2; fused++)
+            unary_case_run(ctx, &unary_cases[i], fused, 0xe170000u + i * 2 + (uint64_t)fused);
+    for (int form = 0; form < 3; form++)
+        power(ctx, form, 0x90e0000u + (uint64_t)form);
+    static const vkc_op vops[4] = {VKC_OP_MIN, VKC_OP_MAX, VKC_OP_SUM, VKC_OP_MEAN};
+    static const uint32_t arity[4] = {1, 2, 3, 11};
+    for (unsigned i = 0; i < 16; i++)
+        variadic(ctx, vops[i % 4], arity[i / 4], 0xa710000u + i);
     th_destroy(ctx);
     kt_summary("elementwise");
     return th_done("test_kernel_elementwise");

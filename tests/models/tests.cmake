@@ -56,7 +56,8 @@ endif()
 
 # `vkcnn run` against PyTorch's logits on the same weights and input, each
 # large model at static batch 1 and 4 (exported on first use into the shared
-# cache). VGG runs in the release build only (label release-only): on a
+# cache). VGG, ResNet and EfficientNet run in the release build only (label
+# release-only): on a
 # 2-core lavapipe VGG-16 takes ~10 s per image (batch 4: under a minute per
 # test), far more under ASan.
 if(TARGET vkcnn_cli)
@@ -64,6 +65,8 @@ if(TARGET vkcnn_cli)
   foreach(_model alexnet alexnet_original vgg11 vgg16 vgg16_bn)
     list(APPEND _vkcnn_run_cases ${_model} ${_model}@4)
   endforeach()
+  # the zoo's fused groups (residual Add + ReLU, SiLU, SE) against PyTorch
+  list(APPEND _vkcnn_run_cases resnet18 resnet18@4 resnet50 efficientnet_b0)
   # fp16 weights against PyTorch's fp32 logits (bound in test_run.py)
   list(APPEND _vkcnn_run_cases lenet:fp16 alexnet:fp16 alexnet_original:fp16 vgg16:fp16)
   foreach(_what ${_vkcnn_run_cases})
@@ -73,7 +76,7 @@ if(TARGET vkcnn_cli)
              COMMAND ${VKCNN_MODEL_PYTHON} ${_vkcnn_models_dir}/test_run.py
                      $<TARGET_FILE:vkcnn_cli> ${_what})
     set(_labels "models;vulkan")
-    if(_what MATCHES "^vgg")
+    if(_what MATCHES "^(vgg|resnet|efficientnet)")
       set(_labels "models;vulkan;release-only")
     endif()
     set_tests_properties(models.run.${_name} PROPERTIES

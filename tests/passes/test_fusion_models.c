@@ -6,8 +6,11 @@
  * and the executor's memory plan holds (vkc_plan_verify: no two tensors live
  * at the same time overlap; arena <= naive sum).
  *
- * Usage: test_fusion_models PATH...
- * A PATH that is a file is a model that must load and compile. A directory
+ * Usage: test_fusion_models [--no-elementwise-only] PATH...
+ * A PATH that is a file is a model that must load and compile. With
+ * --no-elementwise-only, a fused dispatch that computes only elementwise
+ * nodes (one that no Conv, Gemm or MatMul group took) fails the model;
+ * their count is printed either way. A directory
  * is searched one level down for <case>/model.onnx (libonnx-testdata's
  * layout); cases that the importer or the unfused executor refuse are
  * skipped (tests/conformance covers them), the others must pass. */
@@ -23,10 +26,33 @@
 #include "exec/exec.h"
 #include "graph/network.h"
 #include "harness.h"
+#include "ops/op_table.h"
 #include "passes/passes.h"
 #include "plan/plan.h"
 
 static int failures, passed, skipped;
+static bool no_elementwise_only;
+
+/* Dispatches of e whose graph nodes are all elementwise; the first one's
+ * nodes are described into `first`. */
+static uint32_t elementwise_only(const vkc_graph *g, const vkc_exec *e, char *first, size_t size) {
+    uint32_t count = 0;
+    first[0] = '\0';
+    for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++) {
+        const uint32_t *nodes;
+        uint32_t n = vkc_exec_dispatch_nodes(e, i, &nodes), k = 0;
+        while (k < n && vkc_op_is(g->nodes[nodes[k]].op, VKC_OPF_ELEMENTWISE))
+            k++;
+        if (n == 0 || k < n) continue;
+        if (count++ == 0)
+            for (uint32_t j = 0; j < n; j++) {
+                size_t len = strlen(first);
+                snprintf(first + len, size - len, "%s%s (%s)", j ? " + " : "",
+                         g->nodes[nodes[j]].name, vkc_op_name(g->nodes[nodes[j]].op));
+            }
+    }
+    return count;
+}
 
 static vkcnn_status run(vkcnn_context *ctx, const vkc_graph *g, bool fusion, uint64_t seed,
                         float **outputs, vkc_exec **out) {
@@ -140,6 +166,16 @@ static void check_model(vkcnn_context *ctx, const char *path, bool optional) {
         failures++;
         goto done;
     }
+    char first[1024];
+    uint32_t elt = elementwise_only(g, fused, first, sizeof first);
+    if (!optional)
+        printf("%s: %u dispatches compute only elementwise nodes%s%s\n", path, elt,
+               elt ? ", the first: " : "", first);
+    if (elt && no_elementwise_only) {
+        fprintf(stderr, "FAIL %s: %u elementwise-only dispatches (first: %s)\n", path, elt, first);
+        failures++;
+        goto done;
+    }
     vkc_exec_memory m;
     vkc_exec_memory_stats(fused, &m);
     if (!optional)
@@ -202,6 +238,10 @@ int main(int argc, char **argv) {
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     if (!ctx) return 1;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-elementwise-only") == 0) {
+            no_elementwise_only = true;
+            continue;
+        }
         struct stat sb;
         if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
             check_dir(ctx, argv[i]);

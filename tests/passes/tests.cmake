@@ -33,16 +33,24 @@ if(VKCNN_MODEL_TESTS)
   if(VKCNN_MODEL_PYTHON)
     set(_vkcnn_passes_python ${VKCNN_MODEL_PYTHON})
   endif()
+  # ResNet: its residual Add and ReLU join the convs' groups, so its plans
+  # have no dispatch of elementwise nodes alone
   foreach(_case lenet:1 lenet:3 tinynet:1 tinynet:2 alexnet:1 alexnet_original:1 alexnet:2
-                vgg11:1 vgg11_bn:1 vgg16:1 vgg16_bn:1)
+                vgg11:1 vgg11_bn:1 vgg16:1 vgg16_bn:1 resnet18:1:--no-elementwise-only
+                resnet50:1:--no-elementwise-only efficientnet_b0:1)
     string(REPLACE ":" ";" _pair ${_case})
     list(GET _pair 0 _net)
     list(GET _pair 1 _batch)
+    set(_options)
+    list(LENGTH _pair _parts)
+    if(_parts GREATER 2)
+      list(GET _pair 2 _options)
+    endif()
     add_test(NAME passes.models.${_net}.b${_batch}
              COMMAND ${_vkcnn_passes_python} ${_vkcnn_passes_py} $<TARGET_FILE:test_fusion_models>
-                     ${_net} ${_batch})
+                     ${_net} ${_batch} ${_options})
     set(_labels "vulkan;passes;models")
-    if(_net MATCHES "^vgg")
+    if(_net MATCHES "^(vgg|resnet|efficientnet)")
       set(_labels "vulkan;passes;models;release-only")
     endif()
     set_tests_properties(passes.models.${_net}.b${_batch} PROPERTIES
