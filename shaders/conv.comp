@@ -66,13 +66,21 @@
 
 #include "common.glsl"
 #include "split.glsl"
-#define EPI_BINDING (2 + WT_CHUNKS + HAS_BIAS)
+#ifndef XSCALE
+#define XSCALE 0
+#endif
+#define EPI_BINDING (2 + WT_CHUNKS + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, binding = 1) readonly buffer In { float x[]; };
 #if HAS_BIAS
 layout(std430, binding = 2 + WT_CHUNKS) readonly buffer Bias { float bias[]; };
+#endif
+#if XSCALE
+// X's scale (squeeze-and-excitation): one value per channel (XSCALE 1) or
+// per image and channel (2)
+layout(std430, binding = 2 + WT_CHUNKS + HAS_BIAS) readonly buffer XScale { float xs[]; };
 #endif
 
 void main() {
@@ -92,6 +100,13 @@ void main() {
     for (uint c = 0u; c < CG; c++) {
         uint xbase = (n * uint(C) + g * CG + c) * uint(H * W);
         uint wbase = (m * CG + c) * uint(KH * KW);
+#if XSCALE == 1
+        float scale = xs[g * CG + c];
+#elif XSCALE == 2
+        float scale = xs[n * uint(C) + g * CG + c];
+#else
+        const float scale = 1.0;
+#endif
         for (int ky = 0; ky < KH; ky++) {
             int iy = iy0 + ky * DH;
             if (iy < 0 || iy >= H)
@@ -100,7 +115,7 @@ void main() {
                 int ix = ix0 + kx * DW;
                 if (ix < 0 || ix >= W)
                     continue;
-                acc += x[xbase + uint(iy * W + ix)] * wt_load(wbase + uint(ky * KW + kx));
+                acc += x[xbase + uint(iy * W + ix)] * scale * wt_load(wbase + uint(ky * KW + kx));
             }
         }
     }

@@ -122,7 +122,10 @@
 #define GROUPS (uint(GROUP) * uint(NMB) * uint(NPB))
 
 #include "common.glsl"
-#define EPI_BINDING (3 + HAS_BIAS)
+#ifndef XSCALE
+#define XSCALE 0
+#endif
+#define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -156,6 +159,19 @@ layout(std430, binding = 2) readonly buffer Wt { float wt[]; };
 #endif
 #if HAS_BIAS
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
+#endif
+#if XSCALE
+// X's scale (squeeze-and-excitation), applied as X is loaded: one value per
+// channel (XSCALE 1) or per image and channel (2), at X's flat index / HW
+layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
+#if XSCALE == 1
+#define XS(i) xs[(uint(i) / uint(HW)) % uint(C)]
+#else
+#define XS(i) xs[uint(i) / uint(HW)]
+#endif
+#define XLOADS(i) (XLOAD(i) * XS(i))
+#else
+#define XLOADS(i) XLOAD(i)
 #endif
 
 #if ROWS
@@ -201,7 +217,7 @@ void main() {
         for (int c = 0; c < CG; c++) {
             float xv[XC];
             [[unroll]] for (int u = 0; u < XC; u++) {
-                float v = XLOAD(rowoff + c * HW + col[u]);
+                float v = XLOADS(rowoff + c * HW + col[u]);
                 xv[u] = ok[u] ? v : 0.0;
             }
             [[unroll]] for (int kx = 0; kx < KW; kx++) {
@@ -284,7 +300,7 @@ void main() {
             for (int c = 0; c < CG; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
-                    float v = XLOAD(off[j] + c * HW);
+                    float v = XLOADS(off[j] + c * HW);
                     xv[j] = ok[j] ? v : 0.0;
                 }
                 float wr[WR];
@@ -300,7 +316,7 @@ void main() {
             for (int c = 0; c < CG; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
-                    float v = XLOAD(off[j] + c * HW);
+                    float v = XLOADS(off[j] + c * HW);
                     xv[j] = ok[j] ? v : 0.0;
                 }
                 [[unroll]] for (int i = 0; i < TM; i++) {

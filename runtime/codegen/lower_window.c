@@ -126,6 +126,14 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "M %" PRId64, w->dims[0]);
     cg_def(c, d, "GROUP %" PRId64, a->group);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    /* a fused input scale (squeeze-and-excitation): X's flat index / HW is
+     * its image-and-channel index */
+    const vkc_node *node = cg_node(c);
+    uint32_t xs = node->in_scale != VKC_NONE && node->in_scale < node->input_count
+                      ? node->inputs[node->in_scale]
+                      : VKC_NONE;
+    if (xs != VKC_NONE)
+        cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));
     def_geometry(c, d, &s);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
@@ -136,6 +144,7 @@ void vkc_lower_conv(vkc_cg *c) {
     } else
         cg_bind_split(c, d, cg_in_index(c, 1));
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
     cg_epilogue_bind(c, d);
     if (!gemm) {
         cg_grid(c, d, y->elements);

@@ -138,6 +138,18 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
         }
     }
     if (!st) st = fetch(e, n->output, &dev);
+    float *scaled = NULL;
+    if (!st && n->in_scale != VKC_NONE && n->in_scale < n->input_count && in[0].data) {
+        /* a fused input scale: X * s, by the reference's Mul */
+        uint64_t count = vkc_ref_elements(in[0].rank, in[0].dims);
+        if (!(scaled = vkc_calloc(count ? count : 1, sizeof *scaled)))
+            st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        vkc_ref_tensor pair[2] = {in[0], in[n->in_scale]};
+        vkc_attrs none;
+        memset(&none, 0, sizeof none);
+        if (!st) st = vkc_ref_compute(VKC_OP_MUL, &none, pair, 2, &in[0], scaled);
+        in[0].data = scaled;
+    }
     vkc_ref_tensor yt = {y->rank, y->dims, NULL};
     if (!st && n->pool) {
         /* the Conv and its post-ops at the Conv's own shape, then the pool */
@@ -158,6 +170,7 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
         if (!st) st = apply_post_ops(n, data, e, &yt, ref);
     }
     if (!st) compare(dev, ref, y->elements, rtol, atol, m);
+    free(scaled);
     for (uint32_t i = 0; data && i < n->input_count; i++)
         free(data[i]);
     free(data);

@@ -53,6 +53,7 @@ typedef struct vkc_xnode {
     uint32_t pool; /* Winograd Conv: fused MaxPool window (0: none), as vkc_node */
     int64_t conv_dims[4];
     vkc_window_attrs pool_window;
+    uint32_t in_scale; /* direct Conv: input slot of X's scale, as vkc_node; VKC_NONE */
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
     char *group;   /* "name (Op) + ..." of the members, for dumps */

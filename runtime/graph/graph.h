@@ -124,6 +124,12 @@ typedef struct vkc_node {
     uint32_t pool;
     int64_t conv_dims[4];
     vkc_window_attrs pool_window;
+    /* Direct Conv: its input X scaled on load, X[n, c, ...] * s (the Mul of
+     * a squeeze-and-excitation block, fuse.c vkc_pass_fuse_input_scale): the
+     * input slot of s, VKC_NONE when none; s holds one value per channel
+     * (VKC_OPERAND_CHANNEL) or per image and channel (IMAGE_CHANNEL). */
+    uint32_t in_scale;
+    vkc_operand_kind in_scale_kind;
 } vkc_node;
 
 /* Limits applied while importing (filled from vkcnn_network_options). */

@@ -28,7 +28,8 @@
  *      anchor: 8 operands in all), Mean and variadic nodes of more than two
  *      inputs only as anchors.
  * A MaxPool then joins a Winograd Conv's group as its last step under the
- * pool rule below.
+ * pool rule below, and a squeeze-and-excitation scale joins the Conv that
+ * reads it, as a scale of its input, under the input-scale rule at the end.
  *
  * Not fused, by rule:
  * - MaxPool after a direct Conv: the direct conv template computes one
@@ -280,6 +281,79 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r) {
         pn->pool = k;
         pn->pool_window = g->nodes[ai].attrs.window;
         VKC_TRY(vkc_pass_absorb(g, p, ai));
+        r->fused++;
+        VKC_TRY(vkc_graph_relink(g));
+    }
+    return VKCNN_OK;
+}
+
+/* The input-scale rule (squeeze-and-excitation). Mul node a, anchor of its
+ * own group with no post-ops, reading tensors x and s, joins Conv k as a
+ * scale of k's input applied as it is loaded, when all of:
+ *   - a's output y is read by k alone, as k's input X, and is no graph
+ *     output; y has x's shape;
+ *   - s holds one value per channel of x, or per image and channel
+ *     (rank-aligned [N, C, 1, ...]): the kernel reads it at X's flat
+ *     channel index;
+ *   - k runs as a direct Conv (Winograd transforms its input tiles first)
+ *     and has no input scale yet.
+ * x and s are computed before a, so before k. In EfficientNet's and
+ * MobileNetV3's SE blocks, x is also the input of the pool that computes
+ * s, so no group that produces x can apply the scale: its reader is the
+ * only place left, and the scaled tensor is never stored. */
+static bool scale_fusable(const vkc_graph *g, uint32_t ai, uint32_t *conv, uint32_t *x,
+                          uint32_t *scale, vkc_operand_kind *kind) {
+    const vkc_node *a = &g->nodes[ai];
+    if (a->dead || a->op != VKC_OP_MUL || a->own_inputs != 2 || a->input_count != 2 ||
+        a->post_count || a->output_count < 1)
+        return false;
+    uint32_t y = a->outputs[0];
+    if (y == VKC_NONE || !vkc_pass_single_use(g, y)) return false;
+    uint32_t k = g->tensors[y].consumers[0];
+    const vkc_node *kn = &g->nodes[k];
+    if (kn->dead || kn->op != VKC_OP_CONV || kn->algo != VKC_CONV_ALGO_DIRECT || kn->pool ||
+        kn->in_scale != VKC_NONE || kn->own_inputs < 2 || kn->inputs[0] != y)
+        return false;
+    for (uint32_t i = 1; i < kn->input_count; i++)
+        if (kn->inputs[i] == y) return false;
+    const vkc_tensor *yt = &g->tensors[y];
+    if (yt->rank < 3) return false;
+    for (uint32_t side = 0; side < 2; side++) {
+        const vkc_tensor *xt = &g->tensors[a->inputs[side]], *st = &g->tensors[a->inputs[1 - side]];
+        if (xt->rank != yt->rank || xt->elements != yt->elements ||
+            st->dtype != VKC_DTYPE_FLOAT32 || st->rank > yt->rank)
+            continue;
+        uint32_t off = yt->rank - st->rank;
+        bool channel = true, image = st->rank == yt->rank, fits = true;
+        for (uint32_t i = 0; i < st->rank; i++) {
+            int64_t d = st->dims[i], want = yt->dims[off + i];
+            if (d != 1 && d != want) fits = false;
+            if (d != 1 && off + i != 1) channel = false;
+            if (d != 1 && off + i > 1) image = false;
+        }
+        if (!fits || !(channel || image)) continue;
+        *conv = k;
+        *x = a->inputs[side];
+        *scale = a->inputs[1 - side];
+        *kind = channel ? VKC_OPERAND_CHANNEL : VKC_OPERAND_IMAGE_CHANNEL;
+        return true;
+    }
+    return false;
+}
+
+vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r) {
+    for (uint32_t ai = 0; ai < g->node_count; ai++) {
+        uint32_t k, x, scale, slot;
+        vkc_operand_kind kind;
+        if (!scale_fusable(g, ai, &k, &x, &scale, &kind)) continue;
+        VKC_TRY(vkc_graph_append_input(g, k, scale, &slot));
+        VKC_TRY(vkc_graph_add_member(g, k, ai));
+        vkc_node *kn = &g->nodes[k];
+        g->tensors[g->nodes[ai].outputs[0]].producer = VKC_NONE;
+        kn->inputs[0] = x;
+        kn->in_scale = slot;
+        kn->in_scale_kind = kind;
+        g->nodes[ai].dead = true;
         r->fused++;
         VKC_TRY(vkc_graph_relink(g));
     }

@@ -21,6 +21,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st) st = vkc_pass_fuse(g, r);
     if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r, opts->fits, opts->user);
     if (!st && opts->winograd) st = vkc_pass_fuse_pool(g, r);
+    if (!st) st = vkc_pass_fuse_input_scale(g, r);
     return st;
 }
 
@@ -97,6 +98,8 @@ vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out) {
         d->pool = s->pool;
         memcpy(d->conv_dims, s->conv_dims, sizeof d->conv_dims);
         d->pool_window = s->pool_window;
+        d->in_scale = s->in_scale;
+        d->in_scale_kind = s->in_scale_kind;
         for (uint32_t k = 0; k < s->post_count && !st; k++)
             st = vkc_graph_append_post(c, index, &s->post[k]);
         if (s->member_count && !st) {

@@ -22,6 +22,9 @@
  *   5. vkc_pass_fuse_pool (when opts->winograd): a MaxPool whose windows
  *      tile a Winograd Conv's output tiles (2x2 stride 2 after VGG's convs)
  *      is folded into that Conv's output transform (fuse.c).
+ *   6. vkc_pass_fuse_input_scale: a Mul by one value per channel (or per
+ *      image and channel) whose only reader is a direct Conv scales that
+ *      Conv's input as it is loaded (squeeze-and-excitation; fuse.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -65,6 +68,7 @@ vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, vkc_winograd_fits_fn fits,
                                        void *user);
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a

@@ -637,6 +637,41 @@ static void post_op_groups(vkcnn_context *ctx) {
         kt_output(g, e);
         check_both(ctx, g, "graph output inside the chain", 2);
     }
+    for (int direct = 0; direct < 2; direct++) {
+        /* squeeze-and-excitation: the scale Mul joins the 1x1 conv that reads
+         * it, scaling its input as loaded (c is also the pool's input, so no
+         * group producing c can apply it); conv_gemm and the direct kernel */
+        if (direct) setenv("VKCNN_CONV_KERNEL", "direct", 1);
+        uint64_t s = 131 + (uint64_t)direct;
+        vkc_graph *g = kt_graph();
+        uint32_t c = conv(g, &s, true, NULL);
+        vkc_attrs gp = kt_attrs(VKC_OP_GLOBAL_AVERAGE_POOL, 13);
+        uint32_t p = kt_node(g, VKC_OP_GLOBAL_AVERAGE_POOL, 13, &c, 1, &gp);
+        int64_t fd[4] = {5, 5, 1, 1}, pd[4] = {4, 5, 1, 1}, bd[1] = {5};
+        uint32_t fc[3] = {p, kt_tensor(g, "fc.w", 4, fd, true, &s),
+                          kt_tensor(g, "fc.b", 1, bd, true, &s)};
+        vkc_attrs ca = kt_attrs(VKC_OP_CONV, 13);
+        uint32_t t = kt_node(g, VKC_OP_CONV, 13, fc, 3, &ca);
+        t = kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL);
+        uint32_t mul[2] = {c, t};
+        t = kt_node(g, VKC_OP_MUL, 13, mul, 2, NULL);
+        uint32_t proj[3] = {t, kt_tensor(g, "proj.w", 4, pd, true, &s), VKC_NONE};
+        kt_output(g, kt_node(g, VKC_OP_CONV, 13, proj, 3, &ca));
+        check_both(ctx, g,
+                   direct ? "SE scale into a direct conv's input" : "SE scale into a conv's input",
+                   4);
+        /* a constant scale per channel of a graph input, then a conv */
+        g = kt_graph();
+        int64_t xd[4] = {2, 3, 9, 9}, sd[3] = {3, 1, 1}, wd[4] = {4, 3, 3, 3};
+        uint32_t in[2] = {kt_tensor(g, "x", 4, xd, false, &s),
+                          kt_tensor(g, "scale", 3, sd, true, &s)};
+        t = kt_node(g, VKC_OP_MUL, 13, in, 2, NULL);
+        uint32_t cv[3] = {t, kt_tensor(g, "w", 4, wd, true, &s), VKC_NONE};
+        vkc_attrs pa = pad1();
+        kt_output(g, kt_node(g, VKC_OP_CONV, 13, cv, 3, &pa));
+        check_both(ctx, g, "channel scale into a conv's input", 1);
+        unsetenv("VKCNN_CONV_KERNEL");
+    }
     { /* a Winograd conv's output transform with a residual and SiLU */
         setenv("VKCNN_WINOGRAD_TILE", "4", 1);
         uint64_t s = 130;

@@ -33,11 +33,11 @@ if(VKCNN_MODEL_TESTS)
   if(VKCNN_MODEL_PYTHON)
     set(_vkcnn_passes_python ${VKCNN_MODEL_PYTHON})
   endif()
-  # ResNet: its residual Add and ReLU join the convs' groups, so its plans
-  # have no dispatch of elementwise nodes alone
+  # ResNet's residual Add and ReLU join the convs' groups, EfficientNet's SiLU
+  # and SE scale too: their plans have no dispatch of elementwise nodes alone
   foreach(_case lenet:1 lenet:3 tinynet:1 tinynet:2 alexnet:1 alexnet_original:1 alexnet:2
                 vgg11:1 vgg11_bn:1 vgg16:1 vgg16_bn:1 resnet18:1:--no-elementwise-only
-                resnet50:1:--no-elementwise-only efficientnet_b0:1)
+                resnet50:1:--no-elementwise-only efficientnet_b0:1:--no-elementwise-only)
     string(REPLACE ":" ";" _pair ${_case})
     list(GET _pair 0 _net)
     list(GET _pair 1 _batch)
