@@ -131,6 +131,9 @@ static vkcnn_status check_operators(const Model *m, int64_t opset) {
         int64_t v = default_domain(dom) ? opset : domain_opset(m, dom);
         snprintf(item, sizeof item, "%s%s%s (opset %" PRId64 ")", default_domain(dom) ? "" : dom,
                  default_domain(dom) ? "" : ":", type, v);
+        if (default_domain(dom) && vkc_op_lookup(type, 255, &op)) /* defined in a later opset */
+            snprintf(item, sizeof item, "%s (opset %" PRId64 ", defined from opset %d)", type, v,
+                     vkc_op_get(op)->since[0]);
         /* Report each distinct operator once. Only the distinct ones seen so
          * far are compared (at most MAX_LISTED), so a file of many unknown
          * nodes costs linear time. */
