@@ -930,6 +930,129 @@ VKCNN_API vkcnn_status vkcnn_model_record_image(vkcnn_model *model, VkCommandBuf
  * that was given: a later image or view may get the same handle. */
 VKCNN_API void vkcnn_model_release_image(vkcnn_model *model, VkImage image);
 
+/* ---- nearest-neighbour search: exact k-NN on the device -----------------
+ *
+ * An index holds float32 vectors of one dimension D (the gallery) in device
+ * memory and finds, for every query vector, its k nearest gallery rows by an
+ * exhaustive (exact) search on the device:
+ *
+ *     vkcnn_index_options io = {.metric = VKCNN_METRIC_L2};
+ *     vkcnn_index *index = NULL;
+ *     vkcnn_index_create(ctx, 84, &io, &index);              // D = 84
+ *     vkcnn_index_add(index, gallery, 8000);                 // rows 0 .. 7999
+ *     vkcnn_index_search(index, queries, 2000, 5, dist, idx); // 2000 x 5 each
+ *     vkcnn_index_destroy(index);
+ *
+ * How: per block of queries and chunk of the gallery, a distance GEMM
+ * (scores |g|^2 - 2 q.g for L2, -q.g otherwise; |q|^2 is added on the host)
+ * and a per-query top-k selection in shared memory (a threshold filter, then
+ * bitonic sorts and merges). Each chunk's selection merges into per-query
+ * lists that stay on the device; they are read back once per query block.
+ *
+ * Results are exact up to fp32 rounding of the distances (L2 in the expanded
+ * form: about 1e-6 x (|q|^2 + |g|^2)) and deterministic: neighbours are
+ * ordered by (distance, index), so equal distances (duplicate rows) list the
+ * lower index first, in every run.
+ *
+ * Memory: the gallery is kept in chunks of at most `chunk_rows` rows, each
+ * one buffer (within maxStorageBufferRange and maxMemoryAllocationSize), so a
+ * gallery over the device's 2 GiB allocation limit is no problem. When a
+ * chunk does not fit the context's device_memory_budget (keeping room for
+ * one search) or the device's memory, it stays in host memory and is
+ * streamed through one device chunk when searching: a gallery larger than
+ * the budget is searched in chunks. A search that cannot get its working
+ * memory even for the smallest query block returns
+ * VKCNN_ERROR_OUT_OF_DEVICE_MEMORY; nothing crashes.
+ *
+ * Inputs are untrusted data: a NaN or infinite value, or a row whose squared
+ * norm exceeds 1e30 (its fp32 distances could overflow), is refused with
+ * VKCNN_ERROR_INVALID_ARGUMENT naming the row and column. Rows are numbered
+ * in the order they were added, from 0; at most 2^32 - 2 rows.
+ *
+ * Threads: calls on one index must not overlap (the caller serialises them);
+ * different indexes, on one context or several, may be used from different
+ * threads at the same time, as models may. Destroy every index of a context
+ * before the context.
+ */
+typedef struct vkcnn_index vkcnn_index;
+
+/* Largest k of a search (devices with 16 KiB of shared memory: 512). */
+#define VKCNN_INDEX_MAX_K 1024
+
+typedef enum vkcnn_metric {
+    VKCNN_METRIC_L2 = 0, /* squared Euclidean distance |q - g|^2, smallest first */
+    VKCNN_METRIC_IP = 1, /* inner product q.g, largest first (the "distance" is q.g) */
+    /* cosine distance 1 - q.g / (|q| |g|), smallest first; rows and queries are
+     * normalised when given (a zero vector stays zero: cosine 0, distance 1) */
+    VKCNN_METRIC_COSINE = 2,
+} vkcnn_metric;
+
+/* Static name: "l2", "ip" or "cosine" (NULL for another value). */
+VKCNN_API const char *vkcnn_metric_string(vkcnn_metric metric);
+
+/* Index options. Zero-initialise; zero fields mean the defaults. */
+typedef struct vkcnn_index_options {
+    vkcnn_metric metric; /* default L2 */
+    /* Gallery rows per chunk (one device buffer and one distance dispatch per
+     * query block each); rounded up to a multiple of 4. 0: as many as fit
+     * 64 MiB and the device's buffer limits, at most 65536. Small values make
+     * many chunks: for tests of the chunked path. */
+    uint32_t chunk_rows;
+    /* Timestamps around every dispatch, read by vkcnn_index_get_stats
+     * (gpu_ms). For benchmarks. */
+    vkcnn_toggle profile;
+} vkcnn_index_options;
+
+/* Creates an empty index of `dim`-dimensional vectors (dim >= 1) on ctx's
+ * device. `options` may be NULL. On failure *out is NULL. */
+VKCNN_API vkcnn_status vkcnn_index_create(vkcnn_context *ctx, uint32_t dim,
+                                          const vkcnn_index_options *options, vkcnn_index **out);
+
+/* Waits for nothing (searches are synchronous) and frees the index's device
+ * and host memory. NULL is a no-op. */
+VKCNN_API void vkcnn_index_destroy(vkcnn_index *index);
+
+/* Appends `count` rows (count x dim floats, row after row; copied before the
+ * call returns) as rows vkcnn_index_count() .. + count - 1. All or nothing:
+ * on failure (a bad value, out of memory) no row is added. count 0 is a
+ * no-op. */
+VKCNN_API vkcnn_status vkcnn_index_add(vkcnn_index *index, const float *rows, uint64_t count);
+
+/* Rows held, and their dimension (0 for NULL). */
+VKCNN_API uint64_t vkcnn_index_count(const vkcnn_index *index);
+VKCNN_API uint32_t vkcnn_index_dim(const vkcnn_index *index);
+
+/* For each of `count` queries (count x dim floats), its k nearest rows,
+ * nearest first: distances[q * k + j] and indices[q * k + j] (either array
+ * may be NULL when not wanted). 1 <= k <= VKCNN_INDEX_MAX_K; k may exceed
+ * the rows held: the places past them get index -1 and distance +inf (-inf
+ * for VKCNN_METRIC_IP). An empty index is VKCNN_ERROR_INVALID_ARGUMENT.
+ * Waits for the device. */
+VKCNN_API vkcnn_status vkcnn_index_search(vkcnn_index *index, const float *queries, uint64_t count,
+                                          uint32_t k, float *distances, int64_t *indices);
+
+/* Where the gallery lives and what the last search did. */
+typedef struct vkcnn_index_stats {
+    uint64_t rows;
+    uint32_t dim;
+    uint32_t chunk_rows;     /* rows per chunk */
+    uint32_t chunks;         /* gallery chunks */
+    uint32_t host_chunks;    /* of them, kept in host memory and streamed when searching */
+    uint64_t device_bytes;   /* device memory the index holds (gallery and search buffers) */
+    uint32_t query_block;    /* last search: queries per block (a distance GEMM's M) */
+    uint32_t segments;       /* last search: workgroups per query in a chunk's selection */
+    uint32_t dispatches;     /* last search: dispatches per query block */
+    uint32_t submissions;    /* last search: command buffers submitted */
+    double gpu_ms;           /* last search: GPU time summed over its submissions;
+                                negative unless created with `profile` on a device
+                                with timestamps */
+} vkcnn_index_stats;
+
+VKCNN_API vkcnn_status vkcnn_index_get_stats(const vkcnn_index *index, vkcnn_index_stats *stats);
+
+/* Error message of the last failing call on this index ("" if none). */
+VKCNN_API const char *vkcnn_index_error(const vkcnn_index *index);
+
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time
  *   (the last error is per thread).
