@@ -1035,17 +1035,17 @@ VKCNN_API vkcnn_status vkcnn_index_search(vkcnn_index *index, const float *queri
 typedef struct vkcnn_index_stats {
     uint64_t rows;
     uint32_t dim;
-    uint32_t chunk_rows;     /* rows per chunk */
-    uint32_t chunks;         /* gallery chunks */
-    uint32_t host_chunks;    /* of them, kept in host memory and streamed when searching */
-    uint64_t device_bytes;   /* device memory the index holds (gallery and search buffers) */
-    uint32_t query_block;    /* last search: queries per block (a distance GEMM's M) */
-    uint32_t segments;       /* last search: workgroups per query in a chunk's selection */
-    uint32_t dispatches;     /* last search: dispatches per query block */
-    uint32_t submissions;    /* last search: command buffers submitted */
-    double gpu_ms;           /* last search: GPU time summed over its submissions;
-                                negative unless created with `profile` on a device
-                                with timestamps */
+    uint32_t chunk_rows;   /* rows per chunk */
+    uint32_t chunks;       /* gallery chunks */
+    uint32_t host_chunks;  /* of them, kept in host memory and streamed when searching */
+    uint64_t device_bytes; /* device memory the index holds (gallery and search buffers) */
+    uint32_t query_block;  /* last search: queries per block (a distance GEMM's M) */
+    uint32_t segments;     /* last search: workgroups per query in a chunk's selection */
+    uint32_t dispatches;   /* last search: dispatches per query block */
+    uint32_t submissions;  /* last search: command buffers submitted */
+    double gpu_ms;         /* last search: GPU time summed over its submissions;
+                              negative unless created with `profile` on a device
+                              with timestamps */
 } vkcnn_index_stats;
 
 VKCNN_API vkcnn_status vkcnn_index_get_stats(const vkcnn_index *index, vkcnn_index_stats *stats);
