@@ -59,15 +59,21 @@
 #ifndef COUNT_INCLUDE_PAD
 #define COUNT_INCLUDE_PAD 0
 #endif
+#ifndef C
+#define C 1
+#endif
 #ifndef TOTAL
 #define TOTAL (uint(NC) * uint(OH) * uint(OW))
 #endif
 
 #include "common.glsl"
+#define EPI_BINDING 2
+#include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #if defined(TEXEL) && TEXEL
-layout(binding = 1) uniform samplerBuffer x_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer In { float x[]; };
@@ -128,5 +134,5 @@ void main() {
     }
     acc /= float(rows * cols);
 #endif
-    y[i] = acc;
+    y[i] = epilogue(acc, plane % uint(C), i);
 }

@@ -191,11 +191,14 @@ void vkc_lower_pool(vkc_cg *c) {
     vkc_kdispatch *d = cg_dispatch(c, "pool");
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "NC %" PRId64, x->dims[0] * x->dims[1]);
+    cg_def(c, d, "C %" PRId64, x->dims[1]);
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     def_geometry(c, d, &s);
+    cg_epilogue_defines(c, d, (uint64_t)(s.oh * s.ow));
     cg_bind(c, d, n->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_epilogue_bind(c, d);
     cg_grid(c, d, y->elements);
 }
 

@@ -56,31 +56,36 @@ static void softmax_defaults(int opset, vkc_attrs *a) {
 
 /* ---- the table ----------------------------------------------------------- */
 
-#define S(...) {__VA_ARGS__, 0}
+#define S(...)                                                                                     \
+    { __VA_ARGS__, 0 }
 #define F_X VKC_OPF_FLOAT_X
 #define ELT VKC_OPF_ELEMENTWISE
 
 /* An elementwise row: name, since-versions, extra flags, arity, parameter
  * count, decode, infer, GLSL function, scalar, default parameters. */
 #define ELTWISE(NAME, SINCE, FLAGS, ARITY, NP, DECODE, INFER, FN, ...)                             \
-    {.name = NAME, .since = SINCE, .flags = ELT | (FLAGS), .decode = DECODE, .infer = INFER,       \
-     .ref = vkc_ref_elementwise, .lower = vkc_lower_eltwise, .arity = ARITY, .params = NP,          \
-     .glsl = "vkc_" #FN, .scalar = vkc_scalar_##FN, .defaults_p = {{__VA_ARGS__}}}
+    {                                                                                              \
+        .name = NAME, .since = SINCE, .flags = ELT | (FLAGS), .decode = DECODE, .infer = INFER,    \
+        .ref = vkc_ref_elementwise, .lower = vkc_lower_eltwise, .arity = ARITY, .params = NP,      \
+        .glsl = "vkc_" #FN, .scalar = vkc_scalar_##FN, .defaults_p = {                             \
+            {__VA_ARGS__}                                                                          \
+        }                                                                                          \
+    }
 
 static const vkc_op_info table[VKC_OP_COUNT] = {
     [VKC_OP_CONV] = {"Conv", S(1, 11), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 1u << 1,
                      window_defaults, vkc_decode_window, vkc_infer_conv, vkc_ref_op_conv,
                      vkc_lower_conv_node},
-    [VKC_OP_MAX_POOL] = {"MaxPool", S(1, 8, 10, 11, 12), VKC_OPF_SPATIAL | F_X, 0,
+    [VKC_OP_MAX_POOL] = {"MaxPool", S(1, 8, 10, 11, 12), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0,
                          window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
                          vkc_lower_pool},
-    [VKC_OP_AVERAGE_POOL] = {"AveragePool", S(1, 7, 10, 11), VKC_OPF_SPATIAL | F_X, 0,
-                             window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
+    [VKC_OP_AVERAGE_POOL] = {"AveragePool", S(1, 7, 10, 11), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X,
+                             0, window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
                              vkc_lower_pool},
-    [VKC_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", S(1), VKC_OPF_SPATIAL | F_X, 0,
-                                    window_defaults, NULL, vkc_infer_global_pool,
-                                    vkc_ref_op_pool, vkc_lower_pool},
-    [VKC_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", S(1), VKC_OPF_SPATIAL | F_X, 0,
+    [VKC_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", S(1),
+                                    VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0, window_defaults,
+                                    NULL, vkc_infer_global_pool, vkc_ref_op_pool, vkc_lower_pool},
+    [VKC_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", S(1), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0,
                                 window_defaults, NULL, vkc_infer_global_pool, vkc_ref_op_pool,
                                 vkc_lower_pool},
     [VKC_OP_LRN] = {"LRN", S(1, 13), VKC_OPF_SPATIAL | F_X, 0, lrn_defaults, vkc_decode_lrn,
@@ -102,8 +107,8 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
                           vkc_infer_unsqueeze, vkc_ref_op_copy, NULL},
     [VKC_OP_DROPOUT] = {"Dropout", S(1, 6, 7, 10, 12, 13), VKC_OPF_VIEW | F_X, 0, NULL,
                         vkc_decode_dropout, vkc_infer_dropout, vkc_ref_op_copy, NULL},
-    [VKC_OP_IDENTITY] = {"Identity", S(1, 13, 14, 16), VKC_OPF_VIEW, 0, NULL, NULL,
-                         vkc_infer_same, vkc_ref_op_copy, NULL},
+    [VKC_OP_IDENTITY] = {"Identity", S(1, 13, 14, 16), VKC_OPF_VIEW, 0, NULL, NULL, vkc_infer_same,
+                         vkc_ref_op_copy, NULL},
     [VKC_OP_TRANSPOSE] = {"Transpose", S(1, 13), 0, 0, NULL, vkc_decode_transpose,
                           vkc_infer_transpose, vkc_ref_op_transpose, vkc_lower_transpose},
     [VKC_OP_CONCAT] = {"Concat", S(1, 4, 11, 13), VKC_OPF_VARIADIC, 0, axis_one, vkc_decode_axis,
@@ -131,31 +136,30 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
     [VKC_OP_RELU] = ELTWISE("Relu", S(1, 6, 13, 14), F_X, 1, 0, NULL, vkc_infer_same, relu, 0),
     [VKC_OP_LEAKY_RELU] = ELTWISE("LeakyRelu", S(1, 6, 16), F_X, 1, 1, vkc_decode_elt,
                                   vkc_infer_same, leaky_relu, 0.01f),
-    [VKC_OP_PRELU] = ELTWISE("PRelu", S(1, 6, 7, 9, 16), F_X, 2, 0, NULL, vkc_infer_prelu, prelu,
-                             0),
-    [VKC_OP_CLIP] = ELTWISE("Clip", S(1, 6, 11, 12, 13), F_X, 1, 2, vkc_decode_clip,
-                            vkc_infer_clip, clip, 0),
-    [VKC_OP_SIGMOID] = ELTWISE("Sigmoid", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sigmoid,
-                               0),
+    [VKC_OP_PRELU] =
+        ELTWISE("PRelu", S(1, 6, 7, 9, 16), F_X, 2, 0, NULL, vkc_infer_prelu, prelu, 0),
+    [VKC_OP_CLIP] =
+        ELTWISE("Clip", S(1, 6, 11, 12, 13), F_X, 1, 2, vkc_decode_clip, vkc_infer_clip, clip, 0),
+    [VKC_OP_SIGMOID] = ELTWISE("Sigmoid", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sigmoid, 0),
     [VKC_OP_TANH] = ELTWISE("Tanh", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, tanh, 0),
     /* Add, Sub, Mul and Div also compute int64 shape arithmetic (folded) */
-    [VKC_OP_ADD] = ELTWISE("Add", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
-                           vkc_infer_binary, add, 0),
-    [VKC_OP_SUB] = ELTWISE("Sub", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
-                           vkc_infer_binary, sub, 0),
-    [VKC_OP_MUL] = ELTWISE("Mul", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
-                           vkc_infer_binary, mul, 0),
-    [VKC_OP_DIV] = ELTWISE("Div", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary,
-                           vkc_infer_binary, div, 0),
-    [VKC_OP_POW] = ELTWISE("Pow", S(1, 7, 12, 13, 15), F_X, 2, 0, vkc_decode_binary,
-                           vkc_infer_binary, pow, 0),
+    [VKC_OP_ADD] =
+        ELTWISE("Add", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, add, 0),
+    [VKC_OP_SUB] =
+        ELTWISE("Sub", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, sub, 0),
+    [VKC_OP_MUL] =
+        ELTWISE("Mul", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, mul, 0),
+    [VKC_OP_DIV] =
+        ELTWISE("Div", S(1, 6, 7, 13, 14), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, div, 0),
+    [VKC_OP_POW] =
+        ELTWISE("Pow", S(1, 7, 12, 13, 15), F_X, 2, 0, vkc_decode_binary, vkc_infer_binary, pow, 0),
     [VKC_OP_ABS] = ELTWISE("Abs", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, abs, 0),
     [VKC_OP_NEG] = ELTWISE("Neg", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, neg, 0),
     [VKC_OP_EXP] = ELTWISE("Exp", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, exp, 0),
     [VKC_OP_LOG] = ELTWISE("Log", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, log, 0),
     [VKC_OP_SQRT] = ELTWISE("Sqrt", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sqrt, 0),
-    [VKC_OP_RECIPROCAL] = ELTWISE("Reciprocal", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same,
-                                  reciprocal, 0),
+    [VKC_OP_RECIPROCAL] =
+        ELTWISE("Reciprocal", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, reciprocal, 0),
     [VKC_OP_FLOOR] = ELTWISE("Floor", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, floor, 0),
     [VKC_OP_CEIL] = ELTWISE("Ceil", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, ceil, 0),
     [VKC_OP_ROUND] = ELTWISE("Round", S(11), F_X, 1, 0, NULL, vkc_infer_same, round, 0),
@@ -173,8 +177,8 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
                                         vkc_infer_same, thresholded_relu, 1.0f),
     [VKC_OP_HARD_SIGMOID] = ELTWISE("HardSigmoid", S(1, 6), F_X, 1, 2, vkc_decode_elt,
                                     vkc_infer_same, hard_sigmoid, 0.2f, 0.5f),
-    [VKC_OP_HARD_SWISH] = ELTWISE("HardSwish", S(14), F_X, 1, 0, NULL, vkc_infer_same,
-                                  hard_swish, 0),
+    [VKC_OP_HARD_SWISH] =
+        ELTWISE("HardSwish", S(14), F_X, 1, 0, NULL, vkc_infer_same, hard_swish, 0),
     [VKC_OP_MIN] = ELTWISE("Min", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
                            vkc_infer_variadic, min, 0),
     [VKC_OP_MAX] = ELTWISE("Max", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,

@@ -2,8 +2,8 @@
  * that produces their input, so a group is one kernel (its anchor's, with
  * the post-ops in its epilogue: shaders/epilogue.glsl, or the elementwise
  * kernel) and the tensors between its members are never stored. Groups are
- * grown from their anchor in topological order: Conv, Gemm and MatMul
- * (VKC_OPF_ANCHOR), or an elementwise node that no such group took.
+ * grown from their anchor in topological order: Conv, the pools, Gemm and
+ * MatMul (VKC_OPF_ANCHOR), or an elementwise node that no such group took.
  *
  * THE LEGALITY RULE. Elementwise node a joins the group of anchor h, whose
  * latest value (the output of its last member) is tensor t, when all of:
@@ -17,9 +17,9 @@
  *      operand the fused kernel can index from the anchor's output element:
  *      a tensor of the output's shape, read at the same index (ELEMENT: the
  *      residual Add of ResNet); one value per output channel, or one value
- *      (CHANNEL: a bias, a per-channel PRelu slope or scale); for a Conv,
- *      one value per image and channel (IMAGE_CHANNEL: a squeeze-and-
- *      excitation scale). An elementwise anchor broadcasts any operand;
+ *      (CHANNEL: a bias, a per-channel PRelu slope or scale); for a Conv or
+ *      a pool, one value per image and channel (IMAGE_CHANNEL). An
+ *      elementwise anchor broadcasts any operand;
  *   4. that operand is computed before the anchor runs (a constant, a graph
  *      input, or the output of an earlier node: the group runs at the
  *      anchor's place in the schedule);
@@ -62,10 +62,11 @@ typedef struct join {
     uint32_t operand;
 } join;
 
-/* The output axis whose index is the kernel's `channel`: Conv's axis 1, the
- * last axis (the column) of Gemm and MatMul. */
+/* The output axis whose index is the kernel's `channel`: axis 1 of the
+ * N x C x ... ops (Conv, pools), the last axis (the column) of Gemm and
+ * MatMul. */
 static uint32_t channel_axis(const vkc_node *h, const vkc_tensor *y) {
-    return h->op == VKC_OP_CONV ? 1 : y->rank - 1;
+    return vkc_op_is(h->op, VKC_OPF_SPATIAL) ? 1 : y->rank - 1;
 }
 
 /* Rule 3: how the kernel of anchor h reads operand x for its output y. */
@@ -73,7 +74,8 @@ static bool operand_kind(const vkc_node *h, const vkc_tensor *x, const vkc_tenso
                          vkc_operand_kind *kind) {
     if (x->dtype != VKC_DTYPE_FLOAT32 || x->rank > y->rank) return false;
     uint32_t off = y->rank - x->rank, axis = channel_axis(h, y);
-    bool channel = true, image = h->op == VKC_OP_CONV && y->rank >= 3 && x->rank == y->rank;
+    bool channel = true,
+         image = vkc_op_is(h->op, VKC_OPF_SPATIAL) && y->rank >= 3 && x->rank == y->rank;
     for (uint32_t i = 0; i < x->rank; i++) {
         int64_t d = x->dims[i], want = y->dims[off + i];
         if (d != 1 && d != want) return false; /* would grow the output */
@@ -241,7 +243,8 @@ vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r) {
  *     fuse). */
 static bool pool_fusable(const vkc_graph *g, uint32_t ai, uint32_t *producer, uint32_t *k) {
     const vkc_node *a = &g->nodes[ai];
-    if (a->dead || a->op != VKC_OP_MAX_POOL || a->input_count != 1 || a->output_count < 1)
+    if (a->dead || a->op != VKC_OP_MAX_POOL || a->input_count != 1 || a->output_count < 1 ||
+        a->post_count || a->member_count)
         return false;
     for (uint32_t i = 1; i < a->output_count; i++)
         if (a->outputs[i] != VKC_NONE) return false;

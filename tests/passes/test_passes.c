@@ -672,6 +672,25 @@ static void post_op_groups(vkcnn_context *ctx) {
         check_both(ctx, g, "channel scale into a conv's input", 1);
         unsetenv("VKCNN_CONV_KERNEL");
     }
+    { /* pools anchor groups too: MaxPool + Relu, GlobalAveragePool + a scale
+       * per image and channel + Sigmoid */
+        uint64_t s = 133;
+        vkc_graph *g = kt_graph();
+        int64_t xd[4] = {2, 5, 9, 9}, sd[4] = {2, 5, 1, 1};
+        uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+        vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+        p.window.has_kernel = true;
+        p.window.kernel[0] = p.window.kernel[1] = 3;
+        p.window.strides[0] = p.window.strides[1] = 2;
+        uint32_t t = kt_node(g, VKC_OP_MAX_POOL, 13, &x, 1, &p);
+        kt_output(g, kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL));
+        vkc_attrs gp = kt_attrs(VKC_OP_GLOBAL_AVERAGE_POOL, 13);
+        t = kt_node(g, VKC_OP_GLOBAL_AVERAGE_POOL, 13, &x, 1, &gp);
+        uint32_t mul[2] = {t, kt_tensor(g, "scale", 4, sd, false, &s)};
+        t = kt_node(g, VKC_OP_MUL, 13, mul, 2, NULL);
+        kt_output(g, kt_node(g, VKC_OP_SIGMOID, 13, &t, 1, NULL));
+        check_both(ctx, g, "pools + post-ops", 2);
+    }
     { /* a Winograd conv's output transform with a residual and SiLU */
         setenv("VKCNN_WINOGRAD_TILE", "4", 1);
         uint64_t s = 130;
