@@ -59,7 +59,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache_dir,
                                const char *path, uint32_t batch, const vkcnn_model_options *mo,
                                vkcnn_context **ctx, vkcnn_network **net, vkcnn_model **model,
-                               start_times *t) {
+                               start_times *t, cli_progress *progress) {
     vkcnn_context_desc desc = *base;
     desc.cache_dir = cache_dir;
     desc.cache = VKCNN_ON;
@@ -68,9 +68,11 @@ static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache
     if (st) return st;
     double t1 = now_ms();
     vkcnn_network_options lo = {.batch = batch};
+    cli_progress_stage(progress, "parse", path);
     if ((st = vkcnn_network_load_file(path, &lo, net))) return st;
     double t2 = now_ms();
-    st = vkcnn_model_create(*ctx, *net, mo, model);
+    cli_progress_parsed(progress, *net);
+    st = cli_progress_create_model(progress, *ctx, *net, mo, model);
     double t3 = now_ms();
     t->parse_ms = t2 - t1;
     t->total_ms = t3 - t0;
@@ -81,6 +83,15 @@ static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache
         t->upload_ms = ms.upload_ms;
     }
     return st;
+}
+
+/* After the cold load failed as unsupported with --batch given: 1 when the
+ * model loads at its own batch, i.e. it is the batch that was refused. */
+static int loads_at_own_batch(const char *path) {
+    vkcnn_network *net = NULL;
+    int ok = vkcnn_network_load_file(path, NULL, &net) == VKCNN_OK;
+    vkcnn_network_destroy(net);
+    return ok;
 }
 
 /* The warm start is timed in a new process, as an application restarting
@@ -176,22 +187,38 @@ static void print_layers_json(FILE *f, const vkcnn_model *model, uint32_t n,
 static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn bench MODEL [--batch N] [--iters N] [--warmup N]\n"
                "                   [--precision fp32|fp16] [--no-fusion] [--no-winograd]\n"
-               "                   [--per-layer] [--json FILE] [--device D] [--no-cache]\n"
+               "                   [--per-layer] [--json FILE] [--quiet] [--device D]\n"
+               "                   [--cache-dir DIR] [--no-cache]\n"
                "Times MODEL on one device: a cold start (fresh private shader cache) and a\n"
-               "warm start (a new process loading it again, caches hot), then --iters\n"
-               "inferences (default 20)\n"
-               "after --warmup (default 3), reporting the median, p10 and p90 of GPU time\n"
+               "warm start (a new process loading it again, caches hot), each split into\n"
+               "parse, compile (SPIR-V), pipeline creation and weight upload; then --iters\n"
+               "inferences after --warmup more, reporting the median, p10 and p90 of GPU time\n"
                "(timestamps) and host wall time per inference, images/s (from wall time),\n"
-               "GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution FLOPs)\n"
-               "and the share of `vkcnn peak`'s figure. Inputs are fixed-seed random.\n"
-               "  --json FILE   also write the figures as JSON to FILE\n" CLI_DEVICE_FLAGS_HELP);
+               "GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution FLOPs),\n"
+               "the share of `vkcnn peak`'s figure and the bytes the dispatches read and\n"
+               "write. Inputs are fixed-seed random. The table goes to stdout.\n"
+               "  --batch N        batch size bound to a symbolic batch dimension (default:\n"
+               "                   the model's own, 1 when symbolic; a static model refuses\n"
+               "                   another)\n"
+               "  --iters N        timed inferences, 1 or more (default 20)\n"
+               "  --warmup N       untimed inferences before them, 0 or more (default 3)\n"
+               "" CLI_PRECISION_HELP
+               "  --no-fusion      one kernel per node: no graph passes (batch-norm folding,\n"
+               "                   fused activations); also no Winograd\n"
+               "  --no-winograd    3x3 stride-1 convolutions as implicit GEMM, not Winograd\n"
+               "  --per-layer      also time every dispatch: its kernel, the nodes it\n"
+               "                   computes, ms, GFLOP/s, GB/s and the bound it is closest to\n"
+               "  --json FILE      also write the figures as JSON to FILE (checked to be\n"
+               "                   writable before the benchmark starts)\n"
+               "  --quiet          no progress messages (shown for models over 16 MB)\n"
+               "" CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 int vkcnn_cmd_bench(int argc, char **argv) {
     const char *path = NULL, *json_path = NULL, *child_dir = NULL, *child_out = NULL;
     vkcnn_precision prec = VKCNN_PRECISION_FP32;
-    long batch = 0, iters = 20, warmup = 3;
-    int fusion = 1, winograd = 1, per_layer = 0;
+    uint32_t batch = 0, iters = 20, warmup = 3;
+    int fusion = 1, winograd = 1, per_layer = 0, quiet = 0;
     vkcnn_context_desc desc = {0};
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
@@ -199,19 +226,22 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
-        long *num = strcmp(a, "--batch") == 0    ? &batch
-                    : strcmp(a, "--iters") == 0  ? &iters
-                    : strcmp(a, "--warmup") == 0 ? &warmup
-                                                 : NULL;
-        if (num) {
-            char *end = NULL;
-            if (i + 1 >= argc || (*num = strtol(argv[++i], &end, 10)) < 0 || *end ||
-                *num > 1000000) {
-                fprintf(stderr, "vkcnn bench: %s needs a non-negative number\n", a);
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--batch") == 0 || strcmp(a, "--iters") == 0) {
+            if (cli_parse_uint("bench", a, val, 1, 1000000, a[2] == 'b' ? &batch : &iters))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--warmup") == 0) {
+            if (cli_parse_uint("bench", a, val, 0, 1000000, &warmup)) return 2;
+            i++;
+        } else if (strcmp(a, "--json") == 0) {
+            if (!val || !val[0]) {
+                fprintf(stderr, "vkcnn bench: --json needs a FILE to write the JSON to\n");
                 return 2;
             }
-        } else if (strcmp(a, "--json") == 0 && i + 1 < argc) {
             json_path = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
         } else if (strcmp(a, "--warm-start-child") == 0 && i + 2 < argc) {
             child_dir = argv[++i]; /* internal: see warm_start_in_new_process */
             child_out = argv[++i];
@@ -224,8 +254,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "vkcnn bench: unknown or incomplete option '%s'\n", a);
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "vkcnn bench: unknown option '%s'\n", a);
             return 2;
         } else if (!path) {
             path = a;
@@ -234,8 +264,14 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             return 2;
         }
     }
-    if (!path || iters < 1) {
+    if (!path) {
+        fprintf(stderr, "vkcnn bench: no model given\n");
         usage(stderr);
+        return 2;
+    }
+    if (!fusion && !winograd) {
+        fprintf(stderr, "vkcnn bench: --no-winograd does nothing with --no-fusion (Winograd "
+                        "runs only in fused graphs): give one of them\n");
         return 2;
     }
 
@@ -250,7 +286,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         vkcnn_model *cmodel = NULL;
         start_times t = {0};
         vkcnn_status st =
-            timed_load(&desc, child_dir, path, (uint32_t)batch, &mo, &cctx, &cnet, &cmodel, &t);
+            timed_load(&desc, child_dir, path, batch, &mo, &cctx, &cnet, &cmodel, &t, NULL);
         vkcnn_model_destroy(cmodel);
         vkcnn_network_destroy(cnet);
         vkcnn_context_destroy(cctx);
@@ -263,6 +299,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         }
         return rc;
     }
+    if (json_path && cli_check_writable("bench", "--json file", json_path)) return 1;
     char cache_dir[] = "/tmp/vkcnn-bench-XXXXXX";
     if (!mkdtemp(cache_dir)) {
         fprintf(stderr, "vkcnn bench: cannot create a private cache directory: %s\n",
@@ -280,8 +317,13 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     float *input = NULL, *output = NULL;
     double *gpu = NULL, *wall = NULL;
     /* cold: empty cache directory; then warm: the same directory, hot */
-    if (timed_load(&desc, cache_dir, path, (uint32_t)batch, &mo, &ctx, &net, &model, &cold)) {
+    cli_progress *progress = cli_progress_start("bench", path, quiet);
+    vkcnn_status cold_st =
+        timed_load(&desc, cache_dir, path, batch, &mo, &ctx, &net, &model, &cold, progress);
+    cli_progress_end(progress);
+    if (cold_st) {
         fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+        rc = batch && cold_st == VKCNN_ERROR_UNSUPPORTED && loads_at_own_batch(path) ? 2 : 1;
         goto done;
     }
     vkcnn_model_destroy(model);
@@ -291,8 +333,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     /* warm: a new process on the hot cache (in this one if that fails) */
     start_times again = {0};
     bool warm_new_process = warm_start_in_new_process(argc, argv, cache_dir, &warm) == 0;
-    if (timed_load(&desc, cache_dir, path, (uint32_t)batch, &mo, &ctx, &net, &model,
-                   warm_new_process ? &again : &warm)) {
+    if (timed_load(&desc, cache_dir, path, batch, &mo, &ctx, &net, &model,
+                   warm_new_process ? &again : &warm, NULL)) {
         fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
         goto done;
     }
@@ -321,11 +363,11 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             goto done;
         }
     }
-    gpu = calloc((size_t)iters, sizeof *gpu);
-    wall = calloc((size_t)iters, sizeof *wall);
+    gpu = calloc(iters, sizeof *gpu);
+    wall = calloc(iters, sizeof *wall);
     if (!gpu || !wall) goto done;
     vkcnn_model_stats stats = {0};
-    for (long it = -warmup; it < iters; it++) {
+    for (long it = -(long)warmup; it < (long)iters; it++) {
         double t0 = now_ms();
         if (vkcnn_model_run(model)) {
             fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
@@ -424,7 +466,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         json_string(f, path);
         fprintf(f,
                 ", \"batch\": %u, \"precision\": \"%s\", \"fusion\": %s, \"winograd\": %s, "
-                "\"iterations\": %ld, ",
+                "\"iterations\": %u, ",
                 info.batch, precision, fusion ? "true" : "false", wino_on ? "true" : "false",
                 iters);
         if (have_gpu)
@@ -434,7 +476,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         fprintf(f, ", ");
         print_spread_json(f, "wall_ms", w);
         fprintf(f, ", \"wall_samples_ms\": ["); /* every iteration, for pooling runs */
-        for (long it = 0; it < iters; it++)
+        for (uint32_t it = 0; it < iters; it++)
             fprintf(f, "%s%.4f", it ? ", " : "", wall[it]);
         fprintf(f, "]");
         fprintf(f, ", \"images_per_s\": %.3f, \"gflop_per_image\": %.4f, \"share_of_peak\": ",

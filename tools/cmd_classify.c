@@ -18,7 +18,6 @@
 #define MAX_BATCH 4096u
 #define HOST_IMAGE_BYTES (512ull << 20) /* decoded pixels held before uploading */
 #define MAX_LABELS 100000u
-#define PROGRESS_BYTES (16u << 20) /* models larger than this report progress */
 
 typedef struct options {
     const char *model, *labels, *preset;
@@ -26,7 +25,7 @@ typedef struct options {
     uint32_t image_count, top, batch;
     int json, quiet, gray;
     uint32_t resize, crop;
-    int has_mean, has_std;
+    int has_mean, has_std; /* values given: 1 or 3 */
     float mean[3], std[3];
     vkcnn_context_desc desc;
     vkcnn_precision precision;
@@ -44,21 +43,27 @@ static void usage(FILE *f) {
                "                      [--resize N] [--crop N] [--mean R,G,B] [--std R,G,B]\n"
                "                      [--gray] [--preset FILE] [--json] [--quiet] [--precision P]\n"
                "                      [--device D] [--cache-dir DIR] [--no-cache]\n"
-               "Classifies JPEG, PNG and BMP images (EXIF orientation honoured). The\n"
-               "preprocessing comes from the preset MODEL.json (e.g. model.onnx.json) when it\n"
-               "exists, else ImageNet's (resize 256, crop 224, mean/std); flags override it.\n"
+               "Classifies JPEG, PNG and BMP images (EXIF orientation honoured) with a model\n"
+               "whose output is [N, classes]. The preprocessing comes from the preset\n"
+               "MODEL.json (e.g. model.onnx.json) when it exists, else ImageNet's (resize 256,\n"
+               "crop 224, mean/std); flags override it.\n"
+               "Text output: per image its path, a header line, then the top classes with\n"
+               "their softmax probability, index and label (shown where it differs from the\n"
+               "index). An image that fails is reported on stderr; the others are still\n"
+               "classified, and the exit status is 1.\n"
                "  --top K        classes printed per image (default 5)\n"
                "  --labels FILE  class names, one per line (default: the preset's)\n"
                "  --batch N      images per run (default: all, at most 64; a static-batch\n"
                "                 model uses its own)\n"
                "  --resize N     shorter side after the bilinear resize\n"
-               "  --crop N       centre crop size\n"
+               "  --crop N       centre crop size (at most the resized shorter side)\n"
                "  --mean R,G,B   per-channel mean of [0,1] pixels (one value for --gray)\n"
-               "  --std R,G,B    per-channel standard deviation\n"
+               "  --std R,G,B    per-channel standard deviation (one value for --gray)\n"
                "  --gray         one grayscale channel\n"
                "  --preset FILE  preset sidecar to use instead of MODEL.json\n"
                "  --json         JSON array, one object per image, in argument order\n"
-               "  --quiet        no progress messages\n" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP);
+               "  --quiet        no progress messages (shown for models over 16 MB)\n"
+               "" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 static int parse_uint(const char *flag, const char *s, uint32_t lo, uint32_t hi, uint32_t *out) {
@@ -74,7 +79,8 @@ static int parse_uint(const char *flag, const char *s, uint32_t lo, uint32_t hi,
     return 0;
 }
 
-/* "R,G,B" or a single value (broadcast). */
+/* "R,G,B" or a single value (broadcast): returns how many were given (1 or
+ * 3), -1 after reporting a malformed value. */
 static int parse_triple(const char *flag, const char *s, int positive, float out[3]) {
     float v[3];
     int n = 0;
@@ -99,7 +105,7 @@ static int parse_triple(const char *flag, const char *s, int positive, float out
     }
     for (int i = 0; i < 3; i++)
         out[i] = v[n == 1 ? 0 : i];
-    return 0;
+    return n;
 }
 
 static int parse_args(int argc, char **argv, options *o) {
@@ -139,11 +145,9 @@ static int parse_args(int argc, char **argv, options *o) {
         } else if (strcmp(a, "--crop") == 0) {
             if (parse_uint(a, val, 1, 16384, &o->crop)) return 2;
         } else if (strcmp(a, "--mean") == 0) {
-            if (parse_triple(a, val, 0, o->mean)) return 2;
-            o->has_mean = 1;
+            if ((o->has_mean = parse_triple(a, val, 0, o->mean)) < 0) return 2;
         } else if (strcmp(a, "--std") == 0) {
-            if (parse_triple(a, val, 1, o->std)) return 2;
-            o->has_std = 1;
+            if ((o->has_std = parse_triple(a, val, 1, o->std)) < 0) return 2;
         } else if (strcmp(a, "--labels") == 0) {
             o->labels = val;
         } else if (strcmp(a, "--preset") == 0) {
@@ -161,7 +165,22 @@ static int parse_args(int argc, char **argv, options *o) {
         if (takes) i++;
     }
     if (!o->model || o->image_count == 0) {
+        fprintf(stderr, "vkcnn classify: %s\n",
+                o->model ? "no image given" : "no model and no image given");
         usage(stderr);
+        return 2;
+    }
+    if (o->gray && (o->has_mean == 3 || o->has_std == 3)) {
+        fprintf(stderr,
+                "vkcnn classify: --gray makes one channel, but --%s has three values: give one\n",
+                o->has_mean == 3 ? "mean" : "std");
+        return 2;
+    }
+    if (o->crop && o->resize && o->crop > o->resize) {
+        fprintf(stderr,
+                "vkcnn classify: --crop %u is larger than --resize %u (the crop is taken from "
+                "the resized image)\n",
+                o->crop, o->resize);
         return 2;
     }
     return 0;
@@ -183,7 +202,7 @@ static int preprocessing(const options *o, vkcnn_preprocess *pp) {
     }
     if (preset && vkcnn_preprocess_from_preset(preset, pp) != VKCNN_OK) {
         fprintf(stderr, "vkcnn classify: %s\n", vkcnn_last_error());
-        return o->preset ? 2 : 1;
+        return 1; /* a missing or malformed file: a data error */
     }
     if (o->resize) pp->resize = o->resize;
     if (o->crop) pp->crop = o->crop;
@@ -196,6 +215,22 @@ static int preprocessing(const options *o, vkcnn_preprocess *pp) {
     }
     if (o->has_mean) memcpy(pp->mean, o->mean, sizeof pp->mean);
     if (o->has_std) memcpy(pp->std, o->std, sizeof pp->std);
+    /* a flag against the preset's other value */
+    uint32_t resize = pp->resize ? pp->resize : 256, crop = pp->crop ? pp->crop : 224;
+    if ((o->crop || o->resize) && crop > resize) {
+        fprintf(stderr,
+                "vkcnn classify: crop %u (%s) is larger than resize %u (%s): the crop is taken "
+                "from the resized image\n",
+                crop,
+                o->crop  ? "--crop"
+                : preset ? "the preset's"
+                         : "the default",
+                resize,
+                o->resize ? "--resize"
+                : preset  ? "the preset's"
+                          : "the default");
+        return 2;
+    }
     return 0;
 }
 
@@ -225,10 +260,10 @@ static void free_labels(char **labels, uint32_t n) {
 
 /* Loads the network at the wanted batch; a static-batch model refuses it
  * and is loaded at its own batch instead. */
-static vkcnn_network *load_network(const options *o, uint32_t want, int progress) {
+static vkcnn_network *load_network(const options *o, uint32_t want, cli_progress *progress) {
     vkcnn_network_options lo = {.batch = want};
     vkcnn_network *net = NULL;
-    if (progress) fprintf(stderr, "vkcnn classify: reading %s...\n", o->model);
+    cli_progress_stage(progress, "parse", o->model);
     vkcnn_status st = vkcnn_network_load_file(o->model, &lo, &net);
     if (st == VKCNN_ERROR_UNSUPPORTED) {
         lo.batch = 0;
@@ -237,6 +272,47 @@ static vkcnn_network *load_network(const options *o, uint32_t want, int progress
     }
     if (!net) fprintf(stderr, "vkcnn classify: %s\n", vkcnn_last_error());
     return net;
+}
+
+/* A classifier: one [N, C, H, W] input and an [N, classes] output (trailing
+ * dimensions of 1 allowed, as [N, classes, 1, 1]). 0 and the class count,
+ * or 1 after saying what the model is instead. */
+static int check_shapes(const char *path, const vkcnn_network *net, uint64_t *classes) {
+    vkcnn_network_info info;
+    vkcnn_tensor_info in, out;
+    if (vkcnn_network_get_info(net, &info) != VKCNN_OK) return 1;
+    if (info.input_count != 1 || info.output_count < 1 ||
+        vkcnn_network_input(net, 0, &in) != VKCNN_OK ||
+        vkcnn_network_output(net, 0, &out) != VKCNN_OK) {
+        fprintf(stderr,
+                "vkcnn classify: %s has %u inputs and %u outputs: classify feeds one image "
+                "input ([N, C, H, W]) and reads class scores; `vkcnn run` runs any model\n",
+                path, info.input_count, info.output_count);
+        return 1;
+    }
+    int trailing_ones = out.rank >= 2;
+    for (uint32_t d = 2; d < out.rank; d++)
+        trailing_ones &= out.shape[d] == 1;
+    if (in.rank != 4 || in.shape[0] < 1 || in.shape[0] > MAX_BATCH) {
+        fprintf(stderr, "vkcnn classify: %s: input '%s' has shape [", path, in.name);
+        for (uint32_t d = 0; d < in.rank; d++)
+            fprintf(stderr, "%s%lld", d ? ", " : "", (long long)in.shape[d]);
+        fprintf(stderr, "], not an image batch [N, C, H, W] with N <= %u\n", MAX_BATCH);
+        return 1;
+    }
+    if (!trailing_ones || out.shape[0] != in.shape[0] || out.shape[1] < 1 ||
+        out.shape[1] > (1 << 24)) {
+        fprintf(stderr, "vkcnn classify: %s: output '%s' has shape [", path, out.name);
+        for (uint32_t d = 0; d < out.rank; d++)
+            fprintf(stderr, "%s%lld", d ? ", " : "", (long long)out.shape[d]);
+        fprintf(stderr,
+                "], not [N, classes] class scores for its %lld images: classify needs a "
+                "classifier (`vkcnn run` runs any model)\n",
+                (long long)in.shape[0]);
+        return 1;
+    }
+    *classes = (uint64_t)out.shape[1];
+    return 0;
 }
 
 static int ends_with_softmax(const vkcnn_network *net) {
@@ -288,15 +364,25 @@ static char *dup_error(const char *msg) {
 
 /* Preprocesses ok[from, to) into the same batch slots; an image the device
  * refuses gets its error and its slot is left unused. Frees the images. */
-static void upload(vkcnn_model *model, const vkcnn_preprocess *pp, vkcnn_image **ok,
-                   const uint32_t *slot_of, uint32_t from, uint32_t to, uint32_t first, result *res,
-                   unsigned char *bad) {
+/* "PATH: MESSAGE" to keep in a result (oom_message when out of memory). */
+static char *file_error(const char *path, const char *msg) {
+    size_t n = strlen(path) + strlen(msg) + 3;
+    char *s = malloc(n);
+    if (!s) return oom_message;
+    snprintf(s, n, "%s: %s", path, msg);
+    return s;
+}
+
+static void upload(vkcnn_model *model, const options *o, const vkcnn_preprocess *pp,
+                   vkcnn_image **ok, const uint32_t *slot_of, uint32_t from, uint32_t to,
+                   uint32_t first, result *res, unsigned char *bad) {
     if (from < to &&
         vkcnn_model_set_input_images(model, 0, from, (const vkcnn_image *const *)ok + from,
                                      to - from, pp) != VKCNN_OK)
         for (uint32_t j = from; j < to; j++) /* find which ones fail, one at a time */
             if (vkcnn_model_set_input_image(model, 0, j, ok[j], pp) != VKCNN_OK) {
-                res[first + slot_of[j]].error = dup_error(vkcnn_model_error(model));
+                res[first + slot_of[j]].error =
+                    file_error(o->images[first + slot_of[j]], vkcnn_model_error(model));
                 bad[j] = 1;
             }
     for (uint32_t j = from; j < to; j++) {
@@ -310,28 +396,40 @@ static void upload(vkcnn_model *model, const vkcnn_preprocess *pp, vkcnn_image *
  * HOST_IMAGE_BYTES of them are held, so a batch of large photos does not
  * hold them all in host memory. */
 static int classify_chunk(vkcnn_model *model, const options *o, const vkcnn_preprocess *pp,
-                          uint32_t batch, uint32_t classes, int softmax, uint32_t first, uint32_t n,
-                          result *res, float *logits) {
+                          uint32_t batch, uint32_t classes, int softmax, uint64_t max_image_bytes,
+                          uint32_t first, uint32_t n, result *res, float *logits) {
     vkcnn_image *ok[MAX_BATCH];
-    uint32_t slot_of[MAX_BATCH], m = 0, from = 0;
+    uint32_t slot_of[MAX_BATCH] = {0}, m = 0, from = 0;
     unsigned char bad[MAX_BATCH] = {0};
     uint64_t held = 0;
     for (uint32_t i = 0; i < n; i++) {
         vkcnn_image *img = NULL;
         if (vkcnn_image_load_file(o->images[first + i], NULL, &img) != VKCNN_OK) {
-            res[first + i].error = dup_error(vkcnn_last_error());
+            res[first + i].error = dup_error(vkcnn_last_error()); /* names the file */
+            continue;
+        }
+        uint64_t bytes = (uint64_t)img->width * img->height * 4;
+        if (bytes > max_image_bytes) { /* the device cannot hold its pixels in one buffer */
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "%ux%u pixels (%llu bytes) exceed the device's largest storage buffer "
+                     "(%llu bytes): too large for this device",
+                     img->width, img->height, (unsigned long long)bytes,
+                     (unsigned long long)max_image_bytes);
+            res[first + i].error = file_error(o->images[first + i], msg);
+            vkcnn_image_destroy(img);
             continue;
         }
         ok[m] = img;
         slot_of[m++] = i;
         held += (uint64_t)img->width * img->height * 4;
         if (held >= HOST_IMAGE_BYTES) {
-            upload(model, pp, ok, slot_of, from, m, first, res, bad);
+            upload(model, o, pp, ok, slot_of, from, m, first, res, bad);
             from = m;
             held = 0;
         }
     }
-    upload(model, pp, ok, slot_of, from, m, first, res, bad);
+    upload(model, o, pp, ok, slot_of, from, m, first, res, bad);
     uint32_t good = 0;
     for (uint32_t j = 0; j < m; j++)
         good += !bad[j];
@@ -339,7 +437,8 @@ static int classify_chunk(vkcnn_model *model, const options *o, const vkcnn_prep
                  vkcnn_model_get_output(model, 0, logits, (size_t)batch * classes) != VKCNN_OK)) {
         const char *msg = vkcnn_model_error(model);
         for (uint32_t j = 0; j < m; j++)
-            if (!bad[j]) res[first + slot_of[j]].error = dup_error(msg);
+            if (!bad[j])
+                res[first + slot_of[j]].error = file_error(o->images[first + slot_of[j]], msg);
         return 1;
     }
     uint32_t k = o->top < classes ? o->top : classes;
@@ -356,13 +455,24 @@ static void print_label(FILE *f, char **labels, uint32_t nl, uint32_t index, int
     const char *l = labels && index < nl ? labels[index] : num;
     if (json)
         json_string(f, l);
-    else
-        fputs(l, f);
+    else if (strcmp(l, num) != 0) /* text: the label where it says more than the index */
+        fprintf(f, "  %s", l);
+}
+
+/* 1 when some label of the model's classes is not just its index. */
+static int labels_say_more(char **labels, uint32_t nl, uint32_t classes) {
+    char num[16];
+    for (uint32_t i = 0; labels && i < nl && i < classes; i++) {
+        snprintf(num, sizeof num, "%u", i);
+        if (strcmp(labels[i], num) != 0) return 1;
+    }
+    return 0;
 }
 
 static void print_results(const options *o, const result *res, uint32_t classes, char **labels,
                           uint32_t nl) {
     uint32_t k = o->top < classes ? o->top : classes;
+    int label_column = labels_say_more(labels, nl, classes);
     if (o->json) printf("[");
     for (uint32_t i = 0; i < o->image_count; i++) {
         const result *r = &res[i];
@@ -385,12 +495,14 @@ static void print_results(const options *o, const result *res, uint32_t classes,
                     printf(", \"prob\": null}");
             }
             printf("]}");
-        } else if (r->error) {
-            printf("%s: error: %s\n", o->images[i], r->error);
+        } else if (r->error) { /* the message names the file */
+            fflush(stdout);
+            fprintf(stderr, "vkcnn classify: %s\n", r->error);
         } else {
             printf("%s\n", o->images[i]);
+            printf("  %9s  %5s%s\n", "prob", "class", label_column ? "  label" : "");
             for (uint32_t j = 0; j < k; j++) {
-                printf("  %8.4f%%  %5u  ", 100.0 * r->prob[j], r->index[j]);
+                printf("  %8.4f%%  %5u", 100.0 * r->prob[j], r->index[j]);
                 print_label(stdout, labels, nl, r->index[j], 0);
                 printf("\n");
             }
@@ -409,11 +521,9 @@ static int run(options *o) {
     if (labels_path && !labels) {
         fprintf(stderr, "vkcnn classify: cannot read labels file %s: %s\n", labels_path,
                 strerror(errno));
-        return o->labels ? 2 : 1;
+        return 1; /* a file that cannot be read: a data error */
     }
-    struct stat st;
-    int progress = !o->quiet && isatty(STDERR_FILENO) && stat(o->model, &st) == 0 &&
-                   st.st_size > PROGRESS_BYTES;
+    cli_progress *progress = cli_progress_start("classify", o->model, o->quiet);
     uint32_t want = o->batch
                         ? o->batch
                         : (o->image_count < DEFAULT_MAX_BATCH ? o->image_count : DEFAULT_MAX_BATCH);
@@ -424,50 +534,53 @@ static int run(options *o) {
     vkcnn_model *model = NULL;
     vkcnn_network *net = res ? load_network(o, want, progress) : NULL;
     if (!net) goto done;
-    ctx = cli_context("classify", &o->desc);
-    if (!ctx) goto done;
-    if (progress) fprintf(stderr, "vkcnn classify: compiling and uploading weights...\n");
+    cli_progress_parsed(progress, net);
     int softmax = !ends_with_softmax(net);
+    uint64_t classes = 0;
+    if (check_shapes(o->model, net, &classes)) {
+        vkcnn_network_destroy(net);
+        goto done;
+    }
+    ctx = cli_context("classify", &o->desc);
+    if (!ctx) {
+        vkcnn_network_destroy(net);
+        goto done;
+    }
     vkcnn_model_options mo = {.precision = o->precision};
-    vkcnn_status s = vkcnn_model_create(ctx, net, &mo, &model);
+    vkcnn_status s = cli_progress_create_model(progress, ctx, net, &mo, &model);
     vkcnn_network_destroy(net);
+    cli_progress_end(progress);
+    progress = NULL;
     if (s != VKCNN_OK) {
         fprintf(stderr, "vkcnn classify: %s\n", vkcnn_last_error());
         goto done;
     }
-    if (progress) fprintf(stderr, "vkcnn classify: ready\n");
-    vkcnn_tensor_info in, out;
-    if (vkcnn_model_input(model, 0, &in) != VKCNN_OK ||
-        vkcnn_model_output(model, 0, &out) != VKCNN_OK || in.rank < 1 || out.rank < 1 ||
-        in.shape[0] < 1 || in.shape[0] > MAX_BATCH || out.shape[0] != in.shape[0]) {
-        fprintf(stderr,
-                "vkcnn classify: %s: expected one [N, C, H, W] input and [N, classes] "
-                "output\n",
-                o->model);
-        goto done;
-    }
+    vkcnn_tensor_info in;
+    vkcnn_model_input(model, 0, &in);
     uint32_t batch = (uint32_t)in.shape[0];
-    uint64_t classes = 1;
-    for (uint32_t d = 1; d < out.rank; d++)
-        classes *= (uint64_t)out.shape[d];
-    if (classes == 0 || classes > (1u << 24)) {
-        fprintf(stderr, "vkcnn classify: %s: output '%s' has %llu classes\n", o->model, out.name,
-                (unsigned long long)classes);
-        goto done;
-    }
+    if (labels && nl != classes)
+        fprintf(stderr,
+                "vkcnn classify: warning: labels file %s has %u line%s, the model %llu classes%s\n",
+                labels_path, nl, nl == 1 ? "" : "s", (unsigned long long)classes,
+                nl < classes ? ": the classes past them are shown by index" : "");
+    vkcnn_device_info dev;
+    uint64_t max_image_bytes = UINT64_MAX;
+    if (vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &dev) == VKCNN_OK)
+        max_image_bytes = dev.max_storage_buffer_range;
     logits = malloc((size_t)batch * classes * sizeof *logits);
     if (!logits) goto done;
     int failed = 0;
     for (uint32_t first = 0; first < o->image_count; first += batch) {
         uint32_t n = o->image_count - first < batch ? o->image_count - first : batch;
-        (void)classify_chunk(model, o, &pp, batch, (uint32_t)classes, softmax, first, n, res,
-                             logits);
+        (void)classify_chunk(model, o, &pp, batch, (uint32_t)classes, softmax, max_image_bytes,
+                             first, n, res, logits);
     }
     for (uint32_t i = 0; i < o->image_count; i++)
         failed |= res[i].error != NULL;
     print_results(o, res, (uint32_t)classes, labels, nl);
     rc = failed ? 1 : 0;
 done:
+    cli_progress_end(progress);
     vkcnn_model_destroy(model);
     vkcnn_context_destroy(ctx);
     for (uint32_t i = 0; res && i < o->image_count; i++) {

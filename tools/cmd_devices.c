@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "json.h"
 #include "vkcnn.h"
@@ -110,8 +111,9 @@ int vkcnn_cmd_devices(int argc, char **argv) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--device") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "vkcnn devices: --device needs a value\n");
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "vkcnn devices: --device needs a value: a device index or part "
+                                "of its name\n");
                 return 2;
             }
             device = argv[++i];
@@ -119,7 +121,11 @@ int vkcnn_cmd_devices(int argc, char **argv) {
             printf("usage: vkcnn devices [--json] [--device D]\n"
                    "Lists every Vulkan device with its capabilities and marks the one\n"
                    "commands use (--device D, else VKCNN_DEVICE, else discrete > integrated >\n"
-                   "virtual > CPU). D of digits is an index, anything else a name substring.\n");
+                   "virtual > CPU). D of digits is an index, anything else a name substring.\n"
+                   "  --json       print JSON: {\"devices\": [...], \"default\": i}\n"
+                   "  --device D   mark D as the default, as commands given --device D would\n"
+                   "               use it\n"
+                   "No device is an error (exit 1).\n" CLI_EXIT_HELP);
             return 0;
         } else {
             fprintf(stderr, "vkcnn devices: unknown or incomplete option '%s'\n", argv[i]);

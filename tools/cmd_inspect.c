@@ -15,6 +15,7 @@
 static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn inspect MODEL [--json] [--batch N] [--dot FILE]\n"
                "       vkcnn inspect MODEL --plan [--glsl] [--no-fusion] [--batch N] [--device D]\n"
+               "                     [--cache-dir DIR] [--no-cache]\n"
                "  Loads an ONNX model and prints its inputs, outputs and every node with its\n"
                "  output shape, parameters and multiply-accumulates (MACs).\n"
                "  --json       print JSON instead of text\n"
@@ -27,7 +28,9 @@ static void usage(FILE *f) {
                "               memory with and without sharing\n"
                "  --glsl       with --plan, also print each generated kernel's GLSL\n"
                "  --no-fusion  with --plan, one kernel per node (no graph "
-               "passes)\n" CLI_DEVICE_FLAGS_HELP);
+               "passes)\n"
+               "With --plan only (the device the plan is for, and its shader "
+               "cache):\n" CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 static void json_shape(uint32_t rank, const int64_t *shape) {
@@ -265,11 +268,15 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
     memset(&opts, 0, sizeof opts);
     vkcnn_context_desc desc;
     memset(&desc, 0, sizeof desc);
+    const char *device_flag = NULL; /* a flag that only --plan uses */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int dev = cli_device_flag(argc, argv, &i, &desc);
         if (dev < 0) return 2;
-        if (dev > 0) continue;
+        if (dev > 0) {
+            device_flag = a;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -321,10 +328,18 @@ int vkcnn_cmd_inspect(int argc, char **argv) {
         fprintf(stderr, "vkcnn inspect: --glsl and --no-fusion go with --plan\n");
         return 2;
     }
+    if (device_flag && !plan) {
+        fprintf(stderr,
+                "vkcnn inspect: %s does nothing without --plan (only --plan compiles for a "
+                "device)\n",
+                device_flag);
+        return 2;
+    }
     if (plan && (json || dot)) {
         fprintf(stderr, "vkcnn inspect: --plan prints text; use it without --json and --dot\n");
         return 2;
     }
+    if (dot && cli_check_writable("inspect", "--dot file", dot)) return 1;
     if (plan) return print_plan(model, &opts, &desc, glsl, no_fusion);
     vkcnn_network *net = NULL;
     vkcnn_status st = vkcnn_network_load_file(model, &opts, &net);

@@ -26,12 +26,19 @@ int vkcnn_cmd_peak(int argc, char **argv) {
                    "independent FMAs) and its memory read and copy bandwidth (copy counts\n"
                    "bytes read + written), best of several timed runs. The figures are cached\n"
                    "per device, driver and vector width; --fresh measures again.\n"
-                   "  --json           print JSON\n" CLI_DEVICE_FLAGS_HELP);
+                   "  --json           print JSON\n"
+                   "  --fresh          measure again instead of reading the cached figures\n"
+                   "" CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
             return 0;
         } else {
             fprintf(stderr, "vkcnn peak: unknown option '%s'\n", argv[i]);
             return 2;
         }
+    }
+    if (fresh && desc.cache == VKCNN_OFF) {
+        fprintf(stderr, "vkcnn peak: --fresh does nothing with --no-cache (nothing cached is "
+                        "read then): give one of them\n");
+        return 2;
     }
     vkcnn_context *ctx = cli_context("peak", &desc);
     if (!ctx) return 1;

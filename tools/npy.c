@@ -32,20 +32,63 @@ static const char *dict_value(const char *h, const char *key) {
     return p;
 }
 
-static int parse_header(const char *h, npy_array *a, const char **why) {
+/* The element type of a 'descr' value such as '<f4': byte order, kind and
+ * size. Returns NULL when supported, else why not. */
+typedef struct npy_type {
+    char order; /* '<', '>' (after '=' and '|' are resolved) */
+    char kind;  /* 'f', 'i', 'u', 'b' */
+    unsigned size;
+} npy_type;
+
+static int host_little_endian(void) {
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 1;
+}
+
+static const char *parse_descr(const char *v, npy_array *a, npy_type *t) {
+    if (*v == '[') return "a structured dtype (a record of fields) is not supported";
+    char quote = *v;
+    if (quote != '\'' && quote != '"') return "header 'descr' is not a dtype string";
+    const char *end = strchr(v + 1, quote);
+    if (!end || end - v - 1 >= (long)sizeof a->dtype) return "header 'descr' is malformed";
+    memcpy(a->dtype, v + 1, (size_t)(end - v - 1));
+    a->dtype[end - v - 1] = '\0';
+    const char *d = a->dtype;
+    char order = *d;
+    if (order == '<' || order == '>' || order == '|' || order == '=')
+        d++;
+    else
+        order = '=';
+    t->kind = *d++;
+    char *rest = NULL;
+    unsigned long size = strtoul(d, &rest, 10);
+    if (rest == d || *rest) return "not supported";
+    t->size = (unsigned)size;
+    if (order == '=' || order == '|') order = host_little_endian() ? '<' : '>';
+    t->order = order;
+    int ok = (t->kind == 'f' && (size == 2 || size == 4 || size == 8)) ||
+             ((t->kind == 'i' || t->kind == 'u') &&
+              (size == 1 || size == 2 || size == 4 || size == 8)) ||
+             (t->kind == 'b' && size == 1);
+    if (!ok) return "not supported";
+    return NULL;
+}
+
+static int parse_header(const char *h, npy_array *a, npy_type *type, int *fortran_order,
+                        const char **why) {
     const char *descr = dict_value(h, "descr");
     if (!descr) {
         *why = "header has no 'descr'";
         return -1;
     }
-    if (strncmp(descr, "'<f4'", 5) != 0 && strncmp(descr, "\"<f4\"", 5) != 0) {
-        *why = "dtype is not little-endian float32 ('<f4'); convert with "
-               "array.astype('<f4')";
-        return -1;
-    }
+    if ((*why = parse_descr(descr, a, type))) return -2;
     const char *fortran = dict_value(h, "fortran_order");
-    if (!fortran || strncmp(fortran, "False", 5) != 0) {
-        *why = "array is not in C order (fortran_order must be False)";
+    if (fortran && strncmp(fortran, "False", 5) == 0) {
+        *fortran_order = 0;
+    } else if (fortran && strncmp(fortran, "True", 4) == 0) {
+        *fortran_order = 1;
+    } else {
+        *why = "header has no 'fortran_order' True or False";
         return -1;
     }
     const char *shape = dict_value(h, "shape");
@@ -82,6 +125,118 @@ static int parse_header(const char *h, npy_array *a, const char **why) {
     return 0;
 }
 
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13); /* inf, NaN */
+    } else if (exp) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man) { /* subnormal: normalise */
+        int shift = 0;
+        while (!(man & 0x400)) {
+            man <<= 1;
+            shift++;
+        }
+        bits = sign | ((uint32_t)(113 - shift) << 23) | ((man & 0x3ff) << 13);
+    } else {
+        bits = sign;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* One element of type t at p (byte order handled), as a float. */
+static float element(const unsigned char *p, const npy_type *t) {
+    unsigned char b[8];
+    int swap = (t->order == '<') != host_little_endian();
+    for (unsigned i = 0; i < t->size; i++)
+        b[i] = p[swap ? t->size - 1 - i : i];
+    switch (t->kind) {
+    case 'b': return b[0] ? 1.0f : 0.0f;
+    case 'f':
+        if (t->size == 2) {
+            uint16_t h;
+            memcpy(&h, b, 2);
+            return half_to_float(h);
+        } else if (t->size == 4) {
+            float f;
+            memcpy(&f, b, 4);
+            return f;
+        } else {
+            double d;
+            memcpy(&d, b, 8);
+            return (float)d;
+        }
+    case 'i':
+        switch (t->size) {
+        case 1: return (float)(int8_t)b[0];
+        case 2: {
+            int16_t v;
+            memcpy(&v, b, 2);
+            return (float)v;
+        }
+        case 4: {
+            int32_t v;
+            memcpy(&v, b, 4);
+            return (float)v;
+        }
+        default: {
+            int64_t v;
+            memcpy(&v, b, 8);
+            return (float)v;
+        }
+        }
+    default: /* 'u' */
+        switch (t->size) {
+        case 1: return (float)b[0];
+        case 2: {
+            uint16_t v;
+            memcpy(&v, b, 2);
+            return (float)v;
+        }
+        case 4: {
+            uint32_t v;
+            memcpy(&v, b, 4);
+            return (float)v;
+        }
+        default: {
+            uint64_t v;
+            memcpy(&v, b, 8);
+            return (float)v;
+        }
+        }
+    }
+}
+
+/* Converts `raw` (count elements of type t, in C or Fortran order) into
+ * out->data in C order. */
+static void convert(const unsigned char *raw, const npy_type *t, int fortran, npy_array *out) {
+    if (!fortran || out->rank < 2) {
+        for (uint64_t i = 0; i < out->count; i++)
+            out->data[i] = element(raw + i * t->size, t);
+        return;
+    }
+    /* Fortran order: the first index varies fastest in the file. Walk the
+     * C-order index and track the file offset. */
+    uint64_t stride[NPY_MAX_RANK], idx[NPY_MAX_RANK] = {0};
+    uint64_t s = 1;
+    for (uint32_t d = 0; d < out->rank; d++) {
+        stride[d] = s;
+        s *= (uint64_t)out->shape[d];
+    }
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < out->count; i++) {
+        out->data[i] = element(raw + at * t->size, t);
+        for (uint32_t d = out->rank; d-- > 0;) { /* next C-order index: last axis fastest */
+            at += stride[d];
+            if (++idx[d] < (uint64_t)out->shape[d]) break;
+            at -= stride[d] * (uint64_t)out->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
 int npy_read(const char *path, uint64_t max_bytes, npy_array *out, char *err, size_t err_size) {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
@@ -92,6 +247,7 @@ int npy_read(const char *path, uint64_t max_bytes, npy_array *out, char *err, si
     unsigned char pre[12];
     int rc = -1;
     char *header = NULL;
+    unsigned char *raw = NULL;
     if (fread(pre, 1, 10, f) != 10 || memcmp(pre, MAGIC, 6) != 0) {
         fail(err, err_size, path, "not a .npy file (bad magic)");
         goto done;
@@ -121,11 +277,21 @@ int npy_read(const char *path, uint64_t max_bytes, npy_array *out, char *err, si
     }
     header[hlen] = '\0';
     const char *why = NULL;
-    if (parse_header(header, out, &why) != 0) {
+    npy_type type;
+    int fortran = 0;
+    int parsed = parse_header(header, out, &type, &fortran, &why);
+    if (parsed == -2 && strcmp(why, "not supported") == 0) {
+        snprintf(err, err_size,
+                 "%s: dtype '%s' is not supported (float16/32/64, signed and unsigned integers "
+                 "and bool are converted to float32)",
+                 path, out->dtype);
+        goto done;
+    }
+    if (parsed != 0) {
         fail(err, err_size, path, why);
         goto done;
     }
-    if (out->count > max_bytes / 4) {
+    if (out->count > max_bytes / 4 || out->count > max_bytes / type.size) {
         fail(err, err_size, path, "array larger than the size limit");
         goto done;
     }
@@ -134,7 +300,15 @@ int npy_read(const char *path, uint64_t max_bytes, npy_array *out, char *err, si
         fail(err, err_size, path, "out of memory");
         goto done;
     }
-    if (fread(out->data, 4, out->count, f) != out->count) {
+    int native = type.kind == 'f' && type.size == 4 && type.order == '<' && host_little_endian() &&
+                 (!fortran || out->rank < 2);
+    out->converted =
+        !(type.kind == 'f' && type.size == 4 && type.order == '<' && (!fortran || out->rank < 2));
+    if (!native && !(raw = malloc(out->count ? out->count * type.size : 1))) {
+        fail(err, err_size, path, "out of memory");
+        goto done;
+    }
+    if (fread(native ? (void *)out->data : (void *)raw, type.size, out->count, f) != out->count) {
         fail(err, err_size, path, "truncated data (fewer values than the shape says)");
         goto done;
     }
@@ -142,10 +316,12 @@ int npy_read(const char *path, uint64_t max_bytes, npy_array *out, char *err, si
         fail(err, err_size, path, "trailing bytes after the data");
         goto done;
     }
+    if (!native) convert(raw, &type, fortran, out);
     rc = 0;
 done:
     fclose(f);
     free(header);
+    free(raw);
     if (rc) npy_free(out);
     return rc;
 }

@@ -69,9 +69,10 @@ def main():
     same(one, classify(vkcnn, static, images, "--preset", model + ".json", "--batch", "2"),
          "static batch 4 (flag --batch 2 ignored) vs --batch 1")
     p = cc.run([vkcnn, "classify", model, images[0], "--quiet", "--top", "3"])
-    lines = p.stdout.splitlines()
-    if p.returncode != 0 or len(lines) != 4 or lines[0] != images[0] or \
-            lines[1].split()[1] != str(one[0]["top"][0]["index"]):
+    lines = p.stdout.splitlines()  # the path, a header line, three classes
+    if p.returncode != 0 or len(lines) != 5 or lines[0] != images[0] or \
+            lines[1].split() != ["prob", "class"] or \
+            lines[2].split()[1] != str(one[0]["top"][0]["index"]):
         sys.exit(f"FAIL: text output:\n{p.stdout}")
     print("OK")
 

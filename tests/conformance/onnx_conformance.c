@@ -1,6 +1,6 @@
 /* ONNX's own operator tests on a Vulkan device.
  *
- *   onnx_conformance [--device D] [--rtol R] [--atol A] [--verbose] PATH...
+ *   onnx_conformance [--device D] [--rtol R] [--atol A] [--verbose] [--list-passing] PATH...
  *
  * PATH is a case folder (model.onnx + test_data_set_N/{input,output}_M.pb) or
  * a folder of them. Each case loads through the public API, runs every data
@@ -9,7 +9,11 @@
  * reference). A case whose model vkcnn refuses as unsupported is skipped with
  * the reason; any other failure fails it. Prints one line per case and the
  * closing line "N passed, N failed, N skipped". Exits 1 if any failed or the
- * validation layer reported anything. */
+ * validation layer reported anything.
+ *
+ * --list-passing also prints "TOLERANCE rtol R atol A" first and
+ * "PASSED-DIR FOLDER" for every case that passed, for tests that run the same
+ * cases another way (tests/cli/check_run_conformance.py). */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +29,7 @@
 #define MAX_IO 16
 
 static float rel_tol = 1e-3f, abs_tol = 1e-5f;
-static int verbose;
+static int verbose, list_passing;
 static int passed, failed, skipped;
 static unsigned validation_issues;
 
@@ -206,6 +210,7 @@ static void run_case(vkcnn_context *ctx, const char *dir, const char *name) {
             printf("PASS %s (%d data sets)\n", name, sets);
         else
             printf("PASS %s\n", name);
+        if (list_passing) printf("PASSED-DIR %s\n", dir);
         passed++;
     } else {
         printf("FAIL %s: %s\n", name, why);
@@ -267,6 +272,8 @@ int main(int argc, char **argv) {
             abs_tol = strtof(argv[++i], NULL);
         else if (strcmp(argv[i], "--verbose") == 0)
             verbose = 1;
+        else if (strcmp(argv[i], "--list-passing") == 0)
+            list_passing = 1;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: onnx_conformance [--device D] [--rtol R] [--atol A] PATH...\n");
             return 2;
@@ -279,6 +286,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: onnx_conformance [--device D] [--rtol R] [--atol A] PATH...\n");
         return 2;
     }
+    if (list_passing) printf("TOLERANCE rtol %.9g atol %.9g\n", rel_tol, abs_tol);
     vkcnn_context *ctx = NULL;
     if (vkcnn_context_create(&desc, &ctx) != VKCNN_OK) {
         fprintf(stderr, "onnx_conformance: %s\n", vkcnn_last_error());
