@@ -1,5 +1,6 @@
 # What a new user meets (included by tests/CMakeLists.txt): the CLI contract,
-# every conformance case again through `vkcnn run`.
+# every conformance case again through `vkcnn run`, the README's C programs,
+# and an installed tree.
 set(_vkcnn_cli_env "${VKCNN_TEST_ENV};VKCNN_VALIDATE=1")
 
 if(VKCNN_BUILD_TOOLS)
@@ -19,4 +20,26 @@ if(VKCNN_BUILD_TOOLS)
             /usr/share/libonnx-testdata/data/pytorch-operator)
   set_tests_properties(cli_run_conformance PROPERTIES
     ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli;conformance" TIMEOUT 1800)
+endif()
+
+# the README's complete C programs, compiled against this build and run
+set(_vkcnn_readme_flags)
+if(VKCNN_SANITIZE)
+  set(_vkcnn_readme_flags -fsanitize=address,undefined)
+endif()
+add_test(NAME readme_c_programs
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_readme.py ${CMAKE_SOURCE_DIR}/README.md
+          ${CMAKE_SOURCE_DIR}/include $<TARGET_FILE_DIR:vkcnn> ${_vkcnn_readme_flags})
+set_tests_properties(readme_c_programs PROPERTIES
+  ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli" TIMEOUT 600)
+
+# this build installed into a temporary prefix and used from there without
+# LD_LIBRARY_PATH (tests/install/run.sh). Not in sanitizer builds: consumers
+# built without the sanitizer cannot link its instrumented library.
+if(VKCNN_BUILD_TOOLS AND NOT VKCNN_SANITIZE AND NOT VKCNN_SANITIZE_THREAD)
+  add_test(NAME install
+    COMMAND sh -c "p=$(mktemp -d) && cmake --install \"$0\" --prefix \"$p\" >/dev/null && \"$1\" \"$p\"; rc=$?; rm -rf \"$p\"; exit $rc"
+            ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR}/tests/install/run.sh)
+  set_tests_properties(install PROPERTIES
+    ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;install" TIMEOUT 600)
 endif()
