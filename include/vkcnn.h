@@ -357,9 +357,12 @@ typedef struct vkcnn_network vkcnn_network;
 
 /* Load options. Zero-initialise; every zero field means its default. */
 typedef struct vkcnn_network_options {
-    /* Batch size bound to a symbolic leading input dimension. 0: the model's
-     * own static batch, or 1 if it is symbolic. A static model refuses any
-     * other batch (VKCNN_ERROR_UNSUPPORTED). */
+    /* Batch size bound to the symbolic leading dimensions of the graph
+     * inputs; inputs declared with a static leading dimension beside them
+     * are taken as declared. 0: the model's own static batch, or 1 if it is
+     * symbolic. A static model (no input with a symbolic leading dimension)
+     * refuses a batch other than its first input's
+     * (VKCNN_ERROR_UNSUPPORTED). */
     uint32_t batch;
     /* Folder that external-data `location`s are relative to. NULL: the
      * model's folder for vkcnn_network_load_file; for load_memory, NULL

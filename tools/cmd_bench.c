@@ -85,15 +85,6 @@ static vkcnn_status timed_load(const vkcnn_context_desc *base, const char *cache
     return st;
 }
 
-/* After the cold load failed as unsupported with --batch given: 1 when the
- * model loads at its own batch, i.e. it is the batch that was refused. */
-static int loads_at_own_batch(const char *path) {
-    vkcnn_network *net = NULL;
-    int ok = vkcnn_network_load_file(path, NULL, &net) == VKCNN_OK;
-    vkcnn_network_destroy(net);
-    return ok;
-}
-
 /* The warm start is timed in a new process, as an application restarting
  * on a hot cache sees it (driver loaded afresh, no memory of the first
  * load): this executable again, with this command's arguments and
@@ -323,7 +314,6 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     cli_progress_end(progress);
     if (cold_st) {
         fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
-        rc = batch && cold_st == VKCNN_ERROR_UNSUPPORTED && loads_at_own_batch(path) ? 2 : 1;
         goto done;
     }
     vkcnn_model_destroy(model);

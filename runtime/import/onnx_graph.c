@@ -191,8 +191,27 @@ static vkcnn_status declared_type(const ValueInfo *vi, const char *role, int *el
     return VKCNN_OK;
 }
 
+/* Whether a graph input (not an initializer) declares a symbolic leading
+ * dimension: then a requested batch binds those, and inputs declared static
+ * are taken as they are; a model without one is static and refuses another
+ * batch than its own (its first input's). */
+static bool has_symbolic_batch(const vkc_graph *g, const Graph *gp) {
+    for (size_t i = 0; i < gp->n_input; i++) {
+        const ValueInfo *vi = gp->input[i];
+        uint32_t t = vkc_graph_find(g, str(vi->name));
+        if (t != VKC_NONE && g->tensors[t].initializer) continue;
+        const VkcnnOnnx__TypeProto *tp = vi->type;
+        if (tp && tp->value_case == VKCNN_ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
+            tp->tensor_type->shape && tp->tensor_type->shape->n_dim > 0 &&
+            tp->tensor_type->shape->dim[0]->value_case !=
+                VKCNN_ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
+            return true;
+    }
+    return false;
+}
+
 static vkcnn_status add_input(vkc_graph *g, const ValueInfo *vi, uint32_t requested_batch,
-                              bool *batch_set) {
+                              bool symbolic_model, bool *batch_set) {
     const char *name = str(vi->name);
     int elem;
     uint32_t rank;
@@ -206,9 +225,11 @@ static vkcnn_status add_input(vkc_graph *g, const ValueInfo *vi, uint32_t reques
                         name, vkc_onnx_type_name(elem));
     if (rank == UINT32_MAX)
         return vkc_fail(VKCNN_ERROR_UNSUPPORTED, "graph input '%s' declares no shape", name);
+    bool batch_here = rank > 0 && (!symbolic_model || dims[0] < 0); /* g->batch comes from it */
     for (uint32_t i = 0; i < rank; i++) {
         if (dims[i] >= 0) {
-            if (i == 0 && requested_batch && dims[0] != requested_batch)
+            if (i == 0 && requested_batch && !symbolic_model && !*batch_set &&
+                dims[0] != requested_batch)
                 return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
                                 "graph input '%s' has a static batch of %" PRId64 "; batch %" PRIu32
                                 " cannot be bound",
@@ -226,7 +247,7 @@ static vkcnn_status add_input(vkc_graph *g, const ValueInfo *vi, uint32_t reques
     VKC_TRY(vkc_graph_add_tensor(g, name, &t));
     VKC_TRY(vkc_graph_set_shape(g, t, VKC_DTYPE_FLOAT32, rank, dims));
     g->tensors[t].graph_input = true;
-    if (!*batch_set && rank > 0) {
+    if (!*batch_set && batch_here) {
         g->batch = dims[0];
         *batch_set = true;
     }
@@ -523,7 +544,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         g->tensors[t].initializer = true;
         g->file_params += g->tensors[t].elements;
     }
-    bool batch_set = false;
+    bool batch_set = false, symbolic_model = has_symbolic_batch(g, gp);
     for (size_t i = 0; i < gp->n_input; i++) {
         const ValueInfo *vi = gp->input[i];
         uint32_t t = vkc_graph_find(g, str(vi->name));
@@ -531,7 +552,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
             continue; /* IR < 4 lists initializers as inputs too */
         if (t != VKC_NONE)
             return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "duplicate graph input '%s'", str(vi->name));
-        VKC_TRY(add_input(g, vi, opts->batch, &batch_set));
+        VKC_TRY(add_input(g, vi, opts->batch, symbolic_model, &batch_set));
     }
     if (!batch_set) g->batch = opts->batch ? opts->batch : 1;
 

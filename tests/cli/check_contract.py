@@ -232,6 +232,33 @@ def check_run_binding(tmp):
         r = run("run", model, *args)
         check(r.returncode == 0, f"run {case}: inputs of different leading dimensions "
                                  "taken as declared", r.stderr.strip())
+    # symbolic and static leading dimensions in one model: the batch binds
+    # the symbolic one only, the static inputs are taken as declared
+    import onnx
+    from onnx import TensorProto, helper
+    mixed = os.path.join(tmp, "mixed.onnx")
+    g = helper.make_graph(
+        [helper.make_node("Add", ["x", "b"], ["s"]), helper.make_node("MatMul", ["s", "w"], ["y"])],
+        "mixed", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4]),
+                  helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 4]),
+                  helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), mixed)
+    rng = np.random.default_rng(2)
+    vals = {"x": rng.standard_normal((3, 4), np.float32),
+            "b": rng.standard_normal((1, 4), np.float32),
+            "w": rng.standard_normal((4, 5), np.float32)}
+    args = []
+    for k, v in vals.items():
+        np.save(os.path.join(tmp, f"m_{k}.npy"), v)
+        args += ["--input", f"{k}={os.path.join(tmp, f'm_{k}.npy')}"]
+    y = os.path.join(tmp, "m_y.npy")
+    r = run("run", mixed, *args, "--output", y)
+    want = (vals["x"] + vals["b"]) @ vals["w"]
+    check(r.returncode == 0 and np.load(y).shape == (3, 5)
+          and np.allclose(np.load(y), want, rtol=1e-5, atol=1e-5),
+          "run: a symbolic batch of 3 bound beside static inputs of leading dimension 1 and 4",
+          r.stderr)
     r = run("run", os.path.join(TESTDATA, "test_constant", "model.onnx"))
     check(r.returncode == 0 and "values" in r.stdout, "run a model without inputs",
           r.stderr.strip())
@@ -252,7 +279,6 @@ def check_run_binding(tmp):
           "run --json summary: argmax per batch row", r.stdout)
     # a static model refuses another batch (data error)
     static = os.path.join(tmp, "lenet_static2.onnx")
-    import onnx
     m = onnx.load(LENET)
     for v in list(m.graph.input) + list(m.graph.output):
         v.type.tensor_type.shape.dim[0].dim_value = 2
@@ -260,6 +286,11 @@ def check_run_binding(tmp):
     r = run("run", static, "--input", xp)
     check(r.returncode == 1 and "static batch of 2" in r.stderr,
           "a static batch-2 model given batch 3: exit 1 naming the static batch", r.stderr)
+    # the model refuses the batch: a model error (1), as for `run` above
+    expect(1, ["bench", static, "--batch", "3", "--iters", "1"],
+           "bench --batch 3 on a static batch-2 model", ["static batch of 2"])
+    expect(1, ["inspect", static, "--batch", "3"],
+           "inspect --batch 3 on a static batch-2 model", ["static batch of 2"])
 
 
 def classifier_free_model(path):
