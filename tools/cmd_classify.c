@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "json.h"
+#include "knn_features.h"
 #include "vkcnn.h"
 
 #define DEFAULT_MAX_BATCH 64u
@@ -29,6 +30,7 @@ typedef struct options {
     float mean[3], std[3];
     vkcnn_context_desc desc;
     vkcnn_precision precision;
+    cli_knn knn; /* --knn GALLERY [-k K]: run_knn */
 } options;
 
 /* Result of one image: probabilities of its top classes, or an error. */
@@ -39,31 +41,40 @@ typedef struct result {
 } result;
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: vkcnn classify MODEL IMAGE... [--top K] [--labels FILE] [--batch N]\n"
-               "                      [--resize N] [--crop N] [--mean R,G,B] [--std R,G,B]\n"
-               "                      [--gray] [--preset FILE] [--json] [--quiet] [--precision P]\n"
-               "                      [--device D] [--cache-dir DIR] [--no-cache]\n"
-               "Classifies JPEG, PNG and BMP images (EXIF orientation honoured) with a model\n"
-               "whose output is [N, classes]. The preprocessing comes from the preset\n"
-               "MODEL.json (e.g. model.onnx.json) when it exists, else ImageNet's (resize 256,\n"
-               "crop 224, mean/std); flags override it.\n"
-               "Text output: per image its path, a header line, then the top classes with\n"
-               "their softmax probability, index and label (shown where it differs from the\n"
-               "index). An image that fails is reported on stderr; the others are still\n"
-               "classified, and the exit status is 1.\n"
-               "  --top K        classes printed per image (default 5)\n"
-               "  --labels FILE  class names, one per line (default: the preset's)\n"
-               "  --batch N      images per run (default: all, at most 64; a static-batch\n"
-               "                 model uses its own)\n"
-               "  --resize N     shorter side after the bilinear resize\n"
-               "  --crop N       centre crop size (at most the resized shorter side)\n"
-               "  --mean R,G,B   per-channel mean of [0,1] pixels (one value for --gray)\n"
-               "  --std R,G,B    per-channel standard deviation (one value for --gray)\n"
-               "  --gray         one grayscale channel\n"
-               "  --preset FILE  preset sidecar to use instead of MODEL.json\n"
-               "  --json         JSON array, one object per image, in argument order\n"
-               "  --quiet        no progress messages (shown for models over 16 MB)\n"
-               "" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
+    fprintf(f,
+            "usage: vkcnn classify MODEL IMAGE... [--top K] [--labels FILE] [--batch N]\n"
+            "                      [--resize N] [--crop N] [--mean R,G,B] [--std R,G,B]\n"
+            "                      [--gray] [--preset FILE] [--json] [--quiet] [--precision P]\n"
+            "                      [--knn GALLERY.npy [-k K]]\n"
+            "                      [--device D] [--cache-dir DIR] [--no-cache]\n"
+            "Classifies JPEG, PNG and BMP images (EXIF orientation honoured) with a model\n"
+            "whose output is [N, classes]. The preprocessing comes from the preset\n"
+            "MODEL.json (e.g. model.onnx.json) when it exists, else ImageNet's (resize 256,\n"
+            "crop 224, mean/std); flags override it.\n"
+            "Text output: per image its path, a header line, then the top classes with\n"
+            "their softmax probability, index and label (shown where it differs from the\n"
+            "index). An image that fails is reported on stderr; the others are still\n"
+            "classified, and the exit status is 1.\n"
+            "  --top K        classes printed per image (default 5)\n"
+            "  --labels FILE  class names, one per line (default: the preset's)\n"
+            "  --batch N      images per run (default: all, at most 64; a static-batch\n"
+            "                 model uses its own)\n"
+            "  --resize N     shorter side after the bilinear resize\n"
+            "  --crop N       centre crop size (at most the resized shorter side)\n"
+            "  --mean R,G,B   per-channel mean of [0,1] pixels (one value for --gray)\n"
+            "  --std R,G,B    per-channel standard deviation (one value for --gray)\n"
+            "  --gray         one grayscale channel\n"
+            "  --preset FILE  preset sidecar to use instead of MODEL.json\n"
+            "  --json         JSON array, one object per image, in argument order\n"
+            "  --quiet        no progress messages (shown for models over 16 MB)\n"
+            "  --knn FILE     classify by the vote of the K nearest rows of a gallery written\n"
+            "                 by `vkcnn embed ... --labels-from-dirs` (the same model file, by\n"
+            "                 hash; its layer, pooling and normalisation): the top labels by\n"
+            "                 votes, a tie to the smaller sum of distances; JSON entries are\n"
+            "                 {\"label\", \"votes\", \"distance\" (of the nearest neighbour with\n"
+            "                 that label)}\n"
+            "  -k K           neighbours that vote (with --knn; default 5)\n"
+            "" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 static int parse_uint(const char *flag, const char *s, uint32_t lo, uint32_t hi, uint32_t *out) {
@@ -115,6 +126,7 @@ static int parse_args(int argc, char **argv, options *o) {
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &o->desc);
         if (!r) r = cli_precision_flag("classify", argc, argv, &i, &o->precision);
+        if (!r) r = cli_knn_flag("classify", argc, argv, &i, &o->knn);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
@@ -594,10 +606,38 @@ done:
     return rc;
 }
 
+/* --knn GALLERY.npy [-k K]: the labels of the k nearest gallery rows vote,
+ * instead of the model's own head (tools/cmd_knn.c). */
+static int run_knn(options *o) {
+    if (o->labels) {
+        fprintf(stderr, "vkcnn classify: --labels does not apply with --knn: the labels come "
+                        "from the gallery's sidecar\n");
+        return 2;
+    }
+    vkcnn_preprocess pp;
+    int rc = preprocessing(o, &pp);
+    if (rc) return rc;
+    knn_classify_request r = {.model = o->model,
+                              .images = o->images,
+                              .count = o->image_count,
+                              .pp = &pp,
+                              .batch = o->batch,
+                              .top = o->top,
+                              .json = o->json,
+                              .quiet = o->quiet,
+                              .precision = o->precision,
+                              .desc = &o->desc};
+    return knn_classify(&o->knn, &r);
+}
+
 int vkcnn_cmd_classify(int argc, char **argv) {
     options o = {0};
     int rc = parse_args(argc, argv, &o);
-    if (rc == 0) rc = run(&o);
+    if (rc == 0 && o.knn.k && !o.knn.gallery) {
+        fprintf(stderr, "vkcnn classify: -k is the number of neighbours of --knn GALLERY.npy\n");
+        rc = 2;
+    }
+    if (rc == 0) rc = o.knn.gallery ? run_knn(&o) : run(&o);
     free(o.images);
     return rc < 0 ? 0 : rc;
 }

@@ -7,7 +7,9 @@
 int vkcnn_cmd_bench(int argc, char **argv);
 int vkcnn_cmd_classify(int argc, char **argv);
 int vkcnn_cmd_devices(int argc, char **argv);
+int vkcnn_cmd_embed(int argc, char **argv); /* cmd_embed.c */
 int vkcnn_cmd_inspect(int argc, char **argv);
+int vkcnn_cmd_knn(int argc, char **argv); /* cmd_knn.c */
 int vkcnn_cmd_peak(int argc, char **argv);
 int vkcnn_cmd_run(int argc, char **argv);
 

@@ -14,7 +14,9 @@ static void usage(FILE *f) {
                "  bench     time a model: cold/warm start, GPU and wall time per inference\n"
                "  classify  classify images (JPEG, PNG, BMP) with a model\n"
                "  devices   list Vulkan devices and their capabilities\n"
+               "  embed     write a model layer's features for images or .npy inputs\n"
                "  inspect   show a model's inputs, outputs, layers, parameters and MACs\n"
+               "  knn       exact k-nearest-neighbour search of .npy vectors on the device\n"
                "  peak      measure the device's FMA throughput and memory bandwidth\n"
                "  run       run a model on .npy inputs\n"
                "\n"
@@ -59,6 +61,7 @@ int main(int argc, char **argv) {
         {"bench", vkcnn_cmd_bench},     {"classify", vkcnn_cmd_classify},
         {"devices", vkcnn_cmd_devices}, {"inspect", vkcnn_cmd_inspect},
         {"peak", vkcnn_cmd_peak},       {"run", vkcnn_cmd_run},
+        {"embed", vkcnn_cmd_embed},     {"knn", vkcnn_cmd_knn},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

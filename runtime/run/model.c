@@ -7,7 +7,10 @@
 #include "core/error.h"
 #include "exec/exec.h"
 #include "graph/network.h"
+#include "passes/passes.h"
+#include "run/extra_outputs.h"
 #include "run/model_internal.h"
+#include "tune/tune.h"
 #include "vk/context.h"
 
 static vkcnn_status model_error(vkcnn_model *m, vkcnn_status st) {
@@ -66,8 +69,19 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
         m->debug = debug && debug[0] >= '1' && debug[0] <= '3' && !debug[1] ? debug[0] - '0' : 0;
         if (m->debug >= 3) eo.timestamps = true;
         m->profile = eo.timestamps;
-        st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
-        if (!st && m->debug) vkc_exec_describe(m->exec, m->debug, stderr);
+        m->fusion = fusion;
+        if (o->extra_output_count || o->extra_outputs) { /* intermediates made outputs */
+            st = vkc_extra_outputs_apply(m->graph, o->extra_outputs, o->extra_output_count,
+                                         &m->own_graph);
+            if (!st) m->graph = m->own_graph;
+        }
+        /* kernel variants stored by vkcnn_tune, where present */
+        vkc_tune_table tuned = {0};
+        if (!st) st = vkc_tune_load_for_model(ctx, o->tuned, o->tune_dir, &tuned);
+        eo.tuned = &tuned;
+        if (!st) st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
+        vkc_tune_table_free(&tuned);
+        if (!st && m->debug) vkcnn_model_describe(m, m->debug, stderr);
         /* the per-node check reads the intermediates of the one run before it */
         uint32_t slots = m->check ? 1 : o->in_flight ? o->in_flight : 2;
         if (!st) {
@@ -103,6 +117,7 @@ void vkcnn_model_destroy(vkcnn_model *m) {
     vkc_image_refs_destroy(m); /* image_ref.c */
     if (m->have_preprocess) vkc_kernel_destroy(m->ctx, &m->preprocess);
     vkc_exec_destroy(m->exec);
+    vkc_graph_clone_destroy(m->own_graph, vkc_network_graph(m->net));
     vkcnn_network_destroy(m->net);
     free(m);
 }
@@ -122,7 +137,17 @@ vkcnn_status vkcnn_model_input(const vkcnn_model *m, uint32_t index, vkcnn_tenso
 
 vkcnn_status vkcnn_model_output(const vkcnn_model *m, uint32_t index, vkcnn_tensor_info *info) {
     if (!m) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_output: model is NULL");
-    return vkcnn_network_output(m->net, index, info);
+    if (!m->own_graph || index < vkc_network_graph(m->net)->output_count)
+        return vkcnn_network_output(m->net, index, info);
+    if (!info || index >= m->graph->output_count) /* an extra output */
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_output: bad argument");
+    const vkc_tensor *t = &m->graph->tensors[m->graph->outputs[index]];
+    memset(info, 0, sizeof *info);
+    info->name = t->name;
+    info->dtype = "float32";
+    info->rank = t->rank;
+    memcpy(info->shape, t->dims, t->rank * sizeof t->dims[0]);
+    return VKCNN_OK;
 }
 
 static vkcnn_status find(const vkc_graph *g, const uint32_t *list, uint32_t count, const char *what,
@@ -251,6 +276,7 @@ vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stat
     stats->barriers = vkc_exec_barrier_count(m->exec);
     stats->gpu_ms = vkc_exec_total_ms(m->exec);
     vkc_exec_load_times(m->exec, &stats->compile_ms, &stats->pipelines_ms, &stats->upload_ms);
+    stats->tuned_layers = vkc_exec_tuned_count(m->exec);
     return VKCNN_OK;
 }
 
@@ -266,7 +292,8 @@ vkcnn_status vkcnn_model_dispatch(const vkcnn_model *m, uint32_t index, vkcnn_di
                                   .gpu_ms = d.gpu_ms,
                                   .flops = d.flops,
                                   .bytes_read = d.bytes_read,
-                                  .bytes_written = d.bytes_written};
+                                  .bytes_written = d.bytes_written,
+                                  .variant = d.variant};
     return VKCNN_OK;
 }
 
@@ -275,6 +302,8 @@ vkcnn_status vkcnn_model_describe(const vkcnn_model *m, uint32_t detail, FILE *o
     if (!m || !out)
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_model_describe: NULL argument");
     vkc_exec_describe(m->exec, detail, out);
+    if (m->own_graph)
+        vkc_extra_outputs_describe(vkc_network_graph(m->net), m->graph, m->exec, m->fusion, out);
     return ferror(out) ? vkc_fail(VKCNN_ERROR_IO, "vkcnn_model_describe: write failed") : VKCNN_OK;
 }
 

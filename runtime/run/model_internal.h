@@ -31,8 +31,9 @@ struct vkcnn_model {
     vkcnn_context *ctx;
     vkcnn_network *net; /* retained: the executor reads the graph */
     const vkc_graph *graph;
+    vkc_graph *own_graph; /* with extra outputs: the network's graph with them (extra_outputs.c) */
     vkc_exec *exec;
-    bool check, profile;
+    bool check, profile, fusion;
     unsigned debug; /* VKCNN_DEBUG level, 0..3 */
     float check_rtol, check_atol;
     uint64_t last_run; /* ticket of the last vkcnn_model_run that succeeded; 0: none */
