@@ -16,3 +16,20 @@ add_test(NAME knn.extra_outputs
          COMMAND test_extra_outputs ${CMAKE_SOURCE_DIR}/models/lenet5/lenet5.onnx)
 set_tests_properties(knn.extra_outputs PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
   LABELS "vulkan;knn" TIMEOUT 600)
+
+if(TARGET vkcnn_cli)
+  # `vkcnn knn` against numpy's exact float64 search: the issue's shapes
+  # (up to 200,000 x 16, 20,000 x 512, 2,000 x 4,096), k 1, 10, 1,024,
+  # duplicate rows, the metrics, and bad input with its exit status
+  add_test(NAME knn.cli
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_knn_cli.py
+                   $<TARGET_FILE:vkcnn_cli> ${CMAKE_BINARY_DIR}/knn-tests/cli)
+  set_tests_properties(knn.cli PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;knn;cli" TIMEOUT 900)
+  # `vkcnn embed` against PyTorch on LeNet-5, the sidecar, classify --knn
+  add_test(NAME knn.embed
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_embed.py
+                   $<TARGET_FILE:vkcnn_cli> ${CMAKE_BINARY_DIR}/knn-tests/embed)
+  set_tests_properties(knn.embed PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;knn;cli" TIMEOUT 600)
+endif()
