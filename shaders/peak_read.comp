@@ -12,7 +12,8 @@
 #endif
 layout(local_size_x = LOCAL_SIZE) in;
 #if defined(TEXEL) && TEXEL
-layout(set = 0, binding = 0) uniform samplerBuffer src_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(set = 0, binding = 0) uniform textureBuffer src_t;
 #define SRC(i) texelFetch(src_t, int(i))
 #else
 layout(std430, set = 0, binding = 0) readonly buffer Src { vec4 src[]; };

@@ -37,32 +37,33 @@
 // (WT_HALF, as uvec4). WT_CHUNK is then a multiple of 4 (8 with WT_HALF),
 // so every chunk starts on a texel. One texelFetch is a single 16-byte
 // gather on CPU drivers, where storage-buffer loads go lane by lane.
+#extension GL_EXT_samplerless_texture_functions : require
 #if WT_HALF
-#define WT_SAMPLER usamplerBuffer
+#define WT_TEXBUF utextureBuffer
 #else
-#define WT_SAMPLER samplerBuffer
+#define WT_TEXBUF textureBuffer
 #endif
-layout(binding = WT_BINDING) uniform WT_SAMPLER wt0;
+layout(binding = WT_BINDING) uniform WT_TEXBUF wt0;
 #if WT_CHUNKS > 1
-layout(binding = WT_BINDING + 1) uniform WT_SAMPLER wt1;
+layout(binding = WT_BINDING + 1) uniform WT_TEXBUF wt1;
 #endif
 #if WT_CHUNKS > 2
-layout(binding = WT_BINDING + 2) uniform WT_SAMPLER wt2;
+layout(binding = WT_BINDING + 2) uniform WT_TEXBUF wt2;
 #endif
 #if WT_CHUNKS > 3
-layout(binding = WT_BINDING + 3) uniform WT_SAMPLER wt3;
+layout(binding = WT_BINDING + 3) uniform WT_TEXBUF wt3;
 #endif
 #if WT_CHUNKS > 4
-layout(binding = WT_BINDING + 4) uniform WT_SAMPLER wt4;
+layout(binding = WT_BINDING + 4) uniform WT_TEXBUF wt4;
 #endif
 #if WT_CHUNKS > 5
-layout(binding = WT_BINDING + 5) uniform WT_SAMPLER wt5;
+layout(binding = WT_BINDING + 5) uniform WT_TEXBUF wt5;
 #endif
 #if WT_CHUNKS > 6
-layout(binding = WT_BINDING + 6) uniform WT_SAMPLER wt6;
+layout(binding = WT_BINDING + 6) uniform WT_TEXBUF wt6;
 #endif
 #if WT_CHUNKS > 7
-layout(binding = WT_BINDING + 7) uniform WT_SAMPLER wt7;
+layout(binding = WT_BINDING + 7) uniform WT_TEXBUF wt7;
 #endif
 #if WT_HALF
 #define WT_GET(arr, o)                                                                             \

@@ -107,8 +107,9 @@ layout(std430, binding = 2) readonly buffer Vt { vec4 v[]; };
 
 #if TEXEL
 #define LW 4 // floats per texelFetch
-layout(binding = 1) uniform samplerBuffer u;
-layout(binding = 2) uniform samplerBuffer v;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer u;
+layout(binding = 2) uniform textureBuffer v;
 #define LOAD(buf, at, f, k)                                                                        \
     {                                                                                              \
         vec4 t_ = texelFetch(buf, int((at) / 4u));                                                 \

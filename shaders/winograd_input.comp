@@ -85,7 +85,8 @@ layout(std430, binding = 0) writeonly buffer Vt { float v[]; };
 #if defined(TEXEL) && TEXEL
 // X through a uniform texel buffer (whole texels): one gather per load on
 // CPU drivers, where a storage-buffer load is a loop over the lanes
-layout(binding = 1) uniform samplerBuffer x_t;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer In { float x[]; };
