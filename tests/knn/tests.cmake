@@ -33,3 +33,13 @@ if(TARGET vkcnn_cli)
   set_tests_properties(knn.embed PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
     LABELS "vulkan;knn;cli" TIMEOUT 600)
 endif()
+
+if(TARGET vkcnn_cli)
+  # MNIST (the digits the LeNet-5 tests fetch): k-NN on LeNet-5's 84-D
+  # features within 0.5 point of its softmax head, raw pixels clearly below
+  add_test(NAME knn.mnist
+           COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/bench/knn_mnist.py --check
+                   --vkcnn $<TARGET_FILE:vkcnn_cli> --work ${CMAKE_BINARY_DIR}/knn-tests/mnist)
+  set_tests_properties(knn.mnist PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;knn;cli;release-only" TIMEOUT 1200)
+endif()
