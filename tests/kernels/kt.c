@@ -17,6 +17,108 @@ static unsigned cases, failures;
 static double worst_rel, worst_abs;
 static struct timespec started;
 
+/* kt.h: KT_CASE, KT_SEED, KT_VARIANTS, KT_VERBOSE and their options */
+static struct {
+    bool read, verbose, one_variant, by_seed;
+    const char *text;
+    unsigned long long seed;
+    unsigned turn; /* kt_variants' next variant */
+} sel;
+
+static void usage(const char *prog, const char *why) {
+    fprintf(stderr,
+            "%s%s%s%susage: %s [--case TEXT] [--seed N] [--variants one|all] [--verbose]\n"
+            "  --case TEXT   only the cases whose description contains TEXT (KT_CASE)\n"
+            "  --seed N      only the cases of seed N (KT_SEED)\n"
+            "  --variants V  one: each case under one of its variants, in turn (KT_VARIANTS)\n"
+            "  --verbose     print each case's max |diff| and bound (KT_VERBOSE=1)\n",
+            why ? prog : "", why ? ": " : "", why ? why : "", why ? "\n" : "", prog);
+}
+
+static bool set_seed(const char *v) {
+    char *end;
+    if (!v || !*v) return false;
+    sel.seed = strtoull(v, &end, 0);
+    sel.by_seed = !*end;
+    return sel.by_seed;
+}
+
+static bool set_variants(const char *v) {
+    if (strcmp(v, "one") != 0 && strcmp(v, "all") != 0) return false;
+    sel.one_variant = strcmp(v, "one") == 0;
+    return true;
+}
+
+static void read_env(void) {
+    if (sel.read) return;
+    sel.read = true;
+    const char *v = getenv("KT_CASE");
+    if (v && *v) sel.text = v;
+    v = getenv("KT_SEED");
+    if (v && *v && !set_seed(v)) {
+        fprintf(stderr, "KT_SEED: '%s' is not a number\n", v);
+        exit(2);
+    }
+    v = getenv("KT_VARIANTS");
+    if (v && *v && !set_variants(v)) {
+        fprintf(stderr, "KT_VARIANTS: '%s' is not one or all\n", v);
+        exit(2);
+    }
+    v = getenv("KT_VERBOSE");
+    sel.verbose = v && *v && strcmp(v, "0") != 0;
+}
+
+void kt_args(int argc, char **argv) {
+    read_env();
+    const char *prog = argc > 0 ? argv[0] : "test";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char why[160];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(prog, NULL);
+            exit(0);
+        } else if (strcmp(a, "--verbose") == 0) {
+            sel.verbose = true;
+            continue;
+        } else if (strcmp(a, "--case") == 0 || strcmp(a, "--seed") == 0 ||
+                   strcmp(a, "--variants") == 0) {
+            bool ok = v != NULL;
+            if (ok && a[2] == 'c') sel.text = v;
+            if (ok && a[2] == 's') ok = set_seed(v);
+            if (ok && a[2] == 'v') ok = set_variants(v);
+            if (ok) {
+                i++;
+                continue;
+            }
+            if (v)
+                snprintf(why, sizeof why, "bad value '%s' for %s", v, a);
+            else
+                snprintf(why, sizeof why, "%s needs a value", a);
+        } else {
+            snprintf(why, sizeof why, "unknown option '%s'", a);
+        }
+        usage(prog, why);
+        exit(2);
+    }
+}
+
+bool kt_selecting(void) {
+    read_env();
+    return sel.text || sel.by_seed;
+}
+
+uint32_t kt_variants(unsigned count) {
+    read_env();
+    if (count == 0 || count > 32) return 0;
+    if (!sel.one_variant) return count == 32 ? ~0u : (1u << count) - 1;
+    return 1u << (sel.turn++ % count);
+}
+
+static bool selected(const char *what, uint64_t seed) {
+    read_env();
+    return (!sel.text || strstr(what, sel.text)) && (!sel.by_seed || seed == sel.seed);
+}
+
 static void clear_host(void) {
     for (unsigned i = 0; i < KT_MAX_TENSORS; i++) {
         free(host[i]);
@@ -193,6 +295,11 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
              const char *what) {
     int bad = 0;
     vkc_exec *e = NULL;
+    if (!selected(what, seed)) {
+        vkc_graph_destroy(g);
+        clear_host();
+        return 0;
+    }
     cases++;
     vkc_exec_options xo = opts ? *opts : (vkc_exec_options){0};
     bool half = half_mode(), expect_half = false;
@@ -241,11 +348,16 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
         if (!bad && !(err <= KT_RTOL * scale + KT_ATOL)) {
             fprintf(stderr,
                     "FAIL %s (seed %llu): output '%s': max |diff| %.3g at %llu (device %.8g, "
-                    "ref %.8g), max |ref| %.3g\n",
+                    "ref %.8g), max |ref| %.3g, bound %.3g\n",
                     what, (unsigned long long)seed, g->tensors[t].name, err, (unsigned long long)at,
-                    (double)dev[at], (double)r[at], scale);
+                    (double)dev[at], (double)r[at], scale, KT_RTOL * scale + KT_ATOL);
             bad = 1;
         }
+        if (!bad && (sel.verbose || kt_selecting()))
+            printf("case %s (seed %llu): output '%s': max |diff| %.3g, bound %.3g (max |ref| "
+                   "%.3g)\n",
+                   what, (unsigned long long)seed, g->tensors[t].name, err,
+                   KT_RTOL * scale + KT_ATOL, scale);
         if (!bad) {
             worst_abs = err > worst_abs ? err : worst_abs;
             double rel = scale > 0 ? err / scale : 0;
@@ -274,6 +386,18 @@ void kt_summary(const char *name) {
            "(tolerance %.0e * max|ref| + %.0e); %.1f s\n",
            name, cases, failures, worst_abs, worst_rel, KT_RTOL, KT_ATOL, s);
     if (half_mode()) printf("%s: fp16 weights (KT_PRECISION=fp16)\n", name);
+    if (sel.one_variant) printf("%s: one variant per case (KT_VARIANTS=one)\n", name);
+    if (kt_selecting()) {
+        if (cases == 0) {
+            fprintf(stderr, "FAIL %s: no case matches%s%s%s", name, sel.text ? " '" : "",
+                    sel.text ? sel.text : "", sel.text ? "'" : "");
+            if (sel.by_seed) fprintf(stderr, " seed %llu", sel.seed);
+            fprintf(stderr, "\n");
+            th_failures++;
+        }
+        fflush(stdout);
+        return; /* the texel-count check below concerns the whole test */
+    }
     /* forced texel loads must have been used, forced storage loads never */
     const char *tl = getenv("VKCNN_TEXEL_LOADS");
     printf("%s: %u dispatches read through texel buffers\n", name, texel_dispatches);

@@ -61,6 +61,30 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
 /* Statistics over every kt_check of the process, printed by kt_summary. */
 void kt_summary(const char *name);
 
+/* Choosing what runs, to reproduce or measure one case, or to run a short
+ * form. Each setting is an environment variable or, through kt_args, an
+ * option of the test program (the option wins):
+ *   KT_CASE=TEXT   --case TEXT   only the cases whose description contains
+ *                                TEXT (as printed on failure, e.g.
+ *                                "k 5x5 s1 d1 pads 2,1,0,2", ", tile 4")
+ *   KT_SEED=N      --seed N      only the cases of seed N
+ *   KT_VARIANTS=one --variants one  each case under one of its variants
+ *                                (kernels, Winograd tiles: kt_variants)
+ *                                instead of all of them
+ *   KT_VERBOSE=1   --verbose     print every case's max |diff| and bound
+ * With --case or --seed every case that runs prints its error and bound,
+ * and no case matching is a failure; test_winograd then also skips its
+ * checks that are not cases (kt_selecting). */
+void kt_args(int argc, char **argv);
+
+/* Whether --case or --seed selects cases. */
+bool kt_selecting(void);
+
+/* The variants of the next case, as a mask over `count` (<= 32) variants:
+ * all of them, or under KT_VARIANTS=one a single one, taken in turn from
+ * case to case so that each variant still runs on some cases. */
+uint32_t kt_variants(unsigned count);
+
 /* Uniform integer in [lo, hi]. */
 int64_t kt_range(uint64_t *seed, int64_t lo, int64_t hi);
 

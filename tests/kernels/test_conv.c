@@ -106,7 +106,9 @@ static int run1(vkcnn_context *ctx, const conv_case *k, uint64_t seed, const cha
 }
 
 static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
+    uint32_t variants = kt_variants(sizeof kernels / sizeof kernels[0]); /* KT_VARIANTS */
     for (unsigned i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        if (!(variants >> i & 1)) continue;
         if (kernels[i])
             setenv("VKCNN_CONV_KERNEL", kernels[i], 1);
         else
@@ -151,7 +153,8 @@ static conv_case random_case(uint64_t *s) {
     return k;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     /* fixed layers */
     conv_case fixed[] = {

@@ -220,7 +220,8 @@ static int variadic(vkcnn_context *ctx, vkc_op op, uint32_t count, uint64_t seed
     return kt_check(ctx, g, NULL, seed, what);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint64_t seed = 4000;
     unary(ctx, VKC_OP_RELU, NULL, 1.0f, seed++);

@@ -153,7 +153,8 @@ static void budget(void) {
     th_destroy(ctx);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint32_t relu1;
     kt_check(ctx, lenet(1, &relu1), NULL, 77, "LeNet batch 1");

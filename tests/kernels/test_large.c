@@ -16,7 +16,8 @@ static double now_s(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     double t0 = now_s();
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     const uint64_t lavapipe_range = 128ull << 20;

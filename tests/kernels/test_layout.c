@@ -135,7 +135,8 @@ static int views(vkcnn_context *ctx, uint64_t seed) {
     return kt_check(ctx, g, NULL, seed, "views around Relu and Sigmoid");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint64_t seed = 5000;
     for (unsigned i = 0; i < 12; i++)

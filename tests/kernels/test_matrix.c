@@ -268,7 +268,8 @@ static void gemv_split(vkcnn_context *ctx, uint64_t *seed) {
     gemv(ctx, 8, 60, 120, false, true, 1.0f, 1.0f, 5, 2, 4096, (*seed)++); /* 8 chunks */
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint64_t seed = 3000;
     for (int ta = 0; ta < 2; ta++)

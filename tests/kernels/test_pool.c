@@ -123,7 +123,8 @@ static int run_lrn(vkcnn_context *ctx, int64_t n, int64_t c, int64_t h, int64_t 
     return kt_check(ctx, g, NULL, seed, what);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     pool_case fixed[] = {
         /* AlexNet / VGG pools */

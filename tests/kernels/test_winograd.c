@@ -130,10 +130,13 @@ static void describe(const wcase *k, const char *tile, char *what, size_t size) 
 
 static const vkc_exec_options wino_opts = {.fusion = true, .winograd = true};
 
-/* Runs the case with F(4x4), F(2x2) and the rule's tile. */
+/* Runs the case with F(4x4), F(2x2) and the rule's tile (KT_VARIANTS=one:
+ * one of them, in turn). */
 static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
     static const char *const tiles[] = {"4", "2", NULL};
+    uint32_t variants = kt_variants(3);
     for (unsigned i = 0; i < 3; i++) {
+        if (!(variants >> i & 1)) continue;
         if (tiles[i])
             setenv("VKCNN_WINOGRAD_TILE", tiles[i], 1);
         else
@@ -215,7 +218,8 @@ static wcase random_case(uint64_t *s) {
     return k;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     wcase fixed[] = {
         /* every activation once, C and M past the 16 x 8 blocks, odd sizes */
@@ -259,6 +263,11 @@ int main(void) {
         run(ctx, &k, s);
     }
     unsetenv("VKCNN_WINOGRAD_BLOCK");
+    if (kt_selecting()) { /* --case / --seed: the cases above alone */
+        th_destroy(ctx);
+        kt_summary("winograd");
+        return th_done("test_kernel_winograd");
+    }
 
     /* the rule */
     const vkc_exec_options off = {.fusion = true, .winograd = false};
