@@ -152,4 +152,31 @@ float vkc_max(float x, float y, vec3 p) {
     return isnan(x) || isnan(y) ? VKC_NAN : max(x, y);
 }
 
+// Comparisons and logic: booleans are 0.0 and 1.0 at run time (an input is
+// true when it is not 0.0). NaN compares unequal and unordered, as IEEE.
+float vkc_equal(float x, float y, vec3 p) {
+    return x == y ? 1.0 : 0.0;
+}
+float vkc_less(float x, float y, vec3 p) {
+    return x < y ? 1.0 : 0.0;
+}
+float vkc_greater(float x, float y, vec3 p) {
+    return x > y ? 1.0 : 0.0;
+}
+float vkc_less_or_equal(float x, float y, vec3 p) {
+    return x <= y ? 1.0 : 0.0;
+}
+float vkc_greater_or_equal(float x, float y, vec3 p) {
+    return x >= y ? 1.0 : 0.0;
+}
+float vkc_logical_not(float x, float y, vec3 p) {
+    return x == 0.0 ? 1.0 : 0.0;
+}
+float vkc_logical_and(float x, float y, vec3 p) {
+    return x != 0.0 && y != 0.0 ? 1.0 : 0.0;
+}
+float vkc_logical_or(float x, float y, vec3 p) {
+    return x != 0.0 || y != 0.0 ? 1.0 : 0.0;
+}
+
 #endif

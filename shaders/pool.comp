@@ -6,7 +6,9 @@
 // columns). Taps outside X are skipped. AVG divides by the taps inside X, or
 // with COUNT_INCLUDE_PAD by the taps inside the padded extent
 // [-PT, H + PB) x [-PL, W + PR) (taps that ceil_mode adds past it never count).
-// 1-D pools use H = KH = 1. TEXEL (CPU drivers; X whole texels): X is read
+// 1-D pools use H = KH = 1; 3-D pools (N x C x D x H x W) add the depth
+// axis D with OD, KD, SD, DD, PF (front) and PK (back), 1 and 0 otherwise.
+// TEXEL (CPU drivers; X whole texels): X is read
 // through a uniform texel buffer. Bindings: 0 Y, 1 X.
 #ifndef NC
 #define NC 1
@@ -53,6 +55,27 @@
 #ifndef DW
 #define DW 1
 #endif
+#ifndef D
+#define D 1
+#endif
+#ifndef OD
+#define OD 1
+#endif
+#ifndef KD
+#define KD 1
+#endif
+#ifndef SD
+#define SD 1
+#endif
+#ifndef DD
+#define DD 1
+#endif
+#ifndef PF
+#define PF 0
+#endif
+#ifndef PK
+#define PK 0
+#endif
 #ifndef POOL_MAX
 #define POOL_MAX 1
 #endif
@@ -63,7 +86,7 @@
 #define C 1
 #endif
 #ifndef TOTAL
-#define TOTAL (uint(NC) * uint(OH) * uint(OW))
+#define TOTAL (uint(NC) * uint(OD) * uint(OH) * uint(OW))
 #endif
 
 #include "common.glsl"
@@ -87,18 +110,52 @@ void main() {
     uint ox = i % uint(OW);
     uint t = i / uint(OW);
     uint oy = t % uint(OH);
-    uint plane = t / uint(OH);
-    uint base = plane * uint(H * W);
-    int iy0 = int(oy) * SH - PT, ix0 = int(ox) * SW - PL;
+    t /= uint(OH);
+    uint oz = t % uint(OD);
+    uint plane = t / uint(OD);
+    uint base = plane * uint(D * H * W);
+    int iz0 = int(oz) * SD - PF, iy0 = int(oy) * SH - PT, ix0 = int(ox) * SW - PL;
 #if POOL_MAX
     float acc = -VKC_INF;
 #else
     float acc = 0.0;
-    int rows = 0, cols = 0;
 #endif
+    for (int kz = 0; kz < KD; kz++) {
+        int iz = iz0 + kz * DD;
+        if (iz < 0 || iz >= D)
+            continue;
+        for (int ky = 0; ky < KH; ky++) {
+            int iy = iy0 + ky * DH;
+            if (iy < 0 || iy >= H)
+                continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int ix = ix0 + kx * DW;
+                if (ix < 0 || ix >= W)
+                    continue;
+                float v = XLOAD(base + uint((iz * H + iy) * W + ix));
+#if POOL_MAX
+                acc = max(acc, v);
+#else
+                acc += v;
+#endif
+            }
+        }
+    }
+#if !POOL_MAX
+    // the taps counted: a box, so the product of the counts per axis
+    int deps = 0, rows = 0, cols = 0;
+    for (int kz = 0; kz < KD; kz++) {
+        int iz = iz0 + kz * DD;
+#if COUNT_INCLUDE_PAD
+        if (iz >= -PF && iz < D + PK)
+            deps++;
+#else
+        if (iz >= 0 && iz < D)
+            deps++;
+#endif
+    }
     for (int ky = 0; ky < KH; ky++) {
         int iy = iy0 + ky * DH;
-#if !POOL_MAX
 #if COUNT_INCLUDE_PAD
         if (iy >= -PT && iy < H + PB)
             rows++;
@@ -106,22 +163,7 @@ void main() {
         if (iy >= 0 && iy < H)
             rows++;
 #endif
-#endif
-        if (iy < 0 || iy >= H)
-            continue;
-        for (int kx = 0; kx < KW; kx++) {
-            int ix = ix0 + kx * DW;
-            if (ix < 0 || ix >= W)
-                continue;
-            float v = XLOAD(base + uint(iy * W + ix));
-#if POOL_MAX
-            acc = max(acc, v);
-#else
-            acc += v;
-#endif
-        }
     }
-#if !POOL_MAX
     for (int kx = 0; kx < KW; kx++) {
         int ix = ix0 + kx * DW;
 #if COUNT_INCLUDE_PAD
@@ -132,7 +174,7 @@ void main() {
             cols++;
 #endif
     }
-    acc /= float(rows * cols);
+    acc /= float(deps * rows * cols);
 #endif
     y[i] = epilogue(acc, plane % uint(C), i);
 }

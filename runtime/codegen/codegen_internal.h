@@ -112,6 +112,9 @@ void vkc_lower_transpose(vkc_cg *c);
 void vkc_lower_concat(vkc_cg *c);
 void vkc_lower_pad(vkc_cg *c);
 void vkc_lower_softmax(vkc_cg *c);
+void vkc_lower_data(vkc_cg *c);   /* Slice, Split, Gather, Tile, Expand (lower_data.c) */
+void vkc_lower_where(vkc_cg *c);  /* lower_data.c */
+void vkc_lower_resize(vkc_cg *c); /* Resize, Upsample (lower_resize.c) */
 
 /* Winograd convolution (lower_winograd.c): true when Conv c->node has
  * transformed weights (c->winograd), the target allows it and the

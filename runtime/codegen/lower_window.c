@@ -1,6 +1,7 @@
 /* Lowering of window ops: Conv -> conv_gemm.comp or conv.comp (rule below),
  * MaxPool / AveragePool / global pools -> pool.comp, LRN -> lrn.comp.
- * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1. */
+ * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1; MaxPool
+ * and AveragePool also take three (pool.comp's depth axis). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,22 +9,34 @@
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
-/* Spatial geometry as (H, W): 1-D puts its axis in W. */
+/* Spatial geometry as (D, H, W): 1-D puts its axis in W, 2-D in H and W;
+ * 3-D (pools only) uses all three. */
 typedef struct spatial {
     int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+    int64_t d, od, kd, sd, dd, pf, pk; /* depth: 3-D pools */
 } spatial;
 
 static spatial geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vkc_tensor *y) {
-    spatial s = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
-    uint32_t o = x->rank == 4 ? 1 : 0; /* index of W's attributes */
+    spatial s = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0};
+    uint32_t z = x->rank == 5 ? 1 : 0;                    /* index of H's attributes */
+    uint32_t o = x->rank == 5 ? 2 : x->rank == 4 ? 1 : 0; /* index of W's attributes */
+    if (z) {
+        s.d = x->dims[2];
+        s.od = y->dims[2];
+        s.kd = a->kernel[0];
+        s.sd = a->strides[0];
+        s.dd = a->dilations[0];
+        s.pf = a->pads[0];
+        s.pk = a->pads[VKC_MAX_SPATIAL];
+    }
     if (o) {
-        s.h = x->dims[2];
-        s.oh = y->dims[2];
-        s.kh = a->kernel[0];
-        s.sh = a->strides[0];
-        s.dh = a->dilations[0];
-        s.pt = a->pads[0];
-        s.pb = a->pads[VKC_MAX_SPATIAL];
+        s.h = x->dims[x->rank - 2];
+        s.oh = y->dims[y->rank - 2];
+        s.kh = a->kernel[z];
+        s.sh = a->strides[z];
+        s.dh = a->dilations[z];
+        s.pt = a->pads[z];
+        s.pb = a->pads[VKC_MAX_SPATIAL + z];
     }
     s.w = x->dims[x->rank - 1];
     s.ow = y->dims[y->rank - 1];
@@ -50,6 +63,14 @@ static void def_geometry(vkc_cg *c, vkc_kdispatch *d, const spatial *s) {
     cg_def(c, d, "PL %" PRId64, s->pl);
     cg_def(c, d, "PB %" PRId64, s->pb);
     cg_def(c, d, "PR %" PRId64, s->pr);
+    if (s->d == 1 && s->od == 1 && s->kd == 1) return; /* 1-D and 2-D */
+    cg_def(c, d, "D %" PRId64, s->d);
+    cg_def(c, d, "OD %" PRId64, s->od);
+    cg_def(c, d, "KD %" PRId64, s->kd);
+    cg_def(c, d, "SD %" PRId64, s->sd);
+    cg_def(c, d, "DD %" PRId64, s->dd);
+    cg_def(c, d, "PF %" PRId64, s->pf);
+    cg_def(c, d, "PK %" PRId64, s->pk);
 }
 
 static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
@@ -176,7 +197,8 @@ void vkc_lower_conv(vkc_cg *c) {
 void vkc_lower_pool(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     const vkc_tensor *x = cg_in(c, 0), *y = cg_out(c);
-    if (!spatial_ok(c, x)) return;
+    bool volumetric = x->rank == 5 && (n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_AVERAGE_POOL);
+    if (!volumetric && !spatial_ok(c, x)) return;
     vkc_window_attrs global = {0};
     const vkc_window_attrs *a = &n->attrs.window;
     bool is_global = n->op == VKC_OP_GLOBAL_AVERAGE_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL;
@@ -195,7 +217,7 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     def_geometry(c, d, &s);
-    cg_epilogue_defines(c, d, (uint64_t)(s.oh * s.ow));
+    cg_epilogue_defines(c, d, (uint64_t)(s.od * s.oh * s.ow));
     cg_bind(c, d, n->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_epilogue_bind(c, d);

@@ -1,14 +1,18 @@
 /* Load-time evaluation of shape arithmetic. The runtime computes float32
  * only, so every int64 value (shapes, indices, axes) must be known at load:
- * Shape, Gather, Cast, Slice and the int64 forms of Concat, Squeeze,
- * Unsqueeze, Reshape, Flatten, Identity, Transpose, Add, Sub, Mul and Div are
- * computed here once their inputs are constant, and their nodes removed. */
+ * Shape, Cast and the int64 forms of Concat, Squeeze, Unsqueeze, Reshape,
+ * Flatten, Identity, Transpose, Add, Sub, Mul and Div are computed here once
+ * their inputs are constant, and their nodes removed. Gather and Slice fold
+ * when their data is constant and run as kernels on float32 run-time data;
+ * the data-movement, comparison and logic operators and ConstantOfShape,
+ * Range and Size fold in fold_logic.c. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 #include "core/checked.h"
 #include "core/error.h"
+#include "graph/fold_logic.h"
 #include "graph/graph.h"
 
 #define FAIL(st, ...) vkc_node_fail(g, ni, st, __VA_ARGS__)
@@ -205,16 +209,19 @@ vkcnn_status vkc_fold_node(vkc_graph *g, uint32_t ni, bool *folded) {
     vkc_node *n = &g->nodes[ni];
     *folded = false;
     if (n->dead) return VKCNN_OK;
-    bool shape_op = n->op == VKC_OP_SHAPE || n->op == VKC_OP_GATHER || n->op == VKC_OP_CAST ||
-                    n->op == VKC_OP_SLICE;
+    bool handled;
+    VKC_TRY(vkc_fold_logic(g, ni, folded, &handled));
+    if (handled) return VKCNN_OK;
+    bool shape_op = n->op == VKC_OP_SHAPE || n->op == VKC_OP_CAST;
+    bool data = n->op == VKC_OP_GATHER || n->op == VKC_OP_SLICE; /* also run-time float */
     bool layout = n->op == VKC_OP_CONCAT || n->op == VKC_OP_SQUEEZE || n->op == VKC_OP_UNSQUEEZE ||
                   n->op == VKC_OP_RESHAPE || n->op == VKC_OP_FLATTEN || n->op == VKC_OP_IDENTITY ||
                   n->op == VKC_OP_TRANSPOSE;
     bool arith =
         n->op == VKC_OP_ADD || n->op == VKC_OP_SUB || n->op == VKC_OP_MUL || n->op == VKC_OP_DIV;
     bool int64 = any_int64(g, n);
-    bool fold =
-        n->op == VKC_OP_SHAPE || (all_constant(g, n) && (shape_op || (int64 && (layout || arith))));
+    bool fold = n->op == VKC_OP_SHAPE ||
+                (all_constant(g, n) && (shape_op || data || (int64 && (layout || arith))));
     if (!fold) {
         if (int64 || shape_op)
             return FAIL(VKCNN_ERROR_UNSUPPORTED,

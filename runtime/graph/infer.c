@@ -96,7 +96,8 @@ static vkcnn_status require_float(vkc_graph *g, uint32_t ni, uint32_t slot, cons
     return VKCNN_OK;
 }
 
-/* Spatial rank of a N x C x D... input: 1 or 2; 3+ is volumetric. */
+/* Spatial rank of a N x C x D... input: 1 or 2; 3 (volumetric) only for
+ * MaxPool and AveragePool. */
 static vkcnn_status spatial_rank(vkc_graph *g, uint32_t ni, uint32_t min_rank, uint32_t *spatial) {
     const vkc_tensor *x = in_tensor(g, ni, 0);
     char buf[160];
@@ -104,7 +105,9 @@ static vkcnn_status spatial_rank(vkc_graph *g, uint32_t ni, uint32_t min_rank, u
         return FAIL(VKCNN_ERROR_INVALID_MODEL,
                     "input X ('%s') has rank %" PRIu32 " (at least %" PRIu32 " expected)", x->name,
                     x->rank, min_rank);
-    if (x->rank > 2 + VKC_MAX_SPATIAL)
+    vkc_op op = g->nodes[ni].op;
+    bool volumetric = op == VKC_OP_MAX_POOL || op == VKC_OP_AVERAGE_POOL;
+    if (x->rank > (volumetric ? 2 + VKC_MAX_SPATIAL : 4))
         return FAIL(VKCNN_ERROR_UNSUPPORTED,
                     "input X ('%s') of shape %s has %" PRIu32
                     " spatial dimensions: volumetric (3-D spatial) layers are not supported",
@@ -741,11 +744,6 @@ vkcnn_status vkc_infer_gather(vkc_graph *g, uint32_t ni) {
                     "input 'indices' ('%s') is computed at run time: data-dependent gathers are "
                     "not supported",
                     idx->name);
-    if (!x->data)
-        return FAIL(VKCNN_ERROR_UNSUPPORTED,
-                    "input 'data' ('%s') is runtime data: Gather is supported on constant shapes "
-                    "only",
-                    x->name);
     if (idx->dtype != VKC_DTYPE_INT64)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "input 'indices' must be an integer tensor");
     int64_t axis = g->nodes[ni].attrs.axis;
@@ -769,6 +767,8 @@ vkcnn_status vkc_infer_gather(vkc_graph *g, uint32_t ni) {
             return FAIL(VKCNN_ERROR_INVALID_MODEL,
                         "index %" PRId64 " out of range [%" PRId64 ", %" PRId64 ")", iv[i],
                         -x->dims[axis], x->dims[axis]);
+    if (!x->data) VKC_TRY(vkc_infer_gather_table(g, ni)); /* run-time data: a kernel */
+    x = in_tensor(g, ni, 0);
     return set_output(g, ni, x->dtype, k, dims);
 }
 
@@ -847,11 +847,6 @@ vkcnn_status vkc_infer_slice(vkc_graph *g, uint32_t ni) {
             vkc_graph_drop_input(g, ni, n->input_count - 1);
     }
     if (!a->given) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing 'starts'/'ends'");
-    if (!x->data)
-        return FAIL(VKCNN_ERROR_UNSUPPORTED,
-                    "input 'data' ('%s') is runtime data: Slice is supported on constant shapes "
-                    "only",
-                    x->name);
     if (a->count > x->rank)
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "more slice axes than X has dimensions");
     int64_t dims[VKC_MAX_RANK];

@@ -34,4 +34,16 @@ vkcnn_status vkc_infer_gather(vkc_graph *g, uint32_t ni);
 vkcnn_status vkc_infer_cast(vkc_graph *g, uint32_t ni);
 vkcnn_status vkc_infer_slice(vkc_graph *g, uint32_t ni);
 
+/* Data movement, logic and resizing (infer_data.c). */
+vkcnn_status vkc_infer_split(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_tile(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_expand(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_where(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_constant_of_shape(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_range(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_size(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_resize(vkc_graph *g, uint32_t ni); /* Resize, Upsample */
+/* Gather on run-time data: its int64 indices become a float32 table. */
+vkcnn_status vkc_infer_gather_table(vkc_graph *g, uint32_t ni);
+
 #endif

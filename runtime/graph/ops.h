@@ -17,14 +17,28 @@
  * import: they are folded, or the import fails.
  *
  * Spatial ops (Conv, pools, LRN, BatchNormalization) take N x C x D1 [x D2]:
- * one or two spatial dimensions; three (volumetric) are refused. */
+ * one or two spatial dimensions; three (volumetric) only MaxPool and
+ * AveragePool (PyTorch's decomposed LRN pools over N x 1 x C x H x W), the
+ * others refuse it.
+ *
+ * Data movement, logic and resizing (runtime/graph/infer_data.c):
+ *   Slice, Split, Tile, Expand, Not, Resize, Upsample   X
+ *   Gather               X, indices (a float32 constant table on run-time
+ *                        data: the constant int64 indices, made non-negative)
+ *   Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or   A, B
+ *   Where                condition, X, Y (numpy broadcasting of all three)
+ * Booleans are int64 0/1 when constant (folded at load) and float32
+ * 0.0/1.0 at run time. A Split of k outputs becomes k Split nodes at import,
+ * each computing one output (vkc_split_attrs.index). ConstantOfShape, Range,
+ * Size fold at load; an If whose condition folds is replaced by its taken
+ * branch at import (runtime/import/onnx_if.c). */
 #ifndef VKC_GRAPH_OPS_H
 #define VKC_GRAPH_OPS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VKC_MAX_SPATIAL 2
+#define VKC_MAX_SPATIAL 3   /* MaxPool, AveragePool: 3; every other spatial op 1 or 2 */
 #define VKC_ATTR_MAX_RANK 8 /* = VKC_MAX_RANK */
 
 typedef enum vkc_op {
@@ -91,6 +105,26 @@ typedef enum vkc_op {
     VKC_OP_GATHER,
     VKC_OP_CAST,
     VKC_OP_SLICE,
+    /* data movement, logic, resizing (graph/infer_data.c, graph/fold_logic.c,
+     * ref/ref_data.c, codegen/lower_data.c, codegen/lower_resize.c) */
+    VKC_OP_SPLIT,
+    VKC_OP_TILE,
+    VKC_OP_EXPAND,
+    VKC_OP_WHERE,
+    VKC_OP_EQUAL,
+    VKC_OP_LESS,
+    VKC_OP_GREATER,
+    VKC_OP_LESS_OR_EQUAL,
+    VKC_OP_GREATER_OR_EQUAL,
+    VKC_OP_NOT,
+    VKC_OP_AND,
+    VKC_OP_OR,
+    VKC_OP_CONSTANT_OF_SHAPE,
+    VKC_OP_RANGE,
+    VKC_OP_SIZE,
+    VKC_OP_IF,
+    VKC_OP_RESIZE,
+    VKC_OP_UPSAMPLE,
     VKC_OP_COUNT
 } vkc_op;
 
@@ -197,6 +231,65 @@ typedef struct vkc_transpose_attrs {
     int64_t perm[VKC_ATTR_MAX_RANK];
 } vkc_transpose_attrs;
 
+/* Split: this node computes output `index` of the file's `count`; offset
+ * and length along `axis` are resolved at inference (from the 'split'
+ * attribute < 13, the 'split' input >= 13, `num_outputs` 18, or equal
+ * parts). */
+typedef struct vkc_split_attrs {
+    int64_t axis;
+    uint32_t index, count;
+    int64_t offset, length;
+    bool given;          /* offset/length from the attribute (< 13) */
+    int64_t num_outputs; /* 18; 0: absent */
+} vkc_split_attrs;
+
+/* Tile: repeats per axis; Expand: the output shape (both resolved at
+ * inference from their constant inputs). */
+typedef struct vkc_ints_attrs {
+    uint32_t count;
+    int64_t v[VKC_ATTR_MAX_RANK];
+} vkc_ints_attrs;
+
+typedef enum vkc_resize_mode {
+    VKC_RESIZE_NEAREST,
+    VKC_RESIZE_LINEAR,
+    VKC_RESIZE_CUBIC, /* refused */
+} vkc_resize_mode;
+
+typedef enum vkc_resize_coord {
+    VKC_COORD_HALF_PIXEL,
+    VKC_COORD_HALF_PIXEL_SYMMETRIC,
+    VKC_COORD_PYTORCH_HALF_PIXEL,
+    VKC_COORD_ALIGN_CORNERS,
+    VKC_COORD_ASYMMETRIC,
+    VKC_COORD_TF_HALF_PIXEL_FOR_NN,
+    VKC_COORD_TF_CROP_AND_RESIZE,
+} vkc_resize_coord;
+
+typedef enum vkc_nearest_mode {
+    VKC_NEAREST_ROUND_PREFER_FLOOR,
+    VKC_NEAREST_ROUND_PREFER_CEIL,
+    VKC_NEAREST_FLOOR,
+    VKC_NEAREST_CEIL,
+} vkc_nearest_mode;
+
+/* Resize, Upsample. The output shape and `scales` (per axis, output /
+ * input as the spec's coordinate transforms use them) are resolved at
+ * inference from the constant scales/sizes (and roi). */
+typedef struct vkc_resize_attrs {
+    vkc_resize_mode mode;
+    vkc_resize_coord coord;
+    vkc_nearest_mode nearest;
+    bool antialias;      /* 18: refused when set */
+    int keep_aspect;     /* 18: 0 stretch, 1 not_larger, 2 not_smaller */
+    float extrapolation; /* tf_crop_and_resize outside the roi */
+    uint32_t axes_count; /* 18: axes the scales/sizes name; 0: all */
+    int64_t axes[VKC_ATTR_MAX_RANK];
+    uint32_t scale_count; /* Upsample-7's 'scales' attribute */
+    float scales[VKC_ATTR_MAX_RANK];
+    float roi[2 * VKC_ATTR_MAX_RANK]; /* starts, then ends, per axis (tf_crop_and_resize) */
+} vkc_resize_attrs;
+
 typedef union vkc_attrs {
     vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
     vkc_lrn_attrs lrn;
@@ -217,6 +310,14 @@ typedef union vkc_attrs {
         bool has_end;
     } shape;    /* Shape (opset 15 start/end) */
     int64_t to; /* Cast: ONNX data type */
+    vkc_split_attrs split;
+    vkc_ints_attrs ints; /* Tile (repeats), Expand (output shape) */
+    vkc_resize_attrs resize;
+    struct {
+        bool is_float; /* the value's type: float32 or an integer (int64) */
+        float f;
+        int64_t i;
+    } fill; /* ConstantOfShape */
 } vkc_attrs;
 
 /* ONNX name of an op ("Conv"), and the defaults of its attributes (set

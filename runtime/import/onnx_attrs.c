@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "import/onnx_attrs.h"
 #include "import/onnx_internal.h"
 #include "ops/op_table.h"
@@ -155,14 +156,16 @@ static vkcnn_status decode_window(const ctx *c, vkc_window_attrs *w, vkc_op op) 
         w->auto_pad = VKC_AUTO_PAD_SAME_LOWER;
     else
         return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'auto_pad' = '%s' is not valid", ap);
-    VKC_TRY(get_ints(c, "kernel_shape", w->kernel, VKC_MAX_SPATIAL, &w->kernel_count, VOLUMETRIC));
+    /* three spatial axes: MaxPool and AveragePool only */
+    uint32_t sp = op == VKC_OP_MAX_POOL || op == VKC_OP_AVERAGE_POOL ? VKC_MAX_SPATIAL : 2;
+    VKC_TRY(get_ints(c, "kernel_shape", w->kernel, sp, &w->kernel_count, VOLUMETRIC));
     w->has_kernel = w->kernel_count > 0;
     int64_t tmp[VKC_MAX_SPATIAL];
-    VKC_TRY(get_ints(c, "strides", tmp, VKC_MAX_SPATIAL, &w->stride_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "strides", tmp, sp, &w->stride_count, VOLUMETRIC));
     memcpy(w->strides, tmp, w->stride_count * sizeof tmp[0]);
-    VKC_TRY(get_ints(c, "dilations", tmp, VKC_MAX_SPATIAL, &w->dilation_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "dilations", tmp, sp, &w->dilation_count, VOLUMETRIC));
     memcpy(w->dilations, tmp, w->dilation_count * sizeof tmp[0]);
-    VKC_TRY(get_ints(c, "pads", w->file_pads, 2 * VKC_MAX_SPATIAL, &w->pad_count, VOLUMETRIC));
+    VKC_TRY(get_ints(c, "pads", w->file_pads, 2 * sp, &w->pad_count, VOLUMETRIC));
     if (op == VKC_OP_CONV) VKC_TRY(get_int(c, "group", &w->group, NULL));
     if (op != VKC_OP_CONV) VKC_TRY(get_bool(c, "ceil_mode", &w->ceil_mode));
     if (op == VKC_OP_AVERAGE_POOL) VKC_TRY(get_bool(c, "count_include_pad", &w->count_include_pad));
@@ -415,6 +418,238 @@ vkcnn_status vkc_decode_slice(const ctx *c, vkc_node *n) {
         for (uint32_t i = 0; i < ns; i++)
             a->steps[i] = 1;
     }
+    return VKCNN_OK;
+}
+
+/* ---- data movement and resizing -------------------------------------------- */
+
+/* Split: the node computes output `index` of `count` (set by the importer
+ * before decoding); the 'split' attribute (< 13) gives its offset and
+ * length at once. */
+vkcnn_status vkc_decode_split(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_split_attrs *a = &n->attrs.split;
+    VKC_TRY(get_int(c, "axis", &a->axis, NULL));
+    if (n->opset >= 18) {
+        bool present;
+        VKC_TRY(get_int(c, "num_outputs", &a->num_outputs, &present));
+        if (present && a->num_outputs != (int64_t)a->count)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                        "attribute 'num_outputs' = %" PRId64 " but the node has %" PRIu32
+                        " outputs",
+                        a->num_outputs, a->count);
+    }
+    if (n->opset >= 13) return VKCNN_OK;
+    const Attr *s;
+    VKC_TRY(find(c, "split", 7, &s));
+    if (!s) return VKCNN_OK;
+    if (s->n_ints != a->count)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                    "attribute 'split' has %zu values for %" PRIu32 " outputs", s->n_ints,
+                    a->count);
+    int64_t offset = 0;
+    for (uint32_t i = 0; i < a->index; i++) {
+        if (s->ints[i] < 0 || s->ints[i] > ((int64_t)1 << 40))
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'split' has value %" PRId64,
+                        s->ints[i]);
+        offset += s->ints[i];
+    }
+    if (s->ints[a->index] < 0)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'split' has value %" PRId64,
+                    s->ints[a->index]);
+    a->offset = offset;
+    a->length = s->ints[a->index];
+    a->given = true;
+    return VKCNN_OK;
+}
+
+/* Little-endian bytes as an unsigned integer. */
+static uint64_t le_bytes(const uint8_t *p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* ConstantOfShape's one-element 'value' tensor (default: float 0). */
+vkcnn_status vkc_decode_constant_of_shape(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    const Attr *v;
+    n->attrs.fill.is_float = true;
+    VKC_TRY(find(c, "value", 4, &v));
+    if (!v) return VKCNN_OK;
+    const VkcnnOnnx__TensorProto *t = v->t;
+    uint64_t count = 1;
+    for (size_t i = 0; t && i < t->n_dims; i++)
+        count = t->dims[i] == 1 ? count : 0;
+    if (!t || count != 1)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'value' must hold one element");
+    int type = t->has_data_type ? t->data_type : 0;
+    size_t size = type == 1 || type == 6 || type == 12                 ? 4
+                  : type == 7 || type == 11 || type == 13              ? 8
+                  : type == 10 || type == 16 || type == 5 || type == 4 ? 2
+                  : type == 2 || type == 3 || type == 9                ? 1
+                                                                       : 0;
+    if (!size)
+        return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                    "attribute 'value' has element type %s: unsupported "
+                    "dtype",
+                    vkc_onnx_type_name(type));
+    bool raw = t->raw_data.len > 0;
+    if (raw && t->raw_data.len != size)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'value' has %zu bytes of raw_data",
+                    t->raw_data.len);
+    uint64_t bits = raw ? le_bytes(t->raw_data.data, size) : 0;
+    bool is_float = type == 1 || type == 10 || type == 11 || type == 16;
+    double f = 0;
+    int64_t i = 0;
+    bool have = raw;
+    switch (type) {
+    case 1: {
+        float x;
+        uint32_t b = (uint32_t)bits;
+        if (!raw && t->n_float_data == 1) {
+            memcpy(&b, &t->float_data[0], 4);
+            have = true;
+        }
+        memcpy(&x, &b, 4);
+        f = x;
+        break;
+    }
+    case 11: {
+        double x;
+        if (!raw && t->n_double_data == 1) {
+            memcpy(&bits, &t->double_data[0], 8);
+            have = true;
+        }
+        memcpy(&x, &bits, 8);
+        f = x;
+        break;
+    }
+    case 10:
+    case 16:
+        if (!raw && t->n_int32_data == 1) {
+            bits = (uint16_t)t->int32_data[0];
+            have = true;
+        }
+        if (type == 10) {
+            f = vkc_half_to_float((uint16_t)bits);
+        } else {
+            uint32_t b = (uint32_t)bits << 16;
+            float x;
+            memcpy(&x, &b, 4);
+            f = x;
+        }
+        break;
+    case 7:
+        if (!raw && t->n_int64_data == 1) {
+            bits = (uint64_t)t->int64_data[0];
+            have = true;
+        }
+        i = (int64_t)bits;
+        break;
+    case 12:
+    case 13:
+        if (!raw && t->n_uint64_data == 1) {
+            bits = t->uint64_data[0];
+            have = true;
+        }
+        i = (int64_t)bits;
+        break;
+    default: /* small integers and bool live in int32_data */
+        if (!raw && t->n_int32_data == 1) {
+            bits = (uint64_t)(uint32_t)t->int32_data[0];
+            have = true;
+        }
+        i = type == 3   ? (int8_t)bits
+            : type == 5 ? (int16_t)bits
+            : type == 6 ? (int32_t)bits
+            : type == 9 ? bits != 0
+                        : (int64_t)(bits & (size == 1   ? 0xff
+                                            : size == 2 ? 0xffff
+                                                        : 0xffffffff));
+        break;
+    }
+    if (!have) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'value' holds no data");
+    n->attrs.fill.is_float = is_float;
+    n->attrs.fill.f = (float)f;
+    n->attrs.fill.i = i;
+    return VKCNN_OK;
+}
+
+static vkcnn_status enum_string(const ctx *c, const char *name, const char *const *names, int count,
+                                int *out) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    const Attr *a;
+    VKC_TRY(find(c, name, 3, &a));
+    if (!a) return VKCNN_OK;
+    char buf[40];
+    VKC_TRY(get_string(c, name, buf, sizeof buf));
+    for (int i = 0; i < count; i++)
+        if (names[i] && strcmp(buf, names[i]) == 0) {
+            *out = i;
+            return VKCNN_OK;
+        }
+    return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute '%s' = '%s' is not supported", name, buf);
+}
+
+/* Resize (10, 11, 13, 18, 19) and Upsample (7, 9, 10). */
+vkcnn_status vkc_decode_resize(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_resize_attrs *a = &n->attrs.resize;
+    static const char *const modes[] = {"nearest", "linear", "cubic"};
+    int v = (int)a->mode;
+    VKC_TRY(enum_string(c, "mode", modes, 3, &v));
+    a->mode = (vkc_resize_mode)v;
+    if (n->op == VKC_OP_UPSAMPLE) {
+        a->coord = VKC_COORD_ASYMMETRIC;
+        a->nearest = VKC_NEAREST_FLOOR;
+        if (n->opset < 9) {
+            const Attr *s;
+            VKC_TRY(find(c, "scales", 6, &s));
+            if (!s) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'scales' is required");
+            if (s->n_floats > VKC_ATTR_MAX_RANK)
+                return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'scales' has %zu values",
+                            s->n_floats);
+            a->scale_count = (uint32_t)s->n_floats;
+            for (size_t i = 0; i < s->n_floats; i++)
+                a->scales[i] = s->floats[i];
+        }
+    } else if (n->opset >= 11) {
+        static const char *const coords[] = {
+            "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+            "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+        static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+                                              "ceil"};
+        v = (int)a->coord;
+        VKC_TRY(enum_string(c, "coordinate_transformation_mode", coords, 7, &v));
+        a->coord = (vkc_resize_coord)v;
+        if ((a->coord == VKC_COORD_HALF_PIXEL_SYMMETRIC && n->opset < 19) ||
+            (a->coord == VKC_COORD_TF_HALF_PIXEL_FOR_NN && n->opset >= 13))
+            return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                        "attribute 'coordinate_transformation_mode' = '%s' does not exist in "
+                        "opset %d",
+                        coords[v], n->opset);
+        v = (int)a->nearest;
+        VKC_TRY(enum_string(c, "nearest_mode", nearest, 4, &v));
+        a->nearest = (vkc_nearest_mode)v;
+        VKC_TRY(get_float(c, "extrapolation_value", &a->extrapolation));
+    }
+    if (n->op == VKC_OP_RESIZE && n->opset >= 18) {
+        int64_t aa = 0;
+        VKC_TRY(get_int(c, "antialias", &aa, NULL));
+        a->antialias = aa != 0;
+        static const char *const policies[] = {"stretch", "not_larger", "not_smaller"};
+        VKC_TRY(enum_string(c, "keep_aspect_ratio_policy", policies, 3, &a->keep_aspect));
+        VKC_TRY(get_ints(c, "axes", a->axes, VKC_ATTR_MAX_RANK, &a->axes_count, NULL));
+    }
+    if (a->mode == VKC_RESIZE_CUBIC)
+        return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                    "attribute 'mode' = 'cubic' is not supported (nearest and linear only)");
     return VKCNN_OK;
 }
 

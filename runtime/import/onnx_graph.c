@@ -1,7 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
-/* ModelProto -> graph IR: opsets, the unsupported-operator check (all at
- * once), initializers, inputs with the batch bound, topological order,
- * then attributes, shape inference and folding node by node. */
+/* ModelProto -> graph IR: opsets (1 to 22), the unsupported-operator check
+ * (every node at once), initializers, inputs with the batch bound,
+ * topological order, then attributes, shape inference and folding node by
+ * node; a Split becomes one node per output, and an If whose condition
+ * folds is replaced by its taken branch (onnx_if.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 #include "import/onnx_internal.h"
 #include "ops/op_table.h"
 
-#define MAX_OPSET 17
+#define MAX_OPSET 22
 
 typedef VkcnnOnnx__ModelProto Model;
 typedef VkcnnOnnx__GraphProto Graph;
@@ -114,47 +116,111 @@ static int64_t domain_opset(const Model *m, const char *domain) {
     return -1;
 }
 
-/* All unsupported operators, by name and opset, in one message. */
-static vkcnn_status check_operators(const Model *m, int64_t opset) {
-    const Graph *gp = m->graph;
-    enum { MAX_LISTED = 32 };
-    char msg[1800];
-    size_t used = 0, first[MAX_LISTED];
-    unsigned count = 0, listed = 0;
-    bool more = false;
+/* The operator check: every node whose operator vkcnn does not know at the
+ * model's opset (or of another domain), in the graph and in If branches,
+ * named in one message: "'name' (Op, opset N)", each node; past what a
+ * message holds, a count of the rest and their operators. */
+typedef struct op_check {
+    const Model *m;
+    int64_t opset;
+    ProtobufCAllocator *alloc;
+    char msg[1200];
+    size_t used;
+    unsigned nodes, listed;
+    char types[16][72]; /* operators of the nodes not listed */
+    unsigned type_count;
+    bool more_types;
+} op_check;
+
+static void note_node(op_check *c, const Node *np, size_t index, const char *where) {
+    const char *dom = str(np->domain), *type = str(np->op_type);
+    bool def = default_domain(dom);
+    char op[72], item[320], name[200];
+    snprintf(op, sizeof op, "%.24s%s%.40s", def ? "" : dom, def ? "" : ":", type);
+    if (np->name && *np->name)
+        snprintf(name, sizeof name, "'%.64s'", np->name);
+    else
+        snprintf(name, sizeof name, "#%zu%s", index, where);
+    vkc_op known;
+    int64_t v = def ? c->opset : domain_opset(c->m, dom);
+    if (def && vkc_op_lookup(type, 255, &known)) /* defined in a later opset */
+        snprintf(item, sizeof item, "%s (%s, opset %" PRId64 ", defined from opset %d)", name, op,
+                 v, vkc_op_get(known)->since[0]);
+    else
+        snprintf(item, sizeof item, "%s (%s, opset %" PRId64 ")", name, op, v);
+    c->nodes++;
+    size_t len = strlen(item);
+    if (c->used + len + 2 < sizeof c->msg) {
+        memcpy(c->msg + c->used, c->listed ? ", " : "", c->listed ? 2 : 0);
+        c->used += c->listed ? 2 : 0;
+        memcpy(c->msg + c->used, item, len + 1);
+        c->used += len;
+        c->listed++;
+        return;
+    }
+    for (unsigned k = 0; k < c->type_count; k++)
+        if (strcmp(c->types[k], op) == 0) return;
+    if (c->type_count == 16) {
+        c->more_types = true;
+        return;
+    }
+    memcpy(c->types[c->type_count++], op, sizeof op);
+}
+
+/* where: "" for the main graph, " of If 'name' then_branch" in a branch
+ * (unnamed nodes are numbered per graph). */
+static vkcnn_status check_graph(op_check *c, const Graph *gp, int depth, const char *where) {
     for (size_t i = 0; i < gp->n_node; i++) {
         const Node *np = gp->node[i];
         vkc_op op;
         const char *dom = str(np->domain), *type = str(np->op_type);
-        if (default_domain(dom) && vkc_op_lookup(type, opset, &op)) continue;
-        char item[300];
-        int64_t v = default_domain(dom) ? opset : domain_opset(m, dom);
-        snprintf(item, sizeof item, "%s%s%s (opset %" PRId64 ")", default_domain(dom) ? "" : dom,
-                 default_domain(dom) ? "" : ":", type, v);
-        if (default_domain(dom) && vkc_op_lookup(type, 255, &op)) /* defined in a later opset */
-            snprintf(item, sizeof item, "%s (opset %" PRId64 ", defined from opset %d)", type, v,
-                     vkc_op_get(op)->since[0]);
-        /* Report each distinct operator once. Only the distinct ones seen so
-         * far are compared (at most MAX_LISTED), so a file of many unknown
-         * nodes costs linear time. */
-        bool seen = false;
-        for (unsigned k = 0; k < listed && !seen; k++)
-            seen = strcmp(str(gp->node[first[k]]->op_type), type) == 0 &&
-                   strcmp(str(gp->node[first[k]]->domain), dom) == 0;
-        if (seen) continue;
-        count++;
-        if (listed == MAX_LISTED) {
-            more = true;
+        if (!default_domain(dom) || !vkc_op_lookup(type, c->opset, &op)) {
+            note_node(c, np, i, where);
             continue;
         }
-        first[listed++] = i;
-        int w = snprintf(msg + used, sizeof msg - used, "%s%s", count > 1 ? ", " : "", item);
-        if (w > 0) used = used + (size_t)w < sizeof msg ? used + (size_t)w : sizeof msg - 1;
+        if (op != VKC_OP_IF) continue;
+        if (depth >= VKC_ONNX_MAX_NESTING)
+            return vkc_fail(VKCNN_ERROR_LIMIT, "node '%s' (If): subgraphs nest more than %d deep",
+                            str(np->name), VKC_ONNX_MAX_NESTING);
+        static const char *const branches[] = {"then_branch", "else_branch"};
+        for (int k = 0; k < 2; k++) {
+            Graph *sub;
+            VKC_TRY(vkc_onnx_subgraph(np, branches[k], c->alloc, &sub));
+            if (!sub) continue;
+            char inner[120];
+            snprintf(inner, sizeof inner, " in %s of If '%.48s'", branches[k], str(np->name));
+            vkcnn_status st = check_graph(c, sub, depth + 1, inner);
+            vkcnn_onnx__graph_proto__free_unpacked(sub, c->alloc);
+            VKC_TRY(st);
+        }
     }
-    if (count)
-        return vkc_fail(VKCNN_ERROR_UNSUPPORTED, "unsupported operator%s: %s%s",
-                        count > 1 ? "s" : "", msg, more ? ", and more" : "");
     return VKCNN_OK;
+}
+
+static vkcnn_status check_operators(const Model *m, int64_t opset, ProtobufCAllocator *alloc) {
+    op_check *c = vkc_calloc(1, sizeof *c);
+    if (!c) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+    c->m = m;
+    c->opset = opset;
+    c->alloc = alloc;
+    vkcnn_status st = check_graph(c, m->graph, 0, "");
+    if (st == VKCNN_OK && c->nodes) {
+        char rest[1400] = "";
+        if (c->nodes > c->listed) {
+            size_t len =
+                (size_t)snprintf(rest, sizeof rest, ", and %u more node%s (", c->nodes - c->listed,
+                                 c->nodes - c->listed > 1 ? "s" : "");
+            for (unsigned k = 0; k < c->type_count && len < sizeof rest; k++)
+                len += (size_t)snprintf(rest + len, sizeof rest - len, "%s%s", k ? ", " : "",
+                                        c->types[k]);
+            if (len < sizeof rest)
+                snprintf(rest + len, sizeof rest - len, "%s)", c->more_types ? ", ..." : "");
+        }
+        st = vkc_fail(VKCNN_ERROR_UNSUPPORTED, "unsupported operator%s (%u node%s): %s%s",
+                      c->nodes > 1 ? "s" : "", c->nodes, c->nodes > 1 ? "s" : "", c->msg, rest);
+    }
+    free(c);
+    return st;
 }
 
 /* Reads a declared tensor type: elem_type and dims (-1 = symbolic). */
@@ -325,46 +391,100 @@ static vkcnn_status constant_node(vkc_graph *g, uint32_t ni, const Node *np, con
     return VKCNN_OK;
 }
 
-/* ---- topological order --------------------------------------------------------- */
+/* ---- building the graph, one graph level at a time ------------------------------- */
 
-/* Fills order[] with node indices of gp in a topological order; producer[t]
- * is the proto node producing tensor t, or VKC_NONE. */
-static vkcnn_status topo_sort(const vkc_graph *g, const Graph *gp, const uint32_t *producer,
+/* The import in progress. Graph nodes are created per graph level (the main
+ * graph, then each taken If branch), in a topological order of that level,
+ * and processed (attributes, inference, folding) in that order; a branch's
+ * nodes are created and processed when its If is reached, so they are
+ * appended to g->nodes, and the nodes are put back in processing order,
+ * which is topological, at the end. */
+typedef struct builder {
+    vkc_graph *g;
+    const vkc_import_options *opts;
+    vkc_onnx_alloc *decoder;
+    ProtobufCAllocator *alloc;
+    const Node **proto; /* per graph node: the NodeProto it came from */
+    uint8_t *depth;     /* per graph node: nesting depth of its graph level */
+    bool *done;         /* per graph node: processed */
+    uint32_t *order;    /* graph nodes in processing order */
+    uint32_t done_count, cap;
+    Graph **keep; /* decoded branches, freed with the model */
+    size_t keep_count, keep_cap;
+} builder;
+
+static vkcnn_status builder_oom(void) {
+    return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory (import)");
+}
+
+/* Makes room for the per-node arrays of every node g has now. */
+static vkcnn_status track(builder *b) {
+    uint32_t need = b->g->node_count;
+    if (need <= b->cap) return VKCNN_OK;
+    uint32_t cap = b->cap ? 2 * b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    const Node **proto = vkc_realloc_array(b->proto, cap, sizeof *proto);
+    if (proto) b->proto = proto;
+    uint8_t *depth = vkc_realloc_array(b->depth, cap, sizeof *depth);
+    if (depth) b->depth = depth;
+    bool *done = vkc_realloc_array(b->done, cap, sizeof *done);
+    if (done) b->done = done;
+    uint32_t *order = vkc_realloc_array(b->order, cap, sizeof *order);
+    if (order) b->order = order;
+    if (!proto || !depth || !done || !order) return builder_oom();
+    for (uint32_t i = b->cap; i < cap; i++)
+        b->done[i] = false;
+    b->cap = cap;
+    return VKCNN_OK;
+}
+
+static vkcnn_status keep_graph(builder *b, Graph *gp) {
+    if (b->keep_count == b->keep_cap) {
+        size_t cap = b->keep_cap ? 2 * b->keep_cap : 8;
+        Graph **k = vkc_realloc_array(b->keep, cap, sizeof *k);
+        if (!k) {
+            vkcnn_onnx__graph_proto__free_unpacked(gp, b->alloc);
+            return builder_oom();
+        }
+        b->keep = k;
+        b->keep_cap = cap;
+    }
+    b->keep[b->keep_count++] = gp;
+    return VKCNN_OK;
+}
+
+/* Fills order[] with the nn nodes of a level in a topological order: node i
+ * waits for the level's producers of the tensors deps[dep_start[i] ..
+ * dep_start[i + 1]) (producer[t]: the level's node producing tensor t, or
+ * VKC_NONE when t exists already). */
+static vkcnn_status topo_sort(const vkc_graph *g, const Graph *gp, const uint32_t *deps,
+                              const uint32_t *dep_start, const uint32_t *producer,
                               uint32_t *order) {
     size_t nn = gp->n_node;
     uint32_t *indeg = vkc_calloc(nn ? nn : 1, sizeof *indeg);
     uint32_t *start = vkc_calloc(g->tensor_count + 1, sizeof *start); /* CSR of consumers */
-    uint32_t *uses = NULL;
+    uint32_t *uses = NULL, *fill = NULL;
     vkcnn_status st = VKCNN_OK;
     uint64_t total = 0;
     if (!indeg || !start) goto oom;
     for (size_t i = 0; i < nn; i++)
-        for (size_t k = 0; k < gp->node[i]->n_input; k++) {
-            const char *in = gp->node[i]->input[k];
-            if (!in || !*in) continue;
-            uint32_t t = vkc_graph_find(g, in);
-            if (producer[t] != VKC_NONE) {
+        for (uint32_t k = dep_start[i]; k < dep_start[i + 1]; k++)
+            if (producer[deps[k]] != VKC_NONE) {
                 indeg[i]++;
-                start[t + 1]++;
+                start[deps[k] + 1]++;
                 total++;
             }
-        }
     for (uint32_t t = 0; t < g->tensor_count; t++)
         start[t + 1] += start[t];
     uses = vkc_calloc(total ? total : 1, sizeof *uses);
-    uint32_t *fill = vkc_calloc(g->tensor_count + 1, sizeof *fill);
-    if (!uses || !fill) {
-        free(fill);
-        goto oom;
-    }
+    fill = vkc_calloc(g->tensor_count + 1, sizeof *fill);
+    if (!uses || !fill) goto oom;
     for (size_t i = 0; i < nn; i++)
-        for (size_t k = 0; k < gp->node[i]->n_input; k++) {
-            const char *in = gp->node[i]->input[k];
-            if (!in || !*in) continue;
-            uint32_t t = vkc_graph_find(g, in);
+        for (uint32_t k = dep_start[i]; k < dep_start[i + 1]; k++) {
+            uint32_t t = deps[k];
             if (producer[t] != VKC_NONE) uses[start[t] + fill[t]++] = (uint32_t)i;
         }
-    free(fill);
     size_t head = 0, tail = 0;
     for (size_t i = 0; i < nn; i++)
         if (!indeg[i]) order[tail++] = (uint32_t)i;
@@ -389,22 +509,93 @@ static vkcnn_status topo_sort(const vkc_graph *g, const Graph *gp, const uint32_
     free(indeg);
     free(start);
     free(uses);
+    free(fill);
     return st;
 oom:
     free(indeg);
     free(start);
     free(uses);
+    free(fill);
     return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory (topological sort)");
 }
 
-/* ---- the import ------------------------------------------------------------------- */
+/* Most outputs of one Split (each becomes a node) and tensors one If's
+ * branches may read from the enclosing graphs. */
+#define MAX_SPLIT_OUTPUTS 4096
+#define MAX_CAPTURES 4096
 
-static vkcnn_status build_nodes(vkc_graph *g, const Model *m, const vkc_import_options *opts) {
-    const Graph *gp = m->graph;
+/* Adds the graph node(s) of np: one per output for a Split, the If with its
+ * condition and captures as inputs, one node otherwise. */
+static vkcnn_status add_proto_node(builder *b, const Node *np, int depth, const uint32_t *captures,
+                                   uint32_t capture_count) {
+    vkc_graph *g = b->g;
+    vkc_op op;
+    vkc_op_lookup(str(np->op_type), g->opset, &op); /* checked by check_operators */
+    bool split = op == VKC_OP_SPLIT, is_if = op == VKC_OP_IF;
+    if (np->n_input > 64 || np->n_output > (split ? MAX_SPLIT_OUTPUTS : 16) ||
+        capture_count > MAX_CAPTURES)
+        return vkc_fail(VKCNN_ERROR_LIMIT, "node '%s' (%s) has %zu inputs and %zu outputs",
+                        str(np->name), str(np->op_type), np->n_input + capture_count, np->n_output);
+    uint32_t pieces = split ? (uint32_t)np->n_output : 1;
+    for (uint32_t p = 0; p < pieces; p++) {
+        if (split && (!np->output[p] || !*np->output[p])) continue;
+        uint32_t inputs = (uint32_t)np->n_input + (is_if ? capture_count : 0);
+        uint32_t outputs = split ? 1 : (uint32_t)np->n_output, ni;
+        VKC_TRY(vkc_graph_add_node(g, op, (int)g->opset, np->name, inputs, outputs, &ni));
+        VKC_TRY(track(b));
+        b->proto[ni] = np;
+        b->depth[ni] = (uint8_t)depth;
+        vkc_node *n = &g->nodes[ni];
+        for (size_t k = 0; k < np->n_input; k++)
+            n->inputs[k] =
+                np->input[k] && *np->input[k] ? vkc_graph_find(g, np->input[k]) : VKC_NONE;
+        if (is_if)
+            for (uint32_t k = 0; k < capture_count; k++)
+                n->inputs[np->n_input + k] = captures[k];
+        for (uint32_t k = 0; k < outputs; k++) {
+            const char *out = np->output[split ? p : k];
+            n->outputs[k] = out && *out ? vkc_graph_find(g, out) : VKC_NONE;
+        }
+        if (split) {
+            n->attrs.split.index = p;
+            n->attrs.split.count = pieces;
+        }
+        VKC_TRY(vkc_graph_link_node(g, ni));
+    }
+    return VKCNN_OK;
+}
+
+/* Creates the nodes of one graph level gp (the main graph at depth 0, an If
+ * branch deeper): its initializers (branches), tensors for its outputs,
+ * then its nodes in a topological order, as graph nodes [*first, *last). */
+static vkcnn_status build_level(builder *b, const Graph *gp, int depth, uint32_t *first,
+                                uint32_t *last) {
+    vkc_graph *g = b->g;
     size_t nn = gp->n_node;
-    uint32_t *producer = NULL, *order = NULL;
-    vkcnn_status st = VKCNN_OK;
-
+    *first = *last = g->node_count;
+    if (depth > 0) {
+        if (gp->n_node >
+            g->limits.max_nodes -
+                (g->node_count < g->limits.max_nodes ? g->node_count : g->limits.max_nodes))
+            return vkc_fail(VKCNN_ERROR_LIMIT,
+                            "the graph has more than %" PRIu32 " nodes "
+                            "(max_nodes)",
+                            g->limits.max_nodes);
+        for (size_t i = 0; i < gp->n_initializer; i++) {
+            const VkcnnOnnx__TensorProto *tp = gp->initializer[i];
+            uint32_t t;
+            if (!tp->name || !*tp->name)
+                return vkc_fail(VKCNN_ERROR_INVALID_MODEL,
+                                "a branch's initializer %zu has no "
+                                "name",
+                                i);
+            VKC_TRY(vkc_graph_add_tensor(g, tp->name, &t));
+            vkcnn_status st = vkc_onnx_load_tensor(g, t, tp, b->opts->base_dir, b->decoder);
+            if (st != VKCNN_OK) return vkc_fail_context(st, "initializer '%s'", tp->name);
+            g->tensors[t].initializer = true;
+            g->file_params += g->tensors[t].elements;
+        }
+    }
     /* Every node output becomes a tensor; names must be unique. */
     for (size_t i = 0; i < nn; i++) {
         const Node *np = gp->node[i];
@@ -414,21 +605,32 @@ static vkcnn_status build_nodes(vkc_graph *g, const Model *m, const vkc_import_o
             uint32_t t = vkc_graph_find(g, out);
             if (t == VKC_NONE)
                 VKC_TRY(vkc_graph_add_tensor(g, out, &t));
-            else if (g->tensors[t].data || g->tensors[t].graph_input)
+            else if (depth > 0 || g->tensors[t].data || g->tensors[t].graph_input)
                 return vkc_fail(VKCNN_ERROR_INVALID_MODEL,
-                                "node '%s' (%s): output '%s' duplicates an initializer or graph "
-                                "input name",
+                                "node '%s' (%s): output '%s' duplicates an initializer, graph "
+                                "input or enclosing graph's name",
                                 str(np->name), str(np->op_type), out);
         }
     }
-    producer = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *producer);
-    order = vkc_calloc(nn ? nn : 1, sizeof *order);
-    if (!producer || !order) {
-        st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
+    uint32_t tc = g->tensor_count;
+    uint32_t *producer = vkc_calloc(tc ? tc : 1, sizeof *producer);
+    uint32_t *order = vkc_calloc(nn ? nn : 1, sizeof *order);
+    uint32_t *dep_start = vkc_calloc(nn + 1, sizeof *dep_start);
+    uint32_t **caps = vkc_calloc(nn ? nn : 1, sizeof *caps), *cap_count = NULL;
+    uint32_t *deps = NULL;
+    vkcnn_status st = VKCNN_OK;
+    if (!producer || !order || !dep_start || !caps) {
+        st = builder_oom();
         goto done;
     }
-    for (uint32_t t = 0; t < g->tensor_count; t++)
+    cap_count = vkc_calloc(nn ? nn : 1, sizeof *cap_count);
+    if (!cap_count) {
+        st = builder_oom();
+        goto done;
+    }
+    for (uint32_t t = 0; t < tc; t++)
         producer[t] = VKC_NONE;
+    uint64_t total = 0;
     for (size_t i = 0; i < nn && st == VKCNN_OK; i++) {
         const Node *np = gp->node[i];
         for (size_t k = 0; k < np->n_output && st == VKCNN_OK; k++) {
@@ -449,67 +651,173 @@ static vkcnn_status build_nodes(vkc_graph *g, const Model *m, const vkc_import_o
                               "initializer or graph input",
                               str(np->name), str(np->op_type), in);
         }
-    }
-    if (st == VKCNN_OK) st = topo_sort(g, gp, producer, order);
-
-    /* Nodes in topological order, all linked before inference so that
-     * consumer lists are complete. */
-    for (size_t i = 0; i < nn && st == VKCNN_OK; i++) {
-        const Node *np = gp->node[order[i]];
-        vkc_op op;
-        vkc_op_lookup(str(np->op_type), g->opset, &op); /* checked by check_operators */
-        if (np->n_input > 64 || np->n_output > 16) {
-            st = vkc_fail(VKCNN_ERROR_LIMIT, "node '%s' (%s) has %zu inputs and %zu outputs",
-                          str(np->name), str(np->op_type), np->n_input, np->n_output);
-            break;
+        /* a node with subgraphs (If) also waits for what its branches read */
+        bool has_graph = false;
+        for (size_t a = 0; a < np->n_attribute; a++)
+            has_graph |= np->attribute[a]->has_g;
+        if (st == VKCNN_OK && has_graph) {
+            if (depth >= VKC_ONNX_MAX_NESTING)
+                st = vkc_fail(VKCNN_ERROR_LIMIT,
+                              "node '%s' (%s): subgraphs nest more than %d "
+                              "deep",
+                              str(np->name), str(np->op_type), VKC_ONNX_MAX_NESTING);
+            else
+                st = vkc_onnx_captures(g, np, b->alloc, depth, &caps[i], &cap_count[i]);
         }
-        uint32_t ni;
-        st = vkc_graph_add_node(g, op, (int)g->opset, np->name, (uint32_t)np->n_input,
-                                (uint32_t)np->n_output, &ni);
-        if (st != VKCNN_OK) break;
-        vkc_node *n = &g->nodes[ni];
+        total += np->n_input + cap_count[i];
+    }
+    if (st == VKCNN_OK && total >= UINT32_MAX) st = vkc_fail(VKCNN_ERROR_LIMIT, "too many inputs");
+    if (st == VKCNN_OK) {
+        deps = vkc_calloc(total ? total : 1, sizeof *deps);
+        if (!deps) st = builder_oom();
+    }
+    for (size_t i = 0, d = 0; i < nn && st == VKCNN_OK; i++) {
+        const Node *np = gp->node[i];
+        dep_start[i] = (uint32_t)d;
         for (size_t k = 0; k < np->n_input; k++)
-            n->inputs[k] =
-                np->input[k] && *np->input[k] ? vkc_graph_find(g, np->input[k]) : VKC_NONE;
-        for (size_t k = 0; k < np->n_output; k++)
-            n->outputs[k] =
-                np->output[k] && *np->output[k] ? vkc_graph_find(g, np->output[k]) : VKC_NONE;
-        st = vkc_graph_link_node(g, ni);
+            if (np->input[k] && *np->input[k]) deps[d++] = vkc_graph_find(g, np->input[k]);
+        for (uint32_t k = 0; k < cap_count[i]; k++)
+            deps[d++] = caps[i][k];
+        dep_start[i + 1] = (uint32_t)d;
     }
-
-    for (uint32_t ni = 0; ni < g->node_count && st == VKCNN_OK; ni++) {
-        const Node *np = gp->node[order[ni]];
-        vkc_node *n = &g->nodes[ni];
-        if (n->op == VKC_OP_CONSTANT) {
-            st = constant_node(g, ni, np, opts->base_dir);
-            continue;
-        }
-        st = vkc_onnx_decode_attrs(g, ni, np);
-        /* Outputs after the first: optional extras nothing reads (checked
-         * above for ops that have them), or a malformed node. */
-        for (uint32_t k = 1; k < n->output_count && st == VKCNN_OK; k++) {
-            uint32_t t = n->outputs[k];
-            if (t == VKC_NONE) continue;
-            if (g->tensors[t].consumer_count || g->tensors[t].graph_output)
-                st = vkc_node_fail(g, ni, VKCNN_ERROR_INVALID_MODEL,
-                                   "has %" PRIu32 " outputs, this operator has one",
-                                   n->output_count);
-            g->tensors[t].producer = VKC_NONE;
-        }
-        if (st != VKCNN_OK) break;
-        n->output_count = n->output_count ? 1 : 0;
-        st = vkc_infer_node(g, ni);
-        bool folded;
-        if (st == VKCNN_OK) st = vkc_fold_node(g, ni, &folded);
-    }
+    if (st == VKCNN_OK) st = topo_sort(g, gp, deps, dep_start, producer, order);
+    for (size_t i = 0; i < nn && st == VKCNN_OK; i++)
+        st = add_proto_node(b, gp->node[order[i]], depth, caps[order[i]], cap_count[order[i]]);
+    *last = g->node_count;
 done:
+    for (size_t i = 0; caps && cap_count && i < nn; i++)
+        free(caps[i]);
+    free(caps);
+    free(cap_count);
     free(producer);
     free(order);
+    free(dep_start);
+    free(deps);
     return st;
 }
 
+static vkcnn_status process_node(builder *b, uint32_t ni);
+
+/* If ni: its condition is a constant by now; the taken branch's nodes are
+ * built and processed, and each If output becomes the branch's output (a
+ * constant, or an Identity of it). */
+static vkcnn_status inline_if(builder *b, uint32_t ni) {
+    vkc_graph *g = b->g;
+    const Node *np = b->proto[ni];
+    int depth = b->depth[ni];
+    Graph *branch;
+    VKC_TRY(vkc_onnx_if_branch(g, ni, np, b->alloc, &branch));
+    VKC_TRY(keep_graph(b, branch));
+    uint32_t first, last;
+    vkcnn_status st = build_level(b, branch, depth + 1, &first, &last);
+    if (st != VKCNN_OK)
+        return vkc_fail_context(st, "in the branch of node '%s' (If)", str(np->name));
+    for (uint32_t k = first; k < last; k++)
+        VKC_TRY(process_node(b, k));
+    g->nodes[ni].dead = true;
+    for (uint32_t k = 0; k < g->nodes[ni].output_count; k++) {
+        uint32_t out = g->nodes[ni].outputs[k];
+        if (out == VKC_NONE) continue;
+        const char *name = str(branch->output[k]->name);
+        uint32_t src = vkc_graph_find(g, name);
+        if (src == VKC_NONE || !g->tensors[src].shape_known)
+            return vkc_node_fail(g, ni, VKCNN_ERROR_INVALID_MODEL,
+                                 "branch output '%s' is not produced by the branch or its "
+                                 "enclosing graphs",
+                                 name);
+        g->tensors[out].producer = VKC_NONE;
+        if (g->tensors[src].data) { /* a constant: the If's output is that constant */
+            const vkc_tensor *s = &g->tensors[src];
+            VKC_TRY(vkc_graph_set_shape(g, out, s->dtype, s->rank, s->dims));
+            void *d;
+            VKC_TRY(vkc_graph_alloc_data(g, out, &d));
+            s = &g->tensors[src];
+            memcpy(d, s->data, s->elements * (s->dtype == VKC_DTYPE_INT64 ? 8 : 4));
+            continue;
+        }
+        uint32_t id;
+        VKC_TRY(
+            vkc_graph_add_node(g, VKC_OP_IDENTITY, (int)g->opset, g->nodes[ni].name, 1, 1, &id));
+        VKC_TRY(track(b));
+        b->proto[id] = NULL;
+        b->depth[id] = (uint8_t)depth;
+        g->nodes[id].inputs[0] = src;
+        g->nodes[id].outputs[0] = out;
+        VKC_TRY(vkc_graph_link_node(g, id));
+        VKC_TRY(process_node(b, id));
+    }
+    while (g->nodes[ni].input_count > 0)
+        vkc_graph_drop_input(g, ni, g->nodes[ni].input_count - 1);
+    return VKCNN_OK;
+}
+
+/* Attributes, inference and folding of graph node ni (once). */
+static vkcnn_status process_node(builder *b, uint32_t ni) {
+    vkc_graph *g = b->g;
+    if (b->done[ni]) return VKCNN_OK;
+    b->done[ni] = true;
+    b->order[b->done_count++] = ni;
+    const Node *np = b->proto[ni];
+    vkc_node *n = &g->nodes[ni];
+    if (n->op == VKC_OP_CONSTANT) return constant_node(g, ni, np, b->opts->base_dir);
+    if (n->op == VKC_OP_IF) return inline_if(b, ni);
+    vkcnn_status st = np ? vkc_onnx_decode_attrs(g, ni, np) : VKCNN_OK;
+    /* Outputs after the first: optional extras nothing reads (checked
+     * above for ops that have them), or a malformed node. */
+    for (uint32_t k = 1; k < n->output_count && st == VKCNN_OK; k++) {
+        uint32_t t = n->outputs[k];
+        if (t == VKC_NONE) continue;
+        if (g->tensors[t].consumer_count || g->tensors[t].graph_output)
+            st = vkc_node_fail(g, ni, VKCNN_ERROR_INVALID_MODEL,
+                               "has %" PRIu32 " outputs, this operator has one", n->output_count);
+        g->tensors[t].producer = VKC_NONE;
+    }
+    VKC_TRY(st);
+    n->output_count = n->output_count ? 1 : 0;
+    VKC_TRY(vkc_infer_node(g, ni));
+    bool folded;
+    return vkc_fold_node(g, ni, &folded);
+}
+
+/* Puts g->nodes in processing order (topological: every node was processed
+ * after the producers of its inputs) and updates the producers. */
+static vkcnn_status reorder(builder *b) {
+    vkc_graph *g = b->g;
+    uint32_t nn = g->node_count;
+    if (b->done_count != nn)
+        return vkc_fail(VKCNN_ERROR_INVALID_MODEL,
+                        "internal: %" PRIu32 " of %" PRIu32 " nodes were imported", b->done_count,
+                        nn);
+    vkc_node *sorted = vkc_calloc(nn ? nn : 1, sizeof *sorted);
+    uint32_t *where = vkc_calloc(nn ? nn : 1, sizeof *where);
+    if (!sorted || !where) {
+        free(sorted);
+        free(where);
+        return builder_oom();
+    }
+    for (uint32_t k = 0; k < nn; k++) {
+        sorted[k] = g->nodes[b->order[k]];
+        where[b->order[k]] = k;
+    }
+    memcpy(g->nodes, sorted, nn * sizeof *sorted);
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        if (g->tensors[t].producer != VKC_NONE && g->tensors[t].producer < nn)
+            g->tensors[t].producer = where[g->tensors[t].producer];
+    free(sorted);
+    free(where);
+    return VKCNN_OK;
+}
+
+static vkcnn_status build_nodes(builder *b, const Graph *gp) {
+    uint32_t first, last;
+    VKC_TRY(build_level(b, gp, 0, &first, &last));
+    for (uint32_t ni = first; ni < last; ni++)
+        VKC_TRY(process_node(b, ni));
+    return reorder(b);
+}
+
 static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_options *opts,
-                                 vkc_onnx_alloc *decoder) {
+                                 vkc_onnx_alloc *decoder, ProtobufCAllocator *alloc) {
     const Graph *gp = m->graph;
     if (!gp) return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the model has no graph");
     g->ir_version = m->ir_version;
@@ -520,7 +828,7 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
         return vkc_fail(VKCNN_ERROR_LIMIT,
                         "the graph has %zu nodes, more than %" PRIu32 " (max_nodes)", gp->n_node,
                         g->limits.max_nodes);
-    VKC_TRY(check_operators(m, g->opset));
+    VKC_TRY(check_operators(m, g->opset, alloc));
     if (g->opset < 1)
         return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the model imports no opset of the default "
                                                    "ONNX domain");
@@ -580,7 +888,16 @@ static vkcnn_status import_model(vkc_graph *g, const Model *m, const vkc_import_
     }
     if (!g->output_count) return vkc_fail(VKCNN_ERROR_INVALID_MODEL, "the graph has no outputs");
 
-    VKC_TRY(build_nodes(g, m, opts));
+    builder b = {.g = g, .opts = opts, .decoder = decoder, .alloc = alloc};
+    vkcnn_status st = build_nodes(&b, gp);
+    for (size_t i = 0; i < b.keep_count; i++)
+        vkcnn_onnx__graph_proto__free_unpacked(b.keep[i], alloc);
+    free(b.keep);
+    free(b.proto);
+    free(b.depth);
+    free(b.done);
+    free(b.order);
+    VKC_TRY(st);
     VKC_TRY(vkc_graph_relink(g));
     for (size_t i = 0; i < gp->n_output; i++)
         VKC_TRY(record_declared(g, gp->output[i], "graph output"));
@@ -628,7 +945,7 @@ vkcnn_status vkc_onnx_import(const void *data, size_t size, const vkc_import_opt
                         "wire type or corrupt data)");
     }
     vkc_graph *g = vkc_graph_create(&opts->limits);
-    vkcnn_status st = g ? import_model(g, m, opts, &cap)
+    vkcnn_status st = g ? import_model(g, m, opts, &cap, &alloc)
                         : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     vkcnn_onnx__model_proto__free_unpacked(m, &alloc);
     free(cap.large);

@@ -19,9 +19,12 @@ list(APPEND VKCNN_IMPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/onnx_tensor.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_attrs.c
   ${CMAKE_CURRENT_LIST_DIR}/onnx_graph.c
+  ${CMAKE_CURRENT_LIST_DIR}/onnx_if.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/graph.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/infer.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/fold.c
+  ${CMAKE_CURRENT_LIST_DIR}/../graph/fold_logic.c
+  ${CMAKE_CURRENT_LIST_DIR}/../graph/infer_data.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/network.c)
 list(APPEND VKCNN_IMPORT_GENERATED ${VKCNN_ONNX_PB_C})
 

@@ -54,6 +54,16 @@ static void softmax_defaults(int opset, vkc_attrs *a) {
     a->softmax.axis = opset < 13 ? 1 : -1;
 }
 
+/* Resize-10 and Upsample: asymmetric coordinates, nearest rounds down (the
+ * ONNX version converter's reading of Resize-10); Resize-11 and later:
+ * half_pixel, round_prefer_floor. */
+static void resize_defaults(int opset, vkc_attrs *a) {
+    bool legacy = opset < 11;
+    a->resize.mode = VKC_RESIZE_NEAREST;
+    a->resize.coord = legacy ? VKC_COORD_ASYMMETRIC : VKC_COORD_HALF_PIXEL;
+    a->resize.nearest = legacy ? VKC_NEAREST_FLOOR : VKC_NEAREST_ROUND_PREFER_FLOOR;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define S(...)                                                                                     \
@@ -73,20 +83,20 @@ static void softmax_defaults(int opset, vkc_attrs *a) {
     }
 
 static const vkc_op_info table[VKC_OP_COUNT] = {
-    [VKC_OP_CONV] = {"Conv", S(1, 11), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 1u << 1,
+    [VKC_OP_CONV] = {"Conv", S(1, 11, 22), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 1u << 1,
                      window_defaults, vkc_decode_window, vkc_infer_conv, vkc_ref_op_conv,
                      vkc_lower_conv_node},
-    [VKC_OP_MAX_POOL] = {"MaxPool", S(1, 8, 10, 11, 12), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0,
-                         window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
+    [VKC_OP_MAX_POOL] = {"MaxPool", S(1, 8, 10, 11, 12, 22), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X,
+                         0, window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
                          vkc_lower_pool},
-    [VKC_OP_AVERAGE_POOL] = {"AveragePool", S(1, 7, 10, 11), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X,
-                             0, window_defaults, vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool,
-                             vkc_lower_pool},
-    [VKC_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", S(1),
+    [VKC_OP_AVERAGE_POOL] = {"AveragePool", S(1, 7, 10, 11, 19, 22),
+                             VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0, window_defaults,
+                             vkc_decode_window, vkc_infer_pool, vkc_ref_op_pool, vkc_lower_pool},
+    [VKC_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", S(1, 22),
                                     VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0, window_defaults,
                                     NULL, vkc_infer_global_pool, vkc_ref_op_pool, vkc_lower_pool},
-    [VKC_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", S(1), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X, 0,
-                                window_defaults, NULL, vkc_infer_global_pool, vkc_ref_op_pool,
+    [VKC_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", S(1, 22), VKC_OPF_SPATIAL | VKC_OPF_ANCHOR | F_X,
+                                0, window_defaults, NULL, vkc_infer_global_pool, vkc_ref_op_pool,
                                 vkc_lower_pool},
     [VKC_OP_LRN] = {"LRN", S(1, 13), VKC_OPF_SPATIAL | F_X, 0, lrn_defaults, vkc_decode_lrn,
                     vkc_infer_lrn, vkc_ref_op_lrn, vkc_lower_lrn},
@@ -97,23 +107,23 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
                      vkc_decode_gemm, vkc_infer_gemm, vkc_ref_op_gemm, vkc_lower_gemm},
     [VKC_OP_MATMUL] = {"MatMul", S(1, 9, 13), VKC_OPF_ANCHOR | F_X, 1u << 1, NULL, NULL,
                        vkc_infer_matmul, vkc_ref_op_matmul, vkc_lower_matmul},
-    [VKC_OP_FLATTEN] = {"Flatten", S(1, 9, 11, 13), VKC_OPF_VIEW, 0, axis_one, vkc_decode_axis,
+    [VKC_OP_FLATTEN] = {"Flatten", S(1, 9, 11, 13, 21), VKC_OPF_VIEW, 0, axis_one, vkc_decode_axis,
                         vkc_infer_flatten, vkc_ref_op_copy, NULL},
-    [VKC_OP_RESHAPE] = {"Reshape", S(1, 5, 13, 14), VKC_OPF_VIEW, 0, NULL, vkc_decode_reshape,
-                        vkc_infer_reshape, vkc_ref_op_copy, NULL},
-    [VKC_OP_SQUEEZE] = {"Squeeze", S(1, 11, 13), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
+    [VKC_OP_RESHAPE] = {"Reshape", S(1, 5, 13, 14, 19, 21), VKC_OPF_VIEW, 0, NULL,
+                        vkc_decode_reshape, vkc_infer_reshape, vkc_ref_op_copy, NULL},
+    [VKC_OP_SQUEEZE] = {"Squeeze", S(1, 11, 13, 21), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
                         vkc_infer_squeeze, vkc_ref_op_copy, NULL},
-    [VKC_OP_UNSQUEEZE] = {"Unsqueeze", S(1, 11, 13), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
+    [VKC_OP_UNSQUEEZE] = {"Unsqueeze", S(1, 11, 13, 21), VKC_OPF_VIEW, 0, NULL, vkc_decode_axes,
                           vkc_infer_unsqueeze, vkc_ref_op_copy, NULL},
-    [VKC_OP_DROPOUT] = {"Dropout", S(1, 6, 7, 10, 12, 13), VKC_OPF_VIEW | F_X, 0, NULL,
+    [VKC_OP_DROPOUT] = {"Dropout", S(1, 6, 7, 10, 12, 13, 22), VKC_OPF_VIEW | F_X, 0, NULL,
                         vkc_decode_dropout, vkc_infer_dropout, vkc_ref_op_copy, NULL},
-    [VKC_OP_IDENTITY] = {"Identity", S(1, 13, 14, 16), VKC_OPF_VIEW, 0, NULL, NULL, vkc_infer_same,
-                         vkc_ref_op_copy, NULL},
-    [VKC_OP_TRANSPOSE] = {"Transpose", S(1, 13), 0, 0, NULL, vkc_decode_transpose,
+    [VKC_OP_IDENTITY] = {"Identity", S(1, 13, 14, 16, 19, 21), VKC_OPF_VIEW, 0, NULL, NULL,
+                         vkc_infer_same, vkc_ref_op_copy, NULL},
+    [VKC_OP_TRANSPOSE] = {"Transpose", S(1, 13, 21), 0, 0, NULL, vkc_decode_transpose,
                           vkc_infer_transpose, vkc_ref_op_transpose, vkc_lower_transpose},
     [VKC_OP_CONCAT] = {"Concat", S(1, 4, 11, 13), VKC_OPF_VARIADIC, 0, axis_one, vkc_decode_axis,
                        vkc_infer_concat, vkc_ref_op_concat, vkc_lower_concat},
-    [VKC_OP_PAD] = {"Pad", S(1, 2, 11, 13), F_X, 0, NULL, vkc_decode_pad, vkc_infer_pad,
+    [VKC_OP_PAD] = {"Pad", S(1, 2, 11, 13, 18, 19, 21), F_X, 0, NULL, vkc_decode_pad, vkc_infer_pad,
                     vkc_ref_op_pad, vkc_lower_pad},
     [VKC_OP_SOFTMAX] = {"Softmax", S(1, 11, 13), F_X, 0, softmax_defaults, vkc_decode_softmax,
                         vkc_infer_softmax, vkc_ref_op_softmax, vkc_lower_softmax},
@@ -122,15 +132,55 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
                             vkc_lower_softmax},
 
     /* shape arithmetic, evaluated at import (graph/fold.c) */
-    [VKC_OP_CONSTANT] = {"Constant", S(1, 9, 11, 12, 13), VKC_OPF_FOLDED},
-    [VKC_OP_SHAPE] = {"Shape", S(1, 13, 15), VKC_OPF_FOLDED, 0, NULL, vkc_decode_shape,
+    [VKC_OP_CONSTANT] = {"Constant", S(1, 9, 11, 12, 13, 19, 21), VKC_OPF_FOLDED},
+    [VKC_OP_SHAPE] = {"Shape", S(1, 13, 15, 19, 21), VKC_OPF_FOLDED, 0, NULL, vkc_decode_shape,
                       vkc_infer_shape},
-    [VKC_OP_GATHER] = {"Gather", S(1, 11, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_axis,
-                       vkc_infer_gather},
-    [VKC_OP_CAST] = {"Cast", S(1, 6, 9, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_cast,
+    /* Gather and Slice fold on constants (graph/fold.c) and run on run-time data */
+    [VKC_OP_GATHER] = {"Gather", S(1, 11, 13), 0, 0, NULL, vkc_decode_axis, vkc_infer_gather,
+                       vkc_ref_op_data, vkc_lower_data},
+    [VKC_OP_CAST] = {"Cast", S(1, 6, 9, 13, 19, 21), VKC_OPF_FOLDED, 0, NULL, vkc_decode_cast,
                      vkc_infer_cast},
-    [VKC_OP_SLICE] = {"Slice", S(1, 10, 11, 13), VKC_OPF_FOLDED, 0, NULL, vkc_decode_slice,
-                      vkc_infer_slice},
+    [VKC_OP_SLICE] = {"Slice", S(1, 10, 11, 13), 0, 0, NULL, vkc_decode_slice, vkc_infer_slice,
+                      vkc_ref_op_data, vkc_lower_data},
+
+    /* data movement: index-mapped copies (ref/ref_data.c, codegen/lower_data.c);
+     * folded when their data is constant (graph/fold_logic.c) */
+    [VKC_OP_SPLIT] = {"Split", S(1, 2, 11, 13, 18), 0, 0, NULL, vkc_decode_split, vkc_infer_split,
+                      vkc_ref_op_data, vkc_lower_data},
+    [VKC_OP_TILE] = {"Tile", S(1, 6, 13), 0, 0, NULL, NULL, vkc_infer_tile, vkc_ref_op_data,
+                     vkc_lower_data},
+    [VKC_OP_EXPAND] = {"Expand", S(8, 13), 0, 0, NULL, NULL, vkc_infer_expand, vkc_ref_op_data,
+                       vkc_lower_data},
+    [VKC_OP_WHERE] = {"Where", S(9, 16), 0, 0, NULL, NULL, vkc_infer_where, vkc_ref_op_where,
+                      vkc_lower_where},
+    /* comparisons and logic: elementwise; booleans are int64 0/1 when
+     * constant (folded), float32 0.0/1.0 at run time */
+    [VKC_OP_EQUAL] = ELTWISE("Equal", S(1, 7, 11, 13, 19), 0, 2, 0, vkc_decode_binary,
+                             vkc_infer_binary, equal, 0),
+    [VKC_OP_LESS] =
+        ELTWISE("Less", S(1, 7, 9, 13), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, less, 0),
+    [VKC_OP_GREATER] = ELTWISE("Greater", S(1, 7, 9, 13), 0, 2, 0, vkc_decode_binary,
+                               vkc_infer_binary, greater, 0),
+    [VKC_OP_LESS_OR_EQUAL] =
+        ELTWISE("LessOrEqual", S(12, 16), 0, 2, 0, NULL, vkc_infer_binary, less_or_equal, 0),
+    [VKC_OP_GREATER_OR_EQUAL] =
+        ELTWISE("GreaterOrEqual", S(12, 16), 0, 2, 0, NULL, vkc_infer_binary, greater_or_equal, 0),
+    [VKC_OP_NOT] = ELTWISE("Not", S(1), 0, 1, 0, NULL, vkc_infer_same, logical_not, 0),
+    [VKC_OP_AND] =
+        ELTWISE("And", S(1, 7), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, logical_and, 0),
+    [VKC_OP_OR] =
+        ELTWISE("Or", S(1, 7), 0, 2, 0, vkc_decode_binary, vkc_infer_binary, logical_or, 0),
+    /* folded at load (graph/fold_logic.c); If: runtime/import/onnx_if.c */
+    [VKC_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", S(9, 20, 21), VKC_OPF_FOLDED, 0, NULL,
+                                  vkc_decode_constant_of_shape, vkc_infer_constant_of_shape},
+    [VKC_OP_RANGE] = {"Range", S(11), VKC_OPF_FOLDED, 0, NULL, NULL, vkc_infer_range},
+    [VKC_OP_SIZE] = {"Size", S(1, 13, 19, 21), VKC_OPF_FOLDED, 0, NULL, NULL, vkc_infer_size},
+    [VKC_OP_IF] = {"If", S(1, 11, 13, 16, 19, 21), VKC_OPF_FOLDED},
+    /* resizing (codegen/lower_resize.c, shaders/resize.comp) */
+    [VKC_OP_RESIZE] = {"Resize", S(10, 11, 13, 18, 19), F_X, 0, resize_defaults, vkc_decode_resize,
+                       vkc_infer_resize, vkc_ref_op_resize, vkc_lower_resize},
+    [VKC_OP_UPSAMPLE] = {"Upsample", S(7, 9, 10), F_X, 0, resize_defaults, vkc_decode_resize,
+                         vkc_infer_resize, vkc_ref_op_resize, vkc_lower_resize},
 
     /* the elementwise family */
     [VKC_OP_RELU] = ELTWISE("Relu", S(1, 6, 13, 14), F_X, 1, 0, NULL, vkc_infer_same, relu, 0),
@@ -162,23 +212,24 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
         ELTWISE("Reciprocal", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, reciprocal, 0),
     [VKC_OP_FLOOR] = ELTWISE("Floor", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, floor, 0),
     [VKC_OP_CEIL] = ELTWISE("Ceil", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, ceil, 0),
-    [VKC_OP_ROUND] = ELTWISE("Round", S(11), F_X, 1, 0, NULL, vkc_infer_same, round, 0),
+    [VKC_OP_ROUND] = ELTWISE("Round", S(11, 22), F_X, 1, 0, NULL, vkc_infer_same, round, 0),
     [VKC_OP_SIGN] = ELTWISE("Sign", S(9, 13), F_X, 1, 0, NULL, vkc_infer_same, sign, 0),
     [VKC_OP_ERF] = ELTWISE("Erf", S(9, 13), F_X, 1, 0, NULL, vkc_infer_same, erf, 0),
-    [VKC_OP_SIN] = ELTWISE("Sin", S(7), F_X, 1, 0, NULL, vkc_infer_same, sin, 0),
-    [VKC_OP_COS] = ELTWISE("Cos", S(7), F_X, 1, 0, NULL, vkc_infer_same, cos, 0),
-    [VKC_OP_SOFTPLUS] = ELTWISE("Softplus", S(1), F_X, 1, 0, NULL, vkc_infer_same, softplus, 0),
-    [VKC_OP_SOFTSIGN] = ELTWISE("Softsign", S(1), F_X, 1, 0, NULL, vkc_infer_same, softsign, 0),
-    [VKC_OP_ELU] = ELTWISE("Elu", S(1, 6), F_X, 1, 1, vkc_decode_elt, vkc_infer_same, elu, 1.0f),
-    [VKC_OP_SELU] = ELTWISE("Selu", S(1, 6), F_X, 1, 3, vkc_decode_elt, vkc_infer_same, selu,
+    [VKC_OP_SIN] = ELTWISE("Sin", S(7, 22), F_X, 1, 0, NULL, vkc_infer_same, sin, 0),
+    [VKC_OP_COS] = ELTWISE("Cos", S(7, 22), F_X, 1, 0, NULL, vkc_infer_same, cos, 0),
+    [VKC_OP_SOFTPLUS] = ELTWISE("Softplus", S(1, 22), F_X, 1, 0, NULL, vkc_infer_same, softplus, 0),
+    [VKC_OP_SOFTSIGN] = ELTWISE("Softsign", S(1, 22), F_X, 1, 0, NULL, vkc_infer_same, softsign, 0),
+    [VKC_OP_ELU] =
+        ELTWISE("Elu", S(1, 6, 22), F_X, 1, 1, vkc_decode_elt, vkc_infer_same, elu, 1.0f),
+    [VKC_OP_SELU] = ELTWISE("Selu", S(1, 6, 22), F_X, 1, 3, vkc_decode_elt, vkc_infer_same, selu,
                             1.67326319217681884765625f, 0, 1.05070102214813232421875f),
     [VKC_OP_CELU] = ELTWISE("Celu", S(12), F_X, 1, 1, vkc_decode_elt, vkc_infer_same, celu, 1.0f),
-    [VKC_OP_THRESHOLDED_RELU] = ELTWISE("ThresholdedRelu", S(10), F_X, 1, 1, vkc_decode_elt,
+    [VKC_OP_THRESHOLDED_RELU] = ELTWISE("ThresholdedRelu", S(10, 22), F_X, 1, 1, vkc_decode_elt,
                                         vkc_infer_same, thresholded_relu, 1.0f),
-    [VKC_OP_HARD_SIGMOID] = ELTWISE("HardSigmoid", S(1, 6), F_X, 1, 2, vkc_decode_elt,
+    [VKC_OP_HARD_SIGMOID] = ELTWISE("HardSigmoid", S(1, 6, 22), F_X, 1, 2, vkc_decode_elt,
                                     vkc_infer_same, hard_sigmoid, 0.2f, 0.5f),
     [VKC_OP_HARD_SWISH] =
-        ELTWISE("HardSwish", S(14), F_X, 1, 0, NULL, vkc_infer_same, hard_swish, 0),
+        ELTWISE("HardSwish", S(14, 22), F_X, 1, 0, NULL, vkc_infer_same, hard_swish, 0),
     [VKC_OP_MIN] = ELTWISE("Min", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
                            vkc_infer_variadic, min, 0),
     [VKC_OP_MAX] = ELTWISE("Max", S(1, 6, 8, 12, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,

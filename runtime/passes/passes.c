@@ -16,6 +16,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     memset(r, 0, sizeof *r);
     if (!opts || !opts->fusion) return VKCNN_OK;
     vkcnn_status st = vkc_pass_fold_constants(g, r);
+    if (!st) st = vkc_pass_lrn_pattern(g, r);
     if (!st) st = vkc_pass_remove_views(g, r);
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_fuse(g, r);

@@ -3,6 +3,9 @@
  * Pipeline (vkc_passes_run, in this order, each also callable alone):
  *   0. vkc_pass_fold_constants: a float node whose inputs are all constants
  *      is computed at load (runtime/ref) and becomes a constant.
+ *   0b. vkc_pass_lrn_pattern: PyTorch's decomposed LocalResponseNorm
+ *      (Mul, views, Pad, a 3-D AveragePool, Mul, Add, Pow, Div) becomes one
+ *      LRN node (lrn_pattern.c).
  *   1. vkc_pass_remove_views: views (op table VKC_OPF_VIEW: Identity,
  *      Dropout, Reshape, ...) that keep the shape, and unit-window pools,
  *      are removed, their consumers reading the input directly.
@@ -62,6 +65,7 @@ typedef struct vkc_passes_options {
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_lrn_pattern(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);

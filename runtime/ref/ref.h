@@ -68,6 +68,11 @@ void vkc_ref_op_transpose(VKC_REF_ARGS);
 void vkc_ref_op_concat(VKC_REF_ARGS);
 void vkc_ref_op_pad(VKC_REF_ARGS);
 void vkc_ref_op_softmax(VKC_REF_ARGS);
+/* Slice, Split, Gather, Tile, Expand; Where (ref_data.c); Resize and
+ * Upsample (ref_resize.c) */
+void vkc_ref_op_data(VKC_REF_ARGS);
+void vkc_ref_op_where(VKC_REF_ARGS);
+void vkc_ref_op_resize(VKC_REF_ARGS);
 /* Every elementwise op (unary, binary, variadic; numpy broadcasting) from
  * its table `scalar`, in double, rounded once to float. */
 void vkc_ref_elementwise(VKC_REF_ARGS);
@@ -110,6 +115,14 @@ VKC_SCALAR(hard_swish);
 VKC_SCALAR(pow);
 VKC_SCALAR(min);
 VKC_SCALAR(max);
+VKC_SCALAR(equal); /* comparisons and logic: 1.0 true, 0.0 false */
+VKC_SCALAR(less);
+VKC_SCALAR(greater);
+VKC_SCALAR(less_or_equal);
+VKC_SCALAR(greater_or_equal);
+VKC_SCALAR(logical_not);
+VKC_SCALAR(logical_and);
+VKC_SCALAR(logical_or);
 #undef VKC_SCALAR
 
 /* Element count of a shape (1 for rank 0). */

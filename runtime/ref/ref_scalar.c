@@ -147,3 +147,37 @@ SCALAR(max) {
     UNUSED;
     return isnan(x) || isnan(y) ? NAN : x > y ? x : y;
 }
+/* Comparisons and logic: 1.0 true, 0.0 false (an input is true when not
+ * 0); NaN compares unequal and unordered. */
+SCALAR(equal) {
+    UNUSED;
+    return x == y ? 1.0 : 0.0;
+}
+SCALAR(less) {
+    UNUSED;
+    return x < y ? 1.0 : 0.0;
+}
+SCALAR(greater) {
+    UNUSED;
+    return x > y ? 1.0 : 0.0;
+}
+SCALAR(less_or_equal) {
+    UNUSED;
+    return x <= y ? 1.0 : 0.0;
+}
+SCALAR(greater_or_equal) {
+    UNUSED;
+    return x >= y ? 1.0 : 0.0;
+}
+SCALAR(logical_not) {
+    UNUSED;
+    return x == 0.0 ? 1.0 : 0.0;
+}
+SCALAR(logical_and) {
+    UNUSED;
+    return x != 0.0 && y != 0.0 ? 1.0 : 0.0;
+}
+SCALAR(logical_or) {
+    UNUSED;
+    return x != 0.0 || y != 0.0 ? 1.0 : 0.0;
+}

@@ -4,10 +4,10 @@
  * test derives independently from the file:
  *   unsupported   an operator outside the list (all named, with the opset)
  *   dtype         a non-float32 graph input or output
- *   volumetric    a spatial op on 3-D spatial data
+ *   volumetric    a spatial op on 3-D spatial data (MaxPool, AveragePool: 4-D)
  *   training      training-mode BatchNormalization or Dropout
- *   data-dep      a shape/axes/pads operand that is a runtime input
- *   runtime-data  Gather/Slice applied to runtime data (shape ops only)
+ *   data-dep      a shape/axes/pads/scales operand that is a runtime input
+ *   cubic         a Resize in mode cubic (nearest and linear only)
  * A refusal whose message does not match one of the model's expected
  * reasons, a load of a model that should be refused, or a crash fails it.
  *
@@ -20,11 +20,11 @@
 #include "onnx.pb-c.h"
 #include "vkcnn.h"
 
-enum { R_DTYPE, R_VOLUMETRIC, R_TRAINING, R_DATADEP, R_RUNTIME, R_COUNT };
+enum { R_DTYPE, R_VOLUMETRIC, R_TRAINING, R_DATADEP, R_CUBIC, R_COUNT };
 static const char *const reason_names[R_COUNT] = {"dtype", "volumetric", "training", "data-dep",
-                                                  "runtime-data"};
+                                                  "cubic"};
 static const char *const reason_keys[R_COUNT] = {"unsupported dtype", "volumetric", "training",
-                                                 "data-dependent", "runtime data"};
+                                                 "data-dependent", "'cubic'"};
 
 static const char *const supported[] = {"Conv",
                                         "MaxPool",
@@ -61,6 +61,24 @@ static const char *const supported[] = {"Conv",
                                         "Gather",
                                         "Cast",
                                         "Slice",
+                                        "Split",
+                                        "Tile",
+                                        "Expand",
+                                        "Where",
+                                        "Equal",
+                                        "Less",
+                                        "Greater",
+                                        "LessOrEqual",
+                                        "GreaterOrEqual",
+                                        "Not",
+                                        "And",
+                                        "Or",
+                                        "ConstantOfShape",
+                                        "Range",
+                                        "Size",
+                                        "If",
+                                        "Resize",
+                                        "Upsample",
                                         "Abs",
                                         "Neg",
                                         "Exp",
@@ -163,7 +181,8 @@ static unsigned expected_reasons(const Graph *g, int64_t opset) {
                       !strcmp(op, "GlobalAveragePool") || !strcmp(op, "GlobalMaxPool") ||
                       !strcmp(op, "LRN") || !strcmp(op, "BatchNormalization");
         const VkcnnOnnx__AttributeProto *ks = attr(n, "kernel_shape");
-        if (spatial && (input_rank(g, in0) >= 5 || (ks && ks->n_ints >= 3)))
+        int pool = !strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"); /* 3-D allowed */
+        if (spatial && (input_rank(g, in0) >= 5 + pool || (ks && ks->n_ints >= 3u + pool)))
             r |= 1u << R_VOLUMETRIC;
         if (!strcmp(op, "BatchNormalization")) {
             const VkcnnOnnx__AttributeProto *tm = attr(n, "training_mode");
@@ -173,6 +192,9 @@ static unsigned expected_reasons(const Graph *g, int64_t opset) {
                 extra |= n->output[k][0] != '\0';
             if (extra || (tm && tm->i) || (opset < 7 && !(it && it->i))) r |= 1u << R_TRAINING;
         }
+        const VkcnnOnnx__AttributeProto *mode = attr(n, "mode");
+        if (!strcmp(op, "Resize") && mode && mode->s.len == 5 && !memcmp(mode->s.data, "cubic", 5))
+            r |= 1u << R_CUBIC;
         if (!strcmp(op, "Dropout")) {
             const VkcnnOnnx__AttributeProto *it = attr(n, "is_test");
             if ((n->n_input > 2 && n->input[2][0]) || (opset < 7 && !(it && it->i)))
@@ -182,14 +204,38 @@ static unsigned expected_reasons(const Graph *g, int64_t opset) {
         int first_shape = -1;
         if (!strcmp(op, "Reshape") || !strcmp(op, "Gather") || !strcmp(op, "Pad") ||
             !strcmp(op, "Clip") || !strcmp(op, "Slice") || !strcmp(op, "Squeeze") ||
-            !strcmp(op, "Unsqueeze"))
+            !strcmp(op, "Unsqueeze") || !strcmp(op, "Split") || !strcmp(op, "Tile") ||
+            !strcmp(op, "Expand") || !strcmp(op, "Resize") || !strcmp(op, "Upsample"))
             first_shape = 1;
+        if (!strcmp(op, "Range") || !strcmp(op, "ConstantOfShape") || !strcmp(op, "If"))
+            first_shape = 0; /* every operand (an If's condition) */
         for (size_t k = first_shape < 0 ? n->n_input : (size_t)first_shape; k < n->n_input; k++)
             if (is_runtime_input(g, n->input[k])) r |= 1u << R_DATADEP;
-        if ((!strcmp(op, "Gather") || !strcmp(op, "Slice")) && is_runtime_input(g, in0))
-            r |= 1u << R_RUNTIME;
     }
     return r;
+}
+
+/* The operators outside the list in graph g and in its If branches (the
+ * importer checks those too); decoded branches go to subs, freed by the
+ * caller. */
+static void unsupported_ops(const Graph *g, const char **unsup, size_t *n, Graph **subs,
+                            size_t *nsubs) {
+    for (size_t i = 0; i < g->n_node && *n < 64; i++) {
+        const VkcnnOnnx__NodeProto *node = g->node[i];
+        if (!is_supported(node->domain, node->op_type)) {
+            unsup[(*n)++] = node->op_type;
+            continue;
+        }
+        if (strcmp(node->op_type, "If") != 0) continue;
+        for (size_t a = 0; a < node->n_attribute && *nsubs < 16; a++) {
+            if (!node->attribute[a]->has_g) continue;
+            Graph *sub = vkcnn_onnx__graph_proto__unpack(NULL, node->attribute[a]->g.len,
+                                                         node->attribute[a]->g.data);
+            if (!sub) continue;
+            subs[(*nsubs)++] = sub;
+            unsupported_ops(sub, unsup, n, subs, nsubs);
+        }
+    }
 }
 
 static int counts[R_COUNT], loaded, unsupported, failures;
@@ -246,13 +292,11 @@ static void classify(const char *dir) {
     for (size_t i = 0; i < m->n_opset_import; i++)
         if (!m->opset_import[i]->domain || !*m->opset_import[i]->domain)
             opset = m->opset_import[i]->version;
-    /* expected unsupported operators */
+    /* expected unsupported operators, in the graph and in If branches */
     const char *unsup[64];
-    size_t nunsup = 0;
-    for (size_t i = 0; i < m->graph->n_node && nunsup < 64; i++) {
-        const VkcnnOnnx__NodeProto *n = m->graph->node[i];
-        if (!is_supported(n->domain, n->op_type)) unsup[nunsup++] = n->op_type;
-    }
+    size_t nunsup = 0, nsubs = 0;
+    Graph *subs[16];
+    unsupported_ops(m->graph, unsup, &nunsup, subs, &nsubs);
     unsigned reasons = nunsup ? 0 : expected_reasons(m->graph, opset);
 
     vkcnn_network *net = NULL;
@@ -288,6 +332,8 @@ static void classify(const char *dir) {
     }
     if (getenv("VKCNN_TEST_VERBOSE")) printf("%-80s %s\n", path, st ? msg : "loaded");
     vkcnn_network_destroy(net);
+    for (size_t i = 0; i < nsubs; i++)
+        vkcnn_onnx__graph_proto__free_unpacked(subs[i], NULL);
     vkcnn_onnx__model_proto__free_unpacked(m, NULL);
     free(buf);
 }

@@ -25,6 +25,7 @@ vkcnn_kernel_test(test_layout)
 vkcnn_kernel_test(test_large)
 vkcnn_kernel_test(test_exec)
 vkcnn_kernel_test(test_winograd)
+vkcnn_kernel_test(test_data)
 
 # The weight-reading kernels again with fp16 weights (kt.h, KT_PRECISION).
 foreach(name test_conv test_matrix)
