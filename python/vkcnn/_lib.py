@@ -176,6 +176,8 @@ class ModelOptions(ctypes.Structure):
         ("in_flight", ctypes.c_uint32),
         ("max_dispatches_per_submit", ctypes.c_uint32),
         ("precision", ctypes.c_int),
+        ("extra_outputs", ctypes.POINTER(ctypes.c_char_p)),
+        ("extra_output_count", ctypes.c_uint32),
     ]
 
 

@@ -2,6 +2,9 @@
 """The README's C code blocks that are complete programs (those that define
 main) compile against the build and run, from the repository root, as a
 user would paste them. Fragments (no main) stay fragments and are skipped.
+Likewise its Python blocks that use the vkcnn package (import vkcnn) run
+with Debian's /usr/bin/python3, the package from python/ and the library
+of LIBRARY_DIR.
 
     check_readme.py README.md INCLUDE_DIR LIBRARY_DIR [CFLAG...]
 
@@ -43,5 +46,20 @@ with tempfile.TemporaryDirectory() as tmp:
         print(f"{'FAIL' if bad else 'ok'}: README program {n} ({first}): exit {r.returncode}\n"
               f"{r.stdout}{r.stderr}")
         failures += bad
+pyblocks = [b for b in re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+            if re.search(r"^import vkcnn", b, re.M)]
+print(f"{len(pyblocks)} Python blocks use the vkcnn package")
+env = dict(os.environ, PYTHONPATH=os.path.join(root, "python"),
+           VKCNN_LIBRARY=os.path.join(libdir, "libvkcnn.so.0"))
+if os.environ.get("VKCNN_PYTHON_PRELOAD"):  # a sanitizer build: its runtimes go first
+    env.update(LD_PRELOAD=os.environ["VKCNN_PYTHON_PRELOAD"],
+               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0")
+for n, code in enumerate(pyblocks):
+    r = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
+                       cwd=root, env=env, timeout=600)
+    bad = r.returncode != 0 or not r.stdout.strip() or "validation" in r.stderr
+    print(f"{'FAIL' if bad else 'ok'}: README Python block {n}: exit {r.returncode}\n"
+          f"{r.stdout}{r.stderr[-3000:]}")
+    failures += bad
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)

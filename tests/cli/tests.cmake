@@ -22,16 +22,24 @@ if(VKCNN_BUILD_TOOLS)
     ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli;conformance" TIMEOUT 1800)
 endif()
 
-# the README's complete C programs, compiled against this build and run
+# the README's complete C programs, compiled against this build and run, and
+# its Python blocks that use the package
 set(_vkcnn_readme_flags)
+set(_vkcnn_readme_env "${_vkcnn_cli_env}")
 if(VKCNN_SANITIZE)
   set(_vkcnn_readme_flags -fsanitize=address,undefined)
+  # the Python interpreter is not instrumented: the sanitizer runtimes go first
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                  OUTPUT_VARIABLE _vkcnn_asan OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libubsan.so
+                  OUTPUT_VARIABLE _vkcnn_ubsan OUTPUT_STRIP_TRAILING_WHITESPACE)
+  list(APPEND _vkcnn_readme_env "VKCNN_PYTHON_PRELOAD=${_vkcnn_asan}:${_vkcnn_ubsan}")
 endif()
-add_test(NAME readme_c_programs
+add_test(NAME readme_examples
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_readme.py ${CMAKE_SOURCE_DIR}/README.md
           ${CMAKE_SOURCE_DIR}/include $<TARGET_FILE_DIR:vkcnn> ${_vkcnn_readme_flags})
-set_tests_properties(readme_c_programs PROPERTIES
-  ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli" TIMEOUT 600)
+set_tests_properties(readme_examples PROPERTIES
+  ENVIRONMENT "${_vkcnn_readme_env}" LABELS "vulkan;cli" TIMEOUT 600)
 
 # this build installed into a temporary prefix and used from there without
 # LD_LIBRARY_PATH (tests/install/run.sh). Not in sanitizer builds: consumers
