@@ -43,3 +43,12 @@ if(TARGET vkcnn_cli)
   set_tests_properties(knn.mnist PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
     LABELS "vulkan;knn;cli;release-only" TIMEOUT 1200)
 endif()
+
+# vkcnn.Index (python/vkcnn/index.py) against numpy, from the source tree
+# (the interpreter is not instrumented: not in sanitizer builds)
+if(TARGET vkcnn_cli AND NOT VKCNN_SANITIZE AND NOT VKCNN_SANITIZE_THREAD)
+  add_test(NAME knn.python COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_index_python.py)
+  set_tests_properties(knn.python PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_LIBRARY=$<TARGET_FILE:vkcnn>"
+    LABELS "vulkan;knn;python" TIMEOUT 600)
+endif()
