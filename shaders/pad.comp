@@ -3,7 +3,7 @@
 // Pad, fp32, rank 1..8. Output coordinate o on axis d reads input coordinate
 // j = o - PADS_BEGIN[d] (a negative begin crops). Outside [0, IN_DIMS[d]):
 // MODE 0 writes VALUE, 1 reflects (without repeating the edge), 2 repeats the
-// edge. Shape inference guarantees reflect pads are smaller than the axis.
+// edge, 3 wraps around (opset 19's wrap). Shape inference guarantees reflect pads are smaller than the axis.
 // Bindings: 0 Y, 1 X.
 #ifndef RANK
 #define RANK 1
@@ -45,8 +45,10 @@ void main() {
             return;
 #elif MODE == 1
             j = j < 0 ? -j : 2 * (n - 1) - j;
-#else
+#elif MODE == 2
             j = clamp(j, 0, n - 1);
+#else
+            j = (j % n + n) % n;
 #endif
         }
         off += j * stride;

@@ -80,7 +80,11 @@ void vkc_lower_pad(vkc_cg *c) {
     cg_def(c, d, "IN_DIMS %s", cg_list(list, sizeof list, idims, rank, ""));
     cg_def(c, d, "OUT_DIMS %s", cg_list(list, sizeof list, odims, rank, ""));
     cg_def(c, d, "PADS_BEGIN %s", cg_list(list, sizeof list, begin, rank, ""));
-    cg_def(c, d, "MODE %d", a->mode == VKC_PAD_CONSTANT ? 0 : a->mode == VKC_PAD_REFLECT ? 1 : 2);
+    cg_def(c, d, "MODE %d",
+           a->mode == VKC_PAD_CONSTANT  ? 0
+           : a->mode == VKC_PAD_REFLECT ? 1
+           : a->mode == VKC_PAD_EDGE    ? 2
+                                        : 3);
     cg_def(c, d, "VALUE %s", cg_float(f, a->value));
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);

@@ -684,7 +684,25 @@ vkcnn_status vkc_infer_pad(vkc_graph *g, uint32_t ni) {
         a->pads_given = true;
     }
     if (in_tensor(g, ni, 2)) VKC_TRY(const_scalar(g, ni, 2, "constant_value", &a->value));
-    if (in_tensor(g, ni, 3)) return FAIL(VKCNN_ERROR_UNSUPPORTED, "input 'axes' is not supported");
+    if (in_tensor(g, ni, 3)) { /* opset 18: pads name these axes only */
+        int64_t axes[VKC_MAX_RANK], full[2 * VKC_MAX_RANK] = {0};
+        uint32_t na;
+        bool seen[VKC_MAX_RANK] = {0};
+        VKC_TRY(const_ints(g, ni, 3, "axes", axes, VKC_MAX_RANK, &na));
+        if (a->pad_count != 2 * na)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                        "'pads' has %" PRIu32 " values for %" PRIu32 " axes", a->pad_count, na);
+        for (uint32_t i = 0; i < na; i++) {
+            VKC_TRY(norm_axis(g, ni, "axes", &axes[i], x->rank, false));
+            if (seen[axes[i]])
+                return FAIL(VKCNN_ERROR_INVALID_MODEL, "'axes' repeats axis %" PRId64, axes[i]);
+            seen[axes[i]] = true;
+            full[axes[i]] = a->pads[i];
+            full[x->rank + axes[i]] = a->pads[na + i];
+        }
+        memcpy(a->pads, full, sizeof full);
+        a->pad_count = 2 * x->rank;
+    }
     while (n->input_count > 1)
         vkc_graph_drop_input(g, ni, n->input_count - 1);
     if (!a->pads_given) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing 'pads'");
@@ -705,8 +723,9 @@ vkcnn_status vkc_infer_pad(vkc_graph *g, uint32_t ni) {
                         "reflect padding of %" PRId64 "/%" PRId64 " needs axis %" PRIu32
                         " (size %" PRId64 ") to be larger",
                         b, e, i, x->dims[i]);
-        if (a->mode == VKC_PAD_EDGE && x->dims[i] == 0 && (b > 0 || e > 0))
-            return FAIL(VKCNN_ERROR_INVALID_MODEL, "edge padding of an empty axis");
+        if ((a->mode == VKC_PAD_EDGE || a->mode == VKC_PAD_WRAP) && x->dims[i] == 0 &&
+            (b > 0 || e > 0))
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "edge or wrap padding of an empty axis");
     }
     return set_output(g, ni, x->dtype, x->rank, dims);
 }

@@ -166,7 +166,12 @@ typedef struct vkc_gemm_attrs {
     bool trans_a, trans_b;
 } vkc_gemm_attrs;
 
-typedef enum vkc_pad_mode { VKC_PAD_CONSTANT, VKC_PAD_REFLECT, VKC_PAD_EDGE } vkc_pad_mode;
+typedef enum vkc_pad_mode {
+    VKC_PAD_CONSTANT,
+    VKC_PAD_REFLECT,
+    VKC_PAD_EDGE,
+    VKC_PAD_WRAP, /* opset 19 */
+} vkc_pad_mode;
 
 typedef struct vkc_pad_attrs {
     vkc_pad_mode mode;

@@ -234,6 +234,8 @@ static vkcnn_status decode_pad(const ctx *c, vkc_node *n) {
         p->mode = VKC_PAD_REFLECT;
     else if (strcmp(mode, "edge") == 0)
         p->mode = VKC_PAD_EDGE;
+    else if (strcmp(mode, "wrap") == 0 && n->opset >= 19)
+        p->mode = VKC_PAD_WRAP;
     else
         return FAIL(VKCNN_ERROR_UNSUPPORTED, "attribute 'mode' = '%s' is not supported", mode);
     if (n->opset < 11) {

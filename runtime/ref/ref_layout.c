@@ -63,6 +63,7 @@ void vkc_ref_pad(const vkc_pad_attrs *a, const vkc_ref_tensor *x, const vkc_ref_
             case VKC_PAD_CONSTANT: constant = true; break;
             case VKC_PAD_REFLECT: c[d] = j < 0 ? -j : 2 * (len - 1) - j; break;
             case VKC_PAD_EDGE: c[d] = j < 0 ? 0 : len - 1; break;
+            case VKC_PAD_WRAP: c[d] = (j % len + len) % len; break;
             }
         }
         out[i] = constant ? a->value : x->data[ravel(x->rank, x->dims, c)];

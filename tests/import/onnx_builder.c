@@ -255,6 +255,34 @@ void ob_attr_t(VkcnnOnnx__NodeProto *n, const char *name, VkcnnOnnx__TensorProto
     a->t = t;
 }
 
+VkcnnOnnx__GraphProto *ob_take_graph(size_t count, const char *outputs) {
+    VkcnnOnnx__GraphProto *g = ob_alloc(sizeof *g);
+    vkcnn_onnx__graph_proto__init(g);
+    if (count > graph.n_node) count = graph.n_node;
+    g->node = ob_alloc(count * sizeof *g->node);
+    memcpy(g->node, graph.node + graph.n_node - count, count * sizeof *g->node);
+    g->n_node = count;
+    graph.n_node -= count;
+    char **names;
+    size_t n;
+    split(outputs, &names, &n);
+    for (size_t i = 0; i < n; i++) {
+        VkcnnOnnx__ValueInfoProto *v = ob_alloc(sizeof *v);
+        vkcnn_onnx__value_info_proto__init(v);
+        v->name = names[i];
+        APPEND(g->output, g->n_output, v);
+    }
+    return g;
+}
+
+void ob_attr_graph(VkcnnOnnx__NodeProto *n, const char *name, VkcnnOnnx__GraphProto *g) {
+    VkcnnOnnx__AttributeProto *a = attr(n, name, 5);
+    a->has_g = 1;
+    a->g.len = vkcnn_onnx__graph_proto__get_packed_size(g);
+    a->g.data = ob_alloc(a->g.len);
+    vkcnn_onnx__graph_proto__pack(g, a->g.data);
+}
+
 uint8_t *ob_pack(size_t *size) {
     *size = vkcnn_onnx__model_proto__get_packed_size(&model);
     uint8_t *buf = ob_alloc(*size);

@@ -37,6 +37,13 @@ void ob_attr_s(VkcnnOnnx__NodeProto *n, const char *name, const char *v);
 void ob_attr_ints(VkcnnOnnx__NodeProto *n, const char *name, size_t count, const int64_t *v);
 void ob_attr_t(VkcnnOnnx__NodeProto *n, const char *name, VkcnnOnnx__TensorProto *t);
 
+/* Subgraphs (If's branches): ob_take_graph moves the last `count` nodes
+ * added into a new graph whose outputs are the comma-separated names;
+ * ob_attr_graph attaches a graph as attribute `name` (encoded, as the
+ * schema keeps it). */
+VkcnnOnnx__GraphProto *ob_take_graph(size_t count, const char *outputs);
+void ob_attr_graph(VkcnnOnnx__NodeProto *n, const char *name, VkcnnOnnx__GraphProto *g);
+
 /* The model being built (to tweak fields directly). */
 VkcnnOnnx__ModelProto *ob_model(void);
 

@@ -14,3 +14,12 @@ target_include_directories(test_import_unit PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(test_import_unit PRIVATE ${VKCNN_WARNINGS})
 add_test(NAME import_unit COMMAND test_import_unit ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/onnx)
 set_tests_properties(import_unit PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import")
+
+# Operators and opsets of issue 18 (opsets 18 to 23, Split, If, folds, data
+# movement, refusals) on hand-built models.
+add_executable(test_import_ops import/test_import_ops.c import/onnx_builder.c)
+target_link_libraries(test_import_ops PRIVATE vkcnn_static)
+target_include_directories(test_import_ops PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(test_import_ops PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME import_ops COMMAND test_import_ops)
+set_tests_properties(import_ops PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import")

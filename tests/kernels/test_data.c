@@ -1,7 +1,7 @@
 /* Data movement, logic, resizing and 3-D pooling kernels against the
  * reference: Slice (negative steps too), Split, Gather (one index, an
  * arithmetic progression, an index table with negative indices, 2-D
- * indices), Tile, Expand, Where (run-time and constant conditions), the
+ * indices), Tile, Expand, Pad in mode wrap, Where (run-time and constant conditions), the
  * comparisons and logic (standalone and fused after an Add), Resize in every
  * coordinate_transformation_mode and nearest_mode, nearest and linear, from
  * scales or sizes (keep_aspect_ratio_policy, axes), MaxPool and AveragePool
@@ -187,6 +187,29 @@ static int expand(vkcnn_context *ctx, uint64_t seed) {
     snprintf(what, sizeof what, "Expand %s to %s", vkc_shape_string(r, d, sx, sizeof sx),
              vkc_shape_string(r + lead, want, sw, sizeof sw));
     kt_output(g, kt_node(g, VKC_OP_EXPAND, 13, in, 2, NULL));
+    return kt_check(ctx, g, NULL, seed, what);
+}
+
+/* Pad in mode wrap (opset 19), pads up to twice the axis and crops. */
+static int pad_wrap(vkcnn_context *ctx, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    uint32_t r = (uint32_t)kt_range(&s, 1, 4);
+    int64_t d[8];
+    shape(&s, r, d, 1, 5);
+    vkc_attrs a = kt_attrs(VKC_OP_PAD, 19);
+    a.pad.mode = VKC_PAD_WRAP;
+    a.pad.pads_given = true;
+    a.pad.pad_count = 2 * r;
+    for (uint32_t i = 0; i < r; i++) {
+        a.pad.pads[i] = kt_range(&s, d[i] > 1 ? -1 : 0, 2 * d[i]);
+        a.pad.pads[r + i] = kt_range(&s, 0, 2 * d[i]);
+    }
+    uint32_t x = kt_tensor(g, "x", r, d, false, &s);
+    char what[160], sx[64], sp[128];
+    snprintf(what, sizeof what, "Pad wrap %s pads %s", vkc_shape_string(r, d, sx, sizeof sx),
+             vkc_shape_string(2 * r, a.pad.pads, sp, sizeof sp));
+    kt_output(g, kt_node(g, VKC_OP_PAD, 19, &x, 1, &a));
     return kt_check(ctx, g, NULL, seed, what);
 }
 
@@ -462,6 +485,7 @@ int main(int argc, char **argv) {
         where(ctx, seed % 3 == 0, 500 + seed);
         logic(ctx, logic_ops[seed % 8], seed % 5 == 0, 600 + seed);
         pool(ctx, seed % 4 != 0, 800 + seed);
+        pad_wrap(ctx, 1000 + seed);
     }
     for (uint64_t seed = 1; seed <= 64; seed++)
         resize(ctx, 700 + seed);
