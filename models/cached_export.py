@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Export a model with export.py once per machine and share the file.
 
-    cached_export.py MODEL_NAME [--batch N | --dynamic-batch] [--opset N]
-                     [--seed S] [--weights FILE] [--cache-dir DIR] [--dir] [-q]
+    cached_export.py MODEL_NAME [--batch N | --dynamic-batch] [--opset N] [--dynamo]
+                     [--reference-batch N] [--seed S] [--weights FILE]
+                     [--cache-dir DIR] [--dir] [-q]
     cached_export.py --prune [--cache-dir DIR]
 
 Prints the path of the cached model.onnx (with --dir: of its folder).  The
@@ -10,9 +11,14 @@ folder, ${XDG_CACHE_HOME:-$HOME/.cache}/vkcnn-models/<key>/, holds
 
     model.onnx        the exported model
     model.onnx.json   its preprocessing preset (see models/README.md)
-    input.npy         fixed-seed random input (batch N, or 2 for --dynamic-batch)
+    input.npy         fixed-seed random input (batch N; for --dynamic-batch
+                      --reference-batch, default 2)
     output.npy        PyTorch's logits for input.npy
     key.json          what the key was computed from, and the export times
+
+Opsets 18 to 22 (without --dynamo) are the opset-17 entry of the same
+arguments rewritten by export.upgrade_opset: that entry is made first (or
+reused), and its input.npy and output.npy, PyTorch's own, are copied.
 
 <key> is the sha256 of export.py's bytes, the normalized arguments, the
 sha256 of the --weights file, and the torch/torchvision/onnx versions, so an
@@ -39,7 +45,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPORT_PY = os.path.join(HERE, "export.py")
-KEY_SCHEMA = 1
+KEY_SCHEMA = 2
 
 
 def cache_root(cache_dir=None):
@@ -78,7 +84,8 @@ def _versions():
     return out
 
 
-def cache_key(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights=None):
+def cache_key(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights=None,
+              dynamo=False, reference_batch=None):
     """Returns (key, description) for these export arguments."""
     desc = {
         "schema": KEY_SCHEMA,
@@ -86,7 +93,9 @@ def cache_key(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights=Non
         "model": model,
         "batch": None if dynamic_batch else int(batch),
         "dynamic_batch": bool(dynamic_batch),
+        "reference_batch": int(reference_batch or 2) if dynamic_batch else None,
         "opset": int(opset),
+        "exporter": "dynamo" if dynamo else "torchscript",
         "seed": None if weights else int(seed),
         "weights_sha256": _sha256_file(weights) if weights else None,
         "versions": _versions(),
@@ -121,15 +130,25 @@ def _complete(entry):
 
 
 def cached_export(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights=None,
-                  cache_dir=None, log=None):
+                  cache_dir=None, log=None, dynamo=False, reference_batch=None):
     """Path of the cached model.onnx for these arguments, exporting on a miss."""
     log = log or (lambda msg: None)
+    if not dynamic_batch:
+        reference_batch = None  # the static batch
     root = cache_root(cache_dir)
-    key, desc = cache_key(model, batch, dynamic_batch, opset, seed, weights)
+    key, desc = cache_key(model, batch, dynamic_batch, opset, seed, weights, dynamo,
+                          reference_batch)
     entry = os.path.join(root, key)
     model_path = os.path.join(entry, "model.onnx")
     if _complete(entry):
         return model_path
+    export = _load_export_module()
+    export.check_opset(opset, dynamo)
+    rewrite = not dynamo and opset > export.TORCHSCRIPT_MAX_OPSET
+    source = None
+    if rewrite:  # before taking this key's lock: the source has its own
+        source = cached_export(model, batch, dynamic_batch, export.TORCHSCRIPT_MAX_OPSET, seed,
+                               weights, cache_dir, log, False, reference_batch)
     os.makedirs(root, exist_ok=True)
     with _locked(os.path.join(root, f".{key}.lock")):
         if _complete(entry):  # another process exported it while we waited
@@ -138,14 +157,31 @@ def cached_export(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights
             shutil.rmtree(entry, ignore_errors=True)
         tmp = tempfile.mkdtemp(prefix=f".{key}.tmp", dir=root)
         try:
-            export = _load_export_module()
             t0 = time.perf_counter()
-            res = export.export(model, os.path.join(tmp, "model.onnx"), batch=batch,
-                                dynamic_batch=dynamic_batch, opset=opset, seed=seed,
-                                weights=weights, reference_out=tmp, preset=True, log=log)
-            desc["times"] = dict(res["times"], total_s=time.perf_counter() - t0)
+            if rewrite:
+                src_dir = os.path.dirname(source)
+                export.upgrade_file(source, os.path.join(tmp, "model.onnx"), opset)
+                for f in ("input.npy", "output.npy"):
+                    shutil.copyfile(os.path.join(src_dir, f), os.path.join(tmp, f))
+                with open(os.path.join(src_dir, "model.onnx.json")) as f:
+                    preset = json.load(f)
+                info = dict(preset["export"], opset=opset,
+                            rewritten_from_opset=export.TORCHSCRIPT_MAX_OPSET)
+                export.write_preset(os.path.join(tmp, "model.onnx.json"), model, batch,
+                                    dynamic_batch, info)
+                desc["times"] = {"upgrade_s": time.perf_counter() - t0}
+                desc["source"] = os.path.basename(src_dir)
+            else:
+                res = export.export(model, os.path.join(tmp, "model.onnx"), batch=batch,
+                                    dynamic_batch=dynamic_batch, opset=opset, seed=seed,
+                                    weights=weights, reference_out=tmp,
+                                    reference_batch=reference_batch, preset=True,
+                                    dynamo=dynamo, log=log)
+                desc["times"] = dict(res["times"])
+            desc["times"]["total_s"] = time.perf_counter() - t0
             desc["args"] = {"model": model, "batch": batch, "dynamic_batch": dynamic_batch,
-                            "opset": opset, "seed": seed,
+                            "reference_batch": reference_batch, "opset": opset, "seed": seed,
+                            "dynamo": dynamo,
                             "weights": os.path.abspath(weights) if weights else None}
             with open(os.path.join(tmp, "key.json"), "w") as f:
                 json.dump(desc, f, indent=1, sort_keys=True)
@@ -155,7 +191,7 @@ def cached_export(model, batch=1, dynamic_batch=False, opset=13, seed=0, weights
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        log(f"cached {model} in {entry} ({desc['times']['total_s']:.1f} s)")
+        log(f"cached {model} opset {opset} in {entry} ({desc['times']['total_s']:.1f} s)")
     return model_path
 
 
@@ -209,7 +245,13 @@ def main(argv=None):
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--batch", type=int, default=1, metavar="N", help="static batch (default 1)")
     g.add_argument("--dynamic-batch", action="store_true", help="symbolic batch dimension")
-    ap.add_argument("--opset", type=int, default=13, metavar="N", help="ONNX opset (default 13)")
+    ap.add_argument("--opset", type=int, metavar="N",
+                    help="ONNX opset (default 13, or 18 with --dynamo; 18..22 without --dynamo: "
+                         "rewritten from the opset-17 entry)")
+    ap.add_argument("--dynamo", action="store_true",
+                    help="torch 2.x's dynamo exporter (export.py --dynamo)")
+    ap.add_argument("--reference-batch", type=int, metavar="N",
+                    help="with --dynamic-batch: batch of input.npy (default 2)")
     ap.add_argument("--seed", type=int, default=0, metavar="S", help="weights seed (default 0)")
     ap.add_argument("--weights", metavar="FILE", help="torch state_dict instead of random weights")
     ap.add_argument("--cache-dir", metavar="DIR",
@@ -226,11 +268,16 @@ def main(argv=None):
         ap.error("MODEL_NAME is required (or --prune)")
     if args.batch < 1:
         ap.error("--batch must be >= 1")
+    if args.reference_batch is not None and (args.reference_batch < 1 or not args.dynamic_batch):
+        ap.error("--reference-batch takes N >= 1, with --dynamic-batch")
+    if args.opset is None:
+        args.opset = 18 if args.dynamo else 13
     try:
         path = cached_export(args.model, batch=args.batch, dynamic_batch=args.dynamic_batch,
                              opset=args.opset, seed=args.seed, weights=args.weights,
-                             cache_dir=args.cache_dir, log=log)
-    except (ValueError, KeyError, OSError, RuntimeError) as e:
+                             cache_dir=args.cache_dir, log=log, dynamo=args.dynamo,
+                             reference_batch=args.reference_batch)
+    except (ValueError, KeyError, OSError, RuntimeError, ImportError) as e:
         print(f"cached_export.py: error: {e}", file=sys.stderr)
         return 1
     print(os.path.dirname(path) if args.dir else path)

@@ -70,16 +70,89 @@ def cached_export_module():
     return cached_export
 
 
-def model_path(name, batch=1, opset=13):
-    """Cached export of NAME; batch None means dynamic batch."""
+def model_path(name, batch=1, opset=13, reference_batch=None):
+    """Cached export of NAME; batch None means dynamic batch, with an input.npy
+    of REFERENCE_BATCH images (default 2).  Opsets 18..22: the opset-17 export
+    rewritten (export.upgrade_opset), with PyTorch's output for it."""
     ce = cached_export_module()
     log = lambda m: print(f"  [export] {m}", flush=True)  # noqa: E731
     return ce.cached_export(name, batch=batch or 1, dynamic_batch=batch is None, opset=opset,
-                            log=log)
+                            log=log, reference_batch=reference_batch if batch is None else None)
 
 
-def config_label(net, opset, batch):
-    return f"{net} opset {opset} " + ("dynamic batch" if batch is None else f"static batch {batch}")
+def config_label(net, opset, batch, reference_batch=None):
+    if batch is None:
+        return f"{net} opset {opset} dynamic batch" + (
+            f" (run at {reference_batch})" if reference_batch else "")
+    return f"{net} opset {opset} static batch {batch}"
+
+
+def export_module():
+    """models/export.py as a module (MODELS, ZOO, upgrade_opset, ...)."""
+    return cached_export_module()._load_export_module()
+
+
+# The opsets of the zoo table: what Debian's torch exports (11, 13, 17) and
+# the opset-17 files rewritten to 18, 20 and 22.
+ZOO_OPSETS = (11, 13, 17, 18, 20, 22)
+# Families whose rewritten opset-18/20/22 files models.python inspects (one
+# with ReduceMean, one without).
+ZOO_REWRITE_CHECKED = ("mnasnet1_0", "resnet18")
+
+
+def parse_case(text):
+    """A model test case NAME[@[dyn]B][/OPSET][:PRECISION] -> dict(name,
+    batch (None: dynamic), reference_batch, opset, precision).  NAME@4 is a
+    static batch-4 export; NAME@dyn4 a dynamic-batch export run at batch 4."""
+    import re  # noqa: PLC0415
+
+    m = re.fullmatch(r"([A-Za-z0-9_]+)(?:@(dyn)?([0-9]+))?(?:/([0-9]+))?(?::(fp32|fp16))?", text)
+    if not m:
+        raise ValueError(f"bad model case '{text}': expected NAME[@[dyn]B][/OPSET][:fp16]")
+    name, dyn, batch, opset, precision = m.groups()
+    batch = int(batch) if batch else 1
+    return {"name": name, "batch": None if dyn else batch,
+            "reference_batch": batch if dyn else None, "opset": int(opset) if opset else 13,
+            "precision": precision or "fp32"}
+
+
+def compare_logits(got, want, rtol=1e-4):
+    """The model tests' comparison of vkcnn's output GOT with PyTorch's WANT:
+    max |got - want| <= RTOL * max |want| + 1e-5, and per batch row the same
+    top-5 classes in order, up to the first near-tie (neighbouring reference
+    logits within that bound).  Returns a dict: diff, bound, ratio
+    (diff / max |want|), diff_ok, top5_ok, problems (messages)."""
+    import numpy as np  # noqa: PLC0415
+
+    out = {"diff": None, "bound": None, "ratio": None, "diff_ok": False, "top5_ok": False,
+           "problems": []}
+    if got.shape != want.shape:
+        out["problems"].append(f"shape {got.shape}, expected {want.shape}")
+        return out
+    scale = float(np.abs(want).max())
+    bound = rtol * scale + 1e-5
+    diff = float(np.abs(got.astype(np.float64) - want).max())
+    out.update(diff=diff, bound=bound, ratio=diff / scale if scale > 0 else float("inf"))
+    out["diff_ok"] = diff <= bound  # False for NaN
+    if not out["diff_ok"]:
+        out["problems"].append(f"max |diff| {diff} > {bound}")
+    flat_got, flat_want = got.reshape(got.shape[0], -1), want.reshape(want.shape[0], -1)
+    top5_ok = True
+    for n in range(flat_want.shape[0]):
+        order = np.argsort(-flat_want[n], kind="stable")
+        top = order[:6]
+        k = min(5, len(top) - 1)
+        for i in range(k):
+            if flat_want[n][top[i]] - flat_want[n][top[i + 1]] <= bound:
+                k = i
+                break
+        got_order = np.argsort(-flat_got[n], kind="stable")[:k]
+        if list(got_order) != list(order[:k]):
+            top5_ok = False
+            out["problems"].append(f"[{n}]: top-{k} {list(got_order)}, "
+                                   f"expected {list(order[:k])}")
+    out["top5_ok"] = top5_ok
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -208,6 +208,36 @@ def run(model, feeds):
                 y = np.pad(x[0], widths, mode={"reflect": "reflect", "edge": "edge"}[mode])
         elif op in ("Identity", "Dropout"):
             y = x[0]
+        elif op in ("ReduceMean", "ReduceMax", "ReduceSum"):
+            # axes: an attribute, an input from opset 18 (ReduceSum: from 13)
+            as_input = opset >= (13 if op == "ReduceSum" else 18)
+            if as_input:
+                axes = [int(v) for v in x[1]] if len(x) > 1 and x[1] is not None else []
+            else:
+                axes = list(a.get("axes", []))
+            if not axes:
+                if as_input and a.get("noop_with_empty_axes", 0):
+                    y = x[0]
+                    vals[node.output[0]] = y
+                    continue
+                axes = list(range(x[0].ndim))
+            f = {"ReduceMean": np.mean, "ReduceMax": np.max, "ReduceSum": np.sum}[op]
+            y = f(x[0], axis=tuple(ax % x[0].ndim for ax in axes),
+                  keepdims=bool(a.get("keepdims", 1)))
+        elif op == "Split":
+            axis = a.get("axis", 0) % x[0].ndim
+            if "split" in a:
+                sizes = list(a["split"])
+            elif len(x) > 1 and x[1] is not None:
+                sizes = [int(v) for v in x[1]]
+            else:  # equal parts (num_outputs from opset 18: the last may be smaller)
+                n = a.get("num_outputs", len(node.output))
+                part = -(-x[0].shape[axis] // n)
+                sizes = [min(part, x[0].shape[axis] - i * part) for i in range(n)]
+            parts = np.split(x[0], np.cumsum(sizes)[:-1], axis=axis)
+            for name, part in zip(node.output, parts):
+                vals[name] = part
+            continue
         elif op == "Softmax":
             axis = a.get("axis", -1 if opset >= 13 else 1)
             if opset < 13:

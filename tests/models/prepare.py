@@ -15,6 +15,12 @@ def main():
     t_all = time.perf_counter()
     configs = [(name, 1, 13) for name in common.LARGE_MODELS]
     configs += [(net, batch, opset) for net, opset, batch in common.small_configs()]
+    # models.python's zoo checks: every family at opset 13, and the opset-17
+    # files of two families with their rewrites to 18, 20 and 22
+    configs += [(name, 1, 13) for name in common.export_module().ZOO
+                if name not in common.LARGE_MODELS]
+    configs += [(name, 1, opset) for name in common.ZOO_REWRITE_CHECKED
+                for opset in (17, 18, 20, 22)]
     for name, batch, opset in configs:
         t0 = time.perf_counter()
         path = common.model_path(name, batch, opset)
