@@ -179,4 +179,17 @@ float vkc_logical_or(float x, float y, vec3 p) {
     return x != 0.0 || y != 0.0 ? 1.0 : 0.0;
 }
 
+// GELU: x * Phi(x), Phi by erf (p.x == 0, approximate "none") or by the
+// tanh approximation (p.x != 0, approximate "tanh").
+float vkc_gelu(float x, float y, vec3 p) {
+    if (p.x != 0.0) {
+        float u = 0.7978845608028654 * (x + 0.044715 * x * x * x); // sqrt(2 / pi)
+        return 0.5 * x * (1.0 + vkc_tanh(u, 0.0, p));
+    }
+    return 0.5 * x * (1.0 + vkc_erf(x * 0.7071067811865476, 0.0, p));
+}
+float vkc_mish(float x, float y, vec3 p) { // x tanh(softplus(x))
+    return x * vkc_tanh(vkc_softplus(x, 0.0, p), 0.0, p);
+}
+
 #endif

@@ -112,6 +112,14 @@ void vkc_lower_transpose(vkc_cg *c);
 void vkc_lower_concat(vkc_cg *c);
 void vkc_lower_pad(vkc_cg *c);
 void vkc_lower_softmax(vkc_cg *c);
+void vkc_lower_reduce(vkc_cg *c); /* every Reduce* (lower_reduce.c) */
+void vkc_lower_norm(vkc_cg *c);   /* Layer-, Instance-, Group-, LpNormalization (lower_norm.c) */
+/* Reductions over lanes (lower_reduce.c, shaders/reduce.glsl): how many
+ * invocations share each of `outputs` values reduced over `per` elements
+ * (`contiguous`: each value's elements are one run of memory), and the
+ * LANES / RED_SG defines of a dispatch. */
+uint32_t vkc_reduce_lanes(const vkc_cg *c, uint64_t outputs, uint64_t per, bool contiguous);
+void vkc_reduce_defines(vkc_cg *c, vkc_kdispatch *d, uint32_t lanes);
 void vkc_lower_data(vkc_cg *c);   /* Slice, Split, Gather, Tile, Expand (lower_data.c) */
 void vkc_lower_where(vkc_cg *c);  /* lower_data.c */
 void vkc_lower_resize(vkc_cg *c); /* Resize, Upsample (lower_resize.c) */

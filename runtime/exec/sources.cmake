@@ -12,6 +12,8 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_epilogue.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_scratch.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_winograd.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_reduce.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_norm.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_data.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_resize.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref.c
@@ -21,7 +23,9 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_scalar.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_layout.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_data.c
-  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_resize.c)
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_resize.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_reduce.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_norm.c)
 include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)
 list(APPEND VKCNN_EXEC_SOURCES
   ${VKCNN_COMPILER_SOURCES}

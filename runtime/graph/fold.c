@@ -1,7 +1,7 @@
 /* Load-time evaluation of shape arithmetic. The runtime computes float32
  * only, so every int64 value (shapes, indices, axes) must be known at load:
  * Shape, Cast and the int64 forms of Concat, Squeeze, Unsqueeze, Reshape,
- * Flatten, Identity, Transpose, Add, Sub, Mul and Div are computed here once
+ * Flatten, Identity, Transpose, Add, Sub, Mul, Div and Neg are computed here once
  * their inputs are constant, and their nodes removed. Gather and Slice fold
  * when their data is constant and run as kernels on float32 run-time data;
  * the data-movement, comparison and logic operators and ConstantOfShape,
@@ -217,8 +217,8 @@ vkcnn_status vkc_fold_node(vkc_graph *g, uint32_t ni, bool *folded) {
     bool layout = n->op == VKC_OP_CONCAT || n->op == VKC_OP_SQUEEZE || n->op == VKC_OP_UNSQUEEZE ||
                   n->op == VKC_OP_RESHAPE || n->op == VKC_OP_FLATTEN || n->op == VKC_OP_IDENTITY ||
                   n->op == VKC_OP_TRANSPOSE;
-    bool arith =
-        n->op == VKC_OP_ADD || n->op == VKC_OP_SUB || n->op == VKC_OP_MUL || n->op == VKC_OP_DIV;
+    bool arith = n->op == VKC_OP_ADD || n->op == VKC_OP_SUB || n->op == VKC_OP_MUL ||
+                 n->op == VKC_OP_DIV || n->op == VKC_OP_NEG;
     bool int64 = any_int64(g, n);
     bool fold = n->op == VKC_OP_SHAPE ||
                 (all_constant(g, n) && (shape_op || data || (int64 && (layout || arith))));
@@ -251,6 +251,15 @@ vkcnn_status vkc_fold_node(vkc_graph *g, uint32_t ni, bool *folded) {
         if (x->dtype != VKC_DTYPE_INT64)
             return FAIL(VKCNN_ERROR_INVALID_MODEL, "mixes int64 and float inputs");
         st = fold_arith(g, ni, x, &g->tensors[n->inputs[1]], y, out);
+        break;
+    case VKC_OP_NEG:
+        for (uint64_t i = 0; i < x->elements && st == VKCNN_OK; i++) {
+            int64_t v = ((const int64_t *)x->data)[i];
+            if (v == INT64_MIN)
+                st = FAIL(VKCNN_ERROR_INVALID_MODEL, "int64 negation of %" PRId64 " overflows", v);
+            else
+                ((int64_t *)out)[i] = -v;
+        }
         break;
     default: /* layout ops keep the row-major element order */
         memcpy(out, x->data, x->elements * elem_size(x->dtype));

@@ -46,4 +46,11 @@ vkcnn_status vkc_infer_resize(vkc_graph *g, uint32_t ni); /* Resize, Upsample */
 /* Gather on run-time data: its int64 indices become a float32 table. */
 vkcnn_status vkc_infer_gather_table(vkc_graph *g, uint32_t ni);
 
+/* Reductions and normalizations (infer_reduce.c). */
+vkcnn_status vkc_infer_reduce(vkc_graph *g, uint32_t ni); /* every Reduce* */
+vkcnn_status vkc_infer_layer_norm(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_instance_norm(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_group_norm(vkc_graph *g, uint32_t ni);
+vkcnn_status vkc_infer_lp_norm(vkc_graph *g, uint32_t ni);
+
 #endif

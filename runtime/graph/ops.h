@@ -11,6 +11,9 @@
  *   Gemm                 A, B [, C]
  *   MatMul, Add, Sub, Mul, Div, Pow   A, B (numpy broadcasting)
  *   Concat, Min, Max, Sum, Mean       X0, X1, ... (the last four broadcast)
+ *   Reduce*, LpNormalization          X (Reduce*'s axes input is decoded)
+ *   LayerNormalization   X, Scale, B (Scale absent only where a pass built it)
+ *   InstanceNormalization, GroupNormalization   X, scale, B
  * Every op has exactly one output after import (Dropout's mask and
  * BatchNormalization's training outputs are refused or dropped).
  * Shape-arithmetic ops (Constant, Shape, Gather, Cast, Slice) never survive
@@ -99,6 +102,25 @@ typedef enum vkc_op {
     VKC_OP_MAX,
     VKC_OP_SUM,
     VKC_OP_MEAN,
+    VKC_OP_GELU,
+    VKC_OP_MISH,
+    /* reductions (graph/infer_reduce.c, ref/ref_reduce.c, codegen/lower_reduce.c) */
+    VKC_OP_REDUCE_MEAN,
+    VKC_OP_REDUCE_SUM,
+    VKC_OP_REDUCE_MAX,
+    VKC_OP_REDUCE_MIN,
+    VKC_OP_REDUCE_PROD,
+    VKC_OP_REDUCE_L1,
+    VKC_OP_REDUCE_L2,
+    VKC_OP_REDUCE_SUM_SQUARE,
+    VKC_OP_REDUCE_LOG_SUM,
+    VKC_OP_REDUCE_LOG_SUM_EXP,
+    /* normalizations over rows (graph/infer_reduce.c, ref/ref_norm.c,
+     * codegen/lower_norm.c) */
+    VKC_OP_LAYER_NORM,
+    VKC_OP_INSTANCE_NORM,
+    VKC_OP_GROUP_NORM,
+    VKC_OP_LP_NORM,
     /* shape arithmetic: folded at import */
     VKC_OP_CONSTANT,
     VKC_OP_SHAPE,
@@ -295,6 +317,31 @@ typedef struct vkc_resize_attrs {
     float roi[2 * VKC_ATTR_MAX_RANK]; /* starts, then ends, per axis (tf_crop_and_resize) */
 } vkc_resize_attrs;
 
+/* ReduceMean, ReduceSum, ...: the axes (attribute, or constant input from
+ * opset 18; ReduceSum's from 13) normalized to [0, rank) and ascending at
+ * inference; count 0 there means every axis (noop_with_empty_axes turns the
+ * node into an Identity instead). */
+typedef struct vkc_reduce_attrs {
+    uint32_t count;
+    int64_t axes[VKC_ATTR_MAX_RANK];
+    bool keepdims;             /* default 1 */
+    bool noop_with_empty_axes; /* opset 18 (ReduceSum: 13) */
+} vkc_reduce_attrs;
+
+/* LayerNormalization, InstanceNormalization, GroupNormalization,
+ * LpNormalization. Each normalizes rows of X (infer_reduce.c):
+ *   LayerNormalization    over axes [axis, rank) (axis normalized at inference)
+ *   InstanceNormalization over the spatial axes of each image and channel
+ *   GroupNormalization    over `groups` channel groups of each image
+ *   LpNormalization       along `axis`, by the L`p` norm (p 1 or 2) */
+typedef struct vkc_norm_attrs {
+    int64_t axis;   /* LayerNormalization (default -1), LpNormalization (default -1) */
+    float epsilon;  /* default 1e-5 */
+    int64_t groups; /* GroupNormalization num_groups */
+    int64_t p;      /* LpNormalization: 1 or 2 (default 2) */
+    bool per_group; /* GroupNormalization-18: scale and bias hold one value per group */
+} vkc_norm_attrs;
+
 typedef union vkc_attrs {
     vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
     vkc_lrn_attrs lrn;
@@ -315,6 +362,10 @@ typedef union vkc_attrs {
         bool has_end;
     } shape;    /* Shape (opset 15 start/end) */
     int64_t to; /* Cast: ONNX data type */
+    /* Reduce* */
+    vkc_reduce_attrs reduce;
+    /* LayerNormalization, InstanceNormalization, GroupNormalization, LpNormalization */
+    vkc_norm_attrs norm;
     vkc_split_attrs split;
     vkc_ints_attrs ints; /* Tile (repeats), Expand (output shape) */
     vkc_resize_attrs resize;

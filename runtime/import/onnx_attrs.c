@@ -655,6 +655,91 @@ vkcnn_status vkc_decode_resize(const ctx *c, vkc_node *n) {
     return VKCNN_OK;
 }
 
+/* Reduce*: keepdims; axes as an attribute before opset 18 (ReduceSum:
+ * 13), from then on an input (read at inference) with noop_with_empty_axes. */
+vkcnn_status vkc_decode_reduce(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_reduce_attrs *a = &n->attrs.reduce;
+    VKC_TRY(get_bool(c, "keepdims", &a->keepdims));
+    int from = n->op == VKC_OP_REDUCE_SUM ? 13 : 18;
+    if (vkc_op_version(n->op, n->opset) < from)
+        return get_ints(c, "axes", a->axes, VKC_ATTR_MAX_RANK, &a->count, NULL);
+    const Attr *axes;
+    VKC_TRY(find(c, "axes", 7, &axes));
+    if (axes)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                    "has an 'axes' attribute: %s takes its axes as an input from opset %d",
+                    vkc_op_name(n->op), from);
+    return get_bool(c, "noop_with_empty_axes", &a->noop_with_empty_axes);
+}
+
+/* stash_type (LayerNormalization, GroupNormalization-21): the type of the
+ * statistics; vkcnn computes them in float32 whatever a float type asks. */
+static vkcnn_status stash_type(const ctx *c) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    int64_t t = 1;
+    VKC_TRY(get_int(c, "stash_type", &t, NULL));
+    if (t != 1 && t != 10 && t != 11 && t != 16)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                    "attribute 'stash_type' = %" PRId64 " is not a floating-point type", t);
+    return VKCNN_OK;
+}
+
+/* LayerNormalization, InstanceNormalization, GroupNormalization,
+ * LpNormalization. */
+vkcnn_status vkc_decode_norm(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    vkc_norm_attrs *a = &n->attrs.norm;
+    if (n->op == VKC_OP_LP_NORM) {
+        VKC_TRY(get_int(c, "axis", &a->axis, NULL));
+        VKC_TRY(get_int(c, "p", &a->p, NULL));
+        if (a->p != 1 && a->p != 2)
+            return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'p' = %" PRId64 " (1 or 2 expected)",
+                        a->p);
+        return VKCNN_OK;
+    }
+    VKC_TRY(get_float(c, "epsilon", &a->epsilon));
+    if (a->epsilon < 0) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'epsilon' is negative");
+    if (n->op == VKC_OP_GROUP_NORM) {
+        bool present;
+        VKC_TRY(get_int(c, "num_groups", &a->groups, &present));
+        if (!present) return FAIL(VKCNN_ERROR_INVALID_MODEL, "attribute 'num_groups' is required");
+        a->per_group = vkc_op_version(n->op, n->opset) < 21;
+        if (!a->per_group) VKC_TRY(stash_type(c));
+    }
+    if (n->op != VKC_OP_LAYER_NORM) return VKCNN_OK;
+    VKC_TRY(get_int(c, "axis", &a->axis, NULL));
+    VKC_TRY(stash_type(c));
+    static const char *const names[3] = {"Y", "Mean", "InvStdDev"};
+    for (uint32_t i = 1; i < n->output_count && i < 3; i++) {
+        if (n->outputs[i] == VKC_NONE) continue;
+        const vkc_tensor *t = &g->tensors[n->outputs[i]];
+        if (t->graph_output || t->consumer_count)
+            return FAIL(VKCNN_ERROR_UNSUPPORTED,
+                        "output %" PRIu32 " (%s, tensor '%s') is used: the training statistics "
+                        "Mean and InvStdDev are not supported (inference computes Y only)",
+                        i, names[i], t->name);
+    }
+    return VKCNN_OK;
+}
+
+/* Gelu: approximate "none" (the erf form) or "tanh", as the function's
+ * first parameter (0 or 1). */
+vkcnn_status vkc_decode_gelu(const ctx *c, vkc_node *n) {
+    vkc_graph *g = c->g;
+    uint32_t ni = c->ni;
+    char mode[16] = "none";
+    VKC_TRY(get_string(c, "approximate", mode, sizeof mode));
+    if (strcmp(mode, "none") != 0 && strcmp(mode, "tanh") != 0)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL,
+                    "attribute 'approximate' = '%s' (\"none\" or \"tanh\" expected)", mode);
+    n->attrs.elt.alpha = strcmp(mode, "tanh") == 0 ? 1.0f : 0.0f;
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_onnx_decode_attrs(vkc_graph *g, uint32_t ni, const VkcnnOnnx__NodeProto *np) {
     ctx c = {g, ni, np};
     vkc_node *n = &g->nodes[ni];

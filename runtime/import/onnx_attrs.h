@@ -27,6 +27,9 @@ VKC_DECODER(softmax);
 VKC_DECODER(shape);
 VKC_DECODER(cast);
 VKC_DECODER(slice);
+VKC_DECODER(reduce); /* Reduce*: axes (attribute before 18), keepdims, noop_with_empty_axes */
+VKC_DECODER(norm);   /* Layer-, Instance-, Group-, LpNormalization */
+VKC_DECODER(gelu);   /* approximate */
 VKC_DECODER(split); /* axis, 'split' (< 13), num_outputs (18) */
 VKC_DECODER(constant_of_shape);
 VKC_DECODER(resize); /* Resize, Upsample */

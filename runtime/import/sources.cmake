@@ -22,6 +22,7 @@ list(APPEND VKCNN_IMPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/onnx_if.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/graph.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/infer.c
+  ${CMAKE_CURRENT_LIST_DIR}/../graph/infer_reduce.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/fold.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/fold_logic.c
   ${CMAKE_CURRENT_LIST_DIR}/../graph/infer_data.c

@@ -64,6 +64,26 @@ static void resize_defaults(int opset, vkc_attrs *a) {
     a->resize.nearest = legacy ? VKC_NEAREST_FLOOR : VKC_NEAREST_ROUND_PREFER_FLOOR;
 }
 
+static void reduce_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->reduce.keepdims = true;
+}
+
+static void norm_defaults(int opset, vkc_attrs *a) {
+    (void)opset;
+    a->norm.epsilon = 1e-5f;
+    a->norm.axis = -1;
+    a->norm.p = 2;
+}
+
+/* A reduction's row (Reduce*): name and since-versions. */
+#define REDUCE(NAME, ...)                                                                          \
+    {                                                                                              \
+        .name = NAME, .since = S(__VA_ARGS__), .flags = VKC_OPF_FLOAT_X,                           \
+        .defaults = reduce_defaults, .decode = vkc_decode_reduce, .infer = vkc_infer_reduce,       \
+        .ref = vkc_ref_op_reduce, .lower = vkc_lower_reduce                                        \
+    }
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define S(...)                                                                                     \
@@ -204,7 +224,9 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
     [VKC_OP_POW] =
         ELTWISE("Pow", S(1, 7, 12, 13, 15), F_X, 2, 0, vkc_decode_binary, vkc_infer_binary, pow, 0),
     [VKC_OP_ABS] = ELTWISE("Abs", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, abs, 0),
-    [VKC_OP_NEG] = ELTWISE("Neg", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, neg, 0),
+    /* Neg also negates int64 shape arithmetic (folded: the function body of
+     * LayerNormalization computes its reduced rank so) */
+    [VKC_OP_NEG] = ELTWISE("Neg", S(1, 6, 13), 0, 1, 0, NULL, vkc_infer_same, neg, 0),
     [VKC_OP_EXP] = ELTWISE("Exp", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, exp, 0),
     [VKC_OP_LOG] = ELTWISE("Log", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, log, 0),
     [VKC_OP_SQRT] = ELTWISE("Sqrt", S(1, 6, 13), F_X, 1, 0, NULL, vkc_infer_same, sqrt, 0),
@@ -239,6 +261,34 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
     /* Mean: the Sum, then divided by the input count (eltwise lowering, ref) */
     [VKC_OP_MEAN] = ELTWISE("Mean", S(1, 6, 8, 13), F_X | VKC_OPF_VARIADIC, 2, 0, NULL,
                             vkc_infer_variadic, add, 0),
+
+    /* GELU (opset 20; runtime/passes/recognise.c also rewrites the erf form
+     * into it) and Mish: elementwise */
+    [VKC_OP_GELU] = ELTWISE("Gelu", S(20), F_X, 1, 1, vkc_decode_gelu, vkc_infer_same, gelu, 0),
+    [VKC_OP_MISH] = ELTWISE("Mish", S(18, 22), F_X, 1, 0, NULL, vkc_infer_same, mish, 0),
+
+    /* reductions: axes attribute before 18 (ReduceSum: 13), constant input after */
+    [VKC_OP_REDUCE_MEAN] = REDUCE("ReduceMean", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_SUM] = REDUCE("ReduceSum", 1, 11, 13),
+    [VKC_OP_REDUCE_MAX] = REDUCE("ReduceMax", 1, 11, 12, 13, 18, 20),
+    [VKC_OP_REDUCE_MIN] = REDUCE("ReduceMin", 1, 11, 12, 13, 18, 20),
+    [VKC_OP_REDUCE_PROD] = REDUCE("ReduceProd", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_L1] = REDUCE("ReduceL1", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_L2] = REDUCE("ReduceL2", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_SUM_SQUARE] = REDUCE("ReduceSumSquare", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_LOG_SUM] = REDUCE("ReduceLogSum", 1, 11, 13, 18),
+    [VKC_OP_REDUCE_LOG_SUM_EXP] = REDUCE("ReduceLogSumExp", 1, 11, 13, 18),
+
+    /* normalizations over rows (shaders/norm.comp) */
+    [VKC_OP_LAYER_NORM] = {"LayerNormalization", S(17), F_X, 0, norm_defaults, vkc_decode_norm,
+                           vkc_infer_layer_norm, vkc_ref_op_norm, vkc_lower_norm},
+    [VKC_OP_INSTANCE_NORM] = {"InstanceNormalization", S(1, 6, 22), F_X, 0, norm_defaults,
+                              vkc_decode_norm, vkc_infer_instance_norm, vkc_ref_op_norm,
+                              vkc_lower_norm},
+    [VKC_OP_GROUP_NORM] = {"GroupNormalization", S(18, 21), F_X, 0, norm_defaults, vkc_decode_norm,
+                           vkc_infer_group_norm, vkc_ref_op_norm, vkc_lower_norm},
+    [VKC_OP_LP_NORM] = {"LpNormalization", S(1, 22), F_X, 0, norm_defaults, vkc_decode_norm,
+                        vkc_infer_lp_norm, vkc_ref_op_norm, vkc_lower_norm},
 };
 
 const vkc_op_info *vkc_op_get(vkc_op op) {

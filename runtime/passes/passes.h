@@ -13,6 +13,9 @@
  *   2. vkc_pass_fold_batch_norm: BatchNormalization whose input is the only
  *      use of a Conv's or Gemm's output is folded into that node's weights
  *      and bias (computed in double at load), and removed.
+ *   2b. vkc_pass_recognise_layer_norm, vkc_pass_recognise_gelu: chains that
+ *      exporters write for one operator (LayerNormalization below opset 17,
+ *      GELU's erf form below opset 20) become that operator (recognise.c).
  *   3. vkc_pass_fuse: fused groups. Elementwise nodes join, as post-ops, the
  *      group of the node that produces their input (a Conv, Gemm, MatMul or
  *      elementwise anchor), by the legality rule written next to its code
@@ -50,6 +53,7 @@
 /* What the passes did, for reports. */
 typedef struct vkc_passes {
     uint32_t removed, folded, fused, constants;
+    uint32_t recognised; /* chains rewritten into one operator (recognise.c) */
 } vkc_passes;
 
 /* Whether Conv `node` of g, with Winograd weights `u`, can run as Winograd
@@ -68,6 +72,8 @@ vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_lrn_pattern(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_recognise_layer_norm(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, vkc_winograd_fits_fn fits,
                                        void *user);

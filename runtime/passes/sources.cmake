@@ -6,5 +6,6 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lrn_pattern.c
   ${CMAKE_CURRENT_LIST_DIR}/remove.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_bn.c
+  ${CMAKE_CURRENT_LIST_DIR}/recognise.c
   ${CMAKE_CURRENT_LIST_DIR}/fuse.c
   ${CMAKE_CURRENT_LIST_DIR}/winograd.c)

@@ -68,6 +68,10 @@ void vkc_ref_op_transpose(VKC_REF_ARGS);
 void vkc_ref_op_concat(VKC_REF_ARGS);
 void vkc_ref_op_pad(VKC_REF_ARGS);
 void vkc_ref_op_softmax(VKC_REF_ARGS);
+void vkc_ref_op_reduce(VKC_REF_ARGS); /* every Reduce* (ref_reduce.c) */
+/* LayerNormalization, InstanceNormalization, GroupNormalization,
+ * LpNormalization (ref_norm.c) */
+void vkc_ref_op_norm(VKC_REF_ARGS);
 /* Slice, Split, Gather, Tile, Expand; Where (ref_data.c); Resize and
  * Upsample (ref_resize.c) */
 void vkc_ref_op_data(VKC_REF_ARGS);
@@ -115,6 +119,8 @@ VKC_SCALAR(hard_swish);
 VKC_SCALAR(pow);
 VKC_SCALAR(min);
 VKC_SCALAR(max);
+VKC_SCALAR(gelu); /* p[0] != 0: the tanh approximation */
+VKC_SCALAR(mish);
 VKC_SCALAR(equal); /* comparisons and logic: 1.0 true, 0.0 false */
 VKC_SCALAR(less);
 VKC_SCALAR(greater);

@@ -181,3 +181,16 @@ SCALAR(logical_or) {
     UNUSED;
     return x != 0.0 || y != 0.0 ? 1.0 : 0.0;
 }
+SCALAR(gelu) { /* p[0] != 0: the tanh approximation (Gelu-20's approximate) */
+    UNUSED;
+    if (p->p[0] != 0) {
+        double u = sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x);
+        return 0.5 * x * (1.0 + tanh(u));
+    }
+    return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+}
+SCALAR(mish) { /* x tanh(softplus(x)) */
+    UNUSED;
+    double sp = x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    return x * tanh(sp);
+}

@@ -104,7 +104,23 @@ static const char *const supported[] = {"Conv",
                                         "Min",
                                         "Max",
                                         "Sum",
-                                        "Mean"};
+                                        "Mean",
+                                        "ReduceMean",
+                                        "ReduceSum",
+                                        "ReduceMax",
+                                        "ReduceMin",
+                                        "ReduceProd",
+                                        "ReduceL1",
+                                        "ReduceL2",
+                                        "ReduceSumSquare",
+                                        "ReduceLogSum",
+                                        "ReduceLogSumExp",
+                                        "LayerNormalization",
+                                        "InstanceNormalization",
+                                        "GroupNormalization",
+                                        "LpNormalization",
+                                        "Gelu",
+                                        "Mish"};
 
 static int is_supported(const char *domain, const char *op) {
     if (domain && *domain && strcmp(domain, "ai.onnx") != 0) return 0;
@@ -195,6 +211,10 @@ static unsigned expected_reasons(const Graph *g, int64_t opset) {
         const VkcnnOnnx__AttributeProto *mode = attr(n, "mode");
         if (!strcmp(op, "Resize") && mode && mode->s.len == 5 && !memcmp(mode->s.data, "cubic", 5))
             r |= 1u << R_CUBIC;
+        if (!strcmp(op, "LayerNormalization")) { /* Mean and InvStdDev: training statistics */
+            for (size_t k = 1; k < n->n_output; k++)
+                if (n->output[k][0] != '\0') r |= 1u << R_TRAINING;
+        }
         if (!strcmp(op, "Dropout")) {
             const VkcnnOnnx__AttributeProto *it = attr(n, "is_test");
             if ((n->n_input > 2 && n->input[2][0]) || (opset < 7 && !(it && it->i)))

@@ -23,3 +23,11 @@ target_include_directories(test_import_ops PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(test_import_ops PRIVATE ${VKCNN_WARNINGS})
 add_test(NAME import_ops COMMAND test_import_ops)
 set_tests_properties(import_ops PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import")
+
+# Reductions, normalizations, GELU and Mish: attributes per opset, shapes, refusals
+add_executable(test_import_reduce import/test_import_reduce.c import/onnx_builder.c)
+target_link_libraries(test_import_reduce PRIVATE vkcnn_static)
+target_include_directories(test_import_reduce PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(test_import_reduce PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME import_reduce COMMAND test_import_reduce)
+set_tests_properties(import_reduce PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "import")

@@ -25,6 +25,10 @@ vkcnn_kernel_test(test_layout)
 vkcnn_kernel_test(test_large)
 vkcnn_kernel_test(test_exec)
 vkcnn_kernel_test(test_winograd)
+# reductions, normalizations, GELU and Mish (issue 18)
+vkcnn_kernel_test(test_reduce)
+vkcnn_kernel_test(test_norm)
+vkcnn_kernel_test(test_gelu)
 vkcnn_kernel_test(test_data)
 
 # The weight-reading kernels again with fp16 weights (kt.h, KT_PRECISION).

@@ -9,6 +9,14 @@ add_test(NAME passes_unit COMMAND test_passes)
 set_tests_properties(passes_unit PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
   LABELS "vulkan;passes" TIMEOUT 600)
 
+# LayerNormalization's and GELU's decomposed forms recognised (recognise.c)
+add_executable(test_recognise passes/test_recognise.c)
+target_link_libraries(test_recognise PRIVATE vkcnn_kernel_test_util vkcnn_test_harness)
+target_compile_options(test_recognise PRIVATE ${VKCNN_WARNINGS})
+add_test(NAME passes_recognise COMMAND test_recognise)
+set_tests_properties(passes_recognise PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+  LABELS "vulkan;passes" TIMEOUT 600)
+
 add_executable(test_fusion_models passes/test_fusion_models.c)
 target_link_libraries(test_fusion_models PRIVATE vkcnn_test_harness)
 target_compile_options(test_fusion_models PRIVATE ${VKCNN_WARNINGS})

@@ -1,0 +1,84 @@
+// Reductions across the invocations of a workgroup, for kernels where
+// LANES consecutive invocations share one value to compute (reduce.comp,
+// norm.comp). LANES is a power of two dividing LOCAL_SIZE (the lowering
+// checks it); LANES == LOCAL_SIZE is one workgroup per value.
+// vkc_lanes_reduce(v, how) combines the v of the LANES invocations of each
+// group and returns the result to all of them. It holds barriers: every
+// invocation of the workgroup calls it the same number of times, in
+// uniform control flow (an invocation with nothing to add passes the
+// identity). The order of the combination is fixed (a tree over shared
+// memory, or subgroupAdd then the subgroups in order), so a result is
+// bit-identical run to run.
+// RED_SG (set by the lowering): the device's fixed subgroup size, dividing
+// LOCAL_SIZE, with subgroup arithmetic, and LANES == LOCAL_SIZE: sums go
+// through subgroupAdd and one barrier instead of the log2(LANES) steps of
+// the tree.
+// Needs common.glsl (LOCAL_SIZE) first.
+#ifndef VKC_REDUCE_GLSL
+#define VKC_REDUCE_GLSL
+
+#ifndef LANES
+#define LANES 1
+#endif
+#ifndef RED_SG
+#define RED_SG 0
+#endif
+#if RED_SG
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
+
+#define VKC_RED_SUM 0
+#define VKC_RED_MAX 1 // NaN propagates, as numpy's maximum
+#define VKC_RED_MIN 2
+#define VKC_RED_PROD 3
+
+float vkc_red_combine(float a, float b, int how) {
+    if (how == VKC_RED_SUM)
+        return a + b;
+    if (how == VKC_RED_PROD)
+        return a * b;
+    if (isnan(a) || isnan(b))
+        return uintBitsToFloat(0x7fc00000u);
+    return how == VKC_RED_MAX ? max(a, b) : min(a, b);
+}
+
+#if LANES > 1
+shared float vkc_red[LOCAL_SIZE];
+#endif
+
+float vkc_lanes_reduce(float v, int how) {
+#if LANES == 1
+    return v;
+#else
+    uint lid = gl_LocalInvocationID.x;
+#if RED_SG
+    if (how == VKC_RED_SUM) {
+        float s = subgroupAdd(v);
+        if (subgroupElect())
+            vkc_red[gl_SubgroupID] = s;
+        memoryBarrierShared();
+        barrier();
+        float t = vkc_red[0];
+        for (uint k = 1u; k < gl_NumSubgroups; k++)
+            t += vkc_red[k];
+        barrier(); // every read done before the next call writes
+        return t;
+    }
+#endif
+    uint lane = lid % uint(LANES);
+    vkc_red[lid] = v;
+    memoryBarrierShared();
+    barrier();
+    for (uint s = uint(LANES) / 2u; s > 0u; s /= 2u) {
+        if (lane < s)
+            vkc_red[lid] = vkc_red_combine(vkc_red[lid], vkc_red[lid + s], how);
+        memoryBarrierShared();
+        barrier();
+    }
+    float r = vkc_red[lid - lane];
+    barrier(); // every read done before the next call writes
+    return r;
+#endif
+}
+
+#endif
