@@ -12,3 +12,14 @@ add_test(NAME onnx_conformance
           ${VKCNN_ONNX_TESTDATA}/pytorch-operator)
 set_tests_properties(onnx_conformance PROPERTIES
   ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_VALIDATE=1" LABELS "vulkan;conformance" TIMEOUT 1800)
+
+# The data-movement, logic, resizing and shape cases with their shape, index
+# and boolean inputs made constants and float32 inputs (as a user's model has
+# them), against ONNX's expected outputs through `vkcnn run`.
+if(TARGET vkcnn_cli AND EXISTS ${VKCNN_ONNX_TESTDATA}/node)
+  add_test(NAME conformance.constant_inputs
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/constant_inputs.py
+            $<TARGET_FILE:vkcnn_cli> ${VKCNN_ONNX_TESTDATA})
+  set_tests_properties(conformance.constant_inputs PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;conformance" TIMEOUT 900)
+endif()

@@ -66,3 +66,19 @@ if(VKCNN_MODEL_TESTS)
       TIMEOUT 1800)
   endforeach()
 endif()
+
+# The paper's AlexNet with the stock torch.nn.LocalResponseNorm, exported as
+# PyTorch writes it (a decomposition with a 3-D AveragePool and an If):
+# loaded, rewritten into LRN (lrn_pattern.c), and against PyTorch with and
+# without the passes.
+if(VKCNN_MODEL_TESTS AND TARGET vkcnn_cli)
+  set(_vkcnn_lrn_python /usr/bin/python3)
+  if(VKCNN_MODEL_PYTHON)
+    set(_vkcnn_lrn_python ${VKCNN_MODEL_PYTHON})
+  endif()
+  add_test(NAME passes.lrn_alexnet
+           COMMAND ${_vkcnn_lrn_python} ${CMAKE_CURRENT_LIST_DIR}/test_lrn_alexnet.py
+                   $<TARGET_FILE:vkcnn_cli> 13)
+  set_tests_properties(passes.lrn_alexnet PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+    LABELS "vulkan;passes;models" TIMEOUT 900)
+endif()
