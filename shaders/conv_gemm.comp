@@ -32,7 +32,8 @@
 // W is one binding (the lowering uses conv.comp for a split W); WT_HALF: W
 // is stored as IEEE halves (fp16 weights), converted on load.
 // TEXEL (CPU drivers): X and W are read through uniform texel buffers.
-// Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
+// Grid: GROUPS workgroups (defined by the lowering), flat over a 1-D or
+// 2-D grid (common.glsl).
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the
 // epilogue's operands (EPI_BINDING on).
 #ifndef N
@@ -110,16 +111,29 @@
 #ifndef ROWS
 #define ROWS 0
 #endif
-#if ROWS
-#define OWB ((OW + TP - 1) / TP)       // blocks of TP pixels per output row
-#define Q (N * OH * OWB)               // such blocks in all, one per invocation
-#define XC ((TP - 1) * SW + (KW - 1) * DW + 1) // X columns a block reads per row
-#define NPB ((Q + LOCAL_SIZE - 1) / LOCAL_SIZE)
-#else
-#define NPB ((P + LOCAL_SIZE * TP - 1) / (LOCAL_SIZE * TP))
+// The grid is computed once, by the lowering (lower_window.c), and passed
+// in: GROUPS = GROUP * NMB * NPB workgroups, NMB blocks of TM channels per
+// group times NPB blocks of pixels (LOCAL_SIZE * TP pixels; ROWS: LOCAL_SIZE
+// of the Q row blocks, OWB blocks of TP pixels per output row). The
+// defaults below only let the template compile on its own.
+#ifndef NPB
+#define NPB 1
 #endif
-#define NMB ((MG + TM - 1) / TM)
-#define GROUPS (uint(GROUP) * uint(NMB) * uint(NPB))
+#ifndef NMB
+#define NMB 1
+#endif
+#ifndef GROUPS
+#define GROUPS 1u
+#endif
+#if ROWS
+#ifndef OWB
+#define OWB 1
+#endif
+#ifndef Q
+#define Q 1
+#endif
+#define XC ((TP - 1) * SW + (KW - 1) * DW + 1) // X columns a block reads per row
+#endif
 
 #include "common.glsl"
 #ifndef XSCALE

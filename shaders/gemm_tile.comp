@@ -55,8 +55,16 @@
 #define C_SN 0u
 #endif
 #define WT_CHUNKS 1
-#define NGROUPS_N ((uint(N) + uint(LOCAL_SIZE * TN) - 1u) / uint(LOCAL_SIZE * TN))
-#define GROUPS (((uint(M) + uint(TM) - 1u) / uint(TM)) * NGROUPS_N)
+// The grid, computed once by the lowering (lower_matrix.c) and passed in:
+// GROUPS = ceil(M / TM) * NGROUPS_N workgroups, NGROUPS_N of them along N
+// (LOCAL_SIZE * TN columns each). The defaults only let the template
+// compile on its own.
+#ifndef NGROUPS_N
+#define NGROUPS_N 1u
+#endif
+#ifndef GROUPS
+#define GROUPS 1u
+#endif
 
 #include "common.glsl"
 #define EPI_BINDING (3 + HAS_C)

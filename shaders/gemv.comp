@@ -76,7 +76,12 @@
 #ifndef C_SN
 #define C_SN 0u
 #endif
-#define GROUPS ((uint(N) + uint(NC) - 1u) / uint(NC))
+// GROUPS = ceil(N / NC) workgroups: computed once by the lowering
+// (lower_matrix.c) and passed in (the default only lets the template compile
+// on its own)
+#ifndef GROUPS
+#define GROUPS 1u
+#endif
 #define WT_BINDING 2
 
 #include "common.glsl"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/choose.h"
 #include "codegen/codegen_internal.h"
 #include "core/checked.h"
 #include "ops/op_table.h"
@@ -42,11 +43,22 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
                                 info->subgroup_size_max == info->subgroup_size
                             ? info->subgroup_size
                             : 0;
-    const char *ck = getenv("VKCNN_CONV_KERNEL");
-    t->conv_kernel = !ck                             ? VKC_CONV_AUTO
-                     : strcmp(ck, "direct") == 0     ? VKC_CONV_DIRECT
-                     : strcmp(ck, "gemm-plain") == 0 ? VKC_CONV_GEMM_PLAIN
-                                                     : VKC_CONV_AUTO;
+    vkc_device_caps *caps = &t->caps;
+    caps->vendor_id = info->vendor_id;
+    caps->device_id = info->device_id;
+    caps->driver_version = info->driver_version;
+    int major = 0, minor = 0;
+    if (strcmp(info->driver_name, "llvmpipe") == 0 &&
+        sscanf(info->driver_info, "Mesa %d.%d", &major, &minor) == 2 && major > 0 && minor >= 0 &&
+        minor < 100 && major < 10000)
+        caps->mesa_version = (uint32_t)(major * 100 + minor);
+    caps->cpu = info->type == VKCNN_DEVICE_CPU;
+    caps->subgroup_size = info->subgroup_size;
+    caps->subgroup_min = info->subgroup_size_min;
+    caps->subgroup_max = info->subgroup_size_max;
+    caps->subgroup_ops = info->subgroup_ops;
+    caps->shared_memory = info->shared_memory;
+    caps->vector_width = info->vector_width;
 }
 
 vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {
@@ -271,7 +283,12 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
                                const vkc_codegen_target *t) {
     if (n >= g->node_count || g->nodes[n].op != VKC_OP_CONV || u == VKC_NONE) return false;
-    vkc_cg c = {g, n, t, NULL, VKCNN_OK, u};
+    vkc_cg c = {g, n, t, NULL, VKCNN_OK, u, {0}};
+    const vkc_variant *want = t->want && n < t->want_count ? &t->want[n] : NULL;
+    if (!vkc_variant_choose(g, n, t, want, u, &c.v)) return false;
+    vkc_codegen_target tt = *t; /* as the lowering will see it (below) */
+    tt.texel_loads = c.v.load == VKC_LOAD_TEXEL;
+    c.t = &tt;
     return vkc_winograd_applies(&c);
 }
 
@@ -289,7 +306,21 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
                                vkc_lowering *out) {
     memset(out, 0, sizeof *out);
     const vkc_node *node = &g->nodes[n];
-    vkc_cg c = {g, n, t, out, VKCNN_OK, node->winograd};
+    vkc_cg c = {g, n, t, out, VKCNN_OK, node->winograd, {0}};
+    /* a Conv, Gemm or MatMul: its variant (the wanted one where the node
+     * allows it, else the default rule's), with the target's load path
+     * made the variant's for every helper that reads it (cg_texels_fit) */
+    vkc_codegen_target tt;
+    if (vkc_node_family(g, n) != VKC_FAMILY_NONE) {
+        const vkc_variant *want = t->want && n < t->want_count ? &t->want[n] : NULL;
+        uint32_t u = node->op == VKC_OP_CONV && node->algo == VKC_CONV_ALGO_WINOGRAD
+                         ? node->winograd
+                         : VKC_NONE;
+        vkc_variant_choose(g, n, t, want, u, &c.v); /* none: the lowering says why */
+        tt = *t;
+        if (c.v.load) tt.texel_loads = c.v.load == VKC_LOAD_TEXEL;
+        c.t = &tt;
+    }
     if (node->output_count < 1 || node->outputs[0] == VKC_NONE)
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_MODEL, "has no output");
     const vkc_op_info *info = vkc_op_get(node->op);
@@ -309,6 +340,7 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
         return vkc_node_fail(g, n, VKCNN_ERROR_UNSUPPORTED, "no GPU kernel for this operator");
     info->lower(&c);
     if (c.st) vkc_lowering_free(out);
+    if (!c.st) out->variant = c.v;
     return c.st;
 }
 

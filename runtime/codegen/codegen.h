@@ -20,13 +20,17 @@
  *
  * Each family lives in its own file (lower_window.c, lower_matrix.c,
  * lower_elementwise.c, lower_layout.c) so a faster kernel can replace one
- * template at a time: the rule that picks a template is in that file. */
+ * template at a time. What a Conv, Gemm or MatMul runs as (algorithm,
+ * block, load path, reduction) is a variant (variant.h) chosen by
+ * choose.c, the one place that reads the device's caps to choose; the
+ * lowering follows the variant. */
 #ifndef VKC_CODEGEN_CODEGEN_H
 #define VKC_CODEGEN_CODEGEN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "codegen/variant.h"
 #include "graph/graph.h"
 #include "passes/passes.h"
 #include "vk/spirv_reflect.h"
@@ -35,12 +39,26 @@
 #define VKC_CODEGEN_DEFINES_MAX 3072                       /* preamble bytes per dispatch */
 #define VKC_CODEGEN_MAX_SPLIT_ELEMENTS ((uint64_t)1 << 31) /* uint indexing in shaders */
 
-/* Which Conv kernel the lowering uses (lower_window.c has the rule). */
-typedef enum vkc_conv_kernel {
-    VKC_CONV_AUTO = 0,   /* by rule */
-    VKC_CONV_DIRECT,     /* conv.comp always */
-    VKC_CONV_GEMM_PLAIN, /* conv_gemm.comp where it applies, without subgroup ops */
-} vkc_conv_kernel;
+/* What the kernel choice may know of a device (runtime/codegen/choose.c
+ * reads it; no other code looks at device properties to choose a kernel).
+ * Filled by vkc_codegen_target_init from the device's info; the executor
+ * adds what only the enabled device knows (int64). */
+typedef struct vkc_device_caps {
+    uint32_t vendor_id, device_id;
+    uint32_t driver_version; /* vendor encoding */
+    /* Mesa's version when the driver is lavapipe ("llvmpipe", driver info
+     * "Mesa X.Y..."): X * 100 + Y; 0 otherwise */
+    uint32_t mesa_version;
+    bool cpu;   /* a software driver on the host's CPU (VKCNN_DEVICE_CPU) */
+    bool int64; /* shaderInt64 enabled on the device */
+    uint32_t subgroup_size, subgroup_min, subgroup_max;
+    uint32_t subgroup_ops;  /* VKCNN_SUBGROUP_* usable in compute */
+    uint32_t shared_memory; /* maxComputeSharedMemorySize, bytes */
+    /* streaming multiprocessors (VK_NV_shader_sm_builtins) or compute units
+     * (VK_AMD_shader_core_properties); 0 when the driver does not say */
+    uint32_t compute_units;
+    uint32_t vector_width; /* a software driver's SIMD width in bits, else 0 */
+} vkc_device_caps;
 
 typedef struct vkc_codegen_target {
     uint32_t local_size;        /* invocations per workgroup, a multiple of the subgroup size */
@@ -53,21 +71,19 @@ typedef struct vkc_codegen_target {
     uint32_t mx_subgroup_size; /* subgroup size (32 when unknown): gemv.comp's K blocks */
     uint32_t subgroup_ops;     /* VKCNN_SUBGROUP_* usable in compute */
     uint32_t subgroup_fixed;   /* the subgroup size when it cannot vary, else 0 */
-    /* VKC_CONV_AUTO, or what the environment variable VKCNN_CONV_KERNEL
-     * names: "direct" or "gemm-plain" (tests and benchmarks compare them). */
-    vkc_conv_kernel conv_kernel;
+    vkc_device_caps caps;
     /* 64-bit integer loads usable, and worth it: CPU drivers emulate every
      * load lane by lane, so 32 bytes per load instead of 16 (gemv.comp
-     * VEC8). Set by the executor from the enabled device features. */
+     * VEC8). Set by the default chooser (vkc_choose_device_loads). */
     bool wide_loads;
     /* Read large read-only operands (conv_gemm.comp's X and W, gemv.comp's A
      * and B, the Winograd kernels' X, U, V and Mt, pool.comp's X) through
      * uniform texel buffers: on lavapipe a texelFetch is one
      * 16-byte gather, about 10x the rate of storage-buffer loads, which it
-     * emulates lane by lane with a bounds check per component. Set by the
-     * executor on CPU drivers (VKCNN_TEXEL_LOADS=0 or 1 overrides, for
-     * measurements and tests); a binding uses it only within
-     * max_texel_elements texels of 16 bytes. */
+     * emulates lane by lane with a bounds check per component. The device's
+     * default, set by the default chooser (vkc_choose_device_loads); while a
+     * Conv, Gemm or MatMul is lowered, its variant's load path. A binding
+     * uses it only within max_texel_elements texels of 16 bytes. */
     bool texel_loads;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
@@ -75,9 +91,16 @@ typedef struct vkc_codegen_target {
      * NULL: every tensor fp32. A kernel binding such a weight gets
      * WT_HALF 1 and converts on load (arithmetic stays fp32). */
     const bool *half;
+    /* Per graph node (want_count entries): the variant or pattern wanted for
+     * it (codegen/variant.h; algo 0: the default rule), set by the executor
+     * from a forced variant, VKCNN_KERNEL_OVERRIDE or the tuned choices;
+     * vkc_variant_choose honours it where the node allows. NULL: none. */
+    const vkc_variant *want;
+    uint32_t want_count;
 } vkc_codegen_target;
 
-/* Target for a device (reads VKCNN_CONV_KERNEL, see conv_kernel).
+/* Target for a device: its limits and caps. texel_loads and wide_loads
+ * start false (vkc_choose_device_loads sets the device's defaults).
  * `max_binding_bytes` overrides the device's maxStorageBufferRange when non-zero and smaller (tests
  * force splits). */
 void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
@@ -120,7 +143,10 @@ typedef struct vkc_kdispatch {
 #define VKC_IS_SCRATCH(t) ((t) >= VKC_SCRATCH_BASE && (t) < VKC_SCRATCH_BASE + VKC_MAX_SCRATCH)
 
 typedef struct vkc_lowering {
-    bool view;                 /* output aliases input 0: no dispatch */
+    bool view; /* output aliases input 0: no dispatch */
+    /* what a Conv, Gemm or MatMul was lowered as (codegen/variant.h;
+     * zeroed for other ops) */
+    vkc_variant variant;
     uint32_t count;            /* dispatches in execution order; 0 for views and empty outputs */
     vkc_kdispatch *dispatches; /* owned; free with vkc_lowering_free */
     uint32_t scratch_count;

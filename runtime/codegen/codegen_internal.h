@@ -6,6 +6,7 @@
 #define VKC_CODEGEN_INTERNAL_H
 
 #include "codegen/codegen.h"
+#include "codegen/variant.h"
 #include "core/error.h"
 
 typedef struct vkc_cg {
@@ -17,6 +18,9 @@ typedef struct vkc_cg {
     /* Conv's transformed weights: the node's (vkc_node.winograd), or the
      * candidate that vkc_codegen_winograd_fits checks; VKC_NONE */
     uint32_t winograd;
+    /* What a Conv, Gemm or MatMul runs as (choose.c chose it; the lowering
+     * follows it and chooses nothing); zeroed for other ops */
+    vkc_variant v;
 } vkc_cg;
 
 /* Records an error "node 'name' (Op): <message>" (first one wins). */

@@ -2,62 +2,27 @@
  * [M, N]) and MatMul (numpy batch broadcasting, 1-D operands). B, the weight
  * in classifier layers, may be split across bindings.
  *
- * The rule, for a Gemm with B transposed ([N, K], torch Linear's layout):
- * - M >= TILE_MIN_M, A not transposed and B in one binding: gemm_tile.comp,
- *   register blocks of TILE_M x TILE_N outputs per invocation;
- * - else when M partial sums per invocation fit GEMV_SHARED_BYTES:
- *   gemv.comp, which reads each weight once (split-K inside a workgroup of
- *   NC columns; the small-batch classifier case, memory bound).
- * Everything else, and MatMul (B is [K, N]: consecutive invocations of
- * gemm.comp already read consecutive n), goes to gemm.comp, one invocation
- * per output. Measured on lavapipe (vgg-16's 4096x4096 layer), gemv.comp
- * reads ~85-95% of `vkcnn peak`'s read figure at M = 1 (gemm.comp: ~50%)
- * and stays ahead of gemm.comp up to M = 64; gemm_tile.comp overtakes
- * gemv.comp between M = 8 and 16. Where the target has texel loads,
- * gemv.comp reads B through uniform texel buffers (WT_TEXEL), several
- * times the storage-buffer rate on lavapipe. */
+ * A Gemm runs as its variant says (choose.c has the rule and the
+ * measurements behind it):
+ * - gemm_tile.comp (B transposed, A not, B in one binding): register blocks
+ *   of TM x TN outputs per invocation;
+ * - gemv.comp (B transposed, M partial sums per invocation within the
+ *   shared memory): reads each weight once (split-K inside a workgroup of
+ *   NC columns; the small-batch classifier case, memory bound); with
+ *   "texel", B (and A) through uniform texel buffers (WT_TEXEL) where K and
+ *   the chunks allow, else vec4 loads (8 floats per load where the target
+ *   has wide loads); with "sg" the partial sums reduced by subgroupAdd;
+ * - gemm.comp, one invocation per output: everything else, and MatMul (B
+ *   is [K, N]: consecutive invocations already read consecutive n). */
 #include <inttypes.h>
 #include <stdlib.h>
 
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
-/* Rows of A from which gemm_tile.comp replaces gemv.comp. */
-#define TILE_MIN_M 9
-/* Columns per workgroup: each A value loaded serves NC weights (8 measured
- * ~15% faster than 4 on lavapipe at N = 4096), halved while that leaves
- * fewer than GEMV_MIN_GROUPS workgroups, so that a GPU's compute units all
- * get work (N = 1000 gets 4). */
-#define GEMV_NC 8
-#define GEMV_MIN_GROUPS 128
-/* Shared memory gemv.comp may use: Vulkan's guaranteed minimum. */
+/* Shared memory gemv.comp may use: Vulkan's guaranteed minimum (choose.c
+ * keeps NC * M partial sums per invocation within it). */
 #define GEMV_SHARED_BYTES 16384
-
-/* gemv.comp fits when one column's M partial sums per invocation fit the
- * shared memory (gemv_nc then picks NC). */
-static bool use_gemv(const vkc_cg *c, const vkc_gemm_attrs *a, int64_t m, int64_t k) {
-    return a->trans_b && m >= 1 && k >= 1 &&
-           (uint64_t)m * c->t->local_size * 4 <= GEMV_SHARED_BYTES;
-}
-
-/* gemm_tile.comp's block of outputs per invocation. */
-#define TILE_M 8
-#define TILE_N 4
-
-static bool use_tile(const vkc_gemm_attrs *a, int64_t m, int64_t k, vkc_chunking b) {
-    return a->trans_b && !a->trans_a && m >= TILE_MIN_M && k >= 1 && b.count == 1;
-}
-
-/* Columns per workgroup of gemv.comp: at most N, within shared memory
- * (NC * M partial sums per invocation). */
-static int64_t gemv_nc(const vkc_cg *c, int64_t m, int64_t n) {
-    int64_t nc = GEMV_NC < n ? GEMV_NC : n;
-    while (nc > 2 && (n + nc - 1) / nc < GEMV_MIN_GROUPS)
-        nc /= 2;
-    while (nc > 1 && (uint64_t)(nc * m) * c->t->local_size * 4 > GEMV_SHARED_BYTES)
-        nc--;
-    return nc;
-}
 
 void vkc_lower_gemm(vkc_cg *c) {
     const vkc_gemm_attrs *a = &cg_node(c)->attrs.gemm;
@@ -67,16 +32,22 @@ void vkc_lower_gemm(vkc_cg *c) {
     int64_t k = a->trans_a ? ta->dims[0] : ta->dims[1];
     vkc_chunking bch = vkc_codegen_chunking(c->t, tb->elements);
     bool half = cg_half(c, cg_in_index(c, 1));
-    bool tile = use_tile(a, m, k, bch);
-    bool gemv = !tile && use_gemv(c, a, m, k);
-    int64_t nc = gemv ? gemv_nc(c, m, n) : 1;
+    bool tile = c->v.algo == VKC_ALGO_GEMM_TILE, gemv = c->v.algo == VKC_ALGO_GEMV;
+    int64_t nc = gemv ? c->v.bm : 1, tm = c->v.bm, tn = c->v.bn;
+    if ((tile && (!a->trans_b || a->trans_a || k < 1 || bch.count != 1 || tm < 1 || tn < 1)) ||
+        (gemv && (!a->trans_b || m < 1 || k < 1 || nc < 1 || nc > n ||
+                  (uint64_t)(nc * m) * c->t->local_size * 4 > GEMV_SHARED_BYTES)) ||
+        (!tile && !gemv && c->v.algo != VKC_ALGO_GEMM)) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel variant not possible here");
+        return;
+    }
     vkc_kdispatch *d = cg_dispatch(c, tile ? "gemm_tile" : gemv ? "gemv" : "gemm");
     cg_def(c, d, "M %" PRId64, m);
     cg_def(c, d, "N %" PRId64, n);
     cg_def(c, d, "K %" PRId64, k);
     if (tile) {
-        cg_def(c, d, "TM %d", TILE_M);
-        cg_def(c, d, "TN %d", TILE_N);
+        cg_def(c, d, "TM %" PRId64, tm);
+        cg_def(c, d, "TN %" PRId64, tn);
         cg_def(c, d, "VEC4 %d", k % 4 == 0 ? 1 : 0);
     } else if (gemv) {
         cg_def(c, d, "TRANS_A %d", a->trans_a ? 1 : 0);
@@ -101,12 +72,17 @@ void vkc_lower_gemm(vkc_cg *c) {
         }
         uint32_t sg = c->t->mx_subgroup_size;
         cg_def(c, d, "SG_WIDTH %" PRIu32, sg && sg < c->t->local_size ? sg : c->t->local_size);
-        /* the reduction through subgroupAdd where the subgroup size is
-         * fixed and divides the workgroup (gemv.comp) */
+        /* the reduction through subgroupAdd: the subgroup size is fixed and
+         * divides the workgroup (choose.c offers "sg" only then) */
         uint32_t fixed = c->t->subgroup_fixed;
-        if (fixed > 1 && c->t->local_size % fixed == 0 &&
-            (c->t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC) && !getenv("VKCNN_GEMV_TREE"))
+        if (c->v.reduce == VKC_REDUCE_SUBGROUP) {
+            if (fixed <= 1 || c->t->local_size % fixed ||
+                !(c->t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC)) {
+                cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "gemv: no fixed subgroup for subgroupAdd");
+                return;
+            }
             cg_def(c, d, "SG_RED %" PRIu32, fixed);
+        }
     } else {
         cg_def(c, d, "TRANS_A %d", a->trans_a ? 1 : 0);
         cg_def(c, d, "TRANS_B %d", a->trans_b ? 1 : 0);
@@ -133,12 +109,17 @@ void vkc_lower_gemm(vkc_cg *c) {
         cg_bind_split(c, d, cg_in_index(c, 1));
     if (has_c) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);
+    /* The grid, computed here once and passed to the shader. */
     uint64_t local = c->t->local_size, groups = 0;
-    if (tile) /* TILE_M rows x local * TILE_N columns per workgroup */
-        groups = (uint64_t)((m + TILE_M - 1) / TILE_M) *
-                 (((uint64_t)n + local * TILE_N - 1) / (local * TILE_N));
-    else if (gemv) /* NC columns per workgroup */
+    if (tile) { /* TM rows x local * TN columns per workgroup */
+        uint64_t ngn = ((uint64_t)n + local * (uint64_t)tn - 1) / (local * (uint64_t)tn);
+        groups = (uint64_t)((m + tm - 1) / tm) * ngn;
+        cg_def(c, d, "NGROUPS_N %" PRIu64 "u", ngn);
+        cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
+    } else if (gemv) { /* NC columns per workgroup */
         groups = (uint64_t)((n + nc - 1) / nc);
+        cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
+    }
     cg_grid(c, d, groups ? groups * local : y->elements);
 }
 

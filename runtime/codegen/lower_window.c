@@ -81,66 +81,27 @@ static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
     return false;
 }
 
-/* Conv kernel rule. conv_gemm.comp (implicit GEMM, register blocked) runs
- * every conv whose W is one binding; conv.comp (direct, one invocation per
- * output) is the fallback for a W split across bindings, or when the target
- * forces it (vkc_codegen_target.conv_kernel).
- * conv_gemm.comp's block per invocation is TM channels x TP pixels, and its
- * W loads go through subgroupBroadcast (SG) when the device has ballot ops in
- * compute and a fixed subgroup size dividing the workgroup. Loads bound it on
- * lavapipe (each SIMD load is a loop over lanes), so blocks trade loads for
- * registers. Measured on lavapipe (VGG's 512->512 3x3 at 14x14, 1 image):
- * with SG, 16 x 2 (the rule's pick there) 1.2 s, 8 x 4 1.8 s, 16 x 4 2.0 s,
- * 32 x 8 2.5 s, 32 x 4 3.0 s (spills); without SG, 16 x 4 5.3 s, 8 x 2
- * 7.3 s, 8 x 1 15 s (conv.comp: 15 s). At 256->256 56x56, 16 x 4 = 16 x 8.
- * Staging W through shared memory in slices of 32-64 k gained nothing.
- * Row blocks (ROWS: an invocation's TP pixels adjacent in one output row, so
- * X columns are loaded once per (c, ky) for every kx) when SG, KW > 1 and a
- * block reads at most 32 columns: 256->256 56x56 2.3 -> 2.8 GFLOP/s.
- * With X and W read through texel buffers (target texel_loads, TEXEL:
- * whole texels, within maxTexelBufferElements) loads cost several times
- * less: VGG-16 without Winograd 11-14 s -> 1.3-2.0 s, its 3x3 layers at
- * 15-21 GFLOP/s, AlexNet's 5x5 65-99 -> 29-61 ms (noisy host). Blocks then
- * measured on VGG-16 without Winograd, whole model: 16x4 1.69-1.85 s,
- * 16x8 1.28-1.72, 8x8 1.49-1.72, 8x4 2.26, 32x4 3.0, 32x8 2.86, 16x2 3.4;
- * within the noise of each other but for 32 (spills) and 16x2, so the rule
- * below stands. VKCNN_CONV_TILE="TMxTP" overrides it for measurements.
- * - TM = 16, or the next power of two >= M/GROUP when that is smaller
- *   (depthwise: 1), so few computed rows are thrown away.
- * - TP = 4 pixels, fewer when the layer has too few pixels to give every
- *   invocation of a workgroup a full block. */
-static void conv_tiles(const vkc_cg *c, int64_t mg, int64_t p, int64_t *tm, int64_t *tp) {
-    *tm = 1;
-    while (*tm < 16 && *tm < mg)
-        *tm *= 2;
-    int64_t local = c->t->local_size;
-    *tp = p >= 4 * local ? 4 : p >= 2 * local ? 2 : 1;
-    /* VKCNN_CONV_TILE="TMxTP" (powers of two, TM <= 32, TP <= 8) overrides,
-     * for measurements */
-    const char *e = getenv("VKCNN_CONV_TILE");
-    long m, q;
-    if (e && sscanf(e, "%ldx%ld", &m, &q) == 2 && m >= 1 && m <= 32 && !(m & (m - 1)) && q >= 1 &&
-        q <= 8 && !(q & (q - 1))) {
-        *tm = m;
-        *tp = q;
-    }
-}
-
-/* Subgroup size for conv_gemm.comp's broadcast of W, 0 when not usable. */
-static uint32_t conv_subgroup(const vkc_codegen_target *t) {
-    uint32_t sg = t->subgroup_fixed;
-    if (t->conv_kernel == VKC_CONV_GEMM_PLAIN || !sg || !(t->subgroup_ops & VKCNN_SUBGROUP_BALLOT))
-        return 0;
-    return t->local_size % sg == 0 ? sg : 0;
-}
-
+/* Conv as its variant says (choose.c has the rule and its measurements):
+ * conv_gemm.comp (implicit GEMM: a TM x TP register block per invocation,
+ * W broadcast through the subgroup with "sg", row blocks with "rows", X and
+ * W through texel buffers with "texel" where both are whole texels within
+ * the texel limit), or conv.comp (direct, one invocation per output; the
+ * only one for a W split across bindings). */
 void vkc_lower_conv(vkc_cg *c) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2), *y = cg_out(c);
     if (!spatial_ok(c, x)) return;
     spatial s = geometry(a, x, y);
-    bool gemm =
-        c->t->conv_kernel != VKC_CONV_DIRECT && vkc_codegen_chunking(c->t, w->elements).count == 1;
+    bool gemm = c->v.algo == VKC_ALGO_IGEMM;
+    if (!gemm && c->v.algo != VKC_ALGO_DIRECT) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "has no direct or implicit-GEMM variant");
+        return;
+    }
+    if (gemm && vkc_codegen_chunking(c->t, w->elements).count != 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "implicit GEMM needs W in one binding; it is split (run it direct)");
+        return;
+    }
     vkc_kdispatch *d = cg_dispatch(c, gemm ? "conv_gemm" : "conv");
     cg_def(c, d, "N %" PRId64, x->dims[0]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
@@ -171,21 +132,38 @@ void vkc_lower_conv(vkc_cg *c) {
         cg_grid(c, d, y->elements);
         return;
     }
-    int64_t mg = w->dims[0] / a->group, p = x->dims[0] * s.oh * s.ow, tm, tp;
-    conv_tiles(c, mg, p, &tm, &tp);
-    uint32_t sg = conv_subgroup(c->t);
+    int64_t mg = w->dims[0] / a->group, p = x->dims[0] * s.oh * s.ow;
+    int64_t tm = c->v.bm, tp = c->v.bn;
+    /* the broadcast needs subgroups of exactly SG invocations with ballot
+     * ops, dividing the workgroup (choose.c offers "sg" only then) */
+    uint32_t sg = c->v.reduce == VKC_REDUCE_SUBGROUP ? c->t->subgroup_fixed : 0;
     /* row blocks reuse X columns across kx; they need SG (see the shader) */
-    int64_t xc = (tp - 1) * s.sw + (s.kw - 1) * s.dw + 1;
-    bool rows = sg && s.kw > 1 && xc <= 32;
+    bool rows = c->v.form == VKC_FORM_ROWS;
     int64_t local = c->t->local_size;
-    uint64_t pblocks =
-        rows ? (uint64_t)((x->dims[0] * s.oh * ((s.ow + tp - 1) / tp) + local - 1) / local)
-             : (uint64_t)((p + local * tp - 1) / (local * tp));
-    uint64_t groups = (uint64_t)a->group * (uint64_t)((mg + tm - 1) / tm) * pblocks;
+    if (tm < 1 || tp < 1 || (rows && !sg) ||
+        (sg && (!(c->t->subgroup_ops & VKCNN_SUBGROUP_BALLOT) || local % sg))) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "implicit GEMM variant not possible here");
+        return;
+    }
+    /* The grid, computed here once and passed to the shader: NPB blocks of
+     * pixels (LOCAL_SIZE * TP pixels, or LOCAL_SIZE row blocks of TP) times
+     * NMB blocks of TM channels per group */
+    int64_t owb = (s.ow + tp - 1) / tp, q = x->dims[0] * s.oh * owb;
+    uint64_t npb = rows ? (uint64_t)((q + local - 1) / local)
+                        : (uint64_t)((p + local * tp - 1) / (local * tp));
+    uint64_t nmb = (uint64_t)((mg + tm - 1) / tm);
+    uint64_t groups = (uint64_t)a->group * nmb * npb;
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "SG %" PRIu32, sg);
     cg_def(c, d, "ROWS %d", rows ? 1 : 0);
+    cg_def(c, d, "NPB %" PRIu64, npb);
+    cg_def(c, d, "NMB %" PRIu64, nmb);
+    cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
+    if (rows) {
+        cg_def(c, d, "OWB %" PRId64, owb);
+        cg_def(c, d, "Q %" PRId64, q);
+    }
     /* X and W through texel buffers when both are whole texels */
     bool half = cg_half(c, cg_in_index(c, 1));
     if (x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&

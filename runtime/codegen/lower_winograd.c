@@ -18,7 +18,7 @@
  * model, vkc_winograd_tile picks it and V and Mt each fit one binding
  * (vkc_codegen_winograd_fits); the lowering then follows the node's algo.
  *
- * The GEMM's register block TM x TP (block() below). On CPU drivers
+ * The GEMM's register block TM x TP (the variant's). On CPU drivers
  * (target wide_loads: 8-float u64vec4 loads, per-lane emulated loads the
  * bound) the larger the block the faster, spills or not; measured on
  * lavapipe (2 shared cores, 1 image, GEMM dispatch alone, ms):
@@ -47,8 +47,9 @@
  * Other devices get 16 x 8 with vec4 loads (registers are what a GPU
  * lacks). The transforms, on CPU drivers, move 8 tiles per
  * invocation with one u64vec4 store (input) or load (output) per a.
- * VKCNN_WINOGRAD_BLOCK="TMxTP" (TM 8, 16, 32 or 64 dividing MP, TP a
- * multiple of 8 up to 64) overrides the block for measurements and tests. */
+ * The rule is choose.c's (wino_rule_block); the block comes with the
+ * node's variant (TM 8, 16, 32 or 64 dividing MP, TP a multiple of 8 up to
+ * 64), which VKCNN_KERNEL_OVERRIDE="conv=wino4/TMxTP" can force. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,37 +63,13 @@ typedef struct wino {
     int64_t t, a2, th, tw, p, pp, mp, tm, tp;
 } wino;
 
-/* The GEMM block TM x TP (see the file comment): loads bound the GEMM on
- * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
- * and a; TM is 16 with texel loads, else the largest of 64, 32, 16 dividing
- * MP; TP the one of 32 (only when P >= 128: measured), 24, 16, 8 that
- * minimizes that count with P's padding (larger on ties). */
-static void block(const vkc_codegen_target *t, int64_t mp, int64_t p, int64_t *tm, int64_t *tp) {
-    *tm = t->texel_loads ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
-    static const int64_t choices[] = {32, 24, 16, 8};
-    double best = 0;
-    bool any = false;
-    for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-        int64_t b = choices[i];
-        if (b == 32 && p < 128) continue;
-        double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
-        if (!any || cost < best) {
-            any = true;
-            best = cost;
-            *tp = b;
-        }
-    }
-    if (!t->wide_loads) { /* GPUs (registers, not loads, are scarce) and devices without int64 */
-        *tm = 16;
-        *tp = 8;
-    }
-    const char *e = getenv("VKCNN_WINOGRAD_BLOCK");
-    long m, q;
-    if (e && sscanf(e, "%ldx%ld", &m, &q) == 2 && (m == 8 || m == 16 || m == 32 || m == 64) &&
-        mp % m == 0 && q >= 8 && q <= 64 && q % 8 == 0) {
-        *tm = m;
-        *tp = q;
-    }
+/* The GEMM block TM x TP: the variant's (choose.c has the rule, after the
+ * measurements in the file comment). */
+static bool block(const vkc_cg *c, int64_t mp, int64_t *tm, int64_t *tp) {
+    *tm = c->v.bm;
+    *tp = c->v.bn;
+    return c->v.algo == VKC_ALGO_WINOGRAD && (*tm == 8 || *tm == 16 || *tm == 32 || *tm == 64) &&
+           mp % *tm == 0 && *tp >= 8 && *tp <= 64 && *tp % 8 == 0;
 }
 
 /* The geometry of the node's Winograd form; false when it has none. */
@@ -136,7 +113,7 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->th = (g->oh + g->t - 1) / g->t;
     g->tw = (g->ow + g->t - 1) / g->t;
     g->p = g->n * g->th * g->tw;
-    block(c->t, g->mp, g->p, &g->tm, &g->tp);
+    if (!block(c, g->mp, &g->tm, &g->tp)) return false;
     g->pp = (g->p + g->tp - 1) / g->tp * g->tp;
     /* V and Mt: one binding each, indices below 2^31 */
     uint64_t lim = c->t->max_binding_bytes / 4;

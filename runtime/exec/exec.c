@@ -298,6 +298,7 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
     for (uint32_t k = 0; k < e->node_count && !st; k++) {
         vkc_xnode *n = &e->nodes[k];
         if ((st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
+        if ((st = vkc_exec_note_variant(e, k, &low[k].variant))) break;
         n->view = low[k].view;
         /* inputs, post-op operands included: bound, or read back by the
          * per-node check */
@@ -536,14 +537,14 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     vkc_exec *e = calloc(1, sizeof *e);
     if (!e) return oom();
     e->ctx = ctx;
-    vkc_codegen_target_init(&e->target, &ctx->dev.phys->info, opts ? opts->max_binding_bytes : 0);
-    const char *wide = getenv("VKCNN_WIDE_LOADS"); /* "0": off, for measurements */
-    e->target.wide_loads = ctx->dev.int64 && ctx->dev.phys->info.type == VKCNN_DEVICE_CPU &&
-                           !(wide && strcmp(wide, "0") == 0);
-    const char *texel = getenv("VKCNN_TEXEL_LOADS"); /* "0" or "1": forced, for measurements */
-    e->target.texel_loads = texel && (strcmp(texel, "0") == 0 || strcmp(texel, "1") == 0)
-                                ? texel[0] == '1'
-                                : ctx->dev.phys->info.type == VKCNN_DEVICE_CPU;
+    /* the device's caps and default load paths, and VKCNN_KERNEL_OVERRIDE
+     * (exec_choose.c): no other code here reads the device to choose */
+    vkc_kernel_override ov;
+    vkcnn_status tst = vkc_exec_target(ctx, opts, &e->target, &ov);
+    if (tst) {
+        free(e);
+        return tst;
+    }
     e->planned = opts && opts->plan_memory;
     vkc_lowering *low = NULL;
     /* the passes rewrite a copy: the caller's graph stays as imported */
@@ -552,8 +553,10 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     vkc_passes_options po = {.fusion = opts && opts->fusion,
                              .winograd = opts && opts->winograd,
                              .fits = winograd_fits,
+                             .choose = vkc_exec_winograd_choose,
                              .user = &e->target};
     vkcnn_status st = vkc_graph_clone(g, &pg);
+    if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
     if (!st) st = copy_graph(e, pg);
     if (!st && opts && opts->half_weights) st = choose_half(e, pg);
@@ -597,6 +600,8 @@ void vkc_exec_destroy(vkc_exec *e) {
     if (e->scratch_valid) vkc_buffer_destroy(e->ctx, &e->scratch);
     vkc_plan_free(&e->plan);
     free(e->half);
+    free(e->want);
+    free(e->want_source);
     for (uint32_t t = 0; t < e->tensor_count; t++)
         free(e->tensors[t].name);
     free(e->tensors);
@@ -807,6 +812,7 @@ vkcnn_status vkc_exec_dispatch_info(const vkc_exec *e, uint32_t i, vkc_exec_disp
     const vkc_xnode *n = &e->nodes[d->node];
     memset(out, 0, sizeof *out);
     out->kernel = e->kernels[d->kernel].template_name;
+    out->variant = n->variant_name;
     out->node = n->name;
     out->group = n->group;
     memcpy(out->groups, d->groups, sizeof out->groups);

@@ -34,11 +34,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "codegen/variant.h"
 #include "graph/graph.h"
 #include "plan/plan.h"
 #include "vk/sequence.h"
 
 typedef struct vkc_exec vkc_exec;
+struct vkc_tune_table;
 
 typedef struct vkc_exec_options {
     /* Timestamps around each dispatch (when the device has them); read with
@@ -71,6 +73,18 @@ typedef struct vkc_exec_options {
      * (exec.c, choose_half, says why).
      * vkc_exec_read returns such a tensor's stored (rounded) values. */
     bool half_weights;
+    /* Kernel choice (codegen/variant.h, choose.h; exec_choose.c). Each Conv,
+     * Gemm and MatMul runs the default rule's variant unless, first match:
+     * - force[family] (VKC_FAMILY_COUNT entries; algo 0: none) names a
+     *   complete variant: every node of that family runs it, and creation
+     *   fails (naming the node) where a node cannot (the tuner);
+     * - VKCNN_KERNEL_OVERRIDE names a pattern for the family (unless
+     *   ignore_override): where the node allows it;
+     * - `tuned` holds a choice for the node's shape and precision that is
+     *   among the node's candidates. */
+    const vkc_variant *force;
+    bool ignore_override;
+    const struct vkc_tune_table *tuned;
 } vkc_exec_options;
 
 /* Compiles and records graph `g` (validated, shapes inferred, batch bound)
@@ -178,11 +192,29 @@ const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e);
 void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_ms,
                          double *upload_ms);
 
+/* Where a node's kernel variant came from. */
+typedef enum vkc_variant_source {
+    VKC_VARIANT_NONE = 0, /* no family (pools, elementwise, ...) */
+    VKC_VARIANT_RULE,     /* the default rule */
+    VKC_VARIANT_FORCED,   /* vkc_exec_options.force */
+    VKC_VARIANT_OVERRIDE, /* VKCNN_KERNEL_OVERRIDE */
+    VKC_VARIANT_TUNED,    /* vkc_exec_options.tuned */
+} vkc_variant_source;
+
+/* The variant graph node `node` runs as and where it came from; false for a
+ * node without one (no family, dead, fused into another). */
+bool vkc_exec_node_variant(const vkc_exec *e, uint32_t node, vkc_variant *v,
+                           vkc_variant_source *source);
+
+/* Nodes that run a tuned choice (VKC_VARIANT_TUNED). */
+uint32_t vkc_exec_tuned_count(const vkc_exec *e);
+
 /* What dispatch i does, for per-layer figures. Strings are owned by e. */
 typedef struct vkc_exec_dispatch {
-    const char *kernel; /* template */
-    const char *node;   /* the graph node it belongs to */
-    const char *group;  /* "name (Op) + ..." of every node it computes */
+    const char *kernel;  /* template */
+    const char *variant; /* its node's kernel variant (variant.h), "" when none */
+    const char *node;    /* the graph node it belongs to */
+    const char *group;   /* "name (Op) + ..." of every node it computes */
     uint32_t groups[3];
     double gpu_ms;                      /* last run; negative without timestamps */
     uint64_t flops;                     /* 2 x MACs of its Conv/Gemm/MatMul (direct) */

@@ -76,6 +76,12 @@ void vkc_exec_describe(const vkc_exec *e, unsigned detail, FILE *f) {
             i, e->kernels[d->kernel].template_name, d->kernel, d->groups[0], d->groups[1],
             d->groups[2], vkc_sequence_barrier_before(e->seq, i) ? "  (barrier before)" : "");
         fprintf(f, "     nodes: %s\n", n->group);
+        if (n->variant_name[0] && (i == 0 || e->dispatches[i - 1].node != d->node)) {
+            static const char *const from[] = {"", "", " (forced)", " (VKCNN_KERNEL_OVERRIDE)",
+                                               " (tuned)"};
+            fprintf(f, "     variant: %s%s\n", n->variant_name,
+                    (unsigned)n->variant_source < 5 ? from[n->variant_source] : "");
+        }
         for (uint32_t b = 0; b < d->binding_count; b++) {
             const vkc_kbinding *kb = &d->bindings[b];
             if (VKC_IS_SCRATCH(kb->tensor)) {

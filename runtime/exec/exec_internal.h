@@ -3,6 +3,7 @@
 #define VKC_EXEC_INTERNAL_H
 
 #include "codegen/codegen.h"
+#include "codegen/variant.h"
 #include "plan/plan.h"
 #include "exec/exec.h"
 #include "vk/kernel.h"
@@ -56,8 +57,11 @@ typedef struct vkc_xnode {
     uint32_t in_scale; /* direct Conv: input slot of X's scale, as vkc_node; VKC_NONE */
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
-    char *group;   /* "name (Op) + ..." of the members, for dumps */
-    uint64_t macs; /* of the node's own Conv/Gemm/MatMul */
+    char *group;         /* "name (Op) + ..." of the members, for dumps */
+    uint64_t macs;       /* of the node's own Conv/Gemm/MatMul */
+    vkc_variant variant; /* what it runs as (Conv, Gemm, MatMul) */
+    vkc_variant_source variant_source;
+    char variant_name[VKC_VARIANT_STRING_MAX]; /* "" when none */
 } vkc_xnode;
 
 typedef struct vkc_xkernel {
@@ -100,7 +104,27 @@ struct vkc_exec {
     vkc_buffer scratch; /* every node's scratch (codegen.h VKC_SCRATCH); valid when needed */
     bool scratch_valid;
     bool *half; /* per tensor: stored as fp16 (options.half_weights); NULL: none */
+    /* per node of the passes' graph: the variant wanted (exec_choose.c) and
+     * where from (vkc_variant_source) */
+    vkc_variant *want;
+    uint8_t *want_source;
+    uint32_t tuned_nodes; /* nodes running a tuned choice */
 };
+
+/* exec_choose.c: the codegen target of ctx's device with its default load
+ * paths, and VKCNN_KERNEL_OVERRIDE (unless opts->ignore_override) into *ov. */
+vkcnn_status vkc_exec_target(vkcnn_context *ctx, const vkc_exec_options *opts,
+                             vkc_codegen_target *t, vkc_kernel_override *ov);
+/* The variant each node of g (the passes' copy, before the passes) is to
+ * run, into e->want / e->want_source and e->target.want. */
+vkcnn_status vkc_exec_wants(vkc_exec *e, const vkc_graph *g, const vkc_exec_options *opts,
+                            const vkc_kernel_override *ov);
+/* vkc_passes_options.choose on e->target (user). */
+uint32_t vkc_exec_winograd_choose(const vkc_graph *g, uint32_t node, uint32_t rule, uint32_t form,
+                                  void *user);
+/* Records what kept node k runs as (its lowering's variant); fails naming
+ * the node where a forced variant could not be honoured. */
+vkcnn_status vkc_exec_note_variant(vkc_exec *e, uint32_t k, const vkc_variant *ran);
 
 /* Buffer and byte offset of chunk c of storage s. */
 static inline vkc_buffer *vkc_storage_buffer(const vkc_storage *s, uint32_t c,

@@ -12,6 +12,8 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_epilogue.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_scratch.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_winograd.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/variant.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/choose.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_reduce.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_norm.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_data.c
@@ -31,4 +33,6 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${VKCNN_COMPILER_SOURCES}
   ${CMAKE_CURRENT_LIST_DIR}/exec.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_check.c
-  ${CMAKE_CURRENT_LIST_DIR}/exec_dump.c)
+  ${CMAKE_CURRENT_LIST_DIR}/exec_dump.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec_choose.c
+  ${CMAKE_CURRENT_LIST_DIR}/../tune/table.c)

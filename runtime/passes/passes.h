@@ -22,7 +22,8 @@
  *      in fuse.c.
  *   4. vkc_pass_winograd_weights (when opts->winograd): decides each Conv's
  *      algorithm, the one place that does: a Conv that vkc_winograd_tile
- *      picks and whose transformed tiles fit the target (opts->fits) gets
+ *      (or opts->choose) picks and whose transformed tiles fit the target
+ *      (opts->fits) gets
  *      its weights transformed once, at load, into a new constant U = G g G^T
  *      (winograd.c) and algo VKC_CONV_ALGO_WINOGRAD.
  *   5. vkc_pass_fuse_pool (when opts->winograd): a MaxPool whose windows
@@ -61,11 +62,19 @@ typedef struct vkc_passes {
  * (codegen's vkc_codegen_winograd_fits). */
 typedef bool (*vkc_winograd_fits_fn)(const vkc_graph *g, uint32_t node, uint32_t u, void *user);
 
+/* The Winograd tile Conv `node` runs with (0: not Winograd): `rule` is
+ * vkc_winograd_tile's choice, `form` vkc_winograd_form_tile's (0: no form;
+ * a non-zero answer needs one). The executor's answers from the node's
+ * wanted kernel variant (codegen/choose.h vkc_choose_winograd_tile). */
+typedef uint32_t (*vkc_winograd_choose_fn)(const vkc_graph *g, uint32_t node, uint32_t rule,
+                                           uint32_t form, void *user);
+
 typedef struct vkc_passes_options {
-    bool fusion;   /* false: run no pass at all (the unfused path) */
-    bool winograd; /* choose Winograd where it applies (with fusion only) */
-    vkc_winograd_fits_fn fits; /* NULL: every Winograd form fits */
-    void *user;
+    bool fusion;                   /* false: run no pass at all (the unfused path) */
+    bool winograd;                 /* choose Winograd where it applies (with fusion only) */
+    vkc_winograd_fits_fn fits;     /* NULL: every Winograd form fits */
+    vkc_winograd_choose_fn choose; /* NULL: vkc_winograd_tile's rule */
+    void *user;                    /* for fits and choose */
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
@@ -75,8 +84,7 @@ vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_layer_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
-vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, vkc_winograd_fits_fn fits,
-                                       void *user);
+vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
 
@@ -92,8 +100,8 @@ vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
  * 35 ms direct; 16 -> 64 at 112x112 28 ms against 74 ms). The tile rule: F(4x4), unless the output
  * is at most 2 high or wide, where one F(2x2) tile covers it with fewer products. Measured on
  * lavapipe, F(2x2) took twice as long on VGG-16's 56x56, 28x28 and 14x14 layers, and F(4x4) meets
- * the model tolerance on VGG-16. The environment variable VKCNN_WINOGRAD_TILE=2 or 4 forces one
- * (tests and measurements). */
+ * the model tolerance on VGG-16. A wanted kernel variant (vkc_passes_options.choose) may ask
+ * for either tile, or none, where the form allows. */
 #define VKC_WINOGRAD_MIN_C 16
 /* and at least this many MACs: on a small layer the two extra dispatches
  * cost more than the products saved (LeNet-5's 5x5 6 -> 16 at 10x10, 0.24 M
@@ -101,6 +109,9 @@ vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
 #define VKC_WINOGRAD_MIN_MACS ((uint64_t)1 << 22)
 #define VKC_WINOGRAD_MPAD 16 /* U's channel rows padded to this (the GEMM's TM) */
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node);
+/* The tile by the rule above without its two thresholds (C and MACs): 0
+ * when the Conv has no Winograd form at all. */
+uint32_t vkc_winograd_form_tile(const vkc_graph *g, uint32_t node);
 
 /* How a k x k kernel at stride s runs as Winograd F(m x m, 3x3): as
  * per_axis^2 3x3 parts, part (si, sj) taking the taps (unit * si + step * y,

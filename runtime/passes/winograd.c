@@ -1,6 +1,7 @@
-/* Winograd weight transform: for each Conv that vkc_winograd_tile picks, the
- * weights g[m][c] (3x3) become U = G g G^T (ALPHA x ALPHA), computed in
- * double from the float weights and rounded once, laid out as the GEMM of
+/* Winograd weight transform: for each Conv that vkc_winograd_tile (or the
+ * options' choose) picks, the weights g[m][c] (3x3) become U = G g G^T
+ * (ALPHA x ALPHA), computed in double from the float weights and rounded
+ * once, laid out as the GEMM of
  * shaders/winograd_gemm.comp reads them: U[a][c][m] with a = i * ALPHA + j
  * the position in the tile, m contiguous and padded with zeros to a
  * multiple of VKC_WINOGRAD_MPAD. Other kernels as sums of 3x3 parts
@@ -49,7 +50,7 @@ bool vkc_winograd_parts(int64_t kernel, int64_t stride, vkc_winograd_form *f) {
     return false;
 }
 
-uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
+uint32_t vkc_winograd_form_tile(const vkc_graph *g, uint32_t node) {
     const vkc_node *n = &g->nodes[node];
     if (n->dead || n->op != VKC_OP_CONV || n->input_count < 2 || n->output_count < 1) return 0;
     uint32_t xi = n->inputs[0], wi = n->inputs[1], yi = n->outputs[0];
@@ -67,13 +68,20 @@ uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
     for (int d = 0; d < 2; d++)
         if (a->dilations[d] != 1) return 0;
     if (y->elements == 0) return 0;
-    const char *force = getenv("VKCNN_WINOGRAD_TILE");
-    if (force && strcmp(force, "2") == 0) return 2;
-    if (force && strcmp(force, "4") == 0) return 4;
-    if (f.per_axis * f.per_axis * w->dims[1] < VKC_WINOGRAD_MIN_C ||
+    return y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
+}
+
+uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
+    uint32_t tile = vkc_winograd_form_tile(g, node);
+    if (!tile) return 0;
+    const vkc_node *n = &g->nodes[node];
+    const vkc_tensor *w = &g->tensors[n->inputs[1]];
+    vkc_winograd_form f;
+    if (!vkc_winograd_parts(w->dims[2], n->attrs.window.strides[0], &f) ||
+        f.per_axis * f.per_axis * w->dims[1] < VKC_WINOGRAD_MIN_C ||
         vkc_node_macs(g, node) < VKC_WINOGRAD_MIN_MACS)
         return 0;
-    return y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
+    return tile;
 }
 
 /* Appends U for Conv `node` with output tile `tile`; *index is the tensor. */
@@ -141,12 +149,19 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     return VKCNN_OK;
 }
 
-vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, vkc_winograd_fits_fn fits,
-                                       void *user) {
+vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r,
+                                       const vkc_passes_options *opts) {
     (void)r;
+    vkc_winograd_fits_fn fits = opts ? opts->fits : NULL;
+    void *user = opts ? opts->user : NULL;
     uint32_t count = g->node_count;
     for (uint32_t n = 0; n < count; n++) {
         uint32_t tile = vkc_winograd_tile(g, n);
+        if (opts && opts->choose) {
+            uint32_t form = vkc_winograd_form_tile(g, n);
+            tile = form ? opts->choose(g, n, tile, form, user) : 0;
+            if (tile != 2 && tile != 4) tile = 0;
+        }
         if (!tile) continue;
         uint32_t u;
         vkcnn_status st = transform(g, n, tile, &u);

@@ -166,6 +166,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     pd->ext_subgroup_size_control =
         !v13 && has_extension(exts, n_ext, "VK_EXT_subgroup_size_control");
     bool driver_props = v12 || has_extension(exts, n_ext, "VK_KHR_driver_properties");
+    bool nv_sm = has_extension(exts, n_ext, "VK_NV_shader_sm_builtins");
+    bool amd_core = has_extension(exts, n_ext, "VK_AMD_shader_core_properties");
     free(exts);
 
     /* properties */
@@ -187,10 +189,27 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
         sizes.pNext = subgroup.pNext;
         subgroup.pNext = &sizes;
     }
+    /* compute units, for the kernel choice's caps (codegen.h) */
+    VkPhysicalDeviceShaderSMBuiltinsPropertiesNV sm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
+    VkPhysicalDeviceShaderCorePropertiesAMD core = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD};
+    if (nv_sm) {
+        sm.pNext = subgroup.pNext;
+        subgroup.pNext = &sm;
+    }
+    if (amd_core) {
+        core.pNext = subgroup.pNext;
+        subgroup.pNext = &core;
+    }
     VkPhysicalDeviceProperties2 props2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                           .pNext = &subgroup};
     f->vkGetPhysicalDeviceProperties2(pd->handle, &props2);
     memcpy(info->device_uuid, ids.deviceUUID, VK_UUID_SIZE);
+    if (nv_sm) pd->compute_units = sm.shaderSMCount;
+    if (amd_core)
+        pd->compute_units = core.shaderEngineCount * core.shaderArraysPerEngineCount *
+                            core.computeUnitsPerShaderArray;
     info->max_memory_allocation_size = maint3.maxMemoryAllocationSize;
     info->subgroup_size = subgroup.subgroupSize;
     info->subgroup_size_min = info->subgroup_size_max = subgroup.subgroupSize;

@@ -16,6 +16,9 @@ typedef struct vkc_physical {
     bool ext_portability_subset;
     bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
     bool int64;                                                         /* shaderInt64 */
+    /* streaming multiprocessors (VK_NV_shader_sm_builtins) or compute units
+     * (VK_AMD_shader_core_properties); 0 when the driver does not say */
+    uint32_t compute_units;
 } vkc_physical;
 
 typedef struct vkc_instance_opts {

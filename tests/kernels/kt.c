@@ -398,14 +398,37 @@ void kt_summary(const char *name) {
         fflush(stdout);
         return; /* the texel-count check below concerns the whole test */
     }
-    /* forced texel loads must have been used, forced storage loads never */
-    const char *tl = getenv("VKCNN_TEXEL_LOADS");
+    /* forced texel loads (VKCNN_KERNEL_OVERRIDE=loads=texel) must have been
+     * used, forced storage loads never */
+    vkc_kernel_override ov;
+    if (vkc_kernel_override_read(&ov) != VKCNN_OK) {
+        fprintf(stderr, "FAIL %s: %s\n", name, vkc_error_message());
+        th_failures++;
+        ov.loads = -1;
+    }
     printf("%s: %u dispatches read through texel buffers\n", name, texel_dispatches);
-    if (tl && ((strcmp(tl, "1") == 0 && texel_dispatches == 0) ||
-               (strcmp(tl, "0") == 0 && texel_dispatches != 0))) {
-        fprintf(stderr, "FAIL %s: VKCNN_TEXEL_LOADS=%s but %u texel-buffer dispatches\n", name, tl,
-                texel_dispatches);
+    if ((ov.loads == VKC_LOAD_TEXEL && texel_dispatches == 0) ||
+        (ov.loads == VKC_LOAD_STORAGE && texel_dispatches != 0)) {
+        fprintf(stderr, "FAIL %s: VKCNN_KERNEL_OVERRIDE=%s but %u texel-buffer dispatches\n", name,
+                getenv(VKC_KERNEL_OVERRIDE_ENV), texel_dispatches);
         th_failures++;
     }
     fflush(stdout);
+}
+
+void kt_override(const char *items) {
+    static bool read;
+    static char base[256];
+    if (!read) { /* the value the process started with */
+        const char *v = getenv(VKC_KERNEL_OVERRIDE_ENV);
+        snprintf(base, sizeof base, "%s", v ? v : "");
+        read = true;
+    }
+    char value[512];
+    snprintf(value, sizeof value, "%s%s%s", base, base[0] && items && items[0] ? "," : "",
+             items ? items : "");
+    if (value[0])
+        setenv(VKC_KERNEL_OVERRIDE_ENV, value, 1);
+    else
+        unsetenv(VKC_KERNEL_OVERRIDE_ENV);
 }

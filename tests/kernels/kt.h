@@ -88,4 +88,10 @@ uint32_t kt_variants(unsigned count);
 /* Uniform integer in [lo, hi]. */
 int64_t kt_range(uint64_t *seed, int64_t lo, int64_t hi);
 
+/* Sets VKCNN_KERNEL_OVERRIDE (codegen/variant.h) to the value the process
+ * started with (e.g. "loads=texel" from the ctest entry) plus `items`
+ * ("conv=direct", "conv=wino4,wide=off"); NULL: back to the starting
+ * value. Executors created afterwards read it. */
+void kt_override(const char *items);
+
 #endif

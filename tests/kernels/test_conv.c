@@ -4,10 +4,10 @@
  * stem, its two-tower grouped conv, a 1x1), channel counts that do not
  * divide conv_gemm.comp's blocks, VGG-like 3x3 layers, and every fused
  * activation. Each case runs under every kernel the lowering can pick
- * (VKCNN_CONV_KERNEL, read when the executor builds its codegen target):
- * by rule (conv_gemm.comp, with subgroup broadcast and row blocks where the
- * device has subgroups), conv_gemm.comp without subgroup ops, and the direct
- * conv.comp. */
+ * (VKCNN_KERNEL_OVERRIDE, read when the executor is created): by rule
+ * (conv_gemm.comp, with subgroup broadcast and row blocks where the device
+ * has subgroups), conv_gemm.comp without subgroup ops ("conv=igemm/plain"),
+ * and the direct conv.comp ("conv=direct"). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,8 +25,10 @@ typedef struct conv_case {
 static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
                                            "Sigmoid", "Tanh", "PRelu 1",   "PRelu M"};
 
-/* The kernels a case runs under (values of VKCNN_CONV_KERNEL; NULL: by rule). */
+/* The kernels a case runs under (NULL: by rule): their names in the case
+ * descriptions, and the VKCNN_KERNEL_OVERRIDE items that choose them. */
 static const char *const kernels[] = {NULL, "gemm-plain", "direct"};
+static const char *const overrides[] = {NULL, "conv=igemm/plain", "conv=direct"};
 
 /* Appends activation `act` after tensor t; returns its output. */
 static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, bool one_d, uint64_t *s) {
@@ -109,13 +111,10 @@ static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
     uint32_t variants = kt_variants(sizeof kernels / sizeof kernels[0]); /* KT_VARIANTS */
     for (unsigned i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
         if (!(variants >> i & 1)) continue;
-        if (kernels[i])
-            setenv("VKCNN_CONV_KERNEL", kernels[i], 1);
-        else
-            unsetenv("VKCNN_CONV_KERNEL");
+        kt_override(overrides[i]);
         run1(ctx, k, seed, kernels[i]);
     }
-    unsetenv("VKCNN_CONV_KERNEL");
+    kt_override(NULL);
 }
 
 static conv_case random_case(uint64_t *s) {

@@ -7,7 +7,8 @@
  * the rule picks it, randomized shapes with every fused activation, weights
  * split with rows straddling chunk boundaries, and bit-identical reruns
  * (with the subgroupAdd reduction where the device has it, and with the
- * shared-memory tree: VKCNN_GEMV_TREE=1, a second ctest entry);
+ * shared-memory tree: VKCNN_KERNEL_OVERRIDE=gemm=tree, a second ctest
+ * entry);
  * gemm_tile.comp (larger M) on randomized shapes too. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,8 +168,7 @@ static void gemv_rule(void) {
     rule_fixed = 8;
     rule_ops = VKCNN_SUBGROUP_ARITHMETIC;
     CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
-    CHECK(getenv("VKCNN_GEMV_TREE") ? !strstr(defs, "SG_RED")
-                                    : !!strstr(defs, "#define SG_RED 8\n"));
+    CHECK(!!strstr(defs, "#define SG_RED 8\n"));
     rule_ops = VKCNN_SUBGROUP_BALLOT;
     CHECK(strcmp(gemm_template(1, 4096, 4096, false, true, 8, defs), "gemv") == 0);
     CHECK(!strstr(defs, "SG_RED"));
@@ -313,10 +313,10 @@ int main(int argc, char **argv) {
     gemv_repeat(ctx, 2, 16, 501, 4096); /* split in 8, scalar */
     /* where the device has wide loads the cases above ran them (K % 8 == 0);
      * the vec4 path again with them off */
-    setenv("VKCNN_WIDE_LOADS", "0", 1);
+    kt_override("wide=off");
     gemv(ctx, 2, 40, 4096, false, true, 1.0f, 1.0f, 3, 1, 0, seed++);
     gemv_repeat(ctx, 1, 24, 2048, 0);
-    unsetenv("VKCNN_WIDE_LOADS");
+    kt_override(NULL);
     th_destroy(ctx);
     kt_summary("gemm+matmul");
     return th_done("test_kernel_matrix");

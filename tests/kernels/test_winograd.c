@@ -4,13 +4,13 @@
  * and strided kernels as phases of 3x3 (H and W odd and not
  * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
  * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
- * run with F(4x4) and F(2x2) forced (VKCNN_WINOGRAD_TILE) and by rule, and
- * VGG-like layers and AlexNet's; then the rule: Winograd for VGG's layers
- * (but the first, of 3 input channels), AlexNet's 11x11/4 and 5x5, and a
- * 5x5/2, not for 7x7 at stride 1, 3x3/2 (no fewer products), 1x1, a layer
- * under VKC_WINOGRAD_MIN_MACS (LeNet-5's 5x5),
- * dilated or grouped convs, nor
- * with the option off or without fusion. Then a MaxPool after the conv:
+ * run with F(4x4) and F(2x2) forced (VKCNN_KERNEL_OVERRIDE=conv=wino4 and
+ * conv=wino2) and by rule, and VGG-like layers and AlexNet's; then the
+ * rule: Winograd for VGG's layers (but the first, of 3 input channels),
+ * AlexNet's 11x11/4 and 5x5, and a 5x5/2, not for 7x7 at stride 1, 3x3/2
+ * (no fewer products), 1x1, a layer under VKC_WINOGRAD_MIN_MACS (LeNet-5's
+ * 5x5), dilated or grouped convs, nor with the option off or without
+ * fusion. Then a MaxPool after the conv:
  * fused into the output transform when its windows tile the output tiles
  * (k x k at stride k, k dividing T; odd sizes floor), kept apart otherwise
  * (3x3/2, padded, ceil_mode with a partial window, scratch over the
@@ -130,6 +130,21 @@ static void describe(const wcase *k, const char *tile, char *what, size_t size) 
 
 static const vkc_exec_options wino_opts = {.fusion = true, .winograd = true};
 
+/* The GEMM block the cases below force ("" : the rule's), as a
+ * VKCNN_KERNEL_OVERRIDE pattern suffix ("/16x8"). */
+static const char *block = "";
+
+/* Sets VKCNN_KERNEL_OVERRIDE for Winograd tile `tile` ("4", "2"; NULL: the
+ * rule picks, the block alone forced) with the current block. */
+static void force_tile(const char *tile) {
+    char items[64] = "";
+    if (tile)
+        snprintf(items, sizeof items, "conv=wino%s%s", tile, block);
+    else if (block[0])
+        snprintf(items, sizeof items, "conv=%s", block + 1);
+    kt_override(items[0] ? items : NULL);
+}
+
 /* Runs the case with F(4x4), F(2x2) and the rule's tile (KT_VARIANTS=one:
  * one of them, in turn). */
 static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
@@ -137,10 +152,7 @@ static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
     uint32_t variants = kt_variants(3);
     for (unsigned i = 0; i < 3; i++) {
         if (!(variants >> i & 1)) continue;
-        if (tiles[i])
-            setenv("VKCNN_WINOGRAD_TILE", tiles[i], 1);
-        else
-            unsetenv("VKCNN_WINOGRAD_TILE");
+        force_tile(tiles[i]);
         char what[320];
         describe(k, tiles[i] ? tiles[i] : "by rule", what, sizeof what);
         vkc_graph *g = build(k, seed);
@@ -151,7 +163,7 @@ static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
         }
         kt_check(ctx, g, &wino_opts, seed, what);
     }
-    unsetenv("VKCNN_WINOGRAD_TILE");
+    kt_override(NULL);
 }
 
 /* Whether the executor runs the case's Conv as Winograd (its first
@@ -255,14 +267,16 @@ int main(int argc, char **argv) {
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         run(ctx, &fixed[i], seed++);
     /* the random cases with the small GEMM block (the rule's large blocks
-     * compile slowly on CPU drivers; the fixed cases above use them) */
-    setenv("VKCNN_WINOGRAD_BLOCK", "16x8", 1);
+     * compile slowly on CPU drivers; the fixed cases above use them); where
+     * the rule picks the tile, the block pattern applies to the Convs that
+     * run as implicit GEMM as well (16x8 is one of theirs too) */
+    block = "/16x8";
     for (unsigned i = 0; i < 24; i++) {
         uint64_t s = 0x3a170000u + i, st = s;
         wcase k = random_case(&st);
         run(ctx, &k, s);
     }
-    unsetenv("VKCNN_WINOGRAD_BLOCK");
+    block = "";
     if (kt_selecting()) { /* --case / --seed: the cases above alone */
         th_destroy(ctx);
         kt_summary("winograd");
@@ -307,7 +321,7 @@ int main(int argc, char **argv) {
     struct {
         wcase k;
         pspec pool;
-        const char *tile; /* VKCNN_WINOGRAD_TILE */
+        const char *tile; /* forced: VKCNN_KERNEL_OVERRIDE=conv=wino<tile> */
         bool fused;
     } pools[] = {
         /* VGG's 2x2/2 at 14x14 (the last tile half full), odd sizes floor */
@@ -324,7 +338,7 @@ int main(int argc, char **argv) {
         {{1, 16, 16, 12, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {3, 3, 0, false}, "4", false},
     };
     for (unsigned i = 0; i < sizeof pools / sizeof pools[0]; i++) {
-        setenv("VKCNN_WINOGRAD_TILE", pools[i].tile, 1);
+        force_tile(pools[i].tile);
         char what[320];
         describe_pooled(&pools[i].k, &pools[i].pool, pools[i].tile, what, sizeof what);
         vkc_graph *g = build_pooled(&pools[i].k, &pools[i].pool, 300 + i);
@@ -336,17 +350,17 @@ int main(int argc, char **argv) {
             th_failures++;
         }
     }
-    unsetenv("VKCNN_WINOGRAD_TILE");
+    kt_override(NULL);
     /* scratch over the bindings: the conv runs direct and the pool stays */
     const vkc_exec_options small = {.fusion = true, .winograd = true, .max_binding_bytes = 16384};
     const wcase tiny = {1, 16, 16, 8, 8, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1};
     const pspec half = {2, 2, 0, false};
-    setenv("VKCNN_WINOGRAD_TILE", "4", 1); /* the layer is under VKC_WINOGRAD_MIN_MACS */
+    force_tile("4"); /* the layer is under VKC_WINOGRAD_MIN_MACS */
     CHECK(checked_dispatches(ctx, &tiny, &half, &wino_opts) == 3);
     CHECK(checked_dispatches(ctx, &tiny, &half, &small) == 2);
     vkc_graph *g = build_pooled(&tiny, &half, 400);
     if (g) kt_check(ctx, g, &small, 400, "pool after a conv whose Winograd scratch does not fit");
-    unsetenv("VKCNN_WINOGRAD_TILE");
+    kt_override(NULL);
 
     th_destroy(ctx);
     kt_summary("winograd");

@@ -39,10 +39,11 @@ foreach(name test_conv test_matrix)
 endforeach()
 
 # gemv.comp with its shared-memory tree reduction, also where the device has
-# the subgroupAdd one (lower_matrix.c).
+# the subgroupAdd one (the variant's reduction, codegen/choose.c).
 add_test(NAME kernel_test_matrix_tree COMMAND test_matrix)
 set_tests_properties(kernel_test_matrix_tree PROPERTIES
-  ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_GEMV_TREE=1" LABELS "vulkan;kernels" TIMEOUT 600)
+  ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=gemm=tree" LABELS "vulkan;kernels"
+  TIMEOUT 600)
 
 # The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp, pool.comp,
 # the Winograd kernels) both ways on every device, whatever the device's
@@ -51,18 +52,18 @@ set_tests_properties(kernel_test_matrix_tree PROPERTIES
 foreach(name test_conv test_matrix test_pool test_winograd)
   add_test(NAME kernel_${name}_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_texel PROPERTIES
-    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=1" LABELS "vulkan;kernels" TIMEOUT 600)
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=texel" LABELS "vulkan;kernels" TIMEOUT 600)
   add_test(NAME kernel_${name}_storage COMMAND ${name})
   set_tests_properties(kernel_${name}_storage PROPERTIES
-    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=0" LABELS "vulkan;kernels" TIMEOUT 600)
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=storage" LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()
 foreach(name test_conv test_matrix)
   add_test(NAME kernel_${name}_fp16_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_fp16_texel PROPERTIES
-    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=1"
+    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_KERNEL_OVERRIDE=loads=texel"
     LABELS "vulkan;kernels" TIMEOUT 600)
   add_test(NAME kernel_${name}_fp16_storage COMMAND ${name})
   set_tests_properties(kernel_${name}_fp16_storage PROPERTIES
-    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_TEXEL_LOADS=0"
+    ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16;VKCNN_KERNEL_OVERRIDE=loads=storage"
     LABELS "vulkan;kernels" TIMEOUT 600)
 endforeach()

@@ -451,9 +451,15 @@ static bool fits_no(const vkc_graph *g, uint32_t node, uint32_t u, void *user) {
     return false;
 }
 
+/* vkc_passes_options.choose: Winograd wherever the Conv has a form (a small
+ * layer, under the rule's thresholds) */
+static uint32_t choose_form(const vkc_graph *g, uint32_t node, uint32_t rule, uint32_t form,
+                            void *user) {
+    return form;
+}
+
 /* x [1,16,10,10] -> Conv 8x16x3x3 pad 1 -> Relu -> MaxPool 2x2/2 [1,8,5,5] */
 static void pool_pass(void) {
-    setenv("VKCNN_WINOGRAD_TILE", "4", 1); /* a small layer: Winograd forced */
     for (int yes = 0; yes < 2; yes++) {
         uint64_t s = 95;
         vkc_graph *g = kt_graph();
@@ -473,8 +479,11 @@ static void pool_pass(void) {
         vkc_graph *c = NULL;
         vkc_passes r;
         int asked = 0;
-        vkc_passes_options po = {
-            .fusion = true, .winograd = true, .fits = yes ? fits_yes : fits_no, .user = &asked};
+        vkc_passes_options po = {.fusion = true,
+                                 .winograd = true,
+                                 .fits = yes ? fits_yes : fits_no,
+                                 .choose = choose_form, /* a small layer: Winograd forced */
+                                 .user = &asked};
         if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
             const vkc_node *e = &c->nodes[conv_node];
             EXPECT(asked == 1, "fits asked %d times", asked);
@@ -503,7 +512,6 @@ static void pool_pass(void) {
         vkc_graph_clone_destroy(c, g);
         vkc_graph_destroy(g);
     }
-    unsetenv("VKCNN_WINOGRAD_TILE");
 }
 
 /* A constant of one value. */
@@ -641,7 +649,7 @@ static void post_op_groups(vkcnn_context *ctx) {
         /* squeeze-and-excitation: the scale Mul joins the 1x1 conv that reads
          * it, scaling its input as loaded (c is also the pool's input, so no
          * group producing c can apply it); conv_gemm and the direct kernel */
-        if (direct) setenv("VKCNN_CONV_KERNEL", "direct", 1);
+        if (direct) kt_override("conv=direct");
         uint64_t s = 131 + (uint64_t)direct;
         vkc_graph *g = kt_graph();
         uint32_t c = conv(g, &s, true, NULL);
@@ -670,7 +678,7 @@ static void post_op_groups(vkcnn_context *ctx) {
         vkc_attrs pa = pad1();
         kt_output(g, kt_node(g, VKC_OP_CONV, 13, cv, 3, &pa));
         check_both(ctx, g, "channel scale into a conv's input", 1);
-        unsetenv("VKCNN_CONV_KERNEL");
+        kt_override(NULL);
     }
     { /* pools anchor groups too: MaxPool + Relu, GlobalAveragePool + a scale
        * per image and channel + Sigmoid */
@@ -692,7 +700,7 @@ static void post_op_groups(vkcnn_context *ctx) {
         check_both(ctx, g, "pools + post-ops", 2);
     }
     { /* a Winograd conv's output transform with a residual and SiLU */
-        setenv("VKCNN_WINOGRAD_TILE", "4", 1);
+        kt_override("conv=wino4");
         uint64_t s = 130;
         vkc_graph *g = kt_graph();
         int64_t xd[4] = {1, 16, 10, 10}, wd[4] = {8, 16, 3, 3}, bd[1] = {8}, od[4] = {1, 8, 10, 10};
@@ -708,7 +716,7 @@ static void post_op_groups(vkcnn_context *ctx) {
         vkc_exec_options wo = fused;
         wo.winograd = true;
         failures += kt_check(ctx, g, &wo, s, "winograd conv + residual + silu");
-        unsetenv("VKCNN_WINOGRAD_TILE");
+        kt_override(NULL);
     }
 }
 

@@ -1,0 +1,651 @@
+/* Kernel choice (choose.h): the default rule per family, its legality
+ * checks, the candidate lists, shape keys.
+ *
+ * Inputs of the default rule, and nothing else of the device:
+ * - t->caps: CPU or GPU, Mesa's version on lavapipe, shaderInt64 (the
+ *   device-level load paths, vkc_choose_device_loads);
+ * - t->local_size, t->subgroup_fixed, t->subgroup_ops, t->mx_subgroup_size
+ *   (workgroup and subgroup shape: implicit GEMM's subgroup broadcast,
+ *   GEMV's subgroupAdd and split-K width);
+ * - t->max_binding_bytes, t->offset_alignment, t->max_texel_elements (what
+ *   fits one binding or one texel buffer);
+ * - t->texel_loads, t->wide_loads (the device defaults above);
+ * - per node: shapes, attributes, fp16 weights (t->half).
+ * vendor/device ID, subgroup size range, shared memory size and compute
+ * units are in the caps for rules to come: the rules below were measured on
+ * lavapipe only, and reproduce exactly what the lowering chose before
+ * variants existed. */
+#include "codegen/choose.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "passes/passes.h"
+
+/* ---- device-level defaults -------------------------------------------------- */
+
+void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *ov) {
+    /* Mesa 25.0.7's lavapipe (bookworm-backports, scripts/lavapipe-backports.sh)
+     * faults in its own JIT code (an aligned 64-byte store to a 32-byte-aligned
+     * stack slot, on an AVX-512 host) in most shaders that fetch texels
+     * (pool.comp, gemv.comp, the Winograd kernels); 22.3 never does; versions
+     * between are untested, so treated alike. Storage-buffer loads there are no
+     * longer emulated lane by lane (`vkcnn peak`: 9x 22.3's), which was the
+     * texel path's reason. */
+    bool texel_broken = t->caps.mesa_version > 2203;
+    t->texel_loads = t->caps.cpu && !texel_broken;
+    t->wide_loads = t->caps.cpu && t->caps.int64;
+    if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
+    if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
+}
+
+vkc_family vkc_node_family(const vkc_graph *g, uint32_t n) {
+    if (n >= g->node_count || g->nodes[n].dead) return VKC_FAMILY_NONE;
+    switch (g->nodes[n].op) {
+    case VKC_OP_CONV: return VKC_FAMILY_CONV;
+    case VKC_OP_GEMM: return VKC_FAMILY_GEMM;
+    case VKC_OP_MATMUL: return VKC_FAMILY_MATMUL;
+    default: return VKC_FAMILY_NONE;
+    }
+}
+
+static const vkc_tensor *input(const vkc_graph *g, uint32_t n, uint32_t slot) {
+    const vkc_node *node = &g->nodes[n];
+    uint32_t t =
+        slot < node->own_inputs && slot < node->input_count ? node->inputs[slot] : VKC_NONE;
+    return t == VKC_NONE ? NULL : &g->tensors[t];
+}
+
+static bool half_weight(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t) {
+    const vkc_node *node = &g->nodes[n];
+    uint32_t w = node->input_count > 1 ? node->inputs[1] : VKC_NONE;
+    return t->half && w != VKC_NONE && t->half[w];
+}
+
+/* Texels of a binding of `elements` floats (fp16: halves) fit one texel
+ * buffer: the size condition of cg_texels_fit, whatever the load path. */
+static bool texel_size_ok(const vkc_codegen_target *t, uint64_t elements, bool half) {
+    uint64_t per = half ? 8 : 4;
+    return (elements + per - 1) / per <= t->max_texel_elements;
+}
+
+static bool pow2(int64_t v) {
+    return v > 0 && !(v & (v - 1));
+}
+
+/* ---- Conv ------------------------------------------------------------------ */
+
+typedef struct conv_geo {
+    int64_t n, c, m, group, mg, p, oh, ow, kh, kw, sw, dw;
+    bool one_binding; /* W in one binding: implicit GEMM possible */
+    bool texel;       /* X and W whole texels within the texel limit */
+    uint32_t sg;      /* subgroup size for W's broadcast, 0 when not usable */
+    uint64_t macs;
+} conv_geo;
+
+static bool conv_geometry(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                          conv_geo *o) {
+    const vkc_node *node = &g->nodes[n];
+    const vkc_tensor *x = input(g, n, 0), *w = input(g, n, 1);
+    if (!x || !w || node->output_count < 1 || node->outputs[0] == VKC_NONE) return false;
+    const vkc_tensor *y = &g->tensors[node->outputs[0]];
+    if ((x->rank != 3 && x->rank != 4) || w->rank != x->rank || y->rank != x->rank) return false;
+    const vkc_window_attrs *a = &node->attrs.window;
+    uint32_t o1 = x->rank == 4 ? 1 : 0; /* W's attribute index */
+    memset(o, 0, sizeof *o);
+    o->n = x->dims[0];
+    o->c = x->dims[1];
+    o->m = w->dims[0];
+    o->group = a->group > 0 ? a->group : 1;
+    o->mg = o->m / o->group;
+    /* with a fused pool the node's output is the pool's; the conv's is conv_dims */
+    const int64_t *cd = node->pool ? node->conv_dims : y->dims;
+    o->oh = x->rank == 4 ? cd[2] : 1;
+    o->ow = cd[x->rank - 1];
+    o->kh = x->rank == 4 ? w->dims[2] : 1;
+    o->kw = w->dims[w->rank - 1];
+    o->sw = a->strides[o1];
+    o->dw = a->dilations[o1];
+    o->p = o->n * o->oh * o->ow;
+    o->one_binding = vkc_codegen_chunking(t, w->elements).count == 1;
+    bool half = half_weight(g, n, t);
+    o->texel = x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
+               texel_size_ok(t, x->elements, false) && texel_size_ok(t, w->elements, half);
+    uint32_t sg = t->subgroup_fixed;
+    o->sg = sg && (t->subgroup_ops & VKCNN_SUBGROUP_BALLOT) && t->local_size % sg == 0 ? sg : 0;
+    o->macs = vkc_node_macs(g, n);
+    return true;
+}
+
+/* Implicit GEMM's block (conv_gemm.comp: TM channels x TP pixels per
+ * invocation, W's loads through subgroupBroadcast with "sg"). Loads bound
+ * it on lavapipe (each SIMD load is a loop over lanes), so blocks trade
+ * loads for registers. Measured on lavapipe (VGG's 512->512 3x3 at 14x14,
+ * 1 image): with SG, 16 x 2 1.2 s, 8 x 4 1.8 s, 16 x 4 2.0 s, 32 x 8 2.5 s,
+ * 32 x 4 3.0 s (spills); without SG, 16 x 4 5.3 s, 8 x 2 7.3 s, 8 x 1 15 s
+ * (conv.comp: 15 s). At 256->256 56x56, 16 x 4 = 16 x 8. Staging W through
+ * shared memory in slices of 32-64 k gained nothing. Row blocks ("rows":
+ * an invocation's TP pixels adjacent in one output row, so X columns are
+ * loaded once per (c, ky) for every kx) when SG, KW > 1 and a block reads
+ * at most 32 columns: 256->256 56x56 2.3 -> 2.8 GFLOP/s. With X and W read
+ * through texel buffers loads cost several times less: VGG-16 without
+ * Winograd 11-14 s -> 1.3-2.0 s, its 3x3 layers at 15-21 GFLOP/s,
+ * AlexNet's 5x5 65-99 -> 29-61 ms (noisy host). Blocks then measured on
+ * VGG-16 without Winograd, whole model: 16x4 1.69-1.85 s, 16x8 1.28-1.72,
+ * 8x8 1.49-1.72, 8x4 2.26, 32x4 3.0, 32x8 2.86, 16x2 3.4; within the noise
+ * of each other but for 32 (spills) and 16x2, so the rule stands:
+ * - TM = 16, or the next power of two >= M/GROUP when that is smaller
+ *   (depthwise: 1), so few computed rows are thrown away;
+ * - TP = 4 pixels, fewer when the layer has too few pixels to give every
+ *   invocation of a workgroup a full block. */
+static void igemm_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_t *tm,
+                             int64_t *tp) {
+    *tm = 1;
+    while (*tm < 16 && *tm < o->mg)
+        *tm *= 2;
+    int64_t local = t->local_size;
+    *tp = o->p >= 4 * local ? 4 : o->p >= 2 * local ? 2 : 1;
+}
+
+/* Blocks conv_gemm.comp takes: powers of two, TM <= 32, TP <= 8. */
+static bool igemm_block_ok(int64_t tm, int64_t tp) {
+    return pow2(tm) && tm <= 32 && pow2(tp) && tp <= 8;
+}
+
+/* Row blocks need the broadcast (see the shader), KW > 1, and read at most
+ * 32 X columns per block row. */
+static bool igemm_rows_ok(const conv_geo *o, int64_t tp) {
+    int64_t xc = (tp - 1) * o->sw + (o->kw - 1) * o->dw + 1;
+    return o->sg && o->kw > 1 && xc <= 32;
+}
+
+static void choose_igemm(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                         vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t tm, tp;
+    igemm_rule_block(o, t, &tm, &tp);
+    if (w && w->bm && igemm_block_ok(w->bm, w->bn)) {
+        tm = w->bm;
+        tp = w->bn;
+    }
+    v->algo = VKC_ALGO_IGEMM;
+    v->bm = (uint16_t)tm;
+    v->bn = (uint16_t)tp;
+    v->reduce = o->sg ? VKC_REDUCE_SUBGROUP : VKC_REDUCE_PLAIN;
+    if (w && w->reduce == VKC_REDUCE_PLAIN) v->reduce = VKC_REDUCE_PLAIN;
+    bool rows = v->reduce == VKC_REDUCE_SUBGROUP && igemm_rows_ok(o, tp);
+    if (w && w->form == VKC_FORM_COLS) rows = false;
+    v->form = rows ? VKC_FORM_ROWS : VKC_FORM_COLS;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+}
+
+/* Winograd's geometry for tile T: MP (M padded) and P (tiles). */
+static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t *p) {
+    *mp = (o->m + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
+    *p = o->n * ((o->oh + tile - 1) / tile) * ((o->ow + tile - 1) / tile);
+}
+
+/* The Winograd GEMM's block TM x TP (winograd_gemm.comp; the measurements
+ * behind it are in lower_winograd.c's comment): loads bound the GEMM on
+ * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
+ * and a; TM is 16 with texel loads, else the largest of 64, 32, 16 dividing
+ * MP; TP the one of 32 (only when P >= 128: measured), 24, 16, 8 that
+ * minimizes that count with P's padding (larger on ties). Devices without
+ * wide loads (GPUs: registers, not loads, are scarce; devices without
+ * int64) get 16 x 8. */
+static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp, int64_t p,
+                            int64_t *tm, int64_t *tp) {
+    *tm = texel ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    static const int64_t choices[] = {32, 24, 16, 8};
+    double best = 0;
+    bool any = false;
+    for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+        int64_t b = choices[i];
+        if (b == 32 && p < 128) continue;
+        double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
+        if (!any || cost < best) {
+            any = true;
+            best = cost;
+            *tp = b;
+        }
+    }
+    if (!t->wide_loads) {
+        *tm = 16;
+        *tp = 8;
+    }
+}
+
+/* Blocks winograd_gemm.comp takes: TM 8, 16, 32 or 64 dividing MP, TP a
+ * multiple of 8 up to 64. */
+static bool wino_block_ok(int64_t mp, int64_t tm, int64_t tp) {
+    return (tm == 8 || tm == 16 || tm == 32 || tm == 64) && mp % tm == 0 && tp >= 8 && tp <= 64 &&
+           tp % 8 == 0;
+}
+
+static void choose_wino(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                        int64_t tile, vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    v->algo = VKC_ALGO_WINOGRAD;
+    v->tile = (uint8_t)tile;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+    int64_t mp, p, tm, tp;
+    wino_geometry(o, tile, &mp, &p);
+    wino_rule_block(t, v->load == VKC_LOAD_TEXEL, mp, p, &tm, &tp);
+    if (w && w->bm && wino_block_ok(mp, w->bm, w->bn)) {
+        tm = w->bm;
+        tp = w->bn;
+    }
+    v->bm = (uint16_t)tm;
+    v->bn = (uint16_t)tp;
+}
+
+/* The Conv's tile from its Winograd weights U [ALPHA^2][CS][MP]. */
+static int64_t wino_tile_of(const vkc_graph *g, uint32_t u) {
+    if (u == VKC_NONE || u >= g->tensor_count || g->tensors[u].rank != 3) return 0;
+    int64_t a2 = g->tensors[u].dims[0];
+    return a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
+}
+
+static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                        const vkc_variant *w, uint32_t u, vkc_variant *v) {
+    conv_geo o;
+    if (!conv_geometry(g, n, t, &o)) return false;
+    if (u != VKC_NONE) { /* the passes chose Winograd: its tile follows from U */
+        int64_t tile = wino_tile_of(g, u);
+        if (!tile) return false;
+        choose_wino(&o, t, w, tile, v);
+        return true;
+    }
+    /* conv_gemm.comp runs every conv whose W is one binding; conv.comp
+     * (direct, one invocation per output) the others, or when wanted */
+    bool direct = !o.one_binding || (w && w->algo == VKC_ALGO_DIRECT);
+    if (direct)
+        v->algo = VKC_ALGO_DIRECT;
+    else
+        choose_igemm(&o, t, w && w->algo != VKC_ALGO_WINOGRAD ? w : NULL, v);
+    return true;
+}
+
+/* ---- Gemm, MatMul ----------------------------------------------------------- */
+
+/* Rows of A from which gemm_tile.comp replaces gemv.comp. Measured on
+ * lavapipe (VGG-16's 4096x4096 layer), gemv.comp reads ~85-95% of `vkcnn
+ * peak`'s read figure at M = 1 (gemm.comp: ~50%) and stays ahead of
+ * gemm.comp up to M = 64; gemm_tile.comp overtakes gemv.comp between M = 8
+ * and 16. */
+#define TILE_MIN_M 9
+/* gemm_tile.comp's block of outputs per invocation. */
+#define TILE_M 8
+#define TILE_N 4
+/* GEMV's columns per workgroup: each A value loaded serves NC weights (8
+ * measured ~15% faster than 4 on lavapipe at N = 4096), halved while that
+ * leaves fewer than GEMV_MIN_GROUPS workgroups, so that a GPU's compute
+ * units all get work (N = 1000 gets 4). */
+#define GEMV_NC 8
+#define GEMV_MIN_GROUPS 128
+#define GEMV_MAX_NC 16
+/* Shared memory gemv.comp may use: Vulkan's guaranteed minimum. */
+#define GEMV_SHARED_BYTES 16384
+
+typedef struct gemm_geo {
+    int64_t m, n, k;
+    bool trans_a, trans_b, one_binding, texel;
+} gemm_geo;
+
+static bool gemm_geometry(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                          gemm_geo *o) {
+    const vkc_node *node = &g->nodes[n];
+    const vkc_tensor *ta = input(g, n, 0), *tb = input(g, n, 1);
+    if (!ta || !tb || node->output_count < 1 || node->outputs[0] == VKC_NONE) return false;
+    const vkc_tensor *y = &g->tensors[node->outputs[0]];
+    if (y->rank != 2 || ta->rank != 2) return false;
+    const vkc_gemm_attrs *a = &node->attrs.gemm;
+    memset(o, 0, sizeof *o);
+    o->m = y->dims[0];
+    o->n = y->dims[1];
+    o->k = a->trans_a ? ta->dims[0] : ta->dims[1];
+    o->trans_a = a->trans_a;
+    o->trans_b = a->trans_b;
+    vkc_chunking ch = vkc_codegen_chunking(t, tb->elements);
+    o->one_binding = ch.count == 1;
+    bool half = half_weight(g, n, t);
+    /* gemv.comp's texel path (WT_TEXEL): 8 elements per step, whole texels
+     * per chunk, A in one texel buffer */
+    o->texel = !a->trans_a && o->k % 8 == 0 && (ch.count == 1 || ch.chunk % 8 == 0) &&
+               texel_size_ok(t, ch.count == 1 ? tb->elements : ch.chunk, half) &&
+               texel_size_ok(t, ta->elements, false);
+    return true;
+}
+
+static bool tile_ok(const gemm_geo *o) {
+    return o->trans_b && !o->trans_a && o->k >= 1 && o->one_binding;
+}
+
+static bool tile_block_ok(int64_t tm, int64_t tn) {
+    return pow2(tm) && tm <= 16 && pow2(tn) && tn <= 8;
+}
+
+/* gemv.comp fits when one column's M partial sums per invocation fit the
+ * shared memory. */
+static bool gemv_ok(const gemm_geo *o, const vkc_codegen_target *t) {
+    return o->trans_b && o->m >= 1 && o->k >= 1 &&
+           (uint64_t)o->m * t->local_size * 4 <= GEMV_SHARED_BYTES;
+}
+
+static bool gemv_nc_ok(const gemm_geo *o, const vkc_codegen_target *t, int64_t nc) {
+    return nc >= 1 && nc <= GEMV_MAX_NC && nc <= o->n &&
+           (uint64_t)(nc * o->m) * t->local_size * 4 <= GEMV_SHARED_BYTES;
+}
+
+/* Columns per workgroup of gemv.comp: at most N, within shared memory. */
+static int64_t gemv_rule_nc(const gemm_geo *o, const vkc_codegen_target *t) {
+    int64_t nc = GEMV_NC < o->n ? GEMV_NC : o->n;
+    while (nc > 2 && (o->n + nc - 1) / nc < GEMV_MIN_GROUPS)
+        nc /= 2;
+    while (nc > 1 && (uint64_t)(nc * o->m) * t->local_size * 4 > GEMV_SHARED_BYTES)
+        nc--;
+    return nc;
+}
+
+/* The reduction through subgroupAdd where the subgroup size is fixed and
+ * divides the workgroup, with subgroup arithmetic (gemv.comp). */
+static bool gemv_sg_ok(const vkc_codegen_target *t) {
+    uint32_t fixed = t->subgroup_fixed;
+    return fixed > 1 && t->local_size % fixed == 0 && (t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC);
+}
+
+static void choose_gemv(const gemm_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                        vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    v->algo = VKC_ALGO_GEMV;
+    int64_t nc = gemv_rule_nc(o, t);
+    if (w && w->bm && !w->bn && gemv_nc_ok(o, t, w->bm)) nc = w->bm;
+    v->bm = (uint16_t)nc;
+    v->bn = 0;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+    v->reduce = gemv_sg_ok(t) ? VKC_REDUCE_SUBGROUP : VKC_REDUCE_PLAIN;
+    if (w && w->reduce == VKC_REDUCE_PLAIN) v->reduce = VKC_REDUCE_PLAIN;
+}
+
+static bool choose_gemm(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                        const vkc_variant *w, vkc_variant *v) {
+    gemm_geo o;
+    memset(v, 0, sizeof *v);
+    if (!gemm_geometry(g, n, t, &o)) return false;
+    vkc_algo algo = tile_ok(&o) && o.m >= TILE_MIN_M ? VKC_ALGO_GEMM_TILE
+                    : gemv_ok(&o, t)                 ? VKC_ALGO_GEMV
+                                                     : VKC_ALGO_GEMM;
+    if (w && w->algo == VKC_ALGO_GEMM_TILE && tile_ok(&o)) algo = VKC_ALGO_GEMM_TILE;
+    if (w && w->algo == VKC_ALGO_GEMV && gemv_ok(&o, t)) algo = VKC_ALGO_GEMV;
+    if (w && w->algo == VKC_ALGO_GEMM) algo = VKC_ALGO_GEMM;
+    bool same = w && (!w->algo || w->algo == algo);
+    v->algo = (uint8_t)algo;
+    if (algo == VKC_ALGO_GEMM_TILE) {
+        v->bm = TILE_M;
+        v->bn = TILE_N;
+        if (same && w->bm && tile_block_ok(w->bm, w->bn)) {
+            v->bm = w->bm;
+            v->bn = w->bn;
+        }
+    } else if (algo == VKC_ALGO_GEMV) {
+        choose_gemv(&o, t, same ? w : NULL, v);
+    }
+    return true;
+}
+
+/* ---- the interface ---------------------------------------------------------- */
+
+bool vkc_variant_choose(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                        const vkc_variant *want, uint32_t u, vkc_variant *out) {
+    memset(out, 0, sizeof *out);
+    vkc_family f = vkc_node_family(g, n);
+    if (want && !want->algo && !want->tile && !want->bm && !want->load && !want->reduce &&
+        !want->form)
+        want = NULL;
+    bool ok = false;
+    switch (f) {
+    case VKC_FAMILY_CONV: ok = choose_conv(g, n, t, want, u, out); break;
+    case VKC_FAMILY_GEMM: ok = choose_gemm(g, n, t, want, out); break;
+    case VKC_FAMILY_MATMUL:
+        out->algo = VKC_ALGO_GEMM;
+        ok = true;
+        break;
+    default: break;
+    }
+    if (!ok) memset(out, 0, sizeof *out);
+    return ok;
+}
+
+bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                       const vkc_variant *want, uint32_t u) {
+    vkc_variant got;
+    return vkc_variant_complete(want) && vkc_variant_choose(g, n, t, want, u, &got) &&
+           vkc_variant_equal(&got, want);
+}
+
+uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form) {
+    if (!want || !want->algo) return rule;
+    if (want->algo == VKC_ALGO_WINOGRAD) return !form ? 0 : want->tile ? want->tile : form;
+    return 0; /* direct or implicit GEMM wanted */
+}
+
+/* ---- candidates ------------------------------------------------------------- */
+
+typedef struct list {
+    vkc_variant *v;
+    uint32_t count, max;
+} list;
+
+static void push(list *l, const vkc_variant *v) {
+    for (uint32_t i = 0; i < l->count; i++)
+        if (vkc_variant_equal(&l->v[i], v)) return;
+    if (l->count < l->max) l->v[l->count++] = *v;
+}
+
+/* The conv's Winograd candidates for tile T: the rule's block, a few
+ * blocks around it, the other load path. */
+static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int64_t tile,
+                            bool alternates, list *l) {
+    vkc_variant base;
+    memset(&base, 0, sizeof base);
+    choose_wino(o, t, NULL, tile, &base);
+    push(l, &base);
+    if (!alternates) return;
+    int64_t mp, p;
+    wino_geometry(o, tile, &mp, &p);
+    const int64_t blocks[][2] = {
+        {base.bm, base.bn * 2}, {base.bm, base.bn / 2}, {base.bm * 2, base.bn}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        if (!wino_block_ok(mp, blocks[i][0], blocks[i][1])) continue;
+        vkc_variant v = base;
+        v.bm = (uint16_t)blocks[i][0];
+        v.bn = (uint16_t)blocks[i][1];
+        push(l, &v);
+    }
+    vkc_variant w = {.algo = VKC_ALGO_WINOGRAD,
+                     .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+    vkc_variant v;
+    memset(&v, 0, sizeof v);
+    choose_wino(o, t, &w, tile, &v);
+    push(l, &v);
+}
+
+static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                            bool winograd, list *l) {
+    conv_geo o;
+    if (!conv_geometry(g, n, t, &o)) return;
+    uint32_t form = winograd ? vkc_winograd_form_tile(g, n) : 0;
+    uint32_t rule = winograd ? vkc_winograd_tile(g, n) : 0;
+    vkc_variant v;
+    /* the default first: Winograd where the passes' rule picks it */
+    if (rule) wino_candidates(&o, t, rule, true, l);
+    if (o.one_binding) {
+        vkc_variant base;
+        memset(&base, 0, sizeof base);
+        choose_igemm(&o, t, NULL, &base);
+        push(l, &base);
+        const int64_t blocks[][2] = {{base.bm, base.bn * 2},
+                                     {base.bm, base.bn / 2},
+                                     {base.bm * 2, base.bn},
+                                     {base.bm / 2, base.bn}};
+        int64_t mg2 = 1; /* channel blocks past the next power of two of M/GROUP: all waste */
+        while (mg2 < o.mg && mg2 < 32)
+            mg2 *= 2;
+        for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+            if (!igemm_block_ok(blocks[i][0], blocks[i][1]) || blocks[i][0] > mg2) continue;
+            vkc_variant w = {
+                .algo = VKC_ALGO_IGEMM, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+            choose_igemm(&o, t, &w, &v);
+            push(l, &v);
+        }
+        if (base.form == VKC_FORM_ROWS) { /* the column form of the rule's block */
+            vkc_variant w = {.algo = VKC_ALGO_IGEMM, .form = VKC_FORM_COLS};
+            choose_igemm(&o, t, &w, &v);
+            push(l, &v);
+        }
+        if (base.reduce == VKC_REDUCE_SUBGROUP) { /* every lane loading W */
+            vkc_variant w = {.algo = VKC_ALGO_IGEMM, .reduce = VKC_REDUCE_PLAIN};
+            choose_igemm(&o, t, &w, &v);
+            push(l, &v);
+        }
+        if (o.texel) { /* the other load path */
+            vkc_variant w = {.algo = VKC_ALGO_IGEMM,
+                             .load =
+                                 base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+            choose_igemm(&o, t, &w, &v);
+            push(l, &v);
+        }
+    }
+    /* direct: where implicit GEMM cannot run, or on small layers (on large
+     * ones it is several times slower everywhere measured) */
+    if (!o.one_binding || o.macs < ((uint64_t)1 << 22)) {
+        memset(&v, 0, sizeof v);
+        v.algo = VKC_ALGO_DIRECT;
+        push(l, &v);
+    }
+    /* Winograd where the rule does not pick it: the form's tile, and F(2x2) */
+    if (form && !rule) wino_candidates(&o, t, form, true, l);
+    if (form) wino_candidates(&o, t, form == 4 && rule != 2 ? 2 : 4, false, l);
+}
+
+static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t, list *l) {
+    gemm_geo o;
+    if (!gemm_geometry(g, n, t, &o)) return;
+    vkc_variant v;
+    choose_gemm(g, n, t, NULL, &v); /* the default first */
+    push(l, &v);
+    if (tile_ok(&o)) {
+        int64_t tm8 = 1; /* rows per block: no more than M needs */
+        while (tm8 < o.m && tm8 < 16)
+            tm8 *= 2;
+        const int64_t blocks[][2] = {{8, 4}, {4, 4}, {16, 4}, {8, 8}, {8, 2}};
+        for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+            int64_t tm = blocks[i][0] < tm8 ? blocks[i][0] : tm8;
+            vkc_variant w = {
+                .algo = VKC_ALGO_GEMM_TILE, .bm = (uint16_t)tm, .bn = (uint16_t)blocks[i][1]};
+            if (o.m < TILE_MIN_M && i > 1) break; /* small M: the GEMV's ground */
+            choose_gemm(g, n, t, &w, &v);
+            push(l, &v);
+        }
+    }
+    if (gemv_ok(&o, t)) {
+        vkc_variant base;
+        memset(&base, 0, sizeof base);
+        choose_gemv(&o, t, NULL, &base);
+        push(l, &base);
+        const int64_t ncs[] = {base.bm / 2, base.bm * 2};
+        for (unsigned i = 0; i < 2; i++) {
+            if (!gemv_nc_ok(&o, t, ncs[i])) continue;
+            vkc_variant w = {.algo = VKC_ALGO_GEMV, .bm = (uint16_t)ncs[i]};
+            choose_gemv(&o, t, &w, &v);
+            push(l, &v);
+        }
+        if (base.reduce == VKC_REDUCE_SUBGROUP) {
+            vkc_variant w = {.algo = VKC_ALGO_GEMV, .reduce = VKC_REDUCE_PLAIN};
+            choose_gemv(&o, t, &w, &v);
+            push(l, &v);
+        }
+        if (o.texel) {
+            vkc_variant w = {.algo = VKC_ALGO_GEMV,
+                             .load =
+                                 base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+            choose_gemv(&o, t, &w, &v);
+            push(l, &v);
+        }
+    }
+    memset(&v, 0, sizeof v);
+    v.algo = VKC_ALGO_GEMM;
+    push(l, &v);
+}
+
+uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                                bool winograd, vkc_variant *out, uint32_t max) {
+    list l = {out, 0, max};
+    switch (vkc_node_family(g, n)) {
+    case VKC_FAMILY_CONV: conv_candidates(g, n, t, winograd, &l); break;
+    case VKC_FAMILY_GEMM: gemm_candidates(g, n, t, &l); break;
+    case VKC_FAMILY_MATMUL: {
+        vkc_variant v = {.algo = VKC_ALGO_GEMM};
+        push(&l, &v);
+        break;
+    }
+    default: break;
+    }
+    return l.count;
+}
+
+/* ---- shape keys ------------------------------------------------------------- */
+
+/* "x1x64x56x56" of a tensor after `prefix`. */
+static size_t dims(char *buf, size_t size, const char *prefix, const vkc_tensor *x) {
+    int w = snprintf(buf, size, "%s", prefix);
+    size_t used = w > 0 ? (size_t)w : 0;
+    for (uint32_t d = 0; x && d < x->rank && used < size; d++) {
+        w = snprintf(buf + used, size - used, "%s%" PRId64, d ? "x" : "", x->dims[d]);
+        if (w > 0) used += (size_t)w;
+    }
+    return used < size ? used : size;
+}
+
+bool vkc_variant_shape_key(const vkc_graph *g, uint32_t n, char *buf, size_t size) {
+    if (!size) return false;
+    buf[0] = '\0';
+    vkc_family f = vkc_node_family(g, n);
+    const vkc_tensor *x = input(g, n, 0), *w = input(g, n, 1);
+    if (!f || !x || !w) return false;
+    const vkc_node *node = &g->nodes[n];
+    char xs[96], ws[96];
+    dims(xs, sizeof xs, "x", x);
+    dims(ws, sizeof ws, w->data ? "w" : "v", w); /* v: a weight computed at run time */
+    int r;
+    if (f == VKC_FAMILY_CONV) {
+        const vkc_window_attrs *a = &node->attrs.window;
+        uint32_t s = x->rank - 2;
+        if (s == 2)
+            r = snprintf(buf, size,
+                         "conv %s %s g%" PRId64 " s%" PRId64 "x%" PRId64 " d%" PRId64 "x%" PRId64
+                         " p%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64,
+                         xs, ws, a->group, a->strides[0], a->strides[1], a->dilations[0],
+                         a->dilations[1], a->pads[0], a->pads[1], a->pads[VKC_MAX_SPATIAL],
+                         a->pads[VKC_MAX_SPATIAL + 1]);
+        else
+            r = snprintf(buf, size,
+                         "conv %s %s g%" PRId64 " s%" PRId64 " d%" PRId64 " p%" PRId64 ",%" PRId64,
+                         xs, ws, a->group, a->strides[0], a->dilations[0], a->pads[0],
+                         a->pads[VKC_MAX_SPATIAL]);
+    } else if (f == VKC_FAMILY_GEMM) {
+        r = snprintf(buf, size, "gemm %s %s ta%d tb%d", xs, ws, node->attrs.gemm.trans_a ? 1 : 0,
+                     node->attrs.gemm.trans_b ? 1 : 0);
+    } else {
+        r = snprintf(buf, size, "matmul %s %s", xs, ws);
+    }
+    if (r < 0 || (size_t)r >= size) {
+        buf[0] = '\0';
+        return false;
+    }
+    return true;
+}

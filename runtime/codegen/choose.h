@@ -1,0 +1,65 @@
+/* Kernel choice: per family, a node's candidate variants on a device and the
+ * rule-based default (variant.h says what a variant is).
+ *
+ * The default rule reads the device only through vkc_codegen_target's caps
+ * and limits (local size, subgroup facts, binding and texel limits), and the
+ * node only through its shapes and attributes; on lavapipe it reproduces the
+ * choices the lowering made inline before variants existed (the measurements
+ * behind each rule are in choose.c). A wanted variant or pattern (a forced
+ * candidate, VKCNN_KERNEL_OVERRIDE, a tuned choice) replaces the rule's
+ * fields where the node allows them. */
+#ifndef VKC_CODEGEN_CHOOSE_H
+#define VKC_CODEGEN_CHOOSE_H
+
+#include "codegen/codegen.h"
+#include "codegen/variant.h"
+
+/* Most candidates any node has (the lists stay around 5-15). */
+#define VKC_MAX_CANDIDATES 24
+
+/* The family of live node n: Conv, Gemm, MatMul; NONE for any other op. */
+vkc_family vkc_node_family(const vkc_graph *g, uint32_t n);
+
+/* Sets t's device-level defaults from t->caps: texel_loads (uniform texel
+ * buffers on CPU drivers, where a texelFetch is one gather and storage
+ * loads are emulated lane by lane; not on lavapipe after Mesa 22.3, whose
+ * texelFetch crashes) and wide_loads (8-float loads on CPU drivers with
+ * shaderInt64). The override's loads= and wide= replace them (ov may be
+ * NULL). */
+void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *ov);
+
+/* The variant node n runs as: the default rule's, with what `want` fixes
+ * (NULL or open fields: the rule's) where it is legal for the node; a field
+ * the node cannot take is left to the rule. `u`: a Conv's Winograd weights
+ * (the node's vkc_node.winograd, or those vkc_codegen_winograd_fits asks
+ * about): the Conv then runs as Winograd, its tile following from u; else
+ * VKC_NONE. False for a node of no family, or a Conv whose Winograd weights
+ * have no form (*out then zeroed). */
+bool vkc_variant_choose(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                        const vkc_variant *want, uint32_t u, vkc_variant *out);
+
+/* Whether `want` (a complete variant) is exactly what node n would run
+ * under it: every field legal for the node. */
+bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                       const vkc_variant *want, uint32_t u);
+
+/* The candidates of node n (live, shapes inferred, before the passes' Winograd
+ * decision) on target t, at most `max` (VKC_MAX_CANDIDATES is enough), the
+ * default rule's first. `winograd`: the model may run Convs as Winograd
+ * (their candidates are listed where the kernel has a Winograd form, fits
+ * not yet checked). Returns the count; 0 for a node of no family. */
+uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                                bool winograd, vkc_variant *out, uint32_t max);
+
+/* The Winograd tile the passes give Conv n (their vkc_winograd_choose_fn):
+ * `rule` is vkc_winograd_tile's, `form` the tile its form allows (0: none).
+ * A wanted Winograd variant takes its tile (or `form`), a wanted direct or
+ * implicit GEMM variant none, anything else the rule. */
+uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form);
+
+/* The shape key of node n: its family and everything of its geometry the
+ * choice depends on, e.g. "conv x1x64x56x56 w64x64x3x3 g1 s1x1 d1x1
+ * p1,1,1,1" (batch included); false (buf "") for a node of no family. */
+bool vkc_variant_shape_key(const vkc_graph *g, uint32_t n, char *buf, size_t size);
+
+#endif

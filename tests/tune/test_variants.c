@@ -1,0 +1,307 @@
+/* Kernel variants (runtime/codegen/variant.h, choose.c): the string form and
+ * its parser; VKCNN_KERNEL_OVERRIDE, good and garbage; the tune file's
+ * parser; and, for a few representative nodes (Conv 3x3, 1x1, depthwise,
+ * strided, 5x5; Gemm at batch 1 and 16), that their candidates enumerate
+ * (the default rule's first, each complete, legal and listed once) and that
+ * every candidate, forced through the executor, computes the reference
+ * result (kt.h's tolerance). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/choose.h"
+#include "core/error.h"
+#include "exec/exec_internal.h"
+#include "kt.h"
+#include "tune/table.h"
+
+/* ---- strings and the override ---------------------------------------------- */
+
+static void strings(void) {
+    const char *good[] = {"direct",
+                          "igemm/16x4/rows/texel/sg",
+                          "igemm/8x2/cols/storage/plain",
+                          "wino4/16x32/texel",
+                          "wino2/16x8/storage",
+                          "gemv/nc8/texel/sg",
+                          "gemv/nc4/storage/tree",
+                          "gemm-tile/8x4",
+                          "gemm"};
+    for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
+        vkc_variant v;
+        char why[512], back[VKC_VARIANT_STRING_MAX];
+        bool ok = vkc_variant_parse(good[i], &v, why, sizeof why);
+        CHECK(ok);
+        if (!ok) fprintf(stderr, "  '%s': %s\n", good[i], why);
+        CHECK(vkc_variant_complete(&v));
+        CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
+    }
+    /* patterns: some fields open */
+    const char *patterns[] = {"igemm/plain", "texel", "wino4", "16x8", "tree", "wino/16x8"};
+    for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        vkc_variant v;
+        char why[512];
+        CHECK(vkc_variant_parse(patterns[i], &v, why, sizeof why));
+        CHECK(!vkc_variant_complete(&v));
+    }
+    const char *bad[] = {"",
+                         "igemm/17x4x",
+                         "igemm/0x4",
+                         "igemm/65x4",
+                         "wino3",
+                         "gemv/8x4",
+                         "direct/texel",
+                         "igemm/sg/sg",
+                         "fast",
+                         "igemm//sg",
+                         "wino4/sg",
+                         "gemm-tile/texel",
+                         "gemv/nc0",
+                         "igemm/16x4/rows/rows"};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vkc_variant v;
+        char why[512];
+        bool ok = vkc_variant_parse(bad[i], &v, why, sizeof why);
+        CHECK(!ok);
+        if (ok) fprintf(stderr, "  '%s' parsed\n", bad[i]);
+        CHECK(why[0] != '\0');
+    }
+}
+
+static void override_parse(vkcnn_context *ctx) {
+    vkc_kernel_override ov;
+    CHECK_OK(vkc_kernel_override_parse(NULL, &ov));
+    CHECK(!ov.set[VKC_FAMILY_CONV] && ov.loads < 0 && ov.wide < 0);
+    CHECK_OK(vkc_kernel_override_parse(
+        "conv=igemm/16x4/texel,gemm=gemv/nc4/tree,matmul=gemm,loads=storage,wide=off", &ov));
+    CHECK(ov.set[VKC_FAMILY_CONV] && ov.family[VKC_FAMILY_CONV].algo == VKC_ALGO_IGEMM &&
+          ov.family[VKC_FAMILY_CONV].bm == 16 && ov.family[VKC_FAMILY_CONV].bn == 4 &&
+          ov.family[VKC_FAMILY_CONV].load == VKC_LOAD_TEXEL);
+    CHECK(ov.set[VKC_FAMILY_GEMM] && ov.family[VKC_FAMILY_GEMM].bm == 4 &&
+          ov.family[VKC_FAMILY_GEMM].reduce == VKC_REDUCE_PLAIN);
+    CHECK(ov.set[VKC_FAMILY_MATMUL] && ov.loads == VKC_LOAD_STORAGE && ov.wide == 0);
+    /* garbage, each refused with a message naming the variable and the item */
+    const char *bad[] = {"conv",
+                         "conv=",
+                         "=igemm",
+                         "foo=bar",
+                         "conv=igemm/17",
+                         "conv=gemv",
+                         "gemm=wino4",
+                         "loads=maybe",
+                         "wide=yes",
+                         "conv=direct,conv=igemm",
+                         "loads=texel,loads=storage",
+                         "conv=igemm,,gemm=gemv",
+                         "conv=igemm;gemm=gemv"};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vkc_error_clear();
+        vkcnn_status st = vkc_kernel_override_parse(bad[i], &ov);
+        CHECK(st == VKCNN_ERROR_INVALID_ARGUMENT);
+        const char *msg = vkc_error_message();
+        if (!strstr(msg, "VKCNN_KERNEL_OVERRIDE") || !strstr(msg, "item")) {
+            fprintf(stderr, "  '%s': unclear message '%s'\n", bad[i], msg);
+            th_failures++;
+        }
+    }
+    /* the executor refuses garbage in the environment, naming it */
+    kt_override("conv=igemm/99x4");
+    uint64_t s = 1;
+    vkc_graph *g = kt_graph();
+    int64_t xd[4] = {1, 4, 6, 6}, wd[4] = {4, 4, 3, 3};
+    uint32_t in[2] = {kt_tensor(g, "x", 4, xd, false, &s), kt_tensor(g, "w", 4, wd, true, &s)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    kt_output(g, kt_node(g, VKC_OP_CONV, 13, in, 2, &a));
+    vkc_exec *e = NULL;
+    vkc_exec_options o = {.fusion = true};
+    vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
+    CHECK(st == VKCNN_ERROR_INVALID_ARGUMENT && !e);
+    CHECK(strstr(vkc_error_message(), "VKCNN_KERNEL_OVERRIDE") &&
+          strstr(vkc_error_message(), "99x4"));
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    kt_override(NULL);
+}
+
+static void table_parse(void) {
+    vkc_tune_table t;
+    const char good[] = "vkcnn-tune 1\n"
+                        "conv\tfp32\t1\tconv x1x6x14x14 w16x6x5x5 g1 s1x1 d1x1 p0,0,0,0\t"
+                        "direct\tigemm/16x1/rows/texel/sg\t2.6100\n"
+                        "gemm\tfp16\t1\tgemm x1x400 w120x400 ta0 tb1\tgemv/nc4/texel/sg\t"
+                        "gemv/nc4/texel/sg\t1.0000\n";
+    CHECK_OK(vkc_tune_table_parse(good, strlen(good), &t));
+    CHECK(t.count == 2);
+    const vkc_tune_entry *x =
+        vkc_tune_table_find(&t, VKC_FAMILY_GEMM, true, "gemm x1x400 w120x400 ta0 tb1");
+    CHECK(x && strcmp(x->variant, "gemv/nc4/texel/sg") == 0);
+    CHECK(!vkc_tune_table_find(&t, VKC_FAMILY_GEMM, false, "gemm x1x400 w120x400 ta0 tb1"));
+    vkc_tune_table_free(&t);
+    const char *bad[] = {
+        "",
+        "vkcnn-tune 2\n",
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tdirect\tdirect\t1.0", /* unterminated */
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tdirect\tdirect\n",    /* a field short */
+        "vkcnn-tune 1\nconv\tfp64\t1\tshape\tdirect\tdirect\t1.0\n",
+        "vkcnn-tune 1\npool\tfp32\t1\tshape\tdirect\tdirect\t1.0\n",
+        "vkcnn-tune 1\nconv\tfp32\t0\tshape\tdirect\tdirect\t1.0\n",
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tgemv/nc4/texel/sg\tdirect\t1.0\n", /* wrong family */
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tigemm/16x4\tdirect\t1.0\n",        /* incomplete */
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tdirect\tdirect\tnan\n",
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tdirect\tdirect\t1.0\t\n",
+        "vkcnn-tune 1\nconv\tfp32\t1\tshape\tdirect\tdirect\t1.0\n"
+        "conv\tfp32\t1\tshape\tdirect\tdirect\t1.0\n", /* the same shape twice */
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vkcnn_status st = vkc_tune_table_parse(bad[i], strlen(bad[i]), &t);
+        CHECK(st == VKCNN_ERROR_INVALID_MODEL && t.count == 0);
+        if (st != VKCNN_ERROR_INVALID_MODEL) fprintf(stderr, "  bad payload %u accepted\n", i);
+        vkc_tune_table_free(&t);
+    }
+}
+
+/* ---- candidates ------------------------------------------------------------- */
+
+/* The target the executor would use on ctx's device. */
+static void device_target(vkcnn_context *ctx, vkc_codegen_target *t) {
+    vkc_kernel_override ov;
+    vkc_exec_options o = {.ignore_override = true};
+    if (vkc_exec_target(ctx, &o, t, &ov) != VKCNN_OK) {
+        fprintf(stderr, "target: %s\n", vkc_error_message());
+        th_failures++;
+    }
+}
+
+typedef vkc_graph *(*build_fn)(uint64_t seed, uint32_t *node);
+
+/* Checks node's candidate list and runs every candidate against the
+ * reference. */
+static void candidates(vkcnn_context *ctx, const char *what, build_fn build, bool winograd,
+                       uint32_t min_count) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    uint32_t node = 0;
+    uint64_t seed = 7000 + (uint64_t)strlen(what);
+    vkc_graph *g = build(seed, &node);
+    vkc_variant list[VKC_MAX_CANDIDATES];
+    uint32_t n = vkc_variant_candidates(g, node, &t, winograd, list, VKC_MAX_CANDIDATES);
+    vkc_family f = vkc_node_family(g, node);
+    if (n < min_count || n > 16) {
+        fprintf(stderr, "%s: %u candidates, expected %u to 16\n", what, n, min_count);
+        th_failures++;
+    }
+    char names[VKC_MAX_CANDIDATES][VKC_VARIANT_STRING_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        vkc_variant_string(&list[i], names[i], sizeof names[i]);
+        CHECK(vkc_variant_complete(&list[i]) && vkc_algo_in_family(list[i].algo, f));
+        for (uint32_t j = 0; j < i; j++)
+            CHECK(!vkc_variant_equal(&list[i], &list[j]));
+        if (list[i].algo != VKC_ALGO_WINOGRAD) /* Winograd's need the passes' weights */
+            CHECK(vkc_variant_legal(g, node, &t, &list[i], VKC_NONE));
+    }
+    /* the default rule's first: what the executor runs unforced */
+    vkc_exec_options plain = {.fusion = true, .winograd = winograd, .ignore_override = true};
+    vkc_exec *e = NULL;
+    vkc_variant ran;
+    if (vkc_exec_create(ctx, g, &plain, &e) == VKCNN_OK &&
+        vkc_exec_node_variant(e, node, &ran, NULL)) {
+        char got[VKC_VARIANT_STRING_MAX];
+        if (n == 0 || !vkc_variant_equal(&ran, &list[0])) {
+            fprintf(stderr, "%s: the executor ran %s, the first candidate is %s\n", what,
+                    vkc_variant_string(&ran, got, sizeof got), n ? names[0] : "(none)");
+            th_failures++;
+        }
+    } else {
+        fprintf(stderr, "%s: exec: %s\n", what, vkc_error_message());
+        th_failures++;
+    }
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    printf("%s: %u candidates:", what, n);
+    for (uint32_t i = 0; i < n; i++)
+        printf(" %s", names[i]);
+    printf("\n");
+    /* every candidate, forced, against the reference */
+    for (uint32_t i = 0; i < n; i++) {
+        vkc_variant force[VKC_FAMILY_COUNT] = {{0}};
+        force[f] = list[i];
+        vkc_exec_options o = plain;
+        o.force = force;
+        char desc[320];
+        snprintf(desc, sizeof desc, "%.200s as %.60s", what, names[i]);
+        kt_check(ctx, build(seed, &node), &o, seed, desc);
+    }
+}
+
+/* Conv [n, c, h, w] * [m, c / group, k, k], stride s, pad p, bias, Relu. */
+static vkc_graph *conv(uint64_t seed, uint32_t *node, int64_t n, int64_t c, int64_t h, int64_t m,
+                       int64_t group, int64_t k, int64_t s, int64_t p) {
+    vkc_graph *g = kt_graph();
+    int64_t xd[4] = {n, c, h, h + 1}, wd[4] = {m, c / group, k, k}, bd[1] = {m};
+    uint32_t in[3] = {kt_tensor(g, "x", 4, xd, false, &seed), kt_tensor(g, "w", 4, wd, true, &seed),
+                      kt_tensor(g, "b", 1, bd, true, &seed)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.group = group;
+    a.window.strides[0] = a.window.strides[1] = s;
+    a.window.pads[0] = a.window.pads[1] = p;
+    a.window.pads[VKC_MAX_SPATIAL] = a.window.pads[VKC_MAX_SPATIAL + 1] = p;
+    uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    *node = g->tensors[y].producer;
+    kt_output(g, kt_node(g, VKC_OP_RELU, 13, &y, 1, NULL));
+    return g;
+}
+
+static vkc_graph *conv3x3(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 16, 12, 20, 1, 3, 1, 1);
+}
+static vkc_graph *conv1x1(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 24, 9, 17, 1, 1, 1, 0);
+}
+static vkc_graph *depthwise(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 12, 11, 12, 12, 3, 1, 1);
+}
+static vkc_graph *strided(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 2, 8, 15, 16, 1, 3, 2, 1);
+}
+static vkc_graph *conv5x5(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 6, 10, 16, 1, 5, 1, 2);
+}
+
+/* Gemm [m, k] x [n, k]^T + C. */
+static vkc_graph *gemm(uint64_t seed, uint32_t *node, int64_t m) {
+    vkc_graph *g = kt_graph();
+    int64_t ad[2] = {m, 264}, bd[2] = {72, 264}, cd[1] = {72};
+    uint32_t in[3] = {kt_tensor(g, "a", 2, ad, false, &seed), kt_tensor(g, "b", 2, bd, true, &seed),
+                      kt_tensor(g, "c", 1, cd, true, &seed)};
+    vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
+    a.gemm.trans_b = true;
+    uint32_t y = kt_node(g, VKC_OP_GEMM, 13, in, 3, &a);
+    *node = g->tensors[y].producer;
+    kt_output(g, y);
+    return g;
+}
+
+static vkc_graph *gemm1(uint64_t seed, uint32_t *node) {
+    return gemm(seed, node, 1);
+}
+static vkc_graph *gemm16(uint64_t seed, uint32_t *node) {
+    return gemm(seed, node, 16);
+}
+
+int main(int argc, char **argv) {
+    kt_args(argc, argv);
+    strings();
+    table_parse();
+    vkcnn_context *ctx = th_context(NULL, 0, 0);
+    override_parse(ctx);
+    candidates(ctx, "conv 3x3", conv3x3, true, 6);
+    candidates(ctx, "conv 1x1", conv1x1, true, 3);
+    candidates(ctx, "depthwise 3x3", depthwise, true, 2);
+    candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
+    candidates(ctx, "conv 5x5", conv5x5, true, 6);
+    candidates(ctx, "gemm batch 1", gemm1, false, 3);
+    candidates(ctx, "gemm batch 16", gemm16, false, 3);
+    th_destroy(ctx);
+    kt_summary("variants");
+    return th_done("test_variants");
+}
