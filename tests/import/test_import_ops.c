@@ -308,7 +308,6 @@ static void test_data_shapes(void) {
     CHECK(OUT_IS(0, 1, 2, 6, 2));
     model(18, DIMS(1, 2, 3, 4));
     i64("sz", DIMS(2), (int64_t[]){9, 8});
-    i64("none", DIMS(0), NULL);
     r = ob_node("Resize", "x,,,sz", "y");
     ob_attr_ints(r, "axes", DIMS(2, 3));
     ob_attr_s(r, "keep_aspect_ratio_policy", "not_larger");
