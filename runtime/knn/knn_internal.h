@@ -40,6 +40,7 @@
 #define VKC_KNN_SCORE_BYTES (64ull << 20) /* score matrix of one query block, at most */
 #define VKC_KNN_MAX_QB 1024u              /* queries per block, at most */
 #define VKC_KNN_MAX_NORM2 1e30            /* squared norm of a row or query, at most */
+#define VKC_KNN_TM_KINDS 7                /* distance kernels: TM = 1, 2, 4, ..., 64 */
 
 /* One chunk of the gallery: up to index->chunk_rows rows of dp floats
  * (zero-padded from dim), and their squared norms (L2). */
@@ -71,9 +72,13 @@ struct vkcnn_index {
     uint64_t reserve;       /* device bytes one search needs at least (budget rule) */
     bool texel;             /* operands through uniform texel buffers (CPU drivers) */
     bool profile;
-    uint32_t tm, tn;     /* the distance kernel's register block */
-    vkc_kernel distance; /* created with the first search */
-    bool have_distance;
+    /* the distance kernel's register block: TN gallery rows by up to TM
+     * queries (a search of fewer queries uses the power of two at least
+     * their count); one kernel per TM used, created by the first search
+     * that needs it (distance[log2 TM]) */
+    uint32_t tm, tn;
+    vkc_kernel distance[VKC_KNN_TM_KINDS];
+    bool have_distance[VKC_KNN_TM_KINDS];
     vkc_knn_plan *plan; /* the last search's, reused while it fits */
     vkcnn_index_stats last;
     char error[VKC_ERROR_MAX];

@@ -14,7 +14,9 @@
 struct vkc_knn_plan {
     uint64_t version; /* the index's when built */
     uint32_t k, k2, bc, qb, segments;
-    vkc_kernel dense, pairs; /* the selection, on scores and on partial lists */
+    uint32_t tm;                /* the distance kernel's query rows (divides qb) */
+    const vkc_kernel *distance; /* the index's kernel for tm */
+    vkc_kernel dense, pairs;    /* the selection, on scores and on partial lists */
     bool have_dense, have_pairs;
     vkc_buffer queries, scores, lists, partial, sdata, snorms;
     vkc_sequence **seqs; /* per chunk */
@@ -46,8 +48,8 @@ static uint64_t select_shared(const vkcnn_index *ix, uint32_t k2) {
 }
 
 /* Query rows per block: the score matrix within its cap and the device's
- * limits, rows a multiple of the GEMM's TM. */
-static uint32_t block_cap(const vkcnn_index *ix) {
+ * limits, rows a multiple of tm. */
+static uint32_t block_cap(const vkcnn_index *ix, uint32_t tm) {
     const vkcnn_device_info *info = &ix->ctx->dev.phys->info;
     uint64_t cap = VKC_KNN_SCORE_BYTES;
     if (cap > info->max_storage_buffer_range) cap = info->max_storage_buffer_range;
@@ -56,8 +58,18 @@ static uint32_t block_cap(const vkcnn_index *ix) {
         cap = info->max_texel_buffer_elements * 16;
     uint64_t rows = cap / ((uint64_t)ix->chunk_rows * 4);
     if (rows > VKC_KNN_MAX_QB) rows = VKC_KNN_MAX_QB;
-    rows = rows / ix->tm * ix->tm;
-    return rows < ix->tm ? ix->tm : (uint32_t)rows;
+    rows = rows / tm * tm;
+    return rows < tm ? tm : (uint32_t)rows;
+}
+
+/* The distance kernel's query rows for a search of `queries`: the index's
+ * TM, or the power of two at least `queries` when that is smaller (a few
+ * queries do not pay for a block of 64). */
+static uint32_t tile_rows(const vkcnn_index *ix, uint64_t queries) {
+    uint32_t tm = 1;
+    while (tm < ix->tm && tm < queries)
+        tm <<= 1;
+    return tm;
 }
 
 /* Workgroups per query in a chunk's selection: enough workgroups for the
@@ -75,7 +87,7 @@ static uint32_t choose_segments(const vkcnn_index *ix, uint32_t qb) {
 
 uint64_t vkc_knn_reserve_bytes(const vkcnn_index *ix) {
     /* the smallest block at the largest k, streaming one chunk */
-    uint64_t k2 = VKCNN_INDEX_MAX_K, qb = ix->tm, s = choose_segments(ix, ix->tm);
+    uint64_t k2 = VKCNN_INDEX_MAX_K, qb = 1, s = choose_segments(ix, 1);
     uint64_t chunk = (uint64_t)ix->chunk_rows * ((uint64_t)ix->dp * 4 + 4);
     return qb * ix->chunk_rows * 4 + qb * ix->dp * 4 + qb * k2 * 8 * (s > 1 ? 1 + s : 1) + chunk;
 }
@@ -139,16 +151,21 @@ static vkcnn_status create_kernel(vkcnn_index *ix, const char *name, const char 
     return st;
 }
 
-static vkcnn_status create_distance(vkcnn_index *ix) {
-    if (ix->have_distance) return VKCNN_OK;
-    char defines[256];
-    snprintf(defines, sizeof defines,
-             "#define LOCAL_SIZE %u\n#define TM %u\n#define TN %u\n#define D4 %u\n"
-             "#define STRIDE %u\n#define L2 %d\n#define TEXEL %d\n",
-             VKC_KNN_LOCAL, ix->tm, ix->tn, ix->dp / 4, ix->chunk_rows,
-             ix->metric == VKCNN_METRIC_L2, ix->texel);
-    VKC_TRY(create_kernel(ix, "knn_distance", defines, &ix->distance));
-    ix->have_distance = true;
+static vkcnn_status create_distance(vkcnn_index *ix, uint32_t tm, const vkc_kernel **out) {
+    int kind = 0;
+    while ((1u << kind) < tm)
+        kind++;
+    if (!ix->have_distance[kind]) {
+        char defines[256];
+        snprintf(defines, sizeof defines,
+                 "#define LOCAL_SIZE %u\n#define TM %u\n#define TN %u\n#define D4 %u\n"
+                 "#define STRIDE %u\n#define L2 %d\n#define TEXEL %d\n",
+                 VKC_KNN_LOCAL, tm, ix->tn, ix->dp / 4, ix->chunk_rows,
+                 ix->metric == VKCNN_METRIC_L2, ix->texel);
+        VKC_TRY(create_kernel(ix, "knn_distance", defines, &ix->distance[kind]));
+        ix->have_distance[kind] = true;
+    }
+    *out = &ix->distance[kind];
     return VKCNN_OK;
 }
 
@@ -222,7 +239,7 @@ static vkcnn_status record_chunk(vkcnn_index *ix, vkc_knn_plan *p, uint32_t c, v
     const vkc_buffer *data = ch->resident ? &ch->data : &p->sdata;
     const vkc_buffer *norms = ch->resident ? &ch->norms : &p->snorms;
     uint32_t n = ch->rows, base = c * ix->chunk_rows;
-    uint32_t total = (p->qb / ix->tm) * ((n + ix->tn - 1) / ix->tn);
+    uint32_t total = (p->qb / p->tm) * ((n + ix->tn - 1) / ix->tn);
     struct {
         uint32_t n, total;
     } dpush = {n, total};
@@ -231,7 +248,7 @@ static vkcnn_status record_chunk(vkcnn_index *ix, vkc_knn_plan *p, uint32_t c, v
                          {data, 0, VK_WHOLE_SIZE, VKC_READ},
                          {norms, 0, VK_WHOLE_SIZE, VKC_READ}};
     vkc_dispatch d = {
-        .kernel = &ix->distance, .bindings = db, .push = &dpush, .label = "knn_distance"};
+        .kernel = p->distance, .bindings = db, .push = &dpush, .label = "knn_distance"};
     VKC_TRY(dispatch_groups(ix, (total + VKC_KNN_LOCAL - 1) / VKC_KNN_LOCAL, d.groups));
     VKC_TRY(vkc_sequence_add(seq, &d));
 
@@ -283,7 +300,8 @@ void vkc_knn_plan_destroy(vkcnn_index *ix, vkc_knn_plan *p) {
 /* Builds the plan at block qb. */
 static vkcnn_status build(vkcnn_index *ix, vkc_knn_plan *p) {
     p->segments = choose_segments(ix, p->qb);
-    vkcnn_status st = alloc_buffers(ix, p);
+    vkcnn_status st = create_distance(ix, p->tm, &p->distance);
+    if (!st) st = alloc_buffers(ix, p);
     if (st) return st;
     p->pack = vkc_calloc((size_t)p->qb * ix->dp, sizeof *p->pack);
     p->qnorm = vkc_calloc(p->qb, sizeof *p->qnorm);
@@ -315,32 +333,40 @@ vkcnn_status vkc_knn_plan_get(vkcnn_index *ix, uint64_t queries, uint32_t k, vkc
                         info->shared_memory,
                         select_shared(ix, 512) <= info->shared_memory ? 512u : 256u);
     /* blocks of equal size, as few as the cap allows */
-    uint64_t cap = block_cap(ix), blocks = (queries + cap - 1) / cap;
+    uint32_t tm = tile_rows(ix, queries);
+    uint64_t cap = block_cap(ix, tm), blocks = (queries + cap - 1) / cap;
     uint64_t qb = (queries + blocks - 1) / blocks;
-    qb = (qb + ix->tm - 1) / ix->tm * ix->tm;
+    qb = (qb + tm - 1) / tm * tm;
     vkc_knn_plan *p = ix->plan;
-    if (p && p->version == ix->version && p->k == k && p->qb == qb) {
+    if (p && p->version == ix->version && p->k == k && p->qb == qb && p->tm == tm) {
         *out = p;
         return VKCNN_OK;
     }
     vkc_knn_plan_destroy(ix, p);
     ix->plan = NULL;
-    VKC_TRY(create_distance(ix));
     vkcnn_status st = VKCNN_OK;
-    for (;;) { /* halve the block while the memory budget refuses it */
+    for (;;) { /* smaller blocks while the memory budget refuses them */
         p = calloc(1, sizeof *p);
         if (!p) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         p->version = ix->version;
         p->k = k;
         p->k2 = k2;
         p->bc = k2 > VKC_KNN_MIN_BC ? k2 : VKC_KNN_MIN_BC;
+        p->tm = tm;
         p->qb = (uint32_t)qb;
         st = build(ix, p);
         if (!st) break;
         vkc_knn_plan_destroy(ix, p);
-        if (st != VKCNN_ERROR_OUT_OF_DEVICE_MEMORY || qb <= ix->tm) break;
-        qb = qb / 2 / ix->tm * ix->tm;
-        if (qb < ix->tm) qb = ix->tm;
+        if (st != VKCNN_ERROR_OUT_OF_DEVICE_MEMORY) break;
+        if (qb > tm) {
+            qb = qb / 2 / tm * tm;
+            if (qb < tm) qb = tm;
+        } else if (tm > 1) {
+            tm /= 2;
+            qb = tm;
+        } else {
+            break;
+        }
         vkc_error_clear();
     }
     if (st)

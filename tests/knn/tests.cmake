@@ -7,6 +7,13 @@ target_compile_options(test_index PRIVATE ${VKCNN_WARNINGS})
 add_test(NAME knn.index COMMAND test_index)
 set_tests_properties(knn.index PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;knn"
   TIMEOUT 600)
+# the other paths, forced on lavapipe: operands through storage buffers (not
+# texel buffers), a GPU's 8 x 4 register block, the selection in shared
+# memory (not in one subgroup)
+add_test(NAME knn.index_storage COMMAND test_index)
+set_tests_properties(knn.index_storage PROPERTIES
+  ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_TEXEL_LOADS=0;VKCNN_KNN_TILE=8x4;VKCNN_KNN_SUBGROUP=0"
+  LABELS "vulkan;knn" TIMEOUT 600)
 
 # vkcnn_model_options.extra_outputs on LeNet-5 (against the unfused executor).
 add_executable(test_extra_outputs ${CMAKE_CURRENT_LIST_DIR}/test_extra_outputs.c)
