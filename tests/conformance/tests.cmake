@@ -23,3 +23,13 @@ if(TARGET vkcnn_cli AND EXISTS ${VKCNN_ONNX_TESTDATA}/node)
   set_tests_properties(conformance.constant_inputs PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;conformance" TIMEOUT 900)
 endif()
+
+# PyTorch's own exports of F.interpolate (nearest, bilinear; by scale and
+# size; align_corners), chunk, strided and reversed slices and index lists,
+# at opsets 11, 13 and 17, against PyTorch (needs Debian's python3-torch).
+if(TARGET vkcnn_cli AND VKCNN_MODEL_TESTS)
+  add_test(NAME conformance.torch_data_ops
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/torch_data_ops.py $<TARGET_FILE:vkcnn_cli>)
+  set_tests_properties(conformance.torch_data_ops PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV}" LABELS "vulkan;conformance;models" TIMEOUT 900)
+endif()
