@@ -23,7 +23,7 @@ static void usage(FILE *f) {
             "                 [--device D] [--cache-dir DIR] [--no-cache]\n"
             "For each query (row of QUERIES), its K nearest rows of GALLERY, nearest first,\n"
             "found by an exact search on the device. Both are [N, D] arrays (a 1-D array is\n"
-            "one row; dimensions past the first are flattened); " NPY_READ_HELP
+            "one row; dimensions past the first are flattened).\n" NPY_READ_HELP
             "A NaN or infinite value is a data error. When GALLERY.npy.json (written by\n"
             "`vkcnn embed`) gives labels, each neighbour's label is printed too.\n"
             "  -k K          neighbours per query, 1 to %d; a K over the gallery's rows is\n"
