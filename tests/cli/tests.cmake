@@ -12,14 +12,17 @@ if(VKCNN_BUILD_TOOLS)
     ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli" TIMEOUT 900)
 
   # every libonnx-testdata case onnx_conformance passes, through `vkcnn run`
-  # with .npy files (the list comes from onnx_conformance --list-passing)
+  # with .npy files (the list comes from onnx_conformance --list-passing).
+  # Release builds only: under ASan each of its ~260 processes pays the
+  # sanitizer's start-up (6 min on 2 cores); cli_contract runs the same
+  # .npy and `run` paths under the sanitizers.
   add_test(NAME cli_run_conformance
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_run_conformance.py
             $<TARGET_FILE:vkcnn_cli> $<TARGET_FILE:onnx_conformance>
             /usr/share/libonnx-testdata/data/node /usr/share/libonnx-testdata/data/pytorch-converted
             /usr/share/libonnx-testdata/data/pytorch-operator)
   set_tests_properties(cli_run_conformance PROPERTIES
-    ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli;conformance" TIMEOUT 1800)
+    ENVIRONMENT "${_vkcnn_cli_env}" LABELS "vulkan;cli;conformance;release-only" TIMEOUT 1800)
 endif()
 
 # the README's complete C programs, compiled against this build and run, and
