@@ -124,10 +124,10 @@ typedef struct op_check {
     const Model *m;
     int64_t opset;
     ProtobufCAllocator *alloc;
-    char msg[1200];
+    char msg[1000]; /* with the rest, within VKC_ERROR_MAX */
     size_t used;
     unsigned nodes, listed;
-    char types[16][72]; /* operators of the nodes not listed */
+    char types[12][72]; /* operators of the nodes not listed */
     unsigned type_count;
     bool more_types;
 } op_check;
@@ -160,7 +160,7 @@ static void note_node(op_check *c, const Node *np, size_t index, const char *whe
     }
     for (unsigned k = 0; k < c->type_count; k++)
         if (strcmp(c->types[k], op) == 0) return;
-    if (c->type_count == 16) {
+    if (c->type_count == 12) {
         c->more_types = true;
         return;
     }
@@ -205,7 +205,7 @@ static vkcnn_status check_operators(const Model *m, int64_t opset, ProtobufCAllo
     c->alloc = alloc;
     vkcnn_status st = check_graph(c, m->graph, 0, "");
     if (st == VKCNN_OK && c->nodes) {
-        char rest[1400] = "";
+        char rest[1000] = "";
         if (c->nodes > c->listed) {
             size_t len =
                 (size_t)snprintf(rest, sizeof rest, ", and %u more node%s (", c->nodes - c->listed,
