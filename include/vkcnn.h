@@ -545,6 +545,18 @@ typedef struct vkcnn_model_options {
      * only. */
     const char *const *extra_outputs;
     uint32_t extra_output_count;
+    /* Kernel variants measured by vkcnn_tune (`vkcnn tune`) and stored in the
+     * cache directory: each Conv, Gemm and MatMul whose shape, batch and
+     * precision were tuned on this device and driver runs the stored
+     * winner (when it is among the node's candidates; anything else in the
+     * file is ignored, a damaged file deleted). VKCNN_DEFAULT: on unless
+     * VKCNN_NO_TUNE=1; VKCNN_OFF: the default rule everywhere.
+     * vkcnn_model_get_stats' tuned_layers counts the layers that used one. */
+    vkcnn_toggle tuned;
+    /* Where the tuned choices are read: a cache directory; NULL: the
+     * context's; "": the default one (VKCNN_CACHE_DIR, $XDG_CACHE_HOME/vkcnn,
+     * $HOME/.cache/vkcnn), e.g. for a context on a private cache. */
+    const char *tune_dir;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.
@@ -707,6 +719,9 @@ typedef struct vkcnn_model_stats {
      * overrides, 1: only the calling thread), so the first two share their
      * wall time in proportion to their summed CPU time. */
     double compile_ms, pipelines_ms, upload_ms;
+    /* Conv, Gemm and MatMul layers running a kernel variant stored by
+     * vkcnn_tune (vkcnn_model_options.tuned); 0: the default rule's only */
+    uint32_t tuned_layers;
 } vkcnn_model_stats;
 
 VKCNN_API vkcnn_status vkcnn_model_get_stats(const vkcnn_model *model, vkcnn_model_stats *stats);
@@ -722,6 +737,10 @@ typedef struct vkcnn_dispatch_info {
                                            FLOPs), charged to a Winograd Conv's GEMM dispatch,
                                            0 for other kernels and Winograd transforms */
     uint64_t bytes_read, bytes_written; /* sizes of the tensors it binds */
+    /* its layer's kernel variant, e.g. "wino4/16x32/texel", "igemm/16x4/rows/
+     * texel/sg", "gemv/nc8/texel/sg" (README "Kernel variants"); "" for
+     * kernels without variants (pools, elementwise, ...) */
+    const char *variant;
 } vkcnn_dispatch_info;
 
 VKCNN_API vkcnn_status vkcnn_model_dispatch(const vkcnn_model *model, uint32_t index,
@@ -1071,6 +1090,79 @@ VKCNN_API vkcnn_status vkcnn_index_get_stats(const vkcnn_index *index, vkcnn_ind
 
 /* Error message of the last failing call on this index ("" if none). */
 VKCNN_API const char *vkcnn_index_error(const vkcnn_index *index);
+
+/* ---- kernel tuning ------------------------------------------------------
+ *
+ * Each Conv, Gemm and MatMul runs one kernel variant (algorithm, register
+ * block, load path, reduction), chosen by a rule from the device's
+ * capabilities. vkcnn_tune measures, on the context's device, the candidate
+ * variants of each distinct layer shape of a network (its batch bound when
+ * it was loaded) and stores the winners in the context's cache directory,
+ * keyed by device UUID, driver version, layer family, shape, batch and
+ * precision; models created later use them (vkcnn_model_options.tuned).
+ *
+ * Per shape, largest first: a one-node network of that shape with random
+ * data runs the default and each candidate with GPU timestamps, a warm-up
+ * then interleaved rounds (default, candidate); a candidate whose output
+ * differs from the default's by more than 1e-4 x max|default| + 1e-5 is
+ * rejected; the fastest replaces the default only when faster by more than
+ * 5% over the rounds (the median of each round's default / candidate
+ * ratio), twice: in its own rounds and again in fresh ones. The whole call
+ * keeps within options.budget_s (checked between candidates): the shapes it
+ * does not reach keep the rule (reported as skipped). */
+typedef struct vkcnn_tune_layer {
+    const char *family;           /* "conv", "gemm" or "matmul" */
+    const char *shape;            /* e.g. "conv x1x64x56x56 w64x64x3x3 g1 s1x1 d1x1 p1,1,1,1" */
+    const char *first_node;       /* the first node of that shape */
+    uint32_t node_count;          /* nodes of that shape */
+    uint32_t candidates;          /* listed for it, the default included */
+    uint32_t measured;            /* timed against the default */
+    uint32_t rejected;            /* output differed from the default's */
+    uint32_t failed;              /* could not be built or run */
+    uint32_t skipped_candidates;  /* not measured: the budget ran out */
+    const char *default_variant;  /* the rule's */
+    const char *winner;           /* the default's when nothing was 5% faster */
+    double default_ms, winner_ms; /* GPU medians per run (-1: nothing measured) */
+    double speedup;               /* median of the rounds' default / winner ratios; 1 when
+                                     the default stays */
+    int unconfirmed;              /* the best candidate was not 5% faster when measured again */
+    int stored;                   /* written to the tune file */
+    int skipped;                  /* not reached within the budget */
+    double seconds;               /* spent on this shape */
+} vkcnn_tune_layer;
+
+typedef struct vkcnn_tune_options {
+    vkcnn_precision precision; /* the precision models will use (fp16 tunes separately) */
+    double budget_s;           /* wall-time bound of the whole call; 0: 60 s */
+    uint32_t rounds;           /* interleaved rounds per candidate; 0: 7 (at least 2) */
+    /* As vkcnn_model_options: VKCNN_DEFAULT on unless VKCNN_FUSION=0 /
+     * VKCNN_WINOGRAD=0 (Winograd candidates only with both on). */
+    vkcnn_toggle fusion, winograd;
+    /* Called after each shape (largest first), from the calling thread. */
+    void (*progress)(void *user, const vkcnn_tune_layer *layer, uint32_t done, uint32_t total);
+    void *user;
+} vkcnn_tune_options;
+
+typedef struct vkcnn_tune_result {
+    uint32_t layer_count;
+    const vkcnn_tune_layer *layers; /* distinct shapes, in network order */
+    double seconds;                 /* the whole call */
+    double budget_s;
+    int budget_exhausted; /* some shape or candidate was left unmeasured */
+    uint32_t stored;      /* shapes written to the tune file */
+    const char *path;     /* the tune file; "" when nothing was stored */
+    int rebuilt;          /* the device's tune file failed its checks: it was replaced */
+} vkcnn_tune_result;
+
+/* Tunes `net` on ctx's device (see above). `options` may be NULL. The
+ * result (owned by the caller, freed with vkcnn_tune_result_destroy) lists
+ * every shape. VKCNN_ERROR_UNSUPPORTED for a device without timestamps,
+ * VKCNN_ERROR_IO when the context's cache is disabled or the file cannot be
+ * written. Long: seconds to minutes (the budget). */
+VKCNN_API vkcnn_status vkcnn_tune(vkcnn_context *ctx, const vkcnn_network *net,
+                                  const vkcnn_tune_options *options, vkcnn_tune_result **out);
+/* NULL is a no-op. */
+VKCNN_API void vkcnn_tune_result_destroy(vkcnn_tune_result *result);
 
 /* ---- Threads ------------------------------------------------------------
  * - vkcnn_status_string, vkcnn_version, vkcnn_last_error: any thread, any time

@@ -88,6 +88,16 @@ int cli_precision_flag(const char *command, int argc, char **argv, int *i, vkcnn
     return 1;
 }
 
+int cli_tune_flag(int argc, char **argv, int *i, vkcnn_toggle *tuned) {
+    (void)argc;
+    if (strcmp(argv[*i], "--no-tune") != 0) return 0;
+    *tuned = VKCNN_OFF;
+    /* and for every other model this command creates (classify --knn's, a
+     * child process's) */
+    setenv("VKCNN_NO_TUNE", "1", 1);
+    return 1;
+}
+
 int cli_parse_uint(const char *command, const char *flag, const char *s, uint32_t lo, uint32_t hi,
                    uint32_t *out) {
     if (!s) {

@@ -26,6 +26,15 @@ vkcnn_context *cli_context(const char *command, const vkcnn_context_desc *desc);
  * value (reported on stderr, prefixed with "vkcnn COMMAND"). */
 int cli_precision_flag(const char *command, int argc, char **argv, int *i, vkcnn_precision *out);
 
+/* Consumes argv[*i] if it is --no-tune (models then run the default rule's
+ * kernel variants, not those `vkcnn tune` stored): sets *tuned to VKCNN_OFF
+ * and VKCNN_NO_TUNE=1 (for every model the command creates) and returns 1;
+ * 0 for any other argument. */
+int cli_tune_flag(int argc, char **argv, int *i, vkcnn_toggle *tuned);
+
+#define CLI_TUNE_HELP                                                                              \
+    "  --no-tune        ignore the kernel choices `vkcnn tune` stored (as VKCNN_NO_TUNE=1)\n"
+
 /* Parses the value of `flag` as an integer in [lo, hi]: 0, or -1 after
  * saying on stderr what is wrong with it. */
 int cli_parse_uint(const char *command, const char *flag, const char *s, uint32_t lo, uint32_t hi,

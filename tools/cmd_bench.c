@@ -1,5 +1,6 @@
 /* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16]
- *                   [--no-fusion] [--no-winograd] [--per-layer] [--json FILE]
+ *                   [--no-fusion] [--no-winograd] [--no-tune] [--per-layer]
+ *                   [--json FILE]
  * Times a model: cold and warm start, then GPU time (timestamps) and host
  * wall time per inference over --iters runs after a warm-up; prints a table
  * and optionally writes JSON (fields of the CLI contract; what this build
@@ -140,14 +141,15 @@ static const char *bound(const vkcnn_dispatch_info *d, const vkcnn_peak *peak) {
 }
 
 static void print_layers(FILE *f, const vkcnn_model *model, uint32_t n, const vkcnn_peak *peak) {
-    fprintf(f, "\n%-4s %-10s %10s %9s %8s %8s  %-8s %s\n", "#", "kernel", "ms", "GFLOP/s", "GB/s",
-            "MB", "bound", "nodes");
+    fprintf(f, "\n%-4s %-10s %-26s %10s %9s %8s %8s  %-8s %s\n", "#", "kernel", "variant", "ms",
+            "GFLOP/s", "GB/s", "MB", "bound", "nodes");
     for (uint32_t i = 0; i < n; i++) {
         vkcnn_dispatch_info d;
         if (vkcnn_model_dispatch(model, i, &d) != VKCNN_OK) continue;
         double bytes = (double)(d.bytes_read + d.bytes_written);
         double s = d.gpu_ms > 0 ? d.gpu_ms * 1e-3 : 0;
-        fprintf(f, "%-4u %-10s %10.3f %9.1f %8.2f %8.2f  %-8s %s\n", i, d.kernel, d.gpu_ms,
+        fprintf(f, "%-4u %-10s %-26s %10.3f %9.1f %8.2f %8.2f  %-8s %s\n", i, d.kernel,
+                d.variant && d.variant[0] ? d.variant : "-", d.gpu_ms,
                 s > 0 ? (double)d.flops / s / 1e9 : 0.0, s > 0 ? bytes / s / 1e9 : 0.0, bytes / 1e6,
                 bound(&d, peak), d.nodes);
     }
@@ -163,6 +165,11 @@ static void print_layers_json(FILE *f, const vkcnn_model *model, uint32_t n,
         double bytes = (double)(d.bytes_read + d.bytes_written);
         fprintf(f, "%s{\"index\": %u, \"kernel\": ", i ? ", " : "", i);
         json_string(f, d.kernel);
+        fprintf(f, ", \"variant\": ");
+        if (d.variant && d.variant[0])
+            json_string(f, d.variant);
+        else
+            fprintf(f, "null");
         fprintf(f, ", \"nodes\": ");
         json_string(f, d.nodes);
         fprintf(f,
@@ -178,7 +185,7 @@ static void print_layers_json(FILE *f, const vkcnn_model *model, uint32_t n,
 static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn bench MODEL [--batch N] [--iters N] [--warmup N]\n"
                "                   [--precision fp32|fp16] [--no-fusion] [--no-winograd]\n"
-               "                   [--per-layer] [--json FILE] [--quiet] [--device D]\n"
+               "                   [--no-tune] [--per-layer] [--json FILE] [--quiet] [--device D]\n"
                "                   [--cache-dir DIR] [--no-cache]\n"
                "Times MODEL on one device: a cold start (fresh private shader cache) and a\n"
                "warm start (a new process loading it again, caches hot), each split into\n"
@@ -197,8 +204,9 @@ static void usage(FILE *f) {
                "  --no-fusion      one kernel per node: no graph passes (batch-norm folding,\n"
                "                   fused activations); also no Winograd\n"
                "  --no-winograd    3x3 stride-1 convolutions as implicit GEMM, not Winograd\n"
-               "  --per-layer      also time every dispatch: its kernel, the nodes it\n"
-               "                   computes, ms, GFLOP/s, GB/s and the bound it is closest to\n"
+               "" CLI_TUNE_HELP
+               "  --per-layer      also time every dispatch: its kernel and variant, the nodes\n"
+               "                   it computes, ms, GFLOP/s, GB/s and the bound it is closest to\n"
                "  --json FILE      also write the figures as JSON to FILE (checked to be\n"
                "                   writable before the benchmark starts)\n"
                "  --quiet          no progress messages (shown for models over 16 MB)\n"
@@ -210,10 +218,12 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     vkcnn_precision prec = VKCNN_PRECISION_FP32;
     uint32_t batch = 0, iters = 20, warmup = 3;
     int fusion = 1, winograd = 1, per_layer = 0, quiet = 0;
+    vkcnn_toggle tuned = VKCNN_DEFAULT;
     vkcnn_context_desc desc = {0};
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
         if (!r) r = cli_precision_flag("bench", argc, argv, &i, &prec);
+        if (!r) r = cli_tune_flag(argc, argv, &i, &tuned);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];
@@ -270,7 +280,13 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     vkcnn_model_options mo = {.profile = VKCNN_ON,
                               .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
                               .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
-                              .precision = prec};
+                              .precision = prec,
+                              .tuned = tuned,
+                              /* the tuned choices are the user's cache directory's,
+                               * not the private one of the cold start */
+                              .tune_dir = desc.cache == VKCNN_OFF ? NULL
+                                          : desc.cache_dir        ? desc.cache_dir
+                                                                  : ""};
     if (child_dir) { /* the warm start's process: load, report, leave */
         vkcnn_context *cctx = NULL;
         vkcnn_network *cnet = NULL;
@@ -407,8 +423,9 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     double achieved = have_gpu ? gflop_image * info.batch / (g.median * 1e-3) : 0;
     double share = have_peak && peak.fp32_gflops > 0 ? achieved / peak.fp32_gflops : -1;
 
-    printf("model        %s (batch %u, %s, %s, %s)\n", path, info.batch, precision,
-           fusion ? "fused" : "unfused", wino_on ? "winograd" : "no winograd");
+    printf("model        %s (batch %u, %s, %s, %s, %s)\n", path, info.batch, precision,
+           fusion ? "fused" : "unfused", wino_on ? "winograd" : "no winograd",
+           stats.tuned_layers ? "tuned" : "untuned");
     printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
     printf("dispatches   %u, barriers %u\n", stats.dispatches, stats.barriers);
     printf("cold start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms)\n",
@@ -456,9 +473,9 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         json_string(f, path);
         fprintf(f,
                 ", \"batch\": %u, \"precision\": \"%s\", \"fusion\": %s, \"winograd\": %s, "
-                "\"iterations\": %u, ",
+                "\"tuned\": %s, \"tuned_layers\": %u, \"iterations\": %u, ",
                 info.batch, precision, fusion ? "true" : "false", wino_on ? "true" : "false",
-                iters);
+                stats.tuned_layers ? "true" : "false", stats.tuned_layers, iters);
         if (have_gpu)
             print_spread_json(f, "gpu_ms", g);
         else

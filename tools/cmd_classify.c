@@ -30,7 +30,8 @@ typedef struct options {
     float mean[3], std[3];
     vkcnn_context_desc desc;
     vkcnn_precision precision;
-    cli_knn knn; /* --knn GALLERY [-k K]: run_knn */
+    vkcnn_toggle tuned; /* --no-tune */
+    cli_knn knn;        /* --knn GALLERY [-k K]: run_knn */
 } options;
 
 /* Result of one image: probabilities of its top classes, or an error. */
@@ -45,6 +46,7 @@ static void usage(FILE *f) {
             "usage: vkcnn classify MODEL IMAGE... [--top K] [--labels FILE] [--batch N]\n"
             "                      [--resize N] [--crop N] [--mean R,G,B] [--std R,G,B]\n"
             "                      [--gray] [--preset FILE] [--json] [--quiet] [--precision P]\n"
+            "                      [--no-tune]\n"
             "                      [--knn GALLERY.npy [-k K]]\n"
             "                      [--device D] [--cache-dir DIR] [--no-cache]\n"
             "Classifies JPEG, PNG and BMP images (EXIF orientation honoured) with a model\n"
@@ -74,7 +76,7 @@ static void usage(FILE *f) {
             "                 {\"label\", \"votes\", \"distance\" (of the nearest neighbour with\n"
             "                 that label)}\n"
             "  -k K           neighbours that vote (with --knn; default 5)\n"
-            "" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
+            "" CLI_PRECISION_HELP CLI_TUNE_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 static int parse_uint(const char *flag, const char *s, uint32_t lo, uint32_t hi, uint32_t *out) {
@@ -126,6 +128,7 @@ static int parse_args(int argc, char **argv, options *o) {
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &o->desc);
         if (!r) r = cli_precision_flag("classify", argc, argv, &i, &o->precision);
+        if (!r) r = cli_tune_flag(argc, argv, &i, &o->tuned);
         if (!r) r = cli_knn_flag("classify", argc, argv, &i, &o->knn);
         if (r < 0) return 2;
         if (r > 0) continue;
@@ -558,7 +561,7 @@ static int run(options *o) {
         vkcnn_network_destroy(net);
         goto done;
     }
-    vkcnn_model_options mo = {.precision = o->precision};
+    vkcnn_model_options mo = {.precision = o->precision, .tuned = o->tuned};
     vkcnn_status s = cli_progress_create_model(progress, ctx, net, &mo, &model);
     vkcnn_network_destroy(net);
     cli_progress_end(progress);

@@ -35,8 +35,8 @@ typedef struct binding {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: vkcnn run MODEL [--input [NAME=]FILE.npy ...] [--output [NAME=]FILE.npy ...]\n"
-            "                 [--json] [--quiet] [--precision P] [--device D] [--cache-dir DIR]\n"
-            "                 [--no-cache]\n"
+            "                 [--json] [--quiet] [--precision P] [--no-tune] [--device D]\n"
+            "                 [--cache-dir DIR] [--no-cache]\n"
             "Runs MODEL once. Give one --input per graph input (none for a model without\n"
             "inputs). Named inputs bind by name; unnamed ones bind, in order, to the\n"
             "remaining graph inputs; likewise outputs.\n"
@@ -50,7 +50,7 @@ static void usage(FILE *f) {
             "  --output [NAME=]FILE.npy  write a graph output to FILE\n"
             "  --json           print the summary as JSON (the summary replaces --output)\n"
             "  --quiet          no progress messages (shown for models over 16 MB)\n"
-            "" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
+            "" CLI_PRECISION_HELP CLI_TUNE_HELP CLI_DEVICE_FLAGS_HELP CLI_EXIT_HELP);
 }
 
 static void split_binding(char *arg, binding *b) {
@@ -266,6 +266,7 @@ int vkcnn_cmd_run(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int r = cli_device_flag(argc, argv, &i, &desc);
         if (!r) r = cli_precision_flag("run", argc, argv, &i, &mo.precision);
+        if (!r) r = cli_tune_flag(argc, argv, &i, &mo.tuned);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *a = argv[i];

@@ -12,5 +12,6 @@ int vkcnn_cmd_inspect(int argc, char **argv);
 int vkcnn_cmd_knn(int argc, char **argv); /* cmd_knn.c */
 int vkcnn_cmd_peak(int argc, char **argv);
 int vkcnn_cmd_run(int argc, char **argv);
+int vkcnn_cmd_tune(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static void usage(FILE *f) {
                "  knn       exact k-nearest-neighbour search of .npy vectors on the device\n"
                "  peak      measure the device's FMA throughput and memory bandwidth\n"
                "  run       run a model on .npy inputs\n"
+               "  tune      measure kernel variants per layer shape and store the fastest\n"
                "\n"
                "vkcnn <command> --help shows a command's options.\n"
                "vkcnn --version prints the version.\n");
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
         {"devices", vkcnn_cmd_devices}, {"inspect", vkcnn_cmd_inspect},
         {"peak", vkcnn_cmd_peak},       {"run", vkcnn_cmd_run},
         {"embed", vkcnn_cmd_embed},     {"knn", vkcnn_cmd_knn},
+        {"tune", vkcnn_cmd_tune},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

@@ -178,6 +178,8 @@ class ModelOptions(ctypes.Structure):
         ("precision", ctypes.c_int),
         ("extra_outputs", ctypes.POINTER(ctypes.c_char_p)),
         ("extra_output_count", ctypes.c_uint32),
+        ("tuned", ctypes.c_int),
+        ("tune_dir", ctypes.c_char_p),
     ]
 
 

@@ -527,9 +527,11 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         v.algo = VKC_ALGO_DIRECT;
         push(l, &v);
     }
-    /* Winograd where the rule does not pick it: the form's tile, and F(2x2) */
+    /* Winograd where the rule does not pick it: the form's tile; and F(2x2)
+     * where the form takes F(4x4) (the forms of several parts take F(2x2)
+     * only: passes/winograd.c) */
     if (form && !rule) wino_candidates(&o, t, form, true, l);
-    if (form) wino_candidates(&o, t, form == 4 && rule != 2 ? 2 : 4, false, l);
+    if (form == 4) wino_candidates(&o, t, 2, false, l);
 }
 
 static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t, list *l) {

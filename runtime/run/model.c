@@ -10,6 +10,7 @@
 #include "passes/passes.h"
 #include "run/extra_outputs.h"
 #include "run/model_internal.h"
+#include "tune/tune.h"
 #include "vk/context.h"
 
 static vkcnn_status model_error(vkcnn_model *m, vkcnn_status st) {
@@ -74,7 +75,12 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
                                          &m->own_graph);
             if (!st) m->graph = m->own_graph;
         }
+        /* kernel variants stored by vkcnn_tune, where present */
+        vkc_tune_table tuned = {0};
+        if (!st) st = vkc_tune_load_for_model(ctx, o->tuned, o->tune_dir, &tuned);
+        eo.tuned = &tuned;
         if (!st) st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
+        vkc_tune_table_free(&tuned);
         if (!st && m->debug) vkcnn_model_describe(m, m->debug, stderr);
         /* the per-node check reads the intermediates of the one run before it */
         uint32_t slots = m->check ? 1 : o->in_flight ? o->in_flight : 2;
@@ -270,6 +276,7 @@ vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stat
     stats->barriers = vkc_exec_barrier_count(m->exec);
     stats->gpu_ms = vkc_exec_total_ms(m->exec);
     vkc_exec_load_times(m->exec, &stats->compile_ms, &stats->pipelines_ms, &stats->upload_ms);
+    stats->tuned_layers = vkc_exec_tuned_count(m->exec);
     return VKCNN_OK;
 }
 
@@ -285,7 +292,8 @@ vkcnn_status vkcnn_model_dispatch(const vkcnn_model *m, uint32_t index, vkcnn_di
                                   .gpu_ms = d.gpu_ms,
                                   .flops = d.flops,
                                   .bytes_read = d.bytes_read,
-                                  .bytes_written = d.bytes_written};
+                                  .bytes_written = d.bytes_written,
+                                  .variant = d.variant};
     return VKCNN_OK;
 }
 
