@@ -327,6 +327,22 @@ static void test_data_shapes(void) {
     output("y");
     EXPECT(VKCNN_OK, NULL);
     CHECK(OUT_IS(0, 1, 1, 4, 6));
+    for (int64_t opset = 9; opset <= 10; opset++) { /* Upsample-9, Resize-10: X, scales */
+        model(opset, DIMS(1, 1, 2, 3));
+        ob_initializer(ob_tensor("sc", OB_FLOAT, OB_RAW, DIMS(4), (float[]){1, 1, 2.5f, 2}));
+        ob_node(opset == 9 ? "Upsample" : "Resize", "x,sc", "y");
+        output("y");
+        EXPECT(VKCNN_OK, NULL);
+        CHECK(OUT_IS(0, 1, 1, 5, 6));
+        const vkc_graph *rg = graph_of();
+        bool legacy = false;
+        for (uint32_t i = 0; rg && i < rg->node_count; i++)
+            if (!rg->nodes[i].dead &&
+                (rg->nodes[i].op == VKC_OP_RESIZE || rg->nodes[i].op == VKC_OP_UPSAMPLE))
+                legacy = rg->nodes[i].attrs.resize.coord == VKC_COORD_ASYMMETRIC &&
+                         rg->nodes[i].attrs.resize.nearest == VKC_NEAREST_FLOOR;
+        CHECK(legacy); /* asymmetric, nearest rounds down */
+    }
     model(13, DIMS(1, 2, 3, 4));
     ob_input("sc", OB_FLOAT, DIMS(4));
     ob_node("Resize", "x,,sc", "y");
