@@ -16,7 +16,11 @@
 // MODE 1: y = x / ||row||_P, P 1 or 2.
 // CACHE 1: each lane holds its NK = ceil(LEN / LANES) elements in registers
 // (NK <= 16), so X is read once instead of once per pass.
-// Bindings: 0 Y, 1 X, then scale (HAS_SCALE), then bias (HAS_BIAS).
+// STATS 1 (rows too long for registers): the statistics only, st[2r] the
+// mean and st[2r + 1] 1 / std (MODE 0), or 0 and the norm (MODE 1);
+// norm_apply.comp then writes Y with one invocation per element.
+// Bindings: 0 Y (STATS: the statistics), 1 X, then scale (HAS_SCALE), then
+// bias (HAS_BIAS).
 #ifndef ROWS
 #define ROWS 1
 #endif
@@ -37,6 +41,9 @@
 #endif
 #ifndef CACHE
 #define CACHE 0
+#endif
+#ifndef STATS
+#define STATS 0
 #endif
 #ifndef HAS_SCALE
 #define HAS_SCALE 0
@@ -61,7 +68,11 @@
 #include "common.glsl"
 #include "reduce.glsl"
 
+#if STATS
+layout(std430, binding = 0) writeonly buffer Out { float st[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#endif
 layout(std430, binding = 1) readonly buffer In { float x[]; };
 #if HAS_SCALE
 layout(std430, binding = 2) readonly buffer Scale { float sc[]; };
@@ -73,8 +84,7 @@ layout(std430, binding = 2 + HAS_SCALE) readonly buffer Bias { float bi[]; };
 #define NK ((uint(LEN) + uint(LANES) - 1u) / uint(LANES))
 
 void main() {
-    uint i = flat_index();
-    uint r = i / uint(LANES), lane = i % uint(LANES);
+    uint r = vkc_group(), lane = vkc_lane();
     bool live = r < uint(ROWS);
     uint base = (r / uint(INNER)) * uint(LEN) * uint(INNER) + r % uint(INNER);
 #define AT(j) (base + (j) * uint(INNER))
@@ -109,6 +119,12 @@ void main() {
         }
     }
     float inv = 1.0 / sqrt(vkc_lanes_reduce(q, VKC_RED_SUM) / float(LEN) + float(EPS));
+#if STATS
+    if (live && lane == 0u) {
+        st[2u * r] = mean;
+        st[2u * r + 1u] = inv;
+    }
+#else
     LOOP(uint k = 0u; k < NK; k++) {
         uint j = lane + k * uint(LANES);
         if (live && j < uint(LEN)) {
@@ -122,6 +138,7 @@ void main() {
             y[AT(j)] = t;
         }
     }
+#endif
 #else
     float s = 0.0;
     LOOP(uint k = 0u; k < NK; k++) {
@@ -134,10 +151,17 @@ void main() {
     float norm = vkc_lanes_reduce(s, VKC_RED_SUM);
     if (P == 2)
         norm = sqrt(norm);
+#if STATS
+    if (live && lane == 0u) {
+        st[2u * r] = 0.0;
+        st[2u * r + 1u] = norm;
+    }
+#else
     LOOP(uint k = 0u; k < NK; k++) {
         uint j = lane + k * uint(LANES);
         if (live && j < uint(LEN))
             y[AT(j)] = VALUE(k, j) / norm;
     }
+#endif
 #endif
 }

@@ -100,8 +100,7 @@ uint red_offset(uint r) {
 #endif
 
 void main() {
-    uint i = flat_index();
-    uint o = i / uint(LANES), lane = i % uint(LANES);
+    uint o = vkc_group(), lane = vkc_lane();
     bool live = o < uint(OUTS);
     uint base = live ? kept_offset(o) : 0u;
     float acc = START;

@@ -10,10 +10,17 @@
 // memory, or subgroupAdd then the subgroups in order), so a result is
 // bit-identical run to run.
 // RED_SG (set by the lowering): the device's fixed subgroup size, dividing
-// LOCAL_SIZE, with subgroup arithmetic, and LANES == LOCAL_SIZE: sums go
-// through subgroupAdd and one barrier instead of the log2(LANES) steps of
-// the tree.
-// Needs common.glsl (LOCAL_SIZE) first.
+// LOCAL_SIZE, with subgroup arithmetic and vote, and LANES == LOCAL_SIZE:
+// each subgroup combines its lanes with subgroup operations, then one
+// barrier and the subgroups' results in order, instead of the log2(LANES)
+// steps of the tree.
+// RED_ROWS 1 (set by the lowering): LANES is the device's fixed subgroup
+// size: each subgroup is one group of lanes, named by its subgroup
+// (vkc_group, vkc_lane: whatever order the driver gives invocations to
+// subgroups), and lanes combine through subgroup operations alone: no
+// shared memory, no barrier. A CPU driver runs a subgroup as one SIMD
+// vector; a GPU as one warp.
+// Needs common.glsl (LOCAL_SIZE, flat_index) first.
 #ifndef VKC_REDUCE_GLSL
 #define VKC_REDUCE_GLSL
 
@@ -23,8 +30,12 @@
 #ifndef RED_SG
 #define RED_SG 0
 #endif
-#if RED_SG
+#ifndef RED_ROWS
+#define RED_ROWS 0
+#endif
+#if RED_SG || RED_ROWS
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_vote : require
 #endif
 
 #define VKC_RED_SUM 0
@@ -42,29 +53,59 @@ float vkc_red_combine(float a, float b, int how) {
     return how == VKC_RED_MAX ? max(a, b) : min(a, b);
 }
 
-#if LANES > 1
+// The invocation's lane in its group, and the group's index over the grid.
+uint vkc_lane() {
+#if RED_ROWS
+    return gl_SubgroupInvocationID;
+#else
+    return gl_LocalInvocationID.x % uint(LANES);
+#endif
+}
+uint vkc_group() {
+#if RED_ROWS
+    uint wg = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    return wg * (uint(LOCAL_SIZE) / uint(LANES)) + gl_SubgroupID;
+#else
+    return flat_index() / uint(LANES);
+#endif
+}
+
+#if RED_SG || RED_ROWS
+// v combined over the invocation's subgroup (NaN propagating for Max/Min)
+float vkc_subgroup_reduce(float v, int how) {
+    if (how == VKC_RED_SUM)
+        return subgroupAdd(v);
+    if (how == VKC_RED_PROD)
+        return subgroupMul(v);
+    bool nan = subgroupAny(isnan(v));
+    float r = how == VKC_RED_MAX ? subgroupMax(v) : subgroupMin(v);
+    return nan ? uintBitsToFloat(0x7fc00000u) : r;
+}
+#endif
+
+#if LANES > 1 && !RED_ROWS
 shared float vkc_red[LOCAL_SIZE];
 #endif
 
 float vkc_lanes_reduce(float v, int how) {
 #if LANES == 1
     return v;
+#elif RED_ROWS
+    return vkc_subgroup_reduce(v, how);
 #else
     uint lid = gl_LocalInvocationID.x;
 #if RED_SG
-    if (how == VKC_RED_SUM) {
-        float s = subgroupAdd(v);
-        if (subgroupElect())
-            vkc_red[gl_SubgroupID] = s;
-        memoryBarrierShared();
-        barrier();
-        float t = vkc_red[0];
-        for (uint k = 1u; k < gl_NumSubgroups; k++)
-            t += vkc_red[k];
-        barrier(); // every read done before the next call writes
-        return t;
-    }
-#endif
+    float s = vkc_subgroup_reduce(v, how);
+    if (subgroupElect())
+        vkc_red[gl_SubgroupID] = s;
+    memoryBarrierShared();
+    barrier();
+    float t = vkc_red[0];
+    for (uint k = 1u; k < gl_NumSubgroups; k++)
+        t = vkc_red_combine(t, vkc_red[k], how);
+    barrier(); // every read done before the next call writes
+    return t;
+#else
     uint lane = lid % uint(LANES);
     vkc_red[lid] = v;
     memoryBarrierShared();
@@ -78,6 +119,7 @@ float vkc_lanes_reduce(float v, int how) {
     float r = vkc_red[lid - lane];
     barrier(); // every read done before the next call writes
     return r;
+#endif
 #endif
 }
 

@@ -1,8 +1,9 @@
 /* Normalization kernels (shaders/norm.comp) against the reference, under
  * the validation layer:
  * - LayerNormalization over the last axis and over several (negative axis,
- *   axis 0), rows of 1 to 3000 elements (held in registers or read per
- *   pass; a lane group or a whole workgroup per row), Scale and B of the
+ *   axis 0), rows of 1 to 3000 elements (held in registers, or statistics
+ *   then an apply pass; a subgroup, a lane group or a whole workgroup per
+ *   row, and again with the shared-memory tree only), Scale and B of the
  *   normalized shape, of one value, as constants or graph inputs, B absent,
  *   and a large offset (the variance is taken about the mean);
  * - InstanceNormalization on 1-D, 2-D and 3-D spatial data;
@@ -190,29 +191,38 @@ int main(int argc, char **argv) {
         {3, {3000, 3, 1}, -1, 0, 0, false, 0},  /* rows of one element */
         {3, {17, 5, 3}, -1, 2, 1, true, 0},     /* scale [1, 3] */
         {2, {9, 100}, -1, 0, 0, false, 100.0f}, /* var about the mean, not E[x^2] - m^2 */
+        {2, {600, 40}, -1, 0, 0, false, 0},     /* a subgroup per row, in registers */
+        {3, {3, 100, 700}, -1, 0, 1, false, 0}, /* a subgroup per row, then the apply pass */
     };
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         layer_norm(ctx, &layers[i], seed++);
+    /* the same forms with the shared-memory tree only */
+    setenv("VKCNN_REDUCE_TREE", "1", 1);
+    for (size_t i = 1; i < sizeof layers / sizeof layers[0]; i += 4)
+        layer_norm(ctx, &layers[i], seed++);
+    unsetenv("VKCNN_REDUCE_TREE");
     int64_t i3[3] = {2, 3, 11}, i4[4] = {2, 3, 5, 7}, i4b[4] = {1, 4, 40, 41},
             i5[5] = {1, 2, 3, 4, 5};
     channel_norm(ctx, 3, i3, 0, 6, seed++);
     channel_norm(ctx, 4, i4, 0, 6, seed++);
     channel_norm(ctx, 4, i4b, 0, 6, seed++);
     channel_norm(ctx, 5, i5, 0, 6, seed++);
-    int64_t g4[4] = {2, 6, 5, 5}, g4b[4] = {1, 32, 14, 14}, g2[2] = {4, 8};
+    int64_t g4[4] = {2, 6, 5, 5}, g4b[4] = {1, 32, 14, 14}, g2[2] = {4, 8}, g4c[4] = {1, 8, 30, 30};
     for (int opset = 18; opset <= 21; opset += 3) {
         channel_norm(ctx, 4, g4, 3, opset, seed++);
         channel_norm(ctx, 4, g4, 1, opset, seed++);
         channel_norm(ctx, 4, g4, 6, opset, seed++);
         channel_norm(ctx, 4, g4b, 8, opset, seed++);
         channel_norm(ctx, 2, g2, 2, opset, seed++);
+        channel_norm(ctx, 4, g4c, 2, opset, seed++); /* rows of 3600: the apply pass */
     }
-    int64_t l3[3] = {3, 4, 5}, l2[2] = {7, 300};
+    int64_t l3[3] = {3, 4, 5}, l2[2] = {7, 300}, l3b[3] = {3, 2000, 5};
     for (int64_t p = 1; p <= 2; p++) {
         lp_norm(ctx, 3, l3, -1, p, seed++);
         lp_norm(ctx, 3, l3, 0, p, seed++);
         lp_norm(ctx, 3, l3, 1, p, seed++);
         lp_norm(ctx, 2, l2, 1, p, seed++);
+        lp_norm(ctx, 3, l3b, 1, p, seed++); /* strided rows of 2000: the apply pass */
     }
     th_destroy(ctx);
     kt_summary("norm");

@@ -7,9 +7,10 @@
  *   axis ([37, 1000]), a CNN's spatial axes, channels with few and many
  *   outputs (one lane or many per output), one long reduction of 100003
  *   elements, rank 8 with alternating axes (4 kept and 4 reduced groups),
- *   size-1 axes only, a rank-0 input; the long rows both through subgroupAdd
- *   (where the device allows it) and through the shared-memory tree
- *   (VKCNN_REDUCE_TREE=1);
+ *   size-1 axes only, a rank-0 input; lanes combined both through subgroup
+ *   operations (a subgroup per row, or subgroups then one barrier: where the
+ *   device allows it) and through the shared-memory tree
+ *   (VKCNN_REDUCE_TREE=1), NaN included;
  * - NaN propagation of ReduceMax/ReduceMin, noop_with_empty_axes (an
  *   Identity) and an empty axes input without it (every axis);
  * - refusals, each naming its fault: axes computed at run time, repeated or
@@ -211,15 +212,25 @@ int main(int argc, char **argv) {
         reduce_case k = {reduce_ops[i], 2, {37, 1000}, 1, {-1}, true, false, false, 0};
         run_case(ctx, &k, seed++, NULL);
     }
+    /* lanes combined through subgroups (a subgroup per row from 256 rows,
+     * subgroups then one barrier for a workgroup per row) and through the
+     * shared-memory tree; NaN through both */
     for (int tree = 0; tree < 2; tree++) {
         if (tree) setenv("VKCNN_REDUCE_TREE", "1", 1);
         const char *note = tree ? "tree" : "subgroups where possible";
-        reduce_case k = {VKC_OP_REDUCE_MEAN, 2, {37, 1000}, 1, {1}, false, false, false, 0};
-        run_case(ctx, &k, seed++, note);
-        reduce_case all = {VKC_OP_REDUCE_SUM, 2, {1, 100003}, 0, {0}, true, false, false, 0};
-        run_case(ctx, &all, seed++, note);
-        reduce_case lse = {VKC_OP_REDUCE_LOG_SUM_EXP, 3, {3, 7, 999}, 1, {2}, true, true, false, 0};
-        run_case(ctx, &lse, seed++, note);
+        const reduce_case both[] = {
+            {VKC_OP_REDUCE_MEAN, 2, {37, 1000}, 1, {1}, false, false, false, 0},
+            {VKC_OP_REDUCE_MAX, 2, {37, 1000}, 1, {1}, true, false, false, 2500},
+            {VKC_OP_REDUCE_SUM, 2, {1, 100003}, 0, {0}, true, false, false, 0},
+            {VKC_OP_REDUCE_LOG_SUM_EXP, 3, {3, 7, 999}, 1, {2}, true, true, false, 0},
+            {VKC_OP_REDUCE_MIN, 2, {300, 77}, 1, {-1}, true, false, false, 0},
+            {VKC_OP_REDUCE_L2, 2, {300, 77}, 1, {-1}, false, true, false, 0},
+            {VKC_OP_REDUCE_PROD, 2, {512, 20}, 1, {1}, true, false, false, 0},
+            {VKC_OP_REDUCE_MAX, 3, {40, 10, 9}, 1, {2}, true, false, false, 95},
+            {VKC_OP_REDUCE_LOG_SUM_EXP, 2, {260, 33}, 1, {1}, true, false, false, 0},
+        };
+        for (size_t i = 0; i < sizeof both / sizeof both[0]; i++)
+            run_case(ctx, &both[i], seed++, note);
         unsetenv("VKCNN_REDUCE_TREE");
     }
     /* a CNN's spatial axes (ShuffleNet's and MNASNet's mean), channels with
