@@ -20,7 +20,19 @@
  *
  * G from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"
  * (2016): F(2x2,3x3) with interpolation points 0, 1, -1, infinity;
- * F(4x4,3x3) with 0, 1, -1, 2, -2, infinity. */
+ * F(4x4,3x3) with 0, 1, -1, 2, -2, infinity.
+ *
+ * The forms of several parts run F(2x2) only. F(4x4)'s transforms (entries
+ * up to 5 in B, 8 in A) amplify the rounding of the GEMM's float sums, and a
+ * form of KS^2 parts sums KS^2 times as many rows per output as a 3x3 of the
+ * same C (a 5x5: 36 taps, 11 of them zero): the error grows with the rows
+ * faster than the output. kernel_test_winograd's 5x5 case of 19 channels
+ * (76 rows) with a Clip (bound 6.0e-5 at max |ref| 0.5): F(4x4) 4.79e-5 on
+ * lavapipe 22.3 and 25.0, 6.8e-5 on an NVIDIA H200; F(2x2) 7.67e-6. The
+ * three steps modelled in float32 against a float64 direct conv (6 random
+ * draws of that shape) put F(4x4) at 3.2-8.5e-5, still 2.0-3.9e-5 with the
+ * GEMM summed part by part, 2.9-6.2e-5 with other points (0, +-1, 1/2, -2
+ * or -3), and F(3x3) at 2.0-3.1e-5; F(2x2) at 5.4-8.8e-6. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +80,9 @@ uint32_t vkc_winograd_form_tile(const vkc_graph *g, uint32_t node) {
     for (int d = 0; d < 2; d++)
         if (a->dilations[d] != 1) return 0;
     if (y->elements == 0) return 0;
-    return y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
+    /* F(4x4) for a single 3x3 part unless the output is at most 2 high or
+     * wide; the part forms F(2x2) (file comment) */
+    return f.per_axis == 1 && y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
 }
 
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
@@ -93,6 +107,7 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     if (!vkc_winograd_parts(k, g->nodes[node].attrs.window.strides[0], &f))
         return vkc_node_fail(g, node, VKCNN_ERROR_INVALID_ARGUMENT, "no Winograd form");
     int64_t ks = f.per_axis, shifts = ks * ks;
+    if (ks > 1) tile = 2; /* the part forms: F(2x2) whatever was asked (file comment) */
     int64_t alpha = tile + 2,
             mp = (m_count + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
     int64_t rows = shifts * c_count, dims[3] = {alpha * alpha, rows, mp};
