@@ -57,8 +57,13 @@ static void usage(FILE *f) {
             "                       folder of a file given itself\n"
             "  --batch N            inputs per run (default: all, at most 64; a static-batch\n"
             "                       model uses its own)\n"
-            "  --preset FILE, --resize N, --crop N, --mean R,G,B, --std R,G,B, --gray\n"
-            "                       preprocessing, as for `vkcnn classify`\n"
+            "  --preset FILE        preset sidecar to use instead of MODEL.json\n"
+            "  --resize N           shorter side after the bilinear resize\n"
+            "  --crop N             centre crop size\n"
+            "  --mean R,G,B         per-channel mean of [0,1] pixels (one value for --gray)\n"
+            "  --std R,G,B          per-channel standard deviation\n"
+            "  --gray               one grayscale channel\n"
+            "                       (the preprocessing flags work as for `vkcnn classify`)\n"
             "  --quiet              no progress messages\n" CLI_PRECISION_HELP CLI_DEVICE_FLAGS_HELP
                 CLI_EXIT_HELP);
 }

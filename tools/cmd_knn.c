@@ -116,7 +116,7 @@ int vkcnn_cmd_knn(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (strcmp(a, "-k") == 0 || strcmp(a, "--k") == 0) {
+        } else if (strcmp(a, "-k") == 0) {
             if (!val) {
                 fprintf(stderr, "vkcnn knn: -k needs a value\n");
                 return 2;
