@@ -389,7 +389,12 @@ static void arena_over_binding_limit(vkcnn_context *ctx) {
     p.window.strides[0] = p.window.strides[1] = 1;
     t = kt_node(g, VKC_OP_MAX_POOL, 13, &t, 1, &p);
     t = kt_node(g, VKC_OP_TANH, 13, &t, 1, NULL);
-    t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    /* a 1x1 conv after the pool's group: the conv's output (3240 bytes) and
+     * the pool's (1960) are live together in the arena */
+    int64_t wd[4] = {5, 5, 1, 1};
+    uint32_t in[3] = {t, kt_tensor(g, "w1x1", 4, wd, true, &s), VKC_NONE};
+    vkc_attrs ca = kt_attrs(VKC_OP_CONV, 13);
+    t = kt_node(g, VKC_OP_CONV, 13, in, 3, &ca);
     kt_output(g, t);
     vkc_exec_options o = {.fusion = true, .plan_memory = true, .max_binding_bytes = 4096};
     vkc_exec *e = NULL;
