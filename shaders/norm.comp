@@ -19,6 +19,8 @@
 // STATS 1 (rows too long for registers): the statistics only, st[2r] the
 // mean and st[2r + 1] 1 / std (MODE 0), or 0 and the norm (MODE 1);
 // norm_apply.comp then writes Y with one invocation per element.
+// STAT 1 or 2 (LayerNormalization's outputs Mean and InvStdDev): y[r] is the
+// row's mean or 1 / std.
 // Bindings: 0 Y (STATS: the statistics), 1 X, then scale (HAS_SCALE), then
 // bias (HAS_BIAS).
 #ifndef ROWS
@@ -44,6 +46,9 @@
 #endif
 #ifndef STATS
 #define STATS 0
+#endif
+#ifndef STAT
+#define STAT 0
 #endif
 #ifndef HAS_SCALE
 #define HAS_SCALE 0
@@ -124,6 +129,9 @@ void main() {
         st[2u * r] = mean;
         st[2u * r + 1u] = inv;
     }
+#elif STAT
+    if (live && lane == 0u)
+        y[r] = STAT == 1 ? mean : inv;
 #else
     LOOP(uint k = 0u; k < NK; k++) {
         uint j = lane + k * uint(LANES);

@@ -1,5 +1,6 @@
 /* Lowering of the normalizations over rows -> shaders/norm.comp:
- *   LayerNormalization    rows of X's dims [axis, rank), contiguous
+ *   LayerNormalization    rows of X's dims [axis, rank), contiguous (its
+ *                         Mean or InvStdDev: one value per row, STAT)
  *   InstanceNormalization one row per image and channel (the spatial dims)
  *   GroupNormalization    one row per image and group (C / G channels)
  *   LpNormalization       rows along `axis`, at the stride of the axes after it
@@ -96,7 +97,9 @@ void vkc_lower_norm(vkc_cg *c) {
     if (n->op != VKC_OP_LAYER_NORM) pb = ps;
     uint32_t lanes = vkc_reduce_lanes(c, rows, len, inner == 1);
     bool cache = (len + lanes - 1) / lanes <= NORM_CACHE;
-    uint32_t stats = cache ? VKC_NONE : cg_scratch(c, 2 * rows);
+    /* LayerNormalization's Mean or InvStdDev: one value per row */
+    uint32_t stat = n->op == VKC_OP_LAYER_NORM ? a->output : 0;
+    uint32_t stats = cache || stat ? VKC_NONE : cg_scratch(c, 2 * rows);
     int mode = n->op == VKC_OP_LP_NORM ? 1 : 0;
     char f[48];
     /* one kernel, or the statistics and then norm_apply.comp */
@@ -110,8 +113,15 @@ void vkc_lower_norm(vkc_cg *c) {
     else
         cg_def(c, d, "EPS %s", cg_float(f, a->epsilon));
     cg_def(c, d, "CACHE %d", cache ? 1 : 0);
-    cg_def(c, d, "STATS %d", cache ? 0 : 1);
+    cg_def(c, d, "STATS %d", cache || stat ? 0 : 1);
     vkc_reduce_defines(c, d, lanes);
+    if (stat) {
+        cg_def(c, d, "STAT %" PRIu32, stat);
+        cg_bind(c, d, n->outputs[0], VKC_WRITE);
+        cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+        cg_grid(c, d, rows * lanes);
+        return;
+    }
     if (cache) {
         params(c, d, scale, bias, ps, pb);
         cg_bind(c, d, n->outputs[0], VKC_WRITE);

@@ -212,7 +212,13 @@ vkcnn_status vkc_infer_layer_norm(vkc_graph *g, uint32_t ni) {
     if (!has_input(g, ni, 1)) return FAIL(VKCNN_ERROR_INVALID_MODEL, "missing input 'Scale'");
     VKC_TRY(layer_param(g, ni, 1, "Scale", x, a->axis));
     VKC_TRY(layer_param(g, ni, 2, "B", x, a->axis));
-    return set_output(g, ni, x->rank, x->dims);
+    if (a->output > 2)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "has an output %" PRIu32 " (Y, Mean, InvStdDev: 3)",
+                    a->output);
+    int64_t dims[VKC_MAX_RANK];
+    for (uint32_t i = 0; i < x->rank; i++) /* Mean, InvStdDev: 1 on the normalized axes */
+        dims[i] = a->output && i >= a->axis ? 1 : x->dims[i];
+    return set_output(g, ni, x->rank, dims);
 }
 
 vkcnn_status vkc_infer_instance_norm(vkc_graph *g, uint32_t ni) {

@@ -15,7 +15,9 @@
  *   LayerNormalization   X, Scale, B (Scale absent only where a pass built it)
  *   InstanceNormalization, GroupNormalization   X, scale, B
  * Every op has exactly one output after import (Dropout's mask and
- * BatchNormalization's training outputs are refused or dropped).
+ * BatchNormalization's training outputs are refused or dropped; a
+ * LayerNormalization whose Mean or InvStdDev is read becomes one node per
+ * output, vkc_norm_attrs.output).
  * Shape-arithmetic ops (Constant, Shape, Gather, Cast, Slice) never survive
  * import: they are folded, or the import fails.
  *
@@ -340,6 +342,9 @@ typedef struct vkc_norm_attrs {
     int64_t groups; /* GroupNormalization num_groups */
     int64_t p;      /* LpNormalization: 1 or 2 (default 2) */
     bool per_group; /* GroupNormalization-18: scale and bias hold one value per group */
+    /* LayerNormalization: the output this node computes (0 Y, 1 Mean, 2
+     * InvStdDev: X's shape with the normalized axes 1) */
+    uint32_t output;
 } vkc_norm_attrs;
 
 typedef union vkc_attrs {

@@ -713,15 +713,14 @@ vkcnn_status vkc_decode_norm(const ctx *c, vkc_node *n) {
     if (n->op != VKC_OP_LAYER_NORM) return VKCNN_OK;
     VKC_TRY(get_int(c, "axis", &a->axis, NULL));
     VKC_TRY(stash_type(c));
-    static const char *const names[3] = {"Y", "Mean", "InvStdDev"};
-    for (uint32_t i = 1; i < n->output_count && i < 3; i++) {
-        if (n->outputs[i] == VKC_NONE) continue;
-        const vkc_tensor *t = &g->tensors[n->outputs[i]];
-        if (t->graph_output || t->consumer_count)
-            return FAIL(VKCNN_ERROR_UNSUPPORTED,
-                        "output %" PRIu32 " (%s, tensor '%s') is used: the training statistics "
-                        "Mean and InvStdDev are not supported (inference computes Y only)",
-                        i, names[i], t->name);
+    /* The importer made one node per output (attrs.norm.output): a Mean or
+     * InvStdDev nothing reads is not computed. */
+    if (a->output > 0 && n->output_count == 1 && n->outputs[0] != VKC_NONE) {
+        vkc_tensor *t = &g->tensors[n->outputs[0]];
+        if (!t->graph_output && !t->consumer_count) {
+            t->producer = VKC_NONE;
+            n->dead = true;
+        }
     }
     return VKCNN_OK;
 }

@@ -2,8 +2,8 @@
 /* ModelProto -> graph IR: opsets (1 to 22), the unsupported-operator check
  * (every node at once), initializers, inputs with the batch bound,
  * topological order, then attributes, shape inference and folding node by
- * node; a Split becomes one node per output, and an If whose condition
- * folds is replaced by its taken branch (onnx_if.c). */
+ * node; a Split and a LayerNormalization become one node per output, and an
+ * If whose condition folds is replaced by its taken branch (onnx_if.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,23 +524,25 @@ oom:
 #define MAX_SPLIT_OUTPUTS 4096
 #define MAX_CAPTURES 4096
 
-/* Adds the graph node(s) of np: one per output for a Split, the If with its
- * condition and captures as inputs, one node otherwise. */
+/* Adds the graph node(s) of np: one per output for a Split and a
+ * LayerNormalization (its Mean and InvStdDev), the If with its condition and
+ * captures as inputs, one node otherwise. */
 static vkcnn_status add_proto_node(builder *b, const Node *np, int depth, const uint32_t *captures,
                                    uint32_t capture_count) {
     vkc_graph *g = b->g;
     vkc_op op;
     vkc_op_lookup(str(np->op_type), g->opset, &op); /* checked by check_operators */
     bool split = op == VKC_OP_SPLIT, is_if = op == VKC_OP_IF;
+    bool per_output = split || op == VKC_OP_LAYER_NORM;
     if (np->n_input > 64 || np->n_output > (split ? MAX_SPLIT_OUTPUTS : 16) ||
         capture_count > MAX_CAPTURES)
         return vkc_fail(VKCNN_ERROR_LIMIT, "node '%s' (%s) has %zu inputs and %zu outputs",
                         str(np->name), str(np->op_type), np->n_input + capture_count, np->n_output);
-    uint32_t pieces = split ? (uint32_t)np->n_output : 1;
+    uint32_t pieces = per_output ? (uint32_t)np->n_output : 1;
     for (uint32_t p = 0; p < pieces; p++) {
-        if (split && (!np->output[p] || !*np->output[p])) continue;
+        if (per_output && (!np->output[p] || !*np->output[p])) continue;
         uint32_t inputs = (uint32_t)np->n_input + (is_if ? capture_count : 0);
-        uint32_t outputs = split ? 1 : (uint32_t)np->n_output, ni;
+        uint32_t outputs = per_output ? 1 : (uint32_t)np->n_output, ni;
         VKC_TRY(vkc_graph_add_node(g, op, (int)g->opset, np->name, inputs, outputs, &ni));
         VKC_TRY(track(b));
         b->proto[ni] = np;
@@ -553,13 +555,14 @@ static vkcnn_status add_proto_node(builder *b, const Node *np, int depth, const 
             for (uint32_t k = 0; k < capture_count; k++)
                 n->inputs[np->n_input + k] = captures[k];
         for (uint32_t k = 0; k < outputs; k++) {
-            const char *out = np->output[split ? p : k];
+            const char *out = np->output[per_output ? p : k];
             n->outputs[k] = out && *out ? vkc_graph_find(g, out) : VKC_NONE;
         }
         if (split) {
             n->attrs.split.index = p;
             n->attrs.split.count = pieces;
         }
+        if (op == VKC_OP_LAYER_NORM) n->attrs.norm.output = p;
         VKC_TRY(vkc_graph_link_node(g, ni));
     }
     return VKCNN_OK;

@@ -2,7 +2,8 @@
  * definitions, in double:
  *   LayerNormalization    rows of X's dims [axis, rank); Scale and B of the
  *                         normalized shape or of one value (Scale may be
- *                         absent in a node a pass built: 1)
+ *                         absent in a node a pass built: 1); or, as its
+ *                         outputs 1 and 2, each row's mean or 1 / std
  *   InstanceNormalization each image's channel over its spatial dims;
  *                         scale and B per channel
  *   GroupNormalization    each image's channel group; scale and bias per
@@ -92,6 +93,10 @@ void vkc_ref_op_norm(VKC_REF_ARGS) {
             var += (row[j] - mean) * (row[j] - mean);
         var /= (double)len;
         double inv = 1.0 / sqrt(var + (double)na->epsilon);
+        if (op == VKC_OP_LAYER_NORM && na->output) { /* Mean or InvStdDev */
+            out[r] = (float)(na->output == 1 ? mean : inv);
+            continue;
+        }
         for (uint64_t j = 0; j < len; j++) {
             uint64_t p; /* index of the row's element j in scale and bias */
             if (op == VKC_OP_LAYER_NORM)

@@ -211,10 +211,6 @@ static unsigned expected_reasons(const Graph *g, int64_t opset) {
         const VkcnnOnnx__AttributeProto *mode = attr(n, "mode");
         if (!strcmp(op, "Resize") && mode && mode->s.len == 5 && !memcmp(mode->s.data, "cubic", 5))
             r |= 1u << R_CUBIC;
-        if (!strcmp(op, "LayerNormalization")) { /* Mean and InvStdDev: training statistics */
-            for (size_t k = 1; k < n->n_output; k++)
-                if (n->output[k][0] != '\0') r |= 1u << R_TRAINING;
-        }
         if (!strcmp(op, "Dropout")) {
             const VkcnnOnnx__AttributeProto *it = attr(n, "is_test");
             if ((n->n_input > 2 && n->input[2][0]) || (opset < 7 && !(it && it->i)))

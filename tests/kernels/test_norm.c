@@ -5,7 +5,8 @@
  *   then an apply pass; a subgroup, a lane group or a whole workgroup per
  *   row, and again with the shared-memory tree only), Scale and B of the
  *   normalized shape, of one value, as constants or graph inputs, B absent,
- *   and a large offset (the variance is taken about the mean);
+ *   and a large offset (the variance is taken about the mean); its Mean and
+ *   InvStdDev outputs;
  * - InstanceNormalization on 1-D, 2-D and 3-D spatial data;
  * - GroupNormalization-18 (scale and bias per group) and -21 (per channel),
  *   one group, one channel per group, rank 2;
@@ -36,6 +37,7 @@ typedef struct layer_case {
     int bias;  /* 0: normalized shape, 1: one value, 2: absent */
     bool runtime_params;
     float offset;
+    uint32_t output; /* 0 Y, 1 Mean, 2 InvStdDev */
 } layer_case;
 
 static int layer_norm(vkcnn_context *ctx, const layer_case *k, uint64_t seed) {
@@ -59,13 +61,16 @@ static int layer_norm(vkcnn_context *ctx, const layer_case *k, uint64_t seed) {
     vkc_attrs a = kt_attrs(VKC_OP_LAYER_NORM, 17);
     a.norm.axis = k->axis;
     a.norm.epsilon = 1e-3f;
+    a.norm.output = k->output;
     kt_output(g, kt_node(g, VKC_OP_LAYER_NORM, 17, in, k->bias == 2 ? 2 : 3, &a));
     char what[200], sx[96];
     static const char *const forms[3] = {"normalized shape", "one value", "[1, normalized]"};
-    snprintf(what, sizeof what, "LayerNormalization %s axis %lld, scale %s, bias %s%s, +%g",
+    static const char *const outputs[3] = {"", ", output Mean", ", output InvStdDev"};
+    snprintf(what, sizeof what, "LayerNormalization %s axis %lld, scale %s, bias %s%s, +%g%s",
              vkc_shape_string(k->rank, k->dims, sx, sizeof sx), (long long)k->axis, forms[k->scale],
              k->bias == 2 ? "absent" : forms[k->bias],
-             k->runtime_params ? ", run-time parameters" : "", (double)k->offset);
+             k->runtime_params ? ", run-time parameters" : "", (double)k->offset,
+             outputs[k->output]);
     return kt_check(ctx, g, NULL, seed, what);
 }
 
@@ -183,22 +188,27 @@ int main(int argc, char **argv) {
     if (!kt_selecting()) refusals(); /* not cases: skipped when cases are selected */
     uint64_t seed = 0x10e0000u;
     const layer_case layers[] = {
-        {3, {2, 7, 96}, -1, 0, 0, false, 0},    /* ConvNeXt's channels-last norm */
-        {2, {13, 768}, -1, 0, 0, true, 0},      /* a row per workgroup, in registers */
-        {2, {5, 3000}, 1, 0, 1, false, 0},      /* rows read per pass */
-        {4, {2, 3, 5, 7}, -2, 1, 0, false, 0},  /* two axes */
-        {4, {2, 3, 5, 7}, 0, 0, 2, false, 0},   /* everything one row */
-        {3, {3000, 3, 1}, -1, 0, 0, false, 0},  /* rows of one element */
-        {3, {17, 5, 3}, -1, 2, 1, true, 0},     /* scale [1, 3] */
-        {2, {9, 100}, -1, 0, 0, false, 100.0f}, /* var about the mean, not E[x^2] - m^2 */
-        {2, {600, 40}, -1, 0, 0, false, 0},     /* a subgroup per row, in registers */
-        {3, {3, 100, 700}, -1, 0, 1, false, 0}, /* a subgroup per row, then the apply pass */
+        {3, {2, 7, 96}, -1, 0, 0, false, 0, 0},    /* ConvNeXt's channels-last norm */
+        {2, {13, 768}, -1, 0, 0, true, 0, 0},      /* a row per workgroup, in registers */
+        {2, {5, 3000}, 1, 0, 1, false, 0, 0},      /* statistics, then the apply pass */
+        {4, {2, 3, 5, 7}, -2, 1, 0, false, 0, 0},  /* two axes */
+        {4, {2, 3, 5, 7}, 0, 0, 2, false, 0, 0},   /* everything one row */
+        {3, {3000, 3, 1}, -1, 0, 0, false, 0, 0},  /* rows of one element */
+        {3, {17, 5, 3}, -1, 2, 1, true, 0, 0},     /* scale [1, 3] */
+        {2, {9, 100}, -1, 0, 0, false, 100.0f, 0}, /* var about the mean, not E[x^2] - m^2 */
+        {2, {600, 40}, -1, 0, 0, false, 0, 0},     /* a subgroup per row, in registers */
+        {3, {3, 100, 700}, -1, 0, 1, false, 0, 0}, /* a subgroup per row, then the apply pass */
+        /* the Mean and InvStdDev outputs */
+        {3, {3, 5, 7}, 1, 0, 0, false, 0.5f, 1},
+        {3, {3, 5, 7}, -1, 1, 2, false, 0, 2},
+        {2, {600, 40}, -1, 0, 0, false, 0, 1},
+        {2, {5, 3000}, 1, 0, 1, false, 0, 2},
     };
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         layer_norm(ctx, &layers[i], seed++);
     /* the same forms with the shared-memory tree only */
     setenv("VKCNN_REDUCE_TREE", "1", 1);
-    for (size_t i = 1; i < sizeof layers / sizeof layers[0]; i += 4)
+    for (size_t i = 1; i < sizeof layers / sizeof layers[0]; i += 3)
         layer_norm(ctx, &layers[i], seed++);
     unsetenv("VKCNN_REDUCE_TREE");
     int64_t i3[3] = {2, 3, 11}, i4[4] = {2, 3, 5, 7}, i4b[4] = {1, 4, 40, 41},
