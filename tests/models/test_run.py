@@ -3,10 +3,13 @@
 that models/export.py saved with it (same weights), and the CLI's exit
 statuses for bad arguments.
 
-    test_run.py VKCNN MODEL...     MODEL: NAME[@BATCH][:fp16] (alexnet, alexnet_original,
-                                   vgg11, vgg16, vgg16_bn, lenet, ...; static batch,
-                                   default 1; :fp16 runs with --precision fp16),
-                                   small, errors
+    test_run.py VKCNN MODEL...     MODEL: NAME[@[dyn]BATCH][/OPSET][:fp16]
+                                   (NAME: export.py --list; @4: a static batch-4
+                                   export, @dyn4: a dynamic-batch export run at
+                                   batch 4; default static batch 1; OPSET default 13,
+                                   18..22 are the opset-17 export rewritten and
+                                   compared with PyTorch's output for it; :fp16 runs
+                                   with --precision fp16), small, errors
 
 Bound (per output): max |vkcnn - torch| <= RTOL * max |torch| + 1e-5, and the
 same top-5 classes wherever neighbouring logits differ by more than that bound.
@@ -43,27 +46,11 @@ def run(vkcnn, *args, extra_env=None):
 
 
 def compare(label, got, want, rtol=1e-4):
-    if got.shape != want.shape:
-        fail(f"{label}: shape {got.shape}, expected {want.shape}")
-        return
-    bound = rtol * float(np.abs(want).max()) + 1e-5
-    diff = float(np.abs(got - want).max())
-    print(f"{label}: max |diff| {diff:.3g}, bound {bound:.3g}", flush=True)
-    if not diff <= bound:
-        fail(f"{label}: max |diff| {diff} > {bound}")
-    flat_got, flat_want = got.reshape(got.shape[0], -1), want.reshape(want.shape[0], -1)
-    for n in range(flat_want.shape[0]):
-        order = np.argsort(-flat_want[n])
-        top = order[:6]
-        # compare the top-5 prefix up to the first near-tie
-        k = 5
-        for i in range(5):
-            if flat_want[n][top[i]] - flat_want[n][top[i + 1]] <= bound:
-                k = i
-                break
-        got_order = np.argsort(-flat_got[n])[:k]
-        if list(got_order) != list(order[:k]):
-            fail(f"{label}[{n}]: top-{k} {list(got_order)}, expected {list(order[:k])}")
+    res = common.compare_logits(got, want, rtol)
+    if res["diff"] is not None:
+        print(f"{label}: max |diff| {res['diff']:.3g}, bound {res['bound']:.3g}", flush=True)
+    for p in res["problems"]:
+        fail(f"{label}: {p}")
 
 
 def weight_layers(path):
@@ -72,10 +59,11 @@ def weight_layers(path):
     return sum(n.op_type in ("Conv", "Gemm", "MatMul") for n in model.graph.node)
 
 
-def check_model(vkcnn, name, batch=1, opset=13, precision="fp32"):
-    path = common.model_path(name, batch=batch, opset=opset)
+def check_model(vkcnn, name, batch=1, opset=13, precision="fp32", reference_batch=None):
+    path = common.model_path(name, batch=batch, opset=opset, reference_batch=reference_batch)
     folder = os.path.dirname(path)
-    label = common.config_label(name, opset, batch) + (f" {precision}" if precision != "fp32" else "")
+    label = common.config_label(name, opset, batch, reference_batch) + (
+        f" {precision}" if precision != "fp32" else "")
     rtol = 1e-4
     if precision == "fp16":
         layers = weight_layers(path)
@@ -148,9 +136,9 @@ def main():
         elif what == "errors":
             check_errors(vkcnn)
         else:
-            what, _, precision = what.partition(":")
-            name, _, batch = what.partition("@")
-            check_model(vkcnn, name, batch=int(batch or 1), precision=precision or "fp32")
+            case = common.parse_case(what)
+            check_model(vkcnn, case["name"], batch=case["batch"], opset=case["opset"],
+                        precision=case["precision"], reference_batch=case["reference_batch"])
     print(f"{len(failures)} failed")
     sys.exit(1 if failures else 0)
 
