@@ -1118,7 +1118,7 @@ typedef struct vkcnn_tune_layer {
     uint32_t candidates;          /* listed for it, the default included */
     uint32_t measured;            /* timed against the default */
     uint32_t rejected;            /* output differed from the default's */
-    uint32_t failed;              /* could not be built or run */
+    uint32_t failed;              /* could not be built or run (all: the default could not) */
     uint32_t skipped_candidates;  /* not measured: the budget ran out */
     const char *default_variant;  /* the rule's */
     const char *winner;           /* the default's when nothing was 5% faster */

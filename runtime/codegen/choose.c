@@ -25,6 +25,12 @@
 
 /* ---- device-level defaults -------------------------------------------------- */
 
+/* Whether texelFetch from uniform texel buffers is known to crash on the
+ * device (vkc_choose_device_loads): no texel candidates there either. */
+static bool texel_broken(const vkc_codegen_target *t) {
+    return t->caps.mesa_version > 2203;
+}
+
 void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *ov) {
     /* Mesa 25.0.7's lavapipe (bookworm-backports, scripts/lavapipe-backports.sh)
      * faults in its own JIT code (an aligned 64-byte store to a 32-byte-aligned
@@ -33,8 +39,7 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
      * between are untested, so treated alike. Storage-buffer loads there are no
      * longer emulated lane by lane (`vkcnn peak`: 9x 22.3's), which was the
      * texel path's reason. */
-    bool texel_broken = t->caps.mesa_version > 2203;
-    t->texel_loads = t->caps.cpu && !texel_broken;
+    t->texel_loads = t->caps.cpu && !texel_broken(t);
     t->wide_loads = t->caps.cpu && t->caps.int64;
     if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
     if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
@@ -466,6 +471,7 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
         v.bn = (uint16_t)blocks[i][1];
         push(l, &v);
     }
+    if (base.load == VKC_LOAD_STORAGE && texel_broken(t)) return;
     vkc_variant w = {.algo = VKC_ALGO_WINOGRAD,
                      .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
     vkc_variant v;
@@ -512,7 +518,8 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
             choose_igemm(&o, t, &w, &v);
             push(l, &v);
         }
-        if (o.texel) { /* the other load path */
+        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+            /* the other load path */
             vkc_variant w = {.algo = VKC_ALGO_IGEMM,
                              .load =
                                  base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
@@ -571,7 +578,7 @@ static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
             choose_gemv(&o, t, &w, &v);
             push(l, &v);
         }
-        if (o.texel) {
+        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
             vkc_variant w = {.algo = VKC_ALGO_GEMV,
                              .load =
                                  base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};

@@ -471,6 +471,16 @@ vkcnn_status vkcnn_tune(vkcnn_context *ctx, const vkcnn_network *net,
             s->out.skipped = 1;
         } else {
             st = tune_shape(ctx, g, s, &base, &target, rounds, start, budget);
+            /* a shape whose default cannot run here (too large for the
+             * device, say) keeps the rule; the others are still tuned */
+            if (st && st != VKCNN_ERROR_DEVICE_LOST && st != VKCNN_ERROR_OUT_OF_HOST_MEMORY) {
+                s->out.failed = s->out.candidates ? s->out.candidates : 1;
+                s->out.default_ms = s->out.winner_ms = -1;
+                s->out.speedup = 1.0;
+                snprintf(s->winner, sizeof s->winner, "%s", s->deflt);
+                vkc_error_clear();
+                st = VKCNN_OK;
+            }
             if (!st && s->out.candidates > 1 && s->out.default_ms >= 0) {
                 vkc_tune_entry e;
                 memset(&e, 0, sizeof e);
