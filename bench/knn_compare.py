@@ -216,16 +216,19 @@ def main():
         med, lo = statistics.median(runs[kind]), min(runs[kind])
         res = results[kind]
         if kind == "vkcnn":
-            what = f"vkcnn on {res['device']}"
+            what = f"vkcnn, {res['device']}"
         else:
-            blas = ", ".join(os.path.basename(os.path.dirname(b)) + "/" + os.path.basename(b)
-                             for b in res["blas"]) or "no BLAS mapped"
-            what = f"{kind} {res['version']} ({blas})"
+            blas = "openblas-pthread" if any("openblas" in b for b in res["blas"]) else \
+                   ("reference BLAS" if res["blas"] else "no BLAS mapped")
+            what = f"{kind} {res['version']}, {blas}"
         ratio = med / base if base else float("nan")
         print(f"  {what[:44]:<44} {med:10.1f} {lo:9.1f} {gflop / (med / 1e3):8.1f} {ratio:8.2f}")
         rows.append({"runtime": kind, "what": what, "median_ms": med, "min_ms": lo,
                      "gflops": gflop / (med / 1e3), "x_faiss": ratio,
                      "blas": res.get("blas"), "samples_ms": runs[kind]})
+    for kind in ("faiss", "numpy"):
+        if kind in results:
+            print(f"  {kind} loaded: {', '.join(results[kind]['blas']) or 'no BLAS'}")
     if "vkcnn" in results:
         v = results["vkcnn"]
         print(f"  vkcnn: GPU time {v['gpu_median_ms']:.1f} ms of {v['median_ms']:.1f} ms wall; "
