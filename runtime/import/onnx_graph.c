@@ -802,7 +802,7 @@ static vkcnn_status reorder(builder *b) {
         sorted[k] = g->nodes[b->order[k]];
         where[b->order[k]] = k;
     }
-    memcpy(g->nodes, sorted, nn * sizeof *sorted);
+    if (nn) memcpy(g->nodes, sorted, nn * sizeof *sorted); /* a graph of no nodes: NULL */
     for (uint32_t t = 0; t < g->tensor_count; t++)
         if (g->tensors[t].producer != VKC_NONE && g->tensors[t].producer < nn)
             g->tensors[t].producer = where[g->tensors[t].producer];
