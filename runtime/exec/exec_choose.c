@@ -25,11 +25,16 @@ vkcnn_status vkc_exec_target(vkcnn_context *ctx, const vkc_exec_options *opts,
     return VKCNN_OK;
 }
 
-/* Whether v is one of node n's candidates. */
+/* Whether v is one of node n's candidates, and the default it was measured
+ * against (`deflt`) is the node's default now (the first candidate): an
+ * entry tuned under other options (Winograd off, say) or other rules
+ * compared v with another default, so it does not apply. */
 static bool among_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
-                             bool winograd, const vkc_variant *v) {
+                             bool winograd, const vkc_variant *v, const char *deflt) {
     vkc_variant c[VKC_MAX_CANDIDATES];
+    char first[VKC_VARIANT_STRING_MAX];
     uint32_t count = vkc_variant_candidates(g, n, t, winograd, c, VKC_MAX_CANDIDATES);
+    if (!count || strcmp(vkc_variant_string(&c[0], first, sizeof first), deflt) != 0) return false;
     for (uint32_t i = 0; i < count; i++)
         if (vkc_variant_equal(&c[i], v)) return true;
     return false;
@@ -61,7 +66,8 @@ vkcnn_status vkc_exec_wants(vkc_exec *e, const vkc_graph *g, const vkc_exec_opti
                 x = vkc_tune_table_find(opts->tuned, f, fp16, key);
             /* untrusted: used only when it is one of this node's candidates */
             if (x && vkc_variant_parse(x->variant, &v, why, sizeof why) &&
-                vkc_variant_complete(&v) && among_candidates(g, n, &e->target, winograd, &v)) {
+                vkc_variant_complete(&v) &&
+                among_candidates(g, n, &e->target, winograd, &v, x->default_variant)) {
                 e->want[n] = v;
                 e->want_source[n] = VKC_VARIANT_TUNED;
             }

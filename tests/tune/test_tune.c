@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
 
     /* tune: the largest shape first; the budget ends it early */
     vkcnn_tune_result *r = tune(ctx, 6.0);
-    char path[1024] = "";
+    char path[1024] = "", shape[256] = "", deflt[64] = "";
     if (r) {
         CHECK(r->layer_count == 5 && r->stored >= 1 && r->path[0] && !r->rebuilt);
         snprintf(path, sizeof path, "%s", r->path);
@@ -100,7 +100,11 @@ int main(int argc, char **argv) {
                    l->default_variant, l->winner, l->speedup, l->skipped ? " (skipped)" : "");
             CHECK(l->skipped || l->candidates >= 2);
             CHECK(!l->stored || (l->speedup >= 1.0 && l->winner[0] && l->default_variant[0]));
-            CHECK(l->failed == 0); /* every candidate builds */
+            CHECK(l->failed == 0);          /* every candidate builds */
+            if (!l->skipped && !shape[0]) { /* one measured shape and its default */
+                snprintf(shape, sizeof shape, "%s", l->shape);
+                snprintf(deflt, sizeof deflt, "%s", l->default_variant);
+            }
         }
     }
     vkcnn_tune_result_destroy(r);
@@ -156,6 +160,22 @@ int main(int argc, char **argv) {
                      "gemv/nc4/texel/sg\t9.0\n");
     CHECK(run(ctx, NULL, tuned) == 0 && close_to(tuned, untuned));
     CHECK(access(path, F_OK) == 0); /* well-formed: kept */
+
+    /* an entry measured against another default (other options, other
+     * rules) does not apply; against this default it does */
+    char line[1024];
+    const char *family = strncmp(shape, "conv", 4) == 0 ? "conv" : "gemm";
+    snprintf(line, sizeof line, "vkcnn-tune 1\n%s\tfp32\t1\t%s\t%s\tdirect\t2.0\n", family, shape,
+             deflt);
+    if (strcmp(deflt, "direct") == 0) /* the default is direct: another one */
+        snprintf(line, sizeof line, "vkcnn-tune 1\n%s\tfp32\t1\t%s\t%s\tgemm\t2.0\n", family, shape,
+                 deflt);
+    write_entry(ctx, line);
+    CHECK(shape[0] && run(ctx, NULL, tuned) == 0);
+    snprintf(line, sizeof line, "vkcnn-tune 1\n%s\tfp32\t1\t%s\t%s\t%s\t1.0\n", family, shape,
+             deflt, deflt);
+    write_entry(ctx, line);
+    CHECK(run(ctx, NULL, tuned) == 1 && close_to(tuned, untuned));
 
     th_destroy(ctx);
     th_rmdir(dir);
