@@ -199,7 +199,11 @@ static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t 
  * MP; TP the one of 32 (only when P >= 128: measured), 24, 16, 8 that
  * minimizes that count with P's padding (larger on ties). Devices without
  * wide loads (GPUs: registers, not loads, are scarce; devices without
- * int64) get 16 x 8. */
+ * int64) get 16 x 8, and so does lavapipe after 22.3: it loads storage
+ * buffers natively and compiles a shader at its first dispatch, where LLVM's
+ * register allocator takes minutes over a large unrolled block (Mesa 25.0.7,
+ * AlexNet, one shared host: the rule's blocks 10 min to the first inference
+ * and 211 ms per inference after; 16 x 8 64 s and 121 ms). */
 static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp, int64_t p,
                             int64_t *tm, int64_t *tp) {
     *tm = texel ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
@@ -216,11 +220,14 @@ static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp,
             *tp = b;
         }
     }
-    if (!t->wide_loads) {
+    if (!t->wide_loads || t->caps.mesa_version > 2203) {
         *tm = 16;
         *tp = 8;
     }
 }
+
+/* The largest Winograd GEMM block the candidates list: the rule's largest */
+#define WINO_MAX_BLOCK (64 * 32)
 
 /* Blocks winograd_gemm.comp takes: TM 8, 16, 32 or 64 dividing MP, TP a
  * multiple of 8 up to 64. */
@@ -465,7 +472,11 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
     const int64_t blocks[][2] = {
         {base.bm, base.bn * 2}, {base.bm, base.bn / 2}, {base.bm * 2, base.bn}};
     for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
-        if (!wino_block_ok(mp, blocks[i][0], blocks[i][1])) continue;
+        /* no block larger than the rule's largest (64 x 32): LLVM takes
+         * minutes over 4,096 unrolled FMAs */
+        if (!wino_block_ok(mp, blocks[i][0], blocks[i][1]) ||
+            blocks[i][0] * blocks[i][1] > WINO_MAX_BLOCK)
+            continue;
         vkc_variant v = base;
         v.bm = (uint16_t)blocks[i][0];
         v.bn = (uint16_t)blocks[i][1];
