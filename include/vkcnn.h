@@ -557,6 +557,13 @@ typedef struct vkcnn_model_options {
      * context's; "": the default one (VKCNN_CACHE_DIR, $XDG_CACHE_HOME/vkcnn,
      * $HOME/.cache/vkcnn), e.g. for a context on a private cache. */
     const char *tune_dir;
+    /* Progress of vkcnn_model_create, for long loads: called with stage
+     * "compile" (`done` of `total` kernels turned into SPIR-V and pipelines)
+     * and "upload" (`done` of `total` constant tensors in device memory).
+     * It may be called from vkcnn's compile threads, never two calls at
+     * once; it must return quickly and call no vkcnn function. NULL: none. */
+    void (*progress)(void *user, const char *stage, uint32_t done, uint32_t total);
+    void *progress_user;
 } vkcnn_model_options;
 
 /* Compiles `net` for ctx's device. The network may be destroyed afterwards.

@@ -150,6 +150,9 @@ struct cli_progress {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int running, stop;
+    /* the library's progress (vkcnn_model_options.progress), under lock */
+    char sub[16];
+    uint32_t done, total;
 };
 
 static double now_s(void) {
@@ -218,11 +221,30 @@ static void *tick(void *arg) {
             pthread_cond_timedwait(&p->wake, &p->lock, &until);
             continue;
         }
-        say(p, "%s: still working, %.0f s", p->stage, now_s() - p->stage_start);
+        if (p->total)
+            say(p, "%s: %u/%u %s, %.0f s", p->sub, p->done, p->total,
+                strcmp(p->sub, "upload") == 0 ? "weights" : "kernels", now_s() - p->stage_start);
+        else
+            say(p, "%s: still working, %.0f s", p->stage, now_s() - p->stage_start);
         next = now_s() + every;
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+/* vkcnn_model_options.progress: noted for the ticker, which prints it at
+ * its own rate; the first call of each stage is printed at once. */
+static void on_progress(void *user, const char *stage, uint32_t done, uint32_t total) {
+    cli_progress *p = user;
+    pthread_mutex_lock(&p->lock);
+    int first = strcmp(p->sub, stage) != 0;
+    snprintf(p->sub, sizeof p->sub, "%s", stage);
+    p->done = done;
+    p->total = total;
+    if (first)
+        say(p, "%s: %u/%u %s", stage, done, total,
+            strcmp(stage, "upload") == 0 ? "weights" : "kernels");
+    pthread_mutex_unlock(&p->lock);
 }
 
 vkcnn_status cli_progress_create_model(cli_progress *p, vkcnn_context *ctx,
@@ -236,8 +258,13 @@ vkcnn_status cli_progress_create_model(cli_progress *p, vkcnn_context *ctx,
                  "kernels (GLSL -> SPIR-V), pipelines and weight upload on %s", dev.name);
     cli_progress_stage(p, "compile", detail);
     p->stop = 0;
+    p->sub[0] = '\0';
+    p->done = p->total = 0;
+    vkcnn_model_options with = mo ? *mo : (vkcnn_model_options){0};
+    with.progress = on_progress;
+    with.progress_user = p;
     p->running = pthread_create(&p->ticker, NULL, tick, p) == 0;
-    vkcnn_status st = vkcnn_model_create(ctx, net, mo, out);
+    vkcnn_status st = vkcnn_model_create(ctx, net, &with, out);
     if (p->running) {
         pthread_mutex_lock(&p->lock);
         p->stop = 1;

@@ -180,6 +180,8 @@ class ModelOptions(ctypes.Structure):
         ("extra_output_count", ctypes.c_uint32),
         ("tuned", ctypes.c_int),
         ("tune_dir", ctypes.c_char_p),
+        ("progress", ctypes.c_void_p),  # a C function pointer; None: none
+        ("progress_user", ctypes.c_void_p),
     ]
 
 

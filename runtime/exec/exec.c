@@ -322,6 +322,9 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         st = oom();
         goto done;
     }
+    uint32_t constants = 0, uploaded = 0;
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        constants += used[t] && root[t] == t && g->tensors[t].data;
     for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
         if (!used[t] || root[t] != t) continue;
         e->tensors[t].storage = e->storage_count;
@@ -333,6 +336,8 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
             s->offset = e->plan.offset[t];
         } else {
             st = allocate_tensor(e, g, t);
+            if (!st && g->tensors[t].data && e->progress)
+                e->progress(e->progress_user, "upload", ++uploaded, constants);
         }
     }
     for (uint32_t t = 0; t < g->tensor_count && !st; t++)
@@ -359,7 +364,7 @@ static vkcnn_status find_kernel(vkc_exec *e, const vkc_kdispatch *d, uint32_t *i
 typedef struct compile_job {
     vkc_exec *e;
     pthread_mutex_t lock;
-    uint32_t next;
+    uint32_t next, done;
     vkcnn_status st;
     char message[VKC_ERROR_MAX];
 } compile_job;
@@ -381,14 +386,16 @@ static void *compile_worker(void *arg) {
             k->created = st == VKCNN_OK;
         }
         free(source);
-        if (st) {
-            pthread_mutex_lock(&job->lock);
-            if (!job->st) {
-                job->st = st;
-                snprintf(job->message, sizeof job->message, "%s", vkc_error_message());
-            }
-            pthread_mutex_unlock(&job->lock);
+        pthread_mutex_lock(&job->lock);
+        if (st && !job->st) {
+            job->st = st;
+            snprintf(job->message, sizeof job->message, "%s", vkc_error_message());
         }
+        job->done++;
+        /* under the lock: one progress call at a time, done increasing */
+        if (!st && job->e->progress)
+            job->e->progress(job->e->progress_user, "compile", job->done, job->e->kernel_count);
+        pthread_mutex_unlock(&job->lock);
     }
 }
 
@@ -546,6 +553,8 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
         return tst;
     }
     e->planned = opts && opts->plan_memory;
+    e->progress = opts ? opts->progress : NULL;
+    e->progress_user = opts ? opts->progress_user : NULL;
     vkc_lowering *low = NULL;
     /* the passes rewrite a copy: the caller's graph stays as imported */
     vkc_graph *pg = NULL;

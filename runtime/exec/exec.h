@@ -85,6 +85,9 @@ typedef struct vkc_exec_options {
     const vkc_variant *force;
     bool ignore_override;
     const struct vkc_tune_table *tuned;
+    /* vkcnn_model_options.progress and its user pointer; NULL: none */
+    void (*progress)(void *user, const char *stage, uint32_t done, uint32_t total);
+    void *progress_user;
 } vkc_exec_options;
 
 /* Compiles and records graph `g` (validated, shapes inferred, batch bound)

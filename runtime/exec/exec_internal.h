@@ -104,6 +104,9 @@ struct vkc_exec {
     vkc_buffer scratch; /* every node's scratch (codegen.h VKC_SCRATCH); valid when needed */
     bool scratch_valid;
     bool *half; /* per tensor: stored as fp16 (options.half_weights); NULL: none */
+    /* vkc_exec_options.progress, during creation */
+    void (*progress)(void *user, const char *stage, uint32_t done, uint32_t total);
+    void *progress_user;
     /* per node of the passes' graph: the variant wanted (exec_choose.c) and
      * where from (vkc_variant_source) */
     vkc_variant *want;

@@ -3,6 +3,7 @@
 # object target. VKCNN_COMPILER_SOURCES touch no device: the fuzz targets
 # compile them with the importer.
 list(APPEND VKCNN_COMPILER_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/../vk/shaders.c
   ${CMAKE_CURRENT_LIST_DIR}/../ops/op_table.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/codegen.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_window.c

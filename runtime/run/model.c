@@ -55,7 +55,9 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
                            .fusion = fusion,
                            .winograd = winograd,
                            .plan_memory = !m->check,
-                           .half_weights = o->precision == VKCNN_PRECISION_FP16};
+                           .half_weights = o->precision == VKCNN_PRECISION_FP16,
+                           .progress = o->progress,
+                           .progress_user = o->progress_user};
     if (o->precision != VKCNN_PRECISION_FP32 && o->precision != VKCNN_PRECISION_FP16) {
         st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "precision %d is neither fp32 nor fp16",
                       (int)o->precision);

@@ -14,12 +14,6 @@
 
 #define MAX_SPIRV_BYTES (16u << 20)
 
-const char *vkc_shader_find(const char *name) {
-    for (unsigned i = 0; i < vkc_shader_source_count; i++)
-        if (strcmp(vkc_shader_sources[i].name, name) == 0) return vkc_shader_sources[i].text;
-    return NULL;
-}
-
 static uint32_t vulkan_minor(const vkcnn_context *ctx) {
     uint32_t d = VK_API_VERSION_MINOR(ctx->dev.phys->info.api_version);
     uint32_t i = VK_API_VERSION_MINOR(ctx->inst.api_version);
