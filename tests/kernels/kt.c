@@ -19,7 +19,7 @@ static struct timespec started;
 
 /* kt.h: KT_CASE, KT_SEED, KT_VARIANTS, KT_VERBOSE and their options */
 static struct {
-    bool read, verbose, one_variant, by_seed;
+    bool read, verbose, dump, one_variant, by_seed;
     const char *text;
     unsigned long long seed;
     unsigned turn; /* kt_variants' next variant */
@@ -27,11 +27,12 @@ static struct {
 
 static void usage(const char *prog, const char *why) {
     fprintf(stderr,
-            "%s%s%s%susage: %s [--case TEXT] [--seed N] [--variants one|all] [--verbose]\n"
+            "%s%s%s%susage: %s [--case TEXT] [--seed N] [--variants one|all] [--verbose] [--dump]\n"
             "  --case TEXT   only the cases whose description contains TEXT (KT_CASE)\n"
             "  --seed N      only the cases of seed N (KT_SEED)\n"
             "  --variants V  one: each case under one of its variants, in turn (KT_VARIANTS)\n"
-            "  --verbose     print each case's max |diff| and bound (KT_VERBOSE=1)\n",
+            "  --verbose     print each case's max |diff| and bound (KT_VERBOSE=1)\n"
+            "  --dump        print each case's dispatches and their #defines (KT_DUMP=1)\n",
             why ? prog : "", why ? ": " : "", why ? why : "", why ? "\n" : "", prog);
 }
 
@@ -66,6 +67,8 @@ static void read_env(void) {
     }
     v = getenv("KT_VERBOSE");
     sel.verbose = v && *v && strcmp(v, "0") != 0;
+    v = getenv("KT_DUMP");
+    sel.dump = v && *v && strcmp(v, "0") != 0;
 }
 
 void kt_args(int argc, char **argv) {
@@ -79,6 +82,9 @@ void kt_args(int argc, char **argv) {
             exit(0);
         } else if (strcmp(a, "--verbose") == 0) {
             sel.verbose = true;
+            continue;
+        } else if (strcmp(a, "--dump") == 0) {
+            sel.dump = true;
             continue;
         } else if (strcmp(a, "--case") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--variants") == 0) {
@@ -300,6 +306,8 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
         clear_host();
         return 0;
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     cases++;
     vkc_exec_options xo = opts ? *opts : (vkc_exec_options){0};
     bool half = half_mode(), expect_half = false;
@@ -309,6 +317,9 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
     }
     vkcnn_status st = vkc_exec_create(ctx, g, &xo, &e);
     if (!st) count_texel(e);
+    for (uint32_t i = 0; !st && sel.dump && i < vkc_exec_dispatch_count(e); i++)
+        printf("%s (seed %llu): dispatch %u %s\n%s", what, (unsigned long long)seed, i,
+               vkc_exec_dispatch_template(e, i), vkc_exec_dispatch_defines(e, i));
     if (!st && expect_half && !reads_half(e)) {
         fprintf(stderr, "FAIL %s (seed %llu): no kernel read the weights as fp16\n", what,
                 (unsigned long long)seed);
@@ -353,11 +364,16 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
                     (double)dev[at], (double)r[at], scale, KT_RTOL * scale + KT_ATOL);
             bad = 1;
         }
-        if (!bad && (sel.verbose || kt_selecting()))
+        if (!bad && (sel.verbose || kt_selecting())) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
             printf("case %s (seed %llu): output '%s': max |diff| %.3g, bound %.3g (max |ref| "
-                   "%.3g)\n",
+                   "%.3g); %.2f s\n",
                    what, (unsigned long long)seed, g->tensors[t].name, err,
-                   KT_RTOL * scale + KT_ATOL, scale);
+                   KT_RTOL * scale + KT_ATOL, scale,
+                   (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+            fflush(stdout);
+        }
         if (!bad) {
             worst_abs = err > worst_abs ? err : worst_abs;
             double rel = scale > 0 ? err / scale : 0;

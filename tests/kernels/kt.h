@@ -71,7 +71,8 @@ void kt_summary(const char *name);
  *   KT_VARIANTS=one --variants one  each case under one of its variants
  *                                (kernels, Winograd tiles: kt_variants)
  *                                instead of all of them
- *   KT_VERBOSE=1   --verbose     print every case's max |diff| and bound
+ *   KT_VERBOSE=1   --verbose     print every case's max |diff|, bound and time
+ *   KT_DUMP=1      --dump        print every case's dispatches and #defines
  * With --case or --seed every case that runs prints its error and bound,
  * and no case matching is a failure; test_winograd then also skips its
  * checks that are not cases (kt_selecting). */
