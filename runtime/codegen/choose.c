@@ -40,7 +40,14 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
      * longer emulated lane by lane (`vkcnn peak`: 9x 22.3's), which was the
      * texel path's reason. */
     t->texel_loads = t->caps.cpu && !texel_broken(t);
-    t->wide_loads = t->caps.cpu && t->caps.int64;
+    /* Wide (u64vec4) loads neither on lavapipe after 22.3: it compiles a
+     * shader at its first dispatch, the wide kernels (the Winograd
+     * transforms' 8 tiles per invocation) 10x slower than the others (Mesa
+     * 25.0.7 with empty caches: kernel_test_winograd's first case 30 s
+     * against 3 s, AlexNet's first bench 370 s against 57 s), for no
+     * measured gain (AlexNet 204 against 206 ms per inference, medians of 4
+     * interleaved runs on a shared host). */
+    t->wide_loads = t->caps.cpu && t->caps.int64 && t->caps.mesa_version <= 2203;
     if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
     if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
 }
