@@ -297,7 +297,8 @@ void vkc_lower_conv_node(vkc_cg *c) {
     if (n->algo == VKC_CONV_ALGO_WINOGRAD)
         vkc_lower_winograd(c); /* fails when the form the passes chose does not fit */
     else if (n->pool)
-        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "has a fused MaxPool but does not run as Winograd");
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "has a fused MaxPool but does not run as Winograd");
     else
         vkc_lower_conv(c);
 }
@@ -332,8 +333,7 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
         return VKCNN_OK;
     }
     if (cg_out(&c)->elements == 0) return VKCNN_OK; /* nothing to compute */
-    if ((node->post_count || node->pool) &&
-        !(info->flags & (VKC_OPF_ANCHOR | VKC_OPF_ELEMENTWISE)))
+    if ((node->post_count || node->pool) && !(info->flags & (VKC_OPF_ANCHOR | VKC_OPF_ELEMENTWISE)))
         return vkc_node_fail(g, n, VKCNN_ERROR_INVALID_ARGUMENT,
                              "has fused post-ops but its kernel takes none");
     if (!info->lower)

@@ -29,8 +29,7 @@ static void broadcast_strides(const vkc_tensor *t, uint32_t rank, int64_t *strid
 
 /* One eltwise.comp dispatch over `count` operand tensors (tensors[k] for
  * binding 1 + k) with the statements `body`. */
-static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count,
-                             const char *body) {
+static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count, const char *body) {
     const vkc_tensor *y = cg_out(c);
     int64_t dims[VKC_MAX_RANK], strides[ELT_MAX_OPERANDS][VKC_MAX_RANK];
     char list[256];

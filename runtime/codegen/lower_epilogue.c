@@ -101,8 +101,9 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
     uint32_t slots[VKC_MAX_POST_OPS];
     uint32_t bound = cg_post_operands(c, slots);
     if (bound > VKC_MAX_POST_OPERANDS) {
-        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "fused epilogue reads %" PRIu32
-                " tensors (at most %d)", bound, VKC_MAX_POST_OPERANDS);
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "fused epilogue reads %" PRIu32 " tensors (at most %d)", bound,
+                VKC_MAX_POST_OPERANDS);
         return;
     }
     char expr[VKC_MAX_POST_OPERANDS][48];

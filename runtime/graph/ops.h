@@ -351,7 +351,7 @@ typedef union vkc_attrs {
     vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
     vkc_lrn_attrs lrn;
     vkc_elt_attrs elt; /* elementwise ops but Clip */
-    float epsilon; /* BatchNormalization */
+    float epsilon;     /* BatchNormalization */
     vkc_clip_attrs clip;
     vkc_gemm_attrs gemm;
     int64_t axis; /* Flatten, Concat, Gather (normalized at inference) */

@@ -8,7 +8,8 @@
 #include "graph/graph.h"
 
 struct vkc_attr_reader;
-#define VKC_DECODER(name) vkcnn_status vkc_decode_##name(const struct vkc_attr_reader *r, vkc_node *n)
+#define VKC_DECODER(name)                                                                          \
+    vkcnn_status vkc_decode_##name(const struct vkc_attr_reader *r, vkc_node *n)
 
 VKC_DECODER(window); /* Conv, MaxPool, AveragePool */
 VKC_DECODER(lrn);
@@ -30,7 +31,7 @@ VKC_DECODER(slice);
 VKC_DECODER(reduce); /* Reduce*: axes (attribute before 18), keepdims, noop_with_empty_axes */
 VKC_DECODER(norm);   /* Layer-, Instance-, Group-, LpNormalization */
 VKC_DECODER(gelu);   /* approximate */
-VKC_DECODER(split); /* axis, 'split' (< 13), num_outputs (18) */
+VKC_DECODER(split);  /* axis, 'split' (< 13), num_outputs (18) */
 VKC_DECODER(constant_of_shape);
 VKC_DECODER(resize); /* Resize, Upsample */
 

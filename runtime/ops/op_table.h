@@ -62,20 +62,20 @@ typedef void (*vkc_lower_fn)(struct vkc_cg *c);
 typedef double (*vkc_scalar_fn)(double x, double y, const vkc_elt_params *p);
 
 typedef struct vkc_op_info {
-    const char *name;  /* ONNX op_type, default domain */
-    uint8_t since[10]; /* opsets that (re)define it, ascending, 0-terminated */
-    uint32_t flags;    /* enum vkc_op_flags */
-    uint32_t weights;  /* bit i: input i is a weight (read only by this op's kernel) */
+    const char *name;         /* ONNX op_type, default domain */
+    uint8_t since[10];        /* opsets that (re)define it, ascending, 0-terminated */
+    uint32_t flags;           /* enum vkc_op_flags */
+    uint32_t weights;         /* bit i: input i is a weight (read only by this op's kernel) */
     vkc_defaults_fn defaults; /* NULL: attributes all zero (elementwise: `params`) */
     vkc_decode_fn decode;     /* NULL: no attributes */
     vkc_infer_fn infer;
     vkc_ref_fn ref;     /* NULL: folded at import */
     vkc_lower_fn lower; /* NULL: a view, or folded */
     /* Elementwise ops: */
-    uint8_t arity;           /* 1 or 2 (variadic ops fold pairwise with `glsl`) */
-    uint8_t params;          /* how many of alpha, beta, gamma it reads (Clip: min, max) */
-    const char *glsl;        /* float f(float x, float y, vec3 p) in shaders/eltwise.glsl */
-    vkc_scalar_fn scalar;    /* the same function in C, for the reference */
+    uint8_t arity;             /* 1 or 2 (variadic ops fold pairwise with `glsl`) */
+    uint8_t params;            /* how many of alpha, beta, gamma it reads (Clip: min, max) */
+    const char *glsl;          /* float f(float x, float y, vec3 p) in shaders/eltwise.glsl */
+    vkc_scalar_fn scalar;      /* the same function in C, for the reference */
     vkc_elt_params defaults_p; /* default alpha, beta, gamma */
 } vkc_op_info;
 
