@@ -88,7 +88,7 @@ static vkcnn_status convert_raw(const char *name, int type, const unsigned char 
                                 uint64_t count, void *dst) {
     size_t es = raw_size(type);
     if (type == T_FLOAT && host_little_endian()) { /* the common case, a plain copy */
-        memcpy(dst, raw, count * 4);
+        if (count) memcpy(dst, raw, count * 4);    /* an empty tensor may have no bytes */
         return VKCNN_OK;
     }
     for (uint64_t i = 0; i < count; i++) {
