@@ -90,22 +90,34 @@ endif()
 # The model zoo (models/export.py's ZOO: every torchvision family, stock
 # modules, calibrated random weights) against PyTorch. `tests/models/zoo_table.py
 # VKCNN` prints the whole table, families x opsets 11, 13, 17, 18, 20, 22 and
-# a dynamic batch of 4, with the reason for each refusal (models/README.md,
+# a dynamic batch of 4, with the reason for each failure (models/README.md,
 # "The zoo"); what is below is the part of it that passes, trimmed to keep CI
-# short. Per family at batch 1: opset 13 in every build (models.zoo.NAME,
-# from the fixture's exports); in the release build only (models.zoo.NAME.opsets,
-# one test so that the later cases find the shaders in the SPIR-V cache) the
-# other opsets listed for it: 17 from torch and its rewrites to 18, 20, 22
-# (one torch export), 11 for a few. The biggest families (ResNeXt-50,
-# Wide-ResNet-50, DenseNet-121; ResNet-50 and VGG-16 are models.run.* above)
-# run in the release build only, at opset 13; three small ones also from a
-# dynamic-batch export at batch 4.
+# short:
+# - per family at batch 1, opset 13 in every build (models.zoo.NAME, on the
+#   fixture's exports; AlexNet's are models.run.alexnet* and passes.lrn_alexnet);
+# - in the release build only, the opsets listed for the family
+#   (models.zoo.NAME.opsets, one test so that the later cases find the shaders
+#   in the SPIR-V cache): one or more of 18, 20 and 22 (rewritten from the
+#   opset-17 export; all three where the rewrite changes nodes: ReduceMean in
+#   ShuffleNetV2 and MNASNet), mostly 17 itself, 11 for a few; each opset is
+#   covered by several families;
+# - the biggest families (ResNeXt-50, Wide-ResNet-50, DenseNet-121) in the
+#   release build only, at opset 13 (ResNet-50 and VGG-16: models.run.* above);
+# - three small families from a dynamic-batch export run at batch 4
+#   (release-only).
+# Left out: Inception-v3 at batch 1, whose max |diff| is 1.02e-4 of max |ref|,
+# over the bound, from the Winograd convolutions (4.0e-5 with
+# VKCNN_WINOGRAD=0); ConvNeXt-Tiny, which matches but takes ~130 s per image on
+# a 2-core lavapipe (its Linear layers on 4-D activations run as MatMul on the
+# generic gemm kernel at ~0.1 GFLOP/s).
 if(TARGET vkcnn_cli)
-  # family:opsets besides 13 (release-only); alexnet* have opset 13 above
+  # family:opsets run in the release build (besides opset 13)
   set(_vkcnn_zoo_small
-      "alexnet:17" "alexnet_original:17" "resnet18:17" "mobilenet_v2:17"
-      "mobilenet_v3_small:11,17" "mobilenet_v3_large:17" "squeezenet1_0:17"
-      "squeezenet1_1:17" "efficientnet_b0:11,17" "regnet_x_400mf:17" "regnet_y_400mf:17")
+      "alexnet:18" "alexnet_original:20" "alexnet_original_lrn:11,22"
+      "resnet18:11,17,18,20,22" "mobilenet_v2:17,20" "mobilenet_v3_small:11,17,22"
+      "mobilenet_v3_large:17,18" "squeezenet1_0:17,22" "squeezenet1_1:17,20"
+      "googlenet:11,22" "shufflenet_v2_x1_0:17,18,20,22" "mnasnet1_0:17,18,20,22"
+      "efficientnet_b0:11,17,22" "regnet_x_400mf:17,18" "regnet_y_400mf:17,20")
   set(_vkcnn_zoo_big resnext50_32x4d/13 wide_resnet50_2/13 densenet121/13)
   set(_vkcnn_zoo_batch4 mobilenet_v3_small@dyn4 squeezenet1_1@dyn4 regnet_y_400mf@dyn4)
 

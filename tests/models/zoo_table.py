@@ -6,7 +6,8 @@ PyTorch's logits as tests/models/test_run.py does (max |diff| <= 1e-4 * max
 |ref| + 1e-5 and the same top-5).  Prints markdown.
 
     zoo_table.py VKCNN [--models A,B,...] [--opsets 11,13,...] [--batch4 OPSET]
-                 [--bench OPSET] [--iters N] [--out FILE.md] [--json FILE]
+                 [--bench OPSET] [--iters N] [--warmup N] [--out FILE.md]
+                 [--json FILE]
 
 Each cell: `ok r` (loads, max|diff|/max|ref| = r, top-5 equal), `DIFF r` or
 `TOP5 r` (loads but does not match), or `refused` (vkcnn's first error line
@@ -89,12 +90,14 @@ def cell_text(cell):
     return st
 
 
-def bench(vkcnn, name, opset, iters):
+def bench(vkcnn, name, opset, iters, warmup=None):
     path = common.model_path(name, batch=1, opset=opset)
     with tempfile.TemporaryDirectory() as tmp:
         js = os.path.join(tmp, "bench.json")
-        r = subprocess.run([vkcnn, "bench", path, "--iters", str(iters), "--json", js, "--quiet"],
-                           capture_output=True, text=True, check=False)
+        cmd = [vkcnn, "bench", path, "--iters", str(iters), "--json", js, "--quiet"]
+        if warmup is not None:
+            cmd += ["--warmup", str(warmup)]
+        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if r.returncode != 0:
             return {"model": name, "error": r.stderr.strip()}
         with open(js) as f:
@@ -116,7 +119,8 @@ def main():
                     help="add a column: dynamic-batch export at OPSET, run at batch 4")
     ap.add_argument("--bench", type=int, metavar="OPSET",
                     help="add the table of `vkcnn bench` at batch 1, opset OPSET")
-    ap.add_argument("--iters", type=int, default=5)
+    ap.add_argument("--iters", type=int, default=5, help="bench --iters (default 5)")
+    ap.add_argument("--warmup", type=int, help="bench --warmup (default: bench's, 3)")
     ap.add_argument("--out", help="write the markdown here too")
     ap.add_argument("--json", help="write every cell as JSON")
     args = ap.parse_args()
@@ -136,6 +140,7 @@ def main():
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     errors = {}
+    mismatches = []
     t_all = time.perf_counter()
     for m in models:
         row = [f"`{m}`", export.MODELS[m]["family"] or ""]
@@ -149,18 +154,27 @@ def main():
                   f"{c['status']} {c.get('ratio', '')} {c.get('error', '').splitlines()[:1]}",
                   file=sys.stderr, flush=True)
             row.append(cell_text(c))
+            where = f"{m}@{opset}" + ("x4" if ref else "")
             if c.get("error"):
                 first = c["error"].splitlines()
                 key = " / ".join(first[:3])[:400]
-                errors.setdefault(key, []).append(f"{m}@{opset}" + ("x4" if ref else ""))
+                errors.setdefault(key, []).append(where)
+            elif c.get("problems"):
+                mismatches.append(f"{where}: " + "; ".join(c["problems"]) +
+                                  (" (top-5 equal)" if c["top5_ok"] else ""))
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     lines.append(f"Cells: max\\|diff\\|/max\\|ref\\| of `vkcnn run` against PyTorch "
                  f"(bound 1e-4 + 1e-5/max\\|ref\\|), `ok` when within it and the top-5 agree. "
                  f"{len(cells)} cases in {time.perf_counter() - t_all:.0f} s.")
+    if mismatches:
+        lines.append("")
+        lines.append("Mismatches:")
+        lines.append("")
+        lines += [f"- {m}" for m in mismatches]
     if errors:
         lines.append("")
-        lines.append("Refusals (vkcnn's message, first lines):")
+        lines.append("Refusals and failures (vkcnn's message, first lines):")
         lines.append("")
         for msg, where in errors.items():
             ops = missing_operators(msg)
@@ -168,7 +182,9 @@ def main():
                                                            if ops else ""))
     if args.bench:
         lines.append("")
-        lines.append(f"`vkcnn bench MODEL --iters {args.iters}` at batch 1, opset {args.bench}:")
+        lines.append(f"`vkcnn bench MODEL --iters {args.iters}"
+                     + (f" --warmup {args.warmup}" if args.warmup is not None else "")
+                     + f"` at batch 1, opset {args.bench}:")
         lines.append("")
         lines.append("| model | GFLOP/image | gpu ms (median) | wall ms (median) | images/s | "
                      "share of peak | dispatches | cold start ms |")
@@ -179,7 +195,7 @@ def main():
                   and c["batch"] == 1 and c["status"] == "ok"]
             if not ok:
                 continue
-            b = bench(args.vkcnn, m, args.bench, args.iters)
+            b = bench(args.vkcnn, m, args.bench, args.iters, args.warmup)
             cells.append(dict(b, kind="bench"))
             if b.get("error"):
                 lines.append(f"| `{m}` | bench failed: {b['error'].splitlines()[0]} |")
