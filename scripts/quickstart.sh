@@ -5,7 +5,8 @@
 #                                (all but the `slow` label; test-all runs everything)
 # Other modes (used by .ci/run): sanitize (ASan+UBSan build, suite without the
 # large-model tests), tsan (ThreadSanitizer over the multi-threaded tests),
-# install-test (install and build a consumer project).
+# install-test (install and build a consumer project), mesa25 (a subset of the
+# suite on Mesa 25.0 lavapipe from bookworm-backports; mesa25-all: all of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -62,6 +63,32 @@ case "$mode" in
         VKCNN_CACHE_DIR="$PWD/build-tsan/test-cache" build-tsan/tests/$t models/lenet5/lenet5.onnx
     done
     ;;
+  mesa25 | mesa25-all)
+    # The second driver: Mesa 25.0's lavapipe, unpacked beside the system's
+    # 22.3 (scripts/lavapipe-backports.sh) and selected for these tests alone.
+    # It validates SPIR-V 1.6 (Vulkan 1.4), loads storage buffers ~9x faster
+    # and compiles shaders several times slower (kernel_test_winograd with an
+    # empty shader cache: 844 s against 162 s on 22.3). mesa25, the CI
+    # subset: conformance, LeNet-5 and AlexNet end to end, and every kernel
+    # test once (the entry without _fp16/_texel/_storage/_tree), each case
+    # under one of its variants (KT_VARIANTS=one, tests/kernels/kt.h).
+    # mesa25-all: the whole suite but the entries that force texel-buffer
+    # loads, which crash that driver (runtime/codegen/choose.c).
+    scripts/setup.sh --test
+    build build
+    eval "$(scripts/lavapipe-backports.sh)"
+    if ! ./build/vkcnn devices | grep -q "Mesa 25"; then
+      echo "quickstart: the Mesa 25 lavapipe is not the device:" >&2
+      ./build/vkcnn devices >&2 || true
+      exit 1
+    fi
+    if [[ "$mode" == mesa25 ]]; then
+      (cd build && KT_VARIANTS=one VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -R \
+        '^(onnx_conformance|passes_lenet5|classify\.lenet5_accuracy|models\.run\.alexnet|kernel_test_[a-z0-9]+)$')
+    else
+      (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -E '_texel$')
+    fi
+    ;;
   install-test)
     scripts/setup.sh
     build build -DVKCNN_BUILD_TESTS=OFF
@@ -71,7 +98,7 @@ case "$mode" in
     rm -rf "$prefix"
     ;;
   *)
-    echo "usage: scripts/quickstart.sh [run|test|test-all|sanitize|tsan|install-test]" >&2
+    echo "usage: scripts/quickstart.sh [run|test|test-all|sanitize|tsan|install-test|mesa25|mesa25-all]" >&2
     exit 2
     ;;
 esac
