@@ -52,8 +52,9 @@ layout(push_constant) uniform Push {
 
 layout(std430, binding = 0) writeonly buffer Scores { float s[]; };
 #if TEXEL
-layout(binding = 1) uniform samplerBuffer q;
-layout(binding = 2) uniform samplerBuffer g;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer q;
+layout(binding = 2) uniform textureBuffer g;
 #define LOAD(buf, i) texelFetch(buf, int(i))
 #else
 layout(std430, binding = 1) readonly buffer Queries { vec4 q[]; };

@@ -91,7 +91,8 @@ layout(std430, binding = 0) buffer Lists { uvec2 list[]; };
 #if PAIRS
 layout(std430, binding = 1) readonly buffer Cand { uvec2 cand[]; };
 #elif TEXEL
-layout(binding = 1) uniform samplerBuffer sc;
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer sc;
 #else
 layout(std430, binding = 1) readonly buffer Cand { vec4 sc[]; };
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/choose.h"
 #include "core/checked.h"
 #include "knn/knn_internal.h"
 #include "vk/context.h"
@@ -67,10 +68,16 @@ vkcnn_status vkcnn_index_create(vkcnn_context *ctx, uint32_t dim,
         return vkc_ctx_error(
             ctx, vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_index_create: the dimension is 0"));
     const vkcnn_device_info *info = &ctx->dev.phys->info;
-    bool cpu = info->type == VKCNN_DEVICE_CPU;
+    /* texel buffers where the models' kernels take them by default
+     * (vkc_choose_device_loads: CPU drivers, but not lavapipe after 22.3,
+     * whose texelFetch crashes or reads garbage) */
+    vkc_codegen_target device;
+    vkc_codegen_target_init(&device, info, 0);
+    vkc_choose_device_loads(&device, NULL);
     const char *texel = getenv("VKCNN_TEXEL_LOADS"); /* "0" or "1": forced, as for models */
-    bool use_texel =
-        texel && (strcmp(texel, "0") == 0 || strcmp(texel, "1") == 0) ? texel[0] == '1' : cpu;
+    bool use_texel = texel && (strcmp(texel, "0") == 0 || strcmp(texel, "1") == 0)
+                         ? texel[0] == '1'
+                         : device.texel_loads;
     /* a chunk is one binding: within every limit that applies to it */
     uint64_t cap = VKC_KNN_CHUNK_BYTES;
     if (cap > info->max_storage_buffer_range) cap = info->max_storage_buffer_range;
