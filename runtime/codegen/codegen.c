@@ -18,6 +18,7 @@
 
 void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *info,
                              uint64_t max_binding_bytes) {
+    *t = (vkc_codegen_target){0}; /* every field the caller does not set starts false/0 */
     /* 64 or 128 invocations, a multiple of the subgroup size, within limits. */
     uint32_t sg = info->subgroup_size ? info->subgroup_size : 32;
     uint32_t local = sg >= 64 ? sg : 64;

@@ -73,6 +73,7 @@ vkcnn_status vkcnn_index_create(vkcnn_context *ctx, uint32_t dim,
      * whose texelFetch crashes or reads garbage) */
     vkc_codegen_target device;
     vkc_codegen_target_init(&device, info, 0);
+    device.caps.int64 = ctx->dev.int64;
     vkc_choose_device_loads(&device, NULL);
     const char *texel = getenv("VKCNN_TEXEL_LOADS"); /* "0" or "1": forced, as for models */
     bool use_texel = texel && (strcmp(texel, "0") == 0 || strcmp(texel, "1") == 0)
