@@ -96,12 +96,13 @@ layout(std430, binding = 1) readonly buffer In { float x[]; };
 // One row (or column) of B^T d: the 1-D transform of ALPHA values.
 void bt(inout float d[ALPHA]) {
 #if T == 4
-    float t0 = 4.0 * d[0] - 5.0 * d[2] + d[4];
-    float t1 = -4.0 * (d[1] + d[2]) + d[3] + d[4];
-    float t2 = 4.0 * (d[1] - d[2]) - d[3] + d[4];
+    // interpolation points 0, 1, -1, 1/2, -2, infinity (passes/winograd.c)
+    float t0 = d[0] - 2.0 * d[2] + d[4] + 1.5 * (d[3] - d[1]);
+    float t1 = 0.5 * d[2] + 2.5 * d[3] + d[4] - d[1];
+    float t2 = d[1] - 2.5 * d[2] + 0.5 * d[3] + d[4];
     float t3 = 2.0 * (d[3] - d[1]) - d[2] + d[4];
-    float t4 = 2.0 * (d[1] - d[3]) - d[2] + d[4];
-    float t5 = 4.0 * d[1] - 5.0 * d[3] + d[5];
+    float t4 = 0.5 * (d[1] - d[3]) - d[2] + d[4];
+    float t5 = d[1] - 1.5 * d[2] - 2.0 * d[3] + 1.5 * d[4] + d[5];
     d[0] = t0;
     d[1] = t1;
     d[2] = t2;

@@ -93,11 +93,12 @@ layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 // The 1-D output transform A^T s of ALPHA values into T.
 void at(float s[ALPHA], out float o[T]) {
 #if T == 4
-    float a = s[1] + s[2], b = s[1] - s[2], c = s[3] + s[4], d = s[3] - s[4];
-    o[0] = s[0] + a + c;
-    o[1] = b + 2.0 * d;
-    o[2] = a + 4.0 * c;
-    o[3] = b + 8.0 * d + s[5];
+    // points 0, 1, -1, 1/2, -2, infinity: row i is (p^i), with 1 at infinity in the last
+    float a = s[1] + s[2], b = s[1] - s[2];
+    o[0] = s[0] + a + s[3] + s[4];
+    o[1] = b + 0.5 * s[3] - 2.0 * s[4];
+    o[2] = a + 0.25 * s[3] + 4.0 * s[4];
+    o[3] = b + 0.125 * s[3] - 8.0 * s[4] + s[5];
 #else
     o[0] = s[0] + s[1] + s[2];
     o[1] = s[1] - s[2] - s[3];

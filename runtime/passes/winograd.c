@@ -18,21 +18,32 @@
  * reference and the per-node check read them); the new constant is recorded
  * in the node (vkc_node.winograd, algo VKC_CONV_ALGO_WINOGRAD).
  *
- * G from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"
- * (2016): F(2x2,3x3) with interpolation points 0, 1, -1, infinity;
- * F(4x4,3x3) with 0, 1, -1, 2, -2, infinity.
+ * The transforms are Toom-Cook's (Lavin & Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016): F(2x2,3x3) with interpolation
+ * points 0, 1, -1, infinity; F(4x4,3x3) with 0, 1, -1, 1/2, -2, infinity
+ * (G here, B^T in winograd_input.comp, A^T in winograd_output.comp). The
+ * points decide how much F(4x4) amplifies the float rounding, most of it the
+ * GEMM's sums over C multiplied by A^T (that the choice of points matters is
+ * Barabasz et al., "Error analysis and improving the accuracy of Winograd
+ * convolution for deep neural networks", 2020). Measured here against the
+ * usual 0, +-1, +-2: a float32 model of the three steps (random 3x3 layers,
+ * ReLU'd inputs, C = 32 and 96; bench/winograd_points.py) 31-33% less RMS
+ * error (+-1/2 instead: none less); kernel_test_winograd's worst case
+ * 5.04e-5 -> 2.29e-5 of max |ref|;
+ * Inception-v3 (opset 13, batch 1) against PyTorch 1.02e-4 -> 7.0e-5 of max
+ * |ref| (bound 1e-4; its first 3x3 conv alone at F(4x4) gave 8.5e-5: the
+ * network amplifies its early layers' rounding ~20x), VGG-16 4.3e-6 ->
+ * 3.2e-6, DenseNet-121 8.1e-6 -> 4.9e-6.
  *
- * The forms of several parts run F(2x2) only. F(4x4)'s transforms (entries
- * up to 5 in B, 8 in A) amplify the rounding of the GEMM's float sums, and a
- * form of KS^2 parts sums KS^2 times as many rows per output as a 3x3 of the
- * same C (a 5x5: 36 taps, 11 of them zero): the error grows with the rows
- * faster than the output. kernel_test_winograd's 5x5 case of 19 channels
- * (76 rows) with a Clip (bound 6.0e-5 at max |ref| 0.5): F(4x4) 4.79e-5 on
- * lavapipe 22.3 and 25.0, 6.8e-5 on an NVIDIA H200; F(2x2) 7.67e-6. The
- * three steps modelled in float32 against a float64 direct conv (6 random
- * draws of that shape) put F(4x4) at 3.2-8.5e-5, still 2.0-3.9e-5 with the
- * GEMM summed part by part, 2.9-6.2e-5 with other points (0, +-1, 1/2, -2
- * or -3), and F(3x3) at 2.0-3.1e-5; F(2x2) at 5.4-8.8e-6. */
+ * The forms of several parts run F(2x2) only (measured with the points
+ * 0, +-1, +-2). F(4x4)'s transforms (entries up to 5 in B, 8 in A) amplify the rounding of the
+ * GEMM's float sums, and a form of KS^2 parts sums KS^2 times as many rows per output as a 3x3 of
+ * the same C (a 5x5: 36 taps, 11 of them zero): the error grows with the rows faster than the
+ * output. kernel_test_winograd's 5x5 case of 19 channels (76 rows) with a Clip (bound 6.0e-5 at max
+ * |ref| 0.5): F(4x4) 4.79e-5 on lavapipe 22.3 and 25.0, 6.8e-5 on an NVIDIA H200; F(2x2) 7.67e-6.
+ * The three steps modelled in float32 against a float64 direct conv (6 random draws of that shape)
+ * put F(4x4) at 3.2-8.5e-5, still 2.0-3.9e-5 with the GEMM summed part by part, 2.9-6.2e-5 with
+ * other points (0, +-1, 1/2, -2 or -3), and F(3x3) at 2.0-3.1e-5; F(2x2) at 5.4-8.8e-6. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +53,12 @@
 
 static const double G2[4][3] = {
     {1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
-static const double G4[6][3] = {
-    {1.0 / 4, 0.0, 0.0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
+static const double G4[6][3] = {{1.0, 0.0, 0.0},
+                                {1.0 / 3, 1.0 / 3, 1.0 / 3},
+                                {-1.0 / 3, 1.0 / 3, -1.0 / 3},
+                                {-16.0 / 15, -8.0 / 15, -4.0 / 15},
+                                {1.0 / 15, -2.0 / 15, 4.0 / 15},
+                                {0.0, 0.0, 1.0}};
 
 bool vkc_winograd_parts(int64_t kernel, int64_t stride, vkc_winograd_form *f) {
     if (stride == 1 && (kernel == 3 || kernel == 5)) {
