@@ -284,8 +284,9 @@ typedef struct vkcnn_device_info {
     uint32_t max_workgroup_count[3];
     uint32_t max_push_constants_size;
     uint64_t device_local_bytes; /* largest device-local heap */
-    int uma;                     /* some memory is device-local and host-visible */
-    int compute_queue;           /* has a queue family with compute */
+    int uma; /* unified memory: the largest device-local heap is host-visible and the device is no
+                discrete GPU (inputs and outputs mapped, not staged) */
+    int compute_queue; /* has a queue family with compute */
 } vkcnn_device_info;
 
 /* Number of physical devices the context's instance sees. */

@@ -273,25 +273,37 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     info->timestamps =
         info->compute_queue && pd->timestamp_valid_bits > 0 && info->timestamp_period_ns > 0.0f;
 
-    /* memory: UMA when the largest device-local heap is reachable through a
-     * host-visible, coherent type (integrated GPUs, lavapipe, full ReBAR) */
     f->vkGetPhysicalDeviceMemoryProperties(pd->handle, &pd->memory);
     const VkPhysicalDeviceMemoryProperties *m = &pd->memory;
-    uint32_t big_heap = UINT32_MAX;
     for (uint32_t h = 0; h < m->memoryHeapCount; h++)
         if ((m->memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
-            m->memoryHeaps[h].size > info->device_local_bytes) {
+            m->memoryHeaps[h].size > info->device_local_bytes)
             info->device_local_bytes = m->memoryHeaps[h].size;
+    info->uma = vkc_memory_unified(info->type, m);
+    return VKCNN_OK;
+}
+
+bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProperties *m) {
+    /* A discrete GPU's device-local memory is across PCIe even when resizable
+     * BAR makes all of it host-visible: the host's reads of it are uncached,
+     * so results go through host-cached staging there. */
+    if (type == VKCNN_DEVICE_DISCRETE) return false;
+    uint32_t big_heap = UINT32_MAX;
+    VkDeviceSize big = 0;
+    for (uint32_t h = 0; h < m->memoryHeapCount && h < VK_MAX_MEMORY_HEAPS; h++)
+        if ((m->memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
+            m->memoryHeaps[h].size > big) {
+            big = m->memoryHeaps[h].size;
             big_heap = h;
         }
     const VkMemoryPropertyFlags uma_flags = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
                                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
                                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    for (uint32_t t = 0; t < m->memoryTypeCount; t++)
+    for (uint32_t t = 0; t < m->memoryTypeCount && t < VK_MAX_MEMORY_TYPES; t++)
         if ((m->memoryTypes[t].propertyFlags & uma_flags) == uma_flags &&
             m->memoryTypes[t].heapIndex == big_heap)
-            info->uma = 1;
-    return VKCNN_OK;
+            return true;
+    return false;
 }
 
 vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts) {

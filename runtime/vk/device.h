@@ -41,6 +41,13 @@ typedef struct vkc_instance {
     bool adopted; /* the application's instance: never destroyed here */
 } vkc_instance;
 
+/* Whether the device's memory is the host's (vkcnn_device_info.uma): its
+ * largest device-local heap has a host-visible, coherent type (integrated
+ * GPUs, CPU drivers), and it is not a discrete GPU (whose resizable BAR
+ * makes device memory host-visible but uncached for the host's reads).
+ * Inputs and outputs are then mapped, not staged. */
+bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProperties *m);
+
 /* Creates the instance and reads every physical device's capabilities. On
  * failure *inst holds nothing to destroy. */
 vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts);

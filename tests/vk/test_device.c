@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "vk/device.h"
 
 static void check_caps(const vkcnn_device_info *d) {
     printf("device %u: %s (%s, %s %s), subgroup %u, shared %u, range %llu, uma %d, width %u\n",
@@ -33,7 +34,49 @@ static void check_caps(const vkcnn_device_info *d) {
     }
 }
 
+/* vkc_memory_unified on the memory layouts devices report: a discrete GPU
+ * with resizable BAR (an NVIDIA H200: all of its 140 GiB heap has a
+ * host-visible type) is not UMA; integrated GPUs and CPU drivers are. */
+static void check_memory_unified(void) {
+    enum {
+        DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+        HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+        HC = VK_MEMORY_PROPERTY_HOST_CACHED_BIT
+    };
+    const VkDeviceSize gib = 1ull << 30;
+    VkPhysicalDeviceMemoryProperties rebar = {0};
+    rebar.memoryHeapCount = 2;
+    rebar.memoryHeaps[0] = (VkMemoryHeap){140 * gib, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
+    rebar.memoryHeaps[1] = (VkMemoryHeap){128 * gib, 0};
+    rebar.memoryTypeCount = 4;
+    rebar.memoryTypes[0] = (VkMemoryType){DL, 0};
+    rebar.memoryTypes[1] = (VkMemoryType){HV, 1};
+    rebar.memoryTypes[2] = (VkMemoryType){HV | HC, 1};
+    rebar.memoryTypes[3] = (VkMemoryType){DL | HV, 0};
+    CHECK(!vkc_memory_unified(VKCNN_DEVICE_DISCRETE, &rebar));
+    /* the same layout on an integrated GPU: its memory is the host's */
+    CHECK(vkc_memory_unified(VKCNN_DEVICE_INTEGRATED, &rebar));
+    /* a discrete GPU without resizable BAR: a small host-visible window */
+    VkPhysicalDeviceMemoryProperties bar = rebar;
+    bar.memoryHeapCount = 3;
+    bar.memoryHeaps[2] = (VkMemoryHeap){256ull << 20, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
+    bar.memoryTypes[3] = (VkMemoryType){DL | HV, 2};
+    CHECK(!vkc_memory_unified(VKCNN_DEVICE_DISCRETE, &bar));
+    CHECK(!vkc_memory_unified(VKCNN_DEVICE_OTHER, &bar)); /* the window is not the big heap */
+    /* lavapipe: one heap, every type device-local and host-visible */
+    VkPhysicalDeviceMemoryProperties cpu = {0};
+    cpu.memoryHeapCount = 1;
+    cpu.memoryHeaps[0] = (VkMemoryHeap){16 * gib, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
+    cpu.memoryTypeCount = 1;
+    cpu.memoryTypes[0] = (VkMemoryType){DL | HV | HC, 0};
+    CHECK(vkc_memory_unified(VKCNN_DEVICE_CPU, &cpu));
+    /* no host-visible device-local type at all */
+    cpu.memoryTypes[0] = (VkMemoryType){DL, 0};
+    CHECK(!vkc_memory_unified(VKCNN_DEVICE_INTEGRATED, &cpu));
+}
+
 int main(void) {
+    check_memory_unified();
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint32_t n = vkcnn_context_device_count(ctx);
     uint32_t chosen = vkcnn_context_device_index(ctx);
