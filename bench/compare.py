@@ -17,7 +17,7 @@ and roofline.svg (vkcnn's layers against the device's measured peak).
 Every runtime's top-5 classes for the same input are compared: a speed
 figure never hides a wrong answer (exit status 1 when they differ).
 
-    bench/compare.py [--models lenet5,alexnet,vgg16] [--batch 1] [--iters 20]
+    bench/compare.py [--models default] [--batch 1] [--iters 20]
                      [--rounds 4] [--threads N] [--out DIR] [--vkcnn PATH]
                      [--precisions fp32,fp16]
 
@@ -25,12 +25,24 @@ Each runtime's --iters are split over --rounds rounds taken in turn (vkcnn,
 ONNX Runtime, PyTorch, then again), and the medians are of the pooled
 iterations, so that a shared host's drift falls on every runtime alike.
 
-Models: `lenet5` is the bundled trained model; the others are exported by
-models/export.py (fixed-seed weights) and cached like the tests' (see
-models/cached_export.py). Run from a release build: `vkcnn` is looked for
-in build/ unless --vkcnn is given.
+Models (--models, comma-separated): `lenet5`, the bundled trained model, or
+any name of models/export.py's MODELS (`models/export.py --list`), exported
+with fixed-seed weights and cached like the tests' (see
+models/cached_export.py); each is fed its own input size from the export
+spec (inception_v3: 299x299). Set names expand in place:
+
+  default  resnet50, resnet18, mobilenet_v2, efficientnet_b0, squeezenet1_1,
+           googlenet, vgg16, alexnet: the lavapipe comparison at batch 1
+  classic  lenet5, alexnet, vgg16 (the earlier default)
+  zoo      export.py's ZOO, one model per torchvision family
+
+(On a GPU, ../shared/tools/gpu-run.sh passes its MODELS / MODELS16 on as
+--models.)
+Run from a release build: `vkcnn` is looked for in build/ unless --vkcnn is
+given.
 """
 import argparse
+import copy
 import json
 import os
 import statistics
@@ -43,6 +55,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "models"))
 
 ORT_VERSION = "1.30.0"
+
+# The default set: the lavapipe comparison's models at batch 1 (ResNet-50,
+# ResNet-18, MobileNetV2, EfficientNet-B0, SqueezeNet 1.1, GoogLeNet, VGG-16,
+# AlexNet).
+DEFAULT_MODELS = ["resnet50", "resnet18", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1",
+                  "googlenet", "vgg16", "alexnet"]
 
 
 def log(msg):
@@ -87,6 +105,33 @@ def model_file(name, batch):
     import cached_export
 
     return cached_export.cached_export(name, batch=batch, log=log)
+
+
+def export_module():
+    import cached_export
+
+    return cached_export._load_export_module()
+
+
+def model_names(spec):
+    """--models: names and set names, expanded in order without repeats.
+    Raises ValueError naming an unknown entry."""
+    export = export_module()
+    sets = {"default": DEFAULT_MODELS, "classic": ["lenet5", "alexnet", "vgg16"],
+            "zoo": list(export.ZOO)}
+    names = []
+    for item in (v.strip() for v in spec.split(",")):
+        if not item:
+            continue
+        for name in sets.get(item, [item]):
+            if name != "lenet5" and name not in export.MODELS:
+                raise ValueError(f"unknown model '{name}': use lenet5, a set ("
+                                 f"{', '.join(sets)}) or one of {', '.join(export.MODELS)}")
+            if name not in names:
+                names.append(name)
+    if not names:
+        raise ValueError(f"--models '{spec}' names no model")
+    return names
 
 
 def input_shape(name, batch):
@@ -193,16 +238,25 @@ def torch_model(name):
     return model.eval()
 
 
-def run_torch(model, x, iters, threads, device="cpu", half=False):
+def run_torch(model, x, iters, threads, device="cpu", half=False, copies=None):
+    """Times `model` on `x` on `device` (fp16 with half). `model` itself is
+    never moved or converted (Module.to and .half work in place): the run
+    uses a deep copy made for its (device, half), kept in `copies` (a dict
+    the caller holds per model) so that the rounds reuse it."""
     import torch
 
     torch.set_num_threads(threads)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    m = model.to(device)
-    t = torch.from_numpy(x).to(device)
+    copies = {} if copies is None else copies
+    key = (device, half)
+    if key not in copies:
+        m = copy.deepcopy(model).to(device)
+        copies[key] = (m.half() if half else m).eval()
+    m = copies[key]
+    t = torch.from_numpy(x.copy()).to(device)  # its own buffer, not x's
     if half:
-        m, t = m.half(), t.half()
+        t = t.half()
     times = []
     with torch.no_grad():
         for i in range(iters + 3):
@@ -303,8 +357,12 @@ def svg_roofline(layers, peak, path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default="lenet5,alexnet,vgg16")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="default",
+                    help="comma-separated: lenet5, names of models/export.py's MODELS, or the "
+                         "sets default (" + ",".join(DEFAULT_MODELS) + "), classic "
+                         "(lenet5,alexnet,vgg16), zoo (export.py's ZOO)")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=4,
@@ -317,12 +375,16 @@ def main():
     ap.add_argument("--no-ort", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args()
+    try:
+        names = model_names(args.models)
+    except ValueError as e:
+        ap.error(str(e))
     os.makedirs(args.out, exist_ok=True)
     import torch
 
     devices = vkcnn_devices(args.vkcnn)
     rows, layers, peaks, mismatches = [], [], {}, []
-    for name in args.models.split(","):
+    for name in names:
         path = model_file(name, args.batch)
         x = bench_input(input_shape(name, args.batch))
         # Each runtime's iterations are split over --rounds rounds, run in
@@ -340,6 +402,7 @@ def main():
             acc[key]["times_ms"] += times
 
         model = None if args.no_torch else torch_model(name)
+        copies = {}  # (device, half) -> the copy run_torch times, for every round
         for rnd in range(args.rounds):
             for d, precision in [(d, p) for d in devices for p in args.precisions.split(",")]:
                 label = d["name"] + (", fp16 weights" if precision == "fp16" else "")
@@ -375,12 +438,19 @@ def main():
                 if torch.cuda.is_available():
                     runs += [("cuda", False), ("cuda", True)]
                 for dev, half in runs:
-                    p = run_torch(model, x, per_round, args.threads, dev, half)
                     label = f"CPU, {args.threads} threads" if dev == "cpu" else torch.cuda.get_device_name(0)
                     label += ", fp16" if half else (", fp32 (TF32 off)" if dev == "cuda" else "")
+                    try:
+                        p = run_torch(model, x, per_round, args.threads, dev, half, copies)
+                    except RuntimeError as e:  # e.g. CUDA out of memory at batch 16
+                        log(f"{name}: pytorch {label}: {e}")
+                        continue
                     pool(("torch", label), {"runtime": f"pytorch {p['version']}", "device": label,
                                             "top5": p["top5"]}, p["times_ms"])
                     log(f"{name}: round {rnd + 1}: pytorch {label}: {spread(p['times_ms'])['median']:.2f} ms")
+        del model, copies
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
         results = []
         for r in acc.values():
             s = spread(r["times_ms"])
