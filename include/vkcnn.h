@@ -321,7 +321,8 @@ VKCNN_API vkcnn_status vkcnn_enumerate_devices(const vkcnn_context_desc *desc,
  * read and copy bandwidth (copy counts bytes read + written). Reads are
  * measured both ways vkcnn's kernels read: storage buffers (vec4 loads) and
  * uniform texel buffers (texelFetch); read_gbps is the better of the two,
- * the rate a read-bound kernel can reach. */
+ * the rate a read-bound kernel can reach. The per-dispatch and per-barrier
+ * overheads bound how many dispatches a plan can afford. */
 typedef struct vkcnn_peak {
     double fp32_gflops;
     double fp16_gflops; /* 0 when the device lacks shaderFloat16 */
@@ -331,6 +332,13 @@ typedef struct vkcnn_peak {
     double read_texel_gbps;
     uint32_t vector_width; /* the software driver's SIMD width, 0 for hardware */
     int from_cache;        /* 1 when read from the context's cache directory */
+    /* what a command buffer pays, in microseconds of wall time from submit
+     * to completion: per dispatch of an empty one-workgroup kernel, per
+     * further workgroup of a dispatch, and per pipeline barrier between
+     * dependent dispatches */
+    double dispatch_us;
+    double workgroup_us;
+    double barrier_us;
 } vkcnn_peak;
 
 /* Measures (a few seconds on a CPU device) or, unless `fresh`, reads the

@@ -24,7 +24,8 @@ int vkcnn_cmd_peak(int argc, char **argv) {
                    "[--no-cache]\n"
                    "Measures the device's fp32 and fp16 FMA throughput (long chains of\n"
                    "independent FMAs) and its memory read and copy bandwidth (copy counts\n"
-                   "bytes read + written), best of several timed runs. The figures are cached\n"
+                   "bytes read + written), and the cost of a dispatch and of a barrier\n"
+                   "between dispatches, best of several timed runs. The figures are cached\n"
                    "per device, driver and vector width; --fresh measures again.\n"
                    "  --json           print JSON\n"
                    "  --fresh          measure again instead of reading the cached figures\n"
@@ -59,8 +60,10 @@ int vkcnn_cmd_peak(int argc, char **argv) {
         else
             printf("null");
         printf(", \"read_gbps\": %.2f, \"read_storage_gbps\": %.2f, \"read_texel_gbps\": %.2f, "
-               "\"copy_gbps\": %.2f, \"vector_width\": ",
-               p.read_gbps, p.read_storage_gbps, p.read_texel_gbps, p.copy_gbps);
+               "\"copy_gbps\": %.2f, \"dispatch_us\": %.2f, \"workgroup_us\": %.3f, "
+               "\"barrier_us\": %.2f, \"vector_width\": ",
+               p.read_gbps, p.read_storage_gbps, p.read_texel_gbps, p.copy_gbps, p.dispatch_us,
+               p.workgroup_us, p.barrier_us);
         if (p.vector_width)
             printf("%u", p.vector_width);
         else
@@ -76,6 +79,9 @@ int vkcnn_cmd_peak(int argc, char **argv) {
         printf("read         %.2f GB/s (storage buffer %.2f, texel buffer %.2f)\n", p.read_gbps,
                p.read_storage_gbps, p.read_texel_gbps);
         printf("copy         %.2f GB/s (read + write)\n", p.copy_gbps);
+        printf("dispatch     %.1f us per empty dispatch, %.2f us per further workgroup\n",
+               p.dispatch_us, p.workgroup_us);
+        printf("barrier      %.1f us per barrier between dependent dispatches\n", p.barrier_us);
         if (p.vector_width) printf("vector width %u bits\n", p.vector_width);
         if (p.from_cache) printf("(cached; --fresh measures again)\n");
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/hash.h"
 #include "vk/context.h"
 #include "vk/kernel.h"
@@ -13,12 +14,15 @@
 #define LOCAL 64u
 #define RUNS 5
 #define MIN_MS 20.0
-#define CACHE_FORMAT 2u
+#define CACHE_FORMAT 3u
+#define OVERHEAD_DISPATCHES 256u
+#define OVERHEAD_GROUPS 64u
 
 typedef struct cached_peak {
     uint32_t format;
     uint32_t vector_width;
     double fp32, fp16, read_storage, read_texel, copy;
+    double dispatch_us, workgroup_us, barrier_us;
 } cached_peak;
 
 /* Best GPU time of RUNS runs of a one-dispatch sequence, in ms. */
@@ -123,11 +127,92 @@ static vkcnn_status measure_memory(vkcnn_context *ctx, int what, double *gbps) {
     return st;
 }
 
+/* Best wall time (submit to completion) of RUNS runs of `count` dispatches
+ * of `groups` workgroups of peak_read.comp reading nothing; each dispatch
+ * writes its own slice of `dst` (no hazard: no barrier) or, `barriers`, the
+ * same slice (a barrier before every dispatch but the first). */
+static vkcnn_status overhead_ms(vkcnn_context *ctx, vkc_kernel *k, vkc_buffer *src, vkc_buffer *dst,
+                                uint32_t count, uint32_t groups, VkDeviceSize stride, bool barriers,
+                                double *ms) {
+    vkc_sequence *seq = NULL;
+    vkcnn_status st = vkc_sequence_create(ctx, false, &seq);
+    struct {
+        uint32_t count, threads;
+    } push = {0, groups * LOCAL};
+    for (uint32_t i = 0; i < count && !st; i++) {
+        vkc_binding b[2] = {
+            {src, 0, VK_WHOLE_SIZE, VKC_READ},
+            {dst, barriers ? 0 : i * stride, (VkDeviceSize)groups * LOCAL * 4, VKC_WRITE}};
+        vkc_dispatch d = {.kernel = k, .bindings = b, .push = &push, .groups = {groups, 1, 1}};
+        st = vkc_sequence_add(seq, &d);
+    }
+    if (!st) st = vkc_sequence_record(seq);
+    *ms = 1e300;
+    for (int r = 0; r <= RUNS && !st; r++) { /* run 0 warms up */
+        double t0 = vkc_now_ms();
+        st = vkc_sequence_run(seq);
+        double t = vkc_now_ms() - t0;
+        if (!st && r > 0 && t < *ms) *ms = t;
+    }
+    vkc_sequence_destroy(seq);
+    return st;
+}
+
+/* What a command buffer pays per dispatch of an empty kernel (one
+ * workgroup), per further workgroup of a dispatch, and per barrier between
+ * dependent dispatches: wall times of OVERHEAD_DISPATCHES dispatches less
+ * one's, per dispatch; a workgroup's from dispatches of OVERHEAD_GROUPS
+ * workgroups; the barrier's from a barrier before each dispatch. On
+ * lavapipe a dispatch's workgroups are shared out to its threads and joined
+ * before the next dispatch starts, so the join is paid per dispatch and a
+ * barrier adds next to nothing (2-core host, validation off: Mesa 22.3
+ * 6.4-7.0 us per dispatch, 1.04 per workgroup, 0-3.6 per barrier; Mesa 25.0
+ * 6.9, 0.67, 0). */
+static vkcnn_status measure_overhead(vkcnn_context *ctx, vkcnn_peak *out) {
+    const vkcnn_device_info *info = &ctx->dev.phys->info;
+    const VkDeviceSize slice = (VkDeviceSize)OVERHEAD_GROUPS * LOCAL * 4;
+    VkDeviceSize align =
+        info->min_storage_buffer_offset_alignment ? info->min_storage_buffer_offset_alignment : 1;
+    VkDeviceSize stride = (slice + align - 1) / align * align;
+    vkc_kernel k;
+    vkc_kernel_desc desc = {.name = "peak_read"};
+    vkcnn_status st = vkc_kernel_create(ctx, &desc, &k);
+    if (st) return st;
+    vkc_buffer src, dst;
+    if ((st = vkc_buffer_create(ctx, 64, VKC_MEM_DEVICE, &src))) {
+        vkc_kernel_destroy(ctx, &k);
+        return st;
+    }
+    if ((st = vkc_buffer_create(ctx, stride * OVERHEAD_DISPATCHES, VKC_MEM_DEVICE, &dst))) {
+        vkc_buffer_destroy(ctx, &src);
+        vkc_kernel_destroy(ctx, &k);
+        return st;
+    }
+    double one = 0, many = 0, wide = 0, fenced = 0;
+    const uint32_t n = OVERHEAD_DISPATCHES;
+    st = overhead_ms(ctx, &k, &src, &dst, 1, 1, stride, false, &one);
+    if (!st) st = overhead_ms(ctx, &k, &src, &dst, n, 1, stride, false, &many);
+    if (!st) st = overhead_ms(ctx, &k, &src, &dst, n, OVERHEAD_GROUPS, stride, false, &wide);
+    if (!st) st = overhead_ms(ctx, &k, &src, &dst, n, 1, stride, true, &fenced);
+    if (!st) {
+        double per = (many - one) * 1e3 / (n - 1);
+        double per_wide = (wide - one) * 1e3 / (n - 1);
+        double per_fenced = (fenced - one) * 1e3 / (n - 1);
+        out->dispatch_us = per > 0 ? per : 0;
+        out->workgroup_us = per_wide > per ? (per_wide - per) / (OVERHEAD_GROUPS - 1) : 0;
+        out->barrier_us = per_fenced > per ? per_fenced - per : 0;
+    }
+    vkc_buffer_destroy(ctx, &dst);
+    vkc_buffer_destroy(ctx, &src);
+    vkc_kernel_destroy(ctx, &k);
+    return st;
+}
+
 static void cache_key(const vkcnn_context *ctx, char *key, size_t size) {
     const vkcnn_device_info *i = &ctx->dev.phys->info;
     char uuid[33];
     vkc_hex(uuid, i->device_uuid, 16);
-    snprintf(key, size, "peak2 vkcnn %s %s driver %u vector %u uuid %s", vkcnn_version(), i->name,
+    snprintf(key, size, "peak3 vkcnn %s %s driver %u vector %u uuid %s", vkcnn_version(), i->name,
              i->driver_version, i->vector_width, uuid);
 }
 
@@ -160,6 +245,9 @@ vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) 
                 out->read_texel_gbps = c.read_texel;
                 out->read_gbps = c.read_storage > c.read_texel ? c.read_storage : c.read_texel;
                 out->copy_gbps = c.copy;
+                out->dispatch_us = c.dispatch_us;
+                out->workgroup_us = c.workgroup_us;
+                out->barrier_us = c.barrier_us;
                 out->from_cache = 1;
                 free(data);
                 return VKCNN_OK;
@@ -172,12 +260,14 @@ vkcnn_status vkcnn_context_peak(vkcnn_context *ctx, int fresh, vkcnn_peak *out) 
     if (!st) st = measure_memory(ctx, READ_STORAGE, &out->read_storage_gbps);
     if (!st) st = measure_memory(ctx, READ_TEXEL, &out->read_texel_gbps);
     if (!st) st = measure_memory(ctx, COPY, &out->copy_gbps);
+    if (!st) st = measure_overhead(ctx, out);
     if (st) return vkc_ctx_error(ctx, vkc_fail_context(st, "measuring the device's peak"));
     out->read_gbps = out->read_storage_gbps > out->read_texel_gbps ? out->read_storage_gbps
                                                                    : out->read_texel_gbps;
     cached_peak c = {CACHE_FORMAT,     info->vector_width,     out->fp32_gflops,
                      out->fp16_gflops, out->read_storage_gbps, out->read_texel_gbps,
-                     out->copy_gbps};
+                     out->copy_gbps,   out->dispatch_us,       out->workgroup_us,
+                     out->barrier_us};
     vkc_cache_store(&ctx->cache, "peak", key, strlen(key), &c, sizeof c);
     return VKCNN_OK;
 }

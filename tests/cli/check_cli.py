@@ -61,8 +61,12 @@ check(r.returncode == 0, "peak --json exits 0: " + r.stderr)
 if r.returncode == 0:
     p = json.loads(r.stdout)
     for key in ("fp32_gflops", "fp16_gflops", "read_gbps", "read_storage_gbps",
-                "read_texel_gbps", "copy_gbps", "vector_width"):
+                "read_texel_gbps", "copy_gbps", "dispatch_us", "workgroup_us", "barrier_us",
+                "vector_width"):
         check(key in p, "peak has " + key)
+    # an empty dispatch costs something, and far less than a second
+    check(all(k in p and 0 <= p[k] < 1e6 for k in ("dispatch_us", "workgroup_us", "barrier_us"))
+          and p.get("dispatch_us", 0) > 0, "peak overheads plausible")
     if all(k in p for k in ("read_gbps", "read_storage_gbps", "read_texel_gbps")):
         check(p["fp32_gflops"] > 0.1 and p["read_storage_gbps"] > 0.01 and
               p["read_texel_gbps"] > 0.01 and p["copy_gbps"] > 0.01, "peak figures positive")
