@@ -887,8 +887,13 @@ vkcnn_status vkc_infer_slice(vkc_graph *g, uint32_t ni) {
         slice_bounds(dim, step, &s, &e);
         a->starts[i] = s;
         a->ends[i] = e;
-        int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
+        /* ceil((e - s) / step) without forming e - s + step (steps reach INT64_MAX) */
+        int64_t len =
+            step > 0 ? (e > s ? (e - s - 1) / step + 1 : 0) : (s > e ? (s - e - 1) / -step + 1 : 0);
         dims[a->axes[i]] = len > 0 ? len : 0;
+        /* one element or none: the step is never applied, and a huge one
+         * would overflow the strides the lowering multiplies by it */
+        if (len <= 1) a->steps[i] = 1;
     }
     return set_output(g, ni, x->dtype, x->rank, dims);
 }
