@@ -738,6 +738,9 @@ typedef struct vkcnn_model_stats {
     /* Conv, Gemm and MatMul layers running a kernel variant stored by
      * vkcnn_tune (vkcnn_model_options.tuned); 0: the default rule's only */
     uint32_t tuned_layers;
+    /* distinct compute pipelines created for the model (dispatches of the
+     * same kernel source and defines share one): what start-up builds */
+    uint32_t pipelines;
 } vkcnn_model_stats;
 
 VKCNN_API vkcnn_status vkcnn_model_get_stats(const vkcnn_model *model, vkcnn_model_stats *stats);

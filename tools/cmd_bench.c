@@ -427,7 +427,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
            fusion ? "fused" : "unfused", wino_on ? "winograd" : "no winograd",
            stats.tuned_layers ? "tuned" : "untuned");
     printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
-    printf("dispatches   %u, barriers %u\n", stats.dispatches, stats.barriers);
+    printf("dispatches   %u, barriers %u, pipelines %u\n", stats.dispatches, stats.barriers,
+           stats.pipelines);
     printf("cold start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms)\n",
            cold.total_ms, cold.parse_ms, cold.compile_ms, cold.pipelines_ms, cold.upload_ms);
     printf("warm start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms; %s)\n",
@@ -492,7 +493,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             fprintf(f, "%.4f", share);
         else
             fprintf(f, "null");
-        fprintf(f, ", \"dispatches\": %u, \"barriers\": %u, ", stats.dispatches, stats.barriers);
+        fprintf(f, ", \"dispatches\": %u, \"barriers\": %u, \"pipelines\": %u, ", stats.dispatches,
+                stats.barriers, stats.pipelines);
         print_start_json(f, "cold_start", cold);
         fprintf(f, ", ");
         print_start_json(f, "warm_start", warm);

@@ -729,6 +729,10 @@ uint32_t vkc_exec_dispatch_count(const vkc_exec *e) {
     return e ? e->dispatch_count : 0;
 }
 
+uint32_t vkc_exec_kernel_count(const vkc_exec *e) {
+    return e ? e->kernel_count : 0;
+}
+
 void vkc_exec_node_dispatches(const vkc_exec *e, uint32_t node, uint32_t *first, uint32_t *count) {
     *first = *count = 0;
     for (uint32_t k = 0; e && k < e->node_count; k++)

@@ -152,6 +152,9 @@ vkcnn_status vkc_exec_check(vkc_exec *e, float rtol, float atol, char *report, s
  * node, a node folded or fused into another, or an empty output): first
  * index and count, in sequence order. */
 uint32_t vkc_exec_dispatch_count(const vkc_exec *e);
+/* Distinct kernels (compute pipelines) the model created: dispatches of the
+ * same generated source and defines share one. */
+uint32_t vkc_exec_kernel_count(const vkc_exec *e);
 void vkc_exec_node_dispatches(const vkc_exec *e, uint32_t node, uint32_t *first, uint32_t *count);
 
 /* Template name and #define preamble of dispatch i (for VKCNN_DEBUG dumps);

@@ -279,6 +279,7 @@ vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stat
     stats->gpu_ms = vkc_exec_total_ms(m->exec);
     vkc_exec_load_times(m->exec, &stats->compile_ms, &stats->pipelines_ms, &stats->upload_ms);
     stats->tuned_layers = vkc_exec_tuned_count(m->exec);
+    stats->pipelines = vkc_exec_kernel_count(m->exec);
     return VKCNN_OK;
 }
 

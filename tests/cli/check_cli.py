@@ -90,6 +90,7 @@ with tempfile.TemporaryDirectory() as tmp:
             check(key in b, "bench JSON has " + key)
         check(b["iterations"] == 3 and b["batch"] == 1, "bench iterations and batch")
         check(b["fusion"] is True and b["dispatches"] < 11, "fused by default: fewer dispatches")
+        check(1 <= b.get("pipelines", 0) <= b["dispatches"], "bench JSON: pipelines built")
         check(abs(b["gflop_per_image"] - 2 * 416520 / 1e9) < 1e-4, "LeNet-5 GFLOP per image")
         check(b["wall_ms"]["p10"] <= b["wall_ms"]["median"] <= b["wall_ms"]["p90"],
               "wall p10 <= median <= p90")
