@@ -15,6 +15,9 @@
 // never stored). VEC4 (K % 4 == 0) loads vec4s along K.
 // B is one binding (the lowering uses gemv.comp for a split B); WT_HALF: B
 // is stored as IEEE halves (fp16 weights), converted on load.
+// B_KN (MatMul with a 2-D B, A's leading axes flattened into M): B is
+// [K, N] as MatMul stores it, read B[k * N + n]; lanes take consecutive
+// blocks of TN columns, so a row of B is read by neighbouring lanes.
 // Grid: GROUPS workgroups, flat over a 1-D or 2-D grid (common.glsl).
 // Bindings: 0 Y, 1 A, 2 B, then C when HAS_C, then the
 // epilogue's operands (EPI_BINDING on).
@@ -38,6 +41,9 @@
 #endif
 #ifndef WT_HALF
 #define WT_HALF 0
+#endif
+#ifndef B_KN
+#define B_KN 0
 #endif
 #ifndef ALPHA
 #define ALPHA 1.0
@@ -71,12 +77,25 @@
 #include "epilogue.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if B_KN // scalar B[k * N + n] (K-major: no vec4 along K)
+#if WT_HALF
+layout(std430, binding = 2) readonly buffer InB { uint b[]; };
+#define BKN(i) (unpackHalf2x16(b[(i) >> 1])[(i)&1u])
+#else
+layout(std430, binding = 2) readonly buffer InB { float b[]; };
+#define BKN(i) b[i]
+#endif
+#endif
 #if VEC4
 #define KU (uint(K) / 4u)
 #define VT vec4
 #define MAC(x, w) dot(x, w)
 layout(std430, binding = 1) readonly buffer InA { vec4 a[]; };
-#if WT_HALF
+#if B_KN
+#define LOAD_B(n, k)                                                                           \
+    vec4(BKN((4u * (k)) * uint(N) + (n)), BKN((4u * (k) + 1u) * uint(N) + (n)),             \
+         BKN((4u * (k) + 2u) * uint(N) + (n)), BKN((4u * (k) + 3u) * uint(N) + (n)))
+#elif WT_HALF
 layout(std430, binding = 2) readonly buffer InB { uvec2 b[]; };
 #define LOAD_B(i) vec4(unpackHalf2x16(b[i].x), unpackHalf2x16(b[i].y))
 #else
@@ -88,7 +107,9 @@ layout(std430, binding = 2) readonly buffer InB { vec4 b[]; };
 #define VT float
 #define MAC(x, w) ((x) * (w))
 layout(std430, binding = 1) readonly buffer InA { float a[]; };
-#if WT_HALF
+#if B_KN
+#define LOAD_B(n, k) BKN((k) * uint(N) + (n))
+#elif WT_HALF
 layout(std430, binding = 2) readonly buffer InB { uint b[]; };
 #define LOAD_B(i) (unpackHalf2x16(b[(i) >> 1])[(i)&1u])
 #else
@@ -110,7 +131,11 @@ void main() {
     [[unroll]] for (uint i = 0u; i < uint(TM); i++)
         ar[i] = min(m0 + i, uint(M) - 1u) * KU;
     [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+#if B_KN
+        br[j] = min(n0 + j, uint(N) - 1u); // a column of B
+#else
         br[j] = min(n0 + j, uint(N) - 1u) * KU;
+#endif
     float acc[TM][TN];
     [[unroll]] for (uint i = 0u; i < uint(TM); i++)
         [[unroll]] for (uint j = 0u; j < uint(TN); j++)
@@ -118,7 +143,11 @@ void main() {
     for (uint k = 0u; k < KU; k++) {
         VT vb[TN];
         [[unroll]] for (uint j = 0u; j < uint(TN); j++)
+#if B_KN
+            vb[j] = LOAD_B(br[j], k);
+#else
             vb[j] = LOAD_B(br[j] + k);
+#endif
         [[unroll]] for (uint i = 0u; i < uint(TM); i++) {
             VT va = a[ar[i] + k];
             [[unroll]] for (uint j = 0u; j < uint(TN); j++)

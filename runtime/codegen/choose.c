@@ -416,6 +416,42 @@ static bool choose_gemm(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     return true;
 }
 
+/* MatMul with a 2-D B in one binding (a Linear layer on N-D activations):
+ * gemm_tile.comp reading B as [K, N] over A's rows, every leading axis
+ * flattened (lower_matrix.c); *rows is their count. */
+static bool matmul_tile_ok(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                           int64_t *rows) {
+    const vkc_tensor *ta = input(g, n, 0), *tb = input(g, n, 1);
+    if (!ta || !tb || tb->rank != 2 || ta->rank < 1) return false;
+    int64_t k = ta->dims[ta->rank - 1];
+    if (k < 1 || tb->dims[0] != k || tb->dims[1] < 1) return false;
+    *rows = (int64_t)(ta->elements / (uint64_t)k);
+    return vkc_codegen_chunking(t, tb->elements).count == 1;
+}
+
+/* gemm_tile.comp from TILE_MIN_M rows (ConvNeXt-Tiny's MatMuls, [3136, 96] x
+ * [96, 384] and the like: gemm.comp's one output per invocation loads A and
+ * B once per multiply-add, lane by lane on lavapipe), else gemm.comp. */
+static bool choose_matmul(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                          const vkc_variant *w, vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t rows = 0;
+    bool tile = matmul_tile_ok(g, n, t, &rows);
+    vkc_algo algo = tile && rows >= TILE_MIN_M ? VKC_ALGO_GEMM_TILE : VKC_ALGO_GEMM;
+    if (w && w->algo == VKC_ALGO_GEMM_TILE && tile) algo = VKC_ALGO_GEMM_TILE;
+    if (w && w->algo == VKC_ALGO_GEMM) algo = VKC_ALGO_GEMM;
+    v->algo = (uint8_t)algo;
+    if (algo == VKC_ALGO_GEMM_TILE) {
+        v->bm = TILE_M;
+        v->bn = TILE_N;
+        if (w && (!w->algo || w->algo == algo) && w->bm && tile_block_ok(w->bm, w->bn)) {
+            v->bm = w->bm;
+            v->bn = w->bn;
+        }
+    }
+    return true;
+}
+
 /* ---- the interface ---------------------------------------------------------- */
 
 bool vkc_variant_choose(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
@@ -429,10 +465,7 @@ bool vkc_variant_choose(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     switch (f) {
     case VKC_FAMILY_CONV: ok = choose_conv(g, n, t, want, u, out); break;
     case VKC_FAMILY_GEMM: ok = choose_gemm(g, n, t, want, out); break;
-    case VKC_FAMILY_MATMUL:
-        out->algo = VKC_ALGO_GEMM;
-        ok = true;
-        break;
+    case VKC_FAMILY_MATMUL: ok = choose_matmul(g, n, t, want, out); break;
     default: break;
     }
     if (!ok) memset(out, 0, sizeof *out);
@@ -609,17 +642,31 @@ static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     push(l, &v);
 }
 
+static void matmul_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                              list *l) {
+    vkc_variant v;
+    choose_matmul(g, n, t, NULL, &v); /* the default first */
+    push(l, &v);
+    int64_t rows = 0;
+    if (!matmul_tile_ok(g, n, t, &rows)) return;
+    vkc_variant plain = {.algo = VKC_ALGO_GEMM};
+    push(l, &plain);
+    const int64_t blocks[][2] = {{8, 4}, {4, 4}, {16, 4}, {8, 8}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        vkc_variant w = {
+            .algo = VKC_ALGO_GEMM_TILE, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        choose_matmul(g, n, t, &w, &v);
+        push(l, &v);
+    }
+}
+
 uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                 bool winograd, vkc_variant *out, uint32_t max) {
     list l = {out, 0, max};
     switch (vkc_node_family(g, n)) {
     case VKC_FAMILY_CONV: conv_candidates(g, n, t, winograd, &l); break;
     case VKC_FAMILY_GEMM: gemm_candidates(g, n, t, &l); break;
-    case VKC_FAMILY_MATMUL: {
-        vkc_variant v = {.algo = VKC_ALGO_GEMM};
-        push(&l, &v);
-        break;
-    }
+    case VKC_FAMILY_MATMUL: matmul_candidates(g, n, t, &l); break;
     default: break;
     }
     return l.count;

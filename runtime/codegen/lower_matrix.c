@@ -13,7 +13,9 @@
  *   the chunks allow, else vec4 loads (8 floats per load where the target
  *   has wide loads); with "sg" the partial sums reduced by subgroupAdd;
  * - gemm.comp, one invocation per output: everything else, and MatMul (B
- *   is [K, N]: consecutive invocations already read consecutive n). */
+ *   is [K, N]: consecutive invocations already read consecutive n) but
+ * - a MatMul with a 2-D B, by default (choose.c), as gemm_tile.comp reading
+ *   B as [K, N]. */
 #include <inttypes.h>
 #include <stdlib.h>
 
@@ -123,7 +125,46 @@ void vkc_lower_gemm(vkc_cg *c) {
     cg_grid(c, d, groups ? groups * local : y->elements);
 }
 
+/* MatMul with a 2-D B (a Linear layer on N-D activations: ConvNeXt's on
+ * [N, H, W, C]) as one GEMM of A's rows, all leading axes flattened, by
+ * B: gemm_tile.comp reading B as [K, N] (B_KN). */
+static void lower_matmul_tile(vkc_cg *c) {
+    const vkc_tensor *ta = cg_in(c, 0), *tb = cg_in(c, 1);
+    int64_t k = ta->dims[ta->rank - 1], n = tb->rank == 2 ? tb->dims[1] : 0;
+    int64_t tm = c->v.bm, tn = c->v.bn;
+    vkc_chunking bch = vkc_codegen_chunking(c->t, tb->elements);
+    if (tb->rank != 2 || ta->rank < 1 || k < 1 || n < 1 || bch.count != 1 || tm < 1 || tn < 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel variant not possible here");
+        return;
+    }
+    int64_t m = (int64_t)(ta->elements / (uint64_t)k);
+    vkc_kdispatch *d = cg_dispatch(c, "gemm_tile");
+    cg_def(c, d, "M %" PRId64, m);
+    cg_def(c, d, "N %" PRId64, n);
+    cg_def(c, d, "K %" PRId64, k);
+    cg_def(c, d, "TM %" PRId64, tm);
+    cg_def(c, d, "TN %" PRId64, tn);
+    cg_def(c, d, "VEC4 %d", k % 4 == 0 ? 1 : 0);
+    cg_def(c, d, "B_KN 1");
+    cg_epilogue_defines(c, d, 1);
+    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
+    cg_epilogue_bind(c, d);
+    uint64_t local = c->t->local_size;
+    uint64_t ngn = ((uint64_t)n + local * (uint64_t)tn - 1) / (local * (uint64_t)tn);
+    uint64_t groups = (uint64_t)((m + tm - 1) / tm) * ngn;
+    cg_def(c, d, "NGROUPS_N %" PRIu64 "u", ngn);
+    cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
+    cg_grid(c, d, groups * local);
+}
+
 void vkc_lower_matmul(vkc_cg *c) {
+    if (c->v.algo == VKC_ALGO_GEMM_TILE) {
+        lower_matmul_tile(c);
+        return;
+    }
     const vkc_tensor *ta = cg_in(c, 0), *tb = cg_in(c, 1), *y = cg_out(c);
     char list[256];
     /* 1-D operands act as [1, K] and [K, 1]. */

@@ -38,7 +38,7 @@ bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
         return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD;
     case VKC_FAMILY_GEMM:
         return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM;
-    case VKC_FAMILY_MATMUL: return a == VKC_ALGO_GEMM;
+    case VKC_FAMILY_MATMUL: return a == VKC_ALGO_GEMM || a == VKC_ALGO_GEMM_TILE;
     default: return false;
     }
 }

@@ -293,6 +293,13 @@ int main(int argc, char **argv) {
     matmul(ctx, 4, b1135, 4, b3156, true, NULL, seed++);
     matmul(ctx, 3, b7235, 2, m56, true, NULL, seed++); /* batch x weight */
     matmul(ctx, 3, b7235, 1, v5, false, NULL, seed++);
+    /* A 2-D B over many rows: gemm_tile.comp reading B as [K, N] (rows not
+     * a multiple of the block, K a multiple of 4 or not, N past one
+     * workgroup's columns; B constant or computed) */
+    int64_t a4d[4] = {1, 7, 9, 12}, w12[2] = {12, 300}, a3d[3] = {3, 11, 13}, w13[2] = {13, 7};
+    matmul(ctx, 4, a4d, 2, w12, true, NULL, seed++);
+    matmul(ctx, 3, a3d, 2, w13, true, NULL, seed++);
+    matmul(ctx, 3, a3d, 2, w13, false, NULL, seed++);
 
     /* Split weights: 4 KiB bindings put B (and W) in 2..8 chunks. */
     vkc_exec_options small = {.max_binding_bytes = 4096};

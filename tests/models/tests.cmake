@@ -102,13 +102,10 @@ endif()
 #   ShuffleNetV2 and MNASNet), mostly 17 itself, 11 for a few; each opset is
 #   covered by several families;
 # - the biggest families (ResNeXt-50, Wide-ResNet-50, DenseNet-121,
-#   Inception-v3) in the release build only, at opset 13 (ResNet-50 and
-#   VGG-16: models.run.* above);
+#   Inception-v3, ConvNeXt-Tiny) in the release build only, at opset 13
+#   (ResNet-50 and VGG-16: models.run.* above);
 # - three small families from a dynamic-batch export run at batch 4
 #   (release-only).
-# Left out: ConvNeXt-Tiny, which matches but takes ~130 s per image on a
-# 2-core lavapipe (its Linear layers on 4-D activations run as MatMul on the
-# generic gemm kernel at ~0.1 GFLOP/s).
 if(TARGET vkcnn_cli)
   # family:opsets run in the release build (besides opset 13)
   set(_vkcnn_zoo_small
@@ -117,7 +114,8 @@ if(TARGET vkcnn_cli)
       "mobilenet_v3_large:17,18" "squeezenet1_0:17,22" "squeezenet1_1:17,20"
       "googlenet:11,22" "shufflenet_v2_x1_0:17,18,20,22" "mnasnet1_0:17,18,20,22"
       "efficientnet_b0:11,17,22" "regnet_x_400mf:17,18" "regnet_y_400mf:17,20")
-  set(_vkcnn_zoo_big resnext50_32x4d/13 wide_resnet50_2/13 densenet121/13 inception_v3/13)
+  set(_vkcnn_zoo_big resnext50_32x4d/13 wide_resnet50_2/13 densenet121/13 inception_v3/13
+      convnext_tiny/13)
   set(_vkcnn_zoo_batch4 mobilenet_v3_small@dyn4 squeezenet1_1@dyn4 regnet_y_400mf@dyn4)
 
   set(_vkcnn_zoo_tests "")
