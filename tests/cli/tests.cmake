@@ -37,6 +37,11 @@ if(VKCNN_SANITIZE)
   execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libubsan.so
                   OUTPUT_VARIABLE _vkcnn_ubsan OUTPUT_STRIP_TRAILING_WHITESPACE)
   list(APPEND _vkcnn_readme_env "VKCNN_PYTHON_PRELOAD=${_vkcnn_asan}:${_vkcnn_ubsan}")
+  # lavapipe stays mapped in the README programs (check_readme.py says why)
+  find_library(_vkcnn_lvp NAMES vulkan_lvp)
+  if(_vkcnn_lvp)
+    list(APPEND _vkcnn_readme_env "VKCNN_DRIVER_PRELOAD=${_vkcnn_lvp}")
+  endif()
 endif()
 add_test(NAME readme_examples
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_readme.py ${CMAKE_SOURCE_DIR}/README.md
