@@ -91,6 +91,7 @@ static bool pow2(int64_t v) {
 typedef struct conv_geo {
     int64_t n, c, m, group, mg, p, oh, ow, kh, kw, sw, dw;
     bool one_binding; /* W in one binding: implicit GEMM possible */
+    bool padded;      /* any pad > 0 */
     bool texel;       /* X and W whole texels within the texel limit */
     uint32_t sg;      /* subgroup size for W's broadcast, 0 when not usable */
     uint64_t macs;
@@ -120,6 +121,8 @@ static bool conv_geometry(const vkc_graph *g, uint32_t n, const vkc_codegen_targ
     o->sw = a->strides[o1];
     o->dw = a->dilations[o1];
     o->p = o->n * o->oh * o->ow;
+    for (uint32_t i = 0; i + 2 < x->rank; i++)
+        if (a->pads[i] || a->pads[VKC_MAX_SPATIAL + i]) o->padded = true;
     o->one_binding = vkc_codegen_chunking(t, w->elements).count == 1;
     bool half = half_weight(g, n, t);
     o->texel = x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
@@ -189,6 +192,60 @@ static void choose_igemm(const conv_geo *o, const vkc_codegen_target *t, const v
     bool rows = v->reduce == VKC_REDUCE_SUBGROUP && igemm_rows_ok(o, tp);
     if (w && w->form == VKC_FORM_COLS) rows = false;
     v->form = rows ? VKC_FORM_ROWS : VKC_FORM_COLS;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+}
+
+/* The 1x1 GEMM (conv1x1.comp): 1x1 kernels of group 1 without padding, W
+ * in one binding, any stride. */
+static bool gemm1x1_ok(const conv_geo *o) {
+    return o->group == 1 && o->kh == 1 && o->kw == 1 && !o->padded && o->one_binding;
+}
+
+/* Blocks conv1x1.comp takes: TM a power of two up to 16, TP 4 or 8. */
+static bool gemm1x1_block_ok(int64_t tm, int64_t tp) {
+    return pow2(tm) && tm <= 16 && (tp == 4 || tp == 8);
+}
+
+/* The 1x1 GEMM's block: TM = 16 (fewer when M needs fewer), TP = 8 (4 for
+ * images of fewer than 8 pixels). Loads bound it on lavapipe: a step of 4
+ * channels costs TM + TP vec4 loads for 4 * TM * TP FMAs, so larger blocks
+ * win until spills cost more. Measured on lavapipe 22.3 (texel loads; sums
+ * of per-layer minima over 5 interleaved runs on a shared host):
+ * MobileNetV2's 1x1 layers 16x8 25.1 ms, 8x8 28.3, 8x4 31.3, 16x4 ~55
+ * (3 runs); ResNet-50's (2 runs) 16x8 267 ms, 16x4 308, 8x8 315. 8x8 is
+ * ahead on some 7x7 layers with M = 160, within the noise elsewhere. */
+static void gemm1x1_rule_block(const conv_geo *o, int64_t *tm, int64_t *tp) {
+    *tm = 1;
+    while (*tm < 16 && *tm < o->mg)
+        *tm *= 2;
+    *tp = o->oh * o->ow >= 8 ? 8 : 4;
+}
+
+/* Whether the default rule runs the 1x1 convs that conv1x1.comp takes
+ * through it rather than conv_gemm.comp: on CPU drivers with texel loads
+ * (lavapipe 22.3), where it was measured faster (per-layer minima over
+ * interleaved runs, a shared host: MobileNetV2's 1x1 layers 80-148 -> 25
+ * ms, ResNet-50's 909 -> 267 ms). Not with storage loads: on Mesa 25.0.7's
+ * lavapipe MobileNetV2's 1x1 layers took 96 ms as 16x8 and 61 ms as 8x8
+ * against the implicit GEMM's 41. Not measured on a GPU. Elsewhere the 1x1
+ * GEMM is a tuner candidate. */
+static bool gemm1x1_rule(const vkc_codegen_target *t) {
+    return t->caps.cpu && t->texel_loads;
+}
+
+static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                           vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t tm, tp;
+    gemm1x1_rule_block(o, &tm, &tp);
+    if (w && w->bm && gemm1x1_block_ok(w->bm, w->bn)) {
+        tm = w->bm;
+        tp = w->bn;
+    }
+    v->algo = VKC_ALGO_GEMM1X1;
+    v->bm = (uint16_t)tm;
+    v->bn = (uint16_t)tp;
     v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
     if (w && w->load) v->load = w->load;
 }
@@ -278,13 +335,21 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
         choose_wino(&o, t, w, tile, v);
         return true;
     }
-    /* conv_gemm.comp runs every conv whose W is one binding; conv.comp
-     * (direct, one invocation per output) the others, or when wanted */
+    /* conv1x1.comp runs the 1x1 convs it takes (gemm1x1_rule), conv_gemm.comp
+     * every other conv whose W is one binding; conv.comp (direct, one
+     * invocation per output) the others, or when wanted */
     bool direct = !o.one_binding || (w && w->algo == VKC_ALGO_DIRECT);
+    /* implicit GEMM wanted; a wanted Winograd that the passes did not give
+     * the node leaves it to the rule */
+    bool other = w && (w->algo == VKC_ALGO_IGEMM || w->algo == VKC_ALGO_DIRECT);
+    bool g1x1 = gemm1x1_ok(&o) && !other && ((w && w->algo == VKC_ALGO_GEMM1X1) || gemm1x1_rule(t));
     if (direct)
         v->algo = VKC_ALGO_DIRECT;
+    else if (g1x1)
+        choose_gemm1x1(&o, t, w, v);
     else
-        choose_igemm(&o, t, w && w->algo != VKC_ALGO_WINOGRAD ? w : NULL, v);
+        choose_igemm(
+            &o, t, w && w->algo != VKC_ALGO_WINOGRAD && w->algo != VKC_ALGO_GEMM1X1 ? w : NULL, v);
     return true;
 }
 
@@ -482,6 +547,8 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form) {
     if (!want || !want->algo) return rule;
     if (want->algo == VKC_ALGO_WINOGRAD) return !form ? 0 : want->tile ? want->tile : form;
+    /* the 1x1 GEMM never describes a Winograd conv: the rule stands */
+    if (want->algo == VKC_ALGO_GEMM1X1) return rule;
     return 0; /* direct or implicit GEMM wanted */
 }
 
@@ -531,6 +598,29 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
     push(l, &v);
 }
 
+/* The 1x1 GEMM's candidates: the rule's block, a few around it, the other
+ * load path. */
+static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, list *l) {
+    vkc_variant v, base;
+    choose_gemm1x1(o, t, NULL, &base);
+    push(l, &base);
+    const int64_t blocks[][2] = {
+        {base.bm, base.bn == 8 ? 4 : 8}, {base.bm * 2, base.bn}, {base.bm / 2, base.bn}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        if (!gemm1x1_block_ok(blocks[i][0], blocks[i][1])) continue;
+        vkc_variant w = {
+            .algo = VKC_ALGO_GEMM1X1, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        choose_gemm1x1(o, t, &w, &v);
+        push(l, &v);
+    }
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+        vkc_variant w = {.algo = VKC_ALGO_GEMM1X1,
+                         .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+        choose_gemm1x1(o, t, &w, &v);
+        push(l, &v);
+    }
+}
+
 static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                             bool winograd, list *l) {
     conv_geo o;
@@ -540,6 +630,8 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     vkc_variant v;
     /* the default first: Winograd where the passes' rule picks it */
     if (rule) wino_candidates(&o, t, rule, true, l);
+    bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
+    if (g1x1_first) gemm1x1_candidates(&o, t, l);
     if (o.one_binding) {
         vkc_variant base;
         memset(&base, 0, sizeof base);
@@ -585,6 +677,7 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         v.algo = VKC_ALGO_DIRECT;
         push(l, &v);
     }
+    if (gemm1x1_ok(&o) && !g1x1_first) gemm1x1_candidates(&o, t, l);
     /* Winograd where the rule does not pick it: the form's tile; and F(2x2)
      * where the form takes F(4x4) (the forms of several parts take F(2x2)
      * only: passes/winograd.c) */

@@ -1,4 +1,5 @@
-/* Lowering of window ops: Conv -> conv_gemm.comp or conv.comp (rule below),
+/* Lowering of window ops: Conv -> conv_gemm.comp, conv1x1.comp or conv.comp
+ * (as the variant says),
  * MaxPool / AveragePool / global pools -> pool.comp, LRN -> lrn.comp.
  * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1; MaxPool
  * and AveragePool also take three (pool.comp's depth axis). */
@@ -81,6 +82,52 @@ static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
     return false;
 }
 
+/* A 1x1 convolution of group 1 without padding as a GEMM per image
+ * (conv1x1.comp, variant gemm1x1): TM channels x TP pixels per invocation,
+ * one invocation per block over (image, channel block, pixel block); X read
+ * as aligned vec4s along the pixels where the stride is 1 and OH*OW % 4 ==
+ * 0 (XV4), W as vec4s along C where C % 4 == 0 (WV4); X and W through
+ * texel buffers with "texel" where both are whole texels within the limit. */
+static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
+    const vkc_window_attrs *a = &cg_node(c)->attrs.window;
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
+    int64_t tm = c->v.bm, tp = c->v.bn;
+    if (a->group != 1 || s->kh != 1 || s->kw != 1 || s->pt || s->pl || s->pb || s->pr || tm < 1 ||
+        tp < 4 || tp % 4 || vkc_codegen_chunking(c->t, w->elements).count != 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "the 1x1 GEMM variant needs a 1x1 kernel, group 1, no padding, W in one "
+                "binding and a TMxTP block with TP a multiple of 4");
+        return;
+    }
+    vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
+    int64_t n = x->dims[0], ch = x->dims[1], m = w->dims[0], ohw = s->oh * s->ow;
+    bool half = cg_half(c, cg_in_index(c, 1));
+    cg_def(c, d, "N %" PRId64, n);
+    cg_def(c, d, "C %" PRId64, ch);
+    cg_def(c, d, "M %" PRId64, m);
+    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    if (xs != VKC_NONE)
+        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
+    cg_epilogue_defines(c, d, (uint64_t)ohw);
+    def_geometry(c, d, s);
+    cg_def(c, d, "TM %" PRId64, tm);
+    cg_def(c, d, "TP %" PRId64, tp);
+    cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
+    cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
+    if (half) cg_def(c, d, "WT_HALF 1");
+    if (x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
+        cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half))
+        cg_def(c, d, "TEXEL 1");
+    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
+    cg_epilogue_bind(c, d);
+    uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
+    cg_grid(c, d, blocks);
+}
+
 /* Conv as its variant says (choose.c has the rule and its measurements):
  * conv_gemm.comp (implicit GEMM: a TM x TP register block per invocation,
  * W broadcast through the subgroup with "sg", row blocks with "rows", X and
@@ -92,6 +139,14 @@ void vkc_lower_conv(vkc_cg *c) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2), *y = cg_out(c);
     if (!spatial_ok(c, x)) return;
     spatial s = geometry(a, x, y);
+    const vkc_node *node = cg_node(c);
+    uint32_t xs = node->in_scale != VKC_NONE && node->in_scale < node->input_count
+                      ? node->inputs[node->in_scale]
+                      : VKC_NONE;
+    if (c->v.algo == VKC_ALGO_GEMM1X1) {
+        lower_conv1x1(c, &s, xs);
+        return;
+    }
     bool gemm = c->v.algo == VKC_ALGO_IGEMM;
     if (!gemm && c->v.algo != VKC_ALGO_DIRECT) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "has no direct or implicit-GEMM variant");
@@ -110,10 +165,6 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     /* a fused input scale (squeeze-and-excitation): X's flat index / HW is
      * its image-and-channel index */
-    const vkc_node *node = cg_node(c);
-    uint32_t xs = node->in_scale != VKC_NONE && node->in_scale < node->input_count
-                      ? node->inputs[node->in_scale]
-                      : VKC_NONE;
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));

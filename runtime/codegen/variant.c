@@ -21,6 +21,7 @@ static const struct {
     {"wino2", VKC_ALGO_WINOGRAD, 2},      {"wino4", VKC_ALGO_WINOGRAD, 4},
     {"wino", VKC_ALGO_WINOGRAD, 0},       {"gemv", VKC_ALGO_GEMV, 0},
     {"gemm-tile", VKC_ALGO_GEMM_TILE, 0}, {"gemm", VKC_ALGO_GEMM, 0},
+    {"gemm1x1", VKC_ALGO_GEMM1X1, 0},
 };
 
 const char *vkc_family_name(vkc_family f) {
@@ -35,7 +36,8 @@ const char *vkc_family_name(vkc_family f) {
 bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
     switch (f) {
     case VKC_FAMILY_CONV:
-        return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD;
+        return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD ||
+               a == VKC_ALGO_GEMM1X1;
     case VKC_FAMILY_GEMM:
         return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM;
     case VKC_FAMILY_MATMUL: return a == VKC_ALGO_GEMM || a == VKC_ALGO_GEMM_TILE;
@@ -137,12 +139,13 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             }
         }
         if (!ok || !seen) {
-            snprintf(why, why_size,
-                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemv, "
-                     "gemm-tile, gemm), block (TMxTP with 1..%d each, ncN), load path (texel, "
-                     "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
-                     "repeats one",
-                     (int)n, p, s, MAX_BLOCK);
+            snprintf(
+                why, why_size,
+                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, "
+                "gemv, gemm-tile, gemm), block (TMxTP with 1..%d each, ncN), load path (texel, "
+                "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
+                "repeats one",
+                (int)n, p, s, MAX_BLOCK);
             return false;
         }
         first = false;
@@ -169,6 +172,10 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
     case VKC_ALGO_GEMM_TILE:
         if (gemv_block || out->load || out->reduce || out->form) bad = "takes a TMxTN block only";
         break;
+    case VKC_ALGO_GEMM1X1:
+        if (gemv_block || out->reduce || out->form)
+            bad = "takes a TMxTP block and a load path only";
+        break;
     default: break;
     }
     if (bad) {
@@ -188,6 +195,7 @@ bool vkc_variant_complete(const vkc_variant *v) {
     case VKC_ALGO_WINOGRAD: return v->tile && v->bm && v->bn && v->load;
     case VKC_ALGO_GEMV: return v->bm && v->load && v->reduce;
     case VKC_ALGO_GEMM_TILE: return v->bm && v->bn;
+    case VKC_ALGO_GEMM1X1: return v->bm && v->bn && v->load;
     default: return false;
     }
 }

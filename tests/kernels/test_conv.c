@@ -7,7 +7,13 @@
  * (VKCNN_KERNEL_OVERRIDE, read when the executor is created): by rule
  * (conv_gemm.comp, with subgroup broadcast and row blocks where the device
  * has subgroups), conv_gemm.comp without subgroup ops ("conv=igemm/plain"),
- * and the direct conv.comp ("conv=direct"). */
+ * and the direct conv.comp ("conv=direct").
+ * 1x1 convolutions of group 1 without padding (conv1x1.comp, the rule's
+ * kernel for them) also run as "conv=igemm" (the implicit GEMM's rule) and
+ * under blocks other than the rule's, on random shapes: channel and pixel
+ * counts that divide neither the blocks nor 4, stride 1 and 2, batch 1 and
+ * 3, fused bias, activation, residual Add, and an input scale (the
+ * squeeze-and-excitation Mul, per channel or per image and channel). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -115,6 +121,85 @@ static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
         run1(ctx, k, seed, kernels[i]);
     }
     kt_override(NULL);
+}
+
+/* ---- 1x1 convolutions (conv1x1.comp) ------------------------------------- */
+
+typedef struct case1x1 {
+    int64_t n, c, m, h, w, s;
+    bool bias, residual;
+    int act;    /* as conv_case */
+    int xscale; /* 0 none, 1 a constant scale per channel, 2 an input per image and channel */
+} case1x1;
+
+static const char *const kernels1x1[] = {NULL, "gemm1x1/4x4", "gemm1x1/16x8", "igemm"};
+
+static int run1x1_once(vkcnn_context *ctx, const case1x1 *k, uint64_t seed, const char *kernel) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, k->c, 1, 1}, bd[1] = {k->m};
+    int64_t sd[4] = {k->xscale == 2 ? k->n : 1, k->c, 1, 1};
+    int64_t oh = (k->h - 1) / k->s + 1, ow = (k->w - 1) / k->s + 1;
+    int64_t yd[4] = {k->n, k->m, oh, ow};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    if (k->xscale) {
+        uint32_t min[2] = {x, kt_tensor(g, "scale", 4, sd, k->xscale == 1, &s)};
+        x = kt_node(g, VKC_OP_MUL, 14, min, 2, NULL);
+    }
+    uint32_t in[3] = {x, kt_tensor(g, "w", 4, wd, true, &s),
+                      k->bias ? kt_tensor(g, "b", 1, bd, true, &s) : VKC_NONE};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.strides[0] = a.window.strides[1] = k->s;
+    uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    if (y != VKC_NONE && k->residual) {
+        uint32_t ain[2] = {y, kt_tensor(g, "r", 4, yd, false, &s)};
+        y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
+    }
+    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, false, &s);
+    char what[256];
+    snprintf(what, sizeof what,
+             "Conv 1x1 n%lld c%lld m%lld in %lldx%lld stride %lld bias %d residual %d xscale %d + "
+             "%s, kernel %s",
+             (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->h, (long long)k->w,
+             (long long)k->s, k->bias, k->residual, k->xscale, act_name[k->act],
+             kernel ? kernel : "auto");
+    if (y == VKC_NONE) {
+        fprintf(stderr, "  in %s (seed %llu)\n", what, (unsigned long long)seed);
+        vkc_graph_destroy(g);
+        return 1;
+    }
+    kt_output(g, y);
+    vkc_exec_options opts = {.fusion = true};
+    return kt_check(ctx, g, &opts, seed, what);
+}
+
+static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
+    unsigned count = sizeof kernels1x1 / sizeof kernels1x1[0];
+    uint32_t variants = kt_variants(count);
+    for (unsigned i = 0; i < count; i++) {
+        if (!(variants >> i & 1)) continue;
+        char item[64];
+        snprintf(item, sizeof item, "conv=%s", kernels1x1[i] ? kernels1x1[i] : "");
+        kt_override(kernels1x1[i] ? item : NULL);
+        run1x1_once(ctx, k, seed, kernels1x1[i]);
+    }
+    kt_override(NULL);
+}
+
+static case1x1 random_1x1(uint64_t *s) {
+    case1x1 k = {0};
+    k.n = kt_range(s, 0, 2) == 0 ? 3 : 1;
+    k.c = kt_range(s, 1, 45);
+    k.m = kt_range(s, 1, 45);
+    k.h = kt_range(s, 1, 15);
+    k.w = kt_range(s, 1, 15);
+    k.s = kt_range(s, 1, 2);
+    k.bias = kt_range(s, 0, 1);
+    k.residual = kt_range(s, 0, 2) == 0;
+    k.act = (int)kt_range(s, 0, ACTS - 1);
+    k.xscale = (int)kt_range(s, 0, 3);
+    if (k.xscale > 2) k.xscale = 0;
+    return k;
 }
 
 static conv_case random_case(uint64_t *s) {
@@ -241,6 +326,21 @@ int main(int argc, char **argv) {
         uint64_t s = 0x5eed0000u + i, st = s;
         conv_case k = random_case(&st);
         run(ctx, &k, s);
+    }
+    /* 1x1: MobileNet-like layers (7x7 and 14x14, C and M multiples of 4 and
+     * 8, bias + Relu, residual Add), a ResNet downsampling (stride 2, batch
+     * 3), then random shapes */
+    case1x1 fixed1x1[] = {
+        {1, 64, 96, 14, 14, 1, true, false, 1, 0}, {1, 96, 24, 7, 7, 1, true, true, 0, 0},
+        {3, 32, 64, 9, 9, 2, true, true, 1, 0},    {1, 40, 48, 8, 8, 1, false, false, 4, 1},
+        {3, 24, 20, 6, 10, 1, true, false, 3, 2},  {1, 3, 5, 1, 1, 1, true, false, 0, 0},
+    };
+    for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
+        run1x1(ctx, &fixed1x1[i], seed++);
+    for (unsigned i = 0; i < 16; i++) {
+        uint64_t s = 0x1a1a0000u + i, st = s;
+        case1x1 k = random_1x1(&st);
+        run1x1(ctx, &k, s);
     }
     th_destroy(ctx);
     kt_summary("conv");

@@ -1,6 +1,7 @@
 /* Kernel variants (runtime/codegen/variant.h, choose.c): the string form and
  * its parser; VKCNN_KERNEL_OVERRIDE, good and garbage; the tune file's
- * parser; and, for a few representative nodes (Conv 3x3, 1x1, depthwise,
+ * parser; and, for a few representative nodes (Conv 3x3, 1x1 at strides 1
+ * and 2, depthwise,
  * strided, 5x5; Gemm at batch 1 and 16), that their candidates enumerate
  * (the default rule's first, each complete, legal and listed once) and that
  * every candidate, forced through the executor, computes the reference
@@ -26,7 +27,9 @@ static void strings(void) {
                           "gemv/nc8/texel/sg",
                           "gemv/nc4/storage/tree",
                           "gemm-tile/8x4",
-                          "gemm"};
+                          "gemm",
+                          "gemm1x1/8x8/texel",
+                          "gemm1x1/16x4/storage"};
     for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
         vkc_variant v;
         char why[512], back[VKC_VARIANT_STRING_MAX];
@@ -37,7 +40,8 @@ static void strings(void) {
         CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
     }
     /* patterns: some fields open */
-    const char *patterns[] = {"igemm/plain", "texel", "wino4", "16x8", "tree", "wino/16x8"};
+    const char *patterns[] = {"igemm/plain", "texel",     "wino4",       "16x8",
+                              "tree",        "wino/16x8", "gemm1x1/8x4", "gemm1x1"};
     for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -57,7 +61,10 @@ static void strings(void) {
                          "wino4/sg",
                          "gemm-tile/texel",
                          "gemv/nc0",
-                         "igemm/16x4/rows/rows"};
+                         "igemm/16x4/rows/rows",
+                         "gemm1x1/sg",
+                         "gemm1x1/8x8/rows",
+                         "gemm1x1/nc4"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -257,6 +264,9 @@ static vkc_graph *conv3x3(uint64_t seed, uint32_t *node) {
 static vkc_graph *conv1x1(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 1, 24, 9, 17, 1, 1, 1, 0);
 }
+static vkc_graph *conv1x1_s2(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 3, 20, 9, 13, 1, 1, 2, 0);
+}
 static vkc_graph *depthwise(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 1, 12, 11, 12, 12, 3, 1, 1);
 }
@@ -296,6 +306,7 @@ int main(int argc, char **argv) {
     override_parse(ctx);
     candidates(ctx, "conv 3x3", conv3x3, true, 6);
     candidates(ctx, "conv 1x1", conv1x1, true, 3);
+    candidates(ctx, "conv 1x1 stride 2, batch 3", conv1x1_s2, true, 3);
     candidates(ctx, "depthwise 3x3", depthwise, true, 2);
     candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
     candidates(ctx, "conv 5x5", conv5x5, true, 6);

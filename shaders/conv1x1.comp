@@ -1,0 +1,305 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// 1x1 convolution (group 1, no padding) as a register-blocked GEMM, fp32,
+// NCHW. Per image n:
+//   Y_n[m, p] = B[m] + sum over c of W[m, c] * X_n[c, p]
+// p = (oy, ox) an output pixel, X_n[c, p] = X[n, c, oy*SH, ox*SW]; W is
+// [M, C] row-major. The fused epilogue (epilogue.glsl) then applies the
+// post-ops per element.
+//
+// Invocation t of the grid owns a TM x TP block: image n, channels
+// m0 .. m0+TM-1, pixels p0 .. p0+TP-1 of that image (t = (n * NMB + mb) *
+// NPB + pb, pixel blocks fastest, so neighbouring lanes read neighbouring
+// X). No subgroup ops, no shared memory, no idle lanes but the grid's tail:
+// blocks never straddle images, so a 7x7 layer has ceil(49/TP) pixel blocks
+// per channel block, not a workgroup's worth.
+// Loads are vec4s, each serving 4 FMAs per block row or column: c runs in
+// steps of 4, and per step an invocation loads TM vec4s of W (W[m, c..c+3],
+// 4 consecutive reduction indices of row m: W needs no transpose) and, for
+// each of the 4 channels, TP/4 vec4s of X along the pixels. So a step costs
+// TM + TP loads for 4*TM*TP FMAs, like conv_gemm.comp's broadcast form but
+// without its idle lanes and with a quarter of its X loads.
+// - XV4 (the lowering defines it: stride 1 and OH*OW % 4 == 0): X's vec4s
+//   are aligned; a vec4 past the image's last pixel reads the last vec4
+//   instead (computed, never stored). Y is then stored as vec4s too.
+//   Otherwise X is read per pixel (stride 2, 7x7) at clamped offsets
+//   computed once.
+// - XU (TEXEL, stride 1, OH*OW % 4 != 0: 7x7): a block's TP pixels are
+//   consecutive in X but not aligned: TP/4 + 1 aligned texels are fetched
+//   and shifted by the block's offset mod 4 (selects).
+// - WV4 (C % 4 == 0): W's rows are whole vec4s; otherwise W is read per
+//   element. C % 4 channels after the last whole step run one by one.
+// TEXEL (CPU drivers): X and W through uniform texel buffers (one 16-byte
+// gather per vec4 on lavapipe instead of a loop over lanes); WT_HALF: W
+// stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
+// or per image and channel (2), squeeze-and-excitation, applied per loaded
+// channel.
+// Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
+// XSCALE, then the epilogue's operands (EPI_BINDING on).
+#ifndef N
+#define N 1
+#endif
+#ifndef C
+#define C 1
+#endif
+#ifndef H
+#define H 1
+#endif
+#ifndef W
+#define W 1
+#endif
+#ifndef M
+#define M 1
+#endif
+#ifndef OH
+#define OH 1
+#endif
+#ifndef OW
+#define OW 1
+#endif
+#ifndef SH
+#define SH 1
+#endif
+#ifndef SW
+#define SW 1
+#endif
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+#ifndef TM
+#define TM 8
+#endif
+#ifndef TP
+#define TP 4
+#endif
+#ifndef XV4
+#define XV4 0
+#endif
+#ifndef WV4
+#define WV4 0
+#endif
+#ifndef TEXEL
+#define TEXEL 0
+#endif
+#if TEXEL && !XV4 && SH == 1 && SW == 1
+#define XU 1
+#else
+#define XU 0
+#endif
+#define XT (N * C * HW / 4) // X's texels (TEXEL: whole ones)
+#ifndef WT_HALF
+#define WT_HALF 0
+#endif
+#ifndef XSCALE
+#define XSCALE 0
+#endif
+#define HW (H * W)
+#define OHW (OH * OW)
+#define TP4 (TP / 4)                    // TP is a multiple of 4
+#define NPB ((OHW + TP - 1) / TP)       // pixel blocks per image
+#define NMB ((M + TM - 1) / TM)         // channel blocks
+#define C4 (C / 4)                      // whole steps of 4 channels
+
+#include "common.glsl"
+#define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
+#include "epilogue.glsl"
+
+#if XV4 // Y's rows are whole vec4s too: one store per 4 pixels
+layout(std430, binding = 0) writeonly buffer Out { vec4 y4[]; };
+#else
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#endif
+#if TEXEL
+#extension GL_EXT_samplerless_texture_functions : require
+layout(binding = 1) uniform textureBuffer x_t;
+#define XLOAD4(i) texelFetch(x_t, int(uint(i) >> 2))
+#define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
+#if WT_HALF
+layout(binding = 2) uniform utextureBuffer wt_t;
+#define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
+#if WV4
+vec4 wload4(uint i) { // i % 4 == 0: 4 halves, half a texel
+    uvec4 t = texelFetch(wt_t, int(i >> 3));
+    uvec2 u = (i & 4u) != 0u ? t.zw : t.xy;
+    return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y));
+}
+#endif
+#else
+layout(binding = 2) uniform textureBuffer wt_t;
+#define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
+#if WV4
+vec4 wload4(uint i) {
+    return texelFetch(wt_t, int(i >> 2));
+}
+#endif
+#endif
+#else
+#if XV4
+layout(std430, binding = 1) readonly buffer In { vec4 x4[]; };
+#define XLOAD4(i) x4[uint(i) >> 2]
+#else
+layout(std430, binding = 1) readonly buffer In { float x[]; };
+#define XLOAD(i) x[i]
+#endif
+#if WT_HALF
+#if WV4
+layout(std430, binding = 2) readonly buffer Wt { uvec2 wt2[]; };
+vec4 wload4(uint i) {
+    uvec2 u = wt2[i >> 2];
+    return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y));
+}
+#else
+layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
+#define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
+#endif
+#else
+#if WV4
+layout(std430, binding = 2) readonly buffer Wt { vec4 wt4[]; };
+vec4 wload4(uint i) {
+    return wt4[i >> 2];
+}
+#else
+layout(std430, binding = 2) readonly buffer Wt { float wt[]; };
+#define WLOAD(i) wt[i]
+#endif
+#endif
+#endif
+#if !WV4
+vec4 wload4(uint i) {
+    return vec4(WLOAD(i), WLOAD(i + 1u), WLOAD(i + 2u), WLOAD(i + 3u));
+}
+#endif
+#if HAS_BIAS
+layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
+#endif
+#if XSCALE
+layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
+#endif
+
+int wrow[TM]; // start of W's row m0 + i (clamped to the last row)
+#if XV4
+int xo4[TP4]; // X's offset of vec4 j within a channel, clamped to the last vec4
+#elif XU
+int xo0; // X's offset of the block's first pixel within a channel
+#else
+int xoff[TP]; // X's offset of pixel p0 + j within a channel (clamped)
+#endif
+
+// Channel c of X for the block's TP pixels into xv, scaled (XSCALE).
+void load_x(int xb, int c, int n, out float xv[TP]) {
+#if XV4
+    [[unroll]] for (int j = 0; j < TP4; j++) {
+        vec4 v = XLOAD4(xb + c * HW + xo4[j]);
+        [[unroll]] for (int k = 0; k < 4; k++)
+            xv[4 * j + k] = v[k];
+    }
+#elif XU
+    // TP consecutive elements from e: TP4 + 1 aligned texels (clamped to
+    // X's last; what they hold past the image is never stored), shifted
+    int e = xb + c * HW + xo0;
+    int t0 = e >> 2, sh = e & 3;
+    float a[TP + 4];
+    [[unroll]] for (int u = 0; u <= TP4; u++) {
+        vec4 v = texelFetch(x_t, min(t0 + u, XT - 1));
+        [[unroll]] for (int k = 0; k < 4; k++)
+            a[4 * u + k] = v[k];
+    }
+    [[unroll]] for (int j = 0; j < TP; j++)
+        xv[j] = sh == 0 ? a[j] : sh == 1 ? a[j + 1] : sh == 2 ? a[j + 2] : a[j + 3];
+#else
+    [[unroll]] for (int j = 0; j < TP; j++)
+        xv[j] = XLOAD(xb + c * HW + xoff[j]);
+#endif
+#if XSCALE
+#if XSCALE == 1
+    float s = xs[c];
+#else
+    float s = xs[n * C + c];
+#endif
+    [[unroll]] for (int j = 0; j < TP; j++)
+        xv[j] *= s;
+#endif
+}
+
+void main() {
+    uint t = flat_index();
+    if (t >= uint(N * NMB * NPB))
+        return;
+    int pb = int(t % uint(NPB));
+    int r = int(t / uint(NPB));
+    int m0 = (r % NMB) * TM;
+    int n = r / NMB;
+    int p0 = pb * TP;
+    [[unroll]] for (int i = 0; i < TM; i++)
+        wrow[i] = min(m0 + i, M - 1) * C;
+#if XV4
+    // vec4 j reads pixels p0 + 4j .. + 3, clamped to the image's last vec4
+    [[unroll]] for (int j = 0; j < TP4; j++)
+        xo4[j] = min(p0 + 4 * j, OHW - 4);
+#elif XU
+    xo0 = p0;
+#else
+    [[unroll]] for (int j = 0; j < TP; j++) {
+        int p = min(p0 + j, OHW - 1);
+        int oy = p / OW, ox = p - oy * OW;
+        xoff[j] = oy * SH * W + ox * SW;
+    }
+#endif
+    int xbase = n * C * HW;
+    float acc[TM][TP];
+    [[unroll]] for (int i = 0; i < TM; i++)
+        [[unroll]] for (int j = 0; j < TP; j++)
+            acc[i][j] = 0.0;
+
+    for (int c4 = 0; c4 < C4; c4++) {
+        vec4 wv[TM];
+        [[unroll]] for (int i = 0; i < TM; i++)
+            wv[i] = wload4(uint(wrow[i] + 4 * c4));
+        [[unroll]] for (int k = 0; k < 4; k++) {
+            float xv[TP];
+            load_x(xbase, 4 * c4 + k, n, xv);
+            [[unroll]] for (int i = 0; i < TM; i++)
+                [[unroll]] for (int j = 0; j < TP; j++)
+                    acc[i][j] += wv[i][k] * xv[j];
+        }
+    }
+#if C % 4
+    [[unroll]] for (int c = 4 * C4; c < C; c++) {
+        float xv[TP];
+        load_x(xbase, c, n, xv);
+        [[unroll]] for (int i = 0; i < TM; i++) {
+            float wv = WLOAD(wrow[i] + c);
+            [[unroll]] for (int j = 0; j < TP; j++)
+                acc[i][j] += wv * xv[j];
+        }
+    }
+#endif
+
+    [[unroll]] for (int i = 0; i < TM; i++) {
+        int m = m0 + i;
+        if (m < M) {
+#if HAS_BIAS
+            float b = bias[m];
+#else
+            float b = 0.0;
+#endif
+            int yb = (n * M + m) * OHW;
+#if XV4
+            [[unroll]] for (int j = 0; j < TP4; j++) {
+                int o = yb + p0 + 4 * j;
+                if (p0 + 4 * j < OHW) {
+                    vec4 v;
+                    [[unroll]] for (int k = 0; k < 4; k++)
+                        v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), uint(o + k));
+                    y4[uint(o) >> 2] = v;
+                }
+            }
+#else
+            [[unroll]] for (int j = 0; j < TP; j++)
+                if (p0 + j < OHW)
+                    y[uint(yb + p0 + j)] = epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j));
+#endif
+        }
+    }
+}
