@@ -14,5 +14,22 @@ uint flat_index() {
            gl_LocalInvocationID.x;
 }
 
+// Uniform texel buffers are declared as TEXEL_BUFFER (float) and
+// UTEXEL_BUFFER (uint) and read with texelFetch: samplerBuffer where the
+// codegen says TEXEL_SAMPLED (lavapipe 22.3, where it is the faster form:
+// runtime/codegen/choose.c), else textureBuffer with samplerless fetches
+// (SPIR-V 1.6 forbids a sampled image of Dim Buffer; Mesa 25 warns on it).
+#ifndef TEXEL_SAMPLED
+#define TEXEL_SAMPLED 0
+#endif
+#if TEXEL_SAMPLED
+#define TEXEL_BUFFER samplerBuffer
+#define UTEXEL_BUFFER usamplerBuffer
+#else
+#extension GL_EXT_samplerless_texture_functions : require
+#define TEXEL_BUFFER textureBuffer
+#define UTEXEL_BUFFER utextureBuffer
+#endif
+
 // Float constants that GLSL cannot write as literals.
 #define VKC_INF uintBitsToFloat(0x7f800000u)

@@ -111,12 +111,11 @@ layout(std430, binding = 0) writeonly buffer Out { vec4 y4[]; };
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #endif
 #if TEXEL
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer x_t;
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD4(i) texelFetch(x_t, int(uint(i) >> 2))
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
 #if WT_HALF
-layout(binding = 2) uniform utextureBuffer wt_t;
+layout(binding = 2) uniform UTEXEL_BUFFER wt_t;
 #define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
 #if WV4
 vec4 wload4(uint i) { // i % 4 == 0: 4 halves, half a texel
@@ -126,7 +125,7 @@ vec4 wload4(uint i) { // i % 4 == 0: 4 halves, half a texel
 }
 #endif
 #else
-layout(binding = 2) uniform textureBuffer wt_t;
+layout(binding = 2) uniform TEXEL_BUFFER wt_t;
 #define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
 #if WV4
 vec4 wload4(uint i) {

@@ -150,14 +150,13 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 // X and W through uniform texel buffers of four 32-bit components (their
 // sizes are whole texels, the lowering checked): one gather per load on
 // CPU drivers instead of a per-lane loop
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer x_t;
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
 #if WT_HALF
-layout(binding = 2) uniform utextureBuffer wt_t;
+layout(binding = 2) uniform UTEXEL_BUFFER wt_t;
 #define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
 #else
-layout(binding = 2) uniform textureBuffer wt_t;
+layout(binding = 2) uniform TEXEL_BUFFER wt_t;
 #define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
 #endif
 #else

@@ -93,8 +93,7 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #if WT_TEXEL
 // A through a texel buffer as well (its offset is texel-aligned and K % 8
 // == 0): a[i] is a texel component
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer a_t;
+layout(binding = 1) uniform TEXEL_BUFFER a_t;
 #define A_AT(i) texelFetch(a_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer InA { float a[]; };

@@ -52,9 +52,8 @@ layout(push_constant) uniform Push {
 
 layout(std430, binding = 0) writeonly buffer Scores { float s[]; };
 #if TEXEL
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer q;
-layout(binding = 2) uniform textureBuffer g;
+layout(binding = 1) uniform TEXEL_BUFFER q;
+layout(binding = 2) uniform TEXEL_BUFFER g;
 #define LOAD(buf, i) texelFetch(buf, int(i))
 #else
 layout(std430, binding = 1) readonly buffer Queries { vec4 q[]; };

@@ -91,8 +91,7 @@ layout(std430, binding = 0) buffer Lists { uvec2 list[]; };
 #if PAIRS
 layout(std430, binding = 1) readonly buffer Cand { uvec2 cand[]; };
 #elif TEXEL
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer sc;
+layout(binding = 1) uniform TEXEL_BUFFER sc;
 #else
 layout(std430, binding = 1) readonly buffer Cand { vec4 sc[]; };
 #endif

@@ -95,8 +95,7 @@
 
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #if defined(TEXEL) && TEXEL
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer x_t;
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer In { float x[]; };

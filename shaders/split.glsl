@@ -37,11 +37,10 @@
 // (WT_HALF, as uvec4). WT_CHUNK is then a multiple of 4 (8 with WT_HALF),
 // so every chunk starts on a texel. One texelFetch is a single 16-byte
 // gather on CPU drivers, where storage-buffer loads go lane by lane.
-#extension GL_EXT_samplerless_texture_functions : require
 #if WT_HALF
-#define WT_TEXBUF utextureBuffer
+#define WT_TEXBUF UTEXEL_BUFFER
 #else
-#define WT_TEXBUF textureBuffer
+#define WT_TEXBUF TEXEL_BUFFER
 #endif
 layout(binding = WT_BINDING) uniform WT_TEXBUF wt0;
 #if WT_CHUNKS > 1

@@ -107,9 +107,8 @@ layout(std430, binding = 2) readonly buffer Vt { vec4 v[]; };
 
 #if TEXEL
 #define LW 4 // floats per texelFetch
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer u;
-layout(binding = 2) uniform textureBuffer v;
+layout(binding = 1) uniform TEXEL_BUFFER u;
+layout(binding = 2) uniform TEXEL_BUFFER v;
 #define LOAD(buf, at, f, k)                                                                        \
     {                                                                                              \
         vec4 t_ = texelFetch(buf, int((at) / 4u));                                                 \

@@ -85,8 +85,7 @@ layout(std430, binding = 0) writeonly buffer Vt { float v[]; };
 #if defined(TEXEL) && TEXEL
 // X through a uniform texel buffer (whole texels): one gather per load on
 // CPU drivers, where a storage-buffer load is a loop over the lanes
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer x_t;
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
 layout(std430, binding = 1) readonly buffer In { float x[]; };

@@ -79,8 +79,7 @@ layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 #endif
 #if defined(TEXEL) && TEXEL
 // Mt through a uniform texel buffer: one gather per 4 floats on CPU drivers
-#extension GL_EXT_samplerless_texture_functions : require
-layout(binding = 1) uniform textureBuffer mt_t;
+layout(binding = 1) uniform TEXEL_BUFFER mt_t;
 #elif VEC8
 layout(std430, binding = 1) readonly buffer Prod8 { u64vec4 mt8[]; };
 #else

@@ -48,6 +48,13 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
      * measured gain (AlexNet 204 against 206 ms per inference, medians of 4
      * interleaved runs on a shared host). */
     t->wide_loads = t->caps.cpu && t->caps.int64 && t->caps.mesa_version <= 2203;
+    /* Texel buffers as samplerBuffer on lavapipe 22.3: there its fetches run
+     * up to 2x faster than the same fetches from a textureBuffer (AlexNet,
+     * GPU medians of interleaved `vkcnn bench --iters 10`: 31-39 against
+     * 45-63 ms; its Winograd GEMMs 1.5-2.6x, `--per-layer`). Mesa 25.0
+     * warns on the sampled form of a buffer (its SPIR-V reader: not allowed
+     * from SPIR-V 1.6), and no other driver was measured: textureBuffer. */
+    t->sampled_texels = t->caps.cpu && t->caps.mesa_version && t->caps.mesa_version <= 2203;
     if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
     if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
 }

@@ -116,6 +116,7 @@ vkc_kdispatch *cg_dispatch(vkc_cg *c, const char *template_name) {
     vkc_kdispatch *d = &grown[l->count++];
     memset(d, 0, sizeof *d);
     d->template_name = template_name;
+    if (c->t->sampled_texels) cg_def(c, d, "TEXEL_SAMPLED 1"); /* common.glsl */
     return d;
 }
 

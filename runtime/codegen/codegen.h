@@ -85,6 +85,13 @@ typedef struct vkc_codegen_target {
      * Conv, Gemm or MatMul is lowered, its variant's load path. A binding
      * uses it only within max_texel_elements texels of 16 bytes. */
     bool texel_loads;
+    /* Declare uniform texel buffers as GLSL's samplerBuffer (SPIR-V: a
+     * sampled image of Dim Buffer) rather than textureBuffer (a plain image
+     * read by OpImageFetch): kernels get TEXEL_SAMPLED 1 (common.glsl).
+     * Only where measured faster, lavapipe 22.3 (vkc_choose_device_loads);
+     * SPIR-V 1.6 forbids the sampled form, and the kernels target 1.5 at
+     * most (runtime/vk/kernel.c). */
+    bool sampled_texels;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
      * first (set by the executor for weights, vkc_exec_options.half_weights);
