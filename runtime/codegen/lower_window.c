@@ -82,6 +82,13 @@ static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
     return false;
 }
 
+/* X and W of a conv through texel buffers: both whole texels (W's halves
+ * 8 to a texel) within the device's texel limit. */
+static bool conv_texels(vkc_cg *c, const vkc_tensor *x, const vkc_tensor *w, bool half) {
+    return x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
+           cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half);
+}
+
 /* A 1x1 convolution of group 1 without padding as a GEMM per image
  * (conv1x1.comp, variant gemm1x1): TM channels x TP pixels per invocation,
  * one invocation per block over (image, channel block, pixel block); X read
@@ -115,9 +122,7 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
     cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
     if (half) cg_def(c, d, "WT_HALF 1");
-    if (x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
-        cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half))
-        cg_def(c, d, "TEXEL 1");
+    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
@@ -217,9 +222,7 @@ void vkc_lower_conv(vkc_cg *c) {
     }
     /* X and W through texel buffers when both are whole texels */
     bool half = cg_half(c, cg_in_index(c, 1));
-    if (x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
-        cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half))
-        cg_def(c, d, "TEXEL 1");
+    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
     cg_grid(c, d, groups * (uint64_t)local);
 }
 
