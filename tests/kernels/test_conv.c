@@ -36,6 +36,19 @@ static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip
 static const char *const kernels[] = {NULL, "gemm-plain", "direct"};
 static const char *const overrides[] = {NULL, "conv=igemm/plain", "conv=direct"};
 
+/* Checks graph g with output y (VKC_NONE: building it failed) against the
+ * reference, fused; 1 on a failure. */
+static int finish(vkcnn_context *ctx, vkc_graph *g, uint32_t y, uint64_t seed, const char *what) {
+    if (y == VKC_NONE) {
+        fprintf(stderr, "  in %s (seed %llu)\n", what, (unsigned long long)seed);
+        vkc_graph_destroy(g);
+        return 1;
+    }
+    kt_output(g, y);
+    vkc_exec_options opts = {.fusion = true};
+    return kt_check(ctx, g, &opts, seed, what);
+}
+
 /* Appends activation `act` after tensor t; returns its output. */
 static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, bool one_d, uint64_t *s) {
     vkc_attrs e;
@@ -103,14 +116,7 @@ static int run1(vkcnn_context *ctx, const conv_case *k, uint64_t seed, const cha
              k->bias, act_name[k->act], kernel ? kernel : "auto");
     uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
     if (y != VKC_NONE && k->act) y = activation(g, y, k->act, m, k->one_d, &s);
-    if (y == VKC_NONE) {
-        fprintf(stderr, "  in %s (seed %llu)\n", what, (unsigned long long)seed);
-        vkc_graph_destroy(g);
-        return 1;
-    }
-    kt_output(g, y);
-    vkc_exec_options opts = {.fusion = true};
-    return kt_check(ctx, g, &opts, seed, what);
+    return finish(ctx, g, y, seed, what);
 }
 
 static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
@@ -163,14 +169,7 @@ static int run1x1_once(vkcnn_context *ctx, const case1x1 *k, uint64_t seed, cons
              (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->h, (long long)k->w,
              (long long)k->s, k->bias, k->residual, k->xscale, act_name[k->act],
              kernel ? kernel : "auto");
-    if (y == VKC_NONE) {
-        fprintf(stderr, "  in %s (seed %llu)\n", what, (unsigned long long)seed);
-        vkc_graph_destroy(g);
-        return 1;
-    }
-    kt_output(g, y);
-    vkc_exec_options opts = {.fusion = true};
-    return kt_check(ctx, g, &opts, seed, what);
+    return finish(ctx, g, y, seed, what);
 }
 
 static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
