@@ -9,19 +9,27 @@
 
 #include "harness.h"
 
-/* VmRSS of this process in KiB (0 when /proc is unreadable). */
-static inline unsigned long rel_rss_kib(void) {
+/* One "Name:" field of /proc/self/status in KiB (0 when unreadable):
+ * VmRSS (all resident memory), or its parts RssAnon (heap, stacks, anonymous
+ * mappings: where a leak grows) and RssFile (pages of mapped files such as
+ * the driver's shared libraries, which the kernel may drop and fault back). */
+static inline unsigned long rel_status_kib(const char *field) {
     FILE *f = fopen("/proc/self/status", "r");
     if (!f) return 0;
     char line[256];
+    size_t n = strlen(field);
     unsigned long kib = 0;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtoul(line + 6, NULL, 10);
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kib = strtoul(line + n + 1, NULL, 10);
             break;
         }
     fclose(f);
     return kib;
+}
+
+static inline unsigned long rel_rss_kib(void) {
+    return rel_status_kib("VmRSS");
 }
 
 static inline size_t rel_elements(const vkcnn_tensor_info *t) {
