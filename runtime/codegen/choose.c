@@ -96,7 +96,7 @@ static bool pow2(int64_t v) {
 /* ---- Conv ------------------------------------------------------------------ */
 
 typedef struct conv_geo {
-    int64_t n, c, m, group, mg, p, oh, ow, kh, kw, sw, dw;
+    int64_t n, c, m, group, mg, p, oh, ow, kh, kw, sh, sw, dh, dw;
     bool one_binding; /* W in one binding: implicit GEMM possible */
     bool padded;      /* any pad > 0 */
     bool texel;       /* X and W whole texels within the texel limit */
@@ -127,6 +127,8 @@ static bool conv_geometry(const vkc_graph *g, uint32_t n, const vkc_codegen_targ
     o->kw = w->dims[w->rank - 1];
     o->sw = a->strides[o1];
     o->dw = a->dilations[o1];
+    o->sh = x->rank == 4 ? a->strides[0] : 1;
+    o->dh = x->rank == 4 ? a->dilations[0] : 1;
     o->p = o->n * o->oh * o->ow;
     for (uint32_t i = 0; i + 2 < x->rank; i++)
         if (a->pads[i] || a->pads[VKC_MAX_SPATIAL + i]) o->padded = true;
@@ -257,6 +259,74 @@ static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const
     if (w && w->load) v->load = w->load;
 }
 
+/* The depthwise kernel (conv_dw.comp): one input channel per group (C ==
+ * GROUP > 1, any channel multiplier M / C), W in one binding. */
+static bool dw_ok(const conv_geo *o) {
+    return o->group > 1 && o->c == o->group && o->one_binding;
+}
+
+/* Blocks conv_dw.comp takes for this layer: TY, TX in 1..8, at most 32 input
+ * rows and columns per tile, and at most 1,024 unrolled FMAs per tile (its
+ * loops are unrolled: LLVM's compile time grows with them). */
+static bool dw_block_ok(const conv_geo *o, int64_t ty, int64_t tx) {
+    int64_t ry = (ty - 1) * o->sh + (o->kh - 1) * o->dh + 1;
+    int64_t xc = (tx - 1) * o->sw + (o->kw - 1) * o->dw + 1;
+    return ty >= 1 && ty <= 8 && tx >= 1 && tx <= 8 && ry <= 32 && xc <= 32 &&
+           ty * tx * o->kh * o->kw <= 1024;
+}
+
+/* The depthwise block: 8 x 8 outputs on CPU drivers, 4 x 4 elsewhere, each
+ * side halved while the layer has fewer rows or columns than half of it,
+ * then the larger side (rows on ties) halved until the block fits
+ * (dw_block_ok: large kernels, strides). Larger tiles load fewer inputs
+ * per output, and loads bound the kernel on lavapipe. Measured on lavapipe
+ * 22.3 (sums of MobileNetV2's 17 depthwise layers, three interleaved runs
+ * on a shared host): 8x8 6.3-6.4 ms, 4x8 6.5-7.3, 8x4 6.5-8.4, 4x4 at
+ * stride 1 and 2x4 at stride 2 7.3-7.6 (the implicit GEMM: 21 ms); 8x8
+ * leads even at 7x7, one tile per channel. On GPUs smaller tiles leave
+ * more invocations for the compute units; not measured there yet. */
+static void dw_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_t *ty,
+                          int64_t *tx) {
+    *ty = *tx = t->caps.cpu ? 8 : 4;
+    while (*ty > 1 && *ty / 2 >= o->oh)
+        *ty /= 2;
+    while (*tx > 1 && *tx / 2 >= o->ow)
+        *tx /= 2;
+    while (!dw_block_ok(o, *ty, *tx) && (*ty > 1 || *tx > 1)) {
+        if (*ty >= *tx)
+            *ty /= 2;
+        else
+            *tx /= 2;
+    }
+}
+
+/* Whether the default rule runs the depthwise convs that conv_dw.comp takes
+ * through it rather than conv_gemm.comp (whose TM is 1 there: one channel
+ * per invocation, a load per tap). Measured on lavapipe (see conv_dw.comp);
+ * on other devices it is the default too (nothing faster to fall back on:
+ * the implicit GEMM's channel block is empty there), unmeasured. */
+static bool dw_rule(const conv_geo *o, const vkc_codegen_target *t) {
+    int64_t ty, tx;
+    dw_rule_block(o, t, &ty, &tx);
+    return dw_block_ok(o, ty, tx);
+}
+
+static void choose_dw(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                      vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t ty, tx;
+    dw_rule_block(o, t, &ty, &tx);
+    if (w && w->bm && dw_block_ok(o, w->bm, w->bn)) {
+        ty = w->bm;
+        tx = w->bn;
+    }
+    v->algo = VKC_ALGO_DEPTHWISE;
+    v->bm = (uint16_t)ty;
+    v->bn = (uint16_t)tx;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+}
+
 /* Winograd's geometry for tile T: MP (M padded) and P (tiles). */
 static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t *p) {
     *mp = (o->m + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
@@ -350,13 +420,23 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
      * the node leaves it to the rule */
     bool other = w && (w->algo == VKC_ALGO_IGEMM || w->algo == VKC_ALGO_DIRECT);
     bool g1x1 = gemm1x1_ok(&o) && !other && ((w && w->algo == VKC_ALGO_GEMM1X1) || gemm1x1_rule(t));
+    /* depthwise where wanted, or by rule unless another kernel is wanted */
+    bool by_rule = !w || !w->algo || w->algo == VKC_ALGO_WINOGRAD || w->algo == VKC_ALGO_GEMM1X1;
+    bool dw =
+        dw_ok(&o) && !g1x1 && ((w && w->algo == VKC_ALGO_DEPTHWISE) || (by_rule && dw_rule(&o, t)));
     if (direct)
         v->algo = VKC_ALGO_DIRECT;
     else if (g1x1)
         choose_gemm1x1(&o, t, w, v);
+    else if (dw)
+        choose_dw(&o, t, w && (w->algo == VKC_ALGO_DEPTHWISE || !w->algo) ? w : NULL, v);
     else
-        choose_igemm(
-            &o, t, w && w->algo != VKC_ALGO_WINOGRAD && w->algo != VKC_ALGO_GEMM1X1 ? w : NULL, v);
+        choose_igemm(&o, t,
+                     w && w->algo != VKC_ALGO_WINOGRAD && w->algo != VKC_ALGO_GEMM1X1 &&
+                             w->algo != VKC_ALGO_DEPTHWISE
+                         ? w
+                         : NULL,
+                     v);
     return true;
 }
 
@@ -554,8 +634,9 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form) {
     if (!want || !want->algo) return rule;
     if (want->algo == VKC_ALGO_WINOGRAD) return !form ? 0 : want->tile ? want->tile : form;
-    /* the 1x1 GEMM never describes a Winograd conv: the rule stands */
-    if (want->algo == VKC_ALGO_GEMM1X1) return rule;
+    /* the 1x1 GEMM and the depthwise kernel never describe a Winograd conv:
+     * the rule stands */
+    if (want->algo == VKC_ALGO_GEMM1X1 || want->algo == VKC_ALGO_DEPTHWISE) return rule;
     return 0; /* direct or implicit GEMM wanted */
 }
 
@@ -628,6 +709,32 @@ static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, l
     }
 }
 
+/* The depthwise kernel's candidates: the rule's block, a few around it, the
+ * other load path. */
+static void dw_candidates(const conv_geo *o, const vkc_codegen_target *t, list *l) {
+    vkc_variant v, base;
+    choose_dw(o, t, NULL, &base);
+    push(l, &base);
+    const int64_t blocks[][2] = {{base.bm, base.bn * 2},
+                                 {base.bm * 2, base.bn},
+                                 {base.bm / 2, base.bn},
+                                 {base.bm, base.bn / 2},
+                                 {base.bm / 2, base.bn / 2}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        if (!dw_block_ok(o, blocks[i][0], blocks[i][1])) continue;
+        vkc_variant w = {
+            .algo = VKC_ALGO_DEPTHWISE, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        choose_dw(o, t, &w, &v);
+        push(l, &v);
+    }
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+        vkc_variant w = {.algo = VKC_ALGO_DEPTHWISE,
+                         .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+        choose_dw(o, t, &w, &v);
+        push(l, &v);
+    }
+}
+
 static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                             bool winograd, list *l) {
     conv_geo o;
@@ -639,6 +746,8 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     if (rule) wino_candidates(&o, t, rule, true, l);
     bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
     if (g1x1_first) gemm1x1_candidates(&o, t, l);
+    bool dw_first = dw_ok(&o) && !g1x1_first && dw_rule(&o, t);
+    if (dw_first) dw_candidates(&o, t, l);
     if (o.one_binding) {
         vkc_variant base;
         memset(&base, 0, sizeof base);
@@ -685,6 +794,11 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         push(l, &v);
     }
     if (gemm1x1_ok(&o) && !g1x1_first) gemm1x1_candidates(&o, t, l);
+    if (dw_ok(&o) && !dw_first && !g1x1_first) {
+        int64_t ty, tx;
+        dw_rule_block(&o, t, &ty, &tx);
+        if (dw_block_ok(&o, ty, tx)) dw_candidates(&o, t, l);
+    }
     /* Winograd where the rule does not pick it: the form's tile; and F(2x2)
      * where the form takes F(4x4) (the forms of several parts take F(2x2)
      * only: passes/winograd.c) */

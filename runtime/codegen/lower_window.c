@@ -1,5 +1,5 @@
-/* Lowering of window ops: Conv -> conv_gemm.comp, conv1x1.comp or conv.comp
- * (as the variant says),
+/* Lowering of window ops: Conv -> conv_gemm.comp, conv1x1.comp, conv_dw.comp
+ * or conv.comp (as the variant says),
  * MaxPool / AveragePool / global pools -> pool.comp, LRN -> lrn.comp.
  * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1; MaxPool
  * and AveragePool also take three (pool.comp's depth axis). */
@@ -133,6 +133,47 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
     cg_grid(c, d, blocks);
 }
 
+/* A depthwise convolution (GROUP == C, variant dw): a TY x TX tile of
+ * outputs of one image and channel per invocation (conv_dw.comp); X and W
+ * through texel buffers with "texel" where both are whole texels within
+ * the limit. */
+static void lower_conv_dw(vkc_cg *c, const spatial *s, uint32_t xs) {
+    const vkc_window_attrs *a = &cg_node(c)->attrs.window;
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
+    int64_t ty = c->v.bm, tx = c->v.bn, ch = x->dims[1], m = w->dims[0];
+    if (a->group != ch || ch < 2 || ty < 1 || tx < 1 ||
+        vkc_codegen_chunking(c->t, w->elements).count != 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "the depthwise variant needs one input channel per group, W in one binding "
+                "and a TYxTX block");
+        return;
+    }
+    vkc_kdispatch *d = cg_dispatch(c, "conv_dw");
+    int64_t n = x->dims[0];
+    bool half = cg_half(c, cg_in_index(c, 1));
+    cg_def(c, d, "N %" PRId64, n);
+    cg_def(c, d, "C %" PRId64, ch);
+    cg_def(c, d, "M %" PRId64, m);
+    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    if (xs != VKC_NONE)
+        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
+    cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
+    def_geometry(c, d, s);
+    cg_def(c, d, "TY %" PRId64, ty);
+    cg_def(c, d, "TX %" PRId64, tx);
+    if (half) cg_def(c, d, "WT_HALF 1");
+    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
+    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
+    cg_epilogue_bind(c, d);
+    uint64_t tiles = (uint64_t)n * (uint64_t)m * (uint64_t)((s->oh + ty - 1) / ty) *
+                     (uint64_t)((s->ow + tx - 1) / tx);
+    cg_grid(c, d, tiles);
+}
+
 /* Conv as its variant says (choose.c has the rule and its measurements):
  * conv_gemm.comp (implicit GEMM: a TM x TP register block per invocation,
  * W broadcast through the subgroup with "sg", row blocks with "rows", X and
@@ -150,6 +191,10 @@ void vkc_lower_conv(vkc_cg *c) {
                       : VKC_NONE;
     if (c->v.algo == VKC_ALGO_GEMM1X1) {
         lower_conv1x1(c, &s, xs);
+        return;
+    }
+    if (c->v.algo == VKC_ALGO_DEPTHWISE) {
+        lower_conv_dw(c, &s, xs);
         return;
     }
     bool gemm = c->v.algo == VKC_ALGO_IGEMM;

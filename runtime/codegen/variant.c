@@ -21,7 +21,7 @@ static const struct {
     {"wino2", VKC_ALGO_WINOGRAD, 2},      {"wino4", VKC_ALGO_WINOGRAD, 4},
     {"wino", VKC_ALGO_WINOGRAD, 0},       {"gemv", VKC_ALGO_GEMV, 0},
     {"gemm-tile", VKC_ALGO_GEMM_TILE, 0}, {"gemm", VKC_ALGO_GEMM, 0},
-    {"gemm1x1", VKC_ALGO_GEMM1X1, 0},
+    {"gemm1x1", VKC_ALGO_GEMM1X1, 0},     {"dw", VKC_ALGO_DEPTHWISE, 0},
 };
 
 const char *vkc_family_name(vkc_family f) {
@@ -37,7 +37,7 @@ bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
     switch (f) {
     case VKC_FAMILY_CONV:
         return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD ||
-               a == VKC_ALGO_GEMM1X1;
+               a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE;
     case VKC_FAMILY_GEMM:
         return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM;
     case VKC_FAMILY_MATMUL: return a == VKC_ALGO_GEMM || a == VKC_ALGO_GEMM_TILE;
@@ -141,7 +141,7 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
         if (!ok || !seen) {
             snprintf(
                 why, why_size,
-                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, "
+                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
                 "gemv, gemm-tile, gemm), block (TMxTP with 1..%d each, ncN), load path (texel, "
                 "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
                 "repeats one",
@@ -176,6 +176,10 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
         if (gemv_block || out->reduce || out->form)
             bad = "takes a TMxTP block and a load path only";
         break;
+    case VKC_ALGO_DEPTHWISE:
+        if (gemv_block || out->reduce || out->form)
+            bad = "takes a TYxTX block and a load path only";
+        break;
     default: break;
     }
     if (bad) {
@@ -195,7 +199,8 @@ bool vkc_variant_complete(const vkc_variant *v) {
     case VKC_ALGO_WINOGRAD: return v->tile && v->bm && v->bn && v->load;
     case VKC_ALGO_GEMV: return v->bm && v->load && v->reduce;
     case VKC_ALGO_GEMM_TILE: return v->bm && v->bn;
-    case VKC_ALGO_GEMM1X1: return v->bm && v->bn && v->load;
+    case VKC_ALGO_GEMM1X1:
+    case VKC_ALGO_DEPTHWISE: return v->bm && v->bn && v->load;
     default: return false;
     }
 }

@@ -6,8 +6,11 @@
  *   forms included: the form follows from the kernel, passes.h), GEMV with
  *   split-K (gemv.comp), tiled GEMM (gemm_tile.comp) or plain GEMM
  *   (gemm.comp, one invocation per output), or, for 1x1 convolutions of
- *   group 1 without padding, a plain GEMM per image (conv1x1.comp);
- * - the register block: implicit GEMM and 1x1 GEMM TM channels x TP pixels, Winograd's
+ *   group 1 without padding, a plain GEMM per image (conv1x1.comp), or,
+ *   for depthwise convolutions (one input channel per group), tiles of
+ *   outputs per channel (conv_dw.comp);
+ * - the register block: implicit GEMM and 1x1 GEMM TM channels x TP pixels,
+ *   depthwise TY rows x TX columns of outputs, Winograd's
  *   GEMM TM x TP, tiled GEMM TM x TN, GEMV NC columns per workgroup;
  * - the load path of the large read-only operands: storage or uniform texel
  *   buffers ("texel wherever the binding fits maxTexelBufferElements");
@@ -26,6 +29,7 @@
  *   gemv/nc8/texel/sg             gemv/nc4/storage/tree
  *   gemm-tile/8x4                 gemm
  *   gemm1x1/8x8/texel             gemm1x1/16x4/storage
+ *   dw/4x4/texel                  dw/2x8/storage
  * A pattern is a variant with fields left open (VKC_*_ANY, block 0), written
  * as any subset of the tokens in any order after the optional algorithm
  * ("igemm/plain", "texel", "wino4"): the default rule fills the rest.
@@ -46,7 +50,7 @@
 
 typedef enum vkc_family {
     VKC_FAMILY_NONE = 0, /* a node no variant describes (pools, elementwise, ...) */
-    VKC_FAMILY_CONV,     /* Conv: direct, implicit GEMM, Winograd, 1x1 GEMM */
+    VKC_FAMILY_CONV,     /* Conv: direct, implicit GEMM, Winograd, 1x1 GEMM, depthwise */
     VKC_FAMILY_GEMM,     /* Gemm: GEMV, tiled GEMM, plain GEMM */
     VKC_FAMILY_MATMUL,   /* MatMul: plain GEMM */
     VKC_FAMILY_COUNT
@@ -61,6 +65,7 @@ typedef enum vkc_algo {
     VKC_ALGO_GEMM_TILE, /* gemm_tile.comp */
     VKC_ALGO_GEMM,      /* gemm.comp */
     VKC_ALGO_GEMM1X1,   /* conv1x1.comp: 1x1, group 1, no padding */
+    VKC_ALGO_DEPTHWISE, /* conv_dw.comp: one input channel per group */
 } vkc_algo;
 
 typedef enum vkc_load {

@@ -13,7 +13,12 @@
  * under blocks other than the rule's, on random shapes: channel and pixel
  * counts that divide neither the blocks nor 4, stride 1 and 2, batch 1 and
  * 3, fused bias, activation, residual Add, and an input scale (the
- * squeeze-and-excitation Mul, per channel or per image and channel). */
+ * squeeze-and-excitation Mul, per channel or per image and channel).
+ * Depthwise convolutions (conv_dw.comp, the rule's kernel for them) also run
+ * under other tiles, storage loads and the implicit GEMM, on MobileNet- and
+ * EfficientNet-like layers and random shapes: channel multipliers 1 and 2,
+ * strides, dilations, asymmetric pads, batch 1 and 3, fused bias,
+ * activation, residual Add and an input scale. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -201,6 +206,104 @@ static case1x1 random_1x1(uint64_t *s) {
     return k;
 }
 
+/* ---- depthwise convolutions (conv_dw.comp) -------------------------------- */
+
+typedef struct case_dw {
+    int64_t n, c, mult, h, w, kh, kw, sh, sw, dh, dw, pads[4]; /* pads: top, left, bottom, right */
+    bool bias, residual;
+    int act;    /* as conv_case */
+    int xscale; /* as case1x1 */
+} case_dw;
+
+/* by rule (conv_dw.comp's rule block), blocks at both ends of its range,
+ * storage loads, and the implicit GEMM (the rule's kernel before it) */
+static const char *const kernels_dw[] = {NULL, "dw/1x1", "dw/8x8", "dw/2x8/storage", "igemm"};
+
+static int run_dw_once(vkcnn_context *ctx, const case_dw *k, uint64_t seed, const char *kernel) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t m = k->c * k->mult;
+    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {m, 1, k->kh, k->kw}, bd[1] = {m};
+    int64_t sd[4] = {k->xscale == 2 ? k->n : 1, k->c, 1, 1};
+    int64_t oh = (k->h + k->pads[0] + k->pads[2] - k->dh * (k->kh - 1) - 1) / k->sh + 1;
+    int64_t ow = (k->w + k->pads[1] + k->pads[3] - k->dw * (k->kw - 1) - 1) / k->sw + 1;
+    int64_t yd[4] = {k->n, m, oh, ow};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    if (k->xscale) {
+        uint32_t min[2] = {x, kt_tensor(g, "scale", 4, sd, k->xscale == 1, &s)};
+        x = kt_node(g, VKC_OP_MUL, 14, min, 2, NULL);
+    }
+    uint32_t in[3] = {x, kt_tensor(g, "w", 4, wd, true, &s),
+                      k->bias ? kt_tensor(g, "b", 1, bd, true, &s) : VKC_NONE};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    vkc_window_attrs *w = &a.window;
+    w->group = k->c;
+    w->strides[0] = k->sh;
+    w->strides[1] = k->sw;
+    w->dilations[0] = k->dh;
+    w->dilations[1] = k->dw;
+    w->pad_count = 4; /* file layout: begins, then ends */
+    for (int i = 0; i < 4; i++)
+        w->file_pads[i] = k->pads[i];
+    uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+    if (y != VKC_NONE && k->residual) {
+        uint32_t ain[2] = {y, kt_tensor(g, "r", 4, yd, false, &s)};
+        y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
+    }
+    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, m, false, &s);
+    char what[320];
+    snprintf(what, sizeof what,
+             "Conv depthwise n%lld c%lld x%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld "
+             "pads %lld,%lld,%lld,%lld bias %d residual %d xscale %d + %s, kernel %s",
+             (long long)k->n, (long long)k->c, (long long)k->mult, (long long)k->h, (long long)k->w,
+             (long long)k->kh, (long long)k->kw, (long long)k->sh, (long long)k->sw,
+             (long long)k->dh, (long long)k->dw, (long long)k->pads[0], (long long)k->pads[1],
+             (long long)k->pads[2], (long long)k->pads[3], k->bias, k->residual, k->xscale,
+             act_name[k->act], kernel ? kernel : "auto");
+    return finish(ctx, g, y, seed, what);
+}
+
+static void run_dw(vkcnn_context *ctx, const case_dw *k, uint64_t seed) {
+    unsigned count = sizeof kernels_dw / sizeof kernels_dw[0];
+    uint32_t variants = kt_variants(count);
+    for (unsigned i = 0; i < count; i++) {
+        if (!(variants >> i & 1)) continue;
+        char item[64];
+        snprintf(item, sizeof item, "conv=%s", kernels_dw[i] ? kernels_dw[i] : "");
+        kt_override(kernels_dw[i] ? item : NULL);
+        run_dw_once(ctx, k, seed, kernels_dw[i]);
+    }
+    kt_override(NULL);
+}
+
+static case_dw random_dw(uint64_t *s) {
+    case_dw k = {0};
+    k.n = kt_range(s, 0, 2) == 0 ? 3 : 1;
+    k.c = kt_range(s, 2, 40);
+    k.mult = kt_range(s, 0, 3) == 0 ? 2 : 1;
+    k.kh = kt_range(s, 1, 5);
+    k.kw = kt_range(s, 1, 5);
+    k.sh = kt_range(s, 1, 2);
+    k.sw = kt_range(s, 1, 2);
+    k.dh = kt_range(s, 0, 3) == 0 ? 2 : 1;
+    k.dw = kt_range(s, 0, 3) == 0 ? 2 : 1;
+    for (int i = 0; i < 4; i++)
+        k.pads[i] = kt_range(s, 0, 2);
+    k.h = kt_range(s, 1, 19);
+    k.w = kt_range(s, 1, 19);
+    /* the padded input must hold one dilated window */
+    while (k.h + k.pads[0] + k.pads[2] < k.dh * (k.kh - 1) + 1)
+        k.h++;
+    while (k.w + k.pads[1] + k.pads[3] < k.dw * (k.kw - 1) + 1)
+        k.w++;
+    k.bias = kt_range(s, 0, 1);
+    k.residual = kt_range(s, 0, 2) == 0;
+    k.act = (int)kt_range(s, 0, ACTS - 1);
+    k.xscale = (int)kt_range(s, 0, 3);
+    if (k.xscale > 2) k.xscale = 0;
+    return k;
+}
+
 static conv_case random_case(uint64_t *s) {
     conv_case k = {0};
     k.n = kt_range(s, 0, 3) == 0 ? 3 : 1;
@@ -340,6 +443,26 @@ int main(int argc, char **argv) {
         uint64_t s = 0x1a1a0000u + i, st = s;
         case1x1 k = random_1x1(&st);
         run1x1(ctx, &k, s);
+    }
+    /* depthwise: MobileNet-like layers (3x3 pads 1 at strides 1 and 2 with
+     * Clip, 112x112 to 7x7, channel counts that divide no block), an
+     * EfficientNet-like 5x5 with an input scale, a multiplier of 2 at batch
+     * 3, then random shapes (strides, dilations, asymmetric pads, 1..5
+     * kernels, outputs that divide no tile) */
+    case_dw fixed_dw[] = {
+        {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
+        {1, 96, 1, 112, 112, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
+        {1, 144, 1, 28, 28, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 0, 0},
+        {1, 960, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
+        {1, 240, 1, 14, 14, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, true, false, 4, 1},
+        {3, 20, 2, 9, 11, 3, 3, 2, 1, 1, 1, {1, 0, 1, 2}, false, true, 1, 2},
+    };
+    for (unsigned i = 0; i < sizeof fixed_dw / sizeof fixed_dw[0]; i++)
+        run_dw(ctx, &fixed_dw[i], seed++);
+    for (unsigned i = 0; i < 24; i++) {
+        uint64_t s = 0xd3d30000u + i, st = s;
+        case_dw k = random_dw(&st);
+        run_dw(ctx, &k, s);
     }
     th_destroy(ctx);
     kt_summary("conv");

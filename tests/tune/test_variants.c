@@ -29,7 +29,9 @@ static void strings(void) {
                           "gemm-tile/8x4",
                           "gemm",
                           "gemm1x1/8x8/texel",
-                          "gemm1x1/16x4/storage"};
+                          "gemm1x1/16x4/storage",
+                          "dw/4x4/texel",
+                          "dw/2x8/storage"};
     for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
         vkc_variant v;
         char why[512], back[VKC_VARIANT_STRING_MAX];
@@ -40,8 +42,8 @@ static void strings(void) {
         CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
     }
     /* patterns: some fields open */
-    const char *patterns[] = {"igemm/plain", "texel",     "wino4",       "16x8",
-                              "tree",        "wino/16x8", "gemm1x1/8x4", "gemm1x1"};
+    const char *patterns[] = {"igemm/plain", "texel",       "wino4",   "16x8",   "tree",
+                              "wino/16x8",   "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw"};
     for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -64,7 +66,10 @@ static void strings(void) {
                          "igemm/16x4/rows/rows",
                          "gemm1x1/sg",
                          "gemm1x1/8x8/rows",
-                         "gemm1x1/nc4"};
+                         "gemm1x1/nc4",
+                         "dw/sg",
+                         "dw/4x4/cols",
+                         "dw/nc8"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -307,7 +312,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "conv 3x3", conv3x3, true, 6);
     candidates(ctx, "conv 1x1", conv1x1, true, 3);
     candidates(ctx, "conv 1x1 stride 2, batch 3", conv1x1_s2, true, 3);
-    candidates(ctx, "depthwise 3x3", depthwise, true, 2);
+    candidates(ctx, "depthwise 3x3", depthwise, true, 6);
     candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
     candidates(ctx, "conv 5x5", conv5x5, true, 6);
     candidates(ctx, "gemm batch 1", gemm1, false, 3);

@@ -1,0 +1,204 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// Depthwise convolution (GROUP == C, one input channel per group), fp32,
+// NCHW, with channel multiplier MG = M / C:
+//   Y[n, m, oy, ox] = B[m] + sum over ky, kx of
+//     X[n, m / MG, oy*SH - PT + ky*DH, ox*SW - PL + kx*DW] * W[m, 0, ky, kx]
+// zero outside X. 1-D convolutions use H = KH = 1. The fused epilogue
+// (epilogue.glsl) then applies the post-ops per element.
+//
+// No GEMM: a depthwise layer has KH*KW MACs per output and no reduction
+// over channels, so loads, not FMAs, bound it (on lavapipe every load of a
+// SIMD row is a gather). Invocation t of the grid owns a TY x TX tile of
+// outputs of one image and channel (t = ((n * M + m) * NTY + ty) * NTX +
+// tx: tiles of one row fastest, so neighbouring lanes read neighbouring X).
+// It loads the channel's KH*KW weights once, then walks the RY input rows
+// the tile reads; each row's XC columns are loaded once and serve every
+// (output row, ky, kx) that reads them. Per tile that is RY*XC + KH*KW loads
+// for TY*TX*KH*KW FMAs: 3x3 stride 1 in 4x4 tiles, 45 loads for 144 FMAs
+// where a load per tap would be 288. The (output row, ky) pairs a row
+// serves are resolved at compile time (the loops are unrolled). Columns and
+// rows outside X read a clamped, valid address and select 0; outputs past
+// OH or OW are computed and never stored.
+// TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
+// stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
+// or per image and channel (2), squeeze-and-excitation: every tap of an
+// output reads the same input channel, so the scale multiplies the sum.
+// Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
+// XSCALE, then the epilogue's operands (EPI_BINDING on).
+#ifndef N
+#define N 1
+#endif
+#ifndef C
+#define C 1
+#endif
+#ifndef H
+#define H 1
+#endif
+#ifndef W
+#define W 1
+#endif
+#ifndef M
+#define M 1
+#endif
+#ifndef OH
+#define OH 1
+#endif
+#ifndef OW
+#define OW 1
+#endif
+#ifndef KH
+#define KH 1
+#endif
+#ifndef KW
+#define KW 1
+#endif
+#ifndef SH
+#define SH 1
+#endif
+#ifndef SW
+#define SW 1
+#endif
+#ifndef PT
+#define PT 0
+#endif
+#ifndef PL
+#define PL 0
+#endif
+#ifndef DH
+#define DH 1
+#endif
+#ifndef DW
+#define DW 1
+#endif
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+#ifndef TY
+#define TY 4
+#endif
+#ifndef TX
+#define TX 4
+#endif
+#ifndef TEXEL
+#define TEXEL 0
+#endif
+#ifndef WT_HALF
+#define WT_HALF 0
+#endif
+#ifndef XSCALE
+#define XSCALE 0
+#endif
+#define MG (M / C)                             // output channels per input channel
+#define HW (H * W)
+#define OHW (OH * OW)
+#define KK (KH * KW)
+#define NTY ((OH + TY - 1) / TY)               // tile rows per channel
+#define NTX ((OW + TX - 1) / TX)               // tiles per tile row
+#define RY ((TY - 1) * SH + (KH - 1) * DH + 1) // input rows a tile reads
+#define XC ((TX - 1) * SW + (KW - 1) * DW + 1) // input columns per row
+#ifndef TOTAL // the lowering defines it: the tiles
+#define TOTAL (uint(N) * uint(M) * uint(NTY) * uint(NTX))
+#endif
+
+#include "common.glsl"
+#define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
+#include "epilogue.glsl"
+
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+#if TEXEL
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
+#define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
+#if WT_HALF
+layout(binding = 2) uniform UTEXEL_BUFFER wt_t;
+#define WLOAD(i) (unpackHalf2x16(texelFetch(wt_t, int(uint(i) >> 3))[(uint(i) >> 1) & 3u])[uint(i) & 1u])
+#else
+layout(binding = 2) uniform TEXEL_BUFFER wt_t;
+#define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
+#endif
+#else
+layout(std430, binding = 1) readonly buffer In { float x[]; };
+#define XLOAD(i) x[i]
+#if WT_HALF
+layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
+#define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
+#else
+layout(std430, binding = 2) readonly buffer Wt { float wt[]; };
+#define WLOAD(i) wt[i]
+#endif
+#endif
+#if HAS_BIAS
+layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
+#endif
+#if XSCALE
+layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
+#endif
+
+void main() {
+    uint t = flat_index();
+    if (t >= TOTAL)
+        return;
+    int tx = int(t % uint(NTX));
+    t /= uint(NTX);
+    int ty = int(t % uint(NTY));
+    t /= uint(NTY);
+    int m = int(t % uint(M)), n = int(t / uint(M));
+    int c = m / MG;
+    int oy0 = ty * TY, ox0 = tx * TX;
+    int iy0 = oy0 * SH - PT, ix0 = ox0 * SW - PL;
+
+    float wv[KK];
+    [[unroll]] for (int k = 0; k < KK; k++)
+        wv[k] = WLOAD(m * KK + k);
+    int col[XC];
+    bool colok[XC];
+    [[unroll]] for (int u = 0; u < XC; u++) {
+        int ix = ix0 + u;
+        colok[u] = ix >= 0 && ix < W;
+        col[u] = clamp(ix, 0, W - 1);
+    }
+    float acc[TY][TX];
+    [[unroll]] for (int i = 0; i < TY; i++)
+        [[unroll]] for (int j = 0; j < TX; j++)
+            acc[i][j] = 0.0;
+
+    int xb = (n * C + c) * HW;
+    [[unroll]] for (int r = 0; r < RY; r++) {
+        int iy = iy0 + r;
+        bool rowok = iy >= 0 && iy < H;
+        int rowoff = xb + clamp(iy, 0, H - 1) * W;
+        float xv[XC];
+        [[unroll]] for (int u = 0; u < XC; u++) {
+            float v = XLOAD(rowoff + col[u]);
+            xv[u] = rowok && colok[u] ? v : 0.0;
+        }
+        // output row i reads input row r through tap ky where i*SH + ky*DH == r
+        [[unroll]] for (int i = 0; i < TY; i++)
+            [[unroll]] for (int ky = 0; ky < KH; ky++)
+                if (i * SH + ky * DH == r)
+                    [[unroll]] for (int kx = 0; kx < KW; kx++)
+                        [[unroll]] for (int j = 0; j < TX; j++)
+                            acc[i][j] += wv[ky * KW + kx] * xv[j * SW + kx * DW];
+    }
+
+#if XSCALE == 1
+    float scale = xs[c];
+#elif XSCALE == 2
+    float scale = xs[n * C + c];
+#else
+    const float scale = 1.0;
+#endif
+#if HAS_BIAS
+    float b = bias[m];
+#else
+    const float b = 0.0;
+#endif
+    int yb = (n * M + m) * OHW;
+    [[unroll]] for (int i = 0; i < TY; i++)
+        [[unroll]] for (int j = 0; j < TX; j++)
+            if (oy0 + i < OH && ox0 + j < OW) {
+                uint o = uint(yb + (oy0 + i) * OW + ox0 + j);
+                y[o] = epilogue(acc[i][j] * scale + b, uint(m), o);
+            }
+}
