@@ -13,14 +13,17 @@
 // SIMD row is a gather). Invocation t of the grid owns a TY x TX tile of
 // outputs of one image and channel (t = ((n * M + m) * NTY + ty) * NTX +
 // tx: tiles of one row fastest, so neighbouring lanes read neighbouring X).
-// It loads the channel's KH*KW weights once, then walks the RY input rows
-// the tile reads; each row's XC columns are loaded once and serve every
-// (output row, ky, kx) that reads them. Per tile that is RY*XC + KH*KW loads
-// for TY*TX*KH*KW FMAs: 3x3 stride 1 in 4x4 tiles, 45 loads for 144 FMAs
-// where a load per tap would be 288. The (output row, ky) pairs a row
-// serves are resolved at compile time (the loops are unrolled). Columns and
-// rows outside X read a clamped, valid address and select 0; outputs past
-// OH or OW are computed and never stored.
+// It loads the channel's KH*KW weights once, then computes the tile's output
+// rows one after the other in a loop, over a window of the KR input rows
+// the current output row reads (XC columns each, in registers): moving down
+// one output row drops the window's first SH rows and loads SH new ones
+// (all KR when SH >= KR). So each input row is loaded once per tile, and
+// per output row that is SH*XC loads for TX*KH*KW FMAs: 3x3 stride 1 at TX
+// 8, 10 loads for 72 FMAs, where a load per tap would be 72. Only one
+// output row is unrolled (TX*KH*KW FMAs), so TY costs no code: LLVM's time
+// to build the pipeline grows with the unrolled FMAs, not with the tile.
+// Columns and rows outside X read a clamped, valid address and select 0;
+// outputs past OH or OW are computed and never stored.
 // TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
 // stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
 // or per image and channel (2), squeeze-and-excitation: every tap of an
@@ -96,7 +99,7 @@
 #define KK (KH * KW)
 #define NTY ((OH + TY - 1) / TY)               // tile rows per channel
 #define NTX ((OW + TX - 1) / TX)               // tiles per tile row
-#define RY ((TY - 1) * SH + (KH - 1) * DH + 1) // input rows a tile reads
+#define KR ((KH - 1) * DH + 1)                  // input rows an output row reads
 #define XC ((TX - 1) * SW + (KW - 1) * DW + 1) // input columns per row
 #ifndef TOTAL // the lowering defines it: the tiles
 #define TOTAL (uint(N) * uint(M) * uint(NTY) * uint(NTX))
@@ -158,30 +161,6 @@ void main() {
         colok[u] = ix >= 0 && ix < W;
         col[u] = clamp(ix, 0, W - 1);
     }
-    float acc[TY][TX];
-    [[unroll]] for (int i = 0; i < TY; i++)
-        [[unroll]] for (int j = 0; j < TX; j++)
-            acc[i][j] = 0.0;
-
-    int xb = (n * C + c) * HW;
-    [[unroll]] for (int r = 0; r < RY; r++) {
-        int iy = iy0 + r;
-        bool rowok = iy >= 0 && iy < H;
-        int rowoff = xb + clamp(iy, 0, H - 1) * W;
-        float xv[XC];
-        [[unroll]] for (int u = 0; u < XC; u++) {
-            float v = XLOAD(rowoff + col[u]);
-            xv[u] = rowok && colok[u] ? v : 0.0;
-        }
-        // output row i reads input row r through tap ky where i*SH + ky*DH == r
-        [[unroll]] for (int i = 0; i < TY; i++)
-            [[unroll]] for (int ky = 0; ky < KH; ky++)
-                if (i * SH + ky * DH == r)
-                    [[unroll]] for (int kx = 0; kx < KW; kx++)
-                        [[unroll]] for (int j = 0; j < TX; j++)
-                            acc[i][j] += wv[ky * KW + kx] * xv[j * SW + kx * DW];
-    }
-
 #if XSCALE == 1
     float scale = xs[c];
 #elif XSCALE == 2
@@ -194,11 +173,53 @@ void main() {
 #else
     const float b = 0.0;
 #endif
-    int yb = (n * M + m) * OHW;
-    [[unroll]] for (int i = 0; i < TY; i++)
-        [[unroll]] for (int j = 0; j < TX; j++)
-            if (oy0 + i < OH && ox0 + j < OW) {
-                uint o = uint(yb + (oy0 + i) * OW + ox0 + j);
-                y[o] = epilogue(acc[i][j] * scale + b, uint(m), o);
+    int xb = (n * C + c) * HW;
+    // win[r] holds input row iy0 + i*SH + r of the output row i at hand
+    float win[KR][XC];
+#if SH < KR
+    // the first output row's rows but its last SH, which the loop loads
+    [[unroll]] for (int r = 0; r < KR - SH; r++) {
+        int iy = iy0 + r;
+        bool rowok = iy >= 0 && iy < H;
+        int rowoff = xb + clamp(iy, 0, H - 1) * W;
+        [[unroll]] for (int u = 0; u < XC; u++) {
+            float v = XLOAD(rowoff + col[u]);
+            win[r + SH][u] = rowok && colok[u] ? v : 0.0;
+        }
+    }
+#endif
+    int rows = min(TY, OH - oy0);
+    int yb = (n * M + m) * OHW + oy0 * OW + ox0;
+    for (int i = 0; i < rows; i++) {
+        int top = iy0 + i * SH;
+#if SH < KR
+        // drop the SH rows above, load SH new rows at the bottom
+        [[unroll]] for (int r = 0; r < KR - SH; r++)
+            [[unroll]] for (int u = 0; u < XC; u++)
+                win[r][u] = win[r + SH][u];
+        [[unroll]] for (int r = KR - SH; r < KR; r++) {
+#else
+        [[unroll]] for (int r = 0; r < KR; r++) {
+#endif
+            int iy = top + r;
+            bool rowok = iy >= 0 && iy < H;
+            int rowoff = xb + clamp(iy, 0, H - 1) * W;
+            [[unroll]] for (int u = 0; u < XC; u++) {
+                float v = XLOAD(rowoff + col[u]);
+                win[r][u] = rowok && colok[u] ? v : 0.0;
             }
+        }
+        float acc[TX];
+        [[unroll]] for (int j = 0; j < TX; j++)
+            acc[j] = 0.0;
+        [[unroll]] for (int ky = 0; ky < KH; ky++)
+            [[unroll]] for (int kx = 0; kx < KW; kx++)
+                [[unroll]] for (int j = 0; j < TX; j++)
+                    acc[j] += wv[ky * KW + kx] * win[ky * DH][j * SW + kx * DW];
+        [[unroll]] for (int j = 0; j < TX; j++)
+            if (ox0 + j < OW) {
+                uint o = uint(yb + i * OW + j);
+                y[o] = epilogue(acc[j] * scale + b, uint(m), o);
+            }
+    }
 }

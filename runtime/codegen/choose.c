@@ -265,14 +265,15 @@ static bool dw_ok(const conv_geo *o) {
     return o->group > 1 && o->c == o->group && o->one_binding;
 }
 
-/* Blocks conv_dw.comp takes for this layer: TY, TX in 1..8, at most 32 input
- * rows and columns per tile, and at most 1,024 unrolled FMAs per tile (its
- * loops are unrolled: LLVM's compile time grows with them). */
+/* Blocks conv_dw.comp takes for this layer: TY in 1..32, TX in 1..16, a
+ * window of at most 32 input rows and columns (KR x XC registers), and at
+ * most 1,024 unrolled FMAs per output row (TX * KH * KW: LLVM's time to
+ * build the pipeline grows with them; TY is a loop and costs no code). */
 static bool dw_block_ok(const conv_geo *o, int64_t ty, int64_t tx) {
-    int64_t ry = (ty - 1) * o->sh + (o->kh - 1) * o->dh + 1;
+    int64_t kr = (o->kh - 1) * o->dh + 1;
     int64_t xc = (tx - 1) * o->sw + (o->kw - 1) * o->dw + 1;
-    return ty >= 1 && ty <= 8 && tx >= 1 && tx <= 8 && ry <= 32 && xc <= 32 &&
-           ty * tx * o->kh * o->kw <= 1024;
+    return ty >= 1 && ty <= 32 && tx >= 1 && tx <= 16 && kr <= 32 && xc <= 32 &&
+           tx * o->kh * o->kw <= 1024;
 }
 
 /* The depthwise block: 8 x 8 outputs on CPU drivers, 4 x 4 elsewhere, each
