@@ -3,6 +3,7 @@
 #ifndef VKCNN_TESTS_REL_COMMON_H
 #define VKCNN_TESTS_REL_COMMON_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,38 @@ static inline unsigned long rel_status_kib(const char *field) {
 
 static inline unsigned long rel_rss_kib(void) {
     return rel_status_kib("VmRSS");
+}
+
+static int rel_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (n >= 1; v is sorted in place). */
+static inline double rel_median(double *v, size_t n) {
+    qsort(v, n, sizeof *v, rel_cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The Theil-Sen line through (x[i], y[i]), i < n (n >= 2, x distinct): the
+ * slope is the median of the slopes between all pairs, the intercept the
+ * median of y - slope * x. Unlike least squares it ignores up to ~29% of
+ * readings far off the trend. false when out of memory. */
+static inline bool rel_theil_sen(const double *x, const double *y, size_t n, double *slope,
+                                 double *intercept) {
+    size_t pairs = n * (n - 1) / 2;
+    double *v = malloc((pairs > n ? pairs : n) * sizeof *v);
+    if (!v) return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            v[k++] = (y[j] - y[i]) / (x[j] - x[i]);
+    *slope = rel_median(v, k);
+    for (size_t i = 0; i < n; i++)
+        v[i] = y[i] - *slope * x[i];
+    *intercept = rel_median(v, n);
+    free(v);
+    return true;
 }
 
 static inline size_t rel_elements(const vkcnn_tensor_info *t) {
