@@ -162,7 +162,14 @@ static bool conv_geometry(const vkc_graph *g, uint32_t n, const vkc_codegen_targ
  * - TM = 16, or the next power of two >= M/GROUP when that is smaller
  *   (depthwise: 1), so few computed rows are thrown away;
  * - TP = 4 pixels, fewer when the layer has too few pixels to give every
- *   invocation of a workgroup a full block. */
+ *   invocation of a workgroup a full block;
+ * - twice that on lavapipe at 512-bit vectors (AVX-512 hosts), where the
+ *   tuner found TP doubled faster wherever it measured (lavapipe 22.3,
+ *   interleaved rounds of one layer each; bench/RESULTS.md): ResNet-50's
+ *   stem 7x7/2 16x4 -> 16x8 1.58x, layer2.0's 3x3/2 16x4 -> 16x8 1.39x,
+ *   layer3.0's 16x2 -> 16x4 1.78x, VGG-16's first layer 16x4 -> 16x8 1.40x.
+ *   Blocks of one pixel stay (ResNet-50's layer4.0 3x3/2 at 7x7: 16x1
+ *   kept). */
 static void igemm_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_t *tm,
                              int64_t *tp) {
     *tm = 1;
@@ -170,6 +177,7 @@ static void igemm_rule_block(const conv_geo *o, const vkc_codegen_target *t, int
         *tm *= 2;
     int64_t local = t->local_size;
     *tp = o->p >= 4 * local ? 4 : o->p >= 2 * local ? 2 : 1;
+    if (t->caps.cpu && t->caps.vector_width >= 512 && *tp > 1) *tp *= 2;
 }
 
 /* Blocks conv_gemm.comp takes: powers of two, TM <= 32, TP <= 8. */
