@@ -287,13 +287,17 @@ static bool dw_block_ok(const conv_geo *o, int64_t ty, int64_t tx) {
 /* The depthwise block: 8 x 8 outputs on CPU drivers, 4 x 4 elsewhere, each
  * side halved while the layer has fewer rows or columns than half of it,
  * then the larger side (rows on ties) halved until the block fits
- * (dw_block_ok: large kernels, strides). Larger tiles load fewer inputs
- * per output, and loads bound the kernel on lavapipe. Measured on lavapipe
- * 22.3 (sums of MobileNetV2's 17 depthwise layers, three interleaved runs
- * on a shared host): 8x8 6.3-6.4 ms, 4x8 6.5-7.3, 8x4 6.5-8.4, 4x4 at
- * stride 1 and 2x4 at stride 2 7.3-7.6 (the implicit GEMM: 21 ms); 8x8
- * leads even at 7x7, one tile per channel. On GPUs smaller tiles leave
- * more invocations for the compute units; not measured there yet. */
+ * (dw_block_ok: large kernels, strides). Wider tiles load fewer inputs
+ * per output, and loads bound the kernel on lavapipe; taller ones spread
+ * the tile's first KR - SH rows over more outputs. Measured on lavapipe
+ * 22.3 (sums of MobileNetV2's 17 depthwise layers, two interleaved runs on
+ * a shared host; `bench`'s cold and warm start beside): 8x8 6.9-7.0 ms,
+ * cold 347-354 ms, warm 204-206; 16x8 6.8-7.2 and 32x8 6.4-6.6, warm
+ * 290-300 (the same code but for TY; LLVM's doing, not understood); 8x16
+ * 6.5-6.6, warm 302 (twice the unrolled row); 4x8 7.9-8.0; 8x4 9.3-10.7;
+ * the implicit GEMM 21 ms. So 8x8: within 6% of the fastest, with the
+ * shortest start-up. On GPUs smaller tiles leave more invocations for the
+ * compute units; not measured there yet. */
 static void dw_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_t *ty,
                           int64_t *tx) {
     *ty = *tx = t->caps.cpu ? 8 : 4;
@@ -310,10 +314,9 @@ static void dw_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_
 }
 
 /* Whether the default rule runs the depthwise convs that conv_dw.comp takes
- * through it rather than conv_gemm.comp (whose TM is 1 there: one channel
- * per invocation, a load per tap). Measured on lavapipe (see conv_dw.comp);
- * on other devices it is the default too (nothing faster to fall back on:
- * the implicit GEMM's channel block is empty there), unmeasured. */
+ * through it rather than conv_gemm.comp, whose channel block is one channel
+ * there: every tap a load (3x in MobileNetV2's depthwise layers on lavapipe,
+ * dw_rule_block). On other devices it is the default too, unmeasured. */
 static bool dw_rule(const conv_geo *o, const vkc_codegen_target *t) {
     int64_t ty, tx;
     dw_rule_block(o, t, &ty, &tx);
