@@ -89,6 +89,31 @@ static bool conv_texels(vkc_cg *c, const vkc_tensor *x, const vkc_tensor *w, boo
            cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half);
 }
 
+/* What conv1x1.comp and conv_dw.comp share: the shape and operand defines
+ * (N, C, M, HAS_BIAS, XSCALE, the epilogue's, the window geometry), fp16 W,
+ * texel loads where X and W fit, and the bindings Y, X, W, then B, X's
+ * scale (xs, when fused) and the epilogue's operands. */
+static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_t xs) {
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
+    bool half = cg_half(c, cg_in_index(c, 1));
+    cg_def(c, d, "N %" PRId64, x->dims[0]);
+    cg_def(c, d, "C %" PRId64, x->dims[1]);
+    cg_def(c, d, "M %" PRId64, w->dims[0]);
+    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    if (xs != VKC_NONE)
+        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
+    cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
+    def_geometry(c, d, s);
+    if (half) cg_def(c, d, "WT_HALF 1");
+    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
+    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
+    cg_epilogue_bind(c, d);
+}
+
 /* A 1x1 convolution of group 1 without padding as a GEMM per image
  * (conv1x1.comp, variant gemm1x1): TM channels x TP pixels per invocation,
  * one invocation per block over (image, channel block, pixel block); X read
@@ -97,7 +122,7 @@ static bool conv_texels(vkc_cg *c, const vkc_tensor *x, const vkc_tensor *w, boo
  * texel buffers with "texel" where both are whole texels within the limit. */
 static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
-    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t tm = c->v.bm, tp = c->v.bn;
     if (a->group != 1 || s->kh != 1 || s->kw != 1 || s->pt || s->pl || s->pb || s->pr || tm < 1 ||
         tp < 4 || tp % 4 || vkc_codegen_chunking(c->t, w->elements).count != 1) {
@@ -108,27 +133,11 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
     int64_t n = x->dims[0], ch = x->dims[1], m = w->dims[0], ohw = s->oh * s->ow;
-    bool half = cg_half(c, cg_in_index(c, 1));
-    cg_def(c, d, "N %" PRId64, n);
-    cg_def(c, d, "C %" PRId64, ch);
-    cg_def(c, d, "M %" PRId64, m);
-    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
-    if (xs != VKC_NONE)
-        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
-    cg_epilogue_defines(c, d, (uint64_t)ohw);
-    def_geometry(c, d, s);
+    conv_operands(c, d, s, xs);
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
     cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
-    if (half) cg_def(c, d, "WT_HALF 1");
-    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
-    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
-    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
-    cg_epilogue_bind(c, d);
     uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
     cg_grid(c, d, blocks);
 }
@@ -139,7 +148,7 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
  * the limit. */
 static void lower_conv_dw(vkc_cg *c, const spatial *s, uint32_t xs) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
-    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t ty = c->v.bm, tx = c->v.bn, ch = x->dims[1], m = w->dims[0];
     if (a->group != ch || ch < 2 || ty < 1 || tx < 1 ||
         vkc_codegen_chunking(c->t, w->elements).count != 1) {
@@ -149,27 +158,10 @@ static void lower_conv_dw(vkc_cg *c, const spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_dw");
-    int64_t n = x->dims[0];
-    bool half = cg_half(c, cg_in_index(c, 1));
-    cg_def(c, d, "N %" PRId64, n);
-    cg_def(c, d, "C %" PRId64, ch);
-    cg_def(c, d, "M %" PRId64, m);
-    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
-    if (xs != VKC_NONE)
-        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
-    cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
-    def_geometry(c, d, s);
+    conv_operands(c, d, s, xs);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
-    if (half) cg_def(c, d, "WT_HALF 1");
-    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
-    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
-    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
-    if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
-    cg_epilogue_bind(c, d);
-    uint64_t tiles = (uint64_t)n * (uint64_t)m * (uint64_t)((s->oh + ty - 1) / ty) *
+    uint64_t tiles = (uint64_t)x->dims[0] * (uint64_t)m * (uint64_t)((s->oh + ty - 1) / ty) *
                      (uint64_t)((s->ow + tx - 1) / tx);
     cg_grid(c, d, tiles);
 }
