@@ -134,23 +134,27 @@ static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
     kt_override(NULL);
 }
 
-/* ---- 1x1 convolutions (conv1x1.comp) ------------------------------------- */
+/* ---- convolutions with fused operands ------------------------------------ */
 
-typedef struct case1x1 {
-    int64_t n, c, m, h, w, s;
+/* What the 1x1 and depthwise cases build: X (times a squeeze-and-excitation
+ * scale when xscale), a Conv with or without bias, a residual Add, an
+ * activation. */
+typedef struct fused_case {
+    const char *kind; /* "1x1" or "depthwise", for the description */
+    int64_t n, c, m, group, h, w, kh, kw, sh, sw, dh, dw, pads[4]; /* pads: t, l, b, r */
     bool bias, residual;
     int act;    /* as conv_case */
     int xscale; /* 0 none, 1 a constant scale per channel, 2 an input per image and channel */
-} case1x1;
+} fused_case;
 
-static const char *const kernels1x1[] = {NULL, "gemm1x1/4x4", "gemm1x1/16x8", "igemm"};
-
-static int run1x1_once(vkcnn_context *ctx, const case1x1 *k, uint64_t seed, const char *kernel) {
+static int run_fused_once(vkcnn_context *ctx, const fused_case *k, uint64_t seed,
+                          const char *kernel) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
-    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, k->c, 1, 1}, bd[1] = {k->m};
-    int64_t sd[4] = {k->xscale == 2 ? k->n : 1, k->c, 1, 1};
-    int64_t oh = (k->h - 1) / k->s + 1, ow = (k->w - 1) / k->s + 1;
+    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {k->m, k->c / k->group, k->kh, k->kw};
+    int64_t bd[1] = {k->m}, sd[4] = {k->xscale == 2 ? k->n : 1, k->c, 1, 1};
+    int64_t oh = (k->h + k->pads[0] + k->pads[2] - k->dh * (k->kh - 1) - 1) / k->sh + 1;
+    int64_t ow = (k->w + k->pads[1] + k->pads[3] - k->dw * (k->kw - 1) - 1) / k->sw + 1;
     int64_t yd[4] = {k->n, k->m, oh, ow};
     uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
     if (k->xscale) {
@@ -160,34 +164,78 @@ static int run1x1_once(vkcnn_context *ctx, const case1x1 *k, uint64_t seed, cons
     uint32_t in[3] = {x, kt_tensor(g, "w", 4, wd, true, &s),
                       k->bias ? kt_tensor(g, "b", 1, bd, true, &s) : VKC_NONE};
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
-    a.window.strides[0] = a.window.strides[1] = k->s;
+    vkc_window_attrs *w = &a.window;
+    w->group = k->group;
+    w->strides[0] = k->sh;
+    w->strides[1] = k->sw;
+    w->dilations[0] = k->dh;
+    w->dilations[1] = k->dw;
+    w->pad_count = 4; /* file layout: begins, then ends */
+    for (int i = 0; i < 4; i++)
+        w->file_pads[i] = k->pads[i];
     uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
     if (y != VKC_NONE && k->residual) {
         uint32_t ain[2] = {y, kt_tensor(g, "r", 4, yd, false, &s)};
         y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
     }
     if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, false, &s);
-    char what[256];
+    char what[320];
     snprintf(what, sizeof what,
-             "Conv 1x1 n%lld c%lld m%lld in %lldx%lld stride %lld bias %d residual %d xscale %d + "
-             "%s, kernel %s",
-             (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->h, (long long)k->w,
-             (long long)k->s, k->bias, k->residual, k->xscale, act_name[k->act],
-             kernel ? kernel : "auto");
+             "Conv %s n%lld c%lld m%lld group%lld in %lldx%lld k %lldx%lld s %lldx%lld "
+             "d %lldx%lld pads %lld,%lld,%lld,%lld bias %d residual %d xscale %d + %s, kernel %s",
+             k->kind, (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->group,
+             (long long)k->h, (long long)k->w, (long long)k->kh, (long long)k->kw, (long long)k->sh,
+             (long long)k->sw, (long long)k->dh, (long long)k->dw, (long long)k->pads[0],
+             (long long)k->pads[1], (long long)k->pads[2], (long long)k->pads[3], k->bias,
+             k->residual, k->xscale, act_name[k->act], kernel ? kernel : "auto");
     return finish(ctx, g, y, seed, what);
 }
 
-static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
-    unsigned count = sizeof kernels1x1 / sizeof kernels1x1[0];
+/* Case k under each of the `count` kernels in names (NULL: by rule; else a
+ * conv pattern for VKCNN_KERNEL_OVERRIDE), as KT_VARIANTS selects. */
+static void run_fused(vkcnn_context *ctx, const fused_case *k, uint64_t seed,
+                      const char *const *names, unsigned count) {
     uint32_t variants = kt_variants(count);
     for (unsigned i = 0; i < count; i++) {
         if (!(variants >> i & 1)) continue;
         char item[64];
-        snprintf(item, sizeof item, "conv=%s", kernels1x1[i] ? kernels1x1[i] : "");
-        kt_override(kernels1x1[i] ? item : NULL);
-        run1x1_once(ctx, k, seed, kernels1x1[i]);
+        snprintf(item, sizeof item, "conv=%s", names[i] ? names[i] : "");
+        kt_override(names[i] ? item : NULL);
+        run_fused_once(ctx, k, seed, names[i]);
     }
     kt_override(NULL);
+}
+
+/* ---- 1x1 convolutions (conv1x1.comp) ------------------------------------- */
+
+typedef struct case1x1 {
+    int64_t n, c, m, h, w, s;
+    bool bias, residual;
+    int act;    /* as conv_case */
+    int xscale; /* as fused_case */
+} case1x1;
+
+static const char *const kernels1x1[] = {NULL, "gemm1x1/4x4", "gemm1x1/16x8", "igemm"};
+
+static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
+    fused_case f = {.kind = "1x1",
+                    .n = k->n,
+                    .c = k->c,
+                    .m = k->m,
+                    .group = 1,
+                    .h = k->h,
+                    .w = k->w,
+                    .kh = 1,
+                    .kw = 1,
+                    .sh = k->s,
+                    .sw = k->s,
+                    .dh = 1,
+                    .dw = 1,
+                    .bias = k->bias,
+                    .residual = k->residual,
+                    .act = k->act,
+                    .xscale = k->xscale};
+    run_fused(ctx, &f, seed, kernels1x1, sizeof kernels1x1 / sizeof kernels1x1[0]);
 }
 
 static case1x1 random_1x1(uint64_t *s) {
@@ -219,61 +267,26 @@ typedef struct case_dw {
  * storage loads, and the implicit GEMM (the rule's kernel before it) */
 static const char *const kernels_dw[] = {NULL, "dw/1x1", "dw/8x8", "dw/2x8/storage", "igemm"};
 
-static int run_dw_once(vkcnn_context *ctx, const case_dw *k, uint64_t seed, const char *kernel) {
-    vkc_graph *g = kt_graph();
-    uint64_t s = seed;
-    int64_t m = k->c * k->mult;
-    int64_t xd[4] = {k->n, k->c, k->h, k->w}, wd[4] = {m, 1, k->kh, k->kw}, bd[1] = {m};
-    int64_t sd[4] = {k->xscale == 2 ? k->n : 1, k->c, 1, 1};
-    int64_t oh = (k->h + k->pads[0] + k->pads[2] - k->dh * (k->kh - 1) - 1) / k->sh + 1;
-    int64_t ow = (k->w + k->pads[1] + k->pads[3] - k->dw * (k->kw - 1) - 1) / k->sw + 1;
-    int64_t yd[4] = {k->n, m, oh, ow};
-    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
-    if (k->xscale) {
-        uint32_t min[2] = {x, kt_tensor(g, "scale", 4, sd, k->xscale == 1, &s)};
-        x = kt_node(g, VKC_OP_MUL, 14, min, 2, NULL);
-    }
-    uint32_t in[3] = {x, kt_tensor(g, "w", 4, wd, true, &s),
-                      k->bias ? kt_tensor(g, "b", 1, bd, true, &s) : VKC_NONE};
-    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
-    vkc_window_attrs *w = &a.window;
-    w->group = k->c;
-    w->strides[0] = k->sh;
-    w->strides[1] = k->sw;
-    w->dilations[0] = k->dh;
-    w->dilations[1] = k->dw;
-    w->pad_count = 4; /* file layout: begins, then ends */
-    for (int i = 0; i < 4; i++)
-        w->file_pads[i] = k->pads[i];
-    uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
-    if (y != VKC_NONE && k->residual) {
-        uint32_t ain[2] = {y, kt_tensor(g, "r", 4, yd, false, &s)};
-        y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
-    }
-    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, m, false, &s);
-    char what[320];
-    snprintf(what, sizeof what,
-             "Conv depthwise n%lld c%lld x%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld "
-             "pads %lld,%lld,%lld,%lld bias %d residual %d xscale %d + %s, kernel %s",
-             (long long)k->n, (long long)k->c, (long long)k->mult, (long long)k->h, (long long)k->w,
-             (long long)k->kh, (long long)k->kw, (long long)k->sh, (long long)k->sw,
-             (long long)k->dh, (long long)k->dw, (long long)k->pads[0], (long long)k->pads[1],
-             (long long)k->pads[2], (long long)k->pads[3], k->bias, k->residual, k->xscale,
-             act_name[k->act], kernel ? kernel : "auto");
-    return finish(ctx, g, y, seed, what);
-}
-
 static void run_dw(vkcnn_context *ctx, const case_dw *k, uint64_t seed) {
-    unsigned count = sizeof kernels_dw / sizeof kernels_dw[0];
-    uint32_t variants = kt_variants(count);
-    for (unsigned i = 0; i < count; i++) {
-        if (!(variants >> i & 1)) continue;
-        char item[64];
-        snprintf(item, sizeof item, "conv=%s", kernels_dw[i] ? kernels_dw[i] : "");
-        kt_override(kernels_dw[i] ? item : NULL);
-        run_dw_once(ctx, k, seed, kernels_dw[i]);
-    }
-    kt_override(NULL);
+    fused_case f = {.kind = "depthwise",
+                    .n = k->n,
+                    .c = k->c,
+                    .m = k->c * k->mult,
+                    .group = k->c,
+                    .h = k->h,
+                    .w = k->w,
+                    .kh = k->kh,
+                    .kw = k->kw,
+                    .sh = k->sh,
+                    .sw = k->sw,
+                    .dh = k->dh,
+                    .dw = k->dw,
+                    .pads = {k->pads[0], k->pads[1], k->pads[2], k->pads[3]},
+                    .bias = k->bias,
+                    .residual = k->residual,
+                    .act = k->act,
+                    .xscale = k->xscale};
+    run_fused(ctx, &f, seed, kernels_dw, sizeof kernels_dw / sizeof kernels_dw[0]);
 }
 
 static case_dw random_dw(uint64_t *s) {
