@@ -126,6 +126,7 @@ enum {
     VKCNN_FAULT_FORCE_STAGING = 1u << 2,    /* act as a discrete GPU: no mapped device memory */
     VKCNN_FAULT_NO_LAYER = 1u << 3,         /* act as if the validation layer were absent */
     VKCNN_FAULT_DEVICE_LOST = 1u << 4,      /* an inference's wait reports VK_ERROR_DEVICE_LOST */
+    VKCNN_FAULT_FAST_FP16 = 1u << 8,        /* precision auto: take fp16 FMA as 2x fp32's rate */
 };
 
 /* Describes a context. Zero-initialise, then set what you need: every zero
@@ -495,6 +496,7 @@ typedef struct vkcnn_model vkcnn_model;
 typedef enum vkcnn_precision {
     VKCNN_PRECISION_FP32 = 0,
     VKCNN_PRECISION_FP16 = 1,
+    VKCNN_PRECISION_AUTO = 2, /* fp16 where the device gains and the model allows */
 } vkcnn_precision;
 
 typedef struct vkcnn_model_options {
@@ -536,7 +538,17 @@ typedef struct vkcnn_model_options {
      * on load and multiplies and accumulates in fp32, so the only error is
      * each weight's rounding (relative 2^-11; README "Precision" has the
      * measured effect on outputs). Needs no device feature. A weight with a
-     * value past fp16's range (65504) stays fp32. Default fp32. */
+     * value past fp16's range (65504) stays fp32. Default fp32.
+     * VKCNN_PRECISION_AUTO: fp32 unless the device's measured fp16 FMA rate
+     * (vkcnn_context_peak, cached) is at least 1.5x its fp32 rate; then the
+     * model is run once in fp32 and once in fp16 on bench's fixed
+     * pseudo-random input, and fp16 is kept when the top-1 class agrees and
+     * max |diff| <= 1e-2 * max |fp32| over every output; otherwise the
+     * layers whose own error (their output's relative difference less their
+     * input's) is largest go back to fp32, a quarter of the rest at a time,
+     * until the check passes or every layer is fp32. The outcome is cached
+     * per device, driver and model (the cache directory), so the check runs
+     * once; vkcnn_model_get_stats reports it. */
     vkcnn_precision precision;
     /* Extra outputs: intermediate tensors, by name (the output of any node
      * the network computes when it runs, e.g. a penultimate layer or a
@@ -741,6 +753,15 @@ typedef struct vkcnn_model_stats {
     /* distinct compute pipelines created for the model (dispatches of the
      * same kernel source and defines share one): what start-up builds */
     uint32_t pipelines;
+    /* The precision the model runs at (VKCNN_PRECISION_AUTO resolved): fp32,
+     * or fp16 with fp32_layers Conv/Gemm/MatMul layers kept fp32 by the
+     * auto policy's check; fp16_error is that check's max |diff| / max |fp32|
+     * (0 when it did not run); precision_note says why, e.g. "fp16 FMA at
+     * 0.25x the fp32 rate" (owned by the model; "" when not auto). */
+    vkcnn_precision precision;
+    uint32_t fp32_layers;
+    double fp16_error;
+    const char *precision_note;
 } vkcnn_model_stats;
 
 VKCNN_API vkcnn_status vkcnn_model_get_stats(const vkcnn_model *model, vkcnn_model_stats *stats);

@@ -77,11 +77,14 @@ int cli_precision_flag(const char *command, int argc, char **argv, int *i, vkcnn
         *out = VKCNN_PRECISION_FP32;
     else if (v && strcmp(v, "fp16") == 0)
         *out = VKCNN_PRECISION_FP16;
+    else if (v && strcmp(v, "auto") == 0 && strcmp(command, "tune") != 0)
+        *out = VKCNN_PRECISION_AUTO; /* tune measures one stated precision */
     else {
+        const char *which = strcmp(command, "tune") != 0 ? "fp32, fp16 or auto" : "fp32 or fp16";
         if (v)
-            fprintf(stderr, "vkcnn %s: --precision is fp32 or fp16, not '%s'\n", command, v);
+            fprintf(stderr, "vkcnn %s: --precision is %s, not '%s'\n", command, which, v);
         else
-            fprintf(stderr, "vkcnn %s: --precision needs a value: fp32 or fp16\n", command);
+            fprintf(stderr, "vkcnn %s: --precision needs a value: %s\n", command, which);
         return -1;
     }
     ++*i;

@@ -1,4 +1,4 @@
-/* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16]
+/* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16|auto]
  *                   [--no-fusion] [--no-winograd] [--no-tune] [--per-layer]
  *                   [--json FILE]
  * Times a model: cold and warm start, then GPU time (timestamps) and host
@@ -184,7 +184,7 @@ static void print_layers_json(FILE *f, const vkcnn_model *model, uint32_t n,
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vkcnn bench MODEL [--batch N] [--iters N] [--warmup N]\n"
-               "                   [--precision fp32|fp16] [--no-fusion] [--no-winograd]\n"
+               "                   [--precision fp32|fp16|auto] [--no-fusion] [--no-winograd]\n"
                "                   [--no-tune] [--per-layer] [--json FILE] [--quiet] [--device D]\n"
                "                   [--cache-dir DIR] [--no-cache]\n"
                "Times MODEL on one device: a cold start (fresh private shader cache) and a\n"
@@ -316,7 +316,9 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     /* Winograd runs with fusion only; VKCNN_WINOGRAD=0 turns the default off */
     const char *wenv = getenv("VKCNN_WINOGRAD");
     bool wino_on = fusion && winograd && !(wenv && strcmp(wenv, "0") == 0);
-    const char *precision = prec == VKCNN_PRECISION_FP16 ? "fp16" : "fp32";
+    const char *precision = prec == VKCNN_PRECISION_FP16   ? "fp16"
+                            : prec == VKCNN_PRECISION_AUTO ? "auto"
+                                                           : "fp32";
     vkcnn_context *ctx = NULL;
     vkcnn_network *net = NULL;
     vkcnn_model *model = NULL;
@@ -426,6 +428,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     printf("model        %s (batch %u, %s, %s, %s, %s)\n", path, info.batch, precision,
            fusion ? "fused" : "unfused", wino_on ? "winograd" : "no winograd",
            stats.tuned_layers ? "tuned" : "untuned");
+    if (prec == VKCNN_PRECISION_AUTO) printf("precision    auto: %s\n", stats.precision_note);
     printf("device       %s (%s %s)\n", dev.name, dev.driver_name, dev.driver_info);
     printf("dispatches   %u, barriers %u, pipelines %u\n", stats.dispatches, stats.barriers,
            stats.pipelines);

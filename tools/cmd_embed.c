@@ -228,8 +228,11 @@ static int run(options *o) {
         memcpy(m.layer_shape, res.layer_shape, sizeof m.layer_shape);
         m.pool = res.pool;
         m.normalize = o->normalize;
+        /* as asked: auto resolves again, to the cached outcome, for queries */
         snprintf(m.precision, sizeof m.precision, "%s",
-                 o->precision == VKCNN_PRECISION_FP16 ? "fp16" : "fp32");
+                 o->precision == VKCNN_PRECISION_FP16   ? "fp16"
+                 : o->precision == VKCNN_PRECISION_AUTO ? "auto"
+                                                        : "fp32");
         for (uint64_t i = 0; i < count; i++)
             m.has_preprocess |= in[i].row == NULL;
         m.pp = pp;

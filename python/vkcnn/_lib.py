@@ -33,7 +33,7 @@ DEVICE_TYPES = {0: "other", 1: "integrated", 2: "discrete", 3: "virtual", 4: "cp
 
 # vkcnn_toggle, vkcnn_precision
 DEFAULT, OFF, ON = 0, 1, 2
-PRECISIONS = {"fp32": 0, "fp16": 1}
+PRECISIONS = {"fp32": 0, "fp16": 1, "auto": 2}
 
 
 # ---- structures -------------------------------------------------------------

@@ -202,7 +202,8 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
  * and 5), which amplifies U's relative rounding of 2^-11 about a hundredfold:
  * stored as fp16, U gave errors up to 10% of the output's range in the
  * kernel tests (F(2x2,3x3): 0.6%), against 0.1% for fp16 direct weights. */
-static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g) {
+static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g, const bool *fp32_nodes,
+                                uint32_t fp32_node_count) {
     uint32_t count = g->tensor_count ? g->tensor_count : 1;
     bool *fp32 = vkc_calloc(count, sizeof *fp32);
     e->half = vkc_calloc(count, sizeof *e->half);
@@ -212,7 +213,9 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g) {
     }
     for (uint32_t k = 0; k < e->node_count; k++) {
         const vkc_xnode *n = &e->nodes[k];
-        uint32_t weights = vkc_op_get(n->op)->weights;
+        /* a node the auto policy keeps in fp32: no operand of it is half */
+        bool keep = fp32_nodes && k < fp32_node_count && fp32_nodes[k];
+        uint32_t weights = keep ? 0 : vkc_op_get(n->op)->weights;
         for (uint32_t i = 0; i < n->input_count; i++) {
             uint32_t t = n->inputs[i];
             if (t == VKC_NONE) continue;
@@ -568,7 +571,8 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);
     if (!st) st = copy_graph(e, pg);
-    if (!st && opts && opts->half_weights) st = choose_half(e, pg);
+    if (!st && opts && opts->half_weights)
+        st = choose_half(e, pg, opts->fp32_nodes, opts->fp32_node_count);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = create_scratch(e, low);

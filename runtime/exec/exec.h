@@ -73,6 +73,11 @@ typedef struct vkc_exec_options {
      * (exec.c, choose_half, says why).
      * vkc_exec_read returns such a tensor's stored (rounded) values. */
     bool half_weights;
+    /* With half_weights: nodes of the passes' graph (vkc_exec_node_count
+     * entries, as vkc_exec_precision_auto numbers them) whose weights stay
+     * fp32. NULL: none. */
+    const bool *fp32_nodes;
+    uint32_t fp32_node_count;
     /* Kernel choice (codegen/variant.h, choose.h; exec_choose.c). Each Conv,
      * Gemm and MatMul runs the default rule's variant unless, first match:
      * - force[family] (VKC_FAMILY_COUNT entries; algo 0: none) names a
@@ -134,6 +139,28 @@ vkcnn_status vkc_exec_read_queries(vkc_exec *e, VkQueryPool pool);
 uint32_t vkc_exec_tensor_chunks(const vkc_exec *e, uint32_t tensor);
 vkcnn_status vkc_exec_tensor_chunk(const vkc_exec *e, uint32_t tensor, uint32_t chunk,
                                    vkc_binding *out, uint64_t *first);
+
+/* The auto precision policy (vkcnn_model_options.precision, exec_precision.c):
+ * whether `g` runs with fp16 weights on ctx's device, and which nodes keep
+ * fp32 ones. `base` gives every other option (fusion, Winograd, tuned
+ * choices). `tolerance` bounds max |fp16 - fp32| / max |fp32| over the
+ * outputs (0: 1e-2, the policy's; tests pass others). */
+typedef struct vkc_precision_choice {
+    bool fp16;
+    bool *fp32_nodes; /* node_count entries, or NULL; malloc'd (fp32: none, count 0) */
+    uint32_t node_count, fp32_count;
+    double error;    /* the accepted check's max |diff| / max |ref|; 0 when none ran */
+    uint32_t rounds; /* fp16 executors the check built (0: from the cache or not run) */
+    bool from_cache;
+    char note[160];
+} vkc_precision_choice;
+vkcnn_status vkc_exec_precision_auto(vkcnn_context *ctx, const vkc_graph *g,
+                                     const vkc_exec_options *base, double tolerance,
+                                     vkc_precision_choice *out);
+void vkc_precision_choice_free(vkc_precision_choice *c);
+
+/* Live nodes of the executor's (passes') graph. */
+uint32_t vkc_exec_node_count(const vkc_exec *e);
 
 /* Copies tensor `tensor` (any tensor with storage: inputs, intermediates,
  * outputs, constants) into `data`; `count` must be its element count. */

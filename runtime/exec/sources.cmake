@@ -36,5 +36,6 @@ list(APPEND VKCNN_EXEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/exec_check.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_dump.c
   ${CMAKE_CURRENT_LIST_DIR}/exec_choose.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec_precision.c
   ${CMAKE_CURRENT_LIST_DIR}/../tune/table.c
   ${CMAKE_CURRENT_LIST_DIR}/../tune/tune.c)

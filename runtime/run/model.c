@@ -58,8 +58,9 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
                            .half_weights = o->precision == VKCNN_PRECISION_FP16,
                            .progress = o->progress,
                            .progress_user = o->progress_user};
-    if (o->precision != VKCNN_PRECISION_FP32 && o->precision != VKCNN_PRECISION_FP16) {
-        st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "precision %d is neither fp32 nor fp16",
+    if (o->precision != VKCNN_PRECISION_FP32 && o->precision != VKCNN_PRECISION_FP16 &&
+        o->precision != VKCNN_PRECISION_AUTO) {
+        st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "precision %d is not fp32, fp16 or auto",
                       (int)o->precision);
     } else if (o->in_flight > VKCNN_MAX_IN_FLIGHT) {
         st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "in_flight %u is over the maximum of %d",
@@ -81,7 +82,27 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
         vkc_tune_table tuned = {0};
         if (!st) st = vkc_tune_load_for_model(ctx, o->tuned, o->tune_dir, &tuned);
         eo.tuned = &tuned;
+        m->precision =
+            o->precision == VKCNN_PRECISION_FP16 ? VKCNN_PRECISION_FP16 : VKCNN_PRECISION_FP32;
+        vkc_precision_choice choice = {0};
+        if (!st && o->precision == VKCNN_PRECISION_AUTO) {
+            st = vkc_exec_precision_auto(ctx, m->graph, &eo, 0, &choice);
+            if (!st) {
+                eo.half_weights = choice.fp16;
+                eo.fp32_nodes = choice.fp32_nodes;
+                eo.fp32_node_count = choice.node_count;
+                m->precision = choice.fp16 ? VKCNN_PRECISION_FP16 : VKCNN_PRECISION_FP32;
+                m->fp32_layers = choice.fp32_count;
+                m->fp16_error = choice.error;
+                snprintf(m->precision_note, sizeof m->precision_note, "%s", choice.note);
+            }
+        }
         if (!st) st = vkc_exec_create(ctx, m->graph, &eo, &m->exec);
+        /* the check numbered the nodes of an executor built the same way */
+        if (!st && choice.fp16 && vkc_exec_node_count(m->exec) != choice.node_count)
+            st = vkc_fail(VKCNN_ERROR_INVALID_MODEL, "precision auto: %u nodes, the check had %u",
+                          vkc_exec_node_count(m->exec), choice.node_count);
+        vkc_precision_choice_free(&choice);
         vkc_tune_table_free(&tuned);
         if (!st && m->debug) vkcnn_model_describe(m, m->debug, stderr);
         /* the per-node check reads the intermediates of the one run before it */
@@ -280,6 +301,10 @@ vkcnn_status vkcnn_model_get_stats(const vkcnn_model *m, vkcnn_model_stats *stat
     vkc_exec_load_times(m->exec, &stats->compile_ms, &stats->pipelines_ms, &stats->upload_ms);
     stats->tuned_layers = vkc_exec_tuned_count(m->exec);
     stats->pipelines = vkc_exec_kernel_count(m->exec);
+    stats->precision = m->precision;
+    stats->fp32_layers = m->fp32_layers;
+    stats->fp16_error = m->fp16_error;
+    stats->precision_note = m->precision_note;
     return VKCNN_OK;
 }
 

@@ -34,7 +34,11 @@ struct vkcnn_model {
     vkc_graph *own_graph; /* with extra outputs: the network's graph with them (extra_outputs.c) */
     vkc_exec *exec;
     bool check, profile, fusion;
-    unsigned debug; /* VKCNN_DEBUG level, 0..3 */
+    vkcnn_precision precision; /* as run (auto resolved) */
+    uint32_t fp32_layers;      /* auto: fp16 model's nodes kept fp32 */
+    double fp16_error;         /* auto: the accepted check's error */
+    char precision_note[160];  /* auto: why ("" otherwise) */
+    unsigned debug;            /* VKCNN_DEBUG level, 0..3 */
     float check_rtol, check_atol;
     uint64_t last_run; /* ticket of the last vkcnn_model_run that succeeded; 0: none */
     VkCommandPool pool;

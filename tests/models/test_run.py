@@ -48,7 +48,9 @@ def run(vkcnn, *args, extra_env=None):
 def compare(label, got, want, rtol=1e-4):
     res = common.compare_logits(got, want, rtol)
     if res["diff"] is not None:
-        print(f"{label}: max |diff| {res['diff']:.3g}, bound {res['bound']:.3g}", flush=True)
+        scale = float(np.max(np.abs(want))) if np.size(want) else 0.0
+        rel = f" ({res['diff'] / scale:.3g} of max |torch|)" if scale > 0 else ""
+        print(f"{label}: max |diff| {res['diff']:.3g}{rel}, bound {res['bound']:.3g}", flush=True)
     for p in res["problems"]:
         fail(f"{label}: {p}")
 
