@@ -8,9 +8,14 @@ and thread count, through
     into the cache on first use; ONNXRUNTIME_NODE_INSTALL=skip keeps npm from
     fetching GPU providers),
   - PyTorch (Debian's python3-torch) on the CPU, and on CUDA in fp32 (TF32
-    off) and fp16 where a GPU is present;
+    off) and fp16 where a GPU is present, each CUDA run both eager and as
+    replays of one forward pass captured into a CUDA graph (runtime
+    "pytorch VERSION CUDA graph": PyTorch without its per-op launch cost; a
+    model whose capture fails gets a failed row with the exception's
+    message);
 
-then prints a markdown table of median times and ratios to vkcnn, writes
+then prints a markdown table of median times, ratios to vkcnn and vkcnn's
+host overhead (`vkcnn bench`'s wall minus GPU time per inference), writes
 compare.json, compare.md, compare.svg (bars per model, runtime and device)
 and roofline.svg (vkcnn's layers against the device's measured peak).
 
@@ -238,22 +243,27 @@ def torch_model(name):
     return model.eval()
 
 
+def torch_copy(model, device, half, copies):
+    """The deep copy of `model` for (device, half), made on first use and
+    kept in `copies` (a dict the caller holds per model) so that the rounds
+    reuse it. `model` itself is never moved or converted (Module.to and
+    .half work in place)."""
+    key = (device, half)
+    if key not in copies:
+        m = copy.deepcopy(model).to(device)
+        copies[key] = (m.half() if half else m).eval()
+    return copies[key]
+
+
 def run_torch(model, x, iters, threads, device="cpu", half=False, copies=None):
-    """Times `model` on `x` on `device` (fp16 with half). `model` itself is
-    never moved or converted (Module.to and .half work in place): the run
-    uses a deep copy made for its (device, half), kept in `copies` (a dict
-    the caller holds per model) so that the rounds reuse it."""
+    """Times `model` on `x` on `device` (fp16 with half), eagerly, on its
+    copy for (device, half) (torch_copy)."""
     import torch
 
     torch.set_num_threads(threads)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    copies = {} if copies is None else copies
-    key = (device, half)
-    if key not in copies:
-        m = copy.deepcopy(model).to(device)
-        copies[key] = (m.half() if half else m).eval()
-    m = copies[key]
+    m = torch_copy(model, device, half, {} if copies is None else copies)
     t = torch.from_numpy(x.copy()).to(device)  # its own buffer, not x's
     if half:
         t = t.half()
@@ -269,6 +279,70 @@ def run_torch(model, x, iters, threads, device="cpu", half=False, copies=None):
             if i >= 3:
                 times.append((time.perf_counter() - t0) * 1e3)
     return {"times_ms": times, "top5": top5(y.float().cpu().numpy()), "version": torch.__version__}
+
+
+def run_torch_graph(model, x, iters, half, copies, graphs):
+    """Times replays of one forward pass of `model` on `x` captured into a
+    CUDA graph (fp16 with half), on the CUDA copy run_torch times eagerly
+    (torch_copy). The capture is made on first use and kept in `graphs` (a
+    dict the caller holds per model, like `copies`): the input is copied
+    once into a static device tensor, three warm-up passes run on a side
+    stream (cuDNN and cuBLAS set themselves up outside the capture) and the
+    capture is taken on that same stream. Each replay is timed as run_torch
+    times a pass, synchronised before and after, after 3 untimed ones.
+    Raises what capture or replay raises."""
+    import torch
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    if half not in graphs:
+        m = torch_copy(model, "cuda", half, copies)
+        static_in = torch.from_numpy(x.copy()).to("cuda")
+        if half:
+            static_in = static_in.half()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())  # static_in is written on this one
+        g = torch.cuda.CUDAGraph()
+        # the outer stream context puts the current stream back even when
+        # the capture's own exit fails
+        with torch.no_grad(), torch.cuda.stream(side):
+            for _ in range(3):
+                m(static_in)
+            with torch.cuda.graph(g, stream=side):
+                static_out = m(static_in)
+        torch.cuda.current_stream().wait_stream(side)
+        graphs[half] = (g, static_in, static_out)  # replays read and write these
+    g, _, out = graphs[half]
+    times = []
+    for i in range(iters + 3):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        g.replay()
+        torch.cuda.synchronize()
+        if i >= 3:
+            times.append((time.perf_counter() - t0) * 1e3)
+    return {"times_ms": times, "top5": top5(out.float().cpu().numpy()), "version": torch.__version__}
+
+
+WHILE = "\n-- raised while handling --\n"
+
+
+def error_text(e):
+    """An exception's type and message, then those of the exceptions it was
+    raised while handling: a capture whose exit fails raises its own error
+    over the one that broke the capture."""
+    parts = []
+    while e is not None and len(parts) < 4:
+        parts.append(f"{type(e).__name__}: {e}")
+        e = e.__cause__ or e.__context__
+    return WHILE.join(parts)
+
+
+def error_line(text, width=150):
+    """error_text's text on one line for a log or a table: the first line
+    of each exception's message, each cut to `width` characters."""
+    lines = [(part.strip().splitlines() or [""])[0] for part in text.split(WHILE)]
+    return "; while handling ".join(l if len(l) <= width else l[:width - 3] + "..." for l in lines)
 
 
 # ---- charts ----------------------------------------------------------------
@@ -382,6 +456,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     import torch
 
+    if not args.no_torch and not torch.cuda.is_available():
+        log("pytorch CUDA eager and CUDA graph rows: skipped, torch.cuda.is_available() is False "
+            "(no CUDA device or no CUDA build)")
     devices = vkcnn_devices(args.vkcnn)
     rows, layers, peaks, mismatches = [], [], {}, []
     for name in names:
@@ -403,6 +480,7 @@ def main():
 
         model = None if args.no_torch else torch_model(name)
         copies = {}  # (device, half) -> the copy run_torch times, for every round
+        graphs = {}  # half -> the CUDA graph run_torch_graph replays, for every round
         for rnd in range(args.rounds):
             for d, precision in [(d, p) for d in devices for p in args.precisions.split(",")]:
                 label = d["name"] + (", fp16 weights" if precision == "fp16" else "")
@@ -416,6 +494,9 @@ def main():
                                         "vector_width": b["vector_width"], "precision": precision,
                                         "gpu_ms": (b["gpu_ms"] or b["wall_ms"])["median"]},
                      b["wall_samples_ms"])
+                if b.get("overhead_ms"):  # wall - gpu; null without timestamps
+                    acc[("vkcnn", label)].setdefault("overhead_rounds_ms", []).append(
+                        b["overhead_ms"]["median"])
                 if precision == "fp32" and rnd == args.rounds - 1:
                     for l in b["layers"] or []:
                         layers.append(dict(l, model=name, device=label))
@@ -434,48 +515,84 @@ def main():
                 except RuntimeError as e:
                     log(f"{name}: {e}")
             if model is not None:
-                runs = [("cpu", False)]
+                runs = [("cpu", False, False)]  # device, half, CUDA graph
                 if torch.cuda.is_available():
-                    runs += [("cuda", False), ("cuda", True)]
-                for dev, half in runs:
+                    runs += [("cuda", False, False), ("cuda", False, True), ("cuda", True, False),
+                             ("cuda", True, True)]
+                for dev, half, graphed in runs:
                     label = f"CPU, {args.threads} threads" if dev == "cpu" else torch.cuda.get_device_name(0)
                     label += ", fp16" if half else (", fp32 (TF32 off)" if dev == "cuda" else "")
-                    try:
-                        p = run_torch(model, x, per_round, args.threads, dev, half, copies)
-                    except RuntimeError as e:  # e.g. CUDA out of memory at batch 16
-                        log(f"{name}: pytorch {label}: {e}")
-                        continue
-                    pool(("torch", label), {"runtime": f"pytorch {p['version']}", "device": label,
-                                            "top5": p["top5"]}, p["times_ms"])
-                    log(f"{name}: round {rnd + 1}: pytorch {label}: {spread(p['times_ms'])['median']:.2f} ms")
-        del model, copies
+                    runtime = f"pytorch {torch.__version__}" + (" CUDA graph" if graphed else "")
+                    key = ("torch graph" if graphed else "torch", label)
+                    if key in acc and acc[key].get("error"):
+                        continue  # failed in an earlier round: not tried again
+                    if graphed:
+                        try:
+                            p = run_torch_graph(model, x, per_round, half, copies, graphs)
+                        except Exception as e:  # an op that cannot be captured, out of memory, ...
+                            msg = error_text(e)
+                            log(f"{name}: {runtime} {label}: failed: {error_line(msg)}")
+                            graphs.pop(half, None)
+                            acc.setdefault(key, {"runtime": runtime, "device": label, "top5": None,
+                                                 "cuda_graph": True, "times_ms": []})["error"] = msg
+                            continue
+                    else:
+                        try:
+                            p = run_torch(model, x, per_round, args.threads, dev, half, copies)
+                        except RuntimeError as e:  # e.g. CUDA out of memory at batch 16
+                            log(f"{name}: pytorch {label}: {e}")
+                            continue
+                    pool(key, {"runtime": runtime, "device": label, "top5": p["top5"],
+                               "cuda_graph": graphed}, p["times_ms"])
+                    log(f"{name}: round {rnd + 1}: {runtime} {label}: "
+                        f"{spread(p['times_ms'])['median']:.2f} ms")
+        del model, copies, graphs
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         results = []
         for r in acc.values():
-            s = spread(r["times_ms"])
-            r.update(median_ms=s["median"], p10_ms=s["p10"], p90_ms=s["p90"])
+            if r.get("error"):  # a failed row: no times
+                r.update(median_ms=None, p10_ms=None, p90_ms=None)
+            else:
+                s = spread(r["times_ms"])
+                r.update(median_ms=s["median"], p10_ms=s["p10"], p90_ms=s["p90"])
+            if r["runtime"] == "vkcnn":  # the median of the rounds' medians
+                o = r.pop("overhead_rounds_ms", None)
+                r["overhead_ms"] = statistics.median(o) if o else None
             results.append(r)
+        ok = [r for r in results if not r.get("error")]
         # ratios are to the fastest fp32 vkcnn run (fp16 rows are listed beside)
-        best = min((r["median_ms"] for r in results
+        best = min((r["median_ms"] for r in ok
                     if r["runtime"] == "vkcnn" and r.get("precision") == "fp32"), default=None)
-        ref = next((r["top5"] for r in results if r["runtime"].startswith("pytorch")),
-                   results[0]["top5"] if results else None)
+        ref = next((r["top5"] for r in ok if r["runtime"].startswith("pytorch")),
+                   ok[0]["top5"] if ok else None)
         for r in results:
             r["model"] = name
-            r["ratio_to_vkcnn"] = r["median_ms"] / best if best else None
-            r["top5_agrees"] = r["top5"] == ref
+            r["ratio_to_vkcnn"] = r["median_ms"] / best if best and r["median_ms"] is not None else None
+            r["top5_agrees"] = None if r.get("error") else r["top5"] == ref
             # fp16 rows may reorder near-ties: reported (top5_agrees), not fatal
-            if r["top5"] != ref and "fp16" not in r["device"]:
+            if r["top5_agrees"] is False and "fp16" not in r["device"]:
                 mismatches.append(f"{name}: {r['runtime']} on {r['device']}: top-5 {r['top5']} vs {ref}")
         rows += results
 
-    md = ["| model | runtime | device | median ms | p10 | p90 | x vkcnn | top-5 agrees |",
-          "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    md = ["| model | runtime | device | median ms | p10 | p90 | x vkcnn | overhead ms | top-5 agrees |",
+          "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    failures = []
     for r in rows:
+        if r.get("error"):
+            failures.append(f"- {r['model']}, {r['runtime']} on {r['device']}: failed: "
+                            f"{error_line(r['error'])}")
+            md.append(f"| {r['model']} | {r['runtime']} | {r['device']} | failed | - | - | - | - | - |")
+            continue
         ratio = f"{r['ratio_to_vkcnn']:.2f}" if r["ratio_to_vkcnn"] else "-"
+        over = f"{r['overhead_ms']:.3f}" if r.get("overhead_ms") is not None else "-"
         md.append(f"| {r['model']} | {r['runtime']} | {r['device']} | {r['median_ms']:.2f} | "
-                  f"{r['p10_ms']:.2f} | {r['p90_ms']:.2f} | {ratio} | {'yes' if r['top5_agrees'] else 'NO'} |")
+                  f"{r['p10_ms']:.2f} | {r['p90_ms']:.2f} | {ratio} | {over} | "
+                  f"{'yes' if r['top5_agrees'] else 'NO'} |")
+    if failures:
+        md += [""] + failures
+    md += ["", "overhead ms: vkcnn's wall minus GPU time per inference (submit, wait, work outside "
+               "the dispatches; `vkcnn bench`), the median of the rounds' medians."]
     text = "\n".join(md) + "\n"
     print(text)
     meta = {"batch": args.batch, "iters": args.iters, "rounds": args.rounds, "threads": args.threads,
@@ -484,8 +601,9 @@ def main():
         f.write(text)
     with open(os.path.join(args.out, "compare.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows, "layers": layers, "peaks": peaks}, f, indent=1)
-    if rows:
-        svg_bars(rows, os.path.join(args.out, "compare.svg"))
+    timed = [r for r in rows if not r.get("error")]
+    if timed:
+        svg_bars(timed, os.path.join(args.out, "compare.svg"))
     peak = next((p for p in peaks.values() if p), None)
     svg_roofline(layers, peak, os.path.join(args.out, "roofline.svg"))
     log(f"wrote {args.out}/compare.md, compare.json, compare.svg, roofline.svg")

@@ -1,10 +1,10 @@
 /* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16|auto]
  *                   [--no-fusion] [--no-winograd] [--no-tune] [--per-layer]
  *                   [--json FILE]
- * Times a model: cold and warm start, then GPU time (timestamps) and host
- * wall time per inference over --iters runs after a warm-up; prints a table
- * and optionally writes JSON (fields of the CLI contract; what this build
- * cannot measure yet is null). */
+ * Times a model: cold and warm start, then GPU time (timestamps), host
+ * wall time and their difference (the host's overhead) per inference over
+ * --iters runs after a warm-up; prints a table and optionally writes JSON
+ * (fields of the CLI contract; what this build cannot measure yet is null). */
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -191,10 +191,11 @@ static void usage(FILE *f) {
                "warm start (a new process loading it again, caches hot), each split into\n"
                "parse, compile (SPIR-V), pipeline creation and weight upload; then --iters\n"
                "inferences after --warmup more, reporting the median, p10 and p90 of GPU time\n"
-               "(timestamps) and host wall time per inference, images/s (from wall time),\n"
-               "GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution FLOPs),\n"
-               "the share of `vkcnn peak`'s figure and the bytes the dispatches read and\n"
-               "write. Inputs are fixed-seed random. The table goes to stdout.\n"
+               "(timestamps), host wall time and wall minus GPU time (the host's overhead:\n"
+               "submit, wait, work outside the dispatches) per inference, images/s (from\n"
+               "wall time), GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution\n"
+               "FLOPs), the share of `vkcnn peak`'s figure and the bytes the dispatches read\n"
+               "and write. Inputs are fixed-seed random. The table goes to stdout.\n"
                "  --batch N        batch size bound to a symbolic batch dimension (default:\n"
                "                   the model's own, 1 when symbolic; a static model refuses\n"
                "                   another)\n"
@@ -324,7 +325,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     vkcnn_model *model = NULL;
     start_times cold = {0}, warm = {0};
     float *input = NULL, *output = NULL;
-    double *gpu = NULL, *wall = NULL;
+    double *gpu = NULL, *wall = NULL, *overhead = NULL;
     /* cold: empty cache directory; then warm: the same directory, hot */
     cli_progress *progress = cli_progress_start("bench", path, quiet);
     vkcnn_status cold_st =
@@ -373,7 +374,8 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     }
     gpu = calloc(iters, sizeof *gpu);
     wall = calloc(iters, sizeof *wall);
-    if (!gpu || !wall) goto done;
+    overhead = calloc(iters, sizeof *overhead);
+    if (!gpu || !wall || !overhead) goto done;
     vkcnn_model_stats stats = {0};
     for (long it = -(long)warmup; it < (long)iters; it++) {
         double t0 = now_ms();
@@ -412,8 +414,15 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         }
         top[ntop] = best;
     }
-    bool have_gpu = gpu[0] >= 0;
+    /* GPU times are negative without timestamps. The overhead is taken per
+     * iteration, before percentiles() sorts the two arrays apart. */
+    bool have_gpu = true;
+    for (uint32_t it = 0; it < iters; it++) {
+        have_gpu = have_gpu && gpu[it] >= 0;
+        overhead[it] = wall[it] - gpu[it];
+    }
     spread g = percentiles(gpu, (int)iters), w = percentiles(wall, (int)iters);
+    spread o = percentiles(overhead, (int)iters);
     double gflop_image = 2.0 * (double)info.macs / (double)info.batch / 1e9;
     double images_s = (double)info.batch / (w.median * 1e-3);
     vkcnn_peak peak = {0};
@@ -442,6 +451,11 @@ int vkcnn_cmd_bench(int argc, char **argv) {
                g.p90);
     printf("wall         %.3f ms median (p10 %.3f, p90 %.3f) per inference, %.1f images/s\n",
            w.median, w.p10, w.p90, images_s);
+    if (have_gpu)
+        printf("overhead     %.3f ms median (p10 %.3f, p90 %.3f) per inference (wall - gpu)\n",
+               o.median, o.p10, o.p90);
+    else
+        printf("overhead     unknown: no GPU timestamps on this device (wall - gpu)\n");
     printf("work         %.3f GFLOP per image (direct convolution)", gflop_image);
     if (have_gpu) printf(", %.1f GFLOP/s", achieved);
     if (share >= 0) printf(", %.1f%% of peak %.1f GFLOP/s", 100 * share, peak.fp32_gflops);
@@ -486,6 +500,11 @@ int vkcnn_cmd_bench(int argc, char **argv) {
             fprintf(f, "\"gpu_ms\": null");
         fprintf(f, ", ");
         print_spread_json(f, "wall_ms", w);
+        fprintf(f, ", ");
+        if (have_gpu)
+            print_spread_json(f, "overhead_ms", o);
+        else
+            fprintf(f, "\"overhead_ms\": null");
         fprintf(f, ", \"wall_samples_ms\": ["); /* every iteration, for pooling runs */
         for (uint32_t it = 0; it < iters; it++)
             fprintf(f, "%s%.4f", it ? ", " : "", wall[it]);
@@ -522,6 +541,7 @@ done:
     free(output);
     free(gpu);
     free(wall);
+    free(overhead);
     vkcnn_model_destroy(model);
     vkcnn_network_destroy(net);
     vkcnn_context_destroy(ctx);

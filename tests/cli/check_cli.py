@@ -85,7 +85,7 @@ with tempfile.TemporaryDirectory() as tmp:
     if r.returncode == 0:
         b = json.load(open(out))
         for key in ("device", "driver", "vector_width", "model", "batch", "precision", "fusion",
-                    "winograd", "iterations", "gpu_ms", "wall_ms", "images_per_s",
+                    "winograd", "iterations", "gpu_ms", "wall_ms", "overhead_ms", "images_per_s",
                     "gflop_per_image", "share_of_peak", "cold_start", "warm_start", "top5"):
             check(key in b, "bench JSON has " + key)
         check(b["iterations"] == 3 and b["batch"] == 1, "bench iterations and batch")
@@ -94,6 +94,15 @@ with tempfile.TemporaryDirectory() as tmp:
         check(abs(b["gflop_per_image"] - 2 * 416520 / 1e9) < 1e-4, "LeNet-5 GFLOP per image")
         check(b["wall_ms"]["p10"] <= b["wall_ms"]["median"] <= b["wall_ms"]["p90"],
               "wall p10 <= median <= p90")
+        # wall - gpu per iteration: where timestamps give a GPU time, the
+        # dispatches ran inside the timed submit and wait
+        o = b["overhead_ms"]
+        check((o is None) == (b["gpu_ms"] is None), "overhead_ms null exactly when gpu_ms is")
+        check(("overhead " in r.stdout) and (o is None or "(wall - gpu)" in r.stdout),
+              "bench prints the overhead line")
+        if o is not None:
+            check(0 <= o["p10"] <= o["median"] <= o["p90"] < b["wall_ms"]["p90"],
+                  f"overhead 0 <= p10 <= median <= p90 < wall's p90: {o}")
         check(len(b["top5"]) == 5, "top5 has 5 classes")
         for k in ("total_ms", "parse_ms", "compile_ms", "pipelines_ms", "upload_ms"):
             check(k in b["cold_start"] and k in b["warm_start"], "start breakdown has " + k)
