@@ -98,6 +98,11 @@ typedef struct vkc_codegen_target {
      * NULL: every tensor fp32. A kernel binding such a weight gets
      * WT_HALF 1 and converts on load (arithmetic stays fp32). */
     const bool *half;
+    /* Per graph tensor: the output of the Concat whose slice its producer
+     * writes it into (the executor places it there), so that Concat copies
+     * it no more; VKC_NONE when none (other Concats reading it copy it).
+     * NULL: none. */
+    const uint32_t *in_place_of;
     /* Per graph node (want_count entries): the variant or pattern wanted for
      * it (codegen/variant.h; algo 0: the default rule), set by the executor
      * from a forced variant, VKCNN_KERNEL_OVERRIDE or the tuned choices;

@@ -1,5 +1,6 @@
 /* Lowering of layout ops: Transpose and Concat -> copy.comp (strided copies;
- * Concat is one copy per input into its slice of the output), Pad ->
+ * Concat is one copy per input into its slice of the output, none for an
+ * input its producer wrote there: vkc_codegen_target.in_place_of), Pad ->
  * pad.comp, Softmax / LogSoftmax -> softmax.comp. */
 #include <inttypes.h>
 
@@ -53,7 +54,9 @@ void vkc_lower_concat(vkc_cg *c) {
             strides[1][i] = ys[i];
         }
         cg_dense_strides(x->rank, x->dims, strides[0]);
-        strided_copy(c, cg_in_index(c, k), x->rank, dims, strides, 0, offset * ys[axis]);
+        bool placed = c->t->in_place_of && c->t->in_place_of[cg_in_index(c, k)] == n->outputs[0];
+        if (!placed)
+            strided_copy(c, cg_in_index(c, k), x->rank, dims, strides, 0, offset * ys[axis]);
         offset += x->dims[axis];
     }
 }

@@ -243,6 +243,56 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g, const bool *fp3
     return VKCNN_OK;
 }
 
+/* Concat inputs written in place (with fusion): a Concat whose inputs are
+ * contiguous slices of its output (every dimension before the axis is 1,
+ * e.g. channels at batch 1) lets each input's producer write its slice
+ * directly; the Concat copies only the rest. An input qualifies when it is
+ * an activation computed by a kernel (not a view, another Concat, a graph
+ * input or output or a constant), is not already in place in another
+ * Concat, and its slice starts at a binding-offset boundary; the output
+ * must be one binding. Its other readers read the slice. */
+static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
+    uint32_t count = g->tensor_count ? g->tensor_count : 1;
+    e->in_place = vkc_calloc(count, sizeof *e->in_place);
+    e->in_place_of = vkc_calloc(count, sizeof *e->in_place_of);
+    e->in_place_at = vkc_calloc(count, sizeof *e->in_place_at);
+    if (!e->in_place || !e->in_place_of || !e->in_place_at) return oom();
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        e->in_place_of[t] = VKC_NONE;
+    uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        const vkc_node *n = &g->nodes[i];
+        if (n->dead || n->op != VKC_OP_CONCAT || n->output_count < 1) continue;
+        uint32_t out = n->outputs[0];
+        const vkc_tensor *y = &g->tensors[out];
+        int64_t outer = 1;
+        for (int64_t a = 0; a < n->attrs.axis && a < (int64_t)y->rank; a++)
+            outer *= y->dims[a];
+        if (outer != 1 || y->elements == 0 || y->dtype != VKC_DTYPE_FLOAT32 ||
+            vkc_codegen_chunking(&e->target, y->elements).count != 1)
+            continue;
+        uint64_t at = 0;
+        for (uint32_t k = 0; k < n->own_inputs; k++) {
+            uint32_t t = n->inputs[k];
+            if (t == VKC_NONE) continue;
+            const vkc_tensor *x = &g->tensors[t];
+            const vkc_node *p = x->producer != VKC_NONE ? &g->nodes[x->producer] : NULL;
+            bool ok = p && !p->dead && p->op != VKC_OP_CONCAT && !vkc_op_is(p->op, VKC_OPF_VIEW) &&
+                      !x->data && !x->graph_input && !x->graph_output && t != out &&
+                      x->dtype == VKC_DTYPE_FLOAT32 && x->elements > 0 && !e->in_place[t] &&
+                      at * 4 % align == 0;
+            if (ok) {
+                e->in_place[t] = true;
+                e->in_place_of[t] = out;
+                e->in_place_at[t] = at;
+            }
+            at += x->elements;
+        }
+    }
+    e->target.in_place_of = e->in_place_of;
+    return VKCNN_OK;
+}
+
 /* Plans the activations (vkc_plan_memory over the executed graph): views
  * resolved to their root; a root is external (own buffers) when it or any
  * view of it is a graph input or output or a constant, or when it is split
@@ -286,9 +336,10 @@ static vkcnn_status create_arena(vkc_exec *e) {
  * the arena for planned activations). */
 static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low) {
     uint32_t *root = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *root);
+    uint32_t *proot = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *proot);
     bool *used = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *used);
     vkcnn_status st = VKCNN_OK;
-    if (!root || !used) {
+    if (!root || !proot || !used) {
         st = oom();
         goto done;
     }
@@ -317,7 +368,12 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         if (n->view) /* topological order: the input's root is final */
             root[n->output] = root[n->inputs[0]];
     }
-    if (!st) st = plan_memory(e, g, root);
+    memcpy(proot, root, g->tensor_count * sizeof *root);
+    /* for the plan, a tensor in place lives as long as its Concat's output
+     * (and the output as long as it): a view of it, in effect */
+    for (uint32_t t = 0; !st && e->in_place && t < g->tensor_count; t++)
+        if (e->in_place[t] && used[t] && root[t] == t) proot[t] = e->in_place_of[t];
+    if (!st) st = plan_memory(e, g, proot);
     if (!st) st = create_arena(e);
     if (st) goto done;
     e->storages = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *e->storages);
@@ -329,7 +385,7 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
     for (uint32_t t = 0; t < g->tensor_count; t++)
         constants += used[t] && root[t] == t && g->tensors[t].data;
     for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
-        if (!used[t] || root[t] != t) continue;
+        if (!used[t] || root[t] != t || proot[t] != t) continue;
         e->tensors[t].storage = e->storage_count;
         if (e->planned && e->plan.offset[t] != VKC_PLAN_NONE) {
             vkc_storage *s = &e->storages[e->storage_count++];
@@ -343,10 +399,28 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
                 e->progress(e->progress_user, "upload", ++uploaded, constants);
         }
     }
+    /* tensors in place: a range of their Concat output's one buffer */
+    for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
+        if (!used[t] || root[t] != t || proot[t] == t) continue;
+        uint32_t y = e->tensors[e->in_place_of[t]].storage;
+        if (y == VKC_NONE || e->storages[y].count != 1) {
+            st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s': its Concat has no storage",
+                          g->tensors[t].name);
+            break;
+        }
+        const vkc_storage *ys = &e->storages[y];
+        vkc_storage *s = &e->storages[e->storage_count];
+        s->count = 1;
+        s->chunk = s->elements = g->tensors[t].elements;
+        s->arena = ys->arena ? ys->arena : &ys->chunks[0];
+        s->offset = (ys->arena ? ys->offset : 0) + e->in_place_at[t] * 4;
+        e->tensors[t].storage = e->storage_count++;
+    }
     for (uint32_t t = 0; t < g->tensor_count && !st; t++)
         if (used[t]) e->tensors[t].storage = e->tensors[root[t]].storage;
 done:
     free(root);
+    free(proot);
     free(used);
     return st;
 }
@@ -573,6 +647,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st) st = copy_graph(e, pg);
     if (!st && opts && opts->half_weights)
         st = choose_half(e, pg, opts->fp32_nodes, opts->fp32_node_count);
+    if (!st && opts && opts->fusion) st = choose_in_place(e, pg);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = create_scratch(e, low);
@@ -613,6 +688,9 @@ void vkc_exec_destroy(vkc_exec *e) {
     if (e->scratch_valid) vkc_buffer_destroy(e->ctx, &e->scratch);
     vkc_plan_free(&e->plan);
     free(e->half);
+    free(e->in_place);
+    free(e->in_place_of);
+    free(e->in_place_at);
     free(e->want);
     free(e->want_source);
     for (uint32_t t = 0; t < e->tensor_count; t++)

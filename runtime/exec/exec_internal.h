@@ -104,6 +104,11 @@ struct vkc_exec {
     vkc_buffer scratch; /* every node's scratch (codegen.h VKC_SCRATCH); valid when needed */
     bool scratch_valid;
     bool *half; /* per tensor: stored as fp16 (options.half_weights); NULL: none */
+    /* per tensor: written in place into its slice of Concat output
+     * in_place_of[t] at element in_place_at[t] (VKC_NONE: not); NULL: none */
+    bool *in_place;
+    uint32_t *in_place_of;
+    uint64_t *in_place_at;
     /* vkc_exec_options.progress, during creation */
     void (*progress)(void *user, const char *stage, uint32_t done, uint32_t total);
     void *progress_user;

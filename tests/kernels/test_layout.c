@@ -60,6 +60,79 @@ static int concat(vkcnn_context *ctx, uint64_t seed) {
     return kt_check(ctx, g, NULL, seed, what);
 }
 
+/* A convolution of x to m channels, k x k, stride 1, "same" padding. */
+static uint32_t conv_same(vkc_graph *g, uint32_t x, int64_t c, int64_t m, int64_t k, uint64_t *s) {
+    int64_t wd[4] = {m, c, k, k};
+    char name[16];
+    snprintf(name, sizeof name, "w%lld", (long long)k);
+    uint32_t in[2] = {x, kt_tensor(g, name, 4, wd, true, s)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.group = 1;
+    a.window.pad_count = 4;
+    for (uint32_t i = 0; i < 2; i++) {
+        a.window.strides[i] = a.window.dilations[i] = 1;
+        a.window.file_pads[i] = a.window.file_pads[2 + i] = k / 2;
+    }
+    return kt_node(g, VKC_OP_CONV, 13, in, 2, &a);
+}
+
+/* Concat inputs written in place by their producers (runtime/exec,
+ * choose_in_place), DenseNet's pattern included: p0 (Relu), p1 (1x1 Conv)
+ * and p2 (3x3 Conv) of input x, c1 = Concat(p0, p1, x, p2), c2 = Concat(p2,
+ * p0, p1) reading c1's slices, and p0 + p1 read from them too. At batch 1
+ * (channel slices contiguous) c1 copies only the graph input x and c2 all
+ * three (they live in c1); at batch 2 c1 copies all four. *c1, *c2: the
+ * Concat nodes. */
+static vkc_graph *in_place_graph(uint64_t seed, int64_t n, uint32_t *c1, uint32_t *c2) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t c = kt_range(&s, 1, 5), m = kt_range(&s, 1, 5), hw = 4 * kt_range(&s, 1, 2);
+    int64_t xd[4] = {n, c, hw, hw};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    uint32_t p0 = kt_node(g, VKC_OP_RELU, 13, &x, 1, NULL);
+    uint32_t p1 = conv_same(g, x, c, c, 1, &s), p2 = conv_same(g, x, c, m, 3, &s);
+    vkc_attrs a = kt_attrs(VKC_OP_CONCAT, 13);
+    a.axis = 1;
+    uint32_t in1[4] = {p0, p1, x, p2}, in2[3] = {p2, p0, p1}, sum[2] = {p0, p1};
+    uint32_t y1 = kt_node(g, VKC_OP_CONCAT, 13, in1, 4, &a);
+    uint32_t y2 = kt_node(g, VKC_OP_CONCAT, 13, in2, 3, &a);
+    kt_output(g, kt_node(g, VKC_OP_SIGMOID, 13, &y1, 1, NULL));
+    kt_output(g, y2);
+    kt_output(g, kt_node(g, VKC_OP_ADD, 13, sum, 2, NULL));
+    *c1 = y1 == VKC_NONE ? VKC_NONE : g->tensors[y1].producer;
+    *c2 = y2 == VKC_NONE ? VKC_NONE : g->tensors[y2].producer;
+    return g;
+}
+
+static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool plan) {
+    vkc_exec_options o = {.fusion = true, .plan_memory = plan};
+    char what[96];
+    snprintf(what, sizeof what, "Concat in place, batch %lld, %s", (long long)n,
+             plan ? "planned" : "own buffers");
+    if (!kt_selecting()) {
+        /* the copies each Concat still dispatches */
+        uint32_t c1, c2, first, copies[2] = {0, 0};
+        vkc_graph *g = in_place_graph(seed, n, &c1, &c2);
+        vkc_exec *e = NULL;
+        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
+        if (!st) {
+            vkc_exec_node_dispatches(e, c1, &first, &copies[0]);
+            vkc_exec_node_dispatches(e, c2, &first, &copies[1]);
+        }
+        vkc_exec_destroy(e);
+        vkc_graph_destroy(g);
+        uint32_t want[2] = {n == 1 ? 1 : 4, 3};
+        if (st || copies[0] != want[0] || copies[1] != want[1]) {
+            fprintf(stderr,
+                    "FAIL %s (seed %llu): status %d, copies %u and %u, expected %u and %u\n", what,
+                    (unsigned long long)seed, (int)st, copies[0], copies[1], want[0], want[1]);
+            th_failures++;
+        }
+    }
+    uint32_t c1, c2;
+    return kt_check(ctx, in_place_graph(seed, n, &c1, &c2), &o, seed, what);
+}
+
 static int pad(vkcnn_context *ctx, vkc_pad_mode mode, uint64_t seed) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
@@ -143,6 +216,8 @@ int main(int argc, char **argv) {
         transpose(ctx, 0x7a000u + i);
     for (unsigned i = 0; i < 12; i++)
         concat(ctx, 0xc0000u + i);
+    for (unsigned i = 0; i < 8; i++)
+        concat_in_place(ctx, 0x1c0000u + i, i % 4 < 2 ? 1 : 2, i % 2);
     for (unsigned i = 0; i < 12; i++)
         pad(ctx, (vkc_pad_mode)(i % 3), 0xad000u + i);
     for (unsigned i = 0; i < 12; i++)
