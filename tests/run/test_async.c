@@ -5,10 +5,20 @@
  * VKCNN_FAULT_DEVICE_LOST: reported as its own status, and the context
  * refusing further work instead of hanging. Also inferences split into
  * bounded submits (max_dispatches_per_submit). Under synchronization
- * validation, so a missing barrier between in-flight slots fails. */
+ * validation, so a missing barrier between in-flight slots fails.
+ *
+ * All of it on four memory paths, each against the reference of a plain
+ * context: mapped (lavapipe's own), staged (VKCNN_FAULT_FORCE_STAGING, a
+ * discrete GPU's), and both with the transfer split
+ * (VKCNN_FAULT_FORCE_TRANSFER_SPLIT: copies as submissions of their own,
+ * chained by semaphores, on the compute queue of a one-family device), with
+ * plain submits interleaved with ones that keep the single command buffer
+ * (vkcnn_model_submit_vk with a sync struct). */
 #include <string.h>
 
 #include "harness.h"
+#include "run/model_internal.h"
+#include "vk/context.h"
 
 #define RUNS 6
 #define IN 1024 /* 1 x 1 x 32 x 32 */
@@ -18,13 +28,32 @@ static const char *model_path;
 static float inputs[RUNS][IN], expected[RUNS][OUT];
 
 static uint32_t split; /* max_dispatches_per_submit of the models loaded */
+static bool xfer;      /* the models loaded must take the transfer split */
+static vkcnn_device_info info;
+
+/* Whether a context with `faults` splits the copies off: forced, or a
+ * dedicated transfer family with staged memory (a discrete GPU); else they
+ * stay in the compute command buffer. */
+static bool takes_split(uint32_t faults) {
+    bool staged = !info.uma || (faults & VKCNN_FAULT_FORCE_STAGING);
+    return (faults & VKCNN_FAULT_FORCE_TRANSFER_SPLIT) || (info.transfer_queue && staged);
+}
 
 static vkcnn_model *load(vkcnn_context *ctx, uint32_t in_flight) {
     vkcnn_model_options o = {
         .in_flight = in_flight, .max_dispatches_per_submit = split, .profile = VKCNN_ON};
     vkcnn_model *m = NULL;
     CHECK_OK(vkcnn_model_load_onnx(ctx, model_path, NULL, &o, &m));
+    if (m) CHECK(m->split == xfer);
     return m;
+}
+
+/* One submit: plain (the transfer split where on), or through
+ * vkcnn_model_submit_vk with an empty sync struct, which keeps the single
+ * compute command buffer. */
+static vkcnn_status submit(vkcnn_model *m, int r, vkcnn_ticket *t) {
+    vkcnn_submit_sync none = {0};
+    return r % 3 == 2 ? vkcnn_model_submit_vk(m, &none, NULL, NULL, t) : vkcnn_model_submit(m, t);
 }
 
 static void sync_reference(vkcnn_context *ctx) {
@@ -47,7 +76,7 @@ static void async_runs(vkcnn_context *ctx, uint32_t in_flight) {
     float y[OUT];
     for (int r = 0; r < RUNS; r++) {
         CHECK_OK(vkcnn_model_set_input(m, 0, inputs[r], IN));
-        CHECK_OK(vkcnn_model_submit(m, &t[r]));
+        CHECK_OK(submit(m, r, &t[r]));
         CHECK(t[r] == (vkcnn_ticket)r + 1);
         /* the oldest ticket still in flight is readable, a poll never fails */
         if (r + 1 >= (int)in_flight) {
@@ -86,11 +115,22 @@ static void async_runs(vkcnn_context *ctx, uint32_t in_flight) {
     CHECK_OK(vkcnn_model_run(m));
     CHECK_OK(vkcnn_model_get_output(m, 0, y, OUT));
     CHECK(memcmp(y, expected[2], sizeof y) == 0);
+    /* every slot submitted back to back, then read newest first; the
+     * model is destroyed with the last one still unread */
+    for (uint32_t r = 0; r < in_flight; r++) {
+        CHECK_OK(vkcnn_model_set_input(m, 0, inputs[r], IN));
+        CHECK_OK(vkcnn_model_submit(m, &t[r]));
+    }
+    for (uint32_t r = in_flight; r-- > 1;) {
+        CHECK_OK(vkcnn_model_get_result(m, t[r], 0, y, OUT));
+        CHECK(memcmp(y, expected[r], sizeof y) == 0);
+    }
+    CHECK(!m->broken);
     vkcnn_model_destroy(m);
 }
 
-static void device_lost(void) {
-    vkcnn_context *ctx = th_context(NULL, VKCNN_FAULT_DEVICE_LOST, 0);
+static void device_lost(uint32_t faults) {
+    vkcnn_context *ctx = th_context(NULL, VKCNN_FAULT_DEVICE_LOST | faults, 0);
     vkcnn_model *m = load(ctx, 2), *other = NULL;
     if (m) {
         vkcnn_ticket t;
@@ -119,29 +159,53 @@ int main(int argc, char **argv) {
         for (int i = 0; i < IN; i++)
             inputs[r][i] = th_randf(&seed);
     vkcnn_context *ctx = th_context(NULL, 0, 1);
+    CHECK_OK(vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &info));
+    xfer = takes_split(0);
     sync_reference(ctx);
-    for (uint32_t k = 1; k <= 3; k++)
-        async_runs(ctx, k);
-    /* bounded submits: LeNet-5's 7 dispatches in parts of 2 and of 1, each
-     * its own vkQueueSubmit; same outputs, timestamps still complete */
-    for (split = 2; split >= 1; split--) {
-        async_runs(ctx, 2);
-        vkcnn_model *m = load(ctx, 1);
-        vkcnn_model_stats stats;
-        if (m) {
-            CHECK_OK(vkcnn_model_set_input(m, 0, inputs[0], IN));
-            CHECK_OK(vkcnn_model_run(m));
-            CHECK_OK(vkcnn_model_get_stats(m, &stats));
-            CHECK(stats.dispatches == 7 && stats.gpu_ms > 0);
-        }
-        vkcnn_model_destroy(m);
-    }
-    split = 0;
     vkcnn_model *m = NULL;
     vkcnn_model_options too_many = {.in_flight = VKCNN_MAX_IN_FLIGHT + 1};
     CHECK_STATUS(vkcnn_model_load_onnx(ctx, model_path, NULL, &too_many, &m),
                  VKCNN_ERROR_INVALID_ARGUMENT);
     th_destroy(ctx);
-    device_lost();
+
+    static const uint32_t paths[] = {0, VKCNN_FAULT_FORCE_STAGING, VKCNN_FAULT_FORCE_TRANSFER_SPLIT,
+                                     VKCNN_FAULT_FORCE_STAGING | VKCNN_FAULT_FORCE_TRANSFER_SPLIT};
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        uint32_t faults = paths[p];
+        ctx = th_context(NULL, faults, 1);
+        bool staged = !info.uma || (faults & VKCNN_FAULT_FORCE_STAGING);
+        xfer = takes_split(faults);
+        CHECK(ctx->dev.xfer_split == xfer);
+        CHECK(ctx->memory.staging == staged);
+        CHECK((ctx->dev.xfer_family != ctx->dev.family) == (xfer && info.transfer_queue != 0));
+        printf("path %s%s: %s\n", staged ? "staged" : "mapped",
+               faults & VKCNN_FAULT_FORCE_TRANSFER_SPLIT ? ", split forced" : "",
+               !xfer                                     ? "copies in the compute command buffer"
+               : ctx->dev.xfer_family != ctx->dev.family ? "copies on the dedicated transfer queue"
+                                                         : "copies split on the compute queue");
+        for (uint32_t k = 1; k <= 3; k++)
+            async_runs(ctx, k);
+        /* bounded submits: LeNet-5's 7 dispatches in parts of 2 and of 1,
+         * each its own vkQueueSubmit; same outputs, timestamps still
+         * complete */
+        for (split = 2; split >= 1; split--) {
+            async_runs(ctx, 2);
+            m = load(ctx, 1);
+            vkcnn_model_stats stats;
+            if (m) {
+                CHECK_OK(vkcnn_model_set_input(m, 0, inputs[0], IN));
+                CHECK_OK(vkcnn_model_run(m));
+                CHECK_OK(vkcnn_model_get_stats(m, &stats));
+                CHECK(stats.dispatches == 7 && stats.gpu_ms > 0);
+            }
+            vkcnn_model_destroy(m);
+        }
+        split = 0;
+        th_destroy(ctx);
+    }
+    xfer = takes_split(0);
+    device_lost(0);
+    xfer = true;
+    device_lost(VKCNN_FAULT_FORCE_TRANSFER_SPLIT);
     return th_done("test_async");
 }
