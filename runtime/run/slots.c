@@ -210,6 +210,13 @@ static vkcnn_status record_transfers(vkcnn_model *m, vkc_slot *s) {
     const vkc_graph *g = m->graph;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     VKC_TRY(vkc_check(vk->vkBeginCommandBuffer(s->up, &bi), "vkBeginCommandBuffer"));
+    /* image inputs are written into the slot inputs on the compute queue
+     * (image_input.c), then waited for by the host: that fence made the
+     * writes available; this makes them visible to the copies here */
+    VkMemoryBarrier visible = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT};
+    vk->vkCmdPipelineBarrier(s->up, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
+                             VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &visible, 0, NULL, 0, NULL);
     for (uint32_t i = 0; i < g->input_count; i++) {
         VkBufferCopy region = {.size = s->inputs[i].size};
         vk->vkCmdCopyBuffer(s->up, s->inputs[i].handle, s->land_in[i].handle, 1, &region);

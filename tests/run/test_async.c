@@ -13,7 +13,7 @@
  * (VKCNN_FAULT_FORCE_TRANSFER_SPLIT: copies as submissions of their own,
  * chained by semaphores, on the compute queue of a one-family device), with
  * plain submits interleaved with ones that keep the single command buffer
- * (vkcnn_model_submit_vk with a sync struct). */
+ * (vkcnn_model_submit_vk with a sync struct), and image inputs. */
 #include <string.h>
 
 #include "harness.h"
@@ -148,6 +148,33 @@ static void device_lost(uint32_t faults) {
     th_destroy(ctx);
 }
 
+/* Image inputs, which the device writes into the slot's input copy on the
+ * compute queue (the transfer split's upload then reads it on its own
+ * queue): two gray 32x32 images submitted back to back, their outputs into
+ * y[0] and y[1]. */
+static void image_runs(vkcnn_context *ctx, float y[2][OUT]) {
+    vkcnn_model *m = load(ctx, 2);
+    if (!m) return;
+    vkcnn_preprocess pp = {.resize = 32,
+                           .crop = 32,
+                           .channel_order = VKCNN_CHANNELS_GRAY,
+                           .mean = {0.5f, 0.5f, 0.5f},
+                           .std = {0.25f, 0.25f, 0.25f}};
+    static uint8_t rgba[2][32 * 32 * 4];
+    vkcnn_ticket t[2];
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 32 * 32 * 4; i++)
+            rgba[k][i] = (uint8_t)((i * (7 + 6 * k)) ^ (i >> 5));
+        vkcnn_image img = {.width = 32, .height = 32, .rgba = rgba[k]};
+        CHECK_OK(vkcnn_model_set_input_image(m, 0, 0, &img, &pp));
+        CHECK_OK(vkcnn_model_submit(m, &t[k]));
+    }
+    for (int k = 0; k < 2; k++)
+        CHECK_OK(vkcnn_model_get_result(m, t[k], 0, y[k], OUT));
+    CHECK(memcmp(y[0], y[1], sizeof y[0]) != 0);
+    vkcnn_model_destroy(m);
+}
+
 /* Load failures part-way through the split's slots leave nothing behind
  * (the validation layer reports objects still alive at vkDestroyDevice,
  * ASan leaked memory): under device-memory budgets below what the model
@@ -202,6 +229,8 @@ int main(int argc, char **argv) {
     CHECK_OK(vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &info));
     xfer = takes_split(0);
     sync_reference(ctx);
+    float image_ref[2][OUT], image_y[2][OUT];
+    image_runs(ctx, image_ref);
     vkcnn_model *m = NULL;
     vkcnn_model_options too_many = {.in_flight = VKCNN_MAX_IN_FLIGHT + 1};
     CHECK_STATUS(vkcnn_model_load_onnx(ctx, model_path, NULL, &too_many, &m),
@@ -225,6 +254,8 @@ int main(int argc, char **argv) {
                                                          : "copies split on the compute queue");
         for (uint32_t k = 1; k <= 3; k++)
             async_runs(ctx, k);
+        image_runs(ctx, image_y);
+        CHECK(memcmp(image_y, image_ref, sizeof image_y) == 0);
         /* bounded submits: LeNet-5's 7 dispatches in parts of 2 and of 1,
          * each its own vkQueueSubmit; same outputs, timestamps still
          * complete */
