@@ -126,7 +126,13 @@ enum {
     VKCNN_FAULT_FORCE_STAGING = 1u << 2,    /* act as a discrete GPU: no mapped device memory */
     VKCNN_FAULT_NO_LAYER = 1u << 3,         /* act as if the validation layer were absent */
     VKCNN_FAULT_DEVICE_LOST = 1u << 4,      /* an inference's wait reports VK_ERROR_DEVICE_LOST */
-    VKCNN_FAULT_FAST_FP16 = 1u << 8,        /* precision auto: take fp16 FMA as 2x fp32's rate */
+    /* Run each inference's input and output copies as their own submissions,
+     * chained to the compute submission by semaphores, as on a discrete GPU
+     * with a dedicated transfer queue: on that queue where the device has
+     * one, else on the compute queue (the path a single-family device such
+     * as lavapipe cannot otherwise reach). Not for adopted devices. */
+    VKCNN_FAULT_FORCE_TRANSFER_SPLIT = 1u << 5,
+    VKCNN_FAULT_FAST_FP16 = 1u << 6, /* precision auto: take fp16 FMA as 2x fp32's rate */
 };
 
 /* Describes a context. Zero-initialise, then set what you need: every zero
@@ -288,6 +294,11 @@ typedef struct vkcnn_device_info {
     int uma; /* unified memory: the largest device-local heap is host-visible and the device is no
                 discrete GPU (inputs and outputs mapped, not staged) */
     int compute_queue; /* has a queue family with compute */
+    /* has a dedicated transfer family (TRANSFER without COMPUTE or GRAPHICS:
+     * a DMA engine). Where memory is not unified, a context created by vkcnn
+     * (not an adopted device) runs the models' input and output copies on a
+     * queue of it, overlapped with the previous inference's compute. */
+    int transfer_queue;
 } vkcnn_device_info;
 
 /* Number of physical devices the context's instance sees. */
@@ -479,7 +490,10 @@ VKCNN_API vkcnn_status vkcnn_network_node(const vkcnn_network *net, uint32_t ind
  *
  * The device runs a model's inferences one after another, in submission
  * order (they share the model's activation memory); the overlap is of host
- * work (uploads, decoding, reading results) with device work. An input not
+ * work (uploads, decoding, reading results) with device work, and, on a
+ * discrete GPU with a dedicated transfer queue (vkcnn_device_info
+ * .transfer_queue), of one inference's input and output copies with
+ * another's compute. An input not
  * set before a submit keeps its value from the previous submit (zeros
  * before the first). Setting an input for a slot that is still running
  * waits for it.

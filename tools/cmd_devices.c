@@ -19,6 +19,12 @@ static void print_api(FILE *f, uint32_t v) {
             VK_API_VERSION_PATCH(v));
 }
 
+/* Whether a context vkcnn creates on the device runs the models' copies on
+ * its dedicated transfer queue: where memory is staged (not UMA). */
+static int transfer_used(const vkcnn_device_info *d) {
+    return d->transfer_queue && !d->uma;
+}
+
 static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) {
     printf("{\"devices\": [");
     for (uint32_t i = 0; i < n; i++) {
@@ -55,7 +61,8 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                "\"max_texel_buffer_elements\": %llu, \"min_texel_buffer_offset_alignment\": %llu, "
                "\"shared_memory\": %u, "
                "\"max_workgroup_size\": [%u, %u, %u], \"max_workgroup_invocations\": %u, "
-               "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s}}",
+               "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s, "
+               "\"transfer_queue\": %s, \"transfer_queue_used\": %s}}",
                d->timestamps ? "true" : "false", d->timestamp_period_ns,
                (unsigned long long)d->max_storage_buffer_range,
                (unsigned long long)d->max_memory_allocation_size,
@@ -64,7 +71,8 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                (unsigned long long)d->min_texel_buffer_offset_alignment, d->shared_memory,
                d->max_workgroup_size[0], d->max_workgroup_size[1], d->max_workgroup_size[2],
                d->max_workgroup_invocations, (unsigned long long)d->device_local_bytes,
-               d->uma ? "true" : "false", d->compute_queue ? "true" : "false");
+               d->uma ? "true" : "false", d->compute_queue ? "true" : "false",
+               d->transfer_queue ? "true" : "false", transfer_used(d) ? "true" : "false");
     }
     printf("\n], \"default\": ");
     if (def == UINT32_MAX)
@@ -92,6 +100,10 @@ static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
         printf(", timestamps %s", yes(d->timestamps));
         if (d->timestamps) printf(" (%g ns)", d->timestamp_period_ns);
         printf(", UMA %s\n", yes(d->uma));
+        printf("   transfer queue: %s\n",
+               !d->transfer_queue ? "no dedicated family (copies on the compute queue)"
+               : transfer_used(d) ? "dedicated family, used for input and output copies"
+                                  : "dedicated family, unused (unified memory: no staging)");
         printf("   storage buffer range %llu MiB, allocation %llu MiB, shared memory %u KiB, "
                "workgroup %u (%ux%ux%u)",
                (unsigned long long)(d->max_storage_buffer_range >> 20),

@@ -60,6 +60,7 @@ def _device_dict(d, default_index):
             "max_storage_buffer_range": d.max_storage_buffer_range,
             "shared_memory": d.shared_memory,
             "uma": bool(d.uma),
+            "transfer_queue": bool(d.transfer_queue),
         },
     }
 

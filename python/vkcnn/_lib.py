@@ -110,6 +110,7 @@ class DeviceInfo(ctypes.Structure):
         ("device_local_bytes", ctypes.c_uint64),
         ("uma", ctypes.c_int),
         ("compute_queue", ctypes.c_int),
+        ("transfer_queue", ctypes.c_int),
     ]
 
 

@@ -21,6 +21,13 @@ typedef struct vkc_slot {
     VkCommandBuffer *cmds; /* model->parts, recorded once: inputs -> network -> outputs */
     VkCommandBuffer *ext;  /* model->parts, re-recorded per submit with the application's
                               buffers; NULL until first used */
+    /* the transfer split (model->split): device-local landing copies of the
+     * inputs and outputs, the compute parts between them, the copies on the
+     * transfer queue, and the semaphores chaining up -> compute -> down */
+    vkc_buffer *land_in, *land_out; /* per graph input / output, VKC_MEM_DEVICE */
+    VkCommandBuffer *split;         /* model->parts: land_in -> network -> land_out */
+    VkCommandBuffer up, down;       /* inputs -> land_in; land_out -> outputs */
+    VkSemaphore uploaded, computed;
     VkFence fence;
     VkQueryPool queries; /* when profiling */
     uint64_t ticket;     /* last ticket submitted here; 0: none */
@@ -42,6 +49,16 @@ struct vkcnn_model {
     float check_rtol, check_atol;
     uint64_t last_run; /* ticket of the last vkcnn_model_run that succeeded; 0: none */
     VkCommandPool pool;
+    /* The transfer split (vkc_device.xfer_split): each plain submit is
+     * up (transfer queue) -> compute parts -> down (transfer queue). The
+     * down copy of an inference is submitted at the next submit, behind
+     * that one's up copy, or when the inference is waited for: a semaphore
+     * wait blocks the queue behind it, so submitting it at once would hold
+     * the next upload until this compute ends. */
+    bool split;
+    bool broken; /* a chain failed part-way: split off, queues drained at destroy */
+    VkCommandPool xfer_pool;
+    vkc_slot *pending; /* split: computed, down copy not yet submitted */
     vkc_slot *slots;
     uint32_t slot_count;
     uint32_t parts;        /* command buffers (and submits) per inference, >= 1 */

@@ -197,6 +197,32 @@ vkcnn_status vkc_ctx_submit_info(vkcnn_context *ctx, const VkSubmitInfo *si, VkF
     return st;
 }
 
+vkcnn_status vkc_ctx_submit_xfer(vkcnn_context *ctx, const VkSubmitInfo *si, VkFence fence) {
+    vkcnn_status st = vkc_ctx_usable(ctx);
+    if (st) return st;
+    const vkc_device *dev = &ctx->dev;
+    /* never an adopted queue (vkc_device_adopt): the submit lock suffices,
+     * and serialises it with `queue` when it is the same queue */
+    pthread_mutex_lock(&ctx->submit_lock);
+    st =
+        vkc_check(dev->vk.vkQueueSubmit(dev->xfer_queue, 1, si, fence), "vkQueueSubmit (transfer)");
+    pthread_mutex_unlock(&ctx->submit_lock);
+    if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
+    return st;
+}
+
+vkcnn_status vkc_ctx_queues_idle(vkcnn_context *ctx) {
+    const vkc_device *dev = &ctx->dev;
+    if (dev->adopted || atomic_load(&ctx->lost)) return VKCNN_OK;
+    pthread_mutex_lock(&ctx->submit_lock);
+    vkcnn_status st = vkc_check(dev->vk.vkQueueWaitIdle(dev->queue), "vkQueueWaitIdle");
+    if (!st && dev->xfer_queue != dev->queue)
+        st = vkc_check(dev->vk.vkQueueWaitIdle(dev->xfer_queue), "vkQueueWaitIdle (transfer)");
+    pthread_mutex_unlock(&ctx->submit_lock);
+    if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
+    return st;
+}
+
 vkcnn_status vkc_ctx_wait(vkcnn_context *ctx, VkFence fence, uint64_t timeout_ns) {
     const vkc_device *dev = &ctx->dev;
     VkResult r = dev->vk.vkWaitForFences(dev->handle, 1, &fence, VK_TRUE, timeout_ns);
@@ -284,9 +310,16 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
     if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
     if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
-    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s", vkcnn_version(),
-            ctx->device_index, info->name, info->driver_name, info->driver_info,
-            ctx->memory.staging ? "staged" : "mapped", ctx->validation ? ", validation on" : "");
+    const vkc_device *dev = &ctx->dev;
+    char copies[64] = "";
+    if (dev->xfer_split && dev->xfer_family != dev->family)
+        snprintf(copies, sizeof copies, ", copies on transfer family %u", dev->xfer_family);
+    else if (dev->xfer_split)
+        snprintf(copies, sizeof copies, ", copies split on the compute queue");
+    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s%s",
+            vkcnn_version(), ctx->device_index, info->name, info->driver_name, info->driver_info,
+            ctx->memory.staging ? "staged" : "mapped", copies,
+            ctx->validation ? ", validation on" : "");
     *out = ctx;
     return VKCNN_OK;
 fail : {

@@ -63,6 +63,13 @@ vkcnn_status vkc_ctx_submit_wait(vkcnn_context *ctx, VkCommandBuffer cmd);
 vkcnn_status vkc_ctx_submit(vkcnn_context *ctx, VkCommandBuffer cmd, VkFence fence);
 /* Same with a whole VkSubmitInfo (semaphores). */
 vkcnn_status vkc_ctx_submit_info(vkcnn_context *ctx, const VkSubmitInfo *si, VkFence fence);
+/* Same on the transfer queue (dev.xfer_queue, which may be dev.queue). */
+vkcnn_status vkc_ctx_submit_xfer(vkcnn_context *ctx, const VkSubmitInfo *si, VkFence fence);
+
+/* Waits until the compute and transfer queues are idle (a vkcnn-created
+ * device only): after a broken chain of submissions, before the
+ * semaphores it may still signal are destroyed. */
+vkcnn_status vkc_ctx_queues_idle(vkcnn_context *ctx);
 
 /* Waits up to timeout_ns for `fence`: VKCNN_OK when signalled,
  * VKCNN_NOT_READY on timeout, VKCNN_ERROR_DEVICE_LOST (the context then

@@ -268,7 +268,9 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
             pd->timestamp_valid_bits = fams[i].timestampValidBits;
         }
     }
+    pd->transfer_family = vkc_transfer_family(fams, n_fam);
     free(fams);
+    info->transfer_queue = pd->transfer_family != UINT32_MAX;
     info->compute_queue = pd->compute_family != UINT32_MAX;
     info->timestamps =
         info->compute_queue && pd->timestamp_valid_bits > 0 && info->timestamp_period_ns > 0.0f;
@@ -281,6 +283,25 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
             info->device_local_bytes = m->memoryHeaps[h].size;
     info->uma = vkc_memory_unified(info->type, m);
     return VKCNN_OK;
+}
+
+uint32_t vkc_transfer_family(const VkQueueFamilyProperties *fams, uint32_t count) {
+    uint32_t found = UINT32_MAX;
+    int fewest = 33;
+    for (uint32_t i = 0; i < count; i++) {
+        VkQueueFlags flags = fams[i].queueFlags;
+        if (!(flags & VK_QUEUE_TRANSFER_BIT) || fams[i].queueCount == 0 ||
+            (flags & (VK_QUEUE_COMPUTE_BIT | VK_QUEUE_GRAPHICS_BIT)))
+            continue;
+        int bits = 0;
+        for (VkQueueFlags rest = flags; rest; rest &= rest - 1)
+            bits++;
+        if (bits < fewest) {
+            fewest = bits;
+            found = i;
+        }
+    }
+    return found;
 }
 
 bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProperties *m) {
@@ -623,7 +644,6 @@ vkcnn_status vkc_instance_choose(const vkc_instance *inst, const char *spec, uin
 
 vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32_t index,
                                uint32_t faults) {
-    (void)faults;
     memset(dev, 0, sizeof *dev);
     const vkc_physical *pd = &inst->devices[index];
     dev->inst = inst;
@@ -661,10 +681,22 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
         chain = &s8;
     }
     float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                     .queueFamilyIndex = dev->family,
-                                     .queueCount = 1,
-                                     .pQueuePriorities = &priority};
+    /* the slot copies get a queue of their own on a dedicated transfer
+     * family where memory is staged (a discrete GPU); the fault hook splits
+     * them onto the compute queue where there is no such family */
+    bool staged = !info->uma || (faults & VKCNN_FAULT_FORCE_STAGING);
+    bool dedicated = pd->transfer_family != UINT32_MAX &&
+                     (staged || (faults & VKCNN_FAULT_FORCE_TRANSFER_SPLIT));
+    dev->xfer_split = dedicated || (faults & VKCNN_FAULT_FORCE_TRANSFER_SPLIT);
+    dev->xfer_family = dedicated ? pd->transfer_family : dev->family;
+    VkDeviceQueueCreateInfo queues[2] = {{.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                          .queueFamilyIndex = dev->family,
+                                          .queueCount = 1,
+                                          .pQueuePriorities = &priority},
+                                         {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                          .queueFamilyIndex = dev->xfer_family,
+                                          .queueCount = 1,
+                                          .pQueuePriorities = &priority}};
     /* 64-bit integers: wide loads on CPU drivers (codegen wide_loads) */
     VkPhysicalDeviceFeatures2 core = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                       .pNext = chain};
@@ -672,8 +704,8 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     chain = &core;
     VkDeviceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                              .pNext = chain,
-                             .queueCreateInfoCount = 1,
-                             .pQueueCreateInfos = &queue,
+                             .queueCreateInfoCount = dedicated ? 2 : 1,
+                             .pQueueCreateInfos = queues,
                              .enabledExtensionCount = n_exts,
                              .ppEnabledExtensionNames = exts};
     vkcnn_status st = vkc_check(
@@ -681,6 +713,8 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     if (st) return vkc_fail_context(st, "device %u (%s)", index, info->name);
     vkc_loader_load_device(&inst->fns, dev->handle, &dev->vk);
     dev->vk.vkGetDeviceQueue(dev->handle, dev->family, 0, &dev->queue);
+    dev->xfer_queue = dev->queue;
+    if (dedicated) dev->vk.vkGetDeviceQueue(dev->handle, dev->xfer_family, 0, &dev->xfer_queue);
     dev->fp16 = info->fp16;
     dev->storage16 = info->storage16;
     dev->int8 = info->int8;
@@ -724,6 +758,10 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
     dev->handle = desc->adopt.device;
     dev->queue = desc->adopt.queue;
     dev->family = family;
+    /* the application passes no transfer queue: copies stay in the compute
+     * command buffer (VKCNN_FAULT_FORCE_TRANSFER_SPLIT included) */
+    dev->xfer_queue = dev->queue;
+    dev->xfer_family = family;
     dev->queue_lock = desc->adopt.queue_lock;
     dev->queue_lock_user = desc->adopt.queue_lock_user_data;
     vkc_loader_load_device(&inst->fns, dev->handle, &dev->vk);

@@ -11,7 +11,8 @@ typedef struct vkc_physical {
     VkPhysicalDevice handle;
     vkcnn_device_info info;
     VkPhysicalDeviceMemoryProperties memory;
-    uint32_t compute_family; /* UINT32_MAX when none */
+    uint32_t compute_family;  /* UINT32_MAX when none */
+    uint32_t transfer_family; /* dedicated (info.transfer_queue); UINT32_MAX when none */
     uint32_t timestamp_valid_bits;
     bool ext_portability_subset;
     bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
@@ -48,6 +49,13 @@ typedef struct vkc_instance {
  * Inputs and outputs are then mapped, not staged. */
 bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProperties *m);
 
+/* The dedicated transfer family among `count` (vkcnn_device_info
+ * .transfer_queue): TRANSFER without COMPUTE or GRAPHICS, a DMA engine that
+ * copies while the compute queue computes; of several, the one with the
+ * fewest other capabilities. UINT32_MAX when there is none (lavapipe: one
+ * family that does everything). */
+uint32_t vkc_transfer_family(const VkQueueFamilyProperties *fams, uint32_t count);
+
 /* Creates the instance and reads every physical device's capabilities. On
  * failure *inst holds nothing to destroy. */
 vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts);
@@ -71,6 +79,16 @@ typedef struct vkc_device {
     struct VolkDeviceTable vk;
     VkQueue queue;
     uint32_t family;
+    /* Where the models' slot copies run (run/slots.c). With xfer_split they
+     * are submissions of their own on xfer_queue, chained to the compute
+     * submission by semaphores: a queue of the dedicated transfer family
+     * (xfer_family != family) on a device whose memory is staged, or, with
+     * VKCNN_FAULT_FORCE_TRANSFER_SPLIT and no such family, `queue` itself.
+     * Without it (adopted devices, unified memory, no transfer family) the
+     * copies are recorded in the compute command buffer. */
+    VkQueue xfer_queue;
+    uint32_t xfer_family;
+    bool xfer_split;
     /* features enabled at creation (subset of phys->info's) */
     bool fp16, storage16, int8, storage8, int64;
     bool adopted; /* the application's device and queue: never destroyed here */
@@ -79,6 +97,8 @@ typedef struct vkc_device {
     char disabled[512]; /* why optional features are off (adopted devices) */
 } vkc_device;
 
+/* Creates the device with one compute queue, and one transfer queue where
+ * the transfer split applies (vkc_device.xfer_split). */
 vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32_t index,
                                uint32_t faults);
 void vkc_device_destroy(vkc_device *dev);

@@ -191,8 +191,21 @@ static void block_give(vkc_block *b, VkDeviceSize offset, VkDeviceSize size) {
     b->live--;
 }
 
+static vkcnn_status buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
+                                  bool shared, vkc_buffer *out);
+
 vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
                                vkc_buffer *out) {
+    return buffer_create(ctx, size, kind, false, out);
+}
+
+vkcnn_status vkc_buffer_create_shared(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
+                                      vkc_buffer *out) {
+    return buffer_create(ctx, size, kind, true, out);
+}
+
+static vkcnn_status buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
+                                  bool shared, vkc_buffer *out) {
     memset(out, 0, sizeof *out);
     const vkc_device *dev = &ctx->dev;
     const vkcnn_device_info *info = &dev->phys->info;
@@ -209,6 +222,13 @@ vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_ki
         .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
                  VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    /* concurrent sharing needs distinct families; one family needs none */
+    uint32_t families[2] = {dev->family, dev->xfer_family};
+    if (shared && dev->xfer_family != dev->family) {
+        bi.sharingMode = VK_SHARING_MODE_CONCURRENT;
+        bi.queueFamilyIndexCount = 2;
+        bi.pQueueFamilyIndices = families;
+    }
     vkcnn_status st =
         vkc_check(dev->vk.vkCreateBuffer(dev->handle, &bi, ctx->inst.allocator, &out->handle),
                   "vkCreateBuffer");

@@ -63,6 +63,12 @@ void vkc_memory_destroy(vkcnn_context *ctx);
  * maxMemoryAllocationSize are refused with VKCNN_ERROR_LIMIT: callers split. */
 vkcnn_status vkc_buffer_create(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
                                vkc_buffer *out);
+/* The same for a buffer that both the compute and the transfer queue use
+ * (run/slots.c): VK_SHARING_MODE_CONCURRENT over the two families where
+ * they differ, so that no ownership transfer is needed; exclusive (as
+ * vkc_buffer_create) where they are one family. */
+vkcnn_status vkc_buffer_create_shared(vkcnn_context *ctx, VkDeviceSize size, vkc_mem_kind kind,
+                                      vkc_buffer *out);
 void vkc_buffer_destroy(vkcnn_context *ctx, vkc_buffer *buf);
 
 /* Host <-> buffer copies: a memcpy where the buffer is mapped, else through a

@@ -42,8 +42,11 @@ for d in devs:
     check(len(parts) == 3 and all(p.isdigit() for p in parts), "api_version like 1.3.230")
     caps = d["capabilities"]
     for key in ("fp16", "storage16", "int8", "subgroup_size", "timestamps",
-                "max_storage_buffer_range", "shared_memory", "uma"):
+                "max_storage_buffer_range", "shared_memory", "uma", "transfer_queue",
+                "transfer_queue_used"):
         check(key in caps, "capabilities has " + key)
+    check(caps["transfer_queue_used"] == (caps["transfer_queue"] and not caps["uma"]),
+          "the transfer queue is used where there is one and memory is staged")
     if d["name"].startswith("llvmpipe"):
         check(d["vector_width"] in (128, 256, 512), "lavapipe vector width")
 
@@ -54,6 +57,7 @@ check(r.returncode == 0 and json.loads(r.stdout)["default"] == 0, "--device 0")
 
 r = run("devices")
 check(r.returncode == 0 and "[default]" in r.stdout, "text listing marks the default")
+check("transfer queue: " in r.stdout, "text listing says whether a transfer queue is used")
 
 # peak: the contract's fields, plausible values
 r = run("peak", "--json")

@@ -31,7 +31,39 @@ static void check_caps(const vkcnn_device_info *d) {
         CHECK(d->uma);
         CHECK(d->vector_width == 128 || d->vector_width == 256 || d->vector_width == 512);
         CHECK(strcmp(d->driver_name, "llvmpipe") == 0);
+        CHECK(!d->transfer_queue); /* one family: the copies stay on the compute queue */
     }
+}
+
+/* vkc_transfer_family on the queue families devices report. */
+static void check_transfer_family(void) {
+    enum {
+        G = VK_QUEUE_GRAPHICS_BIT,
+        C = VK_QUEUE_COMPUTE_BIT,
+        T = VK_QUEUE_TRANSFER_BIT,
+        S = VK_QUEUE_SPARSE_BINDING_BIT,
+        P = VK_QUEUE_PROTECTED_BIT
+    };
+    /* lavapipe: one family that does everything */
+    VkQueueFamilyProperties one[] = {{.queueFlags = G | C | T, .queueCount = 1}};
+    CHECK(vkc_transfer_family(one, 1) == UINT32_MAX);
+    /* an NVIDIA H200: graphics, transfer-only, compute, video (no transfer) */
+    VkQueueFamilyProperties nv[] = {{.queueFlags = G | C | T | S, .queueCount = 16},
+                                    {.queueFlags = T | S, .queueCount = 2},
+                                    {.queueFlags = C | T | S, .queueCount = 8},
+                                    {.queueFlags = VK_QUEUE_VIDEO_DECODE_BIT_KHR, .queueCount = 1}};
+    CHECK(vkc_transfer_family(nv, 4) == 1);
+    /* a compute-only family is no DMA engine; a transfer family with no
+     * queues is none; of two, the one with fewer other capabilities */
+    VkQueueFamilyProperties mixed[] = {{.queueFlags = G | C | T, .queueCount = 1},
+                                       {.queueFlags = C | T, .queueCount = 4},
+                                       {.queueFlags = T, .queueCount = 0},
+                                       {.queueFlags = T | S | P, .queueCount = 1},
+                                       {.queueFlags = T | S, .queueCount = 2}};
+    CHECK(vkc_transfer_family(mixed, 2) == UINT32_MAX);
+    CHECK(vkc_transfer_family(mixed, 3) == UINT32_MAX);
+    CHECK(vkc_transfer_family(mixed, 4) == 3);
+    CHECK(vkc_transfer_family(mixed, 5) == 4);
 }
 
 /* vkc_memory_unified on the memory layouts devices report: a discrete GPU
@@ -77,6 +109,7 @@ static void check_memory_unified(void) {
 
 int main(void) {
     check_memory_unified();
+    check_transfer_family();
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint32_t n = vkcnn_context_device_count(ctx);
     uint32_t chosen = vkcnn_context_device_index(ctx);
