@@ -55,7 +55,7 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                "\"max_texel_buffer_elements\": %llu, \"min_texel_buffer_offset_alignment\": %llu, "
                "\"shared_memory\": %u, "
                "\"max_workgroup_size\": [%u, %u, %u], \"max_workgroup_invocations\": %u, "
-               "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s}}",
+               "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s, ",
                d->timestamps ? "true" : "false", d->timestamp_period_ns,
                (unsigned long long)d->max_storage_buffer_range,
                (unsigned long long)d->max_memory_allocation_size,
@@ -65,6 +65,11 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                d->max_workgroup_size[0], d->max_workgroup_size[1], d->max_workgroup_size[2],
                d->max_workgroup_invocations, (unsigned long long)d->device_local_bytes,
                d->uma ? "true" : "false", d->compute_queue ? "true" : "false");
+        if (d->coopmat == VKCNN_COOPMAT_NV)
+            printf("\"coopmat\": \"nv\", \"coopmat_shape\": [%u, %u, %u]}}", d->coopmat_m,
+                   d->coopmat_n, d->coopmat_k);
+        else
+            printf("\"coopmat\": null, \"coopmat_shape\": null}}");
     }
     printf("\n], \"default\": ");
     if (def == UINT32_MAX)
@@ -101,6 +106,11 @@ static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
         if (d->vector_width) printf(", vector width %u bits", d->vector_width);
         if (!d->compute_queue) printf(", NO COMPUTE QUEUE");
         printf("\n");
+        /* tensor cores: the cooperative-matrix extension and its fp16 shape */
+        if (d->coopmat == VKCNN_COOPMAT_NV)
+            printf("   coopmat nv %ux%ux%u\n", d->coopmat_m, d->coopmat_n, d->coopmat_k);
+        else
+            printf("   coopmat no\n");
     }
 }
 

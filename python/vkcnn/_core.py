@@ -60,6 +60,8 @@ def _device_dict(d, default_index):
             "max_storage_buffer_range": d.max_storage_buffer_range,
             "shared_memory": d.shared_memory,
             "uma": bool(d.uma),
+            "coopmat": "nv" if d.coopmat == 1 else None,
+            "coopmat_shape": [d.coopmat_m, d.coopmat_n, d.coopmat_k] if d.coopmat else None,
         },
     }
 

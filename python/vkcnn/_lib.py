@@ -110,6 +110,10 @@ class DeviceInfo(ctypes.Structure):
         ("device_local_bytes", ctypes.c_uint64),
         ("uma", ctypes.c_int),
         ("compute_queue", ctypes.c_int),
+        ("coopmat", ctypes.c_int),
+        ("coopmat_m", ctypes.c_uint32),
+        ("coopmat_n", ctypes.c_uint32),
+        ("coopmat_k", ctypes.c_uint32),
     ]
 
 

@@ -134,6 +134,10 @@ typedef struct vkc_kdispatch {
     const char *template_name; /* shaders/<name>.comp; static string */
     char defines[VKC_CODEGEN_DEFINES_MAX];
     uint32_t groups[3];
+    /* the subgroup size the kernel is written for (its preamble defines it
+     * too, so kernels of equal template and defines agree), pinned in its
+     * pipeline (vkc_kernel_desc.required_subgroup_size); 0: any */
+    uint32_t subgroup_size;
     uint32_t binding_count;
     vkc_kbinding bindings[VKC_MAX_BINDINGS];
 } vkc_kdispatch;
