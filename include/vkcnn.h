@@ -254,6 +254,12 @@ enum {
     VKCNN_SUBGROUP_QUAD = 1u << 7,
 };
 
+/* Cooperative-matrix support of a device (vkcnn_device_info.coopmat). */
+typedef enum vkcnn_coopmat {
+    VKCNN_COOPMAT_NONE = 0,
+    VKCNN_COOPMAT_NV = 1, /* VK_NV_cooperative_matrix */
+} vkcnn_coopmat;
+
 /* What vkcnn knows of one physical device. Plain data, copyable. */
 typedef struct vkcnn_device_info {
     uint32_t index; /* Vulkan enumeration order */
@@ -299,6 +305,14 @@ typedef struct vkcnn_device_info {
      * (not an adopted device) runs the models' input and output copies on a
      * queue of it, overlapped with the previous inference's compute. */
     int transfer_queue;
+    /* Cooperative matrices (tensor cores): VKCNN_COOPMAT_NV where the device
+     * has VK_NV_cooperative_matrix with its cooperativeMatrix feature in
+     * compute, shaderFloat16, the Vulkan memory model and an fp16 x fp16 ->
+     * fp32 subgroup shape vkcnn's kernels take; that shape (A M x K, B K x N),
+     * zero without. A device the application created (adopt) uses them only
+     * where it enabled them (vkcnn_context_disabled_features). */
+    vkcnn_coopmat coopmat;
+    uint32_t coopmat_m, coopmat_n, coopmat_k;
 } vkcnn_device_info;
 
 /* Number of physical devices the context's instance sees. */

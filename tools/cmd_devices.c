@@ -62,7 +62,7 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                "\"shared_memory\": %u, "
                "\"max_workgroup_size\": [%u, %u, %u], \"max_workgroup_invocations\": %u, "
                "\"device_local_bytes\": %llu, \"uma\": %s, \"compute_queue\": %s, "
-               "\"transfer_queue\": %s, \"transfer_queue_used\": %s}}",
+               "\"transfer_queue\": %s, \"transfer_queue_used\": %s, ",
                d->timestamps ? "true" : "false", d->timestamp_period_ns,
                (unsigned long long)d->max_storage_buffer_range,
                (unsigned long long)d->max_memory_allocation_size,
@@ -73,6 +73,11 @@ static void print_json(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
                d->max_workgroup_invocations, (unsigned long long)d->device_local_bytes,
                d->uma ? "true" : "false", d->compute_queue ? "true" : "false",
                d->transfer_queue ? "true" : "false", transfer_used(d) ? "true" : "false");
+        if (d->coopmat == VKCNN_COOPMAT_NV)
+            printf("\"coopmat\": \"nv\", \"coopmat_shape\": [%u, %u, %u]}}", d->coopmat_m,
+                   d->coopmat_n, d->coopmat_k);
+        else
+            printf("\"coopmat\": null, \"coopmat_shape\": null}}");
     }
     printf("\n], \"default\": ");
     if (def == UINT32_MAX)
@@ -113,6 +118,11 @@ static void print_text(const vkcnn_device_info *devs, uint32_t n, uint32_t def) 
         if (d->vector_width) printf(", vector width %u bits", d->vector_width);
         if (!d->compute_queue) printf(", NO COMPUTE QUEUE");
         printf("\n");
+        /* tensor cores: the cooperative-matrix extension and its fp16 shape */
+        if (d->coopmat == VKCNN_COOPMAT_NV)
+            printf("   coopmat nv %ux%ux%u\n", d->coopmat_m, d->coopmat_n, d->coopmat_k);
+        else
+            printf("   coopmat no\n");
     }
 }
 

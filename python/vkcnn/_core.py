@@ -61,6 +61,8 @@ def _device_dict(d, default_index):
             "shared_memory": d.shared_memory,
             "uma": bool(d.uma),
             "transfer_queue": bool(d.transfer_queue),
+            "coopmat": "nv" if d.coopmat == 1 else None,
+            "coopmat_shape": [d.coopmat_m, d.coopmat_n, d.coopmat_k] if d.coopmat else None,
         },
     }
 

@@ -111,6 +111,10 @@ class DeviceInfo(ctypes.Structure):
         ("uma", ctypes.c_int),
         ("compute_queue", ctypes.c_int),
         ("transfer_queue", ctypes.c_int),
+        ("coopmat", ctypes.c_int),
+        ("coopmat_m", ctypes.c_uint32),
+        ("coopmat_n", ctypes.c_uint32),
+        ("coopmat_k", ctypes.c_uint32),
     ]
 
 

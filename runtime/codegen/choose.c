@@ -407,6 +407,71 @@ static void choose_wino(const conv_geo *o, const vkc_codegen_target *t, const vk
     v->bn = (uint16_t)tp;
 }
 
+/* ---- cooperative matrices (tensor cores) ----------------------------------- */
+
+/* coopmat_gemm.comp rounds both operands to fp16 (lower_coopmat.c). The
+ * default rule and the candidate lists offer it only for a node whose
+ * weights are stored as fp16 (the model's precision is fp16: the rounding
+ * was asked for); with fp32 weights the model asked for fp32 arithmetic,
+ * and the tuner, which compares speed only, must not trade it away. A
+ * wanted cm variant (VKCNN_KERNEL_OVERRIDE, a forced candidate) still runs
+ * on fp32 weights: the choice is then explicit.
+ * The rule takes it for products of at least CM_MIN_SIDE rows, columns and
+ * K: smaller ones leave most of a 64 x 64 tile, or the tensor cores, idle
+ * (unmeasured: no device here has cooperative matrices; the tuner has the
+ * other kernels to compare). Winograd convs keep their fp32 GEMM by
+ * default: rounding V and U to fp16 is amplified by the output transform
+ * (the executor keeps U fp32 for that reason: exec.c choose_half); the
+ * tuner is offered cm-wino2 (F(2x2): 0.6% of the output's range with fp16
+ * U, against 10% for F(4x4)), cm-wino4 only when wanted. */
+#define CM_MIN_SIDE 64
+
+static bool cm_block_pair_ok(const vkc_codegen_target *t, int64_t bm, int64_t bn) {
+    return vkc_coopmat_block_ok(t, bm, bn);
+}
+
+/* The rule's tile: 64 where the side has 64, else 32 (the smaller tiles
+ * the fragment allows when 32 does not divide into it). */
+static void cm_rule_block(const vkc_codegen_target *t, int64_t rows, int64_t cols, int64_t *bm,
+                          int64_t *bn) {
+    static const int64_t sides[] = {64, 32, 16};
+    *bm = *bn = 0;
+    for (unsigned i = 0; i < 3 && !*bm; i++)
+        for (unsigned j = 0; j < 3 && !*bm; j++) {
+            int64_t m = sides[i], n = sides[j];
+            if ((m > 32 && rows < m) || (n > 32 && cols < n)) continue;
+            if (cm_block_pair_ok(t, m, n)) {
+                *bm = m;
+                *bn = n;
+            }
+        }
+}
+
+/* The cm variant (tile: 0, or the Winograd tile) with the wanted block
+ * where the device takes it. False when the device takes no tile. */
+static bool choose_cm(const vkc_codegen_target *t, int64_t rows, int64_t cols, int64_t tile,
+                      const vkc_variant *w, vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t bm, bn;
+    cm_rule_block(t, rows, cols, &bm, &bn);
+    if (w && (!w->algo || w->algo == VKC_ALGO_COOPMAT) && w->bm &&
+        cm_block_pair_ok(t, w->bm, w->bn)) {
+        bm = w->bm;
+        bn = w->bn;
+    }
+    if (!bm) return false;
+    v->algo = VKC_ALGO_COOPMAT;
+    v->tile = (uint8_t)tile;
+    v->bm = (uint16_t)bm;
+    v->bn = (uint16_t)bn;
+    return true;
+}
+
+static bool cm_rule(const vkc_codegen_target *t, bool half, int64_t rows, int64_t cols, int64_t k) {
+    return half && vkc_coopmat_usable(t) && rows >= CM_MIN_SIDE && cols >= CM_MIN_SIDE &&
+           k >= CM_MIN_SIDE;
+}
+
 /* The Conv's tile from its Winograd weights U [ALPHA^2][CS][MP]. */
 static int64_t wino_tile_of(const vkc_graph *g, uint32_t u) {
     if (u == VKC_NONE || u >= g->tensor_count || g->tensors[u].rank != 3) return 0;
@@ -421,9 +486,21 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     if (u != VKC_NONE) { /* the passes chose Winograd: its tile follows from U */
         int64_t tile = wino_tile_of(g, u);
         if (!tile) return false;
-        choose_wino(&o, t, w, tile, v);
+        int64_t mp, p;
+        wino_geometry(&o, tile, &mp, &p);
+        /* its GEMM on cooperative matrices where wanted (never by rule) */
+        if (!(w && w->algo == VKC_ALGO_COOPMAT && choose_cm(t, mp, p, tile, w, v)))
+            choose_wino(&o, t, w, tile, v);
         return true;
     }
+    /* cooperative matrices where wanted, or by rule (fp16 weights, large) */
+    bool cm_ok = o.one_binding && !g->nodes[n].pool && vkc_coopmat_usable(t);
+    int64_t cm_k = o.c / o.group * o.kh * o.kw;
+    if (cm_ok &&
+        ((w && w->algo == VKC_ALGO_COOPMAT) ||
+         ((!w || !w->algo) && cm_rule(t, half_weight(g, n, t), o.mg, o.p, cm_k))) &&
+        choose_cm(t, o.mg, o.p, 0, w, v))
+        return true;
     /* conv1x1.comp runs the 1x1 convs it takes (gemm1x1_rule), conv_gemm.comp
      * every other conv whose W is one binding; conv.comp (direct, one
      * invocation per output) the others, or when wanted */
@@ -565,6 +642,12 @@ static bool choose_gemm(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     if (w && w->algo == VKC_ALGO_GEMM_TILE && tile_ok(&o)) algo = VKC_ALGO_GEMM_TILE;
     if (w && w->algo == VKC_ALGO_GEMV && gemv_ok(&o, t)) algo = VKC_ALGO_GEMV;
     if (w && w->algo == VKC_ALGO_GEMM) algo = VKC_ALGO_GEMM;
+    /* cooperative matrices where wanted, or by rule (fp16 B, large) */
+    if (o.one_binding && vkc_coopmat_usable(t) &&
+        ((w && w->algo == VKC_ALGO_COOPMAT) ||
+         ((!w || !w->algo) && cm_rule(t, half_weight(g, n, t), o.m, o.n, o.k))) &&
+        choose_cm(t, o.m, o.n, 0, w, v))
+        return true;
     bool same = w && (!w->algo || w->algo == algo);
     v->algo = (uint8_t)algo;
     if (algo == VKC_ALGO_GEMM_TILE) {
@@ -604,6 +687,13 @@ static bool choose_matmul(const vkc_graph *g, uint32_t n, const vkc_codegen_targ
     vkc_algo algo = tile && rows >= TILE_MIN_M ? VKC_ALGO_GEMM_TILE : VKC_ALGO_GEMM;
     if (w && w->algo == VKC_ALGO_GEMM_TILE && tile) algo = VKC_ALGO_GEMM_TILE;
     if (w && w->algo == VKC_ALGO_GEMM) algo = VKC_ALGO_GEMM;
+    /* cooperative matrices where wanted, or by rule (fp16 B, large) */
+    const vkc_tensor *tb = input(g, n, 1);
+    if (tile && vkc_coopmat_usable(t) &&
+        ((w && w->algo == VKC_ALGO_COOPMAT) ||
+         ((!w || !w->algo) && cm_rule(t, half_weight(g, n, t), rows, tb->dims[1], tb->dims[0]))) &&
+        choose_cm(t, rows, tb->dims[1], 0, w, v))
+        return true;
     v->algo = (uint8_t)algo;
     if (algo == VKC_ALGO_GEMM_TILE) {
         v->bm = TILE_M;
@@ -646,6 +736,9 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form) {
     if (!want || !want->algo) return rule;
     if (want->algo == VKC_ALGO_WINOGRAD) return !form ? 0 : want->tile ? want->tile : form;
+    /* cooperative matrices: Winograd's GEMM with a tile (cm-wino2/4),
+     * else an implicit GEMM */
+    if (want->algo == VKC_ALGO_COOPMAT) return want->tile && form ? want->tile : 0;
     /* the 1x1 GEMM and the depthwise kernel never describe a Winograd conv:
      * the rule stands */
     if (want->algo == VKC_ALGO_GEMM1X1 || want->algo == VKC_ALGO_DEPTHWISE) return rule;
@@ -663,6 +756,22 @@ static void push(list *l, const vkc_variant *v) {
     for (uint32_t i = 0; i < l->count; i++)
         if (vkc_variant_equal(&l->v[i], v)) return;
     if (l->count < l->max) l->v[l->count++] = *v;
+}
+
+/* The cm candidates of a product, at most `max`: the rule's tile first,
+ * then the others the device takes. Only for fp16 weights (see choose_cm). */
+static void cm_candidates(const vkc_codegen_target *t, bool half, int64_t rows, int64_t cols,
+                          int64_t tile, uint32_t max, list *l) {
+    vkc_variant v;
+    if (!half || !vkc_coopmat_usable(t) || !choose_cm(t, rows, cols, tile, NULL, &v)) return;
+    uint32_t first = l->count;
+    push(l, &v);
+    static const int64_t blocks[][2] = {{64, 64}, {64, 32}, {32, 64}, {32, 32}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0] && l->count - first < max; i++) {
+        vkc_variant w = {
+            .algo = VKC_ALGO_COOPMAT, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        if (cm_block_pair_ok(t, w.bm, w.bn) && choose_cm(t, rows, cols, tile, &w, &v)) push(l, &v);
+    }
 }
 
 /* The conv's Winograd candidates for tile T: the rule's block, a few
@@ -754,6 +863,13 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     uint32_t form = winograd ? vkc_winograd_form_tile(g, n) : 0;
     uint32_t rule = winograd ? vkc_winograd_tile(g, n) : 0;
     vkc_variant v;
+    /* cooperative matrices (fp16 weights only): first where the rule
+     * takes them (never over a Winograd conv, see choose_cm) */
+    bool half = half_weight(g, n, t);
+    bool cm_ok = o.one_binding && !g->nodes[n].pool;
+    int64_t cm_k = o.c / o.group * o.kh * o.kw;
+    bool cm_first = cm_ok && !rule && cm_rule(t, half, o.mg, o.p, cm_k);
+    if (cm_first) cm_candidates(t, half, o.mg, o.p, 0, 4, l);
     /* the default first: Winograd where the passes' rule picks it */
     if (rule) wino_candidates(&o, t, rule, true, l);
     bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
@@ -816,6 +932,13 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
      * only: passes/winograd.c) */
     if (form && !rule) wino_candidates(&o, t, form, true, l);
     if (form == 4) wino_candidates(&o, t, 2, false, l);
+    if (cm_ok && !cm_first) cm_candidates(t, half, o.mg, o.p, 0, 4, l);
+    /* F(2x2)'s GEMM on cooperative matrices (F(4x4)'s only when wanted) */
+    if (form && cm_ok) {
+        int64_t mp, p;
+        wino_geometry(&o, 2, &mp, &p);
+        cm_candidates(t, half, mp, p, 2, 2, l); /* the list's room is for the others */
+    }
 }
 
 static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t, list *l) {
@@ -824,6 +947,7 @@ static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     vkc_variant v;
     choose_gemm(g, n, t, NULL, &v); /* the default first */
     push(l, &v);
+    if (o.one_binding) cm_candidates(t, half_weight(g, n, t), o.m, o.n, 0, 4, l);
     if (tile_ok(&o)) {
         int64_t tm8 = 1; /* rows per block: no more than M needs */
         while (tm8 < o.m && tm8 < 16)
@@ -875,6 +999,7 @@ static void matmul_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_
     push(l, &v);
     int64_t rows = 0;
     if (!matmul_tile_ok(g, n, t, &rows)) return;
+    cm_candidates(t, half_weight(g, n, t), rows, input(g, n, 1)->dims[1], 0, 4, l);
     vkc_variant plain = {.algo = VKC_ALGO_GEMM};
     push(l, &plain);
     const int64_t blocks[][2] = {{8, 4}, {4, 4}, {16, 4}, {8, 8}};

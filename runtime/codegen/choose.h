@@ -57,6 +57,14 @@ uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codege
  * implicit GEMM variant none, anything else the rule. */
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form);
 
+/* Whether t's device runs the cooperative-matrix kernels (a fragment shape,
+ * a subgroup size the pipeline can pin or the only one, a workgroup of 4
+ * subgroups), and whether it takes a BM x BN tile of them (sides multiples
+ * of twice the fragment's, at most 64, shared memory within the device's)
+ * (lower_coopmat.c). */
+bool vkc_coopmat_usable(const vkc_codegen_target *t);
+bool vkc_coopmat_block_ok(const vkc_codegen_target *t, int64_t bm, int64_t bn);
+
 /* The shape key of node n: its family and everything of its geometry the
  * choice depends on, e.g. "conv x1x64x56x56 w64x64x3x3 g1 s1x1 d1x1
  * p1,1,1,1" (batch included); false (buf "") for a node of no family. */

@@ -60,6 +60,12 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
     caps->subgroup_ops = info->subgroup_ops;
     caps->shared_memory = info->shared_memory;
     caps->vector_width = info->vector_width;
+    caps->max_workgroup_invocations = info->max_workgroup_invocations;
+    if (info->coopmat == VKCNN_COOPMAT_NV) {
+        caps->coopmat_m = info->coopmat_m;
+        caps->coopmat_n = info->coopmat_n;
+        caps->coopmat_k = info->coopmat_k;
+    }
 }
 
 vkc_chunking vkc_codegen_chunking(const vkc_codegen_target *t, uint64_t elements) {

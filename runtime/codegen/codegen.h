@@ -58,6 +58,14 @@ typedef struct vkc_device_caps {
      * (VK_AMD_shader_core_properties); 0 when the driver does not say */
     uint32_t compute_units;
     uint32_t vector_width; /* a software driver's SIMD width in bits, else 0 */
+    uint32_t max_workgroup_invocations;
+    /* Cooperative matrices (VK_NV_cooperative_matrix, enabled on the
+     * device): the fp16 x fp16 -> fp32 fragment shape M x N x K; 0 when
+     * none. subgroup_pin: pipelines can pin their subgroup size
+     * (subgroupSizeControl enabled, compute among its stages); the
+     * executor sets both from the enabled device. */
+    uint32_t coopmat_m, coopmat_n, coopmat_k;
+    bool subgroup_pin;
 } vkc_device_caps;
 
 typedef struct vkc_codegen_target {
@@ -139,6 +147,10 @@ typedef struct vkc_kdispatch {
     const char *template_name; /* shaders/<name>.comp; static string */
     char defines[VKC_CODEGEN_DEFINES_MAX];
     uint32_t groups[3];
+    /* the subgroup size the kernel is written for (its preamble defines it
+     * too, so kernels of equal template and defines agree), pinned in its
+     * pipeline (vkc_kernel_desc.required_subgroup_size); 0: any */
+    uint32_t subgroup_size;
     uint32_t binding_count;
     vkc_kbinding bindings[VKC_MAX_BINDINGS];
 } vkc_kdispatch;

@@ -135,4 +135,13 @@ void vkc_lower_resize(vkc_cg *c); /* Resize, Upsample (lower_resize.c) */
 bool vkc_winograd_applies(const vkc_cg *c);
 void vkc_lower_winograd(vkc_cg *c);
 
+/* Cooperative matrices (lower_coopmat.c, shaders/coopmat_gemm.comp): a
+ * Conv, Gemm or MatMul whose variant is cm; and a Winograd conv's GEMM
+ * (variant cm-wino2/4) over scratch V (read) into scratch Mt (written),
+ * for transformed weights c->winograd of [(tile + 2)^2][cs][mp] and pp
+ * tile columns. */
+void vkc_lower_coopmat(vkc_cg *c);
+void vkc_lower_coopmat_winograd(vkc_cg *c, int64_t tile, int64_t cs, int64_t mp, int64_t pp,
+                                uint32_t mt, uint32_t v);
+
 #endif

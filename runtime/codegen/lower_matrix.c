@@ -27,6 +27,10 @@
 #define GEMV_SHARED_BYTES 16384
 
 void vkc_lower_gemm(vkc_cg *c) {
+    if (c->v.algo == VKC_ALGO_COOPMAT) {
+        vkc_lower_coopmat(c); /* lower_coopmat.c */
+        return;
+    }
     const vkc_gemm_attrs *a = &cg_node(c)->attrs.gemm;
     const vkc_tensor *ta = cg_in(c, 0), *tb = cg_in(c, 1), *tc = cg_in(c, 2), *y = cg_out(c);
     char f[48];
@@ -161,6 +165,10 @@ static void lower_matmul_tile(vkc_cg *c) {
 }
 
 void vkc_lower_matmul(vkc_cg *c) {
+    if (c->v.algo == VKC_ALGO_COOPMAT) {
+        vkc_lower_coopmat(c); /* lower_coopmat.c */
+        return;
+    }
     if (c->v.algo == VKC_ALGO_GEMM_TILE) {
         lower_matmul_tile(c);
         return;

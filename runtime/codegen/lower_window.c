@@ -189,6 +189,10 @@ void vkc_lower_conv(vkc_cg *c) {
         lower_conv_dw(c, &s, xs);
         return;
     }
+    if (c->v.algo == VKC_ALGO_COOPMAT) {
+        vkc_lower_coopmat(c); /* lower_coopmat.c */
+        return;
+    }
     bool gemm = c->v.algo == VKC_ALGO_IGEMM;
     if (!gemm && c->v.algo != VKC_ALGO_DIRECT) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "has no direct or implicit-GEMM variant");

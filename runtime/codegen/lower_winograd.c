@@ -54,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "codegen/choose.h"
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
@@ -68,6 +69,11 @@ typedef struct wino {
 static bool block(const vkc_cg *c, int64_t mp, int64_t *tm, int64_t *tp) {
     *tm = c->v.bm;
     *tp = c->v.bn;
+    /* the cooperative-matrix GEMM (cm-wino): any tile it takes, bounds
+     * checked in the kernel; PP stays a multiple of 8 (the transforms' wide
+     * loads) */
+    if (c->v.algo == VKC_ALGO_COOPMAT)
+        return c->v.tile && vkc_coopmat_block_ok(c->t, *tm, *tp) && *tp % 8 == 0;
     return c->v.algo == VKC_ALGO_WINOGRAD && (*tm == 8 || *tm == 16 || *tm == 32 || *tm == 64) &&
            mp % *tm == 0 && *tp >= 8 && *tp <= 64 && *tp % 8 == 0;
 }
@@ -169,22 +175,26 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_grid(c, d, (uint64_t)(g.cs * (c->t->wide_loads ? g.pp / 8 : g.pp)));
 
-    d = cg_dispatch(c, "winograd_gemm");
-    def_common(c, d, &g);
-    cg_def(c, d, "C %" PRId64, g.cs); /* the GEMM's rows: every part's channels */
-    cg_def(c, d, "TM %" PRId64, g.tm);
-    cg_def(c, d, "TP %" PRId64, g.tp);
-    cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
-    /* U and V through texel buffers (their sizes are multiples of 16 floats) */
-    uint64_t v_elems = (uint64_t)(g.a2 * g.cs * g.pp),
-             u_elems = c->g->tensors[c->winograd].elements;
-    if (!cg_half(c, c->winograd) && cg_texels_fit(c, v_elems, false) &&
-        cg_texels_fit(c, u_elems, false))
-        cg_def(c, d, "TEXEL 1");
-    cg_bind_scratch(c, d, mt, VKC_WRITE);
-    cg_bind(c, d, c->winograd, VKC_READ);
-    cg_bind_scratch(c, d, v, VKC_READ);
-    cg_grid(c, d, (uint64_t)(g.a2 * (g.mp / g.tm) * (g.pp / g.tp)));
+    if (c->v.algo == VKC_ALGO_COOPMAT) {
+        vkc_lower_coopmat_winograd(c, g.t, g.cs, g.mp, g.pp, mt, v);
+    } else {
+        d = cg_dispatch(c, "winograd_gemm");
+        def_common(c, d, &g);
+        cg_def(c, d, "C %" PRId64, g.cs); /* the GEMM's rows: every part's channels */
+        cg_def(c, d, "TM %" PRId64, g.tm);
+        cg_def(c, d, "TP %" PRId64, g.tp);
+        cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
+        /* U and V through texel buffers (their sizes are multiples of 16 floats) */
+        uint64_t v_elems = (uint64_t)(g.a2 * g.cs * g.pp),
+                 u_elems = c->g->tensors[c->winograd].elements;
+        if (!cg_half(c, c->winograd) && cg_texels_fit(c, v_elems, false) &&
+            cg_texels_fit(c, u_elems, false))
+            cg_def(c, d, "TEXEL 1");
+        cg_bind_scratch(c, d, mt, VKC_WRITE);
+        cg_bind(c, d, c->winograd, VKC_READ);
+        cg_bind_scratch(c, d, v, VKC_READ);
+        cg_grid(c, d, (uint64_t)(g.a2 * (g.mp / g.tm) * (g.pp / g.tp)));
+    }
 
     const vkc_tensor *b = cg_in(c, 2);
     d = cg_dispatch(c, "winograd_output");

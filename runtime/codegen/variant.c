@@ -22,6 +22,8 @@ static const struct {
     {"wino", VKC_ALGO_WINOGRAD, 0},       {"gemv", VKC_ALGO_GEMV, 0},
     {"gemm-tile", VKC_ALGO_GEMM_TILE, 0}, {"gemm", VKC_ALGO_GEMM, 0},
     {"gemm1x1", VKC_ALGO_GEMM1X1, 0},     {"dw", VKC_ALGO_DEPTHWISE, 0},
+    {"cm", VKC_ALGO_COOPMAT, 0},          {"cm-wino2", VKC_ALGO_COOPMAT, 2},
+    {"cm-wino4", VKC_ALGO_COOPMAT, 4},
 };
 
 const char *vkc_family_name(vkc_family f) {
@@ -37,10 +39,12 @@ bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
     switch (f) {
     case VKC_FAMILY_CONV:
         return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD ||
-               a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE;
+               a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE || a == VKC_ALGO_COOPMAT;
     case VKC_FAMILY_GEMM:
-        return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM;
-    case VKC_FAMILY_MATMUL: return a == VKC_ALGO_GEMM || a == VKC_ALGO_GEMM_TILE;
+        return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM ||
+               a == VKC_ALGO_COOPMAT;
+    case VKC_FAMILY_MATMUL:
+        return a == VKC_ALGO_GEMM || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_COOPMAT;
     default: return false;
     }
 }
@@ -58,7 +62,9 @@ const char *vkc_variant_string(const vkc_variant *v, char *buf, size_t size) {
     char t[32];
     const char *name = NULL;
     for (size_t i = 0; i < sizeof algos / sizeof algos[0] && !name; i++)
-        if (algos[i].algo == v->algo && (v->algo != VKC_ALGO_WINOGRAD || algos[i].tile == v->tile))
+        if (algos[i].algo == v->algo &&
+            ((v->algo != VKC_ALGO_WINOGRAD && v->algo != VKC_ALGO_COOPMAT) ||
+             algos[i].tile == v->tile))
             name = algos[i].name;
     if (name) add(buf, size, name);
     if (v->algo == VKC_ALGO_GEMV && v->bm) {
@@ -139,13 +145,13 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             }
         }
         if (!ok || !seen) {
-            snprintf(
-                why, why_size,
-                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
-                "gemv, gemm-tile, gemm), block (TMxTP with 1..%d each, ncN), load path (texel, "
-                "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
-                "repeats one",
-                (int)n, p, s, MAX_BLOCK);
+            snprintf(why, why_size,
+                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
+                     "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4), block (TMxTP with 1..%d "
+                     "each, ncN), load path (texel, "
+                     "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
+                     "repeats one",
+                     (int)n, p, s, MAX_BLOCK);
             return false;
         }
         first = false;
@@ -180,6 +186,9 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
         if (gemv_block || out->reduce || out->form)
             bad = "takes a TYxTX block and a load path only";
         break;
+    case VKC_ALGO_COOPMAT:
+        if (gemv_block || out->load || out->reduce || out->form) bad = "takes a BMxBN block only";
+        break;
     default: break;
     }
     if (bad) {
@@ -198,7 +207,8 @@ bool vkc_variant_complete(const vkc_variant *v) {
     case VKC_ALGO_IGEMM: return v->bm && v->bn && v->load && v->reduce && v->form;
     case VKC_ALGO_WINOGRAD: return v->tile && v->bm && v->bn && v->load;
     case VKC_ALGO_GEMV: return v->bm && v->load && v->reduce;
-    case VKC_ALGO_GEMM_TILE: return v->bm && v->bn;
+    case VKC_ALGO_GEMM_TILE:
+    case VKC_ALGO_COOPMAT: return v->bm && v->bn;
     case VKC_ALGO_GEMM1X1:
     case VKC_ALGO_DEPTHWISE: return v->bm && v->bn && v->load;
     default: return false;

@@ -10,7 +10,8 @@
  *   for depthwise convolutions (one input channel per group), tiles of
  *   outputs per channel (conv_dw.comp);
  * - the register block: implicit GEMM and 1x1 GEMM TM channels x TP pixels,
- *   depthwise TY rows x TX columns of outputs, Winograd's
+ *   depthwise TY rows x TX columns of outputs, cooperative matrices the
+ *   workgroup's BM x BN tile of the product, Winograd's
  *   GEMM TM x TP, tiled GEMM TM x TN, GEMV NC columns per workgroup;
  * - the load path of the large read-only operands: storage or uniform texel
  *   buffers ("texel wherever the binding fits maxTexelBufferElements");
@@ -30,6 +31,7 @@
  *   gemm-tile/8x4                 gemm
  *   gemm1x1/8x8/texel             gemm1x1/16x4/storage
  *   dw/4x4/texel                  dw/2x8/storage
+ *   cm/64x64                      cm-wino2/64x32
  * A pattern is a variant with fields left open (VKC_*_ANY, block 0), written
  * as any subset of the tokens in any order after the optional algorithm
  * ("igemm/plain", "texel", "wino4"): the default rule fills the rest.
@@ -66,6 +68,10 @@ typedef enum vkc_algo {
     VKC_ALGO_GEMM,      /* gemm.comp */
     VKC_ALGO_GEMM1X1,   /* conv1x1.comp: 1x1, group 1, no padding */
     VKC_ALGO_DEPTHWISE, /* conv_dw.comp: one input channel per group */
+    /* coopmat_gemm.comp: cooperative matrices (tensor cores), fp16 operands,
+     * fp32 accumulation; a Conv (implicit GEMM), Gemm or MatMul, or with a
+     * tile (2, 4) a Winograd conv's GEMM */
+    VKC_ALGO_COOPMAT,
 } vkc_algo;
 
 typedef enum vkc_load {
@@ -87,8 +93,9 @@ typedef enum vkc_form {
 } vkc_form;
 
 typedef struct vkc_variant {
-    uint8_t algo;    /* vkc_algo */
-    uint8_t tile;    /* Winograd output tile: 2 or 4; 0 otherwise (any, in a pattern) */
+    uint8_t algo; /* vkc_algo */
+    uint8_t
+        tile; /* Winograd output tile (wino, cm-wino): 2 or 4; 0 otherwise (any, in a pattern) */
     uint16_t bm, bn; /* register block (0: any); GEMV: bm = NC, bn = 0 */
     uint8_t load;    /* vkc_load */
     uint8_t reduce;  /* vkc_reduce */

@@ -457,8 +457,10 @@ static void *compile_worker(void *arg) {
         char *source = NULL;
         vkcnn_status st = vkc_codegen_source(k->template_name, &source);
         if (!st) {
-            vkc_kernel_desc desc = {
-                .name = k->template_name, .source = source, .defines = k->defines};
+            vkc_kernel_desc desc = {.name = k->template_name,
+                                    .source = source,
+                                    .defines = k->defines,
+                                    .required_subgroup_size = k->subgroup_size};
             st = vkc_kernel_create(job->e->ctx, &desc, &k->kernel);
             k->created = st == VKCNN_OK;
         }
@@ -505,6 +507,7 @@ static vkcnn_status create_kernels(vkc_exec *e, const vkc_lowering *low) {
             if (!find_kernel(e, d, &ki)) continue;
             vkc_xkernel *x = &e->kernels[e->kernel_count];
             x->template_name = d->template_name;
+            x->subgroup_size = d->subgroup_size;
             if (!(x->defines = dup_string(d->defines))) return oom();
             e->kernel_count++;
         }

@@ -17,6 +17,11 @@ vkcnn_status vkc_exec_target(vkcnn_context *ctx, const vkc_exec_options *opts,
     vkc_codegen_target_init(t, &ctx->dev.phys->info, opts ? opts->max_binding_bytes : 0);
     t->caps.int64 = ctx->dev.int64;
     t->caps.compute_units = ctx->dev.phys->compute_units;
+    /* what the device enabled (an adopted one: what the application did) */
+    if (!ctx->dev.coopmat_nv) t->caps.coopmat_m = t->caps.coopmat_n = t->caps.coopmat_k = 0;
+    t->caps.subgroup_pin = ctx->dev.size_control &&
+                           (ctx->dev.phys->required_size_stages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                           ctx->dev.phys->max_workgroup_subgroups >= 4;
     if (opts && opts->ignore_override)
         VKC_TRY(vkc_kernel_override_parse(NULL, ov));
     else

@@ -67,6 +67,7 @@ typedef struct vkc_xnode {
 typedef struct vkc_xkernel {
     const char *template_name;
     char *defines;
+    uint32_t subgroup_size; /* vkc_kdispatch.subgroup_size: pinned when non-zero */
     vkc_kernel kernel;
     bool created; /* kernel holds Vulkan objects */
 } vkc_xkernel;

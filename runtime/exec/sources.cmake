@@ -13,6 +13,7 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_epilogue.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_scratch.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_winograd.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_coopmat.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/variant.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/choose.c
   ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_reduce.c

@@ -168,6 +168,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     bool driver_props = v12 || has_extension(exts, n_ext, "VK_KHR_driver_properties");
     bool nv_sm = has_extension(exts, n_ext, "VK_NV_shader_sm_builtins");
     bool amd_core = has_extension(exts, n_ext, "VK_AMD_shader_core_properties");
+    /* cooperative matrices need the Vulkan memory model, core from 1.2 */
+    pd->ext_coopmat_nv = v12 && has_extension(exts, n_ext, "VK_NV_cooperative_matrix");
     free(exts);
 
     /* properties */
@@ -202,6 +204,12 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
         core.pNext = subgroup.pNext;
         subgroup.pNext = &core;
     }
+    VkPhysicalDeviceCooperativeMatrixPropertiesNV cm_props = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+    if (pd->ext_coopmat_nv) {
+        cm_props.pNext = subgroup.pNext;
+        subgroup.pNext = &cm_props;
+    }
     VkPhysicalDeviceProperties2 props2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                           .pNext = &subgroup};
     f->vkGetPhysicalDeviceProperties2(pd->handle, &props2);
@@ -216,6 +224,8 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
     if ((v13 || pd->ext_subgroup_size_control) && sizes.minSubgroupSize) {
         info->subgroup_size_min = sizes.minSubgroupSize;
         info->subgroup_size_max = sizes.maxSubgroupSize;
+        pd->required_size_stages = sizes.requiredSubgroupSizeStages;
+        pd->max_workgroup_subgroups = sizes.maxComputeWorkgroupSubgroups;
     }
     if (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
         info->subgroup_ops = subgroup_ops_from(subgroup.supportedOperations);
@@ -240,14 +250,45 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
         s8.pNext = s16.pNext;
         s16.pNext = &s8;
     }
+    VkPhysicalDeviceSubgroupSizeControlFeatures ssc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
+    if (v13 || pd->ext_subgroup_size_control) {
+        ssc.pNext = s16.pNext;
+        s16.pNext = &ssc;
+    }
+    VkPhysicalDeviceVulkanMemoryModelFeatures vmm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    if (pd->ext_coopmat_nv) {
+        vmm.pNext = s16.pNext;
+        cm.pNext = &vmm;
+        s16.pNext = &cm;
+    }
     VkPhysicalDeviceFeatures2 feats2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                         .pNext = &s16};
     f->vkGetPhysicalDeviceFeatures2(pd->handle, &feats2);
+    pd->size_control = ssc.subgroupSizeControl == VK_TRUE;
+    pd->full_subgroups = ssc.computeFullSubgroups == VK_TRUE;
     info->fp16 = f16.shaderFloat16 == VK_TRUE;
     info->int8 = f16.shaderInt8 == VK_TRUE;
     info->storage16 = s16.storageBuffer16BitAccess == VK_TRUE;
     info->storage8 = s8.storageBuffer8BitAccess == VK_TRUE;
     pd->int64 = feats2.features.shaderInt64 == VK_TRUE;
+    /* cooperative matrices: the extension's feature in compute, fp16
+     * arithmetic (fcoopmatNV<16>), the memory model its SPIR-V declares, and
+     * a shape the kernels take */
+    if (pd->ext_coopmat_nv && cm.cooperativeMatrix && vmm.vulkanMemoryModel && info->fp16 &&
+        (cm_props.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT)) {
+        vkcnn_status st = vkc_coopmat_query(f, inst->handle, pd->handle, &pd->coopmat);
+        if (st) return st;
+    }
+    if (pd->coopmat.m) {
+        info->coopmat = VKCNN_COOPMAT_NV;
+        info->coopmat_m = pd->coopmat.m;
+        info->coopmat_n = pd->coopmat.n;
+        info->coopmat_k = pd->coopmat.k;
+    }
 
     /* queues: a compute family, preferring one that writes timestamps, then one
      * without graphics (less contention with a renderer) */
@@ -651,12 +692,14 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     dev->family = pd->compute_family;
     const vkcnn_device_info *info = &pd->info;
 
-    const char *exts[4];
+    const char *exts[6];
     uint32_t n_exts = 0;
     if (pd->ext_portability_subset) exts[n_exts++] = "VK_KHR_portability_subset";
     if (pd->ext_float16_int8) exts[n_exts++] = "VK_KHR_shader_float16_int8";
     if (pd->ext_8bit_storage) exts[n_exts++] = "VK_KHR_8bit_storage";
     if (pd->ext_subgroup_size_control) exts[n_exts++] = "VK_EXT_subgroup_size_control";
+    bool coopmat = pd->coopmat.m != 0;
+    if (coopmat) exts[n_exts++] = "VK_NV_cooperative_matrix";
 
     /* Enable the arithmetic and storage features later kernels may use. */
     VkPhysicalDevice8BitStorageFeatures s8 = {
@@ -679,6 +722,30 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     if (v12 || pd->ext_8bit_storage) {
         s8.pNext = chain;
         chain = &s8;
+    }
+    /* Subgroup size control: pipelines that pin their subgroup size
+     * (kernel.c) need the feature on, in 1.3 as with the extension; both
+     * structures are the same, core or not. */
+    bool v13 = VK_API_VERSION_MINOR(info->api_version) >= 3 &&
+               VK_API_VERSION_MINOR(inst->api_version) >= 3;
+    VkPhysicalDeviceSubgroupSizeControlFeatures ssc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES,
+        .subgroupSizeControl = pd->size_control ? VK_TRUE : VK_FALSE,
+        .computeFullSubgroups = pd->full_subgroups ? VK_TRUE : VK_FALSE};
+    if ((v13 || pd->ext_subgroup_size_control) && (pd->size_control || pd->full_subgroups)) {
+        ssc.pNext = chain;
+        chain = &ssc;
+    }
+    VkPhysicalDeviceVulkanMemoryModelFeatures vmm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES,
+        .vulkanMemoryModel = VK_TRUE};
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+        .cooperativeMatrix = VK_TRUE};
+    if (coopmat) {
+        vmm.pNext = chain;
+        cm.pNext = &vmm;
+        chain = &cm;
     }
     float priority = 1.0f;
     /* the slot copies get a queue of their own on a dedicated transfer
@@ -720,6 +787,9 @@ vkcnn_status vkc_device_create(vkc_device *dev, const vkc_instance *inst, uint32
     dev->int8 = info->int8;
     dev->storage8 = info->storage8;
     dev->int64 = pd->int64;
+    dev->size_control = pd->size_control && (v13 || pd->ext_subgroup_size_control);
+    dev->full_subgroups = pd->full_subgroups && (v13 || pd->ext_subgroup_size_control);
+    dev->coopmat_nv = coopmat;
     return VKCNN_OK;
 }
 
@@ -770,6 +840,7 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
                                             "vkQueueSubmit / vkCreateComputePipelines");
     /* what the application enabled, from its vkCreateDevice feature chain */
     bool f16 = false, i8 = false, s16 = false, s8 = false, i64 = false;
+    bool ssc = false, full = false, vmm = false, cm = false;
     for (const VkBaseInStructure *b = desc->adopt.enabled_features; b; b = b->pNext) {
         switch (b->sType) {
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2:
@@ -783,8 +854,29 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
             f16 |= v->shaderFloat16;
             i8 |= v->shaderInt8;
             s8 |= v->storageBuffer8BitAccess;
+            vmm |= v->vulkanMemoryModel;
             break;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES: {
+            const VkPhysicalDeviceVulkan13Features *v = (const void *)b;
+            ssc |= v->subgroupSizeControl;
+            full |= v->computeFullSubgroups;
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES: {
+            const VkPhysicalDeviceSubgroupSizeControlFeatures *v = (const void *)b;
+            ssc |= v->subgroupSizeControl;
+            full |= v->computeFullSubgroups;
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES:
+            vmm |= ((const VkPhysicalDeviceVulkanMemoryModelFeatures *)b)->vulkanMemoryModel;
+            break;
+        /* its feature may be enabled only with the extension: the feature
+         * says both */
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            cm |= ((const VkPhysicalDeviceCooperativeMatrixFeaturesNV *)b)->cooperativeMatrix;
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
             s16 |= ((const VkPhysicalDevice16BitStorageFeatures *)b)->storageBuffer16BitAccess;
             break;
@@ -805,6 +897,16 @@ vkcnn_status vkc_device_adopt(vkc_device *dev, vkc_instance *inst, uint32_t inde
     dev->storage16 = info->storage16 && s16;
     dev->storage8 = info->storage8 && s8;
     dev->int64 = pd->int64 && i64;
+    dev->size_control = pd->size_control && ssc;
+    dev->full_subgroups = pd->full_subgroups && full;
+    dev->coopmat_nv = pd->coopmat.m && cm && vmm && dev->fp16;
+    if (pd->coopmat.m && !dev->coopmat_nv)
+        note_disabled(dev, "cooperative matrices (tensor cores): the application did not enable "
+                           "VK_NV_cooperative_matrix's cooperativeMatrix, vulkanMemoryModel and "
+                           "shaderFloat16");
+    if (pd->size_control && !ssc)
+        note_disabled(dev, "pinned subgroup sizes (the cooperative-matrix kernels): the "
+                           "application did not enable subgroupSizeControl");
     if (info->storage16 && !s16)
         note_disabled(dev, "fp16 storage (half-size weights and activations): the application "
                            "did not enable storageBuffer16BitAccess; fp32 storage is used");

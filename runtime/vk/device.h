@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "vk/coopmat.h"
 #include "vk/loader.h"
 
 typedef struct vkc_physical {
@@ -20,6 +21,17 @@ typedef struct vkc_physical {
     /* streaming multiprocessors (VK_NV_shader_sm_builtins) or compute units
      * (VK_AMD_shader_core_properties); 0 when the driver does not say */
     uint32_t compute_units;
+    /* Subgroup size control (core in 1.3, else VK_EXT_subgroup_size_control):
+     * the subgroupSizeControl and computeFullSubgroups features, the stages
+     * that take a required size, and maxComputeWorkgroupSubgroups */
+    bool size_control, full_subgroups;
+    uint32_t required_size_stages, max_workgroup_subgroups;
+    /* VK_NV_cooperative_matrix listed, and everything its kernels need:
+     * the cooperativeMatrix feature in compute, shaderFloat16 and the Vulkan
+     * memory model (vulkanMemoryModel, which their SPIR-V declares); `coopmat`
+     * is the fp16 x fp16 -> fp32 shape they use (zero: none) */
+    bool ext_coopmat_nv;
+    vkc_coopmat_shape coopmat;
 } vkc_physical;
 
 typedef struct vkc_instance_opts {
@@ -91,6 +103,9 @@ typedef struct vkc_device {
     bool xfer_split;
     /* features enabled at creation (subset of phys->info's) */
     bool fp16, storage16, int8, storage8, int64;
+    /* subgroupSizeControl / computeFullSubgroups, and VK_NV_cooperative_matrix
+     * with its feature and the Vulkan memory model (phys->coopmat's shape) */
+    bool size_control, full_subgroups, coopmat_nv;
     bool adopted; /* the application's device and queue: never destroyed here */
     void (*queue_lock)(void *user, int lock);
     void *queue_lock_user;

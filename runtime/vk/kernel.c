@@ -78,6 +78,41 @@ vkcnn_status vkc_kernel_spirv(vkcnn_context *ctx, const char *name, const char *
     return st;
 }
 
+/* Whether a compute pipeline may pin subgroup size `size` (the valid usage
+ * of VkPipelineShaderStageRequiredSubgroupSizeCreateInfo and of the stage's
+ * flags), and the stage flags that go with it: full subgroups where the
+ * device has them, so that no subgroup of the pinned size runs partly
+ * empty. `local`: the shader's LocalSize (0: set by specialization, which
+ * no kernel here does). */
+static vkcnn_status pin_subgroup_size(const vkc_device *dev, const char *name, uint32_t size,
+                                      const uint32_t local[3],
+                                      VkPipelineShaderStageCreateFlags *flags) {
+    const vkc_physical *pd = dev->phys;
+    const vkcnn_device_info *info = &pd->info;
+    const char *why = NULL;
+    if (!dev->size_control)
+        why = "the device has no subgroupSizeControl enabled";
+    else if (!(pd->required_size_stages & VK_SHADER_STAGE_COMPUTE_BIT))
+        why = "the device takes no required subgroup size in compute shaders";
+    else if (size & (size - 1))
+        why = "it is not a power of two";
+    else if (size < info->subgroup_size_min || size > info->subgroup_size_max)
+        why = "it is outside the device's minSubgroupSize..maxSubgroupSize";
+    else if (!local[0] || local[0] % size)
+        why = "the workgroup's x size is not a multiple of it";
+    else if ((uint64_t)local[0] * local[1] * local[2] >
+             (uint64_t)size * pd->max_workgroup_subgroups)
+        why = "the workgroup holds more than maxComputeWorkgroupSubgroups subgroups of it";
+    if (why)
+        return vkc_fail(VKCNN_ERROR_UNSUPPORTED,
+                        "shader '%s' needs subgroups of %u invocations (device: %u..%u, "
+                        "workgroup %ux%ux%u), but %s",
+                        name, size, info->subgroup_size_min, info->subgroup_size_max, local[0],
+                        local[1], local[2], why);
+    *flags = dev->full_subgroups ? VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT : 0;
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, vkc_kernel *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", desc->name ? desc->name : "kernel");
@@ -133,6 +168,14 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
                         "vkCreatePipelineLayout")))
         goto fail;
 
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfo pin = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO,
+        .requiredSubgroupSize = desc->required_subgroup_size};
+    VkPipelineShaderStageCreateFlags stage_flags = 0;
+    if (desc->required_subgroup_size &&
+        (st = pin_subgroup_size(dev, out->name, desc->required_subgroup_size, out->io.local_size,
+                                &stage_flags)))
+        goto fail;
     VkSpecializationMapEntry entries[16];
     if (desc->spec_count > 16) {
         st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "more than 16 specialization constants");
@@ -145,6 +188,8 @@ vkcnn_status vkc_kernel_create(vkcnn_context *ctx, const vkc_kernel_desc *desc, 
     VkComputePipelineCreateInfo pi = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .pNext = desc->required_subgroup_size ? &pin : NULL,
+                  .flags = stage_flags,
                   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                   .module = out->module,
                   .pName = "main",

@@ -17,6 +17,15 @@ typedef struct vkc_kernel_desc {
     const char *defines;         /* preamble such as "#define K 3\n", or NULL */
     const uint32_t *spec_values; /* specialization constants 0..spec_count-1 */
     uint32_t spec_count;
+    /* The subgroup size the kernel needs (its cooperative matrices or
+     * subgroup ops assume it), 0 for none: the pipeline pins it through
+     * requiredSubgroupSize, with full subgroups where the device has
+     * computeFullSubgroups. Refused (VKCNN_ERROR_UNSUPPORTED) unless
+     * subgroupSizeControl is enabled, compute takes a required size, the
+     * size is a power of two within the device's min..max and the
+     * workgroup's x size is a multiple of it within
+     * maxComputeWorkgroupSubgroups subgroups. */
+    uint32_t required_subgroup_size;
 } vkc_kernel_desc;
 
 typedef struct vkc_kernel {

@@ -47,8 +47,15 @@ for d in devs:
         check(key in caps, "capabilities has " + key)
     check(caps["transfer_queue_used"] == (caps["transfer_queue"] and not caps["uma"]),
           "the transfer queue is used where there is one and memory is staged")
+    check(caps.get("coopmat") in (None, "nv"), "capabilities has coopmat: null or \"nv\"")
+    shape = caps.get("coopmat_shape", "missing")
+    check(shape is None if caps.get("coopmat") is None else
+          (isinstance(shape, list) and len(shape) == 3 and all(v in (8, 16, 32) for v in shape)),
+          "coopmat_shape: null without coopmat, [M, N, K] with it")
     if d["name"].startswith("llvmpipe"):
         check(d["vector_width"] in (128, 256, 512), "lavapipe vector width")
+        # neither Mesa 22.3's nor 25.0's lavapipe has cooperative matrices
+        check(caps.get("coopmat") is None, "lavapipe: no cooperative matrices")
 
 r = run("devices", "--device", "no-such-gpu-xyz")
 check(r.returncode == 1 and "no-such-gpu-xyz" in r.stderr, "bad --device is exit 1 naming it")
@@ -58,6 +65,7 @@ check(r.returncode == 0 and json.loads(r.stdout)["default"] == 0, "--device 0")
 r = run("devices")
 check(r.returncode == 0 and "[default]" in r.stdout, "text listing marks the default")
 check("transfer queue: " in r.stdout, "text listing says whether a transfer queue is used")
+check(r.stdout.count("coopmat ") == len(devs), "text listing says coopmat for every device")
 
 # peak: the contract's fields, plausible values
 r = run("peak", "--json")

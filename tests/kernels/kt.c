@@ -297,6 +297,12 @@ static void count_texel(const vkc_exec *e) {
     }
 }
 
+static double rtol = KT_RTOL;
+
+void kt_set_rtol(double r) {
+    rtol = r > 0 ? r : KT_RTOL;
+}
+
 int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
              const char *what) {
     int bad = 0;
@@ -356,12 +362,12 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
             }
             if (isfinite(r[i]) && fabs(r[i]) > scale) scale = fabs(r[i]);
         }
-        if (!bad && !(err <= KT_RTOL * scale + KT_ATOL)) {
+        if (!bad && !(err <= rtol * scale + KT_ATOL)) {
             fprintf(stderr,
                     "FAIL %s (seed %llu): output '%s': max |diff| %.3g at %llu (device %.8g, "
                     "ref %.8g), max |ref| %.3g, bound %.3g\n",
                     what, (unsigned long long)seed, g->tensors[t].name, err, (unsigned long long)at,
-                    (double)dev[at], (double)r[at], scale, KT_RTOL * scale + KT_ATOL);
+                    (double)dev[at], (double)r[at], scale, rtol * scale + KT_ATOL);
             bad = 1;
         }
         if (!bad && (sel.verbose || kt_selecting())) {
@@ -369,8 +375,8 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
             clock_gettime(CLOCK_MONOTONIC, &t1);
             printf("case %s (seed %llu): output '%s': max |diff| %.3g, bound %.3g (max |ref| "
                    "%.3g); %.2f s\n",
-                   what, (unsigned long long)seed, g->tensors[t].name, err,
-                   KT_RTOL * scale + KT_ATOL, scale,
+                   what, (unsigned long long)seed, g->tensors[t].name, err, rtol * scale + KT_ATOL,
+                   scale,
                    (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
             fflush(stdout);
         }

@@ -58,6 +58,11 @@ void kt_output(vkc_graph *g, uint32_t t);
 int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uint64_t seed,
              const char *what);
 
+/* The relative bound kt_check uses from now on (0: KT_RTOL again): for
+ * kernels that round their operands (the cooperative-matrix Winograd GEMM
+ * rounds transformed tiles to fp16), stated by the test that sets it. */
+void kt_set_rtol(double rtol);
+
 /* Statistics over every kt_check of the process, printed by kt_summary. */
 void kt_summary(const char *name);
 

@@ -30,6 +30,21 @@ vkcnn_kernel_test(test_reduce)
 vkcnn_kernel_test(test_norm)
 vkcnn_kernel_test(test_gelu)
 vkcnn_kernel_test(test_data)
+# the cooperative-matrix kernels: compiled and checked by spirv-val (no
+# device), and run against the reference where a device has them (SKIP
+# elsewhere)
+add_executable(test_coopmat_spirv kernels/test_coopmat_spirv.c)
+target_link_libraries(test_coopmat_spirv PRIVATE vkcnn_kernel_test_util vkcnn_test_harness)
+target_compile_options(test_coopmat_spirv PRIVATE ${VKCNN_WARNINGS})
+target_compile_definitions(test_coopmat_spirv PRIVATE VKCNN_COOPMAT_KHR=$<BOOL:${VKCNN_COOPMAT_KHR}>)
+add_test(NAME kernel_coopmat_spirv COMMAND test_coopmat_spirv ${SPIRV_VAL})
+set_tests_properties(kernel_coopmat_spirv PROPERTIES ENVIRONMENT "${VKCNN_TEST_ENV}"
+  LABELS "kernels" TIMEOUT 600)
+vkcnn_kernel_test(test_coopmat)
+add_test(NAME kernel_test_coopmat_fp16 COMMAND test_coopmat)
+set_tests_properties(kernel_test_coopmat_fp16 PROPERTIES
+  ENVIRONMENT "${VKCNN_TEST_ENV};KT_PRECISION=fp16" LABELS "vulkan;kernels" TIMEOUT 600)
+set_tests_properties(kernel_test_coopmat kernel_test_coopmat_fp16 PROPERTIES SKIP_RETURN_CODE 77)
 
 # The weight-reading kernels again with fp16 weights (kt.h, KT_PRECISION).
 foreach(name test_conv test_matrix)

@@ -31,7 +31,10 @@ static void strings(void) {
                           "gemm1x1/8x8/texel",
                           "gemm1x1/16x4/storage",
                           "dw/4x4/texel",
-                          "dw/2x8/storage"};
+                          "dw/2x8/storage",
+                          "cm/64x64",
+                          "cm-wino2/32x64",
+                          "cm-wino4/64x32"};
     for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
         vkc_variant v;
         char why[512], back[VKC_VARIANT_STRING_MAX];
@@ -42,8 +45,8 @@ static void strings(void) {
         CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
     }
     /* patterns: some fields open */
-    const char *patterns[] = {"igemm/plain", "texel",       "wino4",   "16x8",   "tree",
-                              "wino/16x8",   "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw"};
+    const char *patterns[] = {"igemm/plain", "texel",   "wino4",  "16x8", "tree", "wino/16x8",
+                              "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw",   "cm",   "cm-wino2"};
     for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -69,7 +72,11 @@ static void strings(void) {
                          "gemm1x1/nc4",
                          "dw/sg",
                          "dw/4x4/cols",
-                         "dw/nc8"};
+                         "dw/nc8",
+                         "cm/texel",
+                         "cm/64x64/sg",
+                         "cm/nc4",
+                         "cm-wino3/64x64"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -303,6 +310,128 @@ static vkc_graph *gemm16(uint64_t seed, uint32_t *node) {
     return gemm(seed, node, 16);
 }
 
+/* ---- cooperative matrices -------------------------------------------------- */
+
+/* A GPU with cooperative matrices 16x16x16 and subgroups of 32, as the
+ * H200 reports them: lavapipe's target with the caps replaced. */
+static vkc_codegen_target coopmat_target(vkcnn_context *ctx) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    t.caps.cpu = false;
+    t.caps.mesa_version = 0;
+    t.caps.subgroup_size = t.caps.subgroup_min = t.caps.subgroup_max = 32;
+    t.subgroup_fixed = 32;
+    t.caps.shared_memory = 48 * 1024;
+    t.caps.coopmat_m = t.caps.coopmat_n = t.caps.coopmat_k = 16;
+    t.caps.subgroup_pin = true;
+    t.texel_loads = t.wide_loads = t.sampled_texels = false;
+    return t;
+}
+
+static uint32_t count_cm(const vkc_variant *v, uint32_t n) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        k += v[i].algo == VKC_ALGO_COOPMAT;
+    return k;
+}
+
+/* cm is a candidate, and the rule's choice for large products, only for
+ * fp16 weights on a device with cooperative matrices; never on lavapipe;
+ * a wanted cm runs on fp32 weights too. */
+static void coopmat_choice(vkcnn_context *ctx) {
+    vkc_codegen_target real, t = coopmat_target(ctx);
+    device_target(ctx, &real);
+    CHECK(!vkc_coopmat_usable(&real)); /* lavapipe: no cooperative matrices */
+    CHECK(vkc_coopmat_usable(&t));
+    CHECK(vkc_coopmat_block_ok(&t, 64, 64) && vkc_coopmat_block_ok(&t, 32, 64));
+    CHECK(!vkc_coopmat_block_ok(&t, 16, 64) && !vkc_coopmat_block_ok(&t, 128, 64));
+    CHECK(!vkc_coopmat_block_ok(&real, 64, 64));
+    /* a large strided conv (no Winograd form), a large Gemm, a small conv */
+    struct {
+        const char *what;
+        vkc_graph *g;
+        uint32_t node;
+        bool large;
+    } c[3];
+    c[0].what = "conv 3x3 stride 2 128->128 at 24x24";
+    c[0].g = conv(91, &c[0].node, 1, 128, 24, 128, 1, 3, 2, 1);
+    c[0].large = true;
+    c[1].what = "gemm 64x72x264";
+    c[1].g = gemm(92, &c[1].node, 64);
+    c[1].large = true;
+    c[2].what = "conv 3x3 16->20";
+    c[2].g = conv3x3(93, &c[2].node);
+    c[2].large = false;
+    for (int i = 0; i < 3; i++) {
+        vkc_graph *g = c[i].g;
+        uint32_t n = c[i].node, w = g->nodes[n].inputs[1];
+        bool *half = calloc(g->tensor_count, sizeof *half);
+        if (!half) continue;
+        vkc_variant list[VKC_MAX_CANDIDATES], v;
+        /* fp32 weights: neither candidate nor rule, on any device */
+        t.half = real.half = half;
+        uint32_t k = vkc_variant_candidates(g, n, &t, false, list, VKC_MAX_CANDIDATES);
+        CHECK(k > 0 && count_cm(list, k) == 0);
+        CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v) && v.algo != VKC_ALGO_COOPMAT);
+        /* wanted explicitly: legal on the coopmat device, not on lavapipe */
+        vkc_variant want = {.algo = VKC_ALGO_COOPMAT, .bm = 32, .bn = 64};
+        CHECK(vkc_variant_legal(g, n, &t, &want, VKC_NONE));
+        CHECK(!vkc_variant_legal(g, n, &real, &want, VKC_NONE));
+        /* fp16 weights */
+        half[w] = true;
+        k = vkc_variant_candidates(g, n, &t, false, list, VKC_MAX_CANDIDATES);
+        uint32_t cms = count_cm(list, k);
+        CHECK(cms >= 2);
+        for (uint32_t j = 0; j < k; j++)
+            if (list[j].algo == VKC_ALGO_COOPMAT)
+                CHECK(vkc_variant_legal(g, n, &t, &list[j], VKC_NONE));
+        bool first = k > 0 && list[0].algo == VKC_ALGO_COOPMAT;
+        CHECK(first == c[i].large);
+        CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v) &&
+              (v.algo == VKC_ALGO_COOPMAT) == c[i].large);
+        k = vkc_variant_candidates(g, n, &real, false, list, VKC_MAX_CANDIDATES);
+        CHECK(count_cm(list, k) == 0);
+        char names[512] = "";
+        k = vkc_variant_candidates(g, n, &t, false, list, VKC_MAX_CANDIDATES);
+        for (uint32_t j = 0; j < k; j++) {
+            char one[VKC_VARIANT_STRING_MAX];
+            size_t used = strlen(names);
+            snprintf(names + used, sizeof names - used, " %s",
+                     vkc_variant_string(&list[j], one, sizeof one));
+        }
+        printf("%s, fp16 weights, coopmat device: %u candidates:%s\n", c[i].what, k, names);
+        t.half = real.half = NULL;
+        free(half);
+        vkc_graph_destroy(g);
+    }
+    /* a 3x3 conv with a Winograd form: cm-wino2 offered (fp16), cm-wino4 not */
+    uint32_t n = 0;
+    vkc_graph *g = conv(94, &n, 1, 64, 20, 64, 1, 3, 1, 1);
+    bool *half = calloc(g->tensor_count, sizeof *half);
+    if (half) {
+        half[g->nodes[n].inputs[1]] = true;
+        t.half = half;
+        vkc_variant list[VKC_MAX_CANDIDATES];
+        uint32_t k = vkc_variant_candidates(g, n, &t, true, list, VKC_MAX_CANDIDATES);
+        bool wino2 = false, wino4 = false;
+        for (uint32_t j = 0; j < k; j++) {
+            wino2 |= list[j].algo == VKC_ALGO_COOPMAT && list[j].tile == 2;
+            wino4 |= list[j].algo == VKC_ALGO_COOPMAT && list[j].tile == 4;
+        }
+        CHECK(wino2 && !wino4);
+        CHECK(list[0].algo == VKC_ALGO_WINOGRAD); /* Winograd's fp32 GEMM stays the rule */
+        t.half = NULL;
+        free(half);
+    }
+    vkc_graph_destroy(g);
+    /* the passes' tile under a wanted cm: cm-wino's, none for cm */
+    vkc_variant cmw = {.algo = VKC_ALGO_COOPMAT, .tile = 2, .bm = 64, .bn = 64};
+    CHECK(vkc_choose_winograd_tile(&cmw, 4, 4) == 2);
+    CHECK(vkc_choose_winograd_tile(&cmw, 4, 0) == 0);
+    cmw.tile = 0;
+    CHECK(vkc_choose_winograd_tile(&cmw, 4, 4) == 0);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     strings();
@@ -317,6 +446,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "conv 5x5", conv5x5, true, 6);
     candidates(ctx, "gemm batch 1", gemm1, false, 3);
     candidates(ctx, "gemm batch 16", gemm16, false, 3);
+    coopmat_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
     return th_done("test_variants");
