@@ -802,8 +802,9 @@ typedef struct vkcnn_dispatch_info {
     uint32_t groups[3];                 /* workgroups dispatched */
     double gpu_ms;                      /* in the last completed run; negative unless profiled */
     uint64_t flops;                     /* 2 x MACs of its Conv/Gemm/MatMul (direct-convolution
-                                           FLOPs), charged to a Winograd Conv's GEMM dispatch,
-                                           0 for other kernels and Winograd transforms */
+                                           FLOPs), charged to a Winograd or im2col Conv's
+                                           GEMM dispatch, 0 for other kernels, Winograd
+                                           transforms and im2col gathers */
     uint64_t bytes_read, bytes_written; /* sizes of the tensors it binds */
     /* its layer's kernel variant, e.g. "wino4/16x32/texel", "igemm/16x4/rows/
      * texel/sg", "gemv/nc8/texel/sg" (README "Kernel variants"); "" for

@@ -267,6 +267,43 @@ static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const
     if (w && w->load) v->load = w->load;
 }
 
+/* im2col + the 1x1 GEMM (im2col.comp, conv1x1.comp): with graph
+ * compilation (two dispatches), group 1, W in one binding, no fused input
+ * scale or pool, a kernel the 1x1 GEMM cannot take
+ * alone (larger than 1x1, or padded), and a scratch of N * C * KH * KW *
+ * OH * OW floats within one binding and IM2COL_MAX_SCRATCH. */
+#define IM2COL_MAX_SCRATCH ((uint64_t)1 << 24)
+static bool im2col_ok(const vkc_graph *g, uint32_t n, const conv_geo *o,
+                      const vkc_codegen_target *t) {
+    const vkc_node *node = &g->nodes[n];
+    uint64_t scratch =
+        (uint64_t)o->n * (uint64_t)o->c * (uint64_t)(o->kh * o->kw) * (uint64_t)(o->oh * o->ow);
+    return !t->one_dispatch && o->group == 1 && o->one_binding && node->in_scale == VKC_NONE &&
+           !node->pool && (o->kh * o->kw > 1 || o->padded) && scratch <= IM2COL_MAX_SCRATCH &&
+           scratch <= t->max_binding_bytes / 4;
+}
+
+/* Whether the default rule runs a convolution that im2col takes as
+ * im2col + the 1x1 GEMM rather than as the implicit GEMM: where the
+ * implicit GEMM's rule shrinks its pixel block below 4 (fewer than
+ * 4 * local_size output pixels: each weight then serves one or two
+ * pixels per load), on CPU drivers with texel loads, where it was
+ * measured (lavapipe 22.3, `bench --per-layer`, two interleaved runs on a
+ * loaded host, im2col + GEMM against the implicit GEMM): ResNet-18's
+ * layer4.0 3x3/2 at 7x7 0.6 + 10.2 ms against 55-64, layer3.0 at 14x14
+ * 1.2-2.8 + 4.9-13.6 against 17; at 28x28 (layer2.0) 10.5-15.5 against
+ * 12.7-21, and the 7x7/2 stem at 112x112 46-48 against 34-39, where the
+ * implicit GEMM keeps its blocks. Elsewhere a tuner candidate. */
+static bool im2col_rule(const conv_geo *o, const vkc_codegen_target *t) {
+    return t->caps.cpu && t->texel_loads && o->p < 4 * (int64_t)t->local_size;
+}
+
+static void choose_im2col(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                          vkc_variant *v) {
+    choose_gemm1x1(o, t, w, v); /* the same GEMM, over the patches */
+    v->algo = VKC_ALGO_IM2COL;
+}
+
 /* The depthwise kernel (conv_dw.comp): one input channel per group (C ==
  * GROUP > 1, any channel multiplier M / C), W in one binding. */
 static bool dw_ok(const conv_geo *o) {
@@ -513,16 +550,21 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     bool by_rule = !w || !w->algo || w->algo == VKC_ALGO_WINOGRAD || w->algo == VKC_ALGO_GEMM1X1;
     bool dw =
         dw_ok(&o) && !g1x1 && ((w && w->algo == VKC_ALGO_DEPTHWISE) || (by_rule && dw_rule(&o, t)));
+    /* im2col where wanted, or by rule unless another kernel is wanted */
+    bool i2c = !g1x1 && !dw && im2col_ok(g, n, &o, t) && !other &&
+               ((w && w->algo == VKC_ALGO_IM2COL) || (by_rule && im2col_rule(&o, t)));
     if (direct)
         v->algo = VKC_ALGO_DIRECT;
     else if (g1x1)
         choose_gemm1x1(&o, t, w, v);
     else if (dw)
         choose_dw(&o, t, w && (w->algo == VKC_ALGO_DEPTHWISE || !w->algo) ? w : NULL, v);
+    else if (i2c)
+        choose_im2col(&o, t, w && (w->algo == VKC_ALGO_IM2COL || !w->algo) ? w : NULL, v);
     else
         choose_igemm(&o, t,
                      w && w->algo != VKC_ALGO_WINOGRAD && w->algo != VKC_ALGO_GEMM1X1 &&
-                             w->algo != VKC_ALGO_DEPTHWISE
+                             w->algo != VKC_ALGO_DEPTHWISE && w->algo != VKC_ALGO_IM2COL
                          ? w
                          : NULL,
                      v);
@@ -807,25 +849,29 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
     push(l, &v);
 }
 
-/* The 1x1 GEMM's candidates: the rule's block, a few around it, the other
- * load path. */
-static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, list *l) {
+/* The 1x1 GEMM's candidates (algo GEMM1X1), or im2col's (IM2COL: the same
+ * GEMM over the patches): the rule's block, a few around it (`around`),
+ * the other load path. */
+static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, uint8_t algo,
+                               bool around, list *l) {
     vkc_variant v, base;
     choose_gemm1x1(o, t, NULL, &base);
+    base.algo = algo;
     push(l, &base);
     const int64_t blocks[][2] = {
         {base.bm, base.bn == 8 ? 4 : 8}, {base.bm * 2, base.bn}, {base.bm / 2, base.bn}};
-    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+    for (unsigned i = 0; around && i < sizeof blocks / sizeof blocks[0]; i++) {
         if (!gemm1x1_block_ok(blocks[i][0], blocks[i][1])) continue;
-        vkc_variant w = {
-            .algo = VKC_ALGO_GEMM1X1, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        vkc_variant w = {.algo = algo, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
         choose_gemm1x1(o, t, &w, &v);
+        v.algo = algo;
         push(l, &v);
     }
     if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
-        vkc_variant w = {.algo = VKC_ALGO_GEMM1X1,
+        vkc_variant w = {.algo = algo,
                          .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
         choose_gemm1x1(o, t, &w, &v);
+        v.algo = algo;
         push(l, &v);
     }
 }
@@ -873,7 +919,9 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     /* the default first: Winograd where the passes' rule picks it */
     if (rule) wino_candidates(&o, t, rule, true, l);
     bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
-    if (g1x1_first) gemm1x1_candidates(&o, t, l);
+    if (g1x1_first) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
+    bool i2c_ok = im2col_ok(g, n, &o, t), i2c_first = i2c_ok && !rule && im2col_rule(&o, t);
+    if (i2c_first) gemm1x1_candidates(&o, t, VKC_ALGO_IM2COL, true, l);
     bool dw_first = dw_ok(&o) && !g1x1_first && dw_rule(&o, t);
     if (dw_first) dw_candidates(&o, t, l);
     if (o.one_binding) {
@@ -888,19 +936,22 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         int64_t mg2 = 1; /* channel blocks past the next power of two of M/GROUP: all waste */
         while (mg2 < o.mg && mg2 < 32)
             mg2 *= 2;
-        for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        /* blocks around the rule's, its other forms and reductions: where
+         * the implicit GEMM is the default (im2col's rule replaces it) */
+        bool around = !i2c_first;
+        for (unsigned i = 0; around && i < sizeof blocks / sizeof blocks[0]; i++) {
             if (!igemm_block_ok(blocks[i][0], blocks[i][1]) || blocks[i][0] > mg2) continue;
             vkc_variant w = {
                 .algo = VKC_ALGO_IGEMM, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
             choose_igemm(&o, t, &w, &v);
             push(l, &v);
         }
-        if (base.form == VKC_FORM_ROWS) { /* the column form of the rule's block */
+        if (around && base.form == VKC_FORM_ROWS) { /* the column form of the rule's block */
             vkc_variant w = {.algo = VKC_ALGO_IGEMM, .form = VKC_FORM_COLS};
             choose_igemm(&o, t, &w, &v);
             push(l, &v);
         }
-        if (base.reduce == VKC_REDUCE_SUBGROUP) { /* every lane loading W */
+        if (around && base.reduce == VKC_REDUCE_SUBGROUP) { /* every lane loading W */
             vkc_variant w = {.algo = VKC_ALGO_IGEMM, .reduce = VKC_REDUCE_PLAIN};
             choose_igemm(&o, t, &w, &v);
             push(l, &v);
@@ -921,7 +972,8 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         v.algo = VKC_ALGO_DIRECT;
         push(l, &v);
     }
-    if (gemm1x1_ok(&o) && !g1x1_first) gemm1x1_candidates(&o, t, l);
+    if (gemm1x1_ok(&o) && !g1x1_first) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
+    if (i2c_ok && !i2c_first) gemm1x1_candidates(&o, t, VKC_ALGO_IM2COL, false, l);
     if (dw_ok(&o) && !dw_first && !g1x1_first) {
         int64_t ty, tx;
         dw_rule_block(&o, t, &ty, &tx);

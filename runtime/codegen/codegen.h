@@ -117,6 +117,10 @@ typedef struct vkc_codegen_target {
      * vkc_variant_choose honours it where the node allows. NULL: none. */
     const vkc_variant *want;
     uint32_t want_count;
+    /* Graph compilation off (vkc_exec_options.fusion false): one dispatch
+     * per node, so no variant of several (im2col); Winograd needs the
+     * passes anyway. */
+    bool one_dispatch;
 } vkc_codegen_target;
 
 /* Target for a device: its limits and caps. texel_loads and wide_loads

@@ -1,5 +1,5 @@
-/* Lowering of window ops: Conv -> conv_gemm.comp, conv1x1.comp, conv_dw.comp
- * or conv.comp (as the variant says),
+/* Lowering of window ops: Conv -> conv_gemm.comp, conv1x1.comp, conv_dw.comp,
+ * im2col.comp + conv1x1.comp or conv.comp (as the variant says),
  * MaxPool / AveragePool / global pools -> pool.comp, LRN -> lrn.comp.
  * One or two spatial dims; a 1-D op runs as 2-D with H = KH = 1; MaxPool
  * and AveragePool also take three (pool.comp's depth axis). */
@@ -89,15 +89,24 @@ static bool conv_texels(vkc_cg *c, const vkc_tensor *x, const vkc_tensor *w, boo
            cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half);
 }
 
+/* conv1x1.comp's X when it is not the node's input: im2col's scratch of
+ * `c` channels (patch rows) and `elements` floats. */
+typedef struct gemm_source {
+    uint32_t scratch;
+    int64_t c;
+    uint64_t elements;
+} gemm_source;
+
 /* What conv1x1.comp and conv_dw.comp share: the shape and operand defines
  * (N, C, M, HAS_BIAS, XSCALE, the epilogue's, the window geometry), fp16 W,
- * texel loads where X and W fit, and the bindings Y, X, W, then B, X's
- * scale (xs, when fused) and the epilogue's operands. */
-static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_t xs) {
+ * texel loads where X and W fit, and the bindings Y, X (or `src`), W, then
+ * B, X's scale (xs, when fused) and the epilogue's operands. */
+static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_t xs,
+                          const gemm_source *src) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
     cg_def(c, d, "N %" PRId64, x->dims[0]);
-    cg_def(c, d, "C %" PRId64, x->dims[1]);
+    cg_def(c, d, "C %" PRId64, src ? src->c : x->dims[1]);
     cg_def(c, d, "M %" PRId64, w->dims[0]);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     if (xs != VKC_NONE)
@@ -105,13 +114,32 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_
     cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
     def_geometry(c, d, s);
     if (half) cg_def(c, d, "WT_HALF 1");
-    if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
+    bool texel = src ? src->elements % 4 == 0 && cg_texels_fit(c, src->elements, false) &&
+                           w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
+                     : conv_texels(c, x, w, half);
+    if (texel) cg_def(c, d, "TEXEL 1");
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    if (src)
+        cg_bind_scratch(c, d, src->scratch, VKC_READ);
+    else
+        cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
     cg_epilogue_bind(c, d);
+}
+
+/* conv1x1.comp's block, its vector loads and its grid over `s` (a 1x1
+ * geometry) for a GEMM of `ch` input channels. */
+static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const spatial *s, int64_t ch) {
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
+    int64_t tm = c->v.bm, tp = c->v.bn, n = x->dims[0], m = w->dims[0], ohw = s->oh * s->ow;
+    cg_def(c, d, "TM %" PRId64, tm);
+    cg_def(c, d, "TP %" PRId64, tp);
+    cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
+    cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
+    uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
+    cg_grid(c, d, blocks);
 }
 
 /* A 1x1 convolution of group 1 without padding as a GEMM per image
@@ -132,14 +160,48 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
-    int64_t n = x->dims[0], ch = x->dims[1], m = w->dims[0], ohw = s->oh * s->ow;
-    conv_operands(c, d, s, xs);
-    cg_def(c, d, "TM %" PRId64, tm);
-    cg_def(c, d, "TP %" PRId64, tp);
-    cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
-    cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
-    uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
-    cg_grid(c, d, blocks);
+    conv_operands(c, d, s, xs, NULL);
+    gemm1x1_grid(c, d, s, x->dims[1]);
+}
+
+/* A convolution of group 1 as im2col then the 1x1 GEMM (variant im2col):
+ * im2col.comp gathers every output pixel's patch into a scratch laid out
+ * as a 1x1 convolution's input of C * KH * KW channels at the output's
+ * size, and conv1x1.comp multiplies it by W (whose [M][C][KH][KW] layout is
+ * already that GEMM's [M][C * KH * KW]). Two dispatches and a scratch of
+ * N * C * KH * KW * OH * OW floats, for layers whose implicit GEMM has too
+ * few pixels per weight (choose.c, im2col_rule). */
+static void lower_conv_im2col(vkc_cg *c, const spatial *s, uint32_t xs) {
+    const vkc_window_attrs *a = &cg_node(c)->attrs.window;
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
+    int64_t tm = c->v.bm, tp = c->v.bn;
+    if (a->group != 1 || xs != VKC_NONE || tm < 1 || tp < 4 || tp % 4 ||
+        vkc_codegen_chunking(c->t, w->elements).count != 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "the im2col variant needs group 1, no fused input scale, W in one binding "
+                "and a TMxTP block with TP a multiple of 4");
+        return;
+    }
+    int64_t k = x->dims[1] * s->kh * s->kw;
+    uint64_t elements = (uint64_t)x->dims[0] * (uint64_t)k * (uint64_t)(s->oh * s->ow);
+    uint32_t scratch = cg_scratch(c, elements);
+    vkc_kdispatch *d = cg_dispatch(c, "im2col");
+    cg_def(c, d, "N %" PRId64, x->dims[0]);
+    cg_def(c, d, "C %" PRId64, x->dims[1]);
+    def_geometry(c, d, s);
+    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
+    cg_bind_scratch(c, d, scratch, VKC_WRITE);
+    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_grid(c, d, elements);
+    spatial g = *s; /* the GEMM: a 1x1 convolution over the output's pixels */
+    g.h = s->oh;
+    g.w = s->ow;
+    g.kh = g.kw = g.sh = g.sw = g.dh = g.dw = 1;
+    g.pt = g.pl = g.pb = g.pr = 0;
+    gemm_source src = {scratch, k, elements};
+    d = cg_dispatch(c, "conv1x1");
+    conv_operands(c, d, &g, VKC_NONE, &src);
+    gemm1x1_grid(c, d, &g, k);
 }
 
 /* A depthwise convolution (GROUP == C, variant dw): a TY x TX tile of
@@ -158,7 +220,7 @@ static void lower_conv_dw(vkc_cg *c, const spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_dw");
-    conv_operands(c, d, s, xs);
+    conv_operands(c, d, s, xs, NULL);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
     uint64_t tiles = (uint64_t)x->dims[0] * (uint64_t)m * (uint64_t)((s->oh + ty - 1) / ty) *
@@ -187,6 +249,10 @@ void vkc_lower_conv(vkc_cg *c) {
     }
     if (c->v.algo == VKC_ALGO_DEPTHWISE) {
         lower_conv_dw(c, &s, xs);
+        return;
+    }
+    if (c->v.algo == VKC_ALGO_IM2COL) {
+        lower_conv_im2col(c, &s, xs);
         return;
     }
     if (c->v.algo == VKC_ALGO_COOPMAT) {

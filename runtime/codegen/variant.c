@@ -23,7 +23,7 @@ static const struct {
     {"gemm-tile", VKC_ALGO_GEMM_TILE, 0}, {"gemm", VKC_ALGO_GEMM, 0},
     {"gemm1x1", VKC_ALGO_GEMM1X1, 0},     {"dw", VKC_ALGO_DEPTHWISE, 0},
     {"cm", VKC_ALGO_COOPMAT, 0},          {"cm-wino2", VKC_ALGO_COOPMAT, 2},
-    {"cm-wino4", VKC_ALGO_COOPMAT, 4},
+    {"cm-wino4", VKC_ALGO_COOPMAT, 4},    {"im2col", VKC_ALGO_IM2COL, 0},
 };
 
 const char *vkc_family_name(vkc_family f) {
@@ -39,7 +39,8 @@ bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
     switch (f) {
     case VKC_FAMILY_CONV:
         return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD ||
-               a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE || a == VKC_ALGO_COOPMAT;
+               a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE || a == VKC_ALGO_COOPMAT ||
+               a == VKC_ALGO_IM2COL;
     case VKC_FAMILY_GEMM:
         return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM ||
                a == VKC_ALGO_COOPMAT;
@@ -145,13 +146,14 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             }
         }
         if (!ok || !seen) {
-            snprintf(why, why_size,
-                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
-                     "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4), block (TMxTP with 1..%d "
-                     "each, ncN), load path (texel, "
-                     "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
-                     "repeats one",
-                     (int)n, p, s, MAX_BLOCK);
+            snprintf(
+                why, why_size,
+                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
+                "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col), block (TMxTP with 1..%d "
+                "each, ncN), load path (texel, "
+                "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
+                "repeats one",
+                (int)n, p, s, MAX_BLOCK);
             return false;
         }
         first = false;
@@ -179,6 +181,7 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
         if (gemv_block || out->load || out->reduce || out->form) bad = "takes a TMxTN block only";
         break;
     case VKC_ALGO_GEMM1X1:
+    case VKC_ALGO_IM2COL:
         if (gemv_block || out->reduce || out->form)
             bad = "takes a TMxTP block and a load path only";
         break;
@@ -210,6 +213,7 @@ bool vkc_variant_complete(const vkc_variant *v) {
     case VKC_ALGO_GEMM_TILE:
     case VKC_ALGO_COOPMAT: return v->bm && v->bn;
     case VKC_ALGO_GEMM1X1:
+    case VKC_ALGO_IM2COL:
     case VKC_ALGO_DEPTHWISE: return v->bm && v->bn && v->load;
     default: return false;
     }

@@ -8,8 +8,10 @@
  *   (gemm.comp, one invocation per output), or, for 1x1 convolutions of
  *   group 1 without padding, a plain GEMM per image (conv1x1.comp), or,
  *   for depthwise convolutions (one input channel per group), tiles of
- *   outputs per channel (conv_dw.comp);
- * - the register block: implicit GEMM and 1x1 GEMM TM channels x TP pixels,
+ *   outputs per channel (conv_dw.comp), or, for convolutions of group 1,
+ *   the patches gathered (im2col.comp) and multiplied by the 1x1 GEMM;
+ * - the register block: implicit GEMM, 1x1 GEMM and im2col's GEMM TM
+ *   channels x TP pixels,
  *   depthwise TY rows x TX columns of outputs, cooperative matrices the
  *   workgroup's BM x BN tile of the product, Winograd's
  *   GEMM TM x TP, tiled GEMM TM x TN, GEMV NC columns per workgroup;
@@ -32,6 +34,7 @@
  *   gemm1x1/8x8/texel             gemm1x1/16x4/storage
  *   dw/4x4/texel                  dw/2x8/storage
  *   cm/64x64                      cm-wino2/64x32
+ *   im2col/16x8/texel             im2col/8x4/storage
  * A pattern is a variant with fields left open (VKC_*_ANY, block 0), written
  * as any subset of the tokens in any order after the optional algorithm
  * ("igemm/plain", "texel", "wino4"): the default rule fills the rest.
@@ -72,6 +75,7 @@ typedef enum vkc_algo {
      * fp32 accumulation; a Conv (implicit GEMM), Gemm or MatMul, or with a
      * tile (2, 4) a Winograd conv's GEMM */
     VKC_ALGO_COOPMAT,
+    VKC_ALGO_IM2COL, /* im2col.comp, then conv1x1.comp over its patches: group 1 */
 } vkc_algo;
 
 typedef enum vkc_load {

@@ -893,13 +893,17 @@ void vkc_exec_load_times(const vkc_exec *e, double *spirv_ms, double *pipeline_m
 }
 
 /* The dispatch of node `node` that does its arithmetic, which is charged
- * with its FLOPs: a Winograd Conv's GEMM (its transforms only move data),
+ * with its FLOPs: a Winograd or im2col Conv's GEMM (its transforms and
+ * gathers only move data),
  * else the node's first dispatch (a Concat of several counts once). */
 static uint32_t work_dispatch(const vkc_exec *e, uint32_t node) {
     uint32_t first = e->nodes[node].first_dispatch, count = e->nodes[node].dispatch_count;
-    for (uint32_t j = first; j < first + count && j < e->dispatch_count; j++)
-        if (strcmp(e->kernels[e->dispatches[j].kernel].template_name, "winograd_gemm") == 0)
+    for (uint32_t j = first; j < first + count && j < e->dispatch_count; j++) {
+        const char *name = e->kernels[e->dispatches[j].kernel].template_name;
+        /* the GEMM of a Winograd or an im2col conv, not its transforms */
+        if (strcmp(name, "winograd_gemm") == 0 || (count > 1 && strcmp(name, "conv1x1") == 0))
             return j;
+    }
     return first;
 }
 

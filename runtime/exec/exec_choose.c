@@ -27,6 +27,7 @@ vkcnn_status vkc_exec_target(vkcnn_context *ctx, const vkc_exec_options *opts,
     else
         VKC_TRY(vkc_kernel_override_read(ov));
     vkc_choose_device_loads(t, ov);
+    t->one_dispatch = !(opts && opts->fusion);
     return VKCNN_OK;
 }
 

@@ -149,14 +149,18 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # inspect --plan: the fused groups, the totals, fusion off, the GLSL
     r = run("inspect", lenet, "--plan")
-    check(r.returncode == 0 and "plan: 7 dispatches, 6 barriers" in r.stdout,
+    # LeNet-5's 7 kernels, and one more per conv run as im2col + GEMM (the
+    # rule's choice on lavapipe 22.3, not 25.0: runtime/codegen/choose.c)
+    extra = r.stdout.count(" im2col ")
+    check(r.returncode == 0 and f"plan: {7 + extra} dispatches, {6 + extra} barriers" in r.stdout,
           "inspect --plan totals: " + r.stdout[:300] + r.stderr)
     check("/c1/Conv (Conv) + /Relu (Relu)" in r.stdout, "inspect --plan shows the fused groups")
     check("arena+" in r.stdout, "inspect --plan shows arena offsets")
     r = run("inspect", lenet, "--plan", "--no-fusion")
     check(r.returncode == 0 and "plan: 11 dispatches" in r.stdout, "inspect --plan --no-fusion")
     r = run("inspect", lenet, "--plan", "--glsl")
-    check(r.returncode == 0 and r.stdout.count("#version 450") == 7, "--glsl: one source per kernel")
+    check(r.returncode == 0 and r.stdout.count("#version 450") == 7 + extra,
+          "--glsl: one source per kernel")
     check(run("inspect", lenet, "--glsl").returncode == 2, "--glsl without --plan exits 2")
     # a preset's labels stay inside its folder: an absolute path or ".." is refused
     for bad in ("/etc/passwd", "../labels.txt", "x/../../labels.txt"):
@@ -174,8 +178,8 @@ with tempfile.TemporaryDirectory() as tmp:
     digit = os.path.join(root, "models", "lenet5", "digits", "digit_3_3126.png")
     env = dict(os.environ, VKCNN_DEBUG="3")
     r = run("classify", lenet, digit, env=env)
-    check(r.returncode == 0 and "plan: 7 dispatches" in r.stderr and "#version 450" in r.stderr
-          and r.stderr.count("dispatch #") == 7, "VKCNN_DEBUG=3 dumps: " + r.stderr[-300:])
+    check(r.returncode == 0 and f"plan: {7 + extra} dispatches" in r.stderr and "#version 450" in r.stderr
+          and r.stderr.count("dispatch #") == 7 + extra, "VKCNN_DEBUG=3 dumps: " + r.stderr[-300:])
 
 print(f"cli checks: {failures} failed")
 sys.exit(1 if failures else 0)

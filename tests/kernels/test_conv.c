@@ -38,8 +38,10 @@ static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip
 
 /* The kernels a case runs under (NULL: by rule): their names in the case
  * descriptions, and the VKCNN_KERNEL_OVERRIDE items that choose them. */
-static const char *const kernels[] = {NULL, "gemm-plain", "direct"};
-static const char *const overrides[] = {NULL, "conv=igemm/plain", "conv=direct"};
+static const char *const kernels[] = {NULL, "gemm-plain", "direct", "im2col/8x4",
+                                      "im2col/16x8/storage"};
+static const char *const overrides[] = {NULL, "conv=igemm/plain", "conv=direct", "conv=im2col/8x4",
+                                        "conv=im2col/16x8/storage"};
 
 /* Checks graph g with output y (VKC_NONE: building it failed) against the
  * reference, fused; 1 on a failure. */

@@ -184,7 +184,7 @@ static void table_parse(void) {
 /* The target the executor would use on ctx's device. */
 static void device_target(vkcnn_context *ctx, vkc_codegen_target *t) {
     vkc_kernel_override ov;
-    vkc_exec_options o = {.ignore_override = true};
+    vkc_exec_options o = {.ignore_override = true, .fusion = true}; /* as the executor runs */
     if (vkc_exec_target(ctx, &o, t, &ov) != VKCNN_OK) {
         fprintf(stderr, "target: %s\n", vkc_error_message());
         th_failures++;
