@@ -78,6 +78,26 @@ uint32_t cg_collapse(uint32_t rank, int64_t *dims, int64_t (*strides)[VKC_MAX_RA
 /* Dense row-major strides of a shape. */
 void cg_dense_strides(uint32_t rank, const int64_t *dims, int64_t *strides);
 
+/* Spatial geometry as (D, H, W): 1-D puts its axis in W, 2-D in H and W;
+ * 3-D (pools only) uses all three. */
+typedef struct cg_spatial {
+    int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+    int64_t d, od, kd, sd, dd, pf, pk; /* depth: 3-D pools */
+} cg_spatial;
+
+/* A window op's geometry from its attributes, X and Y (lower_window.c). */
+cg_spatial cg_window_geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vkc_tensor *y);
+/* Its defines: H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, and the
+ * depth's for 3-D. */
+void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s);
+/* The tensor of a Conv's fused input scale (squeeze-and-excitation, applied
+ * as X is loaded); VKC_NONE when none. */
+uint32_t cg_in_scale(const vkc_cg *c);
+/* Gemm's C of rank 0, 1 or 2, broadcast to [M, N] (a size-1 or missing axis
+ * gets stride 0): HAS_C, C_SM, C_SN when `tc` has elements (lower_matrix.c);
+ * returns whether it does. */
+bool cg_def_gemm_c(vkc_cg *c, vkc_kdispatch *d, const vkc_tensor *tc);
+
 /* The fused epilogue (lower_epilogue.c): cg_epilogue_defines writes the
  * EPI_* defines of shaders/epilogue.glsl (EPI_BODY: the node's post-ops);
  * cg_epilogue_bind binds their operand tensors (after every other binding).

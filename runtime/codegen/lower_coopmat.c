@@ -101,45 +101,24 @@ static void lower_conv(vkc_cg *c) {
                 "and W in one binding");
         return;
     }
-    /* (H, W) geometry; a 1-D conv has H = KH = 1 */
-    uint32_t o = x->rank == 4 ? 1 : 0; /* W's attribute index */
-    int64_t h = o ? x->dims[2] : 1, wd = x->dims[x->rank - 1];
-    int64_t oh = o ? y->dims[2] : 1, ow = y->dims[y->rank - 1];
-    int64_t kh = o ? w->dims[2] : 1, kw = w->dims[w->rank - 1];
-    int64_t sh = o ? a->strides[0] : 1, sw = a->strides[o];
-    int64_t dh = o ? a->dilations[0] : 1, dw = a->dilations[o];
-    int64_t pt = o ? a->pads[0] : 0, pl = a->pads[o];
-    int64_t pb = o ? a->pads[VKC_MAX_SPATIAL] : 0, pr = a->pads[VKC_MAX_SPATIAL + o];
+    cg_spatial s = cg_window_geometry(a, x, y); /* a 1-D conv has H = KH = 1 */
     int64_t n = x->dims[0], ch = x->dims[1], m = w->dims[0];
     int64_t mg = m / a->group;
-    uint32_t xs = node->in_scale != VKC_NONE && node->in_scale < node->input_count
-                      ? node->inputs[node->in_scale]
-                      : VKC_NONE;
+    uint32_t xs = cg_in_scale(c);
     vkc_kdispatch *d = cg_dispatch(c, "coopmat_gemm");
-    cm_common(c, d, 2, (uint64_t)a->group, mg, n * oh * ow);
+    cm_common(c, d, 2, (uint64_t)a->group, mg, n * s.oh * s.ow);
     cg_def(c, d, "N %" PRId64, n);
     cg_def(c, d, "C %" PRId64, ch);
     cg_def(c, d, "M %" PRId64, m);
     cg_def(c, d, "GROUP %" PRId64, a->group);
-    cg_def(c, d, "H %" PRId64, h);
-    cg_def(c, d, "W %" PRId64, wd);
-    cg_def(c, d, "OH %" PRId64, oh);
-    cg_def(c, d, "OW %" PRId64, ow);
-    cg_def(c, d, "KH %" PRId64, kh);
-    cg_def(c, d, "KW %" PRId64, kw);
-    cg_def(c, d, "SH %" PRId64, sh);
-    cg_def(c, d, "SW %" PRId64, sw);
-    cg_def(c, d, "DH %" PRId64, dh);
-    cg_def(c, d, "DW %" PRId64, dw);
-    cg_def(c, d, "PT %" PRId64, pt);
-    cg_def(c, d, "PL %" PRId64, pl);
+    cg_def_window(c, d, &s);
     /* 1x1 without padding: X read at the strided pixel, no window */
-    if (kh == 1 && kw == 1 && !pt && !pl && !pb && !pr) cg_def(c, d, "CONV1X1 1");
+    if (s.kh == 1 && s.kw == 1 && !s.pt && !s.pl && !s.pb && !s.pr) cg_def(c, d, "CONV1X1 1");
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
-    cg_epilogue_defines(c, d, (uint64_t)(oh * ow));
+    cg_epilogue_defines(c, d, (uint64_t)(s.oh * s.ow));
     cg_bind(c, d, node->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
@@ -170,15 +149,7 @@ static void lower_gemm(vkc_cg *c) {
     cg_def(c, d, "BETA %s", cg_float(f, a->beta));
     if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
     cg_epilogue_defines(c, d, 1);
-    /* C of rank 0, 1 or 2 broadcast to [M, N], as lower_matrix.c does */
-    bool has_c = tc && tc->elements > 0;
-    if (has_c) {
-        int64_t dm = tc->rank == 2 ? tc->dims[0] : 1;
-        int64_t dn = tc->rank >= 1 ? tc->dims[tc->rank - 1] : 1;
-        cg_def(c, d, "HAS_C 1");
-        cg_def(c, d, "C_SM %" PRId64 "u", dm == 1 ? (int64_t)0 : dn);
-        cg_def(c, d, "C_SN %" PRId64 "u", dn == 1 ? (int64_t)0 : (int64_t)1);
-    }
+    bool has_c = cg_def_gemm_c(c, d, tc);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);

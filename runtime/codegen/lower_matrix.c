@@ -22,6 +22,16 @@
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
+bool cg_def_gemm_c(vkc_cg *c, vkc_kdispatch *d, const vkc_tensor *tc) {
+    if (!tc || tc->elements == 0) return false;
+    int64_t dm = tc->rank == 2 ? tc->dims[0] : 1;
+    int64_t dn = tc->rank >= 1 ? tc->dims[tc->rank - 1] : 1;
+    cg_def(c, d, "HAS_C 1");
+    cg_def(c, d, "C_SM %" PRId64 "u", dm == 1 ? (int64_t)0 : dn);
+    cg_def(c, d, "C_SN %" PRId64 "u", dn == 1 ? (int64_t)0 : (int64_t)1);
+    return true;
+}
+
 /* Shared memory gemv.comp may use: Vulkan's guaranteed minimum (choose.c
  * keeps NC * M partial sums per invocation within it). */
 #define GEMV_SHARED_BYTES 16384
@@ -96,16 +106,7 @@ void vkc_lower_gemm(vkc_cg *c) {
     cg_def(c, d, "ALPHA %s", cg_float(f, a->alpha));
     cg_def(c, d, "BETA %s", cg_float(f, a->beta));
     cg_epilogue_defines(c, d, 1);
-    /* C of rank 0, 1 or 2 broadcast to [M, N]: a size-1 (or missing) axis
-     * gets stride 0. */
-    bool has_c = tc && tc->elements > 0;
-    if (has_c) {
-        int64_t dm = tc->rank == 2 ? tc->dims[0] : 1;
-        int64_t dn = tc->rank >= 1 ? tc->dims[tc->rank - 1] : 1;
-        cg_def(c, d, "HAS_C 1");
-        cg_def(c, d, "C_SM %" PRId64 "u", dm == 1 ? (int64_t)0 : dn);
-        cg_def(c, d, "C_SN %" PRId64 "u", dn == 1 ? (int64_t)0 : (int64_t)1);
-    }
+    bool has_c = cg_def_gemm_c(c, d, tc);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     if (tile) {

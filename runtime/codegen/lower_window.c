@@ -10,15 +10,8 @@
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
-/* Spatial geometry as (D, H, W): 1-D puts its axis in W, 2-D in H and W;
- * 3-D (pools only) uses all three. */
-typedef struct spatial {
-    int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-    int64_t d, od, kd, sd, dd, pf, pk; /* depth: 3-D pools */
-} spatial;
-
-static spatial geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vkc_tensor *y) {
-    spatial s = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0};
+cg_spatial cg_window_geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vkc_tensor *y) {
+    cg_spatial s = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0};
     uint32_t z = x->rank == 5 ? 1 : 0;                    /* index of H's attributes */
     uint32_t o = x->rank == 5 ? 2 : x->rank == 4 ? 1 : 0; /* index of W's attributes */
     if (z) {
@@ -49,7 +42,7 @@ static spatial geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vk
     return s;
 }
 
-static void def_geometry(vkc_cg *c, vkc_kdispatch *d, const spatial *s) {
+void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s) {
     cg_def(c, d, "H %" PRId64, s->h);
     cg_def(c, d, "W %" PRId64, s->w);
     cg_def(c, d, "OH %" PRId64, s->oh);
@@ -72,6 +65,13 @@ static void def_geometry(vkc_cg *c, vkc_kdispatch *d, const spatial *s) {
     cg_def(c, d, "DD %" PRId64, s->dd);
     cg_def(c, d, "PF %" PRId64, s->pf);
     cg_def(c, d, "PK %" PRId64, s->pk);
+}
+
+uint32_t cg_in_scale(const vkc_cg *c) {
+    const vkc_node *node = cg_node(c);
+    return node->in_scale != VKC_NONE && node->in_scale < node->input_count
+               ? node->inputs[node->in_scale]
+               : VKC_NONE;
 }
 
 static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
@@ -101,7 +101,7 @@ typedef struct gemm_source {
  * (N, C, M, HAS_BIAS, XSCALE, the epilogue's, the window geometry), fp16 W,
  * texel loads where X and W fit, and the bindings Y, X (or `src`), W, then
  * B, X's scale (xs, when fused) and the epilogue's operands. */
-static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_t xs,
+static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
                           const gemm_source *src) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
@@ -112,7 +112,7 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
-    def_geometry(c, d, s);
+    cg_def_window(c, d, s);
     if (half) cg_def(c, d, "WT_HALF 1");
     bool texel = src ? src->elements % 4 == 0 && cg_texels_fit(c, src->elements, false) &&
                            w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
@@ -131,7 +131,7 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const spatial *s, uint32_
 
 /* conv1x1.comp's block, its vector loads and its grid over `s` (a 1x1
  * geometry) for a GEMM of `ch` input channels. */
-static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const spatial *s, int64_t ch) {
+static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64_t ch) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t tm = c->v.bm, tp = c->v.bn, n = x->dims[0], m = w->dims[0], ohw = s->oh * s->ow;
     cg_def(c, d, "TM %" PRId64, tm);
@@ -148,7 +148,7 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const spatial *s, int64_t 
  * as aligned vec4s along the pixels where the stride is 1 and OH*OW % 4 ==
  * 0 (XV4), W as vec4s along C where C % 4 == 0 (WV4); X and W through
  * texel buffers with "texel" where both are whole texels within the limit. */
-static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
+static void lower_conv1x1(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t tm = c->v.bm, tp = c->v.bn;
@@ -171,7 +171,7 @@ static void lower_conv1x1(vkc_cg *c, const spatial *s, uint32_t xs) {
  * already that GEMM's [M][C * KH * KW]). Two dispatches and a scratch of
  * N * C * KH * KW * OH * OW floats, for layers whose implicit GEMM has too
  * few pixels per weight (choose.c, im2col_rule). */
-static void lower_conv_im2col(vkc_cg *c, const spatial *s, uint32_t xs) {
+static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t tm = c->v.bm, tp = c->v.bn;
@@ -188,12 +188,12 @@ static void lower_conv_im2col(vkc_cg *c, const spatial *s, uint32_t xs) {
     vkc_kdispatch *d = cg_dispatch(c, "im2col");
     cg_def(c, d, "N %" PRId64, x->dims[0]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
-    def_geometry(c, d, s);
+    cg_def_window(c, d, s);
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, scratch, VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     cg_grid(c, d, elements);
-    spatial g = *s; /* the GEMM: a 1x1 convolution over the output's pixels */
+    cg_spatial g = *s; /* the GEMM: a 1x1 convolution over the output's pixels */
     g.h = s->oh;
     g.w = s->ow;
     g.kh = g.kw = g.sh = g.sw = g.dh = g.dw = 1;
@@ -208,7 +208,7 @@ static void lower_conv_im2col(vkc_cg *c, const spatial *s, uint32_t xs) {
  * outputs of one image and channel per invocation (conv_dw.comp); X and W
  * through texel buffers with "texel" where both are whole texels within
  * the limit. */
-static void lower_conv_dw(vkc_cg *c, const spatial *s, uint32_t xs) {
+static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t ty = c->v.bm, tx = c->v.bn, ch = x->dims[1], m = w->dims[0];
@@ -238,11 +238,9 @@ void vkc_lower_conv(vkc_cg *c) {
     const vkc_window_attrs *a = &cg_node(c)->attrs.window;
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2), *y = cg_out(c);
     if (!spatial_ok(c, x)) return;
-    spatial s = geometry(a, x, y);
+    cg_spatial s = cg_window_geometry(a, x, y);
     const vkc_node *node = cg_node(c);
-    uint32_t xs = node->in_scale != VKC_NONE && node->in_scale < node->input_count
-                      ? node->inputs[node->in_scale]
-                      : VKC_NONE;
+    uint32_t xs = cg_in_scale(c);
     if (c->v.algo == VKC_ALGO_GEMM1X1) {
         lower_conv1x1(c, &s, xs);
         return;
@@ -280,7 +278,7 @@ void vkc_lower_conv(vkc_cg *c) {
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));
-    def_geometry(c, d, &s);
+    cg_def_window(c, d, &s);
     cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
     if (gemm) {
@@ -348,14 +346,14 @@ void vkc_lower_pool(vkc_cg *c) {
         }
         a = &global;
     }
-    spatial s = geometry(a, x, y);
+    cg_spatial s = cg_window_geometry(a, x, y);
     vkc_kdispatch *d = cg_dispatch(c, "pool");
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "NC %" PRId64, x->dims[0] * x->dims[1]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
-    def_geometry(c, d, &s);
+    cg_def_window(c, d, &s);
     cg_epilogue_defines(c, d, (uint64_t)(s.od * s.oh * s.ow));
     cg_bind(c, d, n->outputs[0], VKC_WRITE);
     cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
