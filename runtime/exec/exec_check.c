@@ -48,8 +48,7 @@ static void compare(const float *dev, const float *ref, uint64_t n, float rtol, 
     }
 }
 
-/* Host copy of tensor t as the device holds it; NULL for an absent input. */
-static vkcnn_status fetch(vkc_exec *e, uint32_t t, float **out) {
+vkcnn_status vkc_exec_fetch(vkc_exec *e, uint32_t t, float **out) {
     *out = NULL;
     if (t == VKC_NONE) return VKCNN_OK;
     uint64_t n = e->tensors[t].elements;
@@ -131,13 +130,13 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
     float *dev = NULL, *ref = vkc_calloc(y->elements ? y->elements : 1, sizeof *ref);
     if (!data || !in || !ref) st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; !st && i < n->input_count; i++) {
-        st = fetch(e, n->inputs[i], &data[i]);
+        st = vkc_exec_fetch(e, n->inputs[i], &data[i]);
         if (!st && n->inputs[i] != VKC_NONE) {
             const vkc_xtensor *t = &e->tensors[n->inputs[i]];
             in[i] = (vkc_ref_tensor){t->rank, t->dims, data[i]};
         }
     }
-    if (!st) st = fetch(e, n->output, &dev);
+    if (!st) st = vkc_exec_fetch(e, n->output, &dev);
     float *scaled = NULL;
     if (!st && n->in_scale != VKC_NONE && n->in_scale < n->input_count && in[0].data) {
         /* a fused input scale: X * s, by the reference's Mul */

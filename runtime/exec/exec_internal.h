@@ -120,6 +120,10 @@ struct vkc_exec {
     uint32_t tuned_nodes; /* nodes running a tuned choice */
 };
 
+/* exec_check.c: a malloc'd host copy of tensor t as the device holds it
+ * (vkc_exec_read); NULL for t == VKC_NONE (an absent input). */
+vkcnn_status vkc_exec_fetch(vkc_exec *e, uint32_t t, float **out);
+
 /* exec_choose.c: the codegen target of ctx's device with its default load
  * paths, and VKCNN_KERNEL_OVERRIDE (unless opts->ignore_override) into *ov. */
 vkcnn_status vkc_exec_target(vkcnn_context *ctx, const vkc_exec_options *opts,

@@ -146,15 +146,7 @@ static void cache_write(vkcnn_context *ctx, const char *key, const vkc_precision
 static vkcnn_status fetch(vkc_exec *e, uint32_t t, float **out) {
     *out = NULL;
     if (t == VKC_NONE || t >= e->tensor_count || e->tensors[t].storage == VKC_NONE) return VKCNN_OK;
-    uint64_t n = e->tensors[t].elements;
-    float *p = vkc_calloc(n ? n : 1, sizeof *p);
-    if (!p) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    vkcnn_status st = vkc_exec_read(e, t, p, n);
-    if (st)
-        free(p);
-    else
-        *out = p;
-    return st;
+    return vkc_exec_fetch(e, t, out);
 }
 
 /* max |a - ref| / max |ref| over n values (0 when ref is all zero and a
