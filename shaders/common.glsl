@@ -31,5 +31,29 @@ uint flat_index() {
 #define UTEXEL_BUFFER utextureBuffer
 #endif
 
+// Activations stored as IEEE halves (fp16 precision): the codegen defines
+// X_HALF / Y_HALF for a kernel's input X and output Y when they are, and
+// HALF_IO when any binding is. Storage buffers then declare them as X_T / Y_T
+// (float16_t) and convert with a constructor: X_T(v) on store, float(x) on
+// load (16-bit storage holds halves, arithmetic stays fp32). A texel read of
+// X needs no change: its view is R16G16B16A16_SFLOAT, fetched as vec4.
+#if defined(HALF_IO) && HALF_IO
+#extension GL_EXT_shader_16bit_storage : require
+#endif
+#if defined(X_HALF) && X_HALF
+#define X_T float16_t
+#define X4_T f16vec4
+#else
+#define X_T float
+#define X4_T vec4
+#endif
+#if defined(Y_HALF) && Y_HALF
+#define Y_T float16_t
+#define Y4_T f16vec4
+#else
+#define Y_T float
+#define Y4_T vec4
+#endif
+
 // Float constants that GLSL cannot write as literals.
 #define VKC_INF uintBitsToFloat(0x7f800000u)

@@ -72,8 +72,8 @@
 #define EPI_BINDING (2 + WT_CHUNKS + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 #if HAS_BIAS
 layout(std430, binding = 2 + WT_CHUNKS) readonly buffer Bias { float bias[]; };
 #endif
@@ -115,12 +115,12 @@ void main() {
                 int ix = ix0 + kx * DW;
                 if (ix < 0 || ix >= W)
                     continue;
-                acc += x[xbase + uint(iy * W + ix)] * scale * wt_load(wbase + uint(ky * KW + kx));
+                acc += float(x[xbase + uint(iy * W + ix)]) * scale * wt_load(wbase + uint(ky * KW + kx));
             }
         }
     }
 #if HAS_BIAS
     acc += bias[m];
 #endif
-    y[i] = epilogue(acc, m, i);
+    y[i] = Y_T(epilogue(acc, m, i));
 }

@@ -106,9 +106,9 @@
 #include "epilogue.glsl"
 
 #if XV4 // Y's rows are whole vec4s too: one store per 4 pixels
-layout(std430, binding = 0) writeonly buffer Out { vec4 y4[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
 #if TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
@@ -135,11 +135,11 @@ vec4 wload4(uint i) {
 #endif
 #else
 #if XV4
-layout(std430, binding = 1) readonly buffer In { vec4 x4[]; };
-#define XLOAD4(i) x4[uint(i) >> 2]
+layout(std430, binding = 1) readonly buffer In { X4_T x4[]; };
+#define XLOAD4(i) vec4(x4[uint(i) >> 2])
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #endif
 #if WT_HALF
 #if WV4
@@ -291,13 +291,13 @@ void main() {
                     vec4 v;
                     [[unroll]] for (int k = 0; k < 4; k++)
                         v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), uint(o + k));
-                    y4[uint(o) >> 2] = v;
+                    y4[uint(o) >> 2] = Y4_T(v);
                 }
             }
 #else
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (p0 + j < OHW)
-                    y[uint(yb + p0 + j)] = epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j));
+                    y[uint(yb + p0 + j)] = Y_T(epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j)));
 #endif
         }
     }

@@ -109,7 +109,7 @@
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #if TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
@@ -121,8 +121,8 @@ layout(binding = 2) uniform TEXEL_BUFFER wt_t;
 #define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
 #endif
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #if WT_HALF
 layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
 #define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
@@ -219,7 +219,7 @@ void main() {
         [[unroll]] for (int j = 0; j < TX; j++)
             if (ox0 + j < OW) {
                 uint o = uint(yb + i * OW + j);
-                y[o] = epilogue(acc[j] * scale + b, uint(m), o);
+                y[o] = Y_T(epilogue(acc[j] * scale + b, uint(m), o));
             }
     }
 }

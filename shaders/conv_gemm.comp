@@ -142,7 +142,7 @@
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #ifndef TEXEL
 #define TEXEL 0
 #endif
@@ -160,8 +160,8 @@ layout(binding = 2) uniform TEXEL_BUFFER wt_t;
 #define WLOAD(i) texelFetch(wt_t, int(uint(i) >> 2))[uint(i) & 3u]
 #endif
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #if WT_HALF // fp16 weights: two halves per word, converted on load
 layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
 #define WLOAD(i) (unpackHalf2x16(wt[uint(i) >> 1])[uint(i) & 1u])
@@ -258,7 +258,7 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (q0 < Q && oxb * TP + j < OW)
-                    y[uint(yb + m * OHW + j)] = epilogue(acc[i][j] + b, mm, uint(yb + m * OHW + j));
+                    y[uint(yb + m * OHW + j)] = Y_T(epilogue(acc[i][j] + b, mm, uint(yb + m * OHW + j)));
         }
     }
 }
@@ -353,7 +353,8 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (p0 + j * LOCAL_SIZE < P)
-                    y[uint(yo[j] + m * OHW)] = epilogue(acc[i][j] + b, mm, uint(yo[j] + m * OHW));
+                    y[uint(yo[j] + m * OHW)] =
+                        Y_T(epilogue(acc[i][j] + b, mm, uint(yo[j] + m * OHW)));
         }
     }
 }

@@ -273,8 +273,9 @@ float b_at(uint k, uint n, uint batch) {
     return BLOAD(TRANS_B != 0 ? n * uint(K) + k : k * uint(N) + n);
 }
 #elif CM_MODE == 2
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+// fp16 activations (X_HALF, Y_HALF: common.glsl): X loaded through float
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 #if WT_HALF
 layout(std430, binding = 2) readonly buffer Wt { uint wt[]; };
 #define WLOAD(i) (unpackHalf2x16(wt[(i) >> 1])[(i)&1u])
@@ -294,9 +295,9 @@ layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
 #else
 #define XS(i) xs[(i) / uint(HW)]
 #endif
-#define XLOAD(i) (x[i] * XS(i))
+#define XLOAD(i) (float(x[i]) * XS(i))
 #else
-#define XLOAD(i) x[i]
+#define XLOAD(i) float(x[i])
 #endif
 float a_at(uint m, uint k, uint g) {
     return WLOAD((g * uint(MG) + m) * uint(GK) + k);
@@ -424,7 +425,7 @@ void main() {
 #if HAS_BIAS
                 val += bias[ch];
 #endif
-                y[at] = epilogue(val, ch, at);
+                y[at] = Y_T(epilogue(val, ch, at));
 #else
                 mt[(batch * uint(MP) + m) * uint(PP) + n] = val;
 #endif

@@ -23,8 +23,8 @@
 
 #include "common.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 
 const uint dims[RANK] = uint[RANK](DIMS);
 const uint sstr[RANK] = uint[RANK](SRC_STRIDES);
@@ -41,5 +41,5 @@ void main() {
         so += k * sstr[d];
         dst += k * dstr[d];
     }
-    y[dst] = x[so];
+    y[dst] = Y_T(float(x[so])); // through float: glslang converts half to half with an invalid OpFConvert
 }

@@ -24,12 +24,53 @@
 #include "common.glsl"
 #include "eltwise.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 const uint dims[ELT_RANK] = uint[ELT_RANK](OUT_DIMS);
 
-// Operand k: its binding and its strides.
+// Operand k: its binding, its strides and its type (ELT_HALFk: halves,
+// which ELT_BODY reads through float()).
+#if defined(ELT_HALF0) && ELT_HALF0
+#define ELT_T0 float16_t
+#else
+#define ELT_T0 float
+#endif
+#if defined(ELT_HALF1) && ELT_HALF1
+#define ELT_T1 float16_t
+#else
+#define ELT_T1 float
+#endif
+#if defined(ELT_HALF2) && ELT_HALF2
+#define ELT_T2 float16_t
+#else
+#define ELT_T2 float
+#endif
+#if defined(ELT_HALF3) && ELT_HALF3
+#define ELT_T3 float16_t
+#else
+#define ELT_T3 float
+#endif
+#if defined(ELT_HALF4) && ELT_HALF4
+#define ELT_T4 float16_t
+#else
+#define ELT_T4 float
+#endif
+#if defined(ELT_HALF5) && ELT_HALF5
+#define ELT_T5 float16_t
+#else
+#define ELT_T5 float
+#endif
+#if defined(ELT_HALF6) && ELT_HALF6
+#define ELT_T6 float16_t
+#else
+#define ELT_T6 float
+#endif
+#if defined(ELT_HALF7) && ELT_HALF7
+#define ELT_T7 float16_t
+#else
+#define ELT_T7 float
+#endif
 #define OPERAND(k, strides)                                                                        \
-    layout(std430, binding = 1 + k) readonly buffer In##k { float t##k[]; };                       \
+    layout(std430, binding = 1 + k) readonly buffer In##k { ELT_T##k t##k[]; };                       \
     const uint s##k[ELT_RANK] = uint[ELT_RANK](strides);
 OPERAND(0, OP0_STRIDES)
 #if ELT_OPERANDS > 1
@@ -90,5 +131,5 @@ void main() {
     }
     float v;
     ELT_BODY
-    y[i] = v;
+    y[i] = Y_T(v);
 }

@@ -8,23 +8,44 @@
 // elementwise kernel calls, so fusion changes no result. EPI_BODY reads the
 // post-ops' operand tensors epi0.. (bindings EPI_BINDING..) at `index`, at
 // `channel` or at index / EPI_SPATIAL (one value per image and channel), and
-// earlier values of the chain as v0, v1, ...
+// earlier values of the chain as v0, v1, ... EPI_HALFk: operand k is stored
+// as halves (float16_t; EPI_BODY reads it through float()).
 #include "eltwise.glsl"
 
 #ifndef EPI_OPERANDS
 #define EPI_OPERANDS 0
 #endif
+#if defined(EPI_HALF0) && EPI_HALF0
+#define EPI_T0 float16_t
+#else
+#define EPI_T0 float
+#endif
+#if defined(EPI_HALF1) && EPI_HALF1
+#define EPI_T1 float16_t
+#else
+#define EPI_T1 float
+#endif
+#if defined(EPI_HALF2) && EPI_HALF2
+#define EPI_T2 float16_t
+#else
+#define EPI_T2 float
+#endif
+#if defined(EPI_HALF3) && EPI_HALF3
+#define EPI_T3 float16_t
+#else
+#define EPI_T3 float
+#endif
 #if EPI_OPERANDS > 0
-layout(std430, binding = EPI_BINDING) readonly buffer Epi0 { float epi0[]; };
+layout(std430, binding = EPI_BINDING) readonly buffer Epi0 { EPI_T0 epi0[]; };
 #endif
 #if EPI_OPERANDS > 1
-layout(std430, binding = EPI_BINDING + 1) readonly buffer Epi1 { float epi1[]; };
+layout(std430, binding = EPI_BINDING + 1) readonly buffer Epi1 { EPI_T1 epi1[]; };
 #endif
 #if EPI_OPERANDS > 2
-layout(std430, binding = EPI_BINDING + 2) readonly buffer Epi2 { float epi2[]; };
+layout(std430, binding = EPI_BINDING + 2) readonly buffer Epi2 { EPI_T2 epi2[]; };
 #endif
 #if EPI_OPERANDS > 3
-layout(std430, binding = EPI_BINDING + 3) readonly buffer Epi3 { float epi3[]; };
+layout(std430, binding = EPI_BINDING + 3) readonly buffer Epi3 { EPI_T3 epi3[]; };
 #endif
 
 float epilogue(float v, uint channel, uint index) {

@@ -39,8 +39,8 @@ layout(std430, binding = 0) writeonly buffer Out { float s[]; };
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #endif
 
 void main() {

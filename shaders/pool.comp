@@ -93,13 +93,13 @@
 #define EPI_BINDING 2
 #include "epilogue.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #if defined(TEXEL) && TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #endif
 
 void main() {
@@ -175,5 +175,5 @@ void main() {
     }
     acc /= float(deps * rows * cols);
 #endif
-    y[i] = epilogue(acc, plane % uint(C), i);
+    y[i] = Y_T(epilogue(acc, plane % uint(C), i));
 }

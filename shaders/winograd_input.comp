@@ -88,8 +88,8 @@ layout(std430, binding = 0) writeonly buffer Vt { float v[]; };
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
 #else
-layout(std430, binding = 1) readonly buffer In { float x[]; };
-#define XLOAD(i) x[i]
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
 #endif
 
 // One row (or column) of B^T d: the 1-D transform of ALPHA values.

@@ -73,9 +73,9 @@
 #if STORE4
 // STORE4 (T 4, no pool, OW a multiple of 4): a tile row is one aligned vec4
 // of Y (a store per lane is a loop on CPU drivers)
-layout(std430, binding = 0) writeonly buffer Out { vec4 y4[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
 #if defined(TEXEL) && TEXEL
 // Mt through a uniform texel buffer: one gather per 4 floats on CPU drivers
@@ -144,7 +144,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
                 [[unroll]] for (int w = 0; w < POOL; w++)
                     mx = max(mx, v[i * POOL + u][j * POOL + w]);
             if (py0 + i < PH && px0 + j < PW)
-                y[yb + uint((py0 + i) * PW + px0 + j)] = mx;
+                y[yb + uint((py0 + i) * PW + px0 + j)] = Y_T(mx);
         }
 #elif STORE4
     float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
@@ -159,7 +159,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int u = 0; u < T; u++)
         if (oy0 + u < OH)
-            y4[(yb + uint((oy0 + u) * OW + ox0)) >> 2] = vec4(v[u][0], v[u][1], v[u][2], v[u][3]);
+            y4[(yb + uint((oy0 + u) * OW + ox0)) >> 2] = Y4_T(vec4(v[u][0], v[u][1], v[u][2], v[u][3]));
 #else
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int w = 0; w < T; w++) {
@@ -170,7 +170,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
         int ox = ox0 + w;
         [[unroll]] for (int u = 0; u < T; u++)
             if (ox < OW && oy0 + u < OH)
-                y[yb + uint((oy0 + u) * OW + ox)] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
+                y[yb + uint((oy0 + u) * OW + ox)] = Y_T(epilogue(o[u] + b, m, OUT_INDEX(u, w)));
     }
 #endif
 }

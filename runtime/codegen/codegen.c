@@ -161,7 +161,7 @@ static bool bind_check(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, uint32_t ex
     return true;
 }
 
-void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
+static void bind_whole(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
     if (!bind_check(c, d, tensor, 1)) return;
     const vkc_tensor *t = &c->g->tensors[tensor];
     if (t->elements > c->t->max_binding_bytes / 4) {
@@ -171,11 +171,44 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
                 t->name, t->elements * 4, c->t->max_binding_bytes);
         return;
     }
-    d->bindings[d->binding_count++] = (vkc_kbinding){tensor, 0, access};
+    d->bindings[d->binding_count++] = (vkc_kbinding){tensor, 0, access, false};
+}
+
+/* Records that this node binds activation `tensor` as fp32 only. */
+static void want_fp32(vkc_cg *c, uint32_t tensor) {
+    vkc_lowering *l = c->out;
+    if (!l) return; /* a fit check, not a lowering */
+    for (uint32_t i = 0; i < l->fp32_count; i++)
+        if (l->fp32[i] == tensor) return;
+    uint32_t *grown = realloc(l->fp32, (l->fp32_count + 1) * sizeof *grown);
+    if (!grown) {
+        cg_fail(c, VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        return;
+    }
+    l->fp32 = grown;
+    l->fp32[l->fp32_count++] = tensor;
+}
+
+void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
+    bind_whole(c, d, tensor, access);
+    if (!c->st && cg_half_act(c, tensor)) want_fp32(c, tensor);
+}
+
+bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, const char *macro) {
+    bind_whole(c, d, tensor, access);
+    if (c->st || !cg_half_act(c, tensor)) return false;
+    d->bindings[d->binding_count - 1].half = true;
+    cg_def(c, d, "%s 1", macro);
+    if (!strstr(d->defines, "#define HALF_IO 1\n")) cg_def(c, d, "HALF_IO 1");
+    return true;
 }
 
 bool cg_half(const vkc_cg *c, uint32_t tensor) {
     return c->t->half && tensor < c->g->tensor_count && c->t->half[tensor];
+}
+
+bool cg_half_act(const vkc_cg *c, uint32_t tensor) {
+    return cg_half(c, tensor) && !c->g->tensors[tensor].data;
 }
 
 bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half) {
@@ -204,7 +237,7 @@ void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     cg_def(c, d, "WT_CHUNK %" PRIu64 "u", ch.chunk ? ch.chunk : 1);
     if (cg_half(c, tensor)) cg_def(c, d, "WT_HALF 1");
     for (uint32_t i = 0; i < ch.count; i++)
-        d->bindings[d->binding_count++] = (vkc_kbinding){tensor, i, VKC_READ};
+        d->bindings[d->binding_count++] = (vkc_kbinding){tensor, i, VKC_READ, false};
 }
 
 void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total) {
@@ -355,6 +388,7 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
 void vkc_lowering_free(vkc_lowering *l) {
     if (!l) return;
     free(l->dispatches);
+    free(l->fp32);
     memset(l, 0, sizeof *l);
 }
 

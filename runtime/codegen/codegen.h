@@ -102,9 +102,12 @@ typedef struct vkc_codegen_target {
     bool sampled_texels;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
-     * first (set by the executor for weights, vkc_exec_options.half_weights);
-     * NULL: every tensor fp32. A kernel binding such a weight gets
-     * WT_HALF 1 and converts on load (arithmetic stays fp32). */
+     * first (set by the executor, vkc_exec_options.half_weights); NULL:
+     * every tensor fp32. A kernel binding such a weight (a constant) gets
+     * WT_HALF 1 and converts on load. An activation (no data) marked half
+     * is bound as halves only by the kernels that handle them
+     * (cg_bind_act); any other binding of it is recorded in the lowering's
+     * fp32 list, and the executor then stores it in fp32. */
     const bool *half;
     /* Per graph tensor: the output of the Concat whose slice its producer
      * writes it into (the executor places it there), so that Concat copies
@@ -145,6 +148,9 @@ typedef struct vkc_kbinding {
     uint32_t tensor; /* graph tensor index */
     uint32_t chunk;  /* which chunk of its storage (0 when not split) */
     unsigned access; /* VKC_READ / VKC_WRITE (vk/sequence.h) */
+    /* an fp16 activation: the kernel declares it float16_t (storage) or
+     * reads it through an R16G16B16A16_SFLOAT view (texels) */
+    bool half;
 } vkc_kbinding;
 
 typedef struct vkc_kdispatch {
@@ -179,6 +185,11 @@ typedef struct vkc_lowering {
     vkc_kdispatch *dispatches; /* owned; free with vkc_lowering_free */
     uint32_t scratch_count;
     uint64_t scratch_elements[VKC_MAX_SCRATCH]; /* floats per scratch buffer */
+    /* activations marked half (vkc_codegen_target.half) that a kernel of
+     * this node binds as fp32 only: the executor must store them in fp32
+     * and lower again. Owned; each tensor once. */
+    uint32_t fp32_count;
+    uint32_t *fp32;
 } vkc_lowering;
 
 /* Lowers node `n` of g (live, shapes inferred), with its fused group: its

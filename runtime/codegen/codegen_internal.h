@@ -39,11 +39,19 @@ vkc_kdispatch *cg_dispatch(vkc_cg *c, const char *template_name);
 /* Appends "#define <formatted>\n" to d's preamble. */
 void cg_def(vkc_cg *c, vkc_kdispatch *d, const char *fmt, ...) VKC_PRINTF(3, 4);
 
-/* Binds a whole tensor (checked against max_binding_bytes and float32). */
+/* Binds a whole tensor (checked against max_binding_bytes and float32) as
+ * fp32: an activation marked half goes on the lowering's fp32 list. */
 void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
 
-/* True when tensor t is stored as fp16 (vkc_codegen_target.half). */
+/* Binds an activation whose kernel reads or writes it as halves too: when
+ * it is marked half, defines `macro` 1 and HALF_IO 1 (common.glsl enables
+ * 16-bit storage) and returns true. */
+bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, const char *macro);
+
+/* True when tensor t is stored as fp16 (vkc_codegen_target.half): a
+ * weight packed two per word, or an fp16 activation (cg_half_act). */
 bool cg_half(const vkc_cg *c, uint32_t tensor);
+bool cg_half_act(const vkc_cg *c, uint32_t tensor);
 
 /* Whether a binding of `elements` (fp32, or fp16 when `half`) may be read
  * as a uniform texel buffer: the target has texel loads and the binding's

@@ -119,8 +119,8 @@ static void lower_conv(vkc_cg *c) {
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
     cg_epilogue_defines(c, d, (uint64_t)(s.oh * s.ow));
-    cg_bind(c, d, node->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, node->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);

@@ -46,9 +46,12 @@ static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count,
         cg_def(c, d, "OP%" PRIu32 "_STRIDES %s", k,
                cg_list(list, sizeof list, strides[k], rank, "u"));
     cg_def(c, d, "ELT_BODY %s", body);
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    for (uint32_t k = 0; k < count; k++)
-        cg_bind(c, d, tensors[k], VKC_READ);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    for (uint32_t k = 0; k < count; k++) {
+        char macro[24];
+        snprintf(macro, sizeof macro, "ELT_HALF%" PRIu32, k);
+        cg_bind_act(c, d, tensors[k], VKC_READ, macro);
+    }
     cg_grid(c, d, y->elements);
 }
 
@@ -83,13 +86,13 @@ void vkc_lower_eltwise(vkc_cg *c) {
         body[0] = '\0';
         if (first > 0) {
             tensors[count++] = n->outputs[0];
-            snprintf(body, sizeof body, "v = t0[o[0]]; ");
+            snprintf(body, sizeof body, "v = float(t0[o[0]]); ");
         }
         uint32_t room = ELT_MAX_OPERANDS - count - (first + ELT_MAX_OPERANDS >= own ? post : 0);
         uint32_t take = own - first < room ? own - first : room;
         for (uint32_t k = 0; k < take; k++, count++) {
             tensors[count] = cg_in_index(c, first + k);
-            snprintf(a, sizeof a, "t%" PRIu32 "[o[%" PRIu32 "]]", count, count);
+            snprintf(a, sizeof a, "float(t%" PRIu32 "[o[%" PRIu32 "]])", count, count);
             if (info->arity == 1)
                 cg_elt_call(stmt, sizeof stmt, n->op, p.p, a, "0.0");
             else if (first == 0 && k == 0)
@@ -109,8 +112,8 @@ void vkc_lower_eltwise(vkc_cg *c) {
             const char *exprs[VKC_MAX_POST_OPS] = {0};
             for (uint32_t k = 0; k < post; k++, count++) {
                 tensors[count] = n->inputs[slots[k]];
-                snprintf(exprs_buf[k], sizeof exprs_buf[k], "t%" PRIu32 "[o[%" PRIu32 "]]", count,
-                         count);
+                snprintf(exprs_buf[k], sizeof exprs_buf[k], "float(t%" PRIu32 "[o[%" PRIu32 "]])",
+                         count, count);
                 exprs[k] = exprs_buf[k];
             }
             char tail[2048] = "";

@@ -115,15 +115,19 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
             if (n->post[i].slot == slots[k] && n->post[i].kind != VKC_OPERAND_VALUE)
                 kind = n->post[i].kind;
         const vkc_tensor *t = &c->g->tensors[n->inputs[slots[k]]];
+        const char *at = "channel";
         if (kind == VKC_OPERAND_ELEMENT)
-            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[index]", k);
+            at = "index";
         else if (kind == VKC_OPERAND_IMAGE_CHANNEL) {
-            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[index / EPI_SPATIAL]", k);
+            at = "index / EPI_SPATIAL";
             image = true;
         } else if (t->elements == 1)
-            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[0]", k);
+            at = "0";
+        /* an fp16 operand (cg_epilogue_bind binds it as halves) */
+        if (cg_half_act(c, n->inputs[slots[k]]))
+            snprintf(expr[k], sizeof expr[k], "float(epi%" PRIu32 "[%s])", k, at);
         else
-            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[channel]", k);
+            snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[%s]", k, at);
         exprs[k] = expr[k];
     }
     char body[2048] = "";
@@ -138,6 +142,9 @@ void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d) {
     if (!n->post_count) return;
     uint32_t slots[VKC_MAX_POST_OPS];
     uint32_t bound = cg_post_operands(c, slots);
-    for (uint32_t k = 0; k < bound && k < VKC_MAX_POST_OPERANDS; k++)
-        cg_bind(c, d, n->inputs[slots[k]], VKC_READ);
+    for (uint32_t k = 0; k < bound && k < VKC_MAX_POST_OPERANDS; k++) {
+        char macro[24];
+        snprintf(macro, sizeof macro, "EPI_HALF%" PRIu32, k);
+        cg_bind_act(c, d, n->inputs[slots[k]], VKC_READ, macro);
+    }
 }

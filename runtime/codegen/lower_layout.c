@@ -23,8 +23,8 @@ static void strided_copy(vkc_cg *c, uint32_t src, uint32_t rank, int64_t *dims,
     cg_def(c, d, "DST_STRIDES %s", cg_list(list, sizeof list, strides[1], rank, "u"));
     cg_def(c, d, "SRC_OFF %" PRId64 "u", src_off);
     cg_def(c, d, "DST_OFF %" PRId64 "u", dst_off);
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, src, VKC_READ);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, src, VKC_READ, "X_HALF");
     cg_grid(c, d, (uint64_t)total);
 }
 

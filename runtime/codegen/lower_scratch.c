@@ -30,5 +30,5 @@ void cg_bind_scratch(vkc_cg *c, vkc_kdispatch *d, uint32_t scratch, unsigned acc
         cg_fail(c, VKCNN_ERROR_LIMIT, "more than %d bindings", VKC_MAX_BINDINGS);
         return;
     }
-    d->bindings[d->binding_count++] = (vkc_kbinding){scratch, 0, access};
+    d->bindings[d->binding_count++] = (vkc_kbinding){scratch, 0, access, false};
 }

@@ -118,11 +118,11 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
                            w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
                      : conv_texels(c, x, w, half);
     if (texel) cg_def(c, d, "TEXEL 1");
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
     if (src)
         cg_bind_scratch(c, d, src->scratch, VKC_READ);
     else
-        cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+        cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
@@ -191,7 +191,7 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_def_window(c, d, s);
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, scratch, VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_grid(c, d, elements);
     cg_spatial g = *s; /* the GEMM: a 1x1 convolution over the output's pixels */
     g.h = s->oh;
@@ -279,8 +279,8 @@ void vkc_lower_conv(vkc_cg *c) {
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));
     cg_def_window(c, d, &s);
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     if (gemm) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
         if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
@@ -355,8 +355,8 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     cg_def_window(c, d, &s);
     cg_epilogue_defines(c, d, (uint64_t)(s.od * s.oh * s.ow));
-    cg_bind(c, d, n->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, n->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_epilogue_bind(c, d);
     cg_grid(c, d, y->elements);
 }

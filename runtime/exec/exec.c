@@ -293,6 +293,81 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
     return VKCNN_OK;
 }
 
+/* Storage classes for fp16 activations: a view shares its input's storage
+ * and a tensor in place its Concat's, so each class is stored one way. */
+static uint32_t class_of(uint32_t *cls, uint32_t t) {
+    while (cls[t] != t)
+        t = cls[t] = cls[cls[t]];
+    return t;
+}
+
+/* Which activations are stored as IEEE halves
+ * (vkc_exec_options.half_activations; needs storageBuffer16BitAccess for
+ * the float16_t stores). Candidates: every float activation that is no
+ * graph input or output (those keep the caller's fp32), fits one binding
+ * and, in place in a Concat, starts its slice on an aligned offset; a
+ * class (views, Concat slices) is half only when all of it is, and a node
+ * the auto policy keeps in fp32 reads and writes fp32. Then every node is
+ * lowered with these marks: a kernel that binds an activation as fp32 only
+ * (cg_bind) lists it, its class goes back to fp32, and the nodes are
+ * lowered again until no kernel lists one. So a tensor is half exactly
+ * when its producer and every reader handle halves. */
+static vkcnn_status choose_half_activations(vkc_exec *e, const vkc_graph *g,
+                                            const vkc_exec_options *opts) {
+    if (!e->ctx->dev.storage16) return VKCNN_OK;
+    uint32_t count = g->tensor_count ? g->tensor_count : 1;
+    if (!e->half && !(e->half = vkc_calloc(count, sizeof *e->half))) return oom();
+    uint32_t *cls = vkc_calloc(count, sizeof *cls);
+    bool *fp32 = vkc_calloc(count, sizeof *fp32);
+    vkc_lowering low = {0};
+    vkcnn_status st = cls && fp32 ? VKCNN_OK : oom();
+    for (uint32_t t = 0; !st && t < g->tensor_count; t++)
+        cls[t] = t;
+    for (uint32_t k = 0; !st && k < e->node_count; k++) {
+        const vkc_node *n = &g->nodes[e->nodes[k].index];
+        if (vkc_op_is(n->op, VKC_OPF_VIEW) && n->input_count && n->inputs[0] != VKC_NONE)
+            cls[class_of(cls, n->outputs[0])] = class_of(cls, n->inputs[0]);
+    }
+    uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
+    for (uint32_t t = 0; !st && e->in_place && t < g->tensor_count; t++)
+        if (e->in_place[t]) {
+            uint32_t a = class_of(cls, t), b = class_of(cls, e->in_place_of[t]);
+            if (a != b) cls[a] = b;
+            if (e->in_place_at[t] * 2 % align) fp32[b] = true;
+        }
+    for (uint32_t t = 0; !st && t < g->tensor_count; t++) {
+        const vkc_tensor *x = &g->tensors[t];
+        if (x->data || x->dtype != VKC_DTYPE_FLOAT32 || x->elements == 0 || x->graph_input ||
+            x->graph_output || vkc_codegen_chunking(&e->target, x->elements).count != 1)
+            fp32[class_of(cls, t)] = true;
+    }
+    for (uint32_t k = 0; !st && opts->fp32_nodes && k < e->node_count; k++) {
+        if (k >= opts->fp32_node_count || !opts->fp32_nodes[k]) continue;
+        const vkc_xnode *n = &e->nodes[k];
+        for (uint32_t i = 0; i < n->input_count; i++)
+            if (n->inputs[i] != VKC_NONE) fp32[class_of(cls, n->inputs[i])] = true;
+        if (n->output != VKC_NONE) fp32[class_of(cls, n->output)] = true;
+    }
+    e->target.half = e->half;
+    for (bool changed = true; !st && changed;) {
+        changed = false;
+        for (uint32_t t = 0; t < g->tensor_count; t++)
+            if (!g->tensors[t].data) e->half[t] = !fp32[class_of(cls, t)];
+        for (uint32_t k = 0; !st && k < e->node_count; k++) {
+            st = vkc_codegen_lower(g, e->nodes[k].index, &e->target, &low);
+            for (uint32_t i = 0; !st && i < low.fp32_count; i++) {
+                uint32_t c = class_of(cls, low.fp32[i]);
+                changed |= !fp32[c];
+                fp32[c] = true;
+            }
+            vkc_lowering_free(&low);
+        }
+    }
+    free(cls);
+    free(fp32);
+    return st;
+}
+
 /* Plans the activations (vkc_plan_memory over the executed graph): views
  * resolved to their root; a root is external (own buffers) when it or any
  * view of it is a graph input or output or a constant, or when it is split
@@ -310,7 +385,8 @@ static vkcnn_status plan_memory(vkc_exec *e, const vkc_graph *g, const uint32_t 
     for (uint32_t t = 0; t < g->tensor_count; t++)
         external[t] = external[root[t]];
     uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
-    vkc_plan_request req = {.alias_of = root, .external = external, .alignment = align};
+    vkc_plan_request req = {
+        .alias_of = root, .external = external, .alignment = align, .half = e->half};
     vkcnn_status st = vkc_plan_memory(g, &req, &e->plan);
     free(external);
     return st;
@@ -391,6 +467,7 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
             vkc_storage *s = &e->storages[e->storage_count++];
             s->count = 1;
             s->chunk = s->elements = g->tensors[t].elements;
+            s->half = e->half && e->half[t];
             s->arena = &e->arena;
             s->offset = e->plan.offset[t];
         } else {
@@ -412,8 +489,9 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         vkc_storage *s = &e->storages[e->storage_count];
         s->count = 1;
         s->chunk = s->elements = g->tensors[t].elements;
+        s->half = ys->half; /* one class: choose_half_activations */
         s->arena = ys->arena ? ys->arena : &ys->chunks[0];
-        s->offset = (ys->arena ? ys->offset : 0) + e->in_place_at[t] * 4;
+        s->offset = (ys->arena ? ys->offset : 0) + vkc_storage_bytes(s, e->in_place_at[t]);
         e->tensors[t].storage = e->storage_count++;
     }
     for (uint32_t t = 0; t < g->tensor_count && !st; t++)
@@ -582,7 +660,7 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                     for (uint32_t q = 0; q < id; q++)
                         at += scratch_span(e, low[k].scratch_elements[q]);
                     b[j] = (vkc_binding){&e->scratch, at, low[k].scratch_elements[id] * 4,
-                                         d->bindings[j].access};
+                                         d->bindings[j].access, false};
                     continue;
                 }
                 const vkc_storage *s = &e->storages[e->tensors[d->bindings[j].tensor].storage];
@@ -590,8 +668,10 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                 const vkc_buffer *buf = vkc_storage_buffer(s, d->bindings[j].chunk, &off);
                 /* an arena range ends at the tensor's end, so that the
                  * scheduler sees exactly the bytes each dispatch touches */
-                VkDeviceSize range = s->arena ? (s->elements ? s->elements * 4 : 4) : VK_WHOLE_SIZE;
-                b[j] = (vkc_binding){buf, off, range, d->bindings[j].access};
+                VkDeviceSize range = s->arena
+                                         ? (s->elements ? vkc_storage_bytes(s, s->elements) : 4)
+                                         : VK_WHOLE_SIZE;
+                b[j] = (vkc_binding){buf, off, range, d->bindings[j].access, d->bindings[j].half};
             }
             if (!st) {
                 vkc_dispatch vd = {.kernel = kernel,
@@ -651,6 +731,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st && opts && opts->half_weights)
         st = choose_half(e, pg, opts->fp32_nodes, opts->fp32_node_count);
     if (!st && opts && opts->fusion) st = choose_in_place(e, pg);
+    if (!st && opts && opts->half_activations) st = choose_half_activations(e, pg, opts);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     if (!st) st = lower_and_allocate(e, pg, low);
     if (!st) st = create_scratch(e, low);
@@ -805,7 +886,10 @@ vkcnn_status vkc_exec_tensor_chunk(const vkc_exec *e, uint32_t tensor, uint32_t 
     uint64_t n = s->elements - begin < s->chunk ? s->elements - begin : s->chunk;
     VkDeviceSize off;
     const vkc_buffer *buf = vkc_storage_buffer(s, chunk, &off);
-    *out = (vkc_binding){buf, off, n * 4, VKC_READ | VKC_WRITE};
+    if (s->half)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %" PRIu32 " is stored as fp16",
+                        tensor);
+    *out = (vkc_binding){buf, off, n * 4, VKC_READ | VKC_WRITE, false};
     *first = begin;
     return VKCNN_OK;
 }
@@ -848,7 +932,10 @@ vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_bin
                         e->tensors[tensor].name, st->count);
     VkDeviceSize off;
     const vkc_buffer *buf = vkc_storage_buffer(st, 0, &off);
-    *out = (vkc_binding){buf, off, e->tensors[tensor].elements * 4, VKC_READ | VKC_WRITE};
+    if (st->half)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s' is stored as fp16",
+                        e->tensors[tensor].name);
+    *out = (vkc_binding){buf, off, e->tensors[tensor].elements * 4, VKC_READ | VKC_WRITE, false};
     return VKCNN_OK;
 }
 

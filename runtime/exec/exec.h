@@ -73,6 +73,12 @@ typedef struct vkc_exec_options {
      * (exec.c, choose_half, says why).
      * vkc_exec_read returns such a tensor's stored (rounded) values. */
     bool half_weights;
+    /* Store activations as IEEE fp16 too (the `fp16` precision), where the
+     * device has 16-bit storage: each one whose producer and every reader
+     * have an fp16 form (exec.c, choose_half_activations); graph inputs and
+     * outputs stay fp32. Kernels load halves and compute in fp32: a product
+     * of two halves is exact in fp32, and sums accumulate in fp32. */
+    bool half_activations;
     /* With half_weights: nodes of the passes' graph (vkc_exec_node_count
      * entries, as vkc_exec_precision_auto numbers them) whose weights stay
      * fp32. NULL: none. */

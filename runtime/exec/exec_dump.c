@@ -37,7 +37,8 @@ static void place(FILE *f, const vkc_exec *e, uint32_t tensor, uint32_t chunk) {
     if (!s)
         fprintf(f, "no storage");
     else if (s->arena)
-        fprintf(f, "arena+%" PRIu64 " (%s)", (uint64_t)s->offset, human(b, s->elements * 4));
+        fprintf(f, "arena+%" PRIu64 " (%s%s)", (uint64_t)s->offset,
+                human(b, vkc_storage_bytes(s, s->elements)), s->half ? ", fp16" : "");
     else if (s->count > 1)
         fprintf(f, "%s chunk %" PRIu32 "/%" PRIu32, t->constant ? "constant" : "buffer", chunk + 1,
                 s->count);

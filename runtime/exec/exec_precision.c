@@ -276,7 +276,7 @@ static vkcnn_status check(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec
     o.plan_memory = false; /* every intermediate stays readable */
     o.timestamps = false;
     o.progress = NULL;
-    o.half_weights = false;
+    o.half_weights = o.half_activations = false;
     vkc_exec *f = NULL, *h = NULL;
     vkcnn_status st = vkc_exec_create(ctx, g, &o, &f);
     if (!st) st = run_fixed(f, g);
@@ -287,7 +287,7 @@ static vkcnn_status check(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec
     }
     c->fp16 = true;
     while (!st && c->fp16) {
-        o.half_weights = true;
+        o.half_weights = o.half_activations = true;
         o.fp32_nodes = c->fp32_nodes;
         o.fp32_node_count = c->node_count;
         st = vkc_exec_create(ctx, g, &o, &h);

@@ -243,10 +243,10 @@ static vkcnn_status record_chunk(vkcnn_index *ix, vkc_knn_plan *p, uint32_t c, v
     struct {
         uint32_t n, total;
     } dpush = {n, total};
-    vkc_binding db[4] = {{&p->scores, 0, VK_WHOLE_SIZE, VKC_WRITE},
-                         {&p->queries, 0, VK_WHOLE_SIZE, VKC_READ},
-                         {data, 0, VK_WHOLE_SIZE, VKC_READ},
-                         {norms, 0, VK_WHOLE_SIZE, VKC_READ}};
+    vkc_binding db[4] = {{&p->scores, 0, VK_WHOLE_SIZE, VKC_WRITE, false},
+                         {&p->queries, 0, VK_WHOLE_SIZE, VKC_READ, false},
+                         {data, 0, VK_WHOLE_SIZE, VKC_READ, false},
+                         {norms, 0, VK_WHOLE_SIZE, VKC_READ, false}};
     vkc_dispatch d = {
         .kernel = p->distance, .bindings = db, .push = &dpush, .label = "knn_distance"};
     VKC_TRY(dispatch_groups(ix, (total + VKC_KNN_LOCAL - 1) / VKC_KNN_LOCAL, d.groups));
@@ -262,8 +262,9 @@ static vkcnn_status record_chunk(vkcnn_index *ix, vkc_knn_plan *p, uint32_t c, v
                       .k = p->k,
                       .merge = s == 1 && c > 0,
                       .rows = p->qb};
-    vkc_binding sb[2] = {{s == 1 ? &p->lists : &p->partial, 0, VK_WHOLE_SIZE, VKC_READ | VKC_WRITE},
-                         {&p->scores, 0, VK_WHOLE_SIZE, VKC_READ}};
+    vkc_binding sb[2] = {
+        {s == 1 ? &p->lists : &p->partial, 0, VK_WHOLE_SIZE, VKC_READ | VKC_WRITE, false},
+        {&p->scores, 0, VK_WHOLE_SIZE, VKC_READ, false}};
     vkc_dispatch sd = {.kernel = &p->dense, .bindings = sb, .push = &sp, .label = "knn_select"};
     VKC_TRY(dispatch_groups(ix, (uint64_t)p->qb * s, sd.groups));
     VKC_TRY(vkc_sequence_add(seq, &sd));
@@ -276,8 +277,8 @@ static vkcnn_status record_chunk(vkcnn_index *ix, vkc_knn_plan *p, uint32_t c, v
                       .merge = c > 0,
                       .rows = p->qb,
                       .cstride = s * p->k2};
-    vkc_binding mb[2] = {{&p->lists, 0, VK_WHOLE_SIZE, VKC_READ | VKC_WRITE},
-                         {&p->partial, 0, VK_WHOLE_SIZE, VKC_READ}};
+    vkc_binding mb[2] = {{&p->lists, 0, VK_WHOLE_SIZE, VKC_READ | VKC_WRITE, false},
+                         {&p->partial, 0, VK_WHOLE_SIZE, VKC_READ, false}};
     vkc_dispatch md = {.kernel = &p->pairs, .bindings = mb, .push = &mp, .label = "knn_merge"};
     VKC_TRY(dispatch_groups(ix, p->qb, md.groups));
     return vkc_sequence_add(seq, &md);

@@ -73,8 +73,10 @@ vkcnn_status vkc_plan_memory(const vkc_graph *g, const vkc_plan_request *req, vk
     for (uint32_t t = 0; t < n; t++) {
         if (root_of(req, t, n) != t || out->first[t] == UINT32_MAX || is_external(g, req, t))
             continue;
-        uint64_t bytes;
-        if (!vkc_mul_u64(g->tensors[t].elements, 4, &bytes) ||
+        uint64_t bytes, elements = g->tensors[t].elements;
+        bool half = req->half && req->half[t];
+        if (half) elements = elements / 2 + elements % 2; /* words of two halves */
+        if (!vkc_mul_u64(elements, 4, &bytes) ||
             !vkc_align_up_u64(bytes ? bytes : 4, align, &bytes)) {
             free(items);
             free(placed);

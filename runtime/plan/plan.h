@@ -23,6 +23,9 @@ typedef struct vkc_plan_request {
      * inputs, outputs and constants are external. */
     const bool *external;
     uint64_t alignment; /* offsets are multiples of this (>= 1) */
+    /* Per tensor: stored as IEEE halves (2 bytes per element, rounded up
+     * to whole 32-bit words); NULL: every tensor fp32 */
+    const bool *half;
 } vkc_plan_request;
 
 typedef struct vkc_plan {

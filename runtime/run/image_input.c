@@ -132,7 +132,7 @@ static vkcnn_status run_group(vkcnn_model *m, const vkc_kernel *k, const vkc_bin
     uint32_t gx, gy;
     vkc_pp_grid(ctx, base, &gx, &gy);
     for (uint32_t i = 0; !st && i < count; i++) {
-        vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ}, *dst};
+        vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ, false}, *dst};
         vkc_dispatch d = {.kernel = k,
                           .bindings = b,
                           .push = &push[i],
@@ -197,7 +197,7 @@ static vkcnn_status set_images(vkcnn_model *m, uint32_t input_index, uint32_t fi
     /* the images go into the next submit's copy of the input */
     vkc_slot *slot = NULL;
     VKC_TRY(vkc_slot_for_input(m, input_index, false, &slot));
-    vkc_binding dst = {&slot->inputs[input_index], 0, t->elements * 4, VKC_READ | VKC_WRITE};
+    vkc_binding dst = {&slot->inputs[input_index], 0, t->elements * 4, VKC_READ | VKC_WRITE, false};
     /* groups of images whose pixels fit one binding */
     for (uint32_t i = 0; !st && i < count;) {
         uint64_t bytes = 0;

@@ -186,7 +186,7 @@ static vkcnn_status make_entry(vkcnn_model *m, struct vkc_image_refs *r, entry *
     }
     vkc_image_ref images[2] = {
         {view, k->kind == SRC_SAMPLED ? r->sampler : VK_NULL_HANDLE, k->layout}};
-    vkc_binding b[2] = {{NULL, 0, 0, VKC_READ}, *dst};
+    vkc_binding b[2] = {{NULL, 0, 0, VKC_READ, false}, *dst};
     uint32_t gx, gy;
     vkc_pp_grid(m->ctx, &k->push, &gx, &gy);
     vkc_dispatch d = {.kernel = &r->kernels[k->kind],
@@ -235,7 +235,7 @@ static vkcnn_status record_image(vkcnn_model *m, VkCommandBuffer cmd, uint32_t i
     /* the next inference's host-side input: other batch slots keep their values */
     vkc_slot *slot = NULL;
     VKC_TRY(vkc_slot_for_input(m, input_index, false, &slot));
-    vkc_binding dst = {&slot->inputs[input_index], 0, t->elements * 4, VKC_READ | VKC_WRITE};
+    vkc_binding dst = {&slot->inputs[input_index], 0, t->elements * 4, VKC_READ | VKC_WRITE, false};
 
     entry key;
     memset(&key, 0, sizeof key); /* padding too: entries are compared with memcmp */

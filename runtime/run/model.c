@@ -56,6 +56,7 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
                            .winograd = winograd,
                            .plan_memory = !m->check,
                            .half_weights = o->precision == VKCNN_PRECISION_FP16,
+                           .half_activations = o->precision == VKCNN_PRECISION_FP16,
                            .progress = o->progress,
                            .progress_user = o->progress_user};
     if (o->precision != VKCNN_PRECISION_FP32 && o->precision != VKCNN_PRECISION_FP16 &&
@@ -88,7 +89,7 @@ vkcnn_status vkcnn_model_create(vkcnn_context *ctx, const vkcnn_network *net,
         if (!st && o->precision == VKCNN_PRECISION_AUTO) {
             st = vkc_exec_precision_auto(ctx, m->graph, &eo, 0, &choice);
             if (!st) {
-                eo.half_weights = choice.fp16;
+                eo.half_weights = eo.half_activations = choice.fp16;
                 eo.fp32_nodes = choice.fp32_nodes;
                 eo.fp32_node_count = choice.node_count;
                 m->precision = choice.fp16 ? VKCNN_PRECISION_FP16 : VKCNN_PRECISION_FP32;

@@ -463,6 +463,7 @@ vkcnn_status vkcnn_tune(vkcnn_context *ctx, const vkcnn_network *net,
                                        (o->fusion == VKCNN_DEFAULT && !env_is("VKCNN_FUSION", "0")),
                              .plan_memory = true,
                              .half_weights = o->precision == VKCNN_PRECISION_FP16,
+                             .half_activations = o->precision == VKCNN_PRECISION_FP16,
                              .ignore_override = true};
     base.winograd = base.fusion && (o->winograd == VKCNN_ON || (o->winograd == VKCNN_DEFAULT &&
                                                                 !env_is("VKCNN_WINOGRAD", "0")));

@@ -57,7 +57,7 @@ static vkcnn_status measure_fma(vkcnn_context *ctx, bool fp16, double *gflops) {
         float seed;
         uint32_t iters;
     } push = {1.0f, 64};
-    vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE};
+    vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE, false};
     vkc_dispatch d = {.kernel = &k, .bindings = &b, .push = &push, .groups = {groups, 1, 1}};
     double ms = 0;
     while (!st) {
@@ -116,7 +116,8 @@ static vkcnn_status measure_memory(vkcnn_context *ctx, int what, double *gbps) {
     struct {
         uint32_t count, threads;
     } push = {(uint32_t)(bytes / 16), groups * LOCAL};
-    vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ}, {&dst, 0, VK_WHOLE_SIZE, VKC_WRITE}};
+    vkc_binding b[2] = {{&src, 0, VK_WHOLE_SIZE, VKC_READ, false},
+                        {&dst, 0, VK_WHOLE_SIZE, VKC_WRITE, false}};
     vkc_dispatch d = {.kernel = &k, .bindings = b, .push = &push, .groups = {groups, 1, 1}};
     double ms = 0;
     if (!st) st = best_ms(ctx, &d, &ms);
@@ -141,8 +142,8 @@ static vkcnn_status overhead_ms(vkcnn_context *ctx, vkc_kernel *k, vkc_buffer *s
     } push = {0, groups * LOCAL};
     for (uint32_t i = 0; i < count && !st; i++) {
         vkc_binding b[2] = {
-            {src, 0, VK_WHOLE_SIZE, VKC_READ},
-            {dst, barriers ? 0 : i * stride, (VkDeviceSize)groups * LOCAL * 4, VKC_WRITE}};
+            {src, 0, VK_WHOLE_SIZE, VKC_READ, false},
+            {dst, barriers ? 0 : i * stride, (VkDeviceSize)groups * LOCAL * 4, VKC_WRITE, false}};
         vkc_dispatch d = {.kernel = k, .bindings = b, .push = &push, .groups = {groups, 1, 1}};
         st = vkc_sequence_add(seq, &d);
     }

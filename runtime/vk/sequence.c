@@ -18,6 +18,17 @@ static bool is_buffer(VkDescriptorType t) {
     return t == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER || t == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
 }
 
+/* A uniform texel binding's view format: the shader's (reflected), or four
+ * halves where a float binding holds halves (vkc_binding.half). */
+static VkFormat texel_format(const vkc_kernel *k, uint32_t b, const vkc_binding *bd) {
+    VkFormat f = k->io.texel_formats[b];
+    return bd->half && f == VK_FORMAT_R32G32B32A32_SFLOAT ? VK_FORMAT_R16G16B16A16_SFLOAT : f;
+}
+
+static uint64_t texel_bytes(const vkc_kernel *k, uint32_t b, const vkc_binding *bd) {
+    return texel_format(k, b, bd) == VK_FORMAT_R16G16B16A16_SFLOAT ? 8 : 16;
+}
+
 typedef struct step {
     vkc_kernel kernel; /* by value: callers may move or reuse their kernel structs */
     vkc_binding bindings[VKC_MAX_BINDINGS];
@@ -106,8 +117,9 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
                             k->name, b);
         VkDeviceSize range = bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
         if (type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
-            /* viewed as whole 16-byte texels (a partial last one is not read) */
-            uint64_t texels = range / 16, align = info->min_texel_buffer_offset_alignment;
+            /* viewed as whole texels (a partial last one is not read) */
+            uint64_t texels = range / texel_bytes(k, b, bd),
+                     align = info->min_texel_buffer_offset_alignment;
             if (bd->access != VKC_READ || texels == 0)
                 return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
                                 "dispatch of '%s': binding %u is a read-only texel buffer of at "
@@ -264,9 +276,10 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
                     bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
                 VkBufferViewCreateInfo vi = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                                              .buffer = bd->buffer->handle,
-                                             .format = sp->kernel.io.texel_formats[b],
+                                             .format = texel_format(&sp->kernel, b, bd),
                                              .offset = bd->offset,
-                                             .range = range / 16 * 16};
+                                             .range = range / texel_bytes(&sp->kernel, b, bd) *
+                                                      texel_bytes(&sp->kernel, b, bd)};
                 if ((st = vkc_check(dev->vk.vkCreateBufferView(dev->handle, &vi,
                                                                ctx->inst.allocator, &sp->views[b]),
                                     "vkCreateBufferView")))

@@ -31,6 +31,10 @@ typedef struct vkc_binding {
     VkDeviceSize offset;
     VkDeviceSize range; /* VK_WHOLE_SIZE: to the end of the buffer */
     unsigned access;    /* VKC_READ | VKC_WRITE */
+    /* IEEE halves: a float texel binding is then viewed as
+     * R16G16B16A16_SFLOAT (8-byte texels) instead of R32G32B32A32_SFLOAT;
+     * storage bindings do not look at it (the shader declares float16_t) */
+    bool half;
 } vkc_binding;
 
 /* The resources of an image or sampler binding: the kernel's shader

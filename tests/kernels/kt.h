@@ -63,6 +63,13 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
  * rounds transformed tiles to fp16), stated by the test that sets it. */
 void kt_set_rtol(double rtol);
 
+/* For the next kt_check only: it fails unless some dispatch of template
+ * `reads` defines X_HALF 1 (eltwise: ELT_HALF0 1) and some dispatch of `writes` Y_HALF 1 (the
+ * node read its input and wrote its output as fp16 activations; NULL: of
+ * any template but eltwise), and its bound is KT_RTOL + 2^-11 (one rounding
+ * of the output to fp16). */
+void kt_expect_half(const char *reads, const char *writes);
+
 /* Statistics over every kt_check of the process, printed by kt_summary. */
 void kt_summary(const char *name);
 

@@ -194,13 +194,15 @@ static void convs(const vkc_codegen_target *t, const char *shape) {
                                 cases[i].group, cases[i].k, cases[i].s, cases[i].d, cases[i].p);
             bool *halves = calloc(g->tensor_count, sizeof *halves);
             vkc_codegen_target tt = *t;
-            if (half && halves) {
+            if (half && halves) { /* fp16 weights, and X and Y as fp16 activations */
+                halves[g->nodes[node].inputs[0]] = true;
+                halves[g->nodes[node].outputs[0]] = true;
                 halves[g->nodes[node].inputs[1]] = true;
                 tt.half = halves;
             }
             char what[200];
-            snprintf(what, sizeof what, "%s, %s weights, %s", cases[i].what, half ? "fp16" : "fp32",
-                     shape);
+            snprintf(what, sizeof what, "%s, %s, %s", cases[i].what,
+                     half ? "fp16 weights and activations" : "fp32", shape);
             check_node(g, node, tt, cases[i].v, what);
             free(halves);
             vkc_graph_destroy(g);

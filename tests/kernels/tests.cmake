@@ -30,6 +30,16 @@ vkcnn_kernel_test(test_reduce)
 vkcnn_kernel_test(test_norm)
 vkcnn_kernel_test(test_gelu)
 vkcnn_kernel_test(test_data)
+# fp16 activations: every kernel form that reads or writes them, both load
+# paths (SKIP where the device lacks 16-bit storage)
+vkcnn_kernel_test(test_half_io)
+set_tests_properties(kernel_test_half_io PROPERTIES SKIP_RETURN_CODE 77)
+foreach(loads texel storage)
+  add_test(NAME kernel_test_half_io_${loads} COMMAND test_half_io)
+  set_tests_properties(kernel_test_half_io_${loads} PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=${loads}" LABELS "vulkan;kernels"
+    TIMEOUT 600 SKIP_RETURN_CODE 77)
+endforeach()
 # the cooperative-matrix kernels: compiled and checked by spirv-val (no
 # device), and run against the reference where a device has them (SKIP
 # elsewhere)

@@ -39,7 +39,8 @@ static inline int affine_check(vkcnn_context *ctx, float scale, float bias, uint
     for (uint32_t i = 0; i < n; i++)
         in[i] = (float)i * 0.5f - 7.0f;
     CHECK_OK(vkc_buffer_write(ctx, &x, 0, in, n * 4ull));
-    vkc_binding b[2] = {{&x, 0, VK_WHOLE_SIZE, VKC_READ}, {&y, 0, VK_WHOLE_SIZE, VKC_WRITE}};
+    vkc_binding b[2] = {{&x, 0, VK_WHOLE_SIZE, VKC_READ, false},
+                        {&y, 0, VK_WHOLE_SIZE, VKC_WRITE, false}};
     vkc_dispatch d = {.kernel = &k, .bindings = b, .push = &n, .groups = {(n + 63) / 64, 1, 1}};
     if (vkc_sequence_create(ctx, true, &seq) == VKCNN_OK && vkc_sequence_add(seq, &d) == VKCNN_OK &&
         vkc_sequence_record(seq) == VKCNN_OK && vkc_sequence_run(seq) == VKCNN_OK &&

@@ -12,8 +12,8 @@
 static vkc_dispatch affine(const vkc_kernel *k, vkc_binding *b, const vkc_buffer *in,
                            VkDeviceSize in_off, const vkc_buffer *out, VkDeviceSize out_off,
                            VkDeviceSize bytes, const uint32_t *n) {
-    b[0] = (vkc_binding){in, in_off, bytes, VKC_READ};
-    b[1] = (vkc_binding){out, out_off, bytes, VKC_WRITE};
+    b[0] = (vkc_binding){in, in_off, bytes, VKC_READ, false};
+    b[1] = (vkc_binding){out, out_off, bytes, VKC_WRITE, false};
     return (vkc_dispatch){
         .kernel = k, .bindings = b, .push = n, .groups = {(uint32_t)((bytes / 4 + 63) / 64), 1, 1}};
 }

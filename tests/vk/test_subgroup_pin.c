@@ -42,7 +42,7 @@ static int run_pinned(vkcnn_context *ctx, uint32_t size, uint32_t local) {
     const uint32_t groups = 3, n = groups * local;
     vkc_buffer out;
     CHECK_OK(vkc_buffer_create(ctx, n * 8ull, VKC_MEM_DEVICE, &out));
-    vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE};
+    vkc_binding b = {&out, 0, VK_WHOLE_SIZE, VKC_WRITE, false};
     vkc_dispatch d = {.kernel = &k, .bindings = &b, .groups = {groups, 1, 1}};
     vkc_sequence *seq = NULL;
     uint32_t *got = calloc(2 * n, sizeof *got);
