@@ -561,11 +561,14 @@ typedef struct vkcnn_model_options {
      * 0: one submission per inference. (vkcnn_model_record, into the
      * application's one command buffer, is not split.) */
     uint32_t max_dispatches_per_submit;
-    /* VKCNN_PRECISION_FP16: weights stored as IEEE fp16 (half the memory,
-     * half the bytes the memory-bound layers read); every kernel converts
-     * on load and multiplies and accumulates in fp32, so the only error is
-     * each weight's rounding (relative 2^-11; README "Precision" has the
-     * measured effect on outputs). Needs no device feature. A weight with a
+    /* VKCNN_PRECISION_FP16: weights and activations stored as IEEE fp16
+     * (half the memory and the bytes each layer reads and writes); kernels
+     * multiply the halves in fp32 (exact) and accumulate in fp32, so the
+     * error is each weight's and each stored activation's rounding
+     * (relative 2^-11; README "Precision" has the measured effect on
+     * outputs). Activations need storageBuffer16BitAccess (else they stay
+     * fp32), and stay fp32 where a kernel that writes or reads them has no
+     * fp16 form; graph inputs and outputs are always fp32. A weight with a
      * value past fp16's range (65504) stays fp32. Default fp32.
      * VKCNN_PRECISION_AUTO: fp32 unless the device's measured fp16 FMA rate
      * (vkcnn_context_peak, cached) is at least 1.5x its fp32 rate; then the
