@@ -111,6 +111,15 @@
 #ifndef ROWS
 #define ROWS 0
 #endif
+// SPLITK > 1 (column form only): GROUPS = SPLITK * SPLIT_GROUPS workgroups,
+// slice ks = gid / SPLIT_GROUPS summing input channels [ks * CSLICE,
+// (ks + 1) * CSLICE) of its group; Y is then the fp32 partials
+// [SPLITK][N][M][OH*OW] (no bias, no epilogue: splitk_sum.comp adds the
+// slices and applies them).
+#ifndef SPLITK
+#define SPLITK 1
+#endif
+#define CSLICE ((CG + SPLITK - 1) / SPLITK)
 // The grid is computed once, by the lowering (lower_window.c), and passed
 // in: GROUPS = GROUP * NMB * NPB workgroups, NMB blocks of TM channels per
 // group times NPB blocks of pixels (LOCAL_SIZE * TP pixels; ROWS: LOCAL_SIZE
@@ -267,6 +276,15 @@ void main() {
     uint gid = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
     if (gid >= GROUPS)
         return;
+#if SPLITK > 1
+    // split-K: slice ks of the input channels, its partial sums to Y at
+    // ks * N * M * OHW (the lowering binds the partials there)
+    int ks = int(gid / uint(SPLIT_GROUPS));
+    gid -= uint(ks) * uint(SPLIT_GROUPS);
+    int c_lo = ks * CSLICE, c_hi = min(CG, c_lo + CSLICE);
+#else
+    const int c_lo = 0, c_hi = CG;
+#endif
     int pb = int(gid % uint(NPB));
     int t = int(gid / uint(NPB));
     int m0 = (t % NMB) * TM;
@@ -310,7 +328,7 @@ void main() {
             }
             int wk = ky * KW + kx;
 #if SG
-            for (int c = 0; c < CG; c++) {
+            for (int c = c_lo; c < c_hi; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
                     float v = XLOADS(off[j] + c * HW);
@@ -326,7 +344,7 @@ void main() {
                 }
             }
 #else
-            for (int c = 0; c < CG; c++) {
+            for (int c = c_lo; c < c_hi; c++) {
                 float xv[TP];
                 [[unroll]] for (int j = 0; j < TP; j++) {
                     float v = XLOADS(off[j] + c * HW);
@@ -342,6 +360,14 @@ void main() {
         }
     }
 
+#if SPLITK > 1
+    [[unroll]] for (int i = 0; i < TM; i++)
+        if (m0 + i < MG)
+            [[unroll]] for (int j = 0; j < TP; j++)
+                if (p0 + j * LOCAL_SIZE < P)
+                    y[uint(ks * (N * M * OHW) + yo[j] + (m0 + i) * OHW)] = Y_T(acc[i][j]);
+    return;
+#endif
     [[unroll]] for (int i = 0; i < TM; i++) {
         int m = m0 + i;
         if (m < MG) {

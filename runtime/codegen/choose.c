@@ -192,6 +192,33 @@ static bool igemm_rows_ok(const conv_geo *o, int64_t tp) {
     return o->sg && o->kw > 1 && xc <= 32;
 }
 
+/* Split-K (column form): `split` slices of the input channels, each at
+ * least one channel. */
+static bool igemm_split_ok(const conv_geo *o, int64_t split) {
+    return split >= 2 && split <= VKC_MAX_SPLIT && o->c / o->group >= split;
+}
+
+/* Split-K by rule: on a GPU whose compute-unit count is known, a layer
+ * whose workgroups would leave most units idle (late, small-spatial layers
+ * at batch 1: ResNet-50's 7x7 layers, VGG-16's last) and whose reduction is
+ * long gets the smallest power-of-two split that gives every unit a
+ * workgroup, keeping slices of at least 32 input channels. Never on CPU
+ * drivers (two cores there have work at any split). The thresholds are not
+ * measured on a GPU yet; the tuner's candidates include splits 2-8. */
+static int64_t igemm_rule_split(const conv_geo *o, const vkc_codegen_target *t, int64_t tm,
+                                int64_t tp) {
+    uint32_t cu = t->caps.compute_units;
+    if (t->caps.cpu || !cu) return 0;
+    int64_t local = t->local_size;
+    int64_t groups = o->group * ((o->mg + tm - 1) / tm) * ((o->p + local * tp - 1) / (local * tp));
+    int64_t cg = o->c / o->group, k = cg * o->kh * o->kw;
+    if (2 * groups > (int64_t)cu || k < 512) return 0;
+    int64_t split = 1;
+    while (split < VKC_MAX_SPLIT && groups * split < (int64_t)cu && cg / (2 * split) >= 32)
+        split *= 2;
+    return split > 1 ? split : 0;
+}
+
 static void choose_igemm(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
                          vkc_variant *v) {
     memset(v, 0, sizeof *v);
@@ -208,6 +235,14 @@ static void choose_igemm(const conv_geo *o, const vkc_codegen_target *t, const v
     if (w && w->reduce == VKC_REDUCE_PLAIN) v->reduce = VKC_REDUCE_PLAIN;
     bool rows = v->reduce == VKC_REDUCE_SUBGROUP && igemm_rows_ok(o, tp);
     if (w && w->form == VKC_FORM_COLS) rows = false;
+    /* split-K where wanted (it takes the column form), else by rule where
+     * no form is wanted */
+    int64_t split = w && w->split ? w->split : (w && w->form) ? 0 : igemm_rule_split(o, t, tm, tp);
+    if (w && w->form == VKC_FORM_ROWS && !w->split) split = 0;
+    if (igemm_split_ok(o, split)) {
+        v->split = (uint8_t)split;
+        rows = false;
+    }
     v->form = rows ? VKC_FORM_ROWS : VKC_FORM_COLS;
     v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
     if (w && w->load) v->load = w->load;
@@ -955,6 +990,14 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
             vkc_variant w = {.algo = VKC_ALGO_IGEMM, .reduce = VKC_REDUCE_PLAIN};
             choose_igemm(&o, t, &w, &v);
             push(l, &v);
+        }
+        /* split-K on GPUs (never useful on a CPU driver's few cores) */
+        for (int64_t split = 2; around && !t->caps.cpu && split <= 8; split *= 2) {
+            vkc_variant w = {.algo = VKC_ALGO_IGEMM, .split = (uint8_t)split};
+            if (split != base.split && igemm_split_ok(&o, split)) {
+                choose_igemm(&o, t, &w, &v);
+                push(l, &v);
+            }
         }
         if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
             /* the other load path */

@@ -267,28 +267,41 @@ void vkc_lower_conv(vkc_cg *c) {
                 "implicit GEMM needs W in one binding; it is split (run it direct)");
         return;
     }
+    /* split-K (variant kS): partial sums of S channel slices into scratch,
+     * then splitk_sum.comp adds them with the bias and the epilogue */
+    int64_t split = gemm && c->v.split > 1 ? c->v.split : 1;
+    if (split > 1 && (c->v.form == VKC_FORM_ROWS || split > x->dims[1] / a->group)) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "split-K needs the column form and a channel per slice");
+        return;
+    }
+    uint64_t spatial = y->elements / (uint64_t)(y->dims[0] * y->dims[1]);
+    uint32_t partials = split > 1 ? cg_scratch(c, (uint64_t)split * y->elements) : VKC_NONE;
     vkc_kdispatch *d = cg_dispatch(c, gemm ? "conv_gemm" : "conv");
     cg_def(c, d, "N %" PRId64, x->dims[0]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
     cg_def(c, d, "M %" PRId64, w->dims[0]);
     cg_def(c, d, "GROUP %" PRId64, a->group);
-    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    cg_def(c, d, "HAS_BIAS %d", b && split == 1 ? 1 : 0);
     /* a fused input scale (squeeze-and-excitation): X's flat index / HW is
      * its image-and-channel index */
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
-    cg_epilogue_defines(c, d, y->elements / (uint64_t)(y->dims[0] * y->dims[1]));
+    if (split == 1) cg_epilogue_defines(c, d, spatial);
     cg_def_window(c, d, &s);
-    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    if (split > 1)
+        cg_bind_scratch(c, d, partials, VKC_WRITE);
+    else
+        cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     if (gemm) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
         if (cg_half(c, cg_in_index(c, 1))) cg_def(c, d, "WT_HALF 1");
     } else
         cg_bind_split(c, d, cg_in_index(c, 1));
-    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    if (b && split == 1) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
-    cg_epilogue_bind(c, d);
+    if (split == 1) cg_epilogue_bind(c, d);
     if (!gemm) {
         cg_grid(c, d, y->elements);
         return;
@@ -320,7 +333,11 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def(c, d, "ROWS %d", rows ? 1 : 0);
     cg_def(c, d, "NPB %" PRIu64, npb);
     cg_def(c, d, "NMB %" PRIu64, nmb);
-    cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
+    cg_def(c, d, "GROUPS %" PRIu64 "u", groups * (uint64_t)split);
+    if (split > 1) {
+        cg_def(c, d, "SPLITK %" PRId64, split);
+        cg_def(c, d, "SPLIT_GROUPS %" PRIu64 "u", groups);
+    }
     if (rows) {
         cg_def(c, d, "OWB %" PRId64, owb);
         cg_def(c, d, "Q %" PRId64, q);
@@ -328,7 +345,19 @@ void vkc_lower_conv(vkc_cg *c) {
     /* X and W through texel buffers when both are whole texels */
     bool half = cg_half(c, cg_in_index(c, 1));
     if (conv_texels(c, x, w, half)) cg_def(c, d, "TEXEL 1");
-    cg_grid(c, d, groups * (uint64_t)local);
+    cg_grid(c, d, groups * (uint64_t)split * (uint64_t)local);
+    if (split == 1) return;
+    d = cg_dispatch(c, "splitk_sum");
+    cg_def(c, d, "M %" PRId64, w->dims[0]);
+    cg_def(c, d, "OHW %" PRIu64, spatial);
+    cg_def(c, d, "SPLITK %" PRId64, split);
+    cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    cg_epilogue_defines(c, d, spatial);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_scratch(c, d, partials, VKC_READ);
+    if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
+    cg_epilogue_bind(c, d);
+    cg_grid(c, d, y->elements);
 }
 
 void vkc_lower_pool(vkc_cg *c) {

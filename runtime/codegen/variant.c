@@ -76,6 +76,10 @@ const char *vkc_variant_string(const vkc_variant *v, char *buf, size_t size) {
         add(buf, size, t);
     }
     if (v->form) add(buf, size, v->form == VKC_FORM_ROWS ? "rows" : "cols");
+    if (v->split > 1) {
+        snprintf(t, sizeof t, "k%u", (unsigned)v->split);
+        add(buf, size, t);
+    }
     if (v->load) add(buf, size, v->load == VKC_LOAD_TEXEL ? "texel" : "storage");
     if (v->reduce)
         add(buf, size,
@@ -131,6 +135,10 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             } else if (token(p, n, "rows") || token(p, n, "cols")) {
                 seen = !out->form;
                 out->form = p[0] == 'r' ? VKC_FORM_ROWS : VKC_FORM_COLS;
+            } else if (n > 1 && p[0] == 'k') {
+                unsigned v = number(p + 1, p + n);
+                seen = v >= 2 && v <= VKC_MAX_SPLIT && !out->split;
+                out->split = (uint8_t)v;
             } else if (n > 2 && p[0] == 'n' && p[1] == 'c') {
                 unsigned v = number(p + 2, p + n);
                 seen = v && !block;
@@ -151,9 +159,9 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
                 "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
                 "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col), block (TMxTP with 1..%d "
                 "each, ncN), load path (texel, "
-                "storage), reduction (sg, plain, tree) or pixel form (rows, cols), or "
-                "repeats one",
-                (int)n, p, s, MAX_BLOCK);
+                "storage), reduction (sg, plain, tree), pixel form (rows, cols) or split-K "
+                "(k2..k%d), or repeats one",
+                (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT);
             return false;
         }
         first = false;
@@ -163,37 +171,42 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
     /* tokens that no kernel of the algorithm has */
     bool gemv_block = out->bm && !out->bn;
     const char *bad = NULL;
-    switch ((vkc_algo)out->algo) {
-    case VKC_ALGO_DIRECT:
-    case VKC_ALGO_GEMM:
-        if (out->bm || out->load || out->reduce || out->form) bad = "takes no other field";
-        break;
-    case VKC_ALGO_IGEMM:
-        if (gemv_block) bad = "takes a TMxTP block, not ncN";
-        break;
-    case VKC_ALGO_WINOGRAD:
-        if (gemv_block || out->reduce || out->form) bad = "takes a block and a load path only";
-        break;
-    case VKC_ALGO_GEMV:
-        if ((out->bm && !gemv_block) || out->form) bad = "takes ncN, a load path and sg/tree";
-        break;
-    case VKC_ALGO_GEMM_TILE:
-        if (gemv_block || out->load || out->reduce || out->form) bad = "takes a TMxTN block only";
-        break;
-    case VKC_ALGO_GEMM1X1:
-    case VKC_ALGO_IM2COL:
-        if (gemv_block || out->reduce || out->form)
-            bad = "takes a TMxTP block and a load path only";
-        break;
-    case VKC_ALGO_DEPTHWISE:
-        if (gemv_block || out->reduce || out->form)
-            bad = "takes a TYxTX block and a load path only";
-        break;
-    case VKC_ALGO_COOPMAT:
-        if (gemv_block || out->load || out->reduce || out->form) bad = "takes a BMxBN block only";
-        break;
-    default: break;
-    }
+    if (out->split && (out->algo != VKC_ALGO_IGEMM || out->form == VKC_FORM_ROWS))
+        bad = "takes no split-K (igemm's column form only)";
+    else
+        switch ((vkc_algo)out->algo) {
+        case VKC_ALGO_DIRECT:
+        case VKC_ALGO_GEMM:
+            if (out->bm || out->load || out->reduce || out->form) bad = "takes no other field";
+            break;
+        case VKC_ALGO_IGEMM:
+            if (gemv_block) bad = "takes a TMxTP block, not ncN";
+            break;
+        case VKC_ALGO_WINOGRAD:
+            if (gemv_block || out->reduce || out->form) bad = "takes a block and a load path only";
+            break;
+        case VKC_ALGO_GEMV:
+            if ((out->bm && !gemv_block) || out->form) bad = "takes ncN, a load path and sg/tree";
+            break;
+        case VKC_ALGO_GEMM_TILE:
+            if (gemv_block || out->load || out->reduce || out->form)
+                bad = "takes a TMxTN block only";
+            break;
+        case VKC_ALGO_GEMM1X1:
+        case VKC_ALGO_IM2COL:
+            if (gemv_block || out->reduce || out->form)
+                bad = "takes a TMxTP block and a load path only";
+            break;
+        case VKC_ALGO_DEPTHWISE:
+            if (gemv_block || out->reduce || out->form)
+                bad = "takes a TYxTX block and a load path only";
+            break;
+        case VKC_ALGO_COOPMAT:
+            if (gemv_block || out->load || out->reduce || out->form)
+                bad = "takes a BMxBN block only";
+            break;
+        default: break;
+        }
     if (bad) {
         char name[VKC_VARIANT_STRING_MAX];
         vkc_variant a = {.algo = out->algo, .tile = out->tile};
@@ -221,13 +234,15 @@ bool vkc_variant_complete(const vkc_variant *v) {
 
 bool vkc_variant_equal(const vkc_variant *a, const vkc_variant *b) {
     return a->algo == b->algo && a->tile == b->tile && a->bm == b->bm && a->bn == b->bn &&
-           a->load == b->load && a->reduce == b->reduce && a->form == b->form;
+           a->load == b->load && a->reduce == b->reduce && a->form == b->form &&
+           a->split == b->split;
 }
 
 bool vkc_variant_matches(const vkc_variant *v, const vkc_variant *p) {
     return (!p->algo || p->algo == v->algo) && (!p->tile || p->tile == v->tile) &&
            (!p->bm || (p->bm == v->bm && p->bn == v->bn)) && (!p->load || p->load == v->load) &&
-           (!p->reduce || p->reduce == v->reduce) && (!p->form || p->form == v->form);
+           (!p->reduce || p->reduce == v->reduce) && (!p->form || p->form == v->form) &&
+           (!p->split || p->split == v->split);
 }
 
 /* ---- VKCNN_KERNEL_OVERRIDE --------------------------------------------------- */

@@ -104,7 +104,14 @@ typedef struct vkc_variant {
     uint8_t load;    /* vkc_load */
     uint8_t reduce;  /* vkc_reduce */
     uint8_t form;    /* vkc_form (igemm only) */
+    /* split-K (igemm, column form only): the input channels in `split`
+     * slices, each workgroup summing one into partials that a second
+     * dispatch adds up with the bias and epilogue (token kS, S in
+     * 2..VKC_MAX_SPLIT); 0: none (any, in a pattern) */
+    uint8_t split;
 } vkc_variant;
+
+#define VKC_MAX_SPLIT 16
 
 /* Longest string form, terminator included. */
 #define VKC_VARIANT_STRING_MAX 48

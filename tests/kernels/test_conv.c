@@ -7,7 +7,9 @@
  * (VKCNN_KERNEL_OVERRIDE, read when the executor is created): by rule
  * (conv_gemm.comp, with subgroup broadcast and row blocks where the device
  * has subgroups), conv_gemm.comp without subgroup ops ("conv=igemm/plain"),
- * and the direct conv.comp ("conv=direct").
+ * the direct conv.comp ("conv=direct"), im2col, and split-K over 3 channel
+ * slices ("conv=igemm/cols/k3": partial sums, then splitk_sum.comp with the
+ * bias and the fused epilogue; a slice may be empty).
  * 1x1 convolutions of group 1 without padding (conv1x1.comp, the rule's
  * kernel for them) also run as "conv=igemm" (the implicit GEMM's rule) and
  * under blocks other than the rule's, on random shapes: channel and pixel
@@ -38,10 +40,14 @@ static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip
 
 /* The kernels a case runs under (NULL: by rule): their names in the case
  * descriptions, and the VKCNN_KERNEL_OVERRIDE items that choose them. */
-static const char *const kernels[] = {NULL, "gemm-plain", "direct", "im2col/8x4",
-                                      "im2col/16x8/storage"};
-static const char *const overrides[] = {NULL, "conv=igemm/plain", "conv=direct", "conv=im2col/8x4",
-                                        "conv=im2col/16x8/storage"};
+static const char *const kernels[] = {NULL,         "gemm-plain",          "direct",
+                                      "im2col/8x4", "im2col/16x8/storage", "split-K 3"};
+static const char *const overrides[] = {NULL,
+                                        "conv=igemm/plain",
+                                        "conv=direct",
+                                        "conv=im2col/8x4",
+                                        "conv=im2col/16x8/storage",
+                                        "conv=igemm/cols/k3"};
 
 /* Checks graph g with output y (VKC_NONE: building it failed) against the
  * reference, fused; 1 on a failure. */

@@ -3,6 +3,8 @@
  * randomized shapes (tails that do not divide the tiles, stride 2, padding,
  * groups = C, batch 1 and 3).
  *
+ * Split-K convolutions (conv=igemm/plain/k2) keep their partial sums in
+ * fp32 scratch; their second dispatch writes y as halves.
  * Each case sandwiches the node under test so that its input and output are
  * activations rather than graph inputs and outputs (which stay fp32):
  *     x -> Neg -> node -> y -> Neg -> out1
@@ -107,6 +109,8 @@ static int conv_case(vkcnn_context *ctx, uint64_t seed, const char *form, int64_
         reads = "winograd_input", writes = "winograd_output";
     else if (form && strstr(form, "im2col"))
         reads = "im2col", writes = "conv1x1";
+    else if (form && strstr(form, "/k"))
+        reads = "conv_gemm", writes = "splitk_sum";
     else if (form)
         reads = writes = !strcmp(form, "conv=direct")    ? "conv"
                          : !strcmp(form, "conv=gemm1x1") ? "conv1x1"

@@ -22,6 +22,8 @@ static void strings(void) {
     const char *good[] = {"direct",
                           "igemm/16x4/rows/texel/sg",
                           "igemm/8x2/cols/storage/plain",
+                          "igemm/16x4/cols/k4/texel/sg",
+                          "igemm/8x1/cols/k16/storage/plain",
                           "wino4/16x32/texel",
                           "wino2/16x8/storage",
                           "gemv/nc8/texel/sg",
@@ -45,8 +47,9 @@ static void strings(void) {
         CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
     }
     /* patterns: some fields open */
-    const char *patterns[] = {"igemm/plain", "texel",   "wino4",  "16x8", "tree", "wino/16x8",
-                              "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw",   "cm",   "cm-wino2"};
+    const char *patterns[] = {"igemm/plain", "texel",       "wino4",   "16x8",   "tree",
+                              "wino/16x8",   "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw",
+                              "cm",          "cm-wino2",    "igemm/k2"};
     for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -76,7 +79,13 @@ static void strings(void) {
                          "cm/texel",
                          "cm/64x64/sg",
                          "cm/nc4",
-                         "cm-wino3/64x64"};
+                         "cm-wino3/64x64",
+                         "igemm/16x4/rows/k2/texel/sg",
+                         "igemm/k1",
+                         "igemm/k17",
+                         "igemm/k2/k4",
+                         "dw/4x4/k2",
+                         "direct/k2"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -432,6 +441,38 @@ static void coopmat_choice(vkcnn_context *ctx) {
     CHECK(vkc_choose_winograd_tile(&cmw, 4, 4) == 0);
 }
 
+/* Split-K: the rule's choice on a GPU (compute units known) for a late,
+ * small layer with a long reduction, never on lavapipe or for a short
+ * reduction; the GPU's candidates include the other splits, each legal. */
+static void split_choice(vkcnn_context *ctx) {
+    vkc_codegen_target real, t = coopmat_target(ctx);
+    device_target(ctx, &real);
+    t.caps.coopmat_m = t.caps.coopmat_n = t.caps.coopmat_k = 0;
+    t.caps.compute_units = 132;
+    uint32_t n = 0;
+    vkc_graph *g = conv(95, &n, 1, 512, 7, 512, 1, 3, 1, 1); /* ResNet-50's layer4 3x3 */
+    vkc_variant v, list[VKC_MAX_CANDIDATES];
+    CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v));
+    /* 32 workgroups of 16 channels: 8 slices of 64 channels give 256 */
+    CHECK(v.algo == VKC_ALGO_IGEMM && v.split == 8 && v.form == VKC_FORM_COLS);
+    CHECK(vkc_variant_choose(g, n, &real, NULL, VKC_NONE, &v) && v.split == 0);
+    uint32_t k = vkc_variant_candidates(g, n, &t, false, list, VKC_MAX_CANDIDATES), splits = 0;
+    for (uint32_t j = 0; j < k; j++)
+        if (list[j].split) {
+            splits++;
+            CHECK(vkc_variant_complete(&list[j]) &&
+                  vkc_variant_legal(g, n, &t, &list[j], VKC_NONE));
+        }
+    CHECK(splits >= 3); /* the rule's 8, then 2 and 4 */
+    k = vkc_variant_candidates(g, n, &real, false, list, VKC_MAX_CANDIDATES);
+    for (uint32_t j = 0; j < k; j++)
+        CHECK(!list[j].split);
+    vkc_graph_destroy(g);
+    g = conv3x3(96, &n); /* 16 -> 20: a reduction of 144 */
+    CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v) && v.split == 0);
+    vkc_graph_destroy(g);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     strings();
@@ -447,6 +488,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "gemm batch 1", gemm1, false, 3);
     candidates(ctx, "gemm batch 16", gemm16, false, 3);
     coopmat_choice(ctx);
+    split_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
     return th_done("test_variants");
