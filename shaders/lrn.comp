@@ -33,8 +33,8 @@
 
 #include "common.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; }; // X_T, Y_T: common.glsl
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 
 void main() {
     uint i = flat_index();
@@ -48,9 +48,9 @@ void main() {
     int hi = min(c + SIZE / 2, C - 1);
     float sq = 0.0;
     for (int j = lo; j <= hi; j++) {
-        float v = x[(n * uint(C) + uint(j)) * uint(SP) + s];
+        float v = float(x[(n * uint(C) + uint(j)) * uint(SP) + s]);
         sq += v * v;
     }
     float base = float(BIAS) + float(ALPHA) / float(SIZE) * sq;
-    y[i] = x[i] / pow(base, float(BETA));
+    y[i] = Y_T(float(x[i]) / pow(base, float(BETA)));
 }

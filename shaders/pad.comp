@@ -23,8 +23,8 @@
 
 #include "common.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; }; // X_T, Y_T: common.glsl
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 
 const int idims[RANK] = int[RANK](IN_DIMS);
 const int odims[RANK] = int[RANK](OUT_DIMS);
@@ -41,7 +41,7 @@ void main() {
         int j = o - begin[d], n = idims[d];
         if (j < 0 || j >= n) {
 #if MODE == 0
-            y[i] = float(VALUE);
+            y[i] = Y_T(float(VALUE));
             return;
 #elif MODE == 1
             j = j < 0 ? -j : 2 * (n - 1) - j;
@@ -54,5 +54,5 @@ void main() {
         off += j * stride;
         stride *= n;
     }
-    y[i] = x[off];
+    y[i] = Y_T(float(x[off])); // through float: no half-to-half conversion
 }

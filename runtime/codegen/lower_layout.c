@@ -89,8 +89,8 @@ void vkc_lower_pad(vkc_cg *c) {
            : a->mode == VKC_PAD_EDGE    ? 2
                                         : 3);
     cg_def(c, d, "VALUE %s", cg_float(f, a->value));
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_grid(c, d, y->elements);
 }
 

@@ -405,7 +405,7 @@ void vkc_lower_lrn(vkc_cg *c) {
     cg_def(c, d, "ALPHA %s", cg_float(f, a->alpha));
     cg_def(c, d, "BETA %s", cg_float(f, a->beta));
     cg_def(c, d, "BIAS %s", cg_float(f, a->bias));
-    cg_bind(c, d, cg_node(c)->outputs[0], VKC_WRITE);
-    cg_bind(c, d, cg_in_index(c, 0), VKC_READ);
+    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_grid(c, d, x->elements);
 }

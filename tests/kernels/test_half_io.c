@@ -3,6 +3,7 @@
  * randomized shapes (tails that do not divide the tiles, stride 2, padding,
  * groups = C, batch 1 and 3).
  *
+ * Pad and LRN too.
  * Split-K convolutions (conv=igemm/plain/k2) keep their partial sums in
  * fp32 scratch; their second dispatch writes y as halves.
  * Each case sandwiches the node under test so that its input and output are
@@ -143,6 +144,36 @@ static int pool_case(vkcnn_context *ctx, uint64_t seed, vkc_op op) {
     return run(ctx, g, kt_node(g, op, 12, &x, 1, &a), "pool", "pool", NULL, seed, what);
 }
 
+/* Pad (constant, reflect, edge; a negative pad crops) and LRN */
+static int pad_lrn_case(vkcnn_context *ctx, uint64_t seed, bool lrn) {
+    uint64_t r = seed;
+    vkc_graph *g = kt_graph();
+    int64_t xd[4] = {kt_range(&r, 1, 3), kt_range(&r, 2, 9), kt_range(&r, 4, 11),
+                     kt_range(&r, 4, 11)};
+    uint32_t x = activation(g, kt_tensor(g, "x", 4, xd, false, &r));
+    vkc_attrs a = kt_attrs(lrn ? VKC_OP_LRN : VKC_OP_PAD, 13);
+    vkc_pad_mode mode = (vkc_pad_mode)(seed % 3 == 0   ? VKC_PAD_CONSTANT
+                                       : seed % 3 == 1 ? VKC_PAD_REFLECT
+                                                       : VKC_PAD_EDGE);
+    if (lrn) {
+        a.lrn = (vkc_lrn_attrs){2 * kt_range(&r, 0, 2) + 1, 1e-2f, 0.75f, 2.0f};
+    } else {
+        a.pad.mode = mode;
+        a.pad.value = 0.5f;
+        a.pad.pads_given = true;
+        a.pad.pad_count = 8;
+        for (int i = 2; i < 4; i++) { /* H and W */
+            a.pad.pads[i] = kt_range(&r, -1, 2);
+            a.pad.pads[4 + i] = kt_range(&r, 0, 2);
+        }
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s n%lld c%lld in %lldx%lld", lrn ? "LRN" : "Pad",
+             (long long)xd[0], (long long)xd[1], (long long)xd[2], (long long)xd[3]);
+    uint32_t y = kt_node(g, lrn ? VKC_OP_LRN : VKC_OP_PAD, 13, &x, 1, &a);
+    return run(ctx, g, y, lrn ? "lrn" : "pad", lrn ? "lrn" : "pad", NULL, seed, what);
+}
+
 /* Concat of activations along channels (written in place at batch 1,
  * copied at batch 3) */
 static int concat_case(vkcnn_context *ctx, uint64_t seed) {
@@ -194,6 +225,8 @@ int main(int argc, char **argv) {
                   : seed % 3 == 1 ? VKC_OP_MAX_POOL
                                   : VKC_OP_AVERAGE_POOL);
         concat_case(ctx, seed * 10 + 9);
+        pad_lrn_case(ctx, seed * 10 + 3, false);
+        pad_lrn_case(ctx, seed * 10 + 4, true);
     }
     th_destroy(ctx);
     kt_summary("half_io");
