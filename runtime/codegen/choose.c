@@ -238,7 +238,6 @@ static void choose_igemm(const conv_geo *o, const vkc_codegen_target *t, const v
     /* split-K where wanted (it takes the column form), else by rule where
      * no form is wanted */
     int64_t split = w && w->split ? w->split : (w && w->form) ? 0 : igemm_rule_split(o, t, tm, tp);
-    if (w && w->form == VKC_FORM_ROWS && !w->split) split = 0;
     if (igemm_split_ok(o, split)) {
         v->split = (uint8_t)split;
         rows = false;

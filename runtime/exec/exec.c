@@ -311,15 +311,17 @@ static uint32_t class_of(uint32_t *cls, uint32_t t) {
  * lowered with these marks: a kernel that binds an activation as fp32 only
  * (cg_bind) lists it, its class goes back to fp32, and the nodes are
  * lowered again until no kernel lists one. So a tensor is half exactly
- * when its producer and every reader handle halves. */
+ * when its producer and every reader handle halves. The last round's
+ * lowerings (e->node_count of them) are left in `low`, *lowered set, for
+ * lower_and_allocate to use. */
 static vkcnn_status choose_half_activations(vkc_exec *e, const vkc_graph *g,
-                                            const vkc_exec_options *opts) {
+                                            const vkc_exec_options *opts, vkc_lowering *low,
+                                            bool *lowered) {
     if (!e->ctx->dev.storage16) return VKCNN_OK;
     uint32_t count = g->tensor_count ? g->tensor_count : 1;
     if (!e->half && !(e->half = vkc_calloc(count, sizeof *e->half))) return oom();
     uint32_t *cls = vkc_calloc(count, sizeof *cls);
     bool *fp32 = vkc_calloc(count, sizeof *fp32);
-    vkc_lowering low = {0};
     vkcnn_status st = cls && fp32 ? VKCNN_OK : oom();
     for (uint32_t t = 0; !st && t < g->tensor_count; t++)
         cls[t] = t;
@@ -354,15 +356,16 @@ static vkcnn_status choose_half_activations(vkc_exec *e, const vkc_graph *g,
         for (uint32_t t = 0; t < g->tensor_count; t++)
             if (!g->tensors[t].data) e->half[t] = !fp32[class_of(cls, t)];
         for (uint32_t k = 0; !st && k < e->node_count; k++) {
-            st = vkc_codegen_lower(g, e->nodes[k].index, &e->target, &low);
-            for (uint32_t i = 0; !st && i < low.fp32_count; i++) {
-                uint32_t c = class_of(cls, low.fp32[i]);
+            vkc_lowering_free(&low[k]);
+            st = vkc_codegen_lower(g, e->nodes[k].index, &e->target, &low[k]);
+            for (uint32_t i = 0; !st && i < low[k].fp32_count; i++) {
+                uint32_t c = class_of(cls, low[k].fp32[i]);
                 changed |= !fp32[c];
                 fp32[c] = true;
             }
-            vkc_lowering_free(&low);
         }
     }
+    *lowered = !st;
     free(cls);
     free(fp32);
     return st;
@@ -407,10 +410,12 @@ static vkcnn_status create_arena(vkc_exec *e) {
     return VKCNN_OK;
 }
 
-/* Lowers every live node, resolves views to their root tensor, plans the
- * activations and allocates one storage per used root tensor (a range of
- * the arena for planned activations). */
-static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low) {
+/* Lowers every live node (unless `lowered`: low holds them already),
+ * resolves views to their root tensor, plans the activations and allocates
+ * one storage per used root tensor (a range of the arena for planned
+ * activations). */
+static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low,
+                                       bool lowered) {
     uint32_t *root = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *root);
     uint32_t *proot = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *proot);
     bool *used = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *used);
@@ -427,7 +432,7 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         used[g->outputs[i]] = true;
     for (uint32_t k = 0; k < e->node_count && !st; k++) {
         vkc_xnode *n = &e->nodes[k];
-        if ((st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
+        if (!lowered && (st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
         if ((st = vkc_exec_note_variant(e, k, &low[k].variant))) break;
         n->view = low[k].view;
         /* inputs, post-op operands included: bound, or read back by the
@@ -731,9 +736,11 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st && opts && opts->half_weights)
         st = choose_half(e, pg, opts->fp32_nodes, opts->fp32_node_count);
     if (!st && opts && opts->fusion) st = choose_in_place(e, pg);
-    if (!st && opts && opts->half_activations) st = choose_half_activations(e, pg, opts);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
-    if (!st) st = lower_and_allocate(e, pg, low);
+    bool lowered = false;
+    if (!st && opts && opts->half_activations)
+        st = choose_half_activations(e, pg, opts, low, &lowered);
+    if (!st) st = lower_and_allocate(e, pg, low, lowered);
     if (!st) st = create_scratch(e, low);
     if (!st) st = vkc_sequence_create(ctx, opts && opts->timestamps, &e->seq);
     double t_kernels = vkc_now_ms();

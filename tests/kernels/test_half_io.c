@@ -60,9 +60,8 @@ static int run(vkcnn_context *ctx, vkc_graph *g, uint32_t y, const char *reads, 
     return bad;
 }
 
-static vkc_attrs conv_attrs(int64_t k, int64_t s, int64_t p, int64_t group) {
-    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
-    vkc_window_attrs *w = &a.window;
+/* A square k x k window, stride s, padding p on every side. */
+static void square_window(vkc_window_attrs *w, int64_t k, int64_t s, int64_t p) {
     w->has_kernel = true;
     w->kernel[0] = w->kernel[1] = k;
     w->strides[0] = w->strides[1] = s;
@@ -70,8 +69,27 @@ static vkc_attrs conv_attrs(int64_t k, int64_t s, int64_t p, int64_t group) {
     w->pad_count = 4;
     for (int i = 0; i < 4; i++)
         w->file_pads[i] = p;
-    w->group = group;
+}
+
+static vkc_attrs conv_attrs(int64_t k, int64_t s, int64_t p, int64_t group) {
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    square_window(&a.window, k, s, p);
+    a.window.group = group;
     return a;
+}
+
+/* A random [1..n, 1..c, lo..hi, lo..hi] input x -> Neg (an activation)
+ * into xd, and the case's description "<op> n.. c.. in HxW" into what. */
+static uint32_t random_activation(vkc_graph *g, uint64_t *r, int64_t n, int64_t c, int64_t lo,
+                                  int64_t hi, int64_t xd[4], const char *op, char *what,
+                                  size_t size) {
+    xd[0] = kt_range(r, 1, n);
+    xd[1] = kt_range(r, 1, c);
+    xd[2] = kt_range(r, lo, hi);
+    xd[3] = kt_range(r, lo, hi);
+    snprintf(what, size, "%s n%lld c%lld in %lldx%lld", op, (long long)xd[0], (long long)xd[1],
+             (long long)xd[2], (long long)xd[3]);
+    return activation(g, kt_tensor(g, "x", 4, xd, false, r));
 }
 
 /* A Conv of the given form; residual: + a second activation (the fused
@@ -124,23 +142,11 @@ static int conv_case(vkcnn_context *ctx, uint64_t seed, const char *form, int64_
 static int pool_case(vkcnn_context *ctx, uint64_t seed, vkc_op op) {
     uint64_t r = seed;
     vkc_graph *g = kt_graph();
-    int64_t xd[4] = {kt_range(&r, 1, 2), kt_range(&r, 1, 9), kt_range(&r, 4, 19),
-                     kt_range(&r, 4, 19)};
-    uint32_t x = activation(g, kt_tensor(g, "x", 4, xd, false, &r));
-    vkc_attrs a = kt_attrs(op, 12);
-    if (op != VKC_OP_GLOBAL_AVERAGE_POOL) {
-        vkc_window_attrs *w = &a.window;
-        w->has_kernel = true;
-        w->kernel[0] = w->kernel[1] = 3;
-        w->strides[0] = w->strides[1] = 2;
-        w->dilations[0] = w->dilations[1] = 1;
-        w->pad_count = 4;
-        for (int i = 0; i < 4; i++)
-            w->file_pads[i] = 1;
-    }
+    int64_t xd[4];
     char what[160];
-    snprintf(what, sizeof what, "%s n%lld c%lld in %lldx%lld", vkc_op_name(op), (long long)xd[0],
-             (long long)xd[1], (long long)xd[2], (long long)xd[3]);
+    uint32_t x = random_activation(g, &r, 2, 9, 4, 19, xd, vkc_op_name(op), what, sizeof what);
+    vkc_attrs a = kt_attrs(op, 12);
+    if (op != VKC_OP_GLOBAL_AVERAGE_POOL) square_window(&a.window, 3, 2, 1);
     return run(ctx, g, kt_node(g, op, 12, &x, 1, &a), "pool", "pool", NULL, seed, what);
 }
 
@@ -148,9 +154,9 @@ static int pool_case(vkcnn_context *ctx, uint64_t seed, vkc_op op) {
 static int pad_lrn_case(vkcnn_context *ctx, uint64_t seed, bool lrn) {
     uint64_t r = seed;
     vkc_graph *g = kt_graph();
-    int64_t xd[4] = {kt_range(&r, 1, 3), kt_range(&r, 2, 9), kt_range(&r, 4, 11),
-                     kt_range(&r, 4, 11)};
-    uint32_t x = activation(g, kt_tensor(g, "x", 4, xd, false, &r));
+    int64_t xd[4];
+    char what[128];
+    uint32_t x = random_activation(g, &r, 3, 9, 4, 11, xd, lrn ? "LRN" : "Pad", what, sizeof what);
     vkc_attrs a = kt_attrs(lrn ? VKC_OP_LRN : VKC_OP_PAD, 13);
     vkc_pad_mode mode = (vkc_pad_mode)(seed % 3 == 0   ? VKC_PAD_CONSTANT
                                        : seed % 3 == 1 ? VKC_PAD_REFLECT
@@ -167,9 +173,6 @@ static int pad_lrn_case(vkcnn_context *ctx, uint64_t seed, bool lrn) {
             a.pad.pads[4 + i] = kt_range(&r, 0, 2);
         }
     }
-    char what[128];
-    snprintf(what, sizeof what, "%s n%lld c%lld in %lldx%lld", lrn ? "LRN" : "Pad",
-             (long long)xd[0], (long long)xd[1], (long long)xd[2], (long long)xd[3]);
     uint32_t y = kt_node(g, lrn ? VKC_OP_LRN : VKC_OP_PAD, 13, &x, 1, &a);
     return run(ctx, g, y, lrn ? "lrn" : "pad", lrn ? "lrn" : "pad", NULL, seed, what);
 }
