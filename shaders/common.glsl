@@ -14,6 +14,21 @@ uint flat_index() {
            gl_LocalInvocationID.x;
 }
 
+// Shape-generic kernels (VKC_PUSH): the codegen defines shape values as
+// words of this push-constant block (vkc_pc.v[k]), so that one pipeline
+// serves every layer that differs only in them. vkc_udiv(x, magic, shift)
+// is x / d for x < 2^31, with the divisor's constants from the host
+// (vkc_codegen_divisor; magic 0: d == 1): a multiply-high and a shift
+// where a division by a run-time value costs a scalar loop on CPU drivers.
+#if defined(VKC_PUSH) && VKC_PUSH
+layout(push_constant) uniform VkcPush { uint v[32]; } vkc_pc;
+#endif
+uint vkc_udiv(uint x, uint magic, uint shift) {
+    uint hi, lo;
+    umulExtended(x, magic, hi, lo);
+    return magic == 0u ? x : hi >> shift;
+}
+
 // Uniform texel buffers are declared as TEXEL_BUFFER (float) and
 // UTEXEL_BUFFER (uint) and read with texelFetch: samplerBuffer where the
 // codegen says TEXEL_SAMPLED (lavapipe 22.3, where it is the faster form:

@@ -37,6 +37,11 @@
 // channel.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
 // XSCALE, then the epilogue's operands (EPI_BINDING on).
+// Shape-generic: the lowering defines the sizes (N, C, M, H, W, OH, OW, the
+// block counts, TOTAL) as push constants, and divisions by them as
+// DIV_<name> (common.glsl), so layers of equal block, stride, load path
+// and epilogue share one pipeline; only the block and the stride are
+// unrolled. Literal defines work too (the defaults below).
 #ifndef N
 #define N 1
 #endif
@@ -87,19 +92,40 @@
 #else
 #define XU 0
 #endif
+#ifndef XT
 #define XT (N * C * HW / 4) // X's texels (TEXEL: whole ones)
+#endif
 #ifndef WT_HALF
 #define WT_HALF 0
 #endif
 #ifndef XSCALE
 #define XSCALE 0
 #endif
+#ifndef HW
 #define HW (H * W)
+#endif
+#ifndef OHW
 #define OHW (OH * OW)
-#define TP4 (TP / 4)                    // TP is a multiple of 4
-#define NPB ((OHW + TP - 1) / TP)       // pixel blocks per image
-#define NMB ((M + TM - 1) / TM)         // channel blocks
-#define C4 (C / 4)                      // whole steps of 4 channels
+#endif
+#define TP4 (TP / 4) // TP is a multiple of 4
+#ifndef NPB
+#define NPB ((OHW + TP - 1) / TP) // pixel blocks per image
+#endif
+#ifndef NMB
+#define NMB ((M + TM - 1) / TM) // channel blocks
+#endif
+#define C4 (C / 4) // whole steps of 4 channels
+// Divisions by shape values: the lowering defines these as multiply-highs
+// where the shapes are push constants (shape-generic, common.glsl)
+#ifndef DIV_NPB
+#define DIV_NPB(x) (uint(x) / uint(NPB))
+#endif
+#ifndef DIV_NMB
+#define DIV_NMB(x) (uint(x) / uint(NMB))
+#endif
+#ifndef DIV_OW
+#define DIV_OW(x) (uint(x) / uint(OW))
+#endif
 
 #include "common.glsl"
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
@@ -225,10 +251,10 @@ void main() {
     uint t = flat_index();
     if (t >= uint(N * NMB * NPB))
         return;
-    int pb = int(t % uint(NPB));
-    int r = int(t / uint(NPB));
-    int m0 = (r % NMB) * TM;
-    int n = r / NMB;
+    int r = int(DIV_NPB(t));
+    int pb = int(t) - r * NPB;
+    int n = int(DIV_NMB(r));
+    int m0 = (r - n * NMB) * TM;
     int p0 = pb * TP;
     [[unroll]] for (int i = 0; i < TM; i++)
         wrow[i] = min(m0 + i, M - 1) * C;
@@ -241,7 +267,7 @@ void main() {
 #else
     [[unroll]] for (int j = 0; j < TP; j++) {
         int p = min(p0 + j, OHW - 1);
-        int oy = p / OW, ox = p - oy * OW;
+        int oy = int(DIV_OW(p)), ox = p - oy * OW;
         xoff[j] = oy * SH * W + ox * SW;
     }
 #endif
@@ -263,8 +289,8 @@ void main() {
                     acc[i][j] += wv[i][k] * xv[j];
         }
     }
-#if C % 4
-    [[unroll]] for (int c = 4 * C4; c < C; c++) {
+#if !WV4 // C % 4 channels after the whole steps
+    for (int c = 4 * C4; c < C; c++) {
         float xv[TP];
         load_x(xbase, c, n, xv);
         [[unroll]] for (int i = 0; i < TM; i++) {

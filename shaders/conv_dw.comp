@@ -30,6 +30,10 @@
 // output reads the same input channel, so the scale multiplies the sum.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
 // XSCALE, then the epilogue's operands (EPI_BINDING on).
+// Shape-generic: the lowering defines the sizes and pads (N, C, M, H, W,
+// OH, OW, PT, PL, the tile counts, TOTAL) as push constants, and divisions
+// by them as DIV_<name> (common.glsl), so layers of equal window, stride,
+// dilation, tile and epilogue share one pipeline. Literal defines work too.
 #ifndef N
 #define N 1
 #endif
@@ -93,12 +97,36 @@
 #ifndef XSCALE
 #define XSCALE 0
 #endif
-#define MG (M / C)                             // output channels per input channel
+#ifndef MG
+#define MG (M / C) // output channels per input channel
+#endif
+#ifndef HW
 #define HW (H * W)
+#endif
+#ifndef OHW
 #define OHW (OH * OW)
+#endif
 #define KK (KH * KW)
-#define NTY ((OH + TY - 1) / TY)               // tile rows per channel
-#define NTX ((OW + TX - 1) / TX)               // tiles per tile row
+#ifndef NTY
+#define NTY ((OH + TY - 1) / TY) // tile rows per channel
+#endif
+#ifndef NTX
+#define NTX ((OW + TX - 1) / TX) // tiles per tile row
+#endif
+// Divisions by shape values: the lowering defines these as multiply-highs
+// where the shapes are push constants (shape-generic, common.glsl)
+#ifndef DIV_NTX
+#define DIV_NTX(x) (uint(x) / uint(NTX))
+#endif
+#ifndef DIV_NTY
+#define DIV_NTY(x) (uint(x) / uint(NTY))
+#endif
+#ifndef DIV_M
+#define DIV_M(x) (uint(x) / uint(M))
+#endif
+#ifndef DIV_MG
+#define DIV_MG(x) (uint(x) / uint(MG))
+#endif
 #define KR ((KH - 1) * DH + 1)                  // input rows an output row reads
 #define XC ((TX - 1) * SW + (KW - 1) * DW + 1) // input columns per row
 #ifndef TOTAL // the lowering defines it: the tiles
@@ -142,12 +170,13 @@ void main() {
     uint t = flat_index();
     if (t >= TOTAL)
         return;
-    int tx = int(t % uint(NTX));
-    t /= uint(NTX);
-    int ty = int(t % uint(NTY));
-    t /= uint(NTY);
-    int m = int(t % uint(M)), n = int(t / uint(M));
-    int c = m / MG;
+    uint q = DIV_NTX(t);
+    int tx = int(t - q * uint(NTX));
+    t = DIV_NTY(q);
+    int ty = int(q - t * uint(NTY));
+    int n = int(DIV_M(t));
+    int m = int(t) - n * M;
+    int c = int(DIV_MG(m));
     int oy0 = ty * TY, ox0 = tx * TX;
     int iy0 = oy0 * SH - PT, ix0 = ox0 * SW - PL;
 

@@ -7,11 +7,15 @@
 // that call the functions of eltwise.glsl: the same functions the standalone
 // elementwise kernel calls, so fusion changes no result. EPI_BODY reads the
 // post-ops' operand tensors epi0.. (bindings EPI_BINDING..) at `index`, at
-// `channel` or at index / EPI_SPATIAL (one value per image and channel), and
+// `channel` or at DIV_EPI_SPATIAL(index) (one value per image and channel:
+// index / EPI_SPATIAL, a push constant in shape-generic kernels), and
 // earlier values of the chain as v0, v1, ... EPI_HALFk: operand k is stored
 // as halves (float16_t; EPI_BODY reads it through float()).
 #include "eltwise.glsl"
 
+#if defined(EPI_SPATIAL) && !defined(DIV_EPI_SPATIAL)
+#define DIV_EPI_SPATIAL(x) (uint(x) / uint(EPI_SPATIAL))
+#endif
 #ifndef EPI_OPERANDS
 #define EPI_OPERANDS 0
 #endif

@@ -23,6 +23,9 @@
 // Invocations: (a, m block, p block), p block fastest so that neighbouring
 // lanes read neighbouring V and share U.
 // Bindings: 0 Mt (scratch), 1 U, 2 V (scratch).
+// Shape-generic (lower_winograd.c): sizes and tile counts may be push
+// constants, divisions by them DIV_<name> (common.glsl); T, the blocks and
+// the load paths stay literals. The defaults below take literal defines.
 #ifndef TEXEL
 #define TEXEL 0
 #endif
@@ -50,8 +53,18 @@
 #ifndef TOTAL
 #define TOTAL (uint(T + 2) * uint(T + 2) * uint(MP / TM) * uint(PP / TP))
 #endif
+#ifndef NMB
 #define NMB (MP / TM)
+#endif
+#ifndef NPB
 #define NPB (PP / TP)
+#endif
+#ifndef DIV_NMB
+#define DIV_NMB(x) (uint(x) / uint(NMB))
+#endif
+#ifndef DIV_NPB
+#define DIV_NPB(x) (uint(x) / uint(NPB))
+#endif
 
 #include "common.glsl"
 
@@ -125,15 +138,19 @@ void main() {
     uint i = flat_index();
     if (i >= TOTAL)
         return;
-    uint pb = i % uint(NPB), t = i / uint(NPB);
-    uint mb = t % uint(NMB), a = t / uint(NMB);
+    uint t = DIV_NPB(i), pb = i - t * uint(NPB);
+    uint a = DIV_NMB(t), mb = t - a * uint(NMB);
     uint ub = a * uint(C) * uint(MP) + mb * uint(TM);
     uint vb = a * uint(C) * uint(PP) + pb * uint(TP);
     float acc[TM][TP];
     [[unroll]] for (int r = 0; r < TM; r++)
         [[unroll]] for (int j = 0; j < TP; j++)
             acc[r][j] = 0.0;
-    for (uint c = 0u; c < uint(C); c++) {
+    // C >= 1: a loop that runs at least once keeps the accumulators in
+    // registers through it where C is a push constant (a for loop, which
+    // may not run, was 1.6x slower on lavapipe with the 16x32 block)
+    uint c = 0u;
+    do {
         float uf[TM], vf[TP];
         [[unroll]] for (int k = 0; k < TM; k += LW)
             LOAD(u, ub + c * uint(MP) + uint(k), uf, k);
@@ -142,7 +159,7 @@ void main() {
         [[unroll]] for (int r = 0; r < TM; r++)
             [[unroll]] for (int j = 0; j < TP; j++)
                 acc[r][j] += uf[r] * vf[j];
-    }
+    } while (++c < uint(C));
     uint ob = (a * uint(MP) + mb * uint(TM)) * uint(PP) + pb * uint(TP);
     [[unroll]] for (int r = 0; r < TM; r++)
         [[unroll]] for (int k = 0; k < TP; k += VW)

@@ -23,6 +23,9 @@
 // ceil((o + ALPHA) / 4) texels it spans (o = its first column mod 4), not
 // one texel per element: half the gathers for F(4x4).
 // Bindings: 0 V (scratch), 1 X.
+// Shape-generic (lower_winograd.c): sizes and tile counts may be push
+// constants, divisions by them DIV_<name> (common.glsl); T, the blocks and
+// the load paths stay literals. The defaults below take literal defines.
 #ifndef T
 #define T 4
 #endif
@@ -73,7 +76,30 @@
 #ifndef VEC8
 #define VEC8 0
 #endif
+#ifndef TOTAL_TILES
 #define TOTAL_TILES (TH * TW)
+#endif
+#ifndef W4
+#define W4 (W % 4 == 0) // the lowering defines it where W is a push constant
+#endif
+#ifndef DIV_TOTAL_TILES
+#define DIV_TOTAL_TILES(x) (uint(x) / uint(TOTAL_TILES))
+#endif
+#ifndef DIV_TW
+#define DIV_TW(x) (uint(x) / uint(TW))
+#endif
+#ifndef DIV_C
+#define DIV_C(x) (uint(x) / uint(C))
+#endif
+#ifndef DIV_PP
+#define DIV_PP(x) (uint(x) / uint(PP))
+#endif
+#ifndef PV
+#define PV (PP / 8)
+#endif
+#ifndef DIV_PV
+#define DIV_PV(x) (uint(x) / uint(PV))
+#endif
 
 #include "common.glsl"
 
@@ -128,13 +154,14 @@ void transform(uint p, uint cs, out float t[ALPHA * ALPHA]) {
             t[a] = 0.0;
         return;
     }
-    int n = int(p) / TOTAL_TILES, r = int(p) % TOTAL_TILES;
-    uint c = cs % uint(C), s = cs / uint(C);
-    int iy0 = (r / TW) * T * STEP - PT + UNIT * int(s / uint(KS));
-    int ix0 = (r % TW) * T * STEP - PL + UNIT * int(s % uint(KS));
+    int n = int(DIV_TOTAL_TILES(p)), r = int(p) - n * TOTAL_TILES;
+    uint s = DIV_C(cs), c = cs - s * uint(C);
+    int ty = int(DIV_TW(r)), tx = r - ty * TW;
+    int iy0 = ty * T * STEP - PT + UNIT * int(s / uint(KS));
+    int ix0 = tx * T * STEP - PL + UNIT * int(s % uint(KS));
     uint xb = (uint(n) * uint(C) + c) * uint(H * W);
     float d[ALPHA][ALPHA];
-#if defined(TEXEL) && TEXEL && STEP == 1 && W % 4 == 0
+#if defined(TEXEL) && TEXEL && STEP == 1 && W4
 #define NT ((3 + ALPHA + 3) / 4) // texels a row of ALPHA spans at most
     const int last = N * C * H * W / 4 - 1; // the buffer's last texel
     int o = ix0 & 3;                        // the row's first column within its texel
@@ -187,18 +214,18 @@ void main() {
         return;
 #if VEC8
     // 8 neighbouring tiles per invocation: one 8-float store per a
-    uint pv = i % uint(PP / 8), c = i / uint(PP / 8);
+    uint c = DIV_PV(i), pv = i - c * uint(PV);
     float t[8][ALPHA * ALPHA];
     [[unroll]] for (int j = 0; j < 8; j++)
         transform(pv * 8u + uint(j), c, t[j]);
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)
-        v8[(uint(a) * uint(CS) + c) * uint(PP / 8) + pv] =
+        v8[(uint(a) * uint(CS) + c) * uint(PV) + pv] =
             u64vec4(pack64(uvec2(floatBitsToUint(t[0][a]), floatBitsToUint(t[1][a]))),
                     pack64(uvec2(floatBitsToUint(t[2][a]), floatBitsToUint(t[3][a]))),
                     pack64(uvec2(floatBitsToUint(t[4][a]), floatBitsToUint(t[5][a]))),
                     pack64(uvec2(floatBitsToUint(t[6][a]), floatBitsToUint(t[7][a]))));
 #else
-    uint p = i % uint(PP), c = i / uint(PP);
+    uint c = DIV_PP(i), p = i - c * uint(PP);
     float t[ALPHA * ALPHA];
     transform(p, c, t);
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++)

@@ -21,6 +21,9 @@
 // TEXEL (CPU drivers): Mt is a uniform texel buffer.
 // Bindings: 0 Y, 1 Mt (scratch), then B when HAS_BIAS, then the
 // epilogue's operands (EPI_BINDING on).
+// Shape-generic (lower_winograd.c): sizes and tile counts may be push
+// constants, divisions by them DIV_<name> (common.glsl); T, the blocks and
+// the load paths stay literals. The defaults below take literal defines.
 #ifndef T
 #define T 4
 #endif
@@ -58,7 +61,24 @@
 #ifndef VEC8
 #define VEC8 0
 #endif
+#ifndef TOTAL_TILES
 #define TOTAL_TILES (TH * TW)
+#endif
+#ifndef DIV_TOTAL_TILES
+#define DIV_TOTAL_TILES(x) (uint(x) / uint(TOTAL_TILES))
+#endif
+#ifndef DIV_TW
+#define DIV_TW(x) (uint(x) / uint(TW))
+#endif
+#ifndef DIV_P
+#define DIV_P(x) (uint(x) / uint(P))
+#endif
+#ifndef PV
+#define PV (PP / 8)
+#endif
+#ifndef DIV_PV
+#define DIV_PV(x) (uint(x) / uint(PV))
+#endif
 #ifndef POOL
 #define POOL 0
 #endif
@@ -119,8 +139,8 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
 #else
     float b = 0.0;
 #endif
-    int n = int(p) / TOTAL_TILES, q = int(p) % TOTAL_TILES;
-    int oy0 = (q / TW) * T, ox0 = (q % TW) * T;
+    int n = int(DIV_TOTAL_TILES(p)), q = int(p) - n * TOTAL_TILES;
+    int ty = int(DIV_TW(q)), oy0 = ty * T, ox0 = (q - ty * TW) * T;
     // the epilogue's output index (clamped inside the image on partial tiles,
     // whose values are never stored)
     uint cb = (uint(n) * uint(M) + m) * uint(OH * OW);
@@ -181,11 +201,11 @@ void main() {
         return;
 #if VEC8
     // 8 neighbouring tiles per invocation: one 8-float load per a
-    uint pv = i % uint(PP / 8), m = i / uint(PP / 8);
+    uint m = DIV_PV(i), pv = i - m * uint(PV);
     float s[8][ALPHA * ALPHA];
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
 #if defined(TEXEL) && TEXEL
-        int at = int(((uint(a) * uint(MP) + m) * uint(PP / 8) + pv) * 2u);
+        int at = int(((uint(a) * uint(MP) + m) * uint(PV) + pv) * 2u);
         vec4 lo = texelFetch(mt_t, at), hi = texelFetch(mt_t, at + 1);
         s[0][a] = lo.x;
         s[1][a] = lo.y;
@@ -196,7 +216,7 @@ void main() {
         s[6][a] = hi.z;
         s[7][a] = hi.w;
 #else
-        u64vec4 t = mt8[(uint(a) * uint(MP) + m) * uint(PP / 8) + pv];
+        u64vec4 t = mt8[(uint(a) * uint(MP) + m) * uint(PV) + pv];
         uvec2 w0 = unpack32(t.x), w1 = unpack32(t.y), w2 = unpack32(t.z), w3 = unpack32(t.w);
         s[0][a] = uintBitsToFloat(w0.x);
         s[1][a] = uintBitsToFloat(w0.y);
@@ -212,7 +232,7 @@ void main() {
         if (pv * 8u + uint(j) < uint(P))
             finish(pv * 8u + uint(j), m, s[j]);
 #else
-    uint p = i % uint(P), m = i / uint(P);
+    uint m = DIV_P(i), p = i - m * uint(P);
     float s[ALPHA * ALPHA];
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
         uint at = (uint(a) * uint(MP) + m) * uint(PP) + p;

@@ -259,7 +259,68 @@ void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total) {
     d->groups[1] = (uint32_t)gy;
     d->groups[2] = 1;
     cg_def(c, d, "LOCAL_SIZE %" PRIu64, local);
-    cg_def(c, d, "TOTAL %" PRIu64 "u", total);
+    if (d->push_shapes)
+        cg_shape(c, d, "TOTAL", (int64_t)total);
+    else
+        cg_def(c, d, "TOTAL %" PRIu64 "u", total);
+}
+
+void vkc_codegen_divisor(uint32_t divisor, uint32_t *magic, uint32_t *shift) {
+    /* Granlund and Montgomery, "Division by invariant integers using
+     * multiplication" (PLDI 1994), theorem 4.2 for N = 31 bit dividends:
+     * with 2^(l-1) < d <= 2^l and m = ceil(2^(31+l) / d), 2^(31+l) <= m*d <=
+     * 2^(31+l) + 2^l, so x / d == (x * m) >> (31 + l) for every x < 2^31;
+     * m < 2^32, and for l >= 1 the shift is umulhi's 32 then l - 1. */
+    *magic = *shift = 0;
+    if (divisor <= 1) return;
+    uint32_t l = 1;
+    while (l < 32 && ((uint64_t)1 << l) < divisor)
+        l++;
+    uint64_t num = (uint64_t)1 << (31 + l);
+    *magic = (uint32_t)((num + divisor - 1) / divisor);
+    *shift = l - 1;
+}
+
+/* Appends `value` to d's push constants; its index, or -1 when full. */
+static int push_word(vkc_cg *c, vkc_kdispatch *d, uint32_t value) {
+    if (d->push_count >= VKC_PUSH_WORDS) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "kernel '%s' needs more than %d push-constant words",
+                d->template_name, VKC_PUSH_WORDS);
+        return -1;
+    }
+    if (d->push_count == 0) cg_def(c, d, "VKC_PUSH 1"); /* common.glsl declares the block */
+    d->push[d->push_count] = value;
+    return (int)d->push_count++;
+}
+
+void cg_shape(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
+    if (c->st || !d) return;
+    if (!d->push_shapes) {
+        cg_def(c, d, "%s %" PRId64, name, value);
+        return;
+    }
+    if (value < 0 || value > INT32_MAX) {
+        cg_fail(c, VKCNN_ERROR_LIMIT, "kernel '%s': %s = %" PRId64 " is out of range",
+                d->template_name, name, value);
+        return;
+    }
+    int k = push_word(c, d, (uint32_t)value);
+    if (k >= 0) cg_def(c, d, "%s int(vkc_pc.v[%d])", name, k);
+}
+
+void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
+    cg_shape(c, d, name, value);
+    if (c->st || !d || !d->push_shapes) return;
+    if (value < 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel '%s': divisor %s = %" PRId64,
+                d->template_name, name, value);
+        return;
+    }
+    uint32_t magic, shift;
+    vkc_codegen_divisor((uint32_t)value, &magic, &shift);
+    int k = push_word(c, d, magic), k2 = push_word(c, d, shift);
+    if (k >= 0 && k2 >= 0)
+        cg_def(c, d, "DIV_%s(x) vkc_udiv(uint(x), vkc_pc.v[%d], vkc_pc.v[%d])", name, k, k2);
 }
 
 const char *cg_float(char buf[48], float v) {

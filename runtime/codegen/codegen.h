@@ -153,9 +153,19 @@ typedef struct vkc_kbinding {
     bool half;
 } vkc_kbinding;
 
+/* Push-constant words a dispatch may carry: 128 bytes, the least
+ * maxPushConstantsSize a Vulkan device may report. */
+#define VKC_PUSH_WORDS 32
+
 typedef struct vkc_kdispatch {
     const char *template_name; /* shaders/<name>.comp; static string */
     char defines[VKC_CODEGEN_DEFINES_MAX];
+    /* Shape-generic kernels: the preamble names its shapes' values as push
+     * constants (cg_shape) rather than literals, so dispatches that differ
+     * only in them share one pipeline; `push` holds the values. */
+    bool push_shapes;
+    uint32_t push_count;
+    uint32_t push[VKC_PUSH_WORDS];
     uint32_t groups[3];
     /* the subgroup size the kernel is written for (its preamble defines it
      * too, so kernels of equal template and defines agree), pinned in its
@@ -208,6 +218,13 @@ void vkc_lowering_free(vkc_lowering *l);
  * has a form and its transformed tiles fit the device's bindings. */
 bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
                                const vkc_codegen_target *t);
+
+/* Division of an x below 2^31 by `divisor` (>= 1) as a multiply-high and a
+ * shift: x / divisor == umulhi(x, magic) >> shift, and x itself when magic
+ * is 0 (divisor 1). common.glsl's vkc_udiv computes it in shaders, where a
+ * division by a value known only at run time is slow (a CPU driver
+ * scalarizes it lane by lane). */
+void vkc_codegen_divisor(uint32_t divisor, uint32_t *magic, uint32_t *shift);
 
 /* The full GLSL of template `name`: the embedded shaders/<name>.comp with its
  * `#include "x.glsl"` lines replaced by the embedded shaders/x.glsl (one

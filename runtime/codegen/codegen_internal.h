@@ -68,8 +68,18 @@ void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
 uint32_t cg_scratch(vkc_cg *c, uint64_t elements);
 void cg_bind_scratch(vkc_cg *c, vkc_kdispatch *d, uint32_t scratch, unsigned access);
 
-/* Defines LOCAL_SIZE and TOTAL and sizes the grid for `total` invocations. */
+/* Defines LOCAL_SIZE and TOTAL and sizes the grid for `total` invocations
+ * (TOTAL a push constant in a shape-generic dispatch). */
 void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total);
+
+/* Shape values of a shape-generic dispatch (d->push_shapes, set by the
+ * lowering before any of these): `name` is defined as a push constant
+ * (int) and `value` pushed, else as the literal. cg_shape_div also gives
+ * the template DIV_<name>(x), x / value for 0 <= x < 2^31, as a
+ * multiply-high by pushed constants (vkc_codegen_divisor); a template
+ * falls back to a plain division where the lowering does not define it. */
+void cg_shape(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value);
+void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value);
 
 /* A float as a GLSL expression that reproduces it exactly. */
 const char *cg_float(char buf[48], float v);

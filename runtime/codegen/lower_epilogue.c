@@ -119,7 +119,7 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
         if (kind == VKC_OPERAND_ELEMENT)
             at = "index";
         else if (kind == VKC_OPERAND_IMAGE_CHANNEL) {
-            at = "index / EPI_SPATIAL";
+            at = "DIV_EPI_SPATIAL(index)";
             image = true;
         } else if (t->elements == 1)
             at = "0";
@@ -133,7 +133,7 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
     char body[2048] = "";
     cg_post_ops_body(c, body, sizeof body, slots, bound, exprs);
     if (bound) cg_def(c, d, "EPI_OPERANDS %" PRIu32, bound);
-    if (image) cg_def(c, d, "EPI_SPATIAL %" PRIu64 "u", spatial ? spatial : 1);
+    if (image) cg_shape_div(c, d, "EPI_SPATIAL", (int64_t)(spatial ? spatial : 1));
     cg_def(c, d, "EPI_BODY %s", body);
 }
 

@@ -43,20 +43,22 @@ cg_spatial cg_window_geometry(const vkc_window_attrs *a, const vkc_tensor *x, co
 }
 
 void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s) {
-    cg_def(c, d, "H %" PRId64, s->h);
-    cg_def(c, d, "W %" PRId64, s->w);
-    cg_def(c, d, "OH %" PRId64, s->oh);
-    cg_def(c, d, "OW %" PRId64, s->ow);
+    /* sizes and pads are push constants in a shape-generic dispatch; the
+     * kernel, stride and dilation stay literals (templates unroll them) */
+    cg_shape(c, d, "H", s->h);
+    cg_shape(c, d, "W", s->w);
+    cg_shape(c, d, "OH", s->oh);
+    cg_shape_div(c, d, "OW", s->ow);
     cg_def(c, d, "KH %" PRId64, s->kh);
     cg_def(c, d, "KW %" PRId64, s->kw);
     cg_def(c, d, "SH %" PRId64, s->sh);
     cg_def(c, d, "SW %" PRId64, s->sw);
     cg_def(c, d, "DH %" PRId64, s->dh);
     cg_def(c, d, "DW %" PRId64, s->dw);
-    cg_def(c, d, "PT %" PRId64, s->pt);
-    cg_def(c, d, "PL %" PRId64, s->pl);
-    cg_def(c, d, "PB %" PRId64, s->pb);
-    cg_def(c, d, "PR %" PRId64, s->pr);
+    cg_shape(c, d, "PT", s->pt);
+    cg_shape(c, d, "PL", s->pl);
+    cg_shape(c, d, "PB", s->pb);
+    cg_shape(c, d, "PR", s->pr);
     if (s->d == 1 && s->od == 1 && s->kd == 1) return; /* 1-D and 2-D */
     cg_def(c, d, "D %" PRId64, s->d);
     cg_def(c, d, "OD %" PRId64, s->od);
@@ -100,14 +102,20 @@ typedef struct gemm_source {
 /* What conv1x1.comp and conv_dw.comp share: the shape and operand defines
  * (N, C, M, HAS_BIAS, XSCALE, the epilogue's, the window geometry), fp16 W,
  * texel loads where X and W fit, and the bindings Y, X (or `src`), W, then
- * B, X's scale (xs, when fused) and the epilogue's operands. */
+ * B, X's scale (xs, when fused) and the epilogue's operands. Both kernels
+ * are shape-generic: sizes, pads and the grid are push constants, so one
+ * pipeline serves every layer of equal kernel window, stride, block, load
+ * path and epilogue (a network's start-up then does not grow with its
+ * depth: MobileNetV2's 19 distinct 1x1 layers share 6 pipelines, its 10
+ * distinct depthwise layers 2). */
 static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
                           const gemm_source *src) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
-    cg_def(c, d, "N %" PRId64, x->dims[0]);
-    cg_def(c, d, "C %" PRId64, src ? src->c : x->dims[1]);
-    cg_def(c, d, "M %" PRId64, w->dims[0]);
+    if (d) d->push_shapes = true;
+    cg_shape(c, d, "N", x->dims[0]);
+    cg_shape(c, d, "C", src ? src->c : x->dims[1]);
+    cg_shape_div(c, d, "M", w->dims[0]);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
@@ -138,6 +146,8 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
     cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
+    cg_shape_div(c, d, "NPB", (ohw + tp - 1) / tp);
+    cg_shape_div(c, d, "NMB", (m + tm - 1) / tm);
     uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
     cg_grid(c, d, blocks);
 }
@@ -223,6 +233,9 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
+    cg_shape_div(c, d, "NTY", (s->oh + ty - 1) / ty);
+    cg_shape_div(c, d, "NTX", (s->ow + tx - 1) / tx);
+    cg_shape_div(c, d, "MG", m / ch);
     uint64_t tiles = (uint64_t)x->dims[0] * (uint64_t)m * (uint64_t)((s->oh + ty - 1) / ty) *
                      (uint64_t)((s->ow + tx - 1) / tx);
     cg_grid(c, d, tiles);

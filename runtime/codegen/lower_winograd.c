@@ -136,14 +136,24 @@ bool vkc_winograd_applies(const vkc_cg *c) {
     return cg_node(c)->op == VKC_OP_CONV && geometry(c, &g);
 }
 
-static void def_common(vkc_cg *c, vkc_kdispatch *d, const wino *g) {
+/* What the three kernels share. They are shape-generic: the sizes and tile
+ * counts are push constants (cg_shape), so the layers of a network that
+ * differ only in them share pipelines (GoogLeNet's 12 Winograd layers: 36
+ * pipelines before); T, the blocks and the load paths stay literals. */
+static vkc_kdispatch *wino_dispatch(vkc_cg *c, const char *name, const wino *g) {
+    vkc_kdispatch *d = cg_dispatch(c, name);
+    if (!d) return NULL;
+    d->push_shapes = true;
     cg_def(c, d, "T %" PRId64, g->t);
-    cg_def(c, d, "M %" PRId64, g->m);
-    cg_def(c, d, "MP %" PRId64, g->mp);
-    cg_def(c, d, "P %" PRId64, g->p);
-    cg_def(c, d, "PP %" PRId64, g->pp);
-    cg_def(c, d, "TH %" PRId64, g->th);
-    cg_def(c, d, "TW %" PRId64, g->tw);
+    cg_shape(c, d, "M", g->m);
+    cg_shape(c, d, "MP", g->mp);
+    cg_shape_div(c, d, "P", g->p);
+    cg_shape_div(c, d, "PP", g->pp);
+    cg_shape(c, d, "TH", g->th);
+    cg_shape_div(c, d, "TW", g->tw);
+    cg_shape_div(c, d, "TOTAL_TILES", g->th * g->tw);
+    if (c->t->wide_loads) cg_shape_div(c, d, "PV", g->pp / 8); /* VEC8: 8 tiles a step */
+    return d;
 }
 
 void vkc_lower_winograd(vkc_cg *c) {
@@ -157,17 +167,17 @@ void vkc_lower_winograd(vkc_cg *c) {
     uint32_t v = cg_scratch(c, (uint64_t)(g.a2 * g.cs * g.pp));
     uint32_t mt = cg_scratch(c, (uint64_t)(g.a2 * g.mp * g.pp));
 
-    vkc_kdispatch *d = cg_dispatch(c, "winograd_input");
-    def_common(c, d, &g);
-    cg_def(c, d, "N %" PRId64, g.n);
-    cg_def(c, d, "C %" PRId64, g.c);
+    vkc_kdispatch *d = wino_dispatch(c, "winograd_input", &g);
+    cg_shape(c, d, "N", g.n);
+    cg_shape_div(c, d, "C", g.c);
     cg_def(c, d, "KS %" PRId64, g.ks);
     cg_def(c, d, "STEP %" PRId64, g.step);
     cg_def(c, d, "UNIT %" PRId64, g.unit);
-    cg_def(c, d, "H %" PRId64, g.h);
-    cg_def(c, d, "W %" PRId64, g.w);
-    cg_def(c, d, "PT %" PRId64, g.pt);
-    cg_def(c, d, "PL %" PRId64, g.pl);
+    cg_shape(c, d, "H", g.h);
+    cg_shape(c, d, "W", g.w);
+    cg_def(c, d, "W4 %d", g.w % 4 == 0 ? 1 : 0); /* rows start on a texel */
+    cg_shape(c, d, "PT", g.pt);
+    cg_shape(c, d, "PL", g.pl);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     const vkc_tensor *x = cg_in(c, 0);
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
@@ -178,11 +188,12 @@ void vkc_lower_winograd(vkc_cg *c) {
     if (c->v.algo == VKC_ALGO_COOPMAT) {
         vkc_lower_coopmat_winograd(c, g.t, g.cs, g.mp, g.pp, mt, v);
     } else {
-        d = cg_dispatch(c, "winograd_gemm");
-        def_common(c, d, &g);
-        cg_def(c, d, "C %" PRId64, g.cs); /* the GEMM's rows: every part's channels */
+        d = wino_dispatch(c, "winograd_gemm", &g);
+        cg_shape(c, d, "C", g.cs); /* the GEMM's rows: every part's channels */
         cg_def(c, d, "TM %" PRId64, g.tm);
         cg_def(c, d, "TP %" PRId64, g.tp);
+        cg_shape_div(c, d, "NMB", g.mp / g.tm);
+        cg_shape_div(c, d, "NPB", g.pp / g.tp);
         cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
         /* U and V through texel buffers (their sizes are multiples of 16 floats) */
         uint64_t v_elems = (uint64_t)(g.a2 * g.cs * g.pp),
@@ -197,18 +208,17 @@ void vkc_lower_winograd(vkc_cg *c) {
     }
 
     const vkc_tensor *b = cg_in(c, 2);
-    d = cg_dispatch(c, "winograd_output");
-    def_common(c, d, &g);
-    cg_def(c, d, "OH %" PRId64, g.oh);
-    cg_def(c, d, "OW %" PRId64, g.ow);
+    d = wino_dispatch(c, "winograd_output", &g);
+    cg_shape(c, d, "OH", g.oh);
+    cg_shape(c, d, "OW", g.ow);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     /* rows of 4 as one vec4 store where they are whole and aligned */
     if (!g.pool && g.t == 4 && g.ow % 4 == 0 && c->t->offset_alignment % 16 == 0)
         cg_def(c, d, "STORE4 1");
     if (g.pool) {
         cg_def(c, d, "POOL %" PRId64, g.pool);
-        cg_def(c, d, "PH %" PRId64, g.ph);
-        cg_def(c, d, "PW %" PRId64, g.pw);
+        cg_shape(c, d, "PH", g.ph);
+        cg_shape(c, d, "PW", g.pw);
     }
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     if (cg_texels_fit(c, (uint64_t)(g.a2 * g.mp * g.pp), false)) cg_def(c, d, "TEXEL 1");

@@ -681,7 +681,7 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
             if (!st) {
                 vkc_dispatch vd = {.kernel = kernel,
                                    .bindings = b,
-                                   .push = NULL,
+                                   .push = d->push_count ? d->push : NULL,
                                    .groups = {d->groups[0], d->groups[1], d->groups[2]},
                                    .label = n->name};
                 st = vkc_sequence_add(e->seq, &vd);

@@ -87,7 +87,8 @@ void vkc_sequence_destroy(vkc_sequence *s) {
 vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
     if (s->prepared) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "sequence already recorded");
     const vkc_kernel *k = d->kernel;
-    if (!k || !k->pipeline || k->io.push_size > sizeof s->steps[0].push)
+    if (!k || !k->pipeline || k->io.push_size > sizeof s->steps[0].push ||
+        (k->io.push_size && !d->push))
         return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch without a usable kernel");
     const vkcnn_device_info *info = &s->ctx->dev.phys->info;
     for (int i = 0; i < 3; i++)

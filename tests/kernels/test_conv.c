@@ -146,13 +146,15 @@ static void run(vkcnn_context *ctx, const conv_case *k, uint64_t seed) {
 
 /* What the 1x1 and depthwise cases build: X (times a squeeze-and-excitation
  * scale when xscale), a Conv with or without bias, a residual Add, an
- * activation. */
+ * activation, then a scale per image and channel (yscale: an epilogue
+ * operand read at index / OH*OW, EPI_SPATIAL). */
 typedef struct fused_case {
     const char *kind; /* "1x1" or "depthwise", for the description */
     int64_t n, c, m, group, h, w, kh, kw, sh, sw, dh, dw, pads[4]; /* pads: t, l, b, r */
     bool bias, residual;
     int act;    /* as conv_case */
     int xscale; /* 0 none, 1 a constant scale per channel, 2 an input per image and channel */
+    bool yscale;
 } fused_case;
 
 static int run_fused_once(vkcnn_context *ctx, const fused_case *k, uint64_t seed,
@@ -187,15 +189,21 @@ static int run_fused_once(vkcnn_context *ctx, const fused_case *k, uint64_t seed
         y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
     }
     if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, false, &s);
-    char what[320];
+    if (y != VKC_NONE && k->yscale) {
+        int64_t od[4] = {k->n, k->m, 1, 1};
+        uint32_t min[2] = {y, kt_tensor(g, "yscale", 4, od, false, &s)};
+        y = kt_node(g, VKC_OP_MUL, 14, min, 2, NULL);
+    }
+    char what[340];
     snprintf(what, sizeof what,
              "Conv %s n%lld c%lld m%lld group%lld in %lldx%lld k %lldx%lld s %lldx%lld "
-             "d %lldx%lld pads %lld,%lld,%lld,%lld bias %d residual %d xscale %d + %s, kernel %s",
+             "d %lldx%lld pads %lld,%lld,%lld,%lld bias %d residual %d xscale %d + %s yscale %d, "
+             "kernel %s",
              k->kind, (long long)k->n, (long long)k->c, (long long)k->m, (long long)k->group,
              (long long)k->h, (long long)k->w, (long long)k->kh, (long long)k->kw, (long long)k->sh,
              (long long)k->sw, (long long)k->dh, (long long)k->dw, (long long)k->pads[0],
              (long long)k->pads[1], (long long)k->pads[2], (long long)k->pads[3], k->bias,
-             k->residual, k->xscale, act_name[k->act], kernel ? kernel : "auto");
+             k->residual, k->xscale, act_name[k->act], k->yscale, kernel ? kernel : "auto");
     return finish(ctx, g, y, seed, what);
 }
 
@@ -219,8 +227,9 @@ static void run_fused(vkcnn_context *ctx, const fused_case *k, uint64_t seed,
 typedef struct case1x1 {
     int64_t n, c, m, h, w, s;
     bool bias, residual;
-    int act;    /* as conv_case */
-    int xscale; /* as fused_case */
+    int act;     /* as conv_case */
+    int xscale;  /* as fused_case */
+    bool yscale; /* as fused_case */
 } case1x1;
 
 static const char *const kernels1x1[] = {NULL, "gemm1x1/4x4", "gemm1x1/16x8", "igemm"};
@@ -242,7 +251,8 @@ static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
                     .bias = k->bias,
                     .residual = k->residual,
                     .act = k->act,
-                    .xscale = k->xscale};
+                    .xscale = k->xscale,
+                    .yscale = k->yscale};
     run_fused(ctx, &f, seed, kernels1x1, sizeof kernels1x1 / sizeof kernels1x1[0]);
 }
 
@@ -259,6 +269,7 @@ static case1x1 random_1x1(uint64_t *s) {
     k.act = (int)kt_range(s, 0, ACTS - 1);
     k.xscale = (int)kt_range(s, 0, 3);
     if (k.xscale > 2) k.xscale = 0;
+    k.yscale = kt_range(s, 0, 3) == 0;
     return k;
 }
 
@@ -267,8 +278,9 @@ static case1x1 random_1x1(uint64_t *s) {
 typedef struct case_dw {
     int64_t n, c, mult, h, w, kh, kw, sh, sw, dh, dw, pads[4]; /* pads: top, left, bottom, right */
     bool bias, residual;
-    int act;    /* as conv_case */
-    int xscale; /* as case1x1 */
+    int act;     /* as conv_case */
+    int xscale;  /* as case1x1 */
+    bool yscale; /* as case1x1 */
 } case_dw;
 
 /* by rule (conv_dw.comp's rule block), blocks at both ends of its range,
@@ -293,7 +305,8 @@ static void run_dw(vkcnn_context *ctx, const case_dw *k, uint64_t seed) {
                     .bias = k->bias,
                     .residual = k->residual,
                     .act = k->act,
-                    .xscale = k->xscale};
+                    .xscale = k->xscale,
+                    .yscale = k->yscale};
     run_fused(ctx, &f, seed, kernels_dw, sizeof kernels_dw / sizeof kernels_dw[0]);
 }
 
@@ -322,6 +335,7 @@ static case_dw random_dw(uint64_t *s) {
     k.act = (int)kt_range(s, 0, ACTS - 1);
     k.xscale = (int)kt_range(s, 0, 3);
     if (k.xscale > 2) k.xscale = 0;
+    k.yscale = kt_range(s, 0, 3) == 0;
     return k;
 }
 
@@ -454,9 +468,12 @@ int main(int argc, char **argv) {
      * 8, bias + Relu, residual Add), a ResNet downsampling (stride 2, batch
      * 3), then random shapes */
     case1x1 fixed1x1[] = {
-        {1, 64, 96, 14, 14, 1, true, false, 1, 0}, {1, 96, 24, 7, 7, 1, true, true, 0, 0},
-        {3, 32, 64, 9, 9, 2, true, true, 1, 0},    {1, 40, 48, 8, 8, 1, false, false, 4, 1},
-        {3, 24, 20, 6, 10, 1, true, false, 3, 2},  {1, 3, 5, 1, 1, 1, true, false, 0, 0},
+        {1, 64, 96, 14, 14, 1, true, false, 1, 0, false},
+        {1, 96, 24, 7, 7, 1, true, true, 0, 0, false},
+        {3, 32, 64, 9, 9, 2, true, true, 1, 0, true},
+        {1, 40, 48, 8, 8, 1, false, false, 4, 1, false},
+        {3, 24, 20, 6, 10, 1, true, false, 3, 2, true},
+        {1, 3, 5, 1, 1, 1, true, false, 0, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
         run1x1(ctx, &fixed1x1[i], seed++);
@@ -471,12 +488,12 @@ int main(int argc, char **argv) {
      * 3, then random shapes (strides, dilations, asymmetric pads, 1..5
      * kernels, outputs that divide no tile) */
     case_dw fixed_dw[] = {
-        {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
-        {1, 96, 1, 112, 112, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
-        {1, 144, 1, 28, 28, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 0, 0},
-        {1, 960, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0},
-        {1, 240, 1, 14, 14, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, true, false, 4, 1},
-        {3, 20, 2, 9, 11, 3, 3, 2, 1, 1, 1, {1, 0, 1, 2}, false, true, 1, 2},
+        {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
+        {1, 96, 1, 112, 112, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
+        {1, 144, 1, 28, 28, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 0, 0, false},
+        {1, 960, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
+        {1, 240, 1, 14, 14, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, true, false, 4, 1, false},
+        {3, 20, 2, 9, 11, 3, 3, 2, 1, 1, 1, {1, 0, 1, 2}, false, true, 1, 2, true},
     };
     for (unsigned i = 0; i < sizeof fixed_dw / sizeof fixed_dw[0]; i++)
         run_dw(ctx, &fixed_dw[i], seed++);

@@ -1,13 +1,15 @@
 /* The executor end to end: a LeNet-shaped graph (Conv, Relu, MaxPool,
  * Flatten, Gemm, Softmax) on mapped and on staged (discrete-like) memory,
  * repeated runs, the per-node check mode (passing, then naming a node whose
- * output was corrupted), split-weight preambles, and the error paths:
+ * output was corrupted), split-weight preambles, layers sharing a
+ * shape-generic pipeline, and the error paths:
  * unsupported op, over-limit tensor, too many chunks, bad IO arguments,
  * device memory budget. ASan runs of this test cover the cleanup paths. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "codegen/codegen.h"
 #include "core/error.h"
 #include "kt.h"
 
@@ -153,8 +155,93 @@ static void budget(void) {
     th_destroy(ctx);
 }
 
+/* x / d as common.glsl's vkc_udiv computes it from vkc_codegen_divisor's
+ * constants, against the division itself: every d up to 4096 and divisors
+ * near powers of two up to 2^31, each with dividends at the ends of the
+ * range, around multiples of d and at random below 2^31. */
+static uint32_t udiv(uint32_t x, uint32_t magic, uint32_t shift) {
+    return magic == 0 ? x : (uint32_t)(((uint64_t)x * magic) >> 32) >> shift;
+}
+
+static void divisor_constants(void) {
+    uint64_t s = 11, bad = 0;
+    for (uint32_t i = 0; i < 4096 + 31 * 3; i++) {
+        uint32_t d = i < 4096 ? i + 1 : (1u << (1 + (i - 4096) / 3)) + (i - 4096) % 3 - 1;
+        uint32_t magic, shift;
+        vkc_codegen_divisor(d, &magic, &shift);
+        uint32_t xs[12] = {0, 1, d - 1, d, d + 1, 0x7fffffffu, 0x7ffffffeu, 2 * d - 1};
+        xs[8] = (uint32_t)kt_range(&s, 0, 0x7fffffff);
+        xs[9] = (uint32_t)kt_range(&s, 0, 0x7fffffff);
+        xs[10] = xs[9] / d * d; /* a multiple of d, and the dividend below it */
+        xs[11] = xs[10] ? xs[10] - 1 : 0;
+        for (int k = 0; k < 12; k++) {
+            uint32_t x = xs[k] & 0x7fffffffu;
+            if (udiv(x, magic, shift) != x / d && bad++ < 5)
+                fprintf(stderr, "divisor %u: %u / %u gives %u (magic %u shift %u)\n", d, x, d,
+                        udiv(x, magic, shift), magic, shift);
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* x [1,16,14,14] -> 1x1 16->24 -> depthwise 3x3 -> 1x1 24->40 ->
+ * depthwise 3x3: layers that differ only in their channel counts. */
+static vkc_graph *mobile_block(void) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = 5;
+    int64_t xd[4] = {1, 16, 14, 14};
+    uint32_t t = kt_tensor(g, "input", 4, xd, false, &s);
+    int64_t c = 16;
+    const int64_t widths[2] = {24, 40};
+    for (int i = 0; i < 2; i++) {
+        int64_t m = widths[i], wd[4] = {m, c, 1, 1}, bd[1] = {m}, dd[4] = {m, 1, 3, 3};
+        char name[4][8];
+        for (int k = 0; k < 4; k++)
+            snprintf(name[k], sizeof name[k], "%s%d.%c", k < 2 ? "pw" : "dw", i, "wbwb"[k]);
+        uint32_t in[3] = {t, kt_tensor(g, name[0], 4, wd, true, &s),
+                          kt_tensor(g, name[1], 1, bd, true, &s)};
+        t = kt_node(g, VKC_OP_CONV, 13, in, 3, NULL);
+        vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+        a.window.group = m;
+        a.window.pad_count = 4;
+        for (int k = 0; k < 4; k++)
+            a.window.file_pads[k] = 1;
+        uint32_t din[3] = {t, kt_tensor(g, name[2], 4, dd, true, &s),
+                           kt_tensor(g, name[3], 1, bd, true, &s)};
+        t = kt_node(g, VKC_OP_CONV, 13, din, 3, &a);
+        c = m;
+    }
+    kt_output(g, t);
+    return g;
+}
+
+/* Shape-generic kernels: the 1x1 GEMM and the depthwise kernel take their
+ * sizes as push constants, so the two 1x1 layers share one pipeline and the
+ * two depthwise layers another; the results still match the reference. */
+static void shape_generic(vkcnn_context *ctx) {
+    kt_override("conv=gemm1x1/16x8"); /* the 1x1 layers; depthwise ones keep the rule's dw */
+    vkc_graph *g = mobile_block();
+    vkc_exec *e = NULL;
+    CHECK_OK(vkc_exec_create(ctx, g, NULL, &e));
+    if (e) {
+        CHECK(vkc_exec_dispatch_count(e) == 4);
+        unsigned pw = 0, dw = 0;
+        for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++) {
+            pw += strcmp(vkc_exec_dispatch_template(e, i), "conv1x1") == 0;
+            dw += strcmp(vkc_exec_dispatch_template(e, i), "conv_dw") == 0;
+        }
+        CHECK(pw == 2 && dw == 2);
+        CHECK(vkc_exec_kernel_count(e) == 2);
+        vkc_exec_destroy(e);
+    }
+    vkc_graph_destroy(g);
+    kt_check(ctx, mobile_block(), NULL, 5, "1x1 and depthwise layers sharing pipelines");
+    kt_override(NULL);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
+    divisor_constants();
     vkcnn_context *ctx = th_context(NULL, 0, 0);
     uint32_t relu1;
     kt_check(ctx, lenet(1, &relu1), NULL, 77, "LeNet batch 1");
@@ -162,6 +249,7 @@ int main(int argc, char **argv) {
     check_mode(ctx);
     split_preamble(ctx);
     unsupported(ctx);
+    shape_generic(ctx);
     th_destroy(ctx);
     /* discrete-GPU path: device memory not mapped, copies staged */
     ctx = th_context(NULL, VKCNN_FAULT_FORCE_STAGING, 0);
