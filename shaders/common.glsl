@@ -70,5 +70,15 @@ uint vkc_udiv(uint x, uint magic, uint shift) {
 #define Y4_T vec4
 #endif
 
+// Outputs written in place into a Concat's output at batch > 1 (axis 1):
+// each image's output is a slice of the Concat's image, so images lie
+// Y_GAP elements further apart than the output's own size. Kernels that
+// store through Y_AT(o, n) (o: the dense index, still the epilogue's; n:
+// the image) take such outputs; the codegen defines Y_GAP for them only.
+#ifndef Y_GAP
+#define Y_GAP 0
+#endif
+#define Y_AT(o, n) (uint(o) + uint(n) * uint(Y_GAP))
+
 // Float constants that GLSL cannot write as literals.
 #define VKC_INF uintBitsToFloat(0x7f800000u)

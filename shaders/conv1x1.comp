@@ -317,13 +317,14 @@ void main() {
                     vec4 v;
                     [[unroll]] for (int k = 0; k < 4; k++)
                         v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), uint(o + k));
-                    y4[uint(o) >> 2] = Y4_T(v);
+                    y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
                 }
             }
 #else
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (p0 + j < OHW)
-                    y[uint(yb + p0 + j)] = Y_T(epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j)));
+                    y[Y_AT(yb + p0 + j, n)] =
+                        Y_T(epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j)));
 #endif
         }
     }

@@ -248,7 +248,7 @@ void main() {
         [[unroll]] for (int j = 0; j < TX; j++)
             if (ox0 + j < OW) {
                 uint o = uint(yb + i * OW + j);
-                y[o] = Y_T(epilogue(acc[j] * scale + b, uint(m), o));
+                y[Y_AT(o, n)] = Y_T(epilogue(acc[j] * scale + b, uint(m), o));
             }
     }
 }

@@ -267,7 +267,8 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (q0 < Q && oxb * TP + j < OW)
-                    y[uint(yb + m * OHW + j)] = Y_T(epilogue(acc[i][j] + b, mm, uint(yb + m * OHW + j)));
+                    y[Y_AT(yb + m * OHW + j, n)] =
+                        Y_T(epilogue(acc[i][j] + b, mm, uint(yb + m * OHW + j)));
         }
     }
 }
@@ -302,7 +303,7 @@ void main() {
         wlane[r] = (g * MG + min(m0 + r * SG + int(gl_SubgroupInvocationID), MG - 1)) *
                    (CG * KH * KW);
 #endif
-    int xb[TP], iy0[TP], ix0[TP], yo[TP];
+    int xb[TP], iy0[TP], ix0[TP], yo[TP], yn[TP];
     [[unroll]] for (int j = 0; j < TP; j++) {
         int p = min(p0 + j * LOCAL_SIZE, P - 1);
         int n = p / OHW, r = p - n * OHW;
@@ -311,6 +312,7 @@ void main() {
         iy0[j] = oy * SH - PT;
         ix0[j] = ox * SW - PL;
         yo[j] = (n * M + g * MG) * OHW + r;
+        yn[j] = n;
     }
     float acc[TM][TP];
     [[unroll]] for (int i = 0; i < TM; i++)
@@ -379,7 +381,7 @@ void main() {
 #endif
             [[unroll]] for (int j = 0; j < TP; j++)
                 if (p0 + j * LOCAL_SIZE < P)
-                    y[uint(yo[j] + m * OHW)] =
+                    y[Y_AT(yo[j] + m * OHW, yn[j])] =
                         Y_T(epilogue(acc[i][j] + b, mm, uint(yo[j] + m * OHW)));
         }
     }

@@ -131,5 +131,9 @@ void main() {
     }
     float v;
     ELT_BODY
+#ifdef Y_IMAGE // written into a Concat's images: Y_IMAGE elements an image
+    y[Y_AT(i, i / Y_IMAGE)] = Y_T(v);
+#else
     y[i] = Y_T(v);
+#endif
 }

@@ -175,5 +175,5 @@ void main() {
     }
     acc /= float(deps * rows * cols);
 #endif
-    y[i] = Y_T(epilogue(acc, plane % uint(C), i));
+    y[Y_AT(i, plane / uint(C))] = Y_T(epilogue(acc, plane % uint(C), i));
 }

@@ -164,7 +164,7 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
                 [[unroll]] for (int w = 0; w < POOL; w++)
                     mx = max(mx, v[i * POOL + u][j * POOL + w]);
             if (py0 + i < PH && px0 + j < PW)
-                y[yb + uint((py0 + i) * PW + px0 + j)] = Y_T(mx);
+                y[Y_AT(yb + uint((py0 + i) * PW + px0 + j), n)] = Y_T(mx);
         }
 #elif STORE4
     float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
@@ -179,7 +179,8 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int u = 0; u < T; u++)
         if (oy0 + u < OH)
-            y4[(yb + uint((oy0 + u) * OW + ox0)) >> 2] = Y4_T(vec4(v[u][0], v[u][1], v[u][2], v[u][3]));
+            y4[Y_AT(yb + uint((oy0 + u) * OW + ox0), n) >> 2] =
+                Y4_T(vec4(v[u][0], v[u][1], v[u][2], v[u][3])); // Y_GAP % 4 == 0 here
 #else
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int w = 0; w < T; w++) {
@@ -190,7 +191,8 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
         int ox = ox0 + w;
         [[unroll]] for (int u = 0; u < T; u++)
             if (ox < OW && oy0 + u < OH)
-                y[yb + uint((oy0 + u) * OW + ox)] = Y_T(epilogue(o[u] + b, m, OUT_INDEX(u, w)));
+                y[Y_AT(yb + uint((oy0 + u) * OW + ox), n)] =
+                    Y_T(epilogue(o[u] + b, m, OUT_INDEX(u, w)));
     }
 #endif
 }

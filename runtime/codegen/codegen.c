@@ -174,33 +174,62 @@ static void bind_whole(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned ac
     d->bindings[d->binding_count++] = (vkc_kbinding){tensor, 0, access, false};
 }
 
-/* Records that this node binds activation `tensor` as fp32 only. */
-static void want_fp32(vkc_cg *c, uint32_t tensor) {
-    vkc_lowering *l = c->out;
-    if (!l) return; /* a fit check, not a lowering */
-    for (uint32_t i = 0; i < l->fp32_count; i++)
-        if (l->fp32[i] == tensor) return;
-    uint32_t *grown = realloc(l->fp32, (l->fp32_count + 1) * sizeof *grown);
+/* Adds `tensor` to one of the lowering's lists (fp32, dense) once. */
+static void list_once(vkc_cg *c, uint32_t **list, uint32_t *count, uint32_t tensor) {
+    if (!c->out) return; /* a fit check, not a lowering */
+    for (uint32_t i = 0; i < *count; i++)
+        if ((*list)[i] == tensor) return;
+    uint32_t *grown = realloc(*list, (*count + 1) * sizeof *grown);
     if (!grown) {
         cg_fail(c, VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         return;
     }
-    l->fp32 = grown;
-    l->fp32[l->fp32_count++] = tensor;
+    *list = grown;
+    grown[(*count)++] = tensor;
+}
+
+/* Records that this node binds activation `tensor` as fp32 only. */
+static void want_fp32(vkc_cg *c, uint32_t tensor) {
+    if (c->out) list_once(c, &c->out->fp32, &c->out->fp32_count, tensor);
+}
+
+static uint64_t out_gap(const vkc_cg *c, uint32_t tensor) {
+    return c->t->out_gap && tensor < c->g->tensor_count ? c->t->out_gap[tensor] : 0;
+}
+
+/* Records that this node binds `tensor`, a Concat slice with images apart
+ * (out_gap), as a dense tensor. */
+static void want_dense(vkc_cg *c, uint32_t tensor) {
+    if (c->out) list_once(c, &c->out->dense, &c->out->dense_count, tensor);
 }
 
 void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access) {
     bind_whole(c, d, tensor, access);
     if (!c->st && cg_half_act(c, tensor)) want_fp32(c, tensor);
+    if (!c->st && out_gap(c, tensor)) want_dense(c, tensor);
 }
 
-bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, const char *macro) {
+static bool bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access,
+                     const char *macro) {
     bind_whole(c, d, tensor, access);
     if (c->st || !cg_half_act(c, tensor)) return false;
     d->bindings[d->binding_count - 1].half = true;
     cg_def(c, d, "%s 1", macro);
     if (!strstr(d->defines, "#define HALF_IO 1\n")) cg_def(c, d, "HALF_IO 1");
     return true;
+}
+
+bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, const char *macro) {
+    bool half = bind_act(c, d, tensor, access, macro);
+    if (!c->st && out_gap(c, tensor)) want_dense(c, tensor);
+    return half;
+}
+
+bool cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
+    bool half = bind_act(c, d, tensor, VKC_WRITE, "Y_HALF");
+    uint64_t gap = out_gap(c, tensor);
+    if (!c->st && gap) cg_shape(c, d, "Y_GAP", (int64_t)gap);
+    return half;
 }
 
 bool cg_half(const vkc_cg *c, uint32_t tensor) {
@@ -450,6 +479,7 @@ void vkc_lowering_free(vkc_lowering *l) {
     if (!l) return;
     free(l->dispatches);
     free(l->fp32);
+    free(l->dense);
     memset(l, 0, sizeof *l);
 }
 

@@ -114,6 +114,13 @@ typedef struct vkc_codegen_target {
      * it no more; VKC_NONE when none (other Concats reading it copy it).
      * NULL: none. */
     const uint32_t *in_place_of;
+    /* Per graph tensor: for one written in place into a Concat's output at
+     * batch > 1 (axis 1), the elements between its images beyond its own
+     * image size (the Concat's other inputs' share); 0: dense. Kernels
+     * that write through Y_AT (common.glsl) bind such an output with
+     * cg_bind_out; any other binding of it lists it in the lowering's
+     * `dense`. NULL: none. */
+    const uint64_t *out_gap;
     /* Per graph node (want_count entries): the variant or pattern wanted for
      * it (codegen/variant.h; algo 0: the default rule), set by the executor
      * from a forced variant, VKCNN_KERNEL_OVERRIDE or the tuned choices;
@@ -200,6 +207,11 @@ typedef struct vkc_lowering {
      * and lower again. Owned; each tensor once. */
     uint32_t fp32_count;
     uint32_t *fp32;
+    /* tensors with an out_gap that a kernel of this node binds as a dense
+     * tensor: the executor must copy them into their Concat instead and
+     * lower again. Owned; each tensor once. */
+    uint32_t dense_count;
+    uint32_t *dense;
 } vkc_lowering;
 
 /* Lowers node `n` of g (live, shapes inferred), with its fused group: its

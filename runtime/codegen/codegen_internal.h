@@ -47,6 +47,11 @@ void cg_bind(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access);
  * it is marked half, defines `macro` 1 and HALF_IO 1 (common.glsl enables
  * 16-bit storage) and returns true. */
 bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, const char *macro);
+/* Binds the node's output `tensor` (VKC_WRITE, "Y_HALF" as cg_bind_act) for
+ * a kernel that stores through Y_AT (common.glsl): where the tensor is
+ * written in place into a Concat at batch > 1 (target.out_gap), defines
+ * Y_GAP, a shape value (cg_shape). */
+bool cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
 
 /* True when tensor t is stored as fp16 (vkc_codegen_target.half): a
  * weight packed two per word, or an fp16 activation (cg_half_act). */

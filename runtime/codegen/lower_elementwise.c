@@ -46,7 +46,10 @@ static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count,
         cg_def(c, d, "OP%" PRIu32 "_STRIDES %s", k,
                cg_list(list, sizeof list, strides[k], rank, "u"));
     cg_def(c, d, "ELT_BODY %s", body);
-    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    uint32_t out = cg_node(c)->outputs[0];
+    cg_bind_out(c, d, out);
+    if (c->t->out_gap && c->t->out_gap[out] && y->rank && y->dims[0] > 0)
+        cg_def(c, d, "Y_IMAGE %" PRIu64 "u", y->elements / (uint64_t)y->dims[0]);
     for (uint32_t k = 0; k < count; k++) {
         char macro[24];
         snprintf(macro, sizeof macro, "ELT_HALF%" PRIu32, k);

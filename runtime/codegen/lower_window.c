@@ -126,7 +126,7 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
                            w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
                      : conv_texels(c, x, w, half);
     if (texel) cg_def(c, d, "TEXEL 1");
-    cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_out(c, d, cg_node(c)->outputs[0]);
     if (src)
         cg_bind_scratch(c, d, src->scratch, VKC_READ);
     else
@@ -304,6 +304,8 @@ void vkc_lower_conv(vkc_cg *c) {
     cg_def_window(c, d, &s);
     if (split > 1)
         cg_bind_scratch(c, d, partials, VKC_WRITE);
+    else if (gemm) /* conv_gemm.comp stores through Y_AT; conv.comp does not */
+        cg_bind_out(c, d, cg_node(c)->outputs[0]);
     else
         cg_bind_act(c, d, cg_node(c)->outputs[0], VKC_WRITE, "Y_HALF");
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
@@ -397,7 +399,7 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     cg_def_window(c, d, &s);
     cg_epilogue_defines(c, d, (uint64_t)(s.od * s.oh * s.ow));
-    cg_bind_act(c, d, n->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_out(c, d, n->outputs[0]);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_epilogue_bind(c, d);
     cg_grid(c, d, y->elements);

@@ -223,7 +223,7 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     if (cg_texels_fit(c, (uint64_t)(g.a2 * g.mp * g.pp), false)) cg_def(c, d, "TEXEL 1");
     cg_epilogue_defines(c, d, (uint64_t)(g.oh * g.ow));
-    cg_bind_act(c, d, node->outputs[0], VKC_WRITE, "Y_HALF");
+    cg_bind_out(c, d, node->outputs[0]);
     cg_bind_scratch(c, d, mt, VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);

@@ -243,20 +243,37 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g, const bool *fp3
     return VKCNN_OK;
 }
 
-/* Concat inputs written in place (with fusion): a Concat whose inputs are
- * contiguous slices of its output (every dimension before the axis is 1,
- * e.g. channels at batch 1) lets each input's producer write its slice
- * directly; the Concat copies only the rest. An input qualifies when it is
- * an activation computed by a kernel (not a view, another Concat, a graph
- * input or output or a constant), is not already in place in another
- * Concat, and its slice starts at a binding-offset boundary; the output
- * must be one binding. Its other readers read the slice. */
+/* Readers of tensor t among the live nodes (an input listed twice counts
+ * twice). */
+static uint32_t readers(const vkc_graph *g, uint32_t t) {
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < g->node_count; i++)
+        if (!g->nodes[i].dead)
+            for (uint32_t k = 0; k < g->nodes[i].input_count; k++)
+                count += g->nodes[i].inputs[k] == t;
+    return count;
+}
+
+/* Concat inputs written in place (with fusion): each input's producer
+ * writes its slice of the Concat's output directly; the Concat copies only
+ * the rest. An input qualifies when it is an activation computed by a
+ * kernel (not a view, another Concat, a graph input or output or a
+ * constant), is not already in place in another Concat, and its slice
+ * starts at a binding-offset boundary; the output must be one binding.
+ * Where every dimension before the axis is 1 (channels at batch 1) the
+ * slice is contiguous and the input's other readers read it there. At
+ * batch > 1 along axis 1 each image's part is a slice of the output's
+ * image (in_place_gap: the other inputs' share lies between them): then
+ * the Concat must be the input's only reader, and its producer's kernel
+ * must store through Y_AT (codegen: cg_bind_out), which negotiate_gaps
+ * checks by lowering. */
 static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
     uint32_t count = g->tensor_count ? g->tensor_count : 1;
     e->in_place = vkc_calloc(count, sizeof *e->in_place);
     e->in_place_of = vkc_calloc(count, sizeof *e->in_place_of);
     e->in_place_at = vkc_calloc(count, sizeof *e->in_place_at);
-    if (!e->in_place || !e->in_place_of || !e->in_place_at) return oom();
+    e->in_place_gap = vkc_calloc(count, sizeof *e->in_place_gap);
+    if (!e->in_place || !e->in_place_of || !e->in_place_at || !e->in_place_gap) return oom();
     for (uint32_t t = 0; t < g->tensor_count; t++)
         e->in_place_of[t] = VKC_NONE;
     uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
@@ -268,10 +285,12 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
         int64_t outer = 1;
         for (int64_t a = 0; a < n->attrs.axis && a < (int64_t)y->rank; a++)
             outer *= y->dims[a];
-        if (outer != 1 || y->elements == 0 || y->dtype != VKC_DTYPE_FLOAT32 ||
+        /* batch > 1: along axis 1 only (the kernels' images) */
+        bool images = outer > 1 && n->attrs.axis == 1 && y->rank >= 2;
+        if ((outer != 1 && !images) || y->elements == 0 || y->dtype != VKC_DTYPE_FLOAT32 ||
             vkc_codegen_chunking(&e->target, y->elements).count != 1)
             continue;
-        uint64_t at = 0;
+        uint64_t at = 0, image = y->elements / (uint64_t)outer;
         for (uint32_t k = 0; k < n->own_inputs; k++) {
             uint32_t t = n->inputs[k];
             if (t == VKC_NONE) continue;
@@ -280,17 +299,47 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
             bool ok = p && !p->dead && p->op != VKC_OP_CONCAT && !vkc_op_is(p->op, VKC_OPF_VIEW) &&
                       !x->data && !x->graph_input && !x->graph_output && t != out &&
                       x->dtype == VKC_DTYPE_FLOAT32 && x->elements > 0 && !e->in_place[t] &&
-                      at * 4 % align == 0;
+                      at * 4 % align == 0 && (!images || readers(g, t) == 1);
             if (ok) {
                 e->in_place[t] = true;
                 e->in_place_of[t] = out;
                 e->in_place_at[t] = at;
+                e->in_place_gap[t] = images ? image - x->elements / (uint64_t)outer : 0;
             }
-            at += x->elements;
+            at += images ? x->elements / (uint64_t)outer : x->elements;
         }
     }
     e->target.in_place_of = e->in_place_of;
+    e->target.out_gap = e->in_place_gap;
     return VKCNN_OK;
+}
+
+/* Concat inputs in place at batch > 1 whose producer's kernel cannot store
+ * an image apart from the next (the lowering lists them in `dense`) go
+ * back to being copied by their Concat; lowers every node until none is
+ * listed. The last round's lowerings are left in `low`, *lowered set. */
+static vkcnn_status negotiate_gaps(vkc_exec *e, const vkc_graph *g, vkc_lowering *low,
+                                   bool *lowered) {
+    bool any = false;
+    for (uint32_t t = 0; e->in_place_gap && t < g->tensor_count; t++)
+        any |= e->in_place_gap[t] != 0;
+    vkcnn_status st = VKCNN_OK;
+    for (bool changed = any; !st && changed;) {
+        changed = false;
+        for (uint32_t k = 0; !st && k < e->node_count; k++) {
+            vkc_lowering_free(&low[k]);
+            st = vkc_codegen_lower(g, e->nodes[k].index, &e->target, &low[k]);
+            for (uint32_t i = 0; !st && i < low[k].dense_count; i++) {
+                uint32_t t = low[k].dense[i];
+                e->in_place[t] = false;
+                e->in_place_of[t] = VKC_NONE;
+                e->in_place_gap[t] = 0;
+                changed = true;
+            }
+        }
+    }
+    *lowered = any && !st;
+    return st;
 }
 
 /* Storage classes for fp16 activations: a view shares its input's storage
@@ -494,7 +543,11 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         vkc_storage *s = &e->storages[e->storage_count];
         s->count = 1;
         s->chunk = s->elements = g->tensors[t].elements;
-        s->half = ys->half; /* one class: choose_half_activations */
+        s->half = ys->half;       /* one class: choose_half_activations */
+        if (e->in_place_gap[t]) { /* images apart: its Concat's batch */
+            s->block = g->tensors[t].elements / (uint64_t)g->tensors[t].dims[0];
+            s->gap = e->in_place_gap[t];
+        }
         s->arena = ys->arena ? ys->arena : &ys->chunks[0];
         s->offset = (ys->arena ? ys->offset : 0) + vkc_storage_bytes(s, e->in_place_at[t]);
         e->tensors[t].storage = e->storage_count++;
@@ -673,9 +726,9 @@ static vkcnn_status build(vkc_exec *e, const vkc_lowering *low) {
                 const vkc_buffer *buf = vkc_storage_buffer(s, d->bindings[j].chunk, &off);
                 /* an arena range ends at the tensor's end, so that the
                  * scheduler sees exactly the bytes each dispatch touches */
-                VkDeviceSize range = s->arena
-                                         ? (s->elements ? vkc_storage_bytes(s, s->elements) : 4)
-                                         : VK_WHOLE_SIZE;
+                VkDeviceSize range =
+                    s->arena ? (s->elements ? vkc_storage_bytes(s, vkc_storage_span(s)) : 4)
+                             : VK_WHOLE_SIZE;
                 b[j] = (vkc_binding){buf, off, range, d->bindings[j].access, d->bindings[j].half};
             }
             if (!st) {
@@ -738,6 +791,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     if (!st && opts && opts->fusion) st = choose_in_place(e, pg);
     if (!st && !(low = vkc_calloc(e->node_count ? e->node_count : 1, sizeof *low))) st = oom();
     bool lowered = false;
+    if (!st) st = negotiate_gaps(e, pg, low, &lowered);
     if (!st && opts && opts->half_activations)
         st = choose_half_activations(e, pg, opts, low, &lowered);
     if (!st) st = lower_and_allocate(e, pg, low, lowered);
@@ -782,6 +836,7 @@ void vkc_exec_destroy(vkc_exec *e) {
     free(e->in_place);
     free(e->in_place_of);
     free(e->in_place_at);
+    free(e->in_place_gap);
     free(e->want);
     free(e->want_source);
     for (uint32_t t = 0; t < e->tensor_count; t++)
@@ -818,6 +873,10 @@ static vkcnn_status io_storage(vkc_exec *e, uint32_t tensor, size_t count, const
 vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, size_t count) {
     const vkc_storage *s;
     TRY(io_storage(e, tensor, count, data, &s));
+    if (s->gap) /* written by its producer only: never a graph input */
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "tensor '%s' is stored in slices of a Concat's images",
+                        e->tensors[tensor].name);
     for (uint32_t c = 0; c < s->count; c++) {
         uint64_t first = (uint64_t)c * s->chunk,
                  n = count - first < s->chunk ? count - first : s->chunk;
@@ -831,9 +890,28 @@ vkcnn_status vkc_exec_write(vkc_exec *e, uint32_t tensor, const float *data, siz
     return VKCNN_OK;
 }
 
+/* Reads a tensor stored in slices of a Concat's images (s->gap): its
+ * whole span, then each image's block. */
+static vkcnn_status read_gapped(vkc_exec *e, const vkc_storage *s, float *data) {
+    vkc_storage whole = *s;
+    whole.chunk = whole.elements = vkc_storage_span(s);
+    whole.gap = 0;
+    float *tmp = vkc_calloc(whole.elements, sizeof *tmp);
+    if (!tmp) return oom();
+    VkDeviceSize off;
+    const vkc_buffer *buf = vkc_storage_buffer(&whole, 0, &off);
+    vkcnn_status st = whole.half ? half_copy(e, &whole, 0, tmp, whole.elements, false)
+                                 : vkc_buffer_read(e->ctx, buf, off, tmp, whole.elements * 4);
+    for (uint64_t i = 0; !st && i < s->elements / s->block; i++)
+        memcpy(data + i * s->block, tmp + i * (s->block + s->gap), s->block * sizeof *tmp);
+    free(tmp);
+    return st;
+}
+
 vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t count) {
     const vkc_storage *s;
     TRY(io_storage(e, tensor, count, data, &s));
+    if (s->gap) return read_gapped(e, s, data);
     for (uint32_t c = 0; c < s->count; c++) {
         uint64_t first = (uint64_t)c * s->chunk,
                  n = count - first < s->chunk ? count - first : s->chunk;
@@ -893,9 +971,9 @@ vkcnn_status vkc_exec_tensor_chunk(const vkc_exec *e, uint32_t tensor, uint32_t 
     uint64_t n = s->elements - begin < s->chunk ? s->elements - begin : s->chunk;
     VkDeviceSize off;
     const vkc_buffer *buf = vkc_storage_buffer(s, chunk, &off);
-    if (s->half)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %" PRIu32 " is stored as fp16",
-                        tensor);
+    if (s->half || s->gap)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor %" PRIu32 " is stored %s", tensor,
+                        s->half ? "as fp16" : "in slices of a Concat's images");
     *out = (vkc_binding){buf, off, n * 4, VKC_READ | VKC_WRITE, false};
     *first = begin;
     return VKCNN_OK;
@@ -939,9 +1017,10 @@ vkcnn_status vkc_exec_tensor_binding(const vkc_exec *e, uint32_t tensor, vkc_bin
                         e->tensors[tensor].name, st->count);
     VkDeviceSize off;
     const vkc_buffer *buf = vkc_storage_buffer(st, 0, &off);
-    if (st->half)
-        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s' is stored as fp16",
-                        e->tensors[tensor].name);
+    if (st->half || st->gap)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s' is stored %s",
+                        e->tensors[tensor].name,
+                        st->half ? "as fp16" : "in slices of a Concat's images");
     *out = (vkc_binding){buf, off, e->tensors[tensor].elements * 4, VKC_READ | VKC_WRITE, false};
     return VKCNN_OK;
 }

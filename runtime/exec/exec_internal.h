@@ -30,11 +30,20 @@ typedef struct vkc_storage {
     vkc_buffer *arena; /* not owned: the executor's arena */
     VkDeviceSize offset;
     bool half; /* IEEE halves, two per 32-bit word, low half first (fp16 weights) */
+    /* a slice of a Concat's output at batch > 1: images of `block`
+     * elements, `gap` elements apart beyond that (0: dense) */
+    uint64_t block, gap;
 } vkc_storage;
 
 /* Bytes of n elements of storage s. */
 static inline uint64_t vkc_storage_bytes(const vkc_storage *s, uint64_t n) {
     return s->half ? (n + 1) / 2 * 4 : n * 4;
+}
+
+/* Elements from a storage's first to its last: its own, plus the gaps
+ * between its images. */
+static inline uint64_t vkc_storage_span(const vkc_storage *s) {
+    return s->gap && s->block ? s->elements + (s->elements / s->block - 1) * s->gap : s->elements;
 }
 
 /* What the executor keeps of a live node. */
@@ -110,6 +119,9 @@ struct vkc_exec {
     bool *in_place;
     uint32_t *in_place_of;
     uint64_t *in_place_at;
+    /* per tensor in place at batch > 1: the elements between its images
+     * beyond its own (vkc_codegen_target.out_gap); 0 otherwise */
+    uint64_t *in_place_gap;
     /* vkc_exec_options.progress, during creation */
     void (*progress)(void *user, const char *stage, uint32_t done, uint32_t total);
     void *progress_user;

@@ -177,8 +177,10 @@ static int pad_lrn_case(vkcnn_context *ctx, uint64_t seed, bool lrn) {
     return run(ctx, g, y, lrn ? "lrn" : "pad", lrn ? "lrn" : "pad", NULL, seed, what);
 }
 
-/* Concat of activations along channels (written in place at batch 1,
- * copied at batch 3) */
+/* Concat of activations along channels: written in place by their Negs
+ * (eltwise) at batch 1 and at batch 3 (each image's slice apart from the
+ * next: Y_GAP); at batch 3 the first input is concatenated twice, so it
+ * has two readers and is copied (copy.comp in halves) */
 static int concat_case(vkcnn_context *ctx, uint64_t seed) {
     uint64_t r = seed;
     vkc_graph *g = kt_graph();
@@ -197,7 +199,8 @@ static int concat_case(vkcnn_context *ctx, uint64_t seed) {
     char what[96];
     snprintf(what, sizeof what, "Concat n%lld in %lldx%lld", (long long)n, (long long)h,
              (long long)w);
-    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 3, &a);
+    uint32_t all[4] = {in[0], in[1], in[2], in[0]};
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, all, n == 1 ? 3 : 4, &a);
     /* at batch 1 the Negs write their slices and no copy runs */
     return run(ctx, g, y, n == 1 ? "eltwise" : "copy", n == 1 ? "eltwise" : "copy", NULL, seed,
                what);

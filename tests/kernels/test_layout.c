@@ -1,10 +1,12 @@
 /* Layout kernels against the reference: Transpose (random permutations,
- * rank 1..6), Concat (every axis, 1..4 inputs, constants among them), Pad
+ * rank 1..6), Concat (every axis, 1..4 inputs, constants among them;
+ * inputs written in place at batch 1 and 3), Pad
  * (constant, reflect, edge; negative pads crop), Softmax and LogSoftmax
  * (opset < 13 coerced-2-D and opset 13 single-axis semantics), and the view
  * ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) chained
  * around computing nodes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kt.h"
@@ -133,6 +135,81 @@ static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool pl
     return kt_check(ctx, in_place_graph(seed, n, &c1, &c2), &o, seed, what);
 }
 
+/* A Concat at batch 3 (axis 1) of every producer kind that writes its
+ * slice of each image in place (Y_AT, common.glsl): a 1x1 Conv (conv1x1),
+ * a depthwise 3x3 (conv_dw), a 3x3 Conv (Winograd, or the implicit GEMM
+ * without it), a MaxPool, a Relu (eltwise); and a Softmax over the
+ * channels, whose kernel cannot, so the Concat copies it: one dispatch. */
+static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t c = kt_range(&s, 2, 6), hw = 4 * kt_range(&s, 1, 2);
+    int64_t xd[4] = {3, c, hw, hw}, dd[4] = {c, 1, 3, 3};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    uint32_t in[6];
+    in[0] = conv_same(g, x, c, kt_range(&s, 1, 9), 1, &s);
+    uint32_t din[2] = {x, kt_tensor(g, "wdw", 4, dd, true, &s)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    a.window.group = c;
+    a.window.pad_count = 4;
+    for (uint32_t i = 0; i < 4; i++)
+        a.window.file_pads[i] = 1;
+    in[1] = kt_node(g, VKC_OP_CONV, 13, din, 2, &a);
+    in[2] = conv_same(g, x, c, kt_range(&s, 1, 9), 3, &s);
+    vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 13);
+    p.window.has_kernel = true;
+    p.window.pad_count = 4;
+    for (uint32_t i = 0; i < 2; i++) {
+        p.window.kernel[i] = 3;
+        p.window.strides[i] = p.window.dilations[i] = 1;
+        p.window.file_pads[i] = p.window.file_pads[2 + i] = 1;
+    }
+    in[3] = kt_node(g, VKC_OP_MAX_POOL, 13, &x, 1, &p);
+    in[4] = kt_node(g, VKC_OP_RELU, 13, &x, 1, NULL);
+    vkc_attrs sm = kt_attrs(VKC_OP_SOFTMAX, 13);
+    sm.softmax.axis = 1;
+    in[5] = kt_node(g, VKC_OP_SOFTMAX, 13, &x, 1, &sm);
+    vkc_attrs ca = kt_attrs(VKC_OP_CONCAT, 13);
+    ca.axis = 1;
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 6, &ca);
+    kt_output(g, y);
+    *concat = y == VKC_NONE ? VKC_NONE : g->tensors[y].producer;
+    return g;
+}
+
+static int concat_images(vkcnn_context *ctx, uint64_t seed, bool plan, bool winograd) {
+    vkc_exec_options o = {.fusion = true, .plan_memory = plan, .winograd = winograd};
+    char what[96];
+    snprintf(what, sizeof what, "Concat in place at batch 3, %s, %s",
+             plan ? "planned" : "own buffers", winograd ? "Winograd" : "no Winograd");
+    if (!kt_selecting()) {
+        uint32_t concat, first, copies = 0;
+        vkc_graph *g = images_graph(seed, &concat);
+        uint32_t x = g->inputs[0];
+        uint64_t nx = g->tensors[x].elements;
+        float *in = malloc(nx * sizeof *in);
+        memcpy(in, kt_data(g, x), nx * sizeof *in);
+        vkc_exec *e = NULL;
+        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
+        vkc_graph_destroy(g);
+        if (!st) vkc_exec_node_dispatches(e, concat, &first, &copies);
+        /* check mode reads every node's output, the slices in the images too */
+        char report[512] = "";
+        if (!st) st = vkc_exec_write(e, x, in, nx);
+        if (!st) st = vkc_exec_run(e);
+        if (!st) st = vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report);
+        vkc_exec_destroy(e);
+        free(in);
+        if (st || copies != 1) {
+            fprintf(stderr, "FAIL %s (seed %llu): %s %s, copies %u, expected 1\n", what,
+                    (unsigned long long)seed, vkcnn_status_string(st), report, copies);
+            th_failures++;
+        }
+    }
+    uint32_t concat;
+    return kt_check(ctx, images_graph(seed, &concat), &o, seed, what);
+}
+
 static int pad(vkcnn_context *ctx, vkc_pad_mode mode, uint64_t seed) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
@@ -218,6 +295,15 @@ int main(int argc, char **argv) {
         concat(ctx, 0xc0000u + i);
     for (unsigned i = 0; i < 8; i++)
         concat_in_place(ctx, 0x1c0000u + i, i % 4 < 2 ? 1 : 2, i % 2);
+    for (unsigned i = 0; i < 4; i++)
+        concat_images(ctx, 0x1a0000u + i, i % 2, i / 2);
+    /* every Conv as the implicit GEMM, in both blockings (its two stores) */
+    const char *igemm[2] = {"conv=igemm/8x4/rows", "conv=igemm/8x2/cols"};
+    for (unsigned i = 0; i < 2; i++) {
+        kt_override(igemm[i]);
+        concat_images(ctx, 0x1a0010u + i, true, false);
+    }
+    kt_override(NULL);
     for (unsigned i = 0; i < 12; i++)
         pad(ctx, (vkc_pad_mode)(i % 3), 0xad000u + i);
     for (unsigned i = 0; i < 12; i++)
