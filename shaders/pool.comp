@@ -85,6 +85,17 @@
 #ifndef C
 #define C 1
 #endif
+// Shape-generic (lower_window.c): sizes, pads, a global pool's window and
+// the grid may be push constants, divisions by them DIV_<name>.
+#ifndef DIV_OW
+#define DIV_OW(x) (uint(x) / uint(OW))
+#endif
+#ifndef DIV_OH
+#define DIV_OH(x) (uint(x) / uint(OH))
+#endif
+#ifndef DIV_C
+#define DIV_C(x) (uint(x) / uint(C))
+#endif
 #ifndef TOTAL
 #define TOTAL (uint(NC) * uint(OD) * uint(OH) * uint(OW))
 #endif
@@ -106,10 +117,9 @@ void main() {
     uint i = flat_index();
     if (i >= TOTAL)
         return;
-    uint ox = i % uint(OW);
-    uint t = i / uint(OW);
-    uint oy = t % uint(OH);
-    t /= uint(OH);
+    uint t = DIV_OW(i), ox = i - t * uint(OW);
+    uint u = DIV_OH(t), oy = t - u * uint(OH);
+    t = u;
     uint oz = t % uint(OD);
     uint plane = t / uint(OD);
     uint base = plane * uint(D * H * W);
@@ -175,5 +185,6 @@ void main() {
     }
     acc /= float(deps * rows * cols);
 #endif
-    y[Y_AT(i, plane / uint(C))] = Y_T(epilogue(acc, plane % uint(C), i));
+    uint n = DIV_C(plane);
+    y[Y_AT(i, n)] = Y_T(epilogue(acc, plane - n * uint(C), i));
 }

@@ -146,9 +146,9 @@ void main() {
     [[unroll]] for (int r = 0; r < TM; r++)
         [[unroll]] for (int j = 0; j < TP; j++)
             acc[r][j] = 0.0;
-    // C >= 1: a loop that runs at least once keeps the accumulators in
-    // registers through it where C is a push constant (a for loop, which
-    // may not run, was 1.6x slower on lavapipe with the 16x32 block)
+    // C >= 1, so a do-while: with C a push constant, a for loop (which may
+    // not run) made the 16x32 block 1.6x slower on lavapipe 22.3; this form
+    // runs as fast as a literal C (bench/RESULTS.md, shape-generic kernels)
     uint c = 0u;
     do {
         float uf[TM], vf[TP];

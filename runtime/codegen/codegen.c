@@ -339,6 +339,10 @@ void cg_shape(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
 
 void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
     cg_shape(c, d, name, value);
+    cg_divisor(c, d, name, value);
+}
+
+void cg_divisor(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
     if (c->st || !d || !d->push_shapes) return;
     if (value < 1) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel '%s': divisor %s = %" PRId64,
