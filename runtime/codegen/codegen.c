@@ -344,7 +344,7 @@ void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) 
 
 void cg_divisor(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
     if (c->st || !d || !d->push_shapes) return;
-    if (value < 1) {
+    if (value < 1 || value > INT32_MAX) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel '%s': divisor %s = %" PRId64,
                 d->template_name, name, value);
         return;
