@@ -85,14 +85,8 @@
 #ifndef C
 #define C 1
 #endif
-// Shape-generic (lower_window.c): sizes, pads, a global pool's window and
-// the grid may be push constants, divisions by them DIV_<name>.
-#ifndef DIV_OW
-#define DIV_OW(x) (uint(x) / uint(OW))
-#endif
-#ifndef DIV_OH
-#define DIV_OH(x) (uint(x) / uint(OH))
-#endif
+// Shape-generic (lower_window.c): NC, C and the grid may be push constants,
+// the division by C then DIV_C; the window geometry is literal.
 #ifndef DIV_C
 #define DIV_C(x) (uint(x) / uint(C))
 #endif
@@ -117,9 +111,10 @@ void main() {
     uint i = flat_index();
     if (i >= TOTAL)
         return;
-    uint t = DIV_OW(i), ox = i - t * uint(OW);
-    uint u = DIV_OH(t), oy = t - u * uint(OH);
-    t = u;
+    uint ox = i % uint(OW);
+    uint t = i / uint(OW);
+    uint oy = t % uint(OH);
+    t /= uint(OH);
     uint oz = t % uint(OD);
     uint plane = t / uint(OD);
     uint base = plane * uint(D * H * W);

@@ -225,11 +225,11 @@ bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, 
     return half;
 }
 
-bool cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
-    bool half = bind_act(c, d, tensor, VKC_WRITE, "Y_HALF");
-    uint64_t gap = out_gap(c, tensor);
-    if (!c->st && gap) cg_shape(c, d, "Y_GAP", (int64_t)gap);
-    return half;
+uint64_t cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
+    bind_act(c, d, tensor, VKC_WRITE, "Y_HALF");
+    uint64_t gap = c->st ? 0 : out_gap(c, tensor);
+    if (gap) cg_shape(c, d, "Y_GAP", (int64_t)gap);
+    return gap;
 }
 
 bool cg_half(const vkc_cg *c, uint32_t tensor) {
@@ -339,10 +339,6 @@ void cg_shape(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
 
 void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
     cg_shape(c, d, name, value);
-    cg_divisor(c, d, name, value);
-}
-
-void cg_divisor(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value) {
     if (c->st || !d || !d->push_shapes) return;
     if (value < 1 || value > INT32_MAX) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "kernel '%s': divisor %s = %" PRId64,

@@ -50,8 +50,8 @@ bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, 
 /* Binds the node's output `tensor` (VKC_WRITE, "Y_HALF" as cg_bind_act) for
  * a kernel that stores through Y_AT (common.glsl): where the tensor is
  * written in place into a Concat at batch > 1 (target.out_gap), defines
- * Y_GAP, a shape value (cg_shape). */
-bool cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
+ * Y_GAP, a shape value (cg_shape). Returns that gap (0: dense). */
+uint64_t cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
 
 /* True when tensor t is stored as fp16 (vkc_codegen_target.half): a
  * weight packed two per word, or an fp16 activation (cg_half_act). */
@@ -85,8 +85,6 @@ void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total);
  * falls back to a plain division where the lowering does not define it. */
 void cg_shape(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value);
 void cg_shape_div(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value);
-/* DIV_<name> alone, for a value defined otherwise (cg_shape). */
-void cg_divisor(vkc_cg *c, vkc_kdispatch *d, const char *name, int64_t value);
 
 /* A float as a GLSL expression that reproduces it exactly. */
 const char *cg_float(char buf[48], float v);
@@ -113,10 +111,9 @@ typedef struct cg_spatial {
 /* A window op's geometry from its attributes, X and Y (lower_window.c). */
 cg_spatial cg_window_geometry(const vkc_window_attrs *a, const vkc_tensor *x, const vkc_tensor *y);
 /* Its defines: H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, and the
- * depth's for 3-D. Sizes and pads are shape values (cg_shape), the kernel
- * window too with push_kernel (a global pool's); stride and dilation are
- * literals. */
-void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, bool push_kernel);
+ * depth's for 3-D. Sizes and pads are shape values (cg_shape); the kernel
+ * window, stride and dilation are literals. */
+void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s);
 /* The tensor of a Conv's fused input scale (squeeze-and-excitation, applied
  * as X is loaded); VKC_NONE when none. */
 uint32_t cg_in_scale(const vkc_cg *c);

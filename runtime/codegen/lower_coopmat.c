@@ -111,7 +111,7 @@ static void lower_conv(vkc_cg *c) {
     cg_def(c, d, "C %" PRId64, ch);
     cg_def(c, d, "M %" PRId64, m);
     cg_def(c, d, "GROUP %" PRId64, a->group);
-    cg_def_window(c, d, &s, false);
+    cg_def_window(c, d, &s);
     /* 1x1 without padding: X read at the strided pixel, no window */
     if (s.kh == 1 && s.kw == 1 && !s.pt && !s.pl && !s.pb && !s.pr) cg_def(c, d, "CONV1X1 1");
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);

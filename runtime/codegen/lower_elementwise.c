@@ -46,9 +46,7 @@ static void eltwise_dispatch(vkc_cg *c, const uint32_t *tensors, uint32_t count,
         cg_def(c, d, "OP%" PRIu32 "_STRIDES %s", k,
                cg_list(list, sizeof list, strides[k], rank, "u"));
     cg_def(c, d, "ELT_BODY %s", body);
-    uint32_t out = cg_node(c)->outputs[0];
-    cg_bind_out(c, d, out);
-    if (c->t->out_gap && c->t->out_gap[out] && y->rank && y->dims[0] > 0)
+    if (cg_bind_out(c, d, cg_node(c)->outputs[0]) && y->rank && y->dims[0] > 0)
         cg_def(c, d, "Y_IMAGE %" PRIu64 "u", y->elements / (uint64_t)y->dims[0]);
     for (uint32_t k = 0; k < count; k++) {
         char macro[24];

@@ -42,20 +42,15 @@ cg_spatial cg_window_geometry(const vkc_window_attrs *a, const vkc_tensor *x, co
     return s;
 }
 
-void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, bool push_kernel) {
+void cg_def_window(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s) {
     /* sizes and pads are push constants in a shape-generic dispatch; the
      * kernel, stride and dilation stay literals (templates unroll them) */
     cg_shape(c, d, "H", s->h);
     cg_shape(c, d, "W", s->w);
     cg_shape(c, d, "OH", s->oh);
     cg_shape_div(c, d, "OW", s->ow);
-    if (push_kernel) {
-        cg_shape(c, d, "KH", s->kh);
-        cg_shape(c, d, "KW", s->kw);
-    } else {
-        cg_def(c, d, "KH %" PRId64, s->kh);
-        cg_def(c, d, "KW %" PRId64, s->kw);
-    }
+    cg_def(c, d, "KH %" PRId64, s->kh);
+    cg_def(c, d, "KW %" PRId64, s->kw);
     cg_def(c, d, "SH %" PRId64, s->sh);
     cg_def(c, d, "SW %" PRId64, s->sw);
     cg_def(c, d, "DH %" PRId64, s->dh);
@@ -125,7 +120,7 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
-    cg_def_window(c, d, s, false);
+    cg_def_window(c, d, s);
     if (half) cg_def(c, d, "WT_HALF 1");
     bool texel = src ? src->elements % 4 == 0 && cg_texels_fit(c, src->elements, false) &&
                            w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
@@ -203,7 +198,7 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     vkc_kdispatch *d = cg_dispatch(c, "im2col");
     cg_def(c, d, "N %" PRId64, x->dims[0]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
-    cg_def_window(c, d, s, false);
+    cg_def_window(c, d, s);
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, scratch, VKC_WRITE);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
@@ -306,7 +301,7 @@ void vkc_lower_conv(vkc_cg *c) {
     if (xs != VKC_NONE)
         cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
     if (split == 1) cg_epilogue_defines(c, d, spatial);
-    cg_def_window(c, d, &s, false);
+    cg_def_window(c, d, &s);
     if (split > 1)
         cg_bind_scratch(c, d, partials, VKC_WRITE);
     else if (gemm) /* conv_gemm.comp stores through Y_AT; conv.comp does not */
@@ -400,7 +395,7 @@ void vkc_lower_pool(vkc_cg *c) {
     if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
-    cg_def_window(c, d, &s, false);
+    cg_def_window(c, d, &s);
     /* The channel count and the grid are push constants, so pools at one
      * resolution share a pipeline (GoogLeNet's branch pools of a stage,
      * EfficientNet-B0's squeeze-and-excitation pools: 11 -> 5); the window

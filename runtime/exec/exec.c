@@ -243,17 +243,6 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g, const bool *fp3
     return VKCNN_OK;
 }
 
-/* Readers of tensor t among the live nodes (an input listed twice counts
- * twice). */
-static uint32_t readers(const vkc_graph *g, uint32_t t) {
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < g->node_count; i++)
-        if (!g->nodes[i].dead)
-            for (uint32_t k = 0; k < g->nodes[i].input_count; k++)
-                count += g->nodes[i].inputs[k] == t;
-    return count;
-}
-
 /* Concat inputs written in place (with fusion): each input's producer
  * writes its slice of the Concat's output directly; the Concat copies only
  * the rest. An input qualifies when it is an activation computed by a
@@ -299,14 +288,14 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
             bool ok = p && !p->dead && p->op != VKC_OP_CONCAT && !vkc_op_is(p->op, VKC_OPF_VIEW) &&
                       !x->data && !x->graph_input && !x->graph_output && t != out &&
                       x->dtype == VKC_DTYPE_FLOAT32 && x->elements > 0 && !e->in_place[t] &&
-                      at * 4 % align == 0 && (!images || readers(g, t) == 1);
+                      at * 4 % align == 0 && (!images || vkc_pass_single_use(g, t));
             if (ok) {
                 e->in_place[t] = true;
                 e->in_place_of[t] = out;
                 e->in_place_at[t] = at;
                 e->in_place_gap[t] = images ? image - x->elements / (uint64_t)outer : 0;
             }
-            at += images ? x->elements / (uint64_t)outer : x->elements;
+            at += x->elements / (uint64_t)outer; /* its share of one image */
         }
     }
     e->target.in_place_of = e->in_place_of;
