@@ -170,6 +170,23 @@ static bool any_int64(const vkc_graph *g, const vkc_node *n) {
     return g->tensors[n->outputs[0]].dtype == VKC_DTYPE_INT64;
 }
 
+/* Inputs of the elementwise logic ops (ONNX: Not one, Where three, the
+ * comparisons, And and Or two); 0 for the other ops here. */
+static uint32_t logic_arity(vkc_op op) {
+    switch (op) {
+    case VKC_OP_NOT: return 1;
+    case VKC_OP_WHERE: return 3;
+    case VKC_OP_EQUAL:
+    case VKC_OP_LESS:
+    case VKC_OP_GREATER:
+    case VKC_OP_LESS_OR_EQUAL:
+    case VKC_OP_GREATER_OR_EQUAL:
+    case VKC_OP_AND:
+    case VKC_OP_OR: return 2;
+    default: return 0;
+    }
+}
+
 vkcnn_status vkc_fold_logic(vkc_graph *g, uint32_t ni, bool *folded, bool *handled) {
     vkc_node *n = &g->nodes[ni];
     *folded = *handled = false;
@@ -193,6 +210,12 @@ vkcnn_status vkc_fold_logic(vkc_graph *g, uint32_t ni, bool *folded, bool *handl
     default: return VKCNN_OK;
     }
     *handled = true;
+    /* fold_elementwise reads exactly these inputs (shape inference, which
+     * runs first, has refused a missing one) */
+    uint32_t arity = logic_arity(n->op);
+    if (arity && n->input_count != arity)
+        return FAIL(VKCNN_ERROR_INVALID_MODEL, "has %" PRIu32 " inputs (takes %" PRIu32 ")",
+                    n->input_count, arity);
     if (!always && !all_constant(g, n)) {
         if (any_int64(g, n))
             return FAIL(VKCNN_ERROR_UNSUPPORTED,

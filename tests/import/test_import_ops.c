@@ -438,6 +438,18 @@ static void test_folds(void) {
     ob_attr_i(cast, "to", 7);
     output("y");
     EXPECT(VKCNN_ERROR_UNSUPPORTED, "unsupported dtype");
+    /* a logic op with inputs it does not take is refused by name (the
+     * fuzzer's Not of four inputs, one empty, crashed the fold) */
+    model(13, DIMS(2));
+    ob_node("Shape", "x", "sh");
+    ob_node("Not", "sh,sh,,sh", "y");
+    output("y");
+    EXPECT(VKCNN_ERROR_INVALID_MODEL, "has 4 inputs (takes 1)");
+    model(13, DIMS(2));
+    ob_node("Shape", "x", "sh");
+    ob_node("Equal", "sh,sh,", "y");
+    output("y");
+    EXPECT(VKCNN_ERROR_INVALID_MODEL, "has 3 inputs (takes 2)");
 }
 
 /* An If at the end of the graph: cond, then the branches' node counts (the
