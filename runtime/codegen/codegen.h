@@ -110,10 +110,15 @@ typedef struct vkc_codegen_target {
      * fp32 list, and the executor then stores it in fp32. */
     const bool *half;
     /* Per graph tensor: the output of the Concat whose slice its producer
-     * writes it into (the executor places it there), so that Concat copies
-     * it no more; VKC_NONE when none (other Concats reading it copy it).
-     * NULL: none. */
+     * writes it into (the executor places it there), at element
+     * in_place_at (of one image at batch > 1), so that Concat copies it no
+     * more; VKC_NONE when none (other Concats reading it copy it). A
+     * Concat's output may itself be in place at 0 in a Concat whose
+     * inputs begin with its own (DenseNet's chains, batch 1): a Concat
+     * copies input k unless following in_place_of from it reaches its
+     * output with the offsets summing to k's slice. NULL: none. */
     const uint32_t *in_place_of;
+    const uint64_t *in_place_at;
     /* Per graph tensor: for one written in place into a Concat's output at
      * batch > 1 (axis 1), the elements between its images beyond its own
      * image size (the Concat's other inputs' share); 0: dense. Kernels

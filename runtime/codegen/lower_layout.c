@@ -41,6 +41,22 @@ void vkc_lower_transpose(vkc_cg *c) {
     strided_copy(c, cg_in_index(c, 0), y->rank ? y->rank : 1, dims, strides, 0, 0);
 }
 
+/* Whether tensor x lies at element `at` of Concat output y already: the
+ * chain of in_place_of links from x reaches y with offsets summing to it
+ * (codegen.h). A tensor listed twice is in place at one slice only. */
+static bool placed_at(const vkc_codegen_target *t, uint32_t count, uint32_t x, uint32_t y,
+                      uint64_t at) {
+    if (!t->in_place_of || !t->in_place_at) return false;
+    uint64_t o = 0;
+    for (uint32_t hops = 0; hops < count && x != VKC_NONE; hops++) {
+        if (t->in_place_of[x] == VKC_NONE) return false;
+        o += t->in_place_at[x];
+        x = t->in_place_of[x];
+        if (x == y) return o == at;
+    }
+    return false;
+}
+
 void vkc_lower_concat(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     const vkc_tensor *y = cg_out(c);
@@ -54,8 +70,8 @@ void vkc_lower_concat(vkc_cg *c) {
             strides[1][i] = ys[i];
         }
         cg_dense_strides(x->rank, x->dims, strides[0]);
-        bool placed = c->t->in_place_of && c->t->in_place_of[cg_in_index(c, k)] == n->outputs[0];
-        if (!placed)
+        if (!placed_at(c->t, c->g->tensor_count, cg_in_index(c, k), n->outputs[0],
+                       (uint64_t)(offset * ys[axis])))
             strided_copy(c, cg_in_index(c, k), x->rank, dims, strides, 0, offset * ys[axis]);
         offset += x->dims[axis];
     }

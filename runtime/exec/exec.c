@@ -243,6 +243,74 @@ static vkcnn_status choose_half(vkc_exec *e, const vkc_graph *g, const bool *fp3
     return VKCNN_OK;
 }
 
+/* A Concat's elements before its axis (1: its inputs' slices are
+ * contiguous), or 0 when its output cannot hold inputs in place: not one
+ * binding, empty or not fp32. */
+static int64_t concat_outer(const vkc_exec *e, const vkc_graph *g, const vkc_node *n) {
+    if (n->dead || n->op != VKC_OP_CONCAT || n->output_count < 1 || n->outputs[0] == VKC_NONE)
+        return 0;
+    const vkc_tensor *y = &g->tensors[n->outputs[0]];
+    int64_t outer = 1;
+    for (int64_t a = 0; a < n->attrs.axis && a < (int64_t)y->rank; a++)
+        outer *= y->dims[a];
+    if (y->elements == 0 || y->dtype != VKC_DTYPE_FLOAT32 ||
+        vkc_codegen_chunking(&e->target, y->elements).count != 1)
+        return 0;
+    return outer;
+}
+
+typedef struct concat_key {
+    uint32_t first, count, node; /* first input, own inputs, node index */
+} concat_key;
+
+static int by_first_input(const void *a, const void *b) {
+    const concat_key *x = a, *y = b;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    if (x->count != y->count) return x->count < y->count ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* DenseNet's chains (batch 1): where a Concat's inputs begin with all of
+ * another's, in order and along the same axis, the shorter one's output is
+ * the longer one's first elements, so it is placed there (in place at 0)
+ * and copies nothing its inputs' producers wrote into the longer one. Each
+ * Concat links to the shortest such one (the next layer's); so a block's
+ * Concats all live in its last one's buffer. A link always goes to a
+ * Concat of more inputs: a chain is shorter than the longest input list. */
+static vkcnn_status chain_concats(vkc_exec *e, const vkc_graph *g) {
+    concat_key *keys = vkc_calloc(g->node_count ? g->node_count : 1, sizeof *keys);
+    if (!keys) return oom();
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        const vkc_node *n = &g->nodes[i];
+        if (concat_outer(e, g, n) == 1 && n->own_inputs > 0 && n->inputs[0] != VKC_NONE)
+            keys[count++] = (concat_key){n->inputs[0], n->own_inputs, i};
+    }
+    qsort(keys, count, sizeof *keys, by_first_input);
+    for (uint32_t i = 0; i < count; i++) {
+        const vkc_node *a = &g->nodes[keys[i].node];
+        uint32_t out = a->outputs[0];
+        const vkc_tensor *y = &g->tensors[out];
+        if (y->graph_input || y->graph_output || y->data || e->in_place[out]) continue;
+        for (uint32_t j = i + 1; j < count && keys[j].first == keys[i].first; j++) {
+            const vkc_node *b = &g->nodes[keys[j].node];
+            if (keys[j].count <= keys[i].count || b->attrs.axis != a->attrs.axis ||
+                g->tensors[b->outputs[0]].rank != y->rank)
+                continue;
+            bool prefix = true;
+            for (uint32_t k = 0; prefix && k < a->own_inputs; k++)
+                prefix = a->inputs[k] == b->inputs[k];
+            if (!prefix) continue;
+            e->in_place[out] = true;
+            e->in_place_of[out] = b->outputs[0];
+            e->in_place_at[out] = 0;
+            break;
+        }
+    }
+    free(keys);
+    return VKCNN_OK;
+}
+
 /* Concat inputs written in place (with fusion): each input's producer
  * writes its slice of the Concat's output directly; the Concat copies only
  * the rest. An input qualifies when it is an activation computed by a
@@ -265,20 +333,18 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
     if (!e->in_place || !e->in_place_of || !e->in_place_at || !e->in_place_gap) return oom();
     for (uint32_t t = 0; t < g->tensor_count; t++)
         e->in_place_of[t] = VKC_NONE;
+    vkcnn_status st = chain_concats(e, g);
+    if (st) return st;
     uint64_t align = e->target.offset_alignment > 4 ? e->target.offset_alignment : 4;
     for (uint32_t i = 0; i < g->node_count; i++) {
         const vkc_node *n = &g->nodes[i];
-        if (n->dead || n->op != VKC_OP_CONCAT || n->output_count < 1) continue;
+        int64_t outer = concat_outer(e, g, n);
+        if (outer == 0) continue;
         uint32_t out = n->outputs[0];
         const vkc_tensor *y = &g->tensors[out];
-        int64_t outer = 1;
-        for (int64_t a = 0; a < n->attrs.axis && a < (int64_t)y->rank; a++)
-            outer *= y->dims[a];
         /* batch > 1: along axis 1 only (the kernels' images) */
         bool images = outer > 1 && n->attrs.axis == 1 && y->rank >= 2;
-        if ((outer != 1 && !images) || y->elements == 0 || y->dtype != VKC_DTYPE_FLOAT32 ||
-            vkc_codegen_chunking(&e->target, y->elements).count != 1)
-            continue;
+        if (outer != 1 && !images) continue;
         uint64_t at = 0, image = y->elements / (uint64_t)outer;
         for (uint32_t k = 0; k < n->own_inputs; k++) {
             uint32_t t = n->inputs[k];
@@ -299,6 +365,7 @@ static vkcnn_status choose_in_place(vkc_exec *e, const vkc_graph *g) {
         }
     }
     e->target.in_place_of = e->in_place_of;
+    e->target.in_place_at = e->in_place_at;
     e->target.out_gap = e->in_place_gap;
     return VKCNN_OK;
 }
@@ -448,6 +515,38 @@ static vkcnn_status create_arena(vkc_exec *e) {
     return VKCNN_OK;
 }
 
+/* Gives tensor t, in place, its range of its Concat output's one buffer;
+ * where that output is in place in turn (a chain, chain_concats) and not
+ * yet placed, the chain's unplaced link nearest its end is placed first,
+ * until t's turn. */
+static vkcnn_status place_in_concat(vkc_exec *e, const vkc_graph *g, uint32_t t) {
+    while (e->tensors[t].storage == VKC_NONE) {
+        uint32_t u = t;
+        for (uint32_t hops = 0; hops < g->tensor_count; hops++) {
+            uint32_t y = e->in_place_of[u];
+            if (!e->in_place[y] || e->tensors[y].storage != VKC_NONE) break;
+            u = y;
+        }
+        uint32_t y = e->tensors[e->in_place_of[u]].storage;
+        if (y == VKC_NONE || e->storages[y].count != 1)
+            return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s': its Concat has no storage",
+                            g->tensors[u].name);
+        const vkc_storage *ys = &e->storages[y];
+        vkc_storage *s = &e->storages[e->storage_count];
+        s->count = 1;
+        s->chunk = s->elements = g->tensors[u].elements;
+        s->half = ys->half;       /* one class: choose_half_activations */
+        if (e->in_place_gap[u]) { /* images apart: its Concat's batch */
+            s->block = g->tensors[u].elements / (uint64_t)g->tensors[u].dims[0];
+            s->gap = e->in_place_gap[u];
+        }
+        s->arena = ys->arena ? ys->arena : &ys->chunks[0];
+        s->offset = (ys->arena ? ys->offset : 0) + vkc_storage_bytes(s, e->in_place_at[u]);
+        e->tensors[u].storage = e->storage_count++;
+    }
+    return VKCNN_OK;
+}
+
 /* Lowers every live node (unless `lowered`: low holds them already),
  * resolves views to their root tensor, plans the activations and allocates
  * one storage per used root tensor (a range of the arena for planned
@@ -489,9 +588,13 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
     }
     memcpy(proot, root, g->tensor_count * sizeof *root);
     /* for the plan, a tensor in place lives as long as its Concat's output
-     * (and the output as long as it): a view of it, in effect */
+     * (and the output as long as it): a view of it, in effect; along a
+     * chain (chain_concats) of the last Concat's */
     for (uint32_t t = 0; !st && e->in_place && t < g->tensor_count; t++)
         if (e->in_place[t] && used[t] && root[t] == t) proot[t] = e->in_place_of[t];
+    for (uint32_t t = 0; !st && e->in_place && t < g->tensor_count; t++)
+        for (uint32_t hops = 0; proot[proot[t]] != proot[t] && hops < g->tensor_count; hops++)
+            proot[t] = proot[proot[t]];
     if (!st) st = plan_memory(e, g, proot);
     if (!st) st = create_arena(e);
     if (st) goto done;
@@ -520,27 +623,8 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         }
     }
     /* tensors in place: a range of their Concat output's one buffer */
-    for (uint32_t t = 0; t < g->tensor_count && !st; t++) {
-        if (!used[t] || root[t] != t || proot[t] == t) continue;
-        uint32_t y = e->tensors[e->in_place_of[t]].storage;
-        if (y == VKC_NONE || e->storages[y].count != 1) {
-            st = vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "tensor '%s': its Concat has no storage",
-                          g->tensors[t].name);
-            break;
-        }
-        const vkc_storage *ys = &e->storages[y];
-        vkc_storage *s = &e->storages[e->storage_count];
-        s->count = 1;
-        s->chunk = s->elements = g->tensors[t].elements;
-        s->half = ys->half;       /* one class: choose_half_activations */
-        if (e->in_place_gap[t]) { /* images apart: its Concat's batch */
-            s->block = g->tensors[t].elements / (uint64_t)g->tensors[t].dims[0];
-            s->gap = e->in_place_gap[t];
-        }
-        s->arena = ys->arena ? ys->arena : &ys->chunks[0];
-        s->offset = (ys->arena ? ys->offset : 0) + vkc_storage_bytes(s, e->in_place_at[t]);
-        e->tensors[t].storage = e->storage_count++;
-    }
+    for (uint32_t t = 0; t < g->tensor_count && !st; t++)
+        if (used[t] && root[t] == t && proot[t] != t) st = place_in_concat(e, g, t);
     for (uint32_t t = 0; t < g->tensor_count && !st; t++)
         if (used[t]) e->tensors[t].storage = e->tensors[root[t]].storage;
 done:

@@ -210,6 +210,93 @@ static int concat_images(vkcnn_context *ctx, uint64_t seed, bool plan, bool wino
     return kt_check(ctx, images_graph(seed, &concat), &o, seed, what);
 }
 
+/* A Concat that lists one kernel-written input twice, p = Relu(x):
+ * Concat(p, x, p) at batch 1. One slice can hold p in place; its second
+ * occurrence is copied. */
+static int concat_twice(vkcnn_context *ctx, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {1, kt_range(&s, 1, 4), 4, kt_range(&s, 1, 5)};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    uint32_t p = kt_node(g, VKC_OP_RELU, 13, &x, 1, NULL);
+    vkc_attrs a = kt_attrs(VKC_OP_CONCAT, 13);
+    a.axis = 1;
+    uint32_t in[3] = {p, x, p};
+    kt_output(g, kt_node(g, VKC_OP_CONCAT, 13, in, 3, &a));
+    vkc_exec_options o = {.fusion = true, .plan_memory = true};
+    return kt_check(ctx, g, &o, seed, "Concat(p, x, p) with p in place");
+}
+
+/* DenseNet's block: r = Relu(x), then layer i reads c_i = Concat(r, f_1,
+ * .., f_(i-1)) (c_1 = r) and writes f_i (a 1x1 or 3x3 Conv), and the block
+ * ends in Concat(r, f_1, .., f_L). Each Concat's inputs begin with the
+ * previous one's, so at batch 1 every Concat is a prefix of the last one's
+ * buffer (choose_in_place's chains) and none copies; at batch 2 all copy.
+ * *concats: the Concat nodes, *count of them. */
+static vkc_graph *dense_graph(uint64_t seed, int64_t n, uint32_t *concats, uint32_t *count) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t c = kt_range(&s, 1, 4), growth = kt_range(&s, 1, 4), hw = kt_range(&s, 2, 6);
+    uint32_t layers = (uint32_t)kt_range(&s, 2, 5);
+    int64_t xd[4] = {n, c, hw, hw};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    uint32_t feats[8] = {kt_node(g, VKC_OP_RELU, 13, &x, 1, NULL)};
+    vkc_attrs a = kt_attrs(VKC_OP_CONCAT, 13);
+    a.axis = 1;
+    *count = 0;
+    int64_t ch = c;
+    for (uint32_t i = 1; i <= layers; i++) {
+        uint32_t in = feats[0];
+        if (i > 1) {
+            in = kt_node(g, VKC_OP_CONCAT, 13, feats, i, &a);
+            if (in != VKC_NONE) concats[(*count)++] = g->tensors[in].producer;
+        }
+        int64_t k = kt_range(&s, 0, 1) ? 3 : 1, wd[4] = {growth, ch, k, k};
+        char name[16];
+        snprintf(name, sizeof name, "w%u", i);
+        uint32_t cin[2] = {in, kt_tensor(g, name, 4, wd, true, &s)};
+        vkc_attrs ca = kt_attrs(VKC_OP_CONV, 13);
+        ca.window.group = 1;
+        ca.window.pad_count = 4;
+        for (uint32_t j = 0; j < 2; j++) {
+            ca.window.strides[j] = ca.window.dilations[j] = 1;
+            ca.window.file_pads[j] = ca.window.file_pads[2 + j] = k / 2;
+        }
+        feats[i] = kt_node(g, VKC_OP_CONV, 13, cin, 2, &ca);
+        ch += growth;
+    }
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, feats, layers + 1, &a);
+    if (y != VKC_NONE) concats[(*count)++] = g->tensors[y].producer;
+    kt_output(g, kt_node(g, VKC_OP_SIGMOID, 13, &y, 1, NULL));
+    return g;
+}
+
+static int concat_dense(vkcnn_context *ctx, uint64_t seed, int64_t n, bool plan) {
+    vkc_exec_options o = {.fusion = true, .plan_memory = plan};
+    char what[96];
+    snprintf(what, sizeof what, "DenseNet block, batch %lld, %s", (long long)n,
+             plan ? "planned" : "own buffers");
+    uint32_t concats[8], count;
+    if (!kt_selecting()) {
+        uint32_t first, copies = 0, all = 0;
+        vkc_graph *g = dense_graph(seed, n, concats, &count);
+        vkc_exec *e = NULL;
+        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
+        for (uint32_t i = 0; !st && i < count; i++) {
+            vkc_exec_node_dispatches(e, concats[i], &first, &copies);
+            all += copies;
+        }
+        vkc_exec_destroy(e);
+        vkc_graph_destroy(g);
+        if (st || (n == 1 && all != 0) || (n > 1 && all == 0)) {
+            fprintf(stderr, "FAIL %s (seed %llu): status %d, %u copies in %u Concats\n", what,
+                    (unsigned long long)seed, (int)st, all, count);
+            th_failures++;
+        }
+    }
+    return kt_check(ctx, dense_graph(seed, n, concats, &count), &o, seed, what);
+}
+
 static int pad(vkcnn_context *ctx, vkc_pad_mode mode, uint64_t seed) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
@@ -297,6 +384,10 @@ int main(int argc, char **argv) {
         concat_in_place(ctx, 0x1c0000u + i, i % 4 < 2 ? 1 : 2, i % 2);
     for (unsigned i = 0; i < 4; i++)
         concat_images(ctx, 0x1a0000u + i, i % 2, i / 2);
+    for (unsigned i = 0; i < 4; i++)
+        concat_twice(ctx, 0x2c0000u + i);
+    for (unsigned i = 0; i < 6; i++)
+        concat_dense(ctx, 0xde0000u + i, i % 3 == 2 ? 2 : 1, i % 2 == 0);
     /* every Conv as the implicit GEMM, in both blockings (its two stores) */
     const char *igemm[2] = {"conv=igemm/8x4/rows", "conv=igemm/8x2/cols"};
     for (unsigned i = 0; i < 2; i++) {
