@@ -2,7 +2,9 @@
  * the identity), Reshape / Flatten / Squeeze / Unsqueeze whose output has
  * the input's shape, and max or average pools of a 1-wide window, stride 1,
  * no padding (what torchvision's adaptive average pool exports to when the
- * input already has the target size: AlexNet's 6x6, VGG's 7x7). Their consumers read the input
+ * input already has the target size: AlexNet's 6x6, VGG's 7x7), and Pads of no
+ * padding (what PyTorch exports before an AvgPool2d: DenseNet's transitions,
+ * one full copy each otherwise). Their consumers read the input
  * instead. A node whose output is a graph output stays (the output tensor must keep its producer);
  * the executor runs it as a zero-copy view, so it costs no dispatch either. */
 #include <string.h>
@@ -25,6 +27,14 @@ static bool unit_window(const vkc_window_attrs *a) {
     return true;
 }
 
+/* A Pad that adds and crops nothing (its pads resolved by inference). */
+static bool zero_pad(const vkc_pad_attrs *a) {
+    if (a->pad_count == 0 || a->pad_count > 2 * VKC_ATTR_MAX_RANK) return false;
+    for (uint32_t i = 0; i < a->pad_count; i++)
+        if (a->pads[i] != 0) return false;
+    return true;
+}
+
 /* The removal rule: node n is dropped when it is identity-like (see above),
  * its output is no graph output, and input and output are float32 tensors of
  * the same shape. */
@@ -33,7 +43,9 @@ static bool removable(const vkc_graph *g, const vkc_node *n) {
         return false;
     const vkc_tensor *x = &g->tensors[n->inputs[0]], *y = &g->tensors[n->outputs[0]];
     bool pool = n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_AVERAGE_POOL;
-    if (!vkc_op_is(n->op, VKC_OPF_VIEW) && !(pool && unit_window(&n->attrs.window))) return false;
+    bool pad = n->op == VKC_OP_PAD && zero_pad(&n->attrs.pad);
+    if (!vkc_op_is(n->op, VKC_OPF_VIEW) && !(pool && unit_window(&n->attrs.window)) && !pad)
+        return false;
     return !y->graph_output && x->dtype == VKC_DTYPE_FLOAT32 && y->dtype == VKC_DTYPE_FLOAT32 &&
            same_shape(x, y);
 }

@@ -219,6 +219,23 @@ static void activations(vkcnn_context *ctx) {
         kt_output(g, t);
         check_both(ctx, g, "conv+avgpool(1x1)+relu", 1);
     }
+    { /* a Pad of zeros before an AvgPool (PyTorch's export of AvgPool2d) is
+       * removed: conv + Relu, then the pool */
+        uint64_t s = 72;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, true, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        vkc_attrs a = kt_attrs(VKC_OP_PAD, 13);
+        a.pad.pads_given = true;
+        a.pad.pad_count = 8;
+        t = kt_node(g, VKC_OP_PAD, 13, &t, 1, &a);
+        vkc_attrs p = kt_attrs(VKC_OP_AVERAGE_POOL, 13);
+        p.window.has_kernel = true;
+        p.window.kernel[0] = p.window.kernel[1] = p.window.strides[0] = p.window.strides[1] = 2;
+        t = kt_node(g, VKC_OP_AVERAGE_POOL, 13, &t, 1, &p);
+        kt_output(g, t);
+        check_both(ctx, g, "conv+relu+pad(0)+avgpool", 2);
+    }
 }
 
 static void no_fusion(vkcnn_context *ctx) {
@@ -279,6 +296,21 @@ static void no_fusion(vkcnn_context *ctx) {
         kt_output(g, t);
         check_both(ctx, g, k ? "conv+relu+avgpool(1x1, pad 1)" : "conv+relu+maxpool(1x1, stride 2)",
                    2);
+    }
+    { /* a Pad that shifts (1 before, -1 after the last axis) keeps the shape
+       * but is no identity: it stays */
+        uint64_t s = 86;
+        vkc_graph *g = kt_graph();
+        uint32_t t = conv(g, &s, true, NULL);
+        t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        vkc_attrs a = kt_attrs(VKC_OP_PAD, 13);
+        a.pad.pads_given = true;
+        a.pad.pad_count = 8;
+        a.pad.pads[3] = 1;
+        a.pad.pads[7] = -1;
+        t = kt_node(g, VKC_OP_PAD, 13, &t, 1, &a);
+        kt_output(g, t);
+        check_both(ctx, g, "conv+relu+pad(shift)", 2);
     }
 }
 
