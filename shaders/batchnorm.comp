@@ -1,34 +1,92 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// BatchNormalization, inference form, fp32, N x C x SP (spatial folded):
+#extension GL_EXT_control_flow_attributes : require
+// BatchNormalization, inference form, N x C x SP (spatial folded):
 //   Y = (X - mean[c]) / sqrt(var[c] + EPS) * scale[c] + B[c]
-// Bindings: 0 Y, 1 X, 2 scale, 3 B, 4 mean, 5 var.
+// then the fused epilogue (epilogue.glsl: DenseNet's ReLU after each of its
+// standalone batch norms). An invocation owns TX consecutive elements of one
+// image and channel (plane = n * C + c), so it reads the channel's four
+// values once per TX elements: on CPU drivers each such read is a gather
+// over the lanes. Grid: NC planes x NCH chunks of TX, chunks fastest.
+// XV4 (TEXEL, SP % 4 == 0): the chunk's X as TX / 4 whole texels.
+// Shape-generic: C, SP, NCH and the grid are push constants (lower_norm.c).
+// Bindings: 0 Y, 1 X, 2 scale, 3 B, 4 mean, 5 var, then the epilogue's
+// operands.
 #ifndef C
 #define C 1
 #endif
 #ifndef SP
 #define SP 1
 #endif
-#ifndef TOTAL
-#define TOTAL 1u
+#ifndef NC
+#define NC 1
+#endif
+#ifndef TX
+#define TX 16
+#endif
+#ifndef NCH
+#define NCH ((SP + TX - 1) / TX)
 #endif
 #ifndef EPS
 #define EPS 1e-5
 #endif
+#ifndef XV4
+#define XV4 0
+#endif
+#ifndef DIV_NCH
+#define DIV_NCH(x) (uint(x) / uint(NCH))
+#endif
+#ifndef DIV_C
+#define DIV_C(x) (uint(x) / uint(C))
+#endif
+#ifndef TOTAL
+#define TOTAL (uint(NC) * uint(NCH))
+#endif
 
 #include "common.glsl"
+#define EPI_BINDING 6
+#include "epilogue.glsl"
 
-layout(std430, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, binding = 1) readonly buffer In { float x[]; };
+layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+#if defined(TEXEL) && TEXEL
+layout(binding = 1) uniform TEXEL_BUFFER x_t;
+#define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
+#else
+layout(std430, binding = 1) readonly buffer In { X_T x[]; };
+#define XLOAD(i) float(x[i])
+#endif
 layout(std430, binding = 2) readonly buffer Scale { float scale[]; };
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 4) readonly buffer Mean { float mean[]; };
 layout(std430, binding = 5) readonly buffer Var { float var[]; };
 
 void main() {
-    uint i = flat_index();
-    if (i >= uint(TOTAL))
+    uint t = flat_index();
+    if (t >= TOTAL)
         return;
-    uint c = (i / uint(SP)) % uint(C);
-    y[i] = (x[i] - mean[c]) / sqrt(var[c] + float(EPS)) * scale[c] + bias[c];
+    uint plane = DIV_NCH(t);
+    uint e0 = (t - plane * uint(NCH)) * uint(TX);
+    uint n = DIV_C(plane);
+    uint c = plane - n * uint(C);
+    float s = scale[c] / sqrt(var[c] + float(EPS));
+    float b = bias[c] - mean[c] * s;
+    uint base = plane * uint(SP);
+    float v[TX];
+#if XV4
+    // SP % 4 == 0: whole texels; past the plane's end (never stored) the
+    // plane's last texel is read again
+    [[unroll]] for (uint j = 0; j < TX / 4; j++) {
+        vec4 q = texelFetch(x_t, int((base + min(e0 + 4u * j, uint(SP) - 4u)) >> 2));
+        [[unroll]] for (uint k = 0; k < 4; k++)
+            v[4 * j + k] = q[k];
+    }
+#else
+    [[unroll]] for (uint k = 0; k < TX; k++)
+        v[k] = XLOAD(base + min(e0 + k, uint(SP) - 1u));
+#endif
+    [[unroll]] for (uint k = 0; k < TX; k++) {
+        uint i = base + e0 + k;
+        if (e0 + k < uint(SP))
+            y[Y_AT(i, n)] = Y_T(epilogue(v[k] * s + b, c, i));
+    }
 }

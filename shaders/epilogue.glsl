@@ -1,5 +1,5 @@
 // The fused epilogue of the anchor kernels (conv, conv_gemm, pool, gemm, gemm_tile,
-// gemv, winograd_output): epilogue(v, channel, index) applies a fused group's
+// gemv, winograd_output, batchnorm, ...): epilogue(v, channel, index) applies a fused group's
 // post-ops, in order, to the anchor's value v of output element `index` in
 // output channel `channel` (a Conv's axis 1, a Gemm's or MatMul's column)
 // before it is stored. runtime/passes/fuse.c builds the list and

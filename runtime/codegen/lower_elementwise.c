@@ -130,19 +130,36 @@ void vkc_lower_eltwise(vkc_cg *c) {
     }
 }
 
+/* A batch norm that no Conv or Gemm took (DenseNet's, before each layer's
+ * ReLU and 1x1 Conv) with its fused group's post-ops: batchnorm.comp, TX
+ * elements of one image and channel per invocation. Shape-generic: the
+ * channel count, the spatial size and the grid are push constants, so a
+ * network's batch norms of one epsilon and epilogue share a pipeline
+ * (DenseNet-121: 62 of them); X as whole texels where SP % 4 == 0. */
 void vkc_lower_batch_norm(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     const vkc_tensor *x = cg_in(c, 0);
     char f[48];
-    int64_t sp = 1;
+    int64_t sp = 1, tx = 16;
     for (uint32_t i = 2; i < x->rank; i++)
         sp *= x->dims[i];
+    int64_t nc = x->rank >= 2 ? x->dims[0] * x->dims[1] : 1;
     vkc_kdispatch *d = cg_dispatch(c, "batchnorm");
-    cg_def(c, d, "C %" PRId64, x->dims[1]);
-    cg_def(c, d, "SP %" PRId64, sp);
+    if (d) d->push_shapes = true;
+    bool texel = x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false);
+    if (texel) cg_def(c, d, "TEXEL 1");
+    cg_def(c, d, "XV4 %d", texel && sp % 4 == 0 ? 1 : 0);
+    cg_def(c, d, "TX %" PRId64, tx);
+    cg_shape(c, d, "NC", nc);
+    cg_shape_div(c, d, "C", x->rank >= 2 ? x->dims[1] : 1);
+    cg_shape(c, d, "SP", sp);
+    cg_shape_div(c, d, "NCH", (sp + tx - 1) / tx);
     cg_def(c, d, "EPS %s", cg_float(f, n->attrs.epsilon));
-    cg_bind(c, d, n->outputs[0], VKC_WRITE);
-    for (uint32_t i = 0; i < 5; i++)
+    cg_epilogue_defines(c, d, (uint64_t)sp);
+    cg_bind_out(c, d, n->outputs[0]);
+    cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
+    for (uint32_t i = 1; i < 5; i++)
         cg_bind(c, d, cg_in_index(c, i), VKC_READ);
-    cg_grid(c, d, x->elements);
+    cg_epilogue_bind(c, d);
+    cg_grid(c, d, (uint64_t)nc * (uint64_t)((sp + tx - 1) / tx));
 }

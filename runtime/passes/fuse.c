@@ -2,8 +2,10 @@
  * that produces their input, so a group is one kernel (its anchor's, with
  * the post-ops in its epilogue: shaders/epilogue.glsl, or the elementwise
  * kernel) and the tensors between its members are never stored. Groups are
- * grown from their anchor in topological order: Conv, the pools, Gemm and
- * MatMul (VKC_OPF_ANCHOR), or an elementwise node that no such group took.
+ * grown from their anchor in topological order: Conv, the pools, Gemm,
+ * MatMul and a BatchNormalization that no Conv or Gemm took (DenseNet's,
+ * before each ReLU) (VKC_OPF_ANCHOR), or an elementwise node that no such
+ * group took.
  *
  * THE LEGALITY RULE. Elementwise node a joins the group of anchor h, whose
  * latest value (the output of its last member) is tensor t, when all of:
@@ -17,8 +19,9 @@
  *      operand the fused kernel can index from the anchor's output element:
  *      a tensor of the output's shape, read at the same index (ELEMENT: the
  *      residual Add of ResNet); one value per output channel, or one value
- *      (CHANNEL: a bias, a per-channel PRelu slope or scale); for a Conv or
- *      a pool, one value per image and channel (IMAGE_CHANNEL). An
+ *      (CHANNEL: a bias, a per-channel PRelu slope or scale); for a Conv,
+ *      a pool or a batch norm, one value per image and channel
+ *      (IMAGE_CHANNEL). An
  *      elementwise anchor broadcasts any operand;
  *   4. that operand is computed before the anchor runs (a constant, a graph
  *      input, or the output of an earlier node: the group runs at the

@@ -95,6 +95,58 @@ static int batch_norm(vkcnn_context *ctx, uint32_t rank, const int64_t *xd, uint
     return kt_check(ctx, g, NULL, seed, what);
 }
 
+/* A batch norm that no Conv takes, with fused post-ops (the batch norm is
+ * an anchor, batchnorm.comp's epilogue): post 0 none, 1 Relu (DenseNet's),
+ * 2 Relu then an Add of a graph input of X's shape (ELEMENT), 3 a Mul by
+ * a graph input of one value per image and channel (IMAGE_CHANNEL), then
+ * Relu. Random N x C x H x W, spatial sizes with and without SP % 4 == 0
+ * and not dividing the 16-element chunks; one dispatch, or the check fails. */
+static int batch_norm_fused(vkcnn_context *ctx, int post, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {kt_range(&s, 0, 1) ? 3 : 1, kt_range(&s, 1, 9), kt_range(&s, 1, 9),
+                     kt_range(&s, 1, 13)};
+    int64_t cd[1] = {xd[1]}, sd[4] = {xd[0], xd[1], 1, 1};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
+    uint32_t in[5] = {x};
+    static const char *const names[4] = {"scale", "bias", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
+    float *var = kt_data(g, in[4]);
+    for (int64_t c = 0; c < xd[1]; c++)
+        var[c] = fabsf(var[c]) + 0.1f;
+    vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
+    a.epsilon = 1e-5f;
+    uint32_t t = kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a);
+    if (post == 3) {
+        uint32_t m[2] = {t, kt_tensor(g, "se", 4, sd, false, &s)};
+        t = kt_node(g, VKC_OP_MUL, 13, m, 2, NULL);
+    }
+    if (post > 0) t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    if (post == 2) {
+        uint32_t r[2] = {t, kt_tensor(g, "res", 4, xd, false, &s)};
+        t = kt_node(g, VKC_OP_ADD, 13, r, 2, NULL);
+    }
+    kt_output(g, t);
+    static const char *const posts[4] = {"", " + Relu", " + Relu + Add", " * scale + Relu"};
+    char what[96], sx[64];
+    snprintf(what, sizeof what, "BatchNormalization %s%s fused",
+             vkc_shape_string(4, xd, sx, sizeof sx), posts[post]);
+    vkc_exec_options o = {.fusion = true, .plan_memory = true};
+    vkc_exec *e = NULL;
+    if (!kt_selecting()) {
+        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
+        uint32_t count = st ? 0 : vkc_exec_dispatch_count(e);
+        vkc_exec_destroy(e);
+        if (st || count != 1) {
+            fprintf(stderr, "FAIL %s (seed %llu): status %d, %u dispatches, expected 1\n", what,
+                    (unsigned long long)seed, (int)st, count);
+            th_failures++;
+        }
+    }
+    return kt_check(ctx, g, &o, seed, what);
+}
+
 /* Every unary operator of the family beyond the first activations: the
  * input range and parameters each is tested with, standalone and as the
  * post-op of a Conv (the same GLSL function in both). */
@@ -259,6 +311,8 @@ int main(int argc, char **argv) {
     batch_norm(ctx, 2, x2, seed++);
     batch_norm(ctx, 3, x3, seed++);
     batch_norm(ctx, 4, x4, seed++);
+    for (unsigned i = 0; i < 16; i++)
+        batch_norm_fused(ctx, (int)(i % 4), 0xb40000u + i);
     for (size_t i = 0; i < sizeof unary_cases / sizeof unary_cases[0]; i++)
         for (int fused = 0; fused < 2; fused++)
             unary_case_run(ctx, &unary_cases[i], fused, 0xe170000u + i * 2 + (uint64_t)fused);

@@ -17,6 +17,7 @@
  * The bound is therefore KT_RTOL + 2^-11 relative to max |ref|: the fp32
  * bound plus that one rounding. A case fails too when the node's kernels did
  * not read x and write y as halves (their X_HALF / Y_HALF defines). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,6 +151,27 @@ static int pool_case(vkcnn_context *ctx, uint64_t seed, vkc_op op) {
     return run(ctx, g, kt_node(g, op, 12, &x, 1, &a), "pool", "pool", NULL, seed, what);
 }
 
+/* A standalone BatchNormalization (batchnorm.comp), its X as whole texels
+ * where H * W % 4 == 0 and element by element otherwise */
+static int batch_norm_case(vkcnn_context *ctx, uint64_t seed) {
+    uint64_t r = seed;
+    vkc_graph *g = kt_graph();
+    int64_t xd[4];
+    char what[128];
+    uint32_t in[5];
+    in[0] = random_activation(g, &r, 3, 9, 3, 9, xd, "BatchNormalization", what, sizeof what);
+    int64_t cd[1] = {xd[1]};
+    static const char *const names[4] = {"scale", "bias", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &r);
+    float *var = kt_data(g, in[4]);
+    for (int64_t c = 0; c < xd[1]; c++)
+        var[c] = fabsf(var[c]) + 0.25f;
+    vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
+    uint32_t y = kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a);
+    return run(ctx, g, y, "batchnorm", "batchnorm", NULL, seed, what);
+}
+
 /* Pad (constant, reflect, edge; a negative pad crops) and LRN */
 static int pad_lrn_case(vkcnn_context *ctx, uint64_t seed, bool lrn) {
     uint64_t r = seed;
@@ -233,6 +255,7 @@ int main(int argc, char **argv) {
         concat_case(ctx, seed * 10 + 9);
         pad_lrn_case(ctx, seed * 10 + 3, false);
         pad_lrn_case(ctx, seed * 10 + 4, true);
+        batch_norm_case(ctx, seed * 10 + 2);
     }
     th_destroy(ctx);
     kt_summary("half_io");

@@ -5,6 +5,7 @@
  * (opset < 13 coerced-2-D and opset 13 single-axis semantics), and the view
  * ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) chained
  * around computing nodes. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,8 @@ static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool pl
 /* A Concat at batch 3 (axis 1) of every producer kind that writes its
  * slice of each image in place (Y_AT, common.glsl): a 1x1 Conv (conv1x1),
  * a depthwise 3x3 (conv_dw), a 3x3 Conv (Winograd, or the implicit GEMM
- * without it), a MaxPool, a Relu (eltwise); and a Softmax over the
+ * without it), a MaxPool, a Relu (eltwise), a BatchNormalization
+ * (batchnorm); and a Softmax over the
  * channels, whose kernel cannot, so the Concat copies it: one dispatch. */
 static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     vkc_graph *g = kt_graph();
@@ -146,7 +148,7 @@ static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     int64_t c = kt_range(&s, 2, 6), hw = 4 * kt_range(&s, 1, 2);
     int64_t xd[4] = {3, c, hw, hw}, dd[4] = {c, 1, 3, 3};
     uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
-    uint32_t in[6];
+    uint32_t in[7];
     in[0] = conv_same(g, x, c, kt_range(&s, 1, 9), 1, &s);
     uint32_t din[2] = {x, kt_tensor(g, "wdw", 4, dd, true, &s)};
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
@@ -171,7 +173,17 @@ static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     in[5] = kt_node(g, VKC_OP_SOFTMAX, 13, &x, 1, &sm);
     vkc_attrs ca = kt_attrs(VKC_OP_CONCAT, 13);
     ca.axis = 1;
-    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 6, &ca);
+    int64_t cd[1] = {c};
+    uint32_t bn[5] = {x};
+    static const char *const names[4] = {"scale", "bias", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        bn[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
+    float *var = kt_data(g, bn[4]);
+    for (int64_t i = 0; i < c; i++)
+        var[i] = fabsf(var[i]) + 0.25f;
+    vkc_attrs ba = kt_attrs(VKC_OP_BATCH_NORM, 13);
+    in[6] = kt_node(g, VKC_OP_BATCH_NORM, 13, bn, 5, &ba);
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 7, &ca);
     kt_output(g, y);
     *concat = y == VKC_NONE ? VKC_NONE : g->tensors[y].producer;
     return g;
