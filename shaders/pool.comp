@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Max and average pooling, fp32, NCHW (N*C planes folded into NC), one
 // invocation per output element; global pools are the case KH = H, KW = W.
 // Window of output (oy, ox): rows oy*SH - PT + ky*DH for ky < KH (likewise
@@ -10,6 +11,13 @@
 // axis D with OD, KD, SD, DD, PF (front) and PK (back), 1 and 0 otherwise.
 // TEXEL (CPU drivers; X whole texels): X is read
 // through a uniform texel buffer. Bindings: 0 Y, 1 X.
+// TX > 0 (2-D pools that are not global, lower_window.c): an invocation
+// owns TX adjacent outputs of one output row and reads each window row's
+// span of input columns once for all of them, (TX - 1) * SW + (KW - 1) *
+// DW + 1 values (with TEXEL as the aligned texels covering it), instead of
+// KW values per output: GoogLeNet's 3x3/1 branch pools read 10 values per
+// 8 outputs and row where one output per invocation read 24. Taps outside
+// X read a clamped address and are then left out by a select.
 #ifndef NC
 #define NC 1
 #endif
@@ -90,6 +98,16 @@
 #ifndef DIV_C
 #define DIV_C(x) (uint(x) / uint(C))
 #endif
+#ifndef TX
+#define TX 0
+#endif
+#if TX > 0
+#define NXB ((OW + TX - 1) / TX) // row blocks per output row
+#define SPAN ((TX - 1) * SW + (KW - 1) * DW + 1)
+#ifndef TOTAL
+#define TOTAL (uint(NC) * uint(OH) * uint(NXB))
+#endif
+#endif
 #ifndef TOTAL
 #define TOTAL (uint(NC) * uint(OD) * uint(OH) * uint(OW))
 #endif
@@ -107,6 +125,99 @@ layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 #define XLOAD(i) float(x[i])
 #endif
 
+#if TX > 0
+// Columns ix0 .. ix0 + SPAN - 1 of the input row at rowbase into v, those
+// outside X read at a clamped address (main's cok marks them).
+void load_span(uint rowbase, int ix0, out float v[SPAN]) {
+#if defined(TEXEL) && TEXEL
+    // aligned texels from the one holding column ix0, shifted by its offset
+    int e = int(rowbase) + ix0;
+    int t0 = e >> 2, sh = e & 3;
+    int XT = (int(NC) * H * W) / 4; // X's texels (TEXEL: NC * H * W % 4 == 0)
+    float a[4 * (SPAN / 4 + 2)];
+    [[unroll]] for (int u = 0; u < SPAN / 4 + 2; u++) {
+        vec4 q = texelFetch(x_t, clamp(t0 + u, 0, XT - 1));
+        [[unroll]] for (int k = 0; k < 4; k++)
+            a[4 * u + k] = q[k];
+    }
+    [[unroll]] for (int u = 0; u < SPAN; u++)
+        v[u] = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
+#else
+    [[unroll]] for (int u = 0; u < SPAN; u++)
+        v[u] = XLOAD(rowbase + uint(clamp(ix0 + u, 0, W - 1)));
+#endif
+}
+
+void main() {
+    uint i = flat_index();
+    if (i >= TOTAL)
+        return;
+    uint r = i / uint(NXB); // output row (plane, oy)
+    uint ox0 = (i - r * uint(NXB)) * uint(TX);
+    uint plane = r / uint(OH);
+    uint oy = r - plane * uint(OH);
+    uint base = plane * uint(H * W);
+    int iy0 = int(oy) * SH - PT, ix0 = int(ox0) * SW - PL;
+    bool cok[SPAN];
+    [[unroll]] for (int u = 0; u < SPAN; u++)
+        cok[u] = ix0 + u >= 0 && ix0 + u < W;
+    float acc[TX];
+    [[unroll]] for (int j = 0; j < TX; j++)
+#if POOL_MAX
+        acc[j] = -VKC_INF;
+#else
+        acc[j] = 0.0;
+#endif
+    [[unroll]] for (int ky = 0; ky < KH; ky++) {
+        int iy = iy0 + ky * DH;
+        bool rok = iy >= 0 && iy < H;
+        float v[SPAN];
+        load_span(base + uint(clamp(iy, 0, H - 1) * W), ix0, v);
+        [[unroll]] for (int j = 0; j < TX; j++)
+            [[unroll]] for (int kx = 0; kx < KW; kx++) {
+                int u = j * SW + kx * DW;
+                bool ok = rok && cok[u];
+#if POOL_MAX
+                acc[j] = max(acc[j], ok ? v[u] : -VKC_INF);
+#else
+                acc[j] += ok ? v[u] : 0.0;
+#endif
+            }
+    }
+    uint n = DIV_C(plane);
+#if !POOL_MAX
+    int rows = 0;
+    [[unroll]] for (int ky = 0; ky < KH; ky++) {
+        int iy = iy0 + ky * DH;
+#if COUNT_INCLUDE_PAD
+        rows += iy >= -PT && iy < H + PB ? 1 : 0;
+#else
+        rows += iy >= 0 && iy < H ? 1 : 0;
+#endif
+    }
+#endif
+    [[unroll]] for (int j = 0; j < TX; j++) {
+        uint ox = ox0 + uint(j);
+        if (ox < uint(OW)) {
+            float v = acc[j];
+#if !POOL_MAX
+            int cols = 0;
+            [[unroll]] for (int kx = 0; kx < KW; kx++) {
+                int ix = ix0 + j * SW + kx * DW;
+#if COUNT_INCLUDE_PAD
+                cols += ix >= -PL && ix < W + PR ? 1 : 0;
+#else
+                cols += ix >= 0 && ix < W ? 1 : 0;
+#endif
+            }
+            v /= float(rows * cols);
+#endif
+            uint o = r * uint(OW) + ox;
+            y[Y_AT(o, n)] = Y_T(epilogue(v, plane - n * uint(C), o));
+        }
+    }
+}
+#else
 void main() {
     uint i = flat_index();
     if (i >= TOTAL)
@@ -183,3 +294,4 @@ void main() {
     uint n = DIV_C(plane);
     y[Y_AT(i, n)] = Y_T(epilogue(acc, plane - n * uint(C), i));
 }
+#endif

@@ -396,6 +396,13 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     cg_def_window(c, d, &s);
+    /* Row blocks (pool.comp's TX) on CPU drivers, for 2-D pools that are
+     * not global: 8 outputs of a row per invocation (4 for rows of at most
+     * 5), each window row's input span read once for the block. Not
+     * measured on a GPU, whose lanes would then read 8 * SW columns apart. */
+    int64_t tx = 0;
+    if (c->t->caps.cpu && !is_global && !volumetric && x->rank == 4) tx = s.ow > 5 ? 8 : 4;
+    cg_def(c, d, "TX %" PRId64, tx);
     /* The channel count and the grid are push constants, so pools at one
      * resolution share a pipeline (GoogLeNet's branch pools of a stage,
      * EfficientNet-B0's squeeze-and-excitation pools: 11 -> 5); the window
@@ -408,7 +415,9 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_bind_out(c, d, n->outputs[0]);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_epilogue_bind(c, d);
-    cg_grid(c, d, y->elements);
+    cg_grid(c, d,
+            tx ? (uint64_t)(x->dims[0] * x->dims[1] * s.oh) * (uint64_t)((s.ow + tx - 1) / tx)
+               : y->elements);
 }
 
 void vkc_lower_lrn(vkc_cg *c) {
