@@ -18,6 +18,10 @@
 // KW values per output: GoogLeNet's 3x3/1 branch pools read 10 values per
 // 8 outputs and row where one output per invocation read 24. Taps outside
 // X read a clamped address and are then left out by a select.
+// GLOBAL_TEXELS (global pools with TEXEL, lower_window.c): an invocation
+// reduces its plane's H * W values as the whole texels covering them, the
+// values of neighbouring planes in the first and last texel selected out:
+// a quarter of the fetches of one value per tap.
 #ifndef NC
 #define NC 1
 #endif
@@ -125,7 +129,37 @@ layout(std430, binding = 1) readonly buffer In { X_T x[]; };
 #define XLOAD(i) float(x[i])
 #endif
 
-#if TX > 0
+#if defined(GLOBAL_TEXELS) && GLOBAL_TEXELS
+void main() {
+    uint plane = flat_index();
+    if (plane >= uint(NC))
+        return;
+    int e0 = int(plane) * (H * W), e1 = e0 + H * W; // the plane's [e0, e1)
+#if POOL_MAX
+    vec4 acc = vec4(-VKC_INF);
+#else
+    vec4 acc = vec4(0.0);
+#endif
+    for (int t = e0 >> 2; t <= (e1 - 1) >> 2; t++) {
+        vec4 q = texelFetch(x_t, t);
+        [[unroll]] for (int k = 0; k < 4; k++) {
+            bool ok = 4 * t + k >= e0 && 4 * t + k < e1;
+#if POOL_MAX
+            acc[k] = max(acc[k], ok ? q[k] : -VKC_INF);
+#else
+            acc[k] += ok ? q[k] : 0.0;
+#endif
+        }
+    }
+#if POOL_MAX
+    float v = max(max(acc.x, acc.y), max(acc.z, acc.w));
+#else
+    float v = (acc.x + acc.y + acc.z + acc.w) / float(H * W);
+#endif
+    uint n = DIV_C(plane);
+    y[Y_AT(plane, n)] = Y_T(epilogue(v, plane - n * uint(C), plane));
+}
+#elif TX > 0
 // Columns ix0 .. ix0 + SPAN - 1 of the input row at rowbase into v, those
 // outside X read at a clamped address (main's cok marks them).
 void load_span(uint rowbase, int ix0, out float v[SPAN]) {

@@ -403,6 +403,9 @@ void vkc_lower_pool(vkc_cg *c) {
     int64_t tx = 0;
     if (c->t->caps.cpu && !is_global && !volumetric && x->rank == 4) tx = s.ow > 5 ? 8 : 4;
     cg_def(c, d, "TX %" PRId64, tx);
+    /* global pools over whole texels where X is texel-read (2-D and 1-D) */
+    if (is_global && x->rank <= 4 && x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false))
+        cg_def(c, d, "GLOBAL_TEXELS 1");
     /* The channel count and the grid are push constants, so pools at one
      * resolution share a pipeline (GoogLeNet's branch pools of a stage,
      * EfficientNet-B0's squeeze-and-excitation pools: 11 -> 5); the window

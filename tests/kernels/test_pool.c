@@ -180,6 +180,9 @@ int main(int argc, char **argv) {
     run_global(ctx, VKC_OP_GLOBAL_MAX_POOL, 1, 8, 13, 13, false, seed++);
     run_global(ctx, VKC_OP_GLOBAL_AVERAGE_POOL, 1, 4, 1, 11, true, seed++);
     run_global(ctx, VKC_OP_GLOBAL_MAX_POOL, 3, 2, 1, 6, true, seed++);
+    /* whole texels over planes of 49 (straddling them) and of 64 values */
+    run_global(ctx, VKC_OP_GLOBAL_AVERAGE_POOL, 2, 6, 7, 7, false, seed++);
+    run_global(ctx, VKC_OP_GLOBAL_AVERAGE_POOL, 1, 3, 8, 8, false, seed++);
     /* LRN: AlexNet's size 5, even and size-1 windows, window wider than C */
     run_lrn(ctx, 1, 12, 5, 5, 5, 1e-4f, 0.75f, 2.0f, seed++);
     run_lrn(ctx, 3, 7, 3, 4, 4, 0.5f, 0.6f, 1.0f, seed++);
