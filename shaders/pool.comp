@@ -202,7 +202,7 @@ void main() {
 #else
         acc[j] = 0.0;
 #endif
-    [[unroll]] for (int ky = 0; ky < KH; ky++) {
+    for (int ky = 0; ky < KH; ky++) { // a loop: only a row's work is unrolled
         int iy = iy0 + ky * DH;
         bool rok = iy >= 0 && iy < H;
         float v[SPAN];

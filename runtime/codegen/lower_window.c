@@ -402,6 +402,9 @@ void vkc_lower_pool(vkc_cg *c) {
      * measured on a GPU, whose lanes would then read 8 * SW columns apart. */
     int64_t tx = 0;
     if (c->t->caps.cpu && !is_global && !volumetric && x->rank == 4) tx = s.ow > 5 ? 8 : 4;
+    /* the row's work is unrolled: windows of at most 16 columns and spans
+     * of at most 64 (a 60x80 window of dilation 10 took LLVM minutes) */
+    if (tx && (s.kw > 16 || (tx - 1) * s.sw + (s.kw - 1) * s.dw + 1 > 64)) tx = 0;
     cg_def(c, d, "TX %" PRId64, tx);
     /* global pools over whole texels where X is texel-read (2-D and 1-D) */
     if (is_global && x->rank <= 4 && x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false))
