@@ -392,7 +392,8 @@ void vkc_lower_pool(vkc_cg *c) {
     }
     cg_spatial s = cg_window_geometry(a, x, y);
     vkc_kdispatch *d = cg_dispatch(c, "pool");
-    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
+    bool texel = x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false);
+    if (texel) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);
     cg_def_window(c, d, &s);
@@ -407,8 +408,7 @@ void vkc_lower_pool(vkc_cg *c) {
     if (tx && (s.kw > 16 || (tx - 1) * s.sw + (s.kw - 1) * s.dw + 1 > 64)) tx = 0;
     cg_def(c, d, "TX %" PRId64, tx);
     /* global pools over whole texels where X is texel-read (2-D and 1-D) */
-    if (is_global && x->rank <= 4 && x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false))
-        cg_def(c, d, "GLOBAL_TEXELS 1");
+    if (is_global && x->rank <= 4 && texel) cg_def(c, d, "GLOBAL_TEXELS 1");
     /* The channel count and the grid are push constants, so pools at one
      * resolution share a pipeline (GoogLeNet's branch pools of a stage,
      * EfficientNet-B0's squeeze-and-excitation pools: 11 -> 5); the window

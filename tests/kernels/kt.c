@@ -193,6 +193,17 @@ uint32_t kt_tensor(vkc_graph *g, const char *name, uint32_t rank, const int64_t 
     return t;
 }
 
+void kt_batch_norm_operands(vkc_graph *g, int64_t channels, float min_var, uint64_t *seed,
+                            uint32_t in[5]) {
+    int64_t cd[1] = {channels};
+    static const char *const names[4] = {"scale", "bias", "mean", "var"};
+    for (int i = 0; i < 4; i++)
+        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, seed);
+    float *var = kt_data(g, in[4]);
+    for (int64_t c = 0; c < channels; c++)
+        var[c] = fabsf(var[c]) + min_var;
+}
+
 float *kt_data(vkc_graph *g, uint32_t t) {
     return g->tensors[t].data ? g->tensors[t].data : host[t];
 }

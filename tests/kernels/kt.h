@@ -37,6 +37,12 @@ vkc_graph *kt_graph(void);
 uint32_t kt_tensor(vkc_graph *g, const char *name, uint32_t rank, const int64_t *dims,
                    bool constant, uint64_t *seed);
 
+/* A BatchNormalization's four per-channel constants (scale, bias, mean,
+ * var) of `channels` values into in[1..4], random, each variance at least
+ * min_var. */
+void kt_batch_norm_operands(vkc_graph *g, int64_t channels, float min_var, uint64_t *seed,
+                            uint32_t in[5]);
+
 /* Host data of tensor t (constant or graph input), for tests to shape it. */
 float *kt_data(vkc_graph *g, uint32_t t);
 

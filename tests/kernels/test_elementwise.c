@@ -79,14 +79,8 @@ static int prelu(vkcnn_context *ctx, uint32_t sr, const int64_t *sd, uint64_t se
 static int batch_norm(vkcnn_context *ctx, uint32_t rank, const int64_t *xd, uint64_t seed) {
     vkc_graph *g = kt_graph();
     uint64_t s = seed;
-    int64_t cd[1] = {xd[1]};
     uint32_t in[5] = {kt_tensor(g, "x", rank, xd, false, &s)};
-    static const char *const names[4] = {"scale", "bias", "mean", "var"};
-    for (int i = 0; i < 4; i++)
-        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
-    float *var = kt_data(g, in[4]);
-    for (int64_t c = 0; c < xd[1]; c++)
-        var[c] = fabsf(var[c]) + 0.1f;
+    kt_batch_norm_operands(g, xd[1], 0.1f, &s, in);
     vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
     a.epsilon = 1e-3f;
     char what[96], sx[64];
@@ -106,15 +100,9 @@ static int batch_norm_fused(vkcnn_context *ctx, int post, uint64_t seed) {
     uint64_t s = seed;
     int64_t xd[4] = {kt_range(&s, 0, 1) ? 3 : 1, kt_range(&s, 1, 9), kt_range(&s, 1, 9),
                      kt_range(&s, 1, 13)};
-    int64_t cd[1] = {xd[1]}, sd[4] = {xd[0], xd[1], 1, 1};
-    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
-    uint32_t in[5] = {x};
-    static const char *const names[4] = {"scale", "bias", "mean", "var"};
-    for (int i = 0; i < 4; i++)
-        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
-    float *var = kt_data(g, in[4]);
-    for (int64_t c = 0; c < xd[1]; c++)
-        var[c] = fabsf(var[c]) + 0.1f;
+    int64_t sd[4] = {xd[0], xd[1], 1, 1};
+    uint32_t in[5] = {kt_tensor(g, "x", 4, xd, false, &s)};
+    kt_batch_norm_operands(g, xd[1], 0.1f, &s, in);
     vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
     a.epsilon = 1e-5f;
     uint32_t t = kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a);

@@ -17,7 +17,6 @@
  * The bound is therefore KT_RTOL + 2^-11 relative to max |ref|: the fp32
  * bound plus that one rounding. A case fails too when the node's kernels did
  * not read x and write y as halves (their X_HALF / Y_HALF defines). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,13 +159,7 @@ static int batch_norm_case(vkcnn_context *ctx, uint64_t seed) {
     char what[128];
     uint32_t in[5];
     in[0] = random_activation(g, &r, 3, 9, 3, 9, xd, "BatchNormalization", what, sizeof what);
-    int64_t cd[1] = {xd[1]};
-    static const char *const names[4] = {"scale", "bias", "mean", "var"};
-    for (int i = 0; i < 4; i++)
-        in[1 + i] = kt_tensor(g, names[i], 1, cd, true, &r);
-    float *var = kt_data(g, in[4]);
-    for (int64_t c = 0; c < xd[1]; c++)
-        var[c] = fabsf(var[c]) + 0.25f;
+    kt_batch_norm_operands(g, xd[1], 0.25f, &r, in);
     vkc_attrs a = kt_attrs(VKC_OP_BATCH_NORM, 13);
     uint32_t y = kt_node(g, VKC_OP_BATCH_NORM, 13, in, 5, &a);
     return run(ctx, g, y, "batchnorm", "batchnorm", NULL, seed, what);

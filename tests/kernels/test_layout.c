@@ -5,7 +5,6 @@
  * (opset < 13 coerced-2-D and opset 13 single-axis semantics), and the view
  * ops (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) chained
  * around computing nodes. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +62,12 @@ static int concat(vkcnn_context *ctx, uint64_t seed) {
     return kt_check(ctx, g, NULL, seed, what);
 }
 
-/* A convolution of x to m channels, k x k, stride 1, "same" padding. */
+/* A convolution of x to m channels, k x k, stride 1, "same" padding; its
+ * weight is named after the graph's tensor count (unique). */
 static uint32_t conv_same(vkc_graph *g, uint32_t x, int64_t c, int64_t m, int64_t k, uint64_t *s) {
     int64_t wd[4] = {m, c, k, k};
     char name[16];
-    snprintf(name, sizeof name, "w%lld", (long long)k);
+    snprintf(name, sizeof name, "w%u", g->tensor_count);
     uint32_t in[2] = {x, kt_tensor(g, name, 4, wd, true, s)};
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
     a.window.group = 1;
@@ -107,6 +107,19 @@ static vkc_graph *in_place_graph(uint64_t seed, int64_t n, uint32_t *c1, uint32_
     return g;
 }
 
+/* The copy dispatches of each of `count` nodes of g compiled with o, into
+ * copies[]; g is destroyed. */
+static vkcnn_status node_copies(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *o,
+                                const uint32_t *nodes, uint32_t count, uint32_t *copies) {
+    vkc_exec *e = NULL;
+    vkcnn_status st = vkc_exec_create(ctx, g, o, &e);
+    for (uint32_t i = 0, first; !st && i < count; i++)
+        vkc_exec_node_dispatches(e, nodes[i], &first, &copies[i]);
+    vkc_exec_destroy(e);
+    vkc_graph_destroy(g);
+    return st;
+}
+
 static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool plan) {
     vkc_exec_options o = {.fusion = true, .plan_memory = plan};
     char what[96];
@@ -114,16 +127,9 @@ static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool pl
              plan ? "planned" : "own buffers");
     if (!kt_selecting()) {
         /* the copies each Concat still dispatches */
-        uint32_t c1, c2, first, copies[2] = {0, 0};
-        vkc_graph *g = in_place_graph(seed, n, &c1, &c2);
-        vkc_exec *e = NULL;
-        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
-        if (!st) {
-            vkc_exec_node_dispatches(e, c1, &first, &copies[0]);
-            vkc_exec_node_dispatches(e, c2, &first, &copies[1]);
-        }
-        vkc_exec_destroy(e);
-        vkc_graph_destroy(g);
+        uint32_t c[2], copies[2] = {0, 0};
+        vkc_graph *g = in_place_graph(seed, n, &c[0], &c[1]);
+        vkcnn_status st = node_copies(ctx, g, &o, c, 2, copies);
         uint32_t want[2] = {n == 1 ? 1 : 4, 3};
         if (st || copies[0] != want[0] || copies[1] != want[1]) {
             fprintf(stderr,
@@ -173,14 +179,8 @@ static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     in[5] = kt_node(g, VKC_OP_SOFTMAX, 13, &x, 1, &sm);
     vkc_attrs ca = kt_attrs(VKC_OP_CONCAT, 13);
     ca.axis = 1;
-    int64_t cd[1] = {c};
     uint32_t bn[5] = {x};
-    static const char *const names[4] = {"scale", "bias", "mean", "var"};
-    for (int i = 0; i < 4; i++)
-        bn[1 + i] = kt_tensor(g, names[i], 1, cd, true, &s);
-    float *var = kt_data(g, bn[4]);
-    for (int64_t i = 0; i < c; i++)
-        var[i] = fabsf(var[i]) + 0.25f;
+    kt_batch_norm_operands(g, c, 0.25f, &s, bn);
     vkc_attrs ba = kt_attrs(VKC_OP_BATCH_NORM, 13);
     in[6] = kt_node(g, VKC_OP_BATCH_NORM, 13, bn, 5, &ba);
     uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 7, &ca);
@@ -263,18 +263,8 @@ static vkc_graph *dense_graph(uint64_t seed, int64_t n, uint32_t *concats, uint3
             in = kt_node(g, VKC_OP_CONCAT, 13, feats, i, &a);
             if (in != VKC_NONE) concats[(*count)++] = g->tensors[in].producer;
         }
-        int64_t k = kt_range(&s, 0, 1) ? 3 : 1, wd[4] = {growth, ch, k, k};
-        char name[16];
-        snprintf(name, sizeof name, "w%u", i);
-        uint32_t cin[2] = {in, kt_tensor(g, name, 4, wd, true, &s)};
-        vkc_attrs ca = kt_attrs(VKC_OP_CONV, 13);
-        ca.window.group = 1;
-        ca.window.pad_count = 4;
-        for (uint32_t j = 0; j < 2; j++) {
-            ca.window.strides[j] = ca.window.dilations[j] = 1;
-            ca.window.file_pads[j] = ca.window.file_pads[2 + j] = k / 2;
-        }
-        feats[i] = kt_node(g, VKC_OP_CONV, 13, cin, 2, &ca);
+        int64_t k = kt_range(&s, 0, 1) ? 3 : 1;
+        feats[i] = conv_same(g, in, ch, growth, k, &s);
         ch += growth;
     }
     uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, feats, layers + 1, &a);
@@ -290,16 +280,11 @@ static int concat_dense(vkcnn_context *ctx, uint64_t seed, int64_t n, bool plan)
              plan ? "planned" : "own buffers");
     uint32_t concats[8], count;
     if (!kt_selecting()) {
-        uint32_t first, copies = 0, all = 0;
+        uint32_t copies[8] = {0}, all = 0;
         vkc_graph *g = dense_graph(seed, n, concats, &count);
-        vkc_exec *e = NULL;
-        vkcnn_status st = vkc_exec_create(ctx, g, &o, &e);
-        for (uint32_t i = 0; !st && i < count; i++) {
-            vkc_exec_node_dispatches(e, concats[i], &first, &copies);
-            all += copies;
-        }
-        vkc_exec_destroy(e);
-        vkc_graph_destroy(g);
+        vkcnn_status st = node_copies(ctx, g, &o, concats, count, copies);
+        for (uint32_t i = 0; i < count; i++)
+            all += copies[i];
         if (st || (n == 1 && all != 0) || (n > 1 && all == 0)) {
             fprintf(stderr, "FAIL %s (seed %llu): status %d, %u copies in %u Concats\n", what,
                     (unsigned long long)seed, (int)st, all, count);

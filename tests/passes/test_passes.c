@@ -80,6 +80,14 @@ static vkc_attrs unit_pool(vkc_op op, int64_t stride, int64_t pad) {
     return p;
 }
 
+/* A Pad of rank 4 that pads nothing (pads given, all 0). */
+static vkc_attrs zero_pads(void) {
+    vkc_attrs a = kt_attrs(VKC_OP_PAD, 13);
+    a.pad.pads_given = true;
+    a.pad.pad_count = 8;
+    return a;
+}
+
 static vkc_attrs pad1(void) {
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
     a.window.pad_count = 4;
@@ -225,9 +233,7 @@ static void activations(vkcnn_context *ctx) {
         vkc_graph *g = kt_graph();
         uint32_t t = conv(g, &s, true, NULL);
         t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
-        vkc_attrs a = kt_attrs(VKC_OP_PAD, 13);
-        a.pad.pads_given = true;
-        a.pad.pad_count = 8;
+        vkc_attrs a = zero_pads();
         t = kt_node(g, VKC_OP_PAD, 13, &t, 1, &a);
         vkc_attrs p = kt_attrs(VKC_OP_AVERAGE_POOL, 13);
         p.window.has_kernel = true;
@@ -303,9 +309,7 @@ static void no_fusion(vkcnn_context *ctx) {
         vkc_graph *g = kt_graph();
         uint32_t t = conv(g, &s, true, NULL);
         t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
-        vkc_attrs a = kt_attrs(VKC_OP_PAD, 13);
-        a.pad.pads_given = true;
-        a.pad.pad_count = 8;
+        vkc_attrs a = zero_pads();
         a.pad.pads[3] = 1;
         a.pad.pads[7] = -1;
         t = kt_node(g, VKC_OP_PAD, 13, &t, 1, &a);
