@@ -23,9 +23,15 @@
 // output row is unrolled (TX*KH*KW FMAs), so TY costs no code: LLVM's time
 // to build the pipeline grows with the unrolled FMAs, not with the tile.
 // Columns and rows outside X read a clamped, valid address and select 0;
-// outputs past OH or OW are computed and never stored.
-// TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
-// stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
+// outputs past OH or OW are computed and never stored. YV4 (the lowering
+// defines it: OW % 4 == 0 and TX % 4 == 0, so a tile row's outputs are
+// aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of the stores
+// (on lavapipe each store is a loop over the lanes).
+// TEXEL (CPU drivers): X and W through uniform texel buffers, a window
+// row's XC columns read as the XC/4 + 2 aligned texels that cover them,
+// shifted by the row's offset mod 4 (selects): 3x3 stride 1 at TX 8, 4
+// fetches per row where one per column would be 10 (each texel fetch a
+// gather on lavapipe). WT_HALF: W stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
 // or per image and channel (2), squeeze-and-excitation: every tap of an
 // output reads the same input channel, so the scale multiplies the sum.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
@@ -97,6 +103,9 @@
 #ifndef XSCALE
 #define XSCALE 0
 #endif
+#ifndef YV4
+#define YV4 0
+#endif
 #ifndef MG
 #define MG (M / C) // output channels per input channel
 #endif
@@ -137,7 +146,11 @@
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
 
+#if YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+#endif
 #if TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
@@ -166,6 +179,32 @@ layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
 #endif
 
+// Input row `rowoff` (an element offset; the row is clamped into X), columns
+// ix0 .. ix0 + XC - 1 into v, zero where `rowok` or colok[u] is false.
+// Columns outside X read a neighbouring row's values, then selected out.
+void load_row(int rowoff, int ix0, bool rowok, bool colok[XC], out float v[XC]) {
+#if TEXEL
+    int e = rowoff + ix0;
+    int t0 = e >> 2, sh = e & 3;
+    int xt = (N * C * HW) >> 2; // X's texels (TEXEL: N * C * H * W % 4 == 0)
+    float a[4 * (XC / 4 + 2)];
+    [[unroll]] for (int u = 0; u < XC / 4 + 2; u++) {
+        vec4 q = texelFetch(x_t, clamp(t0 + u, 0, xt - 1));
+        [[unroll]] for (int k = 0; k < 4; k++)
+            a[4 * u + k] = q[k];
+    }
+    [[unroll]] for (int u = 0; u < XC; u++) {
+        float x = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
+        v[u] = rowok && colok[u] ? x : 0.0;
+    }
+#else
+    [[unroll]] for (int u = 0; u < XC; u++) {
+        float x = XLOAD(rowoff + clamp(ix0 + u, 0, W - 1));
+        v[u] = rowok && colok[u] ? x : 0.0;
+    }
+#endif
+}
+
 void main() {
     uint t = flat_index();
     if (t >= TOTAL)
@@ -183,13 +222,9 @@ void main() {
     float wv[KK];
     [[unroll]] for (int k = 0; k < KK; k++)
         wv[k] = WLOAD(m * KK + k);
-    int col[XC];
     bool colok[XC];
-    [[unroll]] for (int u = 0; u < XC; u++) {
-        int ix = ix0 + u;
-        colok[u] = ix >= 0 && ix < W;
-        col[u] = clamp(ix, 0, W - 1);
-    }
+    [[unroll]] for (int u = 0; u < XC; u++)
+        colok[u] = ix0 + u >= 0 && ix0 + u < W;
 #if XSCALE == 1
     float scale = xs[c];
 #elif XSCALE == 2
@@ -210,11 +245,7 @@ void main() {
     [[unroll]] for (int r = 0; r < KR - SH; r++) {
         int iy = iy0 + r;
         bool rowok = iy >= 0 && iy < H;
-        int rowoff = xb + clamp(iy, 0, H - 1) * W;
-        [[unroll]] for (int u = 0; u < XC; u++) {
-            float v = XLOAD(rowoff + col[u]);
-            win[r + SH][u] = rowok && colok[u] ? v : 0.0;
-        }
+        load_row(xb + clamp(iy, 0, H - 1) * W, ix0, rowok, colok, win[r + SH]);
     }
 #endif
     int rows = min(TY, OH - oy0);
@@ -232,11 +263,7 @@ void main() {
 #endif
             int iy = top + r;
             bool rowok = iy >= 0 && iy < H;
-            int rowoff = xb + clamp(iy, 0, H - 1) * W;
-            [[unroll]] for (int u = 0; u < XC; u++) {
-                float v = XLOAD(rowoff + col[u]);
-                win[r][u] = rowok && colok[u] ? v : 0.0;
-            }
+            load_row(xb + clamp(iy, 0, H - 1) * W, ix0, rowok, colok, win[r]);
         }
         float acc[TX];
         [[unroll]] for (int j = 0; j < TX; j++)
@@ -245,10 +272,21 @@ void main() {
             [[unroll]] for (int kx = 0; kx < KW; kx++)
                 [[unroll]] for (int j = 0; j < TX; j++)
                     acc[j] += wv[ky * KW + kx] * win[ky * DH][j * SW + kx * DW];
+#if YV4
+        [[unroll]] for (int j = 0; j < TX / 4; j++)
+            if (ox0 + 4 * j < OW) {
+                uint o = uint(yb + i * OW + 4 * j);
+                vec4 v;
+                [[unroll]] for (int k = 0; k < 4; k++)
+                    v[k] = epilogue(acc[4 * j + k] * scale + b, uint(m), o + uint(k));
+                y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
+            }
+#else
         [[unroll]] for (int j = 0; j < TX; j++)
             if (ox0 + j < OW) {
                 uint o = uint(yb + i * OW + j);
                 y[Y_AT(o, n)] = Y_T(epilogue(acc[j] * scale + b, uint(m), o));
             }
+#endif
     }
 }

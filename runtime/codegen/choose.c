@@ -367,8 +367,11 @@ static bool dw_block_ok(const conv_geo *o, int64_t ty, int64_t tx) {
  * 290-300 (the same code but for TY; LLVM's doing, not understood); 8x16
  * 6.5-6.6, warm 302 (twice the unrolled row); 4x8 7.9-8.0; 8x4 9.3-10.7;
  * the implicit GEMM 21 ms. So 8x8: within 6% of the fastest, with the
- * shortest start-up. On GPUs smaller tiles leave more invocations for the
- * compute units; not measured there yet. */
+ * shortest start-up. Again after rows were read as the texels covering
+ * them and stored as vec4s (7.0 -> 5.1-5.3 ms; two interleaved rounds):
+ * 8x8 5.2-5.3, 8x16 4.9-5.2, 16x8 5.0-5.1, 4x16 5.6; 8x8 stays. On GPUs
+ * smaller tiles leave more invocations for the compute units; not measured
+ * there yet. */
 static void dw_rule_block(const conv_geo *o, const vkc_codegen_target *t, int64_t *ty,
                           int64_t *tx) {
     *ty = *tx = t->caps.cpu ? 8 : 4;

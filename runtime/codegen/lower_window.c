@@ -233,6 +233,7 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
+    cg_def(c, d, "YV4 %d", s->ow % 4 == 0 && tx % 4 == 0 ? 1 : 0);
     cg_shape_div(c, d, "NTY", (s->oh + ty - 1) / ty);
     cg_shape_div(c, d, "NTX", (s->ow + tx - 1) / tx);
     cg_shape_div(c, d, "MG", m / ch);

@@ -484,8 +484,9 @@ int main(int argc, char **argv) {
     }
     /* depthwise: MobileNet-like layers (3x3 pads 1 at strides 1 and 2 with
      * Clip, 112x112 to 7x7, channel counts that divide no block), an
-     * EfficientNet-like 5x5 with an input scale, a multiplier of 2 at batch
-     * 3, then random shapes (strides, dilations, asymmetric pads, 1..5
+     * EfficientNet-like 5x5 with an input scale and one at stride 2, a
+     * multiplier of 2 at batch 3, rows of whole vec4s (YV4) at batch 3 with
+     * a residual, then random shapes (strides, dilations, asymmetric pads, 1..5
      * kernels, outputs that divide no tile) */
     case_dw fixed_dw[] = {
         {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
@@ -494,6 +495,8 @@ int main(int argc, char **argv) {
         {1, 960, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
         {1, 240, 1, 14, 14, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, true, false, 4, 1, false},
         {3, 20, 2, 9, 11, 3, 3, 2, 1, 1, 1, {1, 0, 1, 2}, false, true, 1, 2, true},
+        {1, 24, 1, 28, 28, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, true, false, 4, 1, false},
+        {3, 12, 1, 16, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 2, 2, true},
     };
     for (unsigned i = 0; i < sizeof fixed_dw / sizeof fixed_dw[0]; i++)
         run_dw(ctx, &fixed_dw[i], seed++);
