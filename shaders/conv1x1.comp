@@ -34,7 +34,9 @@
 // gather per vec4 on lavapipe instead of a loop over lanes); WT_HALF: W
 // stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
 // or per image and channel (2), squeeze-and-excitation, applied per loaded
-// channel.
+// channel; with TEXEL and WV4 (C % 4 == 0, so the scales are whole texels)
+// read as one texel per step of 4 channels (XS_TEXEL), where a storage load
+// per channel would be a loop over the lanes on lavapipe.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
 // XSCALE, then the epilogue's operands (EPI_BINDING on).
 // Shape-generic: the lowering defines the sizes (N, C, M, H, W, OH, OW, the
@@ -108,6 +110,11 @@
 #define OHW (OH * OW)
 #endif
 #define TP4 (TP / 4) // TP is a multiple of 4
+#if XSCALE && TEXEL && WV4
+#define XS_TEXEL 1
+#else
+#define XS_TEXEL 0
+#endif
 #ifndef NPB
 #define NPB ((OHW + TP - 1) / TP) // pixel blocks per image
 #endif
@@ -198,7 +205,9 @@ vec4 wload4(uint i) {
 #if HAS_BIAS
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 #endif
-#if XSCALE
+#if XS_TEXEL
+layout(binding = 3 + HAS_BIAS) uniform TEXEL_BUFFER xs_t;
+#elif XSCALE
 layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
 #endif
 
@@ -211,8 +220,19 @@ int xo0; // X's offset of the block's first pixel within a channel
 int xoff[TP]; // X's offset of pixel p0 + j within a channel (clamped)
 #endif
 
-// Channel c of X for the block's TP pixels into xv, scaled (XSCALE).
-void load_x(int xb, int c, int n, out float xv[TP]) {
+#if XSCALE && !XS_TEXEL
+// X's scale of channel c of image n
+float x_scale(int c, int n) {
+#if XSCALE == 1
+    return xs[c];
+#else
+    return xs[n * C + c];
+#endif
+}
+#endif
+
+// Channel c of X for the block's TP pixels into xv, times s (XSCALE).
+void load_x(int xb, int c, float s, out float xv[TP]) {
 #if XV4
     [[unroll]] for (int j = 0; j < TP4; j++) {
         vec4 v = XLOAD4(xb + c * HW + xo4[j]);
@@ -237,11 +257,6 @@ void load_x(int xb, int c, int n, out float xv[TP]) {
         xv[j] = XLOAD(xb + c * HW + xoff[j]);
 #endif
 #if XSCALE
-#if XSCALE == 1
-    float s = xs[c];
-#else
-    float s = xs[n * C + c];
-#endif
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] *= s;
 #endif
@@ -277,13 +292,25 @@ void main() {
         [[unroll]] for (int j = 0; j < TP; j++)
             acc[i][j] = 0.0;
 
+#if XS_TEXEL
+    int xsb = XSCALE == 2 ? n * C4 : 0; // the first texel of image n's scales
+#endif
     for (int c4 = 0; c4 < C4; c4++) {
         vec4 wv[TM];
         [[unroll]] for (int i = 0; i < TM; i++)
             wv[i] = wload4(uint(wrow[i] + 4 * c4));
+#if XS_TEXEL
+        vec4 sv = texelFetch(xs_t, xsb + c4);
+#endif
         [[unroll]] for (int k = 0; k < 4; k++) {
             float xv[TP];
-            load_x(xbase, 4 * c4 + k, n, xv);
+#if XS_TEXEL
+            load_x(xbase, 4 * c4 + k, sv[k], xv);
+#elif XSCALE
+            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), xv);
+#else
+            load_x(xbase, 4 * c4 + k, 1.0, xv);
+#endif
             [[unroll]] for (int i = 0; i < TM; i++)
                 [[unroll]] for (int j = 0; j < TP; j++)
                     acc[i][j] += wv[i][k] * xv[j];
@@ -292,7 +319,11 @@ void main() {
 #if !WV4 // C % 4 channels after the whole steps
     for (int c = 4 * C4; c < C; c++) {
         float xv[TP];
-        load_x(xbase, c, n, xv);
+#if XSCALE // not XS_TEXEL: C % 4 != 0 here
+        load_x(xbase, c, x_scale(c, n), xv);
+#else
+        load_x(xbase, c, 1.0, xv);
+#endif
         [[unroll]] for (int i = 0; i < TM; i++) {
             float wv = WLOAD(wrow[i] + c);
             [[unroll]] for (int j = 0; j < TP; j++)
