@@ -285,6 +285,28 @@ static bool gemm1x1_rule(const vkc_codegen_target *t) {
     return t->caps.cpu && t->texel_loads;
 }
 
+/* The 1x1 GEMM's workgroup on CPU drivers of several threads: 32
+ * invocations, half the target's 64. Each of lavapipe's worker threads runs
+ * whole workgroups, so a grid of a few leaves threads idle: EfficientNet-
+ * B0's 14x14 672 -> 112 layers have 175 blocks, 3 workgroups of 64 on 2
+ * threads (2 rounds of 64 lanes) or 6 of 32 (3 rounds of 32). One size for
+ * every layer: a size per layer (tried: the fewest rounds times lanes)
+ * builds a second pipeline wherever small and large layers share a kernel,
+ * about 11 ms of start-up each (MobileNetV2's cold start 242 -> 263 ms).
+ * Measured on lavapipe 22.3 (`bench --per-layer`, GPU time p10 of 3-4
+ * interleaved rounds, workgroups of 64 / 32 / 16): MobileNetV2 30.9-31.0 /
+ * 29.6-30.8 / 30.7-31.1 ms, EfficientNet-B0 43.3-43.9 / 42.1-43.2 /
+ * 42.4-42.6, GoogLeNet 70.1-71.0 / 67.4-68.7 / 66.9-68.1, ResNet-50
+ * 198.8-200.5 / 199.7-201.8 / 205-209 (many workgroups: each costs about
+ * a microsecond of its own, `vkcnn peak`). */
+static uint16_t gemm1x1_rule_local(const vkc_codegen_target *t) {
+    uint32_t lanes = t->caps.vector_width / 32;
+    return t->caps.cpu && t->caps.compute_units >= 2 && lanes && 32 % lanes == 0 &&
+                   t->local_size > 32
+               ? 32
+               : 0;
+}
+
 static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
                            vkc_variant *v) {
     memset(v, 0, sizeof *v);
@@ -299,6 +321,9 @@ static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const
     v->bn = (uint16_t)tp;
     v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
     if (w && w->load) v->load = w->load;
+    /* a complete variant names its workgroup (none: the target's), a
+     * pattern leaves it to the rule */
+    v->local = w && (w->local || vkc_variant_complete(w)) ? w->local : gemm1x1_rule_local(t);
 }
 
 /* im2col + the 1x1 GEMM (im2col.comp, conv1x1.comp): with graph
@@ -888,7 +913,8 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
 
 /* The 1x1 GEMM's candidates (algo GEMM1X1), or im2col's (IM2COL: the same
  * GEMM over the patches): the rule's block, a few around it (`around`),
- * the other load path. */
+ * the other load path, and on CPU drivers the rule's block in the other
+ * workgroups: the target's and the SIMD width. */
 static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, uint8_t algo,
                                bool around, list *l) {
     vkc_variant v, base;
@@ -910,6 +936,13 @@ static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, u
         choose_gemm1x1(o, t, &w, &v);
         v.algo = algo;
         push(l, &v);
+    }
+    uint32_t lanes = t->caps.vector_width / 32;
+    const uint16_t locals[2] = {0, (uint16_t)(lanes < t->local_size ? lanes : 0)};
+    for (unsigned i = 0; t->caps.cpu && i < 2; i++) {
+        v = base;
+        v.local = locals[i];
+        if (v.local != base.local && (i == 0 || v.local)) push(l, &v);
     }
 }
 

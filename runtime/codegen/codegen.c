@@ -271,7 +271,7 @@ void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
 
 void cg_grid(vkc_cg *c, vkc_kdispatch *d, uint64_t total) {
     if (c->st || !d) return;
-    uint64_t local = c->t->local_size;
+    uint64_t local = d->local_size ? d->local_size : c->t->local_size;
     /* Flat indices stay below 2^31 so uint/int arithmetic in shaders is exact. */
     if (total == 0 || total > ((uint64_t)1 << 31) - local) {
         cg_fail(c, VKCNN_ERROR_LIMIT, "%" PRIu64 " invocations: out of range", total);
@@ -470,6 +470,8 @@ vkcnn_status vkc_codegen_lower(const vkc_graph *g, uint32_t n, const vkc_codegen
     if (!info->lower)
         return vkc_node_fail(g, n, VKCNN_ERROR_UNSUPPORTED, "no GPU kernel for this operator");
     info->lower(&c);
+    for (uint32_t i = 0; i < out->count; i++)
+        cg_clamp_bounds(&c, &out->dispatches[i]);
     if (c.st) vkc_lowering_free(out);
     if (!c.st) out->variant = c.v;
     return c.st;

@@ -54,8 +54,9 @@ typedef struct vkc_device_caps {
     uint32_t subgroup_size, subgroup_min, subgroup_max;
     uint32_t subgroup_ops;  /* VKCNN_SUBGROUP_* usable in compute */
     uint32_t shared_memory; /* maxComputeSharedMemorySize, bytes */
-    /* streaming multiprocessors (VK_NV_shader_sm_builtins) or compute units
-     * (VK_AMD_shader_core_properties); 0 when the driver does not say */
+    /* streaming multiprocessors (VK_NV_shader_sm_builtins), compute units
+     * (VK_AMD_shader_core_properties) or lavapipe's worker threads (each
+     * runs whole workgroups); 0 when the driver does not say */
     uint32_t compute_units;
     uint32_t vector_width; /* a software driver's SIMD width in bits, else 0 */
     uint32_t max_workgroup_invocations;
@@ -179,6 +180,15 @@ typedef struct vkc_kdispatch {
     uint32_t push_count;
     uint32_t push[VKC_PUSH_WORDS];
     uint32_t groups[3];
+    /* invocations per workgroup, set before cg_grid (a multiple of the
+     * subgroup size); 0: the target's local_size */
+    uint32_t local_size;
+    /* A shape-generic kernel whose post-ops are none, a Relu or a Clip
+     * applies them as a clamp to [clamp_lo, clamp_hi] (EPI_LO, EPI_HI), push
+     * constants where the block has room once the lowering is done (so one
+     * pipeline serves all three), literals otherwise */
+    bool clamp;
+    float clamp_lo, clamp_hi;
     /* the subgroup size the kernel is written for (its preamble defines it
      * too, so kernels of equal template and defines agree), pinned in its
      * pipeline (vkc_kernel_desc.required_subgroup_size); 0: any */

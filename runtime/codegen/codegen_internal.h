@@ -125,10 +125,15 @@ bool cg_def_gemm_c(vkc_cg *c, vkc_kdispatch *d, const vkc_tensor *tc);
 /* The fused epilogue (lower_epilogue.c): cg_epilogue_defines writes the
  * EPI_* defines of shaders/epilogue.glsl (EPI_BODY: the node's post-ops);
  * cg_epilogue_bind binds their operand tensors (after every other binding).
- * Both do nothing for a node without post-ops. `spatial`: the elements per
- * image and channel of the anchor's output (a Conv's OH x OW; 1 otherwise). */
+ * Both do nothing for a node without post-ops, but that a shape-generic
+ * kernel (d->push_shapes) whose post-ops are none, a Relu or a Clip gets
+ * them as a clamp (vkc_kdispatch.clamp), whose bounds cg_clamp_bounds
+ * defines once the node's lowering is done (vkc_codegen_lower calls it for
+ * each dispatch). `spatial`: the elements per image and channel of the
+ * anchor's output (a Conv's OH x OW; 1 otherwise). */
 void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial);
 void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d);
+void cg_clamp_bounds(vkc_cg *c, vkc_kdispatch *d);
 
 /* The post-ops' operand tensors that are bound (each input slot once, in
  * binding order; constant scalars are literals instead): their slots into

@@ -4,6 +4,7 @@
  * tensors bound after every other binding. A constant operand of one value
  * is written into the body as a literal instead of being bound. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,9 +96,33 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
     }
 }
 
+/* Whether the node's post-ops are a clamp: none, a Relu or a Clip (all
+ * through vkc_clip, which is vkc_relu at [0, inf) and the identity at
+ * (-inf, inf), NaN passing through each), and its bounds. */
+static bool clamp_form(const vkc_node *n, float *lo, float *hi) {
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (n->post_count == 0) return true;
+    if (n->post_count > 1 || n->post[0].kind != VKC_OPERAND_NONE) return false;
+    if (n->post[0].op == VKC_OP_RELU) {
+        *lo = 0.0f;
+        return true;
+    }
+    if (n->post[0].op != VKC_OP_CLIP) return false;
+    *lo = n->post[0].params[0];
+    *hi = n->post[0].params[1];
+    return true;
+}
+
 void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
     const vkc_node *n = cg_node(c);
-    if (!n->post_count || c->st) return;
+    if (c->st) return;
+    if (d && d->push_shapes && clamp_form(n, &d->clamp_lo, &d->clamp_hi)) {
+        d->clamp = true; /* EPI_LO and EPI_HI: cg_clamp_bounds */
+        cg_def(c, d, "EPI_BODY v = vkc_clip(v, 0.0, vec3(EPI_LO, EPI_HI, 0.0)); ");
+        return;
+    }
+    if (!n->post_count) return;
     uint32_t slots[VKC_MAX_POST_OPS];
     uint32_t bound = cg_post_operands(c, slots);
     if (bound > VKC_MAX_POST_OPERANDS) {
@@ -135,6 +160,26 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
     if (bound) cg_def(c, d, "EPI_OPERANDS %" PRIu32, bound);
     if (image) cg_shape_div(c, d, "EPI_SPATIAL", (int64_t)(spatial ? spatial : 1));
     cg_def(c, d, "EPI_BODY %s", body);
+}
+
+void cg_clamp_bounds(vkc_cg *c, vkc_kdispatch *d) {
+    if (c->st || !d->clamp) return;
+    char lo[48], hi[48];
+    if (d->push_count + 2 <= VKC_PUSH_WORDS) {
+        uint32_t w[2];
+        memcpy(&w[0], &d->clamp_lo, 4);
+        memcpy(&w[1], &d->clamp_hi, 4);
+        snprintf(lo, sizeof lo, "uintBitsToFloat(vkc_pc.v[%u])", d->push_count);
+        snprintf(hi, sizeof hi, "uintBitsToFloat(vkc_pc.v[%u])", d->push_count + 1);
+        if (d->push_count == 0) cg_def(c, d, "VKC_PUSH 1");
+        d->push[d->push_count++] = w[0];
+        d->push[d->push_count++] = w[1];
+    } else {
+        cg_float(lo, d->clamp_lo);
+        cg_float(hi, d->clamp_hi);
+    }
+    cg_def(c, d, "EPI_LO %s", lo);
+    cg_def(c, d, "EPI_HI %s", hi);
 }
 
 void cg_epilogue_bind(vkc_cg *c, vkc_kdispatch *d) {

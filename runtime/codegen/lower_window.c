@@ -149,6 +149,7 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     cg_shape_div(c, d, "NPB", (ohw + tp - 1) / tp);
     cg_shape_div(c, d, "NMB", (m + tm - 1) / tm);
     uint64_t blocks = (uint64_t)n * (uint64_t)((m + tm - 1) / tm) * (uint64_t)((ohw + tp - 1) / tp);
+    if (d) d->local_size = c->v.local;
     cg_grid(c, d, blocks);
 }
 

@@ -11,6 +11,9 @@
 
 /* Block dimensions a string may name: every kernel's limit is lower. */
 #define MAX_BLOCK 64
+/* Workgroup sizes a string may name (wgN, multiples of 8): within Vulkan's
+ * least maxComputeWorkGroupInvocations (128). */
+#define MAX_LOCAL 128
 
 static const struct {
     const char *name;
@@ -86,18 +89,26 @@ const char *vkc_variant_string(const vkc_variant *v, char *buf, size_t size) {
             v->reduce == VKC_REDUCE_SUBGROUP ? "sg"
             : v->algo == VKC_ALGO_GEMV       ? "tree"
                                              : "plain");
+    if (v->local) {
+        snprintf(t, sizeof t, "wg%u", (unsigned)v->local);
+        add(buf, size, t);
+    }
     return buf;
 }
 
-/* A decimal number 1..MAX_BLOCK spanning [s, end); 0 when not one. */
-static unsigned number(const char *s, const char *end) {
+/* A decimal number 1..max spanning [s, end); 0 when not one. */
+static unsigned decimal(const char *s, const char *end, unsigned max) {
     if (s == end || end - s > 3) return 0;
     unsigned v = 0;
     for (const char *p = s; p < end; p++) {
         if (!isdigit((unsigned char)*p)) return 0;
         v = v * 10 + (unsigned)(*p - '0');
     }
-    return v >= 1 && v <= MAX_BLOCK ? v : 0;
+    return v >= 1 && v <= max ? v : 0;
+}
+
+static unsigned number(const char *s, const char *end) {
+    return decimal(s, end, MAX_BLOCK);
 }
 
 static bool token(const char *s, size_t n, const char *word) {
@@ -135,6 +146,10 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             } else if (token(p, n, "rows") || token(p, n, "cols")) {
                 seen = !out->form;
                 out->form = p[0] == 'r' ? VKC_FORM_ROWS : VKC_FORM_COLS;
+            } else if (n > 2 && p[0] == 'w' && p[1] == 'g') {
+                unsigned v = decimal(p + 2, p + n, MAX_LOCAL);
+                seen = v && v % 8 == 0 && !out->local;
+                out->local = (uint16_t)v;
             } else if (n > 1 && p[0] == 'k') {
                 unsigned v = number(p + 1, p + n);
                 seen = v >= 2 && v <= VKC_MAX_SPLIT && !out->split;
@@ -159,9 +174,9 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
                 "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
                 "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col), block (TMxTP with 1..%d "
                 "each, ncN), load path (texel, "
-                "storage), reduction (sg, plain, tree), pixel form (rows, cols) or split-K "
-                "(k2..k%d), or repeats one",
-                (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT);
+                "storage), reduction (sg, plain, tree), pixel form (rows, cols), split-K "
+                "(k2..k%d) or workgroup size (wg8..wg%d, multiples of 8), or repeats one",
+                (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT, MAX_LOCAL);
             return false;
         }
         first = false;
@@ -173,6 +188,8 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
     const char *bad = NULL;
     if (out->split && (out->algo != VKC_ALGO_IGEMM || out->form == VKC_FORM_ROWS))
         bad = "takes no split-K (igemm's column form only)";
+    else if (out->local && out->algo != VKC_ALGO_GEMM1X1 && out->algo != VKC_ALGO_IM2COL)
+        bad = "takes no workgroup size (gemm1x1 and im2col only)";
     else
         switch ((vkc_algo)out->algo) {
         case VKC_ALGO_DIRECT:
@@ -235,14 +252,14 @@ bool vkc_variant_complete(const vkc_variant *v) {
 bool vkc_variant_equal(const vkc_variant *a, const vkc_variant *b) {
     return a->algo == b->algo && a->tile == b->tile && a->bm == b->bm && a->bn == b->bn &&
            a->load == b->load && a->reduce == b->reduce && a->form == b->form &&
-           a->split == b->split;
+           a->split == b->split && a->local == b->local;
 }
 
 bool vkc_variant_matches(const vkc_variant *v, const vkc_variant *p) {
     return (!p->algo || p->algo == v->algo) && (!p->tile || p->tile == v->tile) &&
            (!p->bm || (p->bm == v->bm && p->bn == v->bn)) && (!p->load || p->load == v->load) &&
            (!p->reduce || p->reduce == v->reduce) && (!p->form || p->form == v->form) &&
-           (!p->split || p->split == v->split);
+           (!p->split || p->split == v->split) && (!p->local || p->local == v->local);
 }
 
 /* ---- VKCNN_KERNEL_OVERRIDE --------------------------------------------------- */

@@ -35,6 +35,7 @@
  *   dw/4x4/texel                  dw/2x8/storage
  *   cm/64x64                      cm-wino2/64x32
  *   im2col/16x8/texel             im2col/8x4/storage
+ *   gemm1x1/16x8/texel/wg16       (a workgroup of 16 invocations)
  * A pattern is a variant with fields left open (VKC_*_ANY, block 0), written
  * as any subset of the tokens in any order after the optional algorithm
  * ("igemm/plain", "texel", "wino4"): the default rule fills the rest.
@@ -109,6 +110,10 @@ typedef struct vkc_variant {
      * dispatch adds up with the bias and epilogue (token kS, S in
      * 2..VKC_MAX_SPLIT); 0: none (any, in a pattern) */
     uint8_t split;
+    /* invocations per workgroup (gemm1x1, im2col; token wgN, N a multiple
+     * of 8 up to 128): smaller workgroups where the target's local_size
+     * leaves threads idle; 0: the target's (any, in a pattern) */
+    uint16_t local;
 } vkc_variant;
 
 #define VKC_MAX_SPLIT 16

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/error.h"
@@ -83,6 +84,15 @@ static uint32_t software_vector_width(const vkcnn_device_info *info, VkDriverId 
     while (p > info->name && isdigit((unsigned char)p[-1]))
         p--;
     return p < bits ? (uint32_t)strtoul(p, NULL, 10) : 0;
+}
+
+/* lavapipe's worker threads, which run its workgroups: LP_NUM_THREADS where
+ * set (0: the submitting thread alone), else the host's online CPUs; Mesa
+ * caps them at 32. */
+static uint32_t software_threads(void) {
+    const char *e = getenv("LP_NUM_THREADS");
+    long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 32 ? 32 : (uint32_t)n;
 }
 
 static uint32_t subgroup_ops_from(VkSubgroupFeatureFlags f) {
@@ -234,6 +244,7 @@ static vkcnn_status describe_physical(const vkc_instance *inst, uint32_t index, 
         snprintf(info->driver_info, sizeof info->driver_info, "%s", driver.driverInfo);
     }
     info->vector_width = software_vector_width(info, driver_props ? driver.driverID : 0);
+    if (info->vector_width) pd->compute_units = software_threads();
 
     /* features */
     VkPhysicalDevice8BitStorageFeatures s8 = {

@@ -18,8 +18,9 @@ typedef struct vkc_physical {
     bool ext_portability_subset;
     bool ext_float16_int8, ext_8bit_storage, ext_subgroup_size_control; /* pre-core extensions */
     bool int64;                                                         /* shaderInt64 */
-    /* streaming multiprocessors (VK_NV_shader_sm_builtins) or compute units
-     * (VK_AMD_shader_core_properties); 0 when the driver does not say */
+    /* streaming multiprocessors (VK_NV_shader_sm_builtins), compute units
+     * (VK_AMD_shader_core_properties) or lavapipe's worker threads; 0 when
+     * the driver does not say */
     uint32_t compute_units;
     /* Subgroup size control (core in 1.3, else VK_EXT_subgroup_size_control):
      * the subgroupSizeControl and computeFullSubgroups features, the stages

@@ -239,6 +239,56 @@ static void shape_generic(vkcnn_context *ctx) {
     kt_override(NULL);
 }
 
+/* x [1,16,14,14] -> 1x1 16->24 + Relu -> 1x1 24->24 -> 1x1 24->40 + Clip
+ * [-0.25, 0.5]: 1x1 layers whose post-ops are a clamp. */
+static vkc_graph *clamp_chain(void) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = 6;
+    int64_t xd[4] = {1, 16, 14, 14};
+    uint32_t t = kt_tensor(g, "input", 4, xd, false, &s);
+    const int64_t widths[3] = {24, 24, 40};
+    int64_t c = 16;
+    for (int i = 0; i < 3; i++) {
+        int64_t m = widths[i], wd[4] = {m, c, 1, 1}, bd[1] = {m};
+        char wn[8], bn[8];
+        snprintf(wn, sizeof wn, "w%d", i);
+        snprintf(bn, sizeof bn, "b%d", i);
+        uint32_t in[3] = {t, kt_tensor(g, wn, 4, wd, true, &s), kt_tensor(g, bn, 1, bd, true, &s)};
+        t = kt_node(g, VKC_OP_CONV, 13, in, 3, NULL);
+        if (i == 0) t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+        if (i == 2) {
+            vkc_attrs a = kt_attrs(VKC_OP_CLIP, 6);
+            a.clip.min = -0.25f;
+            a.clip.max = 0.5f;
+            t = kt_node(g, VKC_OP_CLIP, 6, &t, 1, &a);
+        }
+        c = m;
+    }
+    kt_output(g, t);
+    return g;
+}
+
+/* A shape-generic kernel applies no post-ops, a Relu or a Clip as one
+ * clamp whose bounds are push constants: the three 1x1 layers above share
+ * one pipeline (three before) and match the reference. */
+static void clamp_sharing(vkcnn_context *ctx) {
+    kt_override("conv=gemm1x1/16x8");
+    vkc_graph *g = clamp_chain();
+    vkc_exec *e = NULL;
+    vkc_exec_options o = {.fusion = true};
+    CHECK_OK(vkc_exec_create(ctx, g, &o, &e));
+    if (e) {
+        CHECK(vkc_exec_dispatch_count(e) == 3);
+        for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
+            CHECK(strcmp(vkc_exec_dispatch_template(e, i), "conv1x1") == 0);
+        CHECK(vkc_exec_kernel_count(e) == 1);
+        vkc_exec_destroy(e);
+    }
+    vkc_graph_destroy(g);
+    kt_check(ctx, clamp_chain(), &o, 6, "1x1 layers with none, Relu and Clip sharing a pipeline");
+    kt_override(NULL);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     divisor_constants();
@@ -250,6 +300,7 @@ int main(int argc, char **argv) {
     split_preamble(ctx);
     unsupported(ctx);
     shape_generic(ctx);
+    clamp_sharing(ctx);
     th_destroy(ctx);
     /* discrete-GPU path: device memory not mapped, copies staged */
     ctx = th_context(NULL, VKCNN_FAULT_FORCE_STAGING, 0);

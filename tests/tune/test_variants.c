@@ -32,6 +32,8 @@ static void strings(void) {
                           "gemm",
                           "gemm1x1/8x8/texel",
                           "gemm1x1/16x4/storage",
+                          "gemm1x1/16x8/texel/wg16",
+                          "im2col/8x8/storage/wg128",
                           "dw/4x4/texel",
                           "dw/2x8/storage",
                           "cm/64x64",
@@ -47,9 +49,9 @@ static void strings(void) {
         CHECK(strcmp(vkc_variant_string(&v, back, sizeof back), good[i]) == 0);
     }
     /* patterns: some fields open */
-    const char *patterns[] = {"igemm/plain", "texel",       "wino4",   "16x8",   "tree",
-                              "wino/16x8",   "gemm1x1/8x4", "gemm1x1", "dw/1x8", "dw",
-                              "cm",          "cm-wino2",    "igemm/k2"};
+    const char *patterns[] = {"igemm/plain", "texel",       "wino4",    "16x8",        "tree",
+                              "wino/16x8",   "gemm1x1/8x4", "gemm1x1",  "dw/1x8",      "dw",
+                              "cm",          "cm-wino2",    "igemm/k2", "gemm1x1/wg32"};
     for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -85,7 +87,14 @@ static void strings(void) {
                          "igemm/k17",
                          "igemm/k2/k4",
                          "dw/4x4/k2",
-                         "direct/k2"};
+                         "direct/k2",
+                         "gemm1x1/wg12",
+                         "gemm1x1/wg0",
+                         "gemm1x1/wg136",
+                         "gemm1x1/wg16/wg32",
+                         "igemm/wg16",
+                         "dw/4x4/wg16",
+                         "gemv/wg8"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -473,6 +482,60 @@ static void split_choice(vkcnn_context *ctx) {
     vkc_graph_destroy(g);
 }
 
+/* The 1x1 GEMM's workgroup on a CPU driver of 2 threads and 16 lanes: the
+ * rule takes 32 invocations for a small grid (a 14x15 672 -> 112 layer:
+ * 189 blocks of 16x8) and a large one alike (one pipeline for both); a
+ * complete variant keeps its own (none: the target's, so tune files
+ * written before the field keep their meaning), a pattern takes the
+ * rule's; on 1 thread and on GPUs the target's. Workgroups of 16, 32 and
+ * the target's compute the reference. */
+static void local_choice(vkcnn_context *ctx) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    t.caps.cpu = true;
+    t.caps.compute_units = 2;
+    t.caps.vector_width = 512;
+    t.local_size = 64;
+    t.texel_loads = true;
+    uint32_t n = 0;
+    vkc_variant v, want;
+    vkc_graph *g = conv(97, &n, 1, 672, 14, 112, 1, 1, 1, 0);
+    CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v));
+    CHECK(v.algo == VKC_ALGO_GEMM1X1 && v.bm == 16 && v.bn == 8 && v.local == 32);
+    char why[256];
+    CHECK(vkc_variant_parse("gemm1x1/16x8/texel", &want, why, sizeof why));
+    CHECK(vkc_variant_choose(g, n, &t, &want, VKC_NONE, &v) && v.local == 0);
+    CHECK(vkc_variant_legal(g, n, &t, &want, VKC_NONE));
+    CHECK(vkc_variant_parse("gemm1x1/texel", &want, why, sizeof why));
+    CHECK(vkc_variant_choose(g, n, &t, &want, VKC_NONE, &v) && v.local == 32);
+    CHECK(vkc_variant_parse("gemm1x1/wg32", &want, why, sizeof why));
+    CHECK(vkc_variant_choose(g, n, &t, &want, VKC_NONE, &v) && v.local == 32);
+    vkc_codegen_target one = t, gpu = t;
+    one.caps.compute_units = 1;
+    gpu.caps.cpu = false;
+    gpu.caps.vector_width = 0;
+    CHECK(vkc_variant_choose(g, n, &one, NULL, VKC_NONE, &v) && v.local == 0);
+    CHECK(vkc_variant_parse("gemm1x1", &want, why, sizeof why));
+    CHECK(vkc_variant_choose(g, n, &gpu, &want, VKC_NONE, &v) && v.algo == VKC_ALGO_GEMM1X1 &&
+          v.local == 0);
+    vkc_graph_destroy(g);
+    g = conv(98, &n, 1, 64, 56, 256, 1, 1, 1, 0); /* 16 x 399 blocks */
+    CHECK(vkc_variant_choose(g, n, &t, NULL, VKC_NONE, &v));
+    CHECK(v.algo == VKC_ALGO_GEMM1X1 && v.local == 32);
+    vkc_graph_destroy(g);
+    /* both workgroups compute the reference on this device */
+    const char *forced[] = {"gemm1x1/16x8/texel/wg16", "gemm1x1/16x8/texel/wg32",
+                            "gemm1x1/16x8/texel"};
+    for (unsigned i = 0; i < sizeof forced / sizeof forced[0]; i++) {
+        vkc_variant force[VKC_FAMILY_COUNT] = {{0}};
+        CHECK(vkc_variant_parse(forced[i], &force[VKC_FAMILY_CONV], why, sizeof why));
+        vkc_exec_options o = {.fusion = true, .ignore_override = true, .force = force};
+        char desc[96];
+        snprintf(desc, sizeof desc, "conv 1x1 28 -> 40 at batch 3 as %s", forced[i]);
+        kt_check(ctx, conv(99, &n, 3, 28, 13, 40, 1, 1, 1, 0), &o, 99, desc);
+    }
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     strings();
@@ -489,6 +552,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "gemm batch 16", gemm16, false, 3);
     coopmat_choice(ctx);
     split_choice(ctx);
+    local_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
     return th_done("test_variants");
