@@ -36,7 +36,11 @@
 // or per image and channel (2), squeeze-and-excitation, applied per loaded
 // channel; with TEXEL and WV4 (C % 4 == 0, so the scales are whole texels)
 // read as one texel per step of 4 channels (XS_TEXEL), where a storage load
-// per channel would be a loop over the lanes on lavapipe.
+// per channel would be a loop over the lanes on lavapipe. XSHIFT (with
+// XSCALE 1): X * s + t, t per channel too (binding after s), then with
+// XRELU clamped at 0 as vkc_relu does: a batch norm and Relu before the
+// convolution (fuse.c vkc_pass_fuse_input_affine). No padding here, so
+// every tap is a real element of X.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
 // XSCALE, then the epilogue's operands (EPI_BINDING on).
 // Shape-generic: the lowering defines the sizes (N, C, M, H, W, OH, OW, the
@@ -103,6 +107,12 @@
 #ifndef XSCALE
 #define XSCALE 0
 #endif
+#ifndef XSHIFT
+#define XSHIFT 0
+#endif
+#ifndef XRELU
+#define XRELU 0
+#endif
 #ifndef HW
 #define HW (H * W)
 #endif
@@ -135,7 +145,7 @@
 #endif
 
 #include "common.glsl"
-#define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
+#define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0) + XSHIFT)
 #include "epilogue.glsl"
 
 #if XV4 // Y's rows are whole vec4s too: one store per 4 pixels
@@ -207,8 +217,14 @@ layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 #endif
 #if XS_TEXEL
 layout(binding = 3 + HAS_BIAS) uniform TEXEL_BUFFER xs_t;
+#if XSHIFT
+layout(binding = 4 + HAS_BIAS) uniform TEXEL_BUFFER xt_t;
+#endif
 #elif XSCALE
 layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
+#if XSHIFT
+layout(std430, binding = 4 + HAS_BIAS) readonly buffer XShift { float xsh[]; };
+#endif
 #endif
 
 int wrow[TM]; // start of W's row m0 + i (clamped to the last row)
@@ -230,9 +246,15 @@ float x_scale(int c, int n) {
 #endif
 }
 #endif
+#if XSHIFT && !XS_TEXEL
+float x_shift(int c) {
+    return xsh[c];
+}
+#endif
 
-// Channel c of X for the block's TP pixels into xv, times s (XSCALE).
-void load_x(int xb, int c, float s, out float xv[TP]) {
+// Channel c of X for the block's TP pixels into xv, times s (XSCALE), plus
+// t (XSHIFT), then clamped at 0 (XRELU).
+void load_x(int xb, int c, float s, float t, out float xv[TP]) {
 #if XV4
     [[unroll]] for (int j = 0; j < TP4; j++) {
         vec4 v = XLOAD4(xb + c * HW + xo4[j]);
@@ -256,7 +278,15 @@ void load_x(int xb, int c, float s, out float xv[TP]) {
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] = XLOAD(xb + c * HW + xoff[j]);
 #endif
-#if XSCALE
+#if XSHIFT
+    [[unroll]] for (int j = 0; j < TP; j++) {
+        float v = xv[j] * s + t;
+#if XRELU
+        v = v < 0.0 ? 0.0 : v;
+#endif
+        xv[j] = v;
+    }
+#elif XSCALE
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] *= s;
 #endif
@@ -301,15 +331,22 @@ void main() {
             wv[i] = wload4(uint(wrow[i] + 4 * c4));
 #if XS_TEXEL
         vec4 sv = texelFetch(xs_t, xsb + c4);
+#if XSHIFT
+        vec4 tv = texelFetch(xt_t, c4);
+#else
+        const vec4 tv = vec4(0.0);
+#endif
 #endif
         [[unroll]] for (int k = 0; k < 4; k++) {
             float xv[TP];
 #if XS_TEXEL
-            load_x(xbase, 4 * c4 + k, sv[k], xv);
+            load_x(xbase, 4 * c4 + k, sv[k], tv[k], xv);
+#elif XSHIFT
+            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), x_shift(4 * c4 + k), xv);
 #elif XSCALE
-            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), xv);
+            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), 0.0, xv);
 #else
-            load_x(xbase, 4 * c4 + k, 1.0, xv);
+            load_x(xbase, 4 * c4 + k, 1.0, 0.0, xv);
 #endif
             [[unroll]] for (int i = 0; i < TM; i++)
                 [[unroll]] for (int j = 0; j < TP; j++)
@@ -319,10 +356,12 @@ void main() {
 #if !WV4 // C % 4 channels after the whole steps
     for (int c = 4 * C4; c < C; c++) {
         float xv[TP];
-#if XSCALE // not XS_TEXEL: C % 4 != 0 here
-        load_x(xbase, c, x_scale(c, n), xv);
+#if XSHIFT // not XS_TEXEL: C % 4 != 0 here
+        load_x(xbase, c, x_scale(c, n), x_shift(c), xv);
+#elif XSCALE
+        load_x(xbase, c, x_scale(c, n), 0.0, xv);
 #else
-        load_x(xbase, c, 1.0, xv);
+        load_x(xbase, c, 1.0, 0.0, xv);
 #endif
         [[unroll]] for (int i = 0; i < TM; i++) {
             float wv = WLOAD(wrow[i] + c);

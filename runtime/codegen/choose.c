@@ -593,7 +593,11 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
         return true;
     }
     /* cooperative matrices where wanted, or by rule (fp16 weights, large) */
-    bool cm_ok = o.one_binding && !g->nodes[n].pool && vkc_coopmat_usable(t);
+    /* an input affine map (fuse.c vkc_pass_fuse_input_affine): the 1x1
+     * GEMM alone applies it, whatever is wanted */
+    bool affine = g->nodes[n].in_shift != VKC_NONE;
+    if (affine) w = w && (!w->algo || w->algo == VKC_ALGO_GEMM1X1) ? w : NULL;
+    bool cm_ok = o.one_binding && !g->nodes[n].pool && vkc_coopmat_usable(t) && !affine;
     int64_t cm_k = o.c / o.group * o.kh * o.kw;
     if (cm_ok &&
         ((w && w->algo == VKC_ALGO_COOPMAT) ||
@@ -607,7 +611,8 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     /* implicit GEMM wanted; a wanted Winograd that the passes did not give
      * the node leaves it to the rule */
     bool other = w && (w->algo == VKC_ALGO_IGEMM || w->algo == VKC_ALGO_DIRECT);
-    bool g1x1 = gemm1x1_ok(&o) && !other && ((w && w->algo == VKC_ALGO_GEMM1X1) || gemm1x1_rule(t));
+    bool g1x1 = gemm1x1_ok(&o) && !other &&
+                (affine || (w && w->algo == VKC_ALGO_GEMM1X1) || gemm1x1_rule(t));
     /* depthwise where wanted, or by rule unless another kernel is wanted */
     bool by_rule = !w || !w->algo || w->algo == VKC_ALGO_WINOGRAD || w->algo == VKC_ALGO_GEMM1X1;
     bool dw =
@@ -976,6 +981,10 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
                             bool winograd, list *l) {
     conv_geo o;
     if (!conv_geometry(g, n, t, &o)) return;
+    if (g->nodes[n].in_shift != VKC_NONE) { /* an input affine map: the 1x1 GEMM's alone */
+        if (gemm1x1_ok(&o)) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
+        return;
+    }
     uint32_t form = winograd ? vkc_winograd_form_tile(g, n) : 0;
     uint32_t rule = winograd ? vkc_winograd_tile(g, n) : 0;
     vkc_variant v;

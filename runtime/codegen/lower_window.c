@@ -100,9 +100,10 @@ typedef struct gemm_source {
 } gemm_source;
 
 /* What conv1x1.comp and conv_dw.comp share: the shape and operand defines
- * (N, C, M, HAS_BIAS, XSCALE, the epilogue's, the window geometry), fp16 W,
- * texel loads where X and W fit, and the bindings Y, X (or `src`), W, then
- * B, X's scale (xs, when fused) and the epilogue's operands. Both kernels
+ * (N, C, M, HAS_BIAS, XSCALE, XSHIFT, XRELU, the epilogue's, the window
+ * geometry), fp16 W, texel loads where X and W fit, and the bindings Y, X
+ * (or `src`), W, then B, X's scale (xs, when fused), X's shift (conv1x1
+ * only: the input affine map) and the epilogue's operands. Both kernels
  * are shape-generic: sizes, pads and the grid are push constants, so one
  * pipeline serves every layer of equal kernel window, stride, block, load
  * path and epilogue (a network's start-up then does not grow with its
@@ -117,8 +118,14 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
     cg_shape(c, d, "C", src ? src->c : x->dims[1]);
     cg_shape_div(c, d, "M", w->dims[0]);
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
+    const vkc_node *node = cg_node(c);
+    uint32_t xt = node->in_shift != VKC_NONE && node->in_shift < node->input_count
+                      ? node->inputs[node->in_shift]
+                      : VKC_NONE;
     if (xs != VKC_NONE)
-        cg_def(c, d, "XSCALE %d", cg_node(c)->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
+        cg_def(c, d, "XSCALE %d", node->in_scale_kind == VKC_OPERAND_IMAGE_CHANNEL ? 2 : 1);
+    if (xt != VKC_NONE) cg_def(c, d, "XSHIFT 1");
+    if (xt != VKC_NONE && node->in_relu) cg_def(c, d, "XRELU 1");
     cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
     cg_def_window(c, d, s);
     if (half) cg_def(c, d, "WT_HALF 1");
@@ -134,6 +141,7 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
     cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
+    if (xt != VKC_NONE) cg_bind(c, d, xt, VKC_READ);
     cg_epilogue_bind(c, d);
 }
 
@@ -258,6 +266,12 @@ void vkc_lower_conv(vkc_cg *c) {
     uint32_t xs = cg_in_scale(c);
     if (c->v.algo == VKC_ALGO_GEMM1X1) {
         lower_conv1x1(c, &s, xs);
+        return;
+    }
+    if (node->in_shift != VKC_NONE) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "a fused input batch norm needs the 1x1 GEMM, which this layer cannot run as "
+                "(W larger than one binding?)");
         return;
     }
     if (c->v.algo == VKC_ALGO_DEPTHWISE) {

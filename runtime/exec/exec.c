@@ -104,6 +104,8 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
         memcpy(n->conv_dims, src->conv_dims, sizeof n->conv_dims);
         n->pool_window = src->pool_window;
         n->in_scale = src->in_scale;
+        n->in_shift = src->in_shift;
+        n->in_relu = src->in_relu;
         if (!(n->members = vkc_calloc(src->member_count + 1, sizeof *n->members))) return oom();
         n->members[n->member_count++] = i;
         for (uint32_t j = 0; j < src->member_count; j++)

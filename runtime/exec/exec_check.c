@@ -148,6 +148,12 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
         memset(&none, 0, sizeof none);
         if (!st) st = vkc_ref_compute(VKC_OP_MUL, &none, pair, 2, &in[0], scaled);
         in[0].data = scaled;
+        /* a fused input affine map: then + t and the Relu, in place */
+        if (!st && n->in_shift != VKC_NONE && n->in_shift < n->input_count) {
+            vkc_ref_tensor sum[2] = {in[0], in[n->in_shift]};
+            st = vkc_ref_compute(VKC_OP_ADD, &none, sum, 2, &in[0], scaled);
+        }
+        if (!st && n->in_relu) st = vkc_ref_compute(VKC_OP_RELU, &none, &in[0], 1, &in[0], scaled);
     }
     vkc_ref_tensor yt = {y->rank, y->dims, NULL};
     if (!st && n->pool) {

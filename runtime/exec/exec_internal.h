@@ -64,6 +64,8 @@ typedef struct vkc_xnode {
     int64_t conv_dims[4];
     vkc_window_attrs pool_window;
     uint32_t in_scale; /* direct Conv: input slot of X's scale, as vkc_node; VKC_NONE */
+    uint32_t in_shift; /* 1x1 Conv: input slot of X's shift after the scale, as vkc_node */
+    bool in_relu;      /* ... and a Relu after both, as vkc_node */
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
     char *group;         /* "name (Op) + ..." of the members, for dumps */

@@ -127,9 +127,17 @@ typedef struct vkc_node {
     /* Direct Conv: its input X scaled on load, X[n, c, ...] * s (the Mul of
      * a squeeze-and-excitation block, fuse.c vkc_pass_fuse_input_scale): the
      * input slot of s, VKC_NONE when none; s holds one value per channel
-     * (VKC_OPERAND_CHANNEL) or per image and channel (IMAGE_CHANNEL). */
+     * (VKC_OPERAND_CHANNEL) or per image and channel (IMAGE_CHANNEL).
+     * A 1x1 Conv of group 1 without padding may also shift the scaled value
+     * and clamp it at 0, X * s + t then Relu (a BatchNormalization and Relu
+     * before it, fuse.c vkc_pass_fuse_input_affine): in_shift the input
+     * slot of t (one value per channel, as s), VKC_NONE when none; in_relu
+     * whether the Relu follows. Only the 1x1 GEMM (conv1x1.comp) takes
+     * them. */
     uint32_t in_scale;
     vkc_operand_kind in_scale_kind;
+    uint32_t in_shift;
+    bool in_relu;
 } vkc_node;
 
 /* Limits applied while importing (filled from vkcnn_network_options). */

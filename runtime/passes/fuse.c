@@ -39,8 +39,11 @@
  *   output per invocation; a fused pool would recompute every conv output
  *   its windows share (AlexNet's 3x3/2 pools: 2.25x the conv's MACs).
  * - LRN, Softmax: reductions over neighbours, not elementwise. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/error.h"
 #include "ops/op_table.h"
 #include "passes/passes.h"
@@ -360,6 +363,110 @@ vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r) {
         kn->in_scale = slot;
         kn->in_scale_kind = kind;
         g->nodes[ai].dead = true;
+        r->fused++;
+        VKC_TRY(vkc_graph_relink(g));
+    }
+    return VKCNN_OK;
+}
+
+/* The input-affine rule (pre-activation). BatchNormalization node b, anchor
+ * of its group with no post-ops or a Relu alone, joins Conv k as an affine
+ * map of k's input applied as it is loaded, X * s + t (then the Relu), when
+ * all of:
+ *   - b's output y is read by k alone, as k's input X, and is no graph
+ *     output;
+ *   - b's scale, B, mean and variance are float32 constants of one value
+ *     per channel of X (rank 4, NCHW);
+ *   - k is a direct Conv with a 1x1 kernel, group 1, no padding, no fused
+ *     pool and no input scale yet, its W a float32 constant within 2^27
+ *     bytes (Vulkan's least maxStorageBufferRange): the 1x1 GEMM, which
+ *     alone applies the map, takes it on every device (choose.c). A padded
+ *     tap would read the map of 0, t, where the Conv reads 0.
+ * s = scale / sqrt(var + eps) and t = B - mean * s become constants
+ * [1, C, 1, 1], computed in double and rounded once. In DenseNet every
+ * layer and transition begins BatchNormalization, Relu, 1x1 Conv on the
+ * concatenation so far; fused, the normalised tensor is never stored. */
+static bool affine_fusable(const vkc_graph *g, uint32_t bi, uint32_t *conv, bool *relu) {
+    const vkc_node *b = &g->nodes[bi];
+    if (b->dead || b->op != VKC_OP_BATCH_NORM || b->input_count != 5 || b->output_count < 1 ||
+        b->post_count > 1 || b->pool)
+        return false;
+    *relu = b->post_count == 1;
+    if (*relu && (b->post[0].op != VKC_OP_RELU || b->post[0].kind != VKC_OPERAND_NONE))
+        return false;
+    uint32_t y = b->outputs[0], x = b->inputs[0];
+    if (y == VKC_NONE || x == VKC_NONE || !vkc_pass_single_use(g, y)) return false;
+    const vkc_tensor *xt = &g->tensors[x];
+    if (xt->rank != 4 || xt->dtype != VKC_DTYPE_FLOAT32) return false;
+    uint64_t ch = (uint64_t)xt->dims[1];
+    for (uint32_t i = 1; i < 5; i++) {
+        const vkc_tensor *p = b->inputs[i] == VKC_NONE ? NULL : &g->tensors[b->inputs[i]];
+        if (!p || !p->data || p->dtype != VKC_DTYPE_FLOAT32 || p->elements != ch) return false;
+    }
+    uint32_t k = g->tensors[y].consumers[0];
+    const vkc_node *kn = &g->nodes[k];
+    if (kn->dead || kn->op != VKC_OP_CONV || kn->algo != VKC_CONV_ALGO_DIRECT || kn->pool ||
+        kn->in_scale != VKC_NONE || kn->own_inputs < 2 || kn->inputs[0] != y)
+        return false;
+    for (uint32_t i = 1; i < kn->input_count; i++)
+        if (kn->inputs[i] == y) return false;
+    const vkc_window_attrs *a = &kn->attrs.window;
+    const vkc_tensor *wt = &g->tensors[kn->inputs[1]];
+    if ((a->group > 1) || !wt->data || wt->dtype != VKC_DTYPE_FLOAT32 || wt->rank != 4 ||
+        wt->dims[2] != 1 || wt->dims[3] != 1 || wt->dims[1] != (int64_t)ch ||
+        wt->elements > ((uint64_t)1 << 25))
+        return false;
+    for (uint32_t i = 0; i < 2 * VKC_MAX_SPATIAL; i++)
+        if (a->pads[i]) return false;
+    *conv = k;
+    return true;
+}
+
+/* Adds the float32 constant "<BN node>_input_<what>" [1, C, 1, 1]. */
+static vkcnn_status affine_constant(vkc_graph *g, uint32_t b, const char *what, int64_t ch,
+                                    uint32_t *index, float **data) {
+    char name[512];
+    snprintf(name, sizeof name, "%s_input_%s", g->nodes[b].name, what);
+    int64_t dims[4] = {1, ch, 1, 1};
+    vkcnn_status st = vkc_graph_add_tensor(g, name, index);
+    if (!st) st = vkc_graph_set_shape(g, *index, VKC_DTYPE_FLOAT32, 4, dims);
+    void *p = NULL;
+    if (!st) st = vkc_graph_alloc_data(g, *index, &p);
+    *data = p;
+    return st;
+}
+
+vkcnn_status vkc_pass_fuse_input_affine(vkc_graph *g, vkc_passes *r) {
+    for (uint32_t bi = 0; bi < g->node_count; bi++) {
+        uint32_t k;
+        bool relu;
+        if (!affine_fusable(g, bi, &k, &relu)) continue;
+        int64_t ch = g->tensors[g->nodes[bi].inputs[0]].dims[1];
+        uint32_t ts, tt, ss, st_slot;
+        float *s = NULL, *t = NULL;
+        VKC_TRY(affine_constant(g, bi, "scale", ch, &ts, &s));
+        VKC_TRY(affine_constant(g, bi, "shift", ch, &tt, &t));
+        const vkc_node *b = &g->nodes[bi]; /* after adding tensors: data may have moved */
+        const float *scale = g->tensors[b->inputs[1]].data, *bias = g->tensors[b->inputs[2]].data,
+                    *mean = g->tensors[b->inputs[3]].data, *var = g->tensors[b->inputs[4]].data;
+        double eps = b->attrs.epsilon;
+        for (int64_t c = 0; c < ch; c++) {
+            double sc = (double)scale[c] / sqrt((double)var[c] + eps);
+            s[c] = (float)sc;
+            t[c] = (float)((double)bias[c] - (double)mean[c] * sc);
+        }
+        uint32_t x = b->inputs[0], y = b->outputs[0];
+        VKC_TRY(vkc_graph_append_input(g, k, ts, &ss));
+        VKC_TRY(vkc_graph_append_input(g, k, tt, &st_slot));
+        VKC_TRY(vkc_graph_add_member(g, k, bi));
+        vkc_node *kn = &g->nodes[k];
+        g->tensors[y].producer = VKC_NONE;
+        kn->inputs[0] = x;
+        kn->in_scale = ss;
+        kn->in_scale_kind = VKC_OPERAND_CHANNEL;
+        kn->in_shift = st_slot;
+        kn->in_relu = relu;
+        g->nodes[bi].dead = true;
         r->fused++;
         VKC_TRY(vkc_graph_relink(g));
     }

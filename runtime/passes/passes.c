@@ -25,6 +25,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r, opts);
     if (!st && opts->winograd) st = vkc_pass_fuse_pool(g, r);
     if (!st) st = vkc_pass_fuse_input_scale(g, r);
+    if (!st) st = vkc_pass_fuse_input_affine(g, r);
     return st;
 }
 
@@ -103,6 +104,8 @@ vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out) {
         d->pool_window = s->pool_window;
         d->in_scale = s->in_scale;
         d->in_scale_kind = s->in_scale_kind;
+        d->in_shift = s->in_shift;
+        d->in_relu = s->in_relu;
         for (uint32_t k = 0; k < s->post_count && !st; k++)
             st = vkc_graph_append_post(c, index, &s->post[k]);
         if (s->member_count && !st) {

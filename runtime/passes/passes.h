@@ -32,6 +32,10 @@
  *   6. vkc_pass_fuse_input_scale: a Mul by one value per channel (or per
  *      image and channel) whose only reader is a direct Conv scales that
  *      Conv's input as it is loaded (squeeze-and-excitation; fuse.c).
+ *   7. vkc_pass_fuse_input_affine: a BatchNormalization (and the Relu fused
+ *      after it) whose only reader is a 1x1 Conv of group 1 without padding
+ *      is applied by that Conv as it loads its input, X * s + t then the
+ *      Relu (DenseNet's pre-activations; fuse.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -87,6 +91,7 @@ vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_fuse_input_affine(vkc_graph *g, vkc_passes *r);
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a

@@ -155,6 +155,57 @@ static void bn_folding(vkcnn_context *ctx) {
     }
 }
 
+/* x [n, c, h, w] -> BatchNormalization (-> Relu) -> Conv k x k of m
+ * channels (pads p, stride s, bias) -> output; `also_out`: the batch
+ * norm's output is a graph output too. */
+static vkc_graph *bn_then_conv(uint64_t seed, int64_t n, int64_t c, int64_t h, int64_t w, bool relu,
+                               int64_t m, int64_t k, int64_t pad, int64_t stride, bool also_out) {
+    uint64_t s = seed;
+    vkc_graph *g = kt_graph();
+    int64_t xd[4] = {n, c, h, w}, wd[4] = {m, c, k, k}, bd[1] = {m};
+    uint32_t t = batch_norm(g, &s, kt_tensor(g, "x", 4, xd, false, &s), c);
+    uint32_t b = t;
+    if (relu) t = kt_node(g, VKC_OP_RELU, 13, &t, 1, NULL);
+    uint32_t in[3] = {t, kt_tensor(g, "w", 4, wd, true, &s), kt_tensor(g, "b", 1, bd, true, &s)};
+    vkc_attrs a = pad ? pad1() : kt_attrs(VKC_OP_CONV, 13);
+    a.window.strides[0] = a.window.strides[1] = stride;
+    kt_output(g, kt_node(g, VKC_OP_CONV, 13, in, 3, &a));
+    if (also_out) kt_output(g, b);
+    return g;
+}
+
+/* The input-affine rule (fuse.c vkc_pass_fuse_input_affine): a batch norm,
+ * with or without its Relu, read by a 1x1 Conv alone is applied by the
+ * Conv's 1x1 GEMM as it loads X: one dispatch, at batch 1 and 3, strides 1
+ * and 2, channel counts that are whole texels (12, 32) or not (10), images
+ * of whole vec4s or not; a padded 3x3 Conv, or a batch norm whose output is
+ * also a graph output, keeps its own dispatch. Each against the unfused
+ * reference. */
+static void input_affine(vkcnn_context *ctx) {
+    const struct {
+        int64_t n, c, h, w, m, stride;
+        bool relu;
+    } cases[] = {
+        {1, 12, 8, 8, 20, 1, true}, {3, 10, 7, 9, 16, 1, true},  {1, 32, 14, 14, 24, 2, true},
+        {3, 12, 6, 6, 7, 2, false}, {1, 10, 5, 5, 33, 1, false},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char what[96];
+        snprintf(what, sizeof what,
+                 "bn%s -> 1x1 conv, [%lld, %lld, %lld, %lld] -> %lld, stride %lld",
+                 cases[i].relu ? "+relu" : "", (long long)cases[i].n, (long long)cases[i].c,
+                 (long long)cases[i].h, (long long)cases[i].w, (long long)cases[i].m,
+                 (long long)cases[i].stride);
+        vkc_graph *g = bn_then_conv(40 + i, cases[i].n, cases[i].c, cases[i].h, cases[i].w,
+                                    cases[i].relu, cases[i].m, 1, 0, cases[i].stride, false);
+        check_both(ctx, g, what, 1);
+    }
+    check_both(ctx, bn_then_conv(50, 1, 12, 8, 8, true, 16, 3, 1, 1, false),
+               "bn+relu -> padded 3x3 conv (not fused)", 2);
+    check_both(ctx, bn_then_conv(51, 1, 12, 8, 8, true, 16, 1, 0, 1, true),
+               "bn+relu -> 1x1 conv, bn also an output (not fused)", 3);
+}
+
 static void activations(vkcnn_context *ctx) {
     const vkc_op ops[] = {VKC_OP_RELU,    VKC_OP_LEAKY_RELU, VKC_OP_CLIP,
                           VKC_OP_SIGMOID, VKC_OP_TANH,       VKC_OP_PRELU};
@@ -773,6 +824,7 @@ int main(void) {
     vkcnn_context *ctx = th_context(NULL, 0, 1);
     if (!ctx) return 1;
     bn_folding(ctx);
+    input_affine(ctx);
     constant_folding(ctx);
     activations(ctx);
     no_fusion(ctx);
