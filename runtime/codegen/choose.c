@@ -438,6 +438,72 @@ static void choose_dw(const conv_geo *o, const vkc_codegen_target *t, const vkc_
     if (w && w->load) v->load = w->load;
 }
 
+/* The row kernel (conv_row.comp): group 1, at most ROW_MAX_C input channels
+ * (a network's first layer, RGB in), a kernel larger than 1x1 (the 1x1 GEMM
+ * takes those), W in one binding, no fused input scale. */
+#define ROW_MAX_C 4
+static bool row_ok(const vkc_graph *g, uint32_t n, const conv_geo *o) {
+    return o->group == 1 && o->c <= ROW_MAX_C && o->kh * o->kw > 1 && o->one_binding &&
+           g->nodes[n].in_scale == VKC_NONE && !g->nodes[n].pool;
+}
+
+/* Blocks conv_row.comp takes: TM and TX powers of two up to 16, at most
+ * 128 accumulators, a window row of at most 64 input columns and KW <= 16,
+ * at most 2,048 FMAs unrolled per (c, ky) (TM * TX * KW: LLVM's time). */
+static bool row_block_ok(const conv_geo *o, int64_t tm, int64_t tx) {
+    int64_t xc = (tx - 1) * o->sw + (o->kw - 1) * o->dw + 1;
+    return pow2(tm) && pow2(tx) && tm <= 16 && tx <= 16 && tm * tx <= 128 && xc <= 64 &&
+           o->kw <= 16 && tm * tx * o->kw <= 2048;
+}
+
+/* The row block: TM 8 channels (fewer when M needs fewer) x TX 16 outputs
+ * (halved while the row has no more than half of it), then TX halved
+ * until the block fits. Loads bound it on lavapipe: per (c, ky) a row
+ * block reads XC / 4 + 2 texels of X and TM times KW / 4 + 2 of W for
+ * TM * TX * KW FMAs, so wide rows and few channels per block. Measured on
+ * lavapipe 22.3 (`bench --per-layer`, two rounds, ms): ResNet-18's 7x7
+ * stride-2 stem 8x16 5.8-6.2, 4x16 6.6, 16x8 7.4, 8x8 7.8-11, 16x4 12;
+ * MobileNetV2's 3x3 stride-2 one 1.65-1.87, 1.82-1.85, 1.91-1.94,
+ * 2.0-2.1, 2.9; SqueezeNet 1.1's 3.1-3.9, 3.4-3.5, 3.6-4.8, 3.9-4.1, 5.5-5.8. */
+static void row_rule_block(const conv_geo *o, int64_t *tm, int64_t *tx) {
+    *tm = 1;
+    while (*tm < 8 && *tm < o->m)
+        *tm *= 2;
+    *tx = 16;
+    while (*tx > 1 && *tx / 2 >= o->ow)
+        *tx /= 2;
+    while (*tx > 1 && !row_block_ok(o, *tm, *tx))
+        *tx /= 2;
+}
+
+/* Whether the default rule runs the convs conv_row.comp takes through it:
+ * on CPU drivers with texel loads, where it was measured faster than the
+ * implicit GEMM's igemm/16x8/rows/texel/sg (lavapipe 22.3, ms): ResNet-18's
+ * stem 13.05 -> 5.8-6.2, GoogLeNet's 13.2 -> ~6, SqueezeNet 1.1's 3.57 ->
+ * 3.1-3.9, MobileNetV2's 1.9 -> 1.65-1.87. Elsewhere a tuner candidate, not
+ * measured on a GPU. */
+static bool row_rule(const conv_geo *o, const vkc_codegen_target *t) {
+    int64_t tm, tx;
+    row_rule_block(o, &tm, &tx);
+    return t->caps.cpu && t->texel_loads && row_block_ok(o, tm, tx);
+}
+
+static void choose_row(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
+                       vkc_variant *v) {
+    memset(v, 0, sizeof *v);
+    int64_t tm, tx;
+    row_rule_block(o, &tm, &tx);
+    if (w && w->bm && row_block_ok(o, w->bm, w->bn)) {
+        tm = w->bm;
+        tx = w->bn;
+    }
+    v->algo = VKC_ALGO_ROW;
+    v->bm = (uint16_t)tm;
+    v->bn = (uint16_t)tx;
+    v->load = t->texel_loads ? VKC_LOAD_TEXEL : VKC_LOAD_STORAGE;
+    if (w && w->load) v->load = w->load;
+}
+
 /* Winograd's geometry for tile T: MP (M padded) and P (tiles). */
 static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t *p) {
     *mp = (o->m + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
@@ -614,11 +680,15 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
     bool g1x1 = gemm1x1_ok(&o) && !other &&
                 (affine || (w && w->algo == VKC_ALGO_GEMM1X1) || gemm1x1_rule(t));
     /* depthwise where wanted, or by rule unless another kernel is wanted */
-    bool by_rule = !w || !w->algo || w->algo == VKC_ALGO_WINOGRAD || w->algo == VKC_ALGO_GEMM1X1;
+    bool by_rule = !w || !w->algo || w->algo == VKC_ALGO_WINOGRAD || w->algo == VKC_ALGO_GEMM1X1 ||
+                   w->algo == VKC_ALGO_ROW;
     bool dw =
         dw_ok(&o) && !g1x1 && ((w && w->algo == VKC_ALGO_DEPTHWISE) || (by_rule && dw_rule(&o, t)));
+    /* the row kernel where wanted, or by rule unless another is wanted */
+    bool row = !g1x1 && !dw && row_ok(g, n, &o) && !other &&
+               ((w && w->algo == VKC_ALGO_ROW) || (by_rule && row_rule(&o, t)));
     /* im2col where wanted, or by rule unless another kernel is wanted */
-    bool i2c = !g1x1 && !dw && im2col_ok(g, n, &o, t) && !other &&
+    bool i2c = !g1x1 && !dw && !row && im2col_ok(g, n, &o, t) && !other &&
                ((w && w->algo == VKC_ALGO_IM2COL) || (by_rule && im2col_rule(&o, t)));
     if (direct)
         v->algo = VKC_ALGO_DIRECT;
@@ -626,12 +696,15 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
         choose_gemm1x1(&o, t, w, v);
     else if (dw)
         choose_dw(&o, t, w && (w->algo == VKC_ALGO_DEPTHWISE || !w->algo) ? w : NULL, v);
+    else if (row)
+        choose_row(&o, t, w && (w->algo == VKC_ALGO_ROW || !w->algo) ? w : NULL, v);
     else if (i2c)
         choose_im2col(&o, t, w && (w->algo == VKC_ALGO_IM2COL || !w->algo) ? w : NULL, v);
     else
         choose_igemm(&o, t,
                      w && w->algo != VKC_ALGO_WINOGRAD && w->algo != VKC_ALGO_GEMM1X1 &&
-                             w->algo != VKC_ALGO_DEPTHWISE && w->algo != VKC_ALGO_IM2COL
+                             w->algo != VKC_ALGO_DEPTHWISE && w->algo != VKC_ALGO_IM2COL &&
+                             w->algo != VKC_ALGO_ROW
                          ? w
                          : NULL,
                      v);
@@ -850,7 +923,9 @@ uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32
     if (want->algo == VKC_ALGO_COOPMAT) return want->tile && form ? want->tile : 0;
     /* the 1x1 GEMM and the depthwise kernel never describe a Winograd conv:
      * the rule stands */
-    if (want->algo == VKC_ALGO_GEMM1X1 || want->algo == VKC_ALGO_DEPTHWISE) return rule;
+    if (want->algo == VKC_ALGO_GEMM1X1 || want->algo == VKC_ALGO_DEPTHWISE ||
+        want->algo == VKC_ALGO_ROW)
+        return rule;
     return 0; /* direct or implicit GEMM wanted */
 }
 
@@ -977,6 +1052,31 @@ static void dw_candidates(const conv_geo *o, const vkc_codegen_target *t, list *
     }
 }
 
+/* The row kernel's candidates: the rule's block, a few around it, the
+ * other load path. */
+static void row_candidates(const conv_geo *o, const vkc_codegen_target *t, list *l) {
+    vkc_variant v, base;
+    choose_row(o, t, NULL, &base);
+    push(l, &base);
+    const int64_t blocks[][2] = {{base.bm, base.bn / 2},
+                                 {base.bm * 2, base.bn / 2},
+                                 {base.bm / 2, base.bn},
+                                 {base.bm * 2, base.bn}};
+    for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        if (!row_block_ok(o, blocks[i][0], blocks[i][1])) continue;
+        vkc_variant w = {
+            .algo = VKC_ALGO_ROW, .bm = (uint16_t)blocks[i][0], .bn = (uint16_t)blocks[i][1]};
+        choose_row(o, t, &w, &v);
+        push(l, &v);
+    }
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+        vkc_variant w = {.algo = VKC_ALGO_ROW,
+                         .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
+        choose_row(o, t, &w, &v);
+        push(l, &v);
+    }
+}
+
 static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                             bool winograd, list *l) {
     conv_geo o;
@@ -999,7 +1099,12 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     if (rule) wino_candidates(&o, t, rule, true, l);
     bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
     if (g1x1_first) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
-    bool i2c_ok = im2col_ok(g, n, &o, t), i2c_first = i2c_ok && !rule && im2col_rule(&o, t);
+    /* the row kernel's rule before im2col's (choose_conv) */
+    bool row_any = row_ok(g, n, &o),
+         row_first = row_any && !rule && !g1x1_first && !dw_ok(&o) && row_rule(&o, t);
+    if (row_first) row_candidates(&o, t, l);
+    bool i2c_ok = im2col_ok(g, n, &o, t),
+         i2c_first = i2c_ok && !rule && !row_first && im2col_rule(&o, t);
     if (i2c_first) gemm1x1_candidates(&o, t, VKC_ALGO_IM2COL, true, l);
     bool dw_first = dw_ok(&o) && !g1x1_first && dw_rule(&o, t);
     if (dw_first) dw_candidates(&o, t, l);
@@ -1061,6 +1166,7 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     }
     if (gemm1x1_ok(&o) && !g1x1_first) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
     if (i2c_ok && !i2c_first) gemm1x1_candidates(&o, t, VKC_ALGO_IM2COL, false, l);
+    if (row_any && !row_first) row_candidates(&o, t, l);
     if (dw_ok(&o) && !dw_first && !g1x1_first) {
         int64_t ty, tx;
         dw_rule_block(&o, t, &ty, &tx);

@@ -251,6 +251,32 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_grid(c, d, tiles);
 }
 
+/* A convolution of group 1 with few input channels (variant row): TM
+ * channels x TX outputs of one output row per invocation (conv_row.comp);
+ * X and W through texel buffers with "texel" where both are whole texels
+ * within the limit. */
+static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
+    const vkc_window_attrs *a = &cg_node(c)->attrs.window;
+    const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
+    int64_t tm = c->v.bm, tx = c->v.bn, m = w->dims[0];
+    if (a->group != 1 || xs != VKC_NONE || tm < 1 || tx < 1 ||
+        vkc_codegen_chunking(c->t, w->elements).count != 1) {
+        cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
+                "the row variant needs group 1, no fused input scale, W in one binding and a "
+                "TMxTX block");
+        return;
+    }
+    vkc_kdispatch *d = cg_dispatch(c, "conv_row");
+    conv_operands(c, d, s, xs, NULL);
+    cg_def(c, d, "TM %" PRId64, tm);
+    cg_def(c, d, "TX %" PRId64, tx);
+    int64_t nxb = (s->ow + tx - 1) / tx, nmb = (m + tm - 1) / tm;
+    cg_shape_div(c, d, "NXB", nxb);
+    cg_shape_div(c, d, "NMB", nmb);
+    cg_shape_div(c, d, "ROWS", s->oh); /* OH again, with its divisor */
+    cg_grid(c, d, (uint64_t)x->dims[0] * (uint64_t)nmb * (uint64_t)s->oh * (uint64_t)nxb);
+}
+
 /* Conv as its variant says (choose.c has the rule and its measurements):
  * conv_gemm.comp (implicit GEMM: a TM x TP register block per invocation,
  * W broadcast through the subgroup with "sg", row blocks with "rows", X and
@@ -276,6 +302,10 @@ void vkc_lower_conv(vkc_cg *c) {
     }
     if (c->v.algo == VKC_ALGO_DEPTHWISE) {
         lower_conv_dw(c, &s, xs);
+        return;
+    }
+    if (c->v.algo == VKC_ALGO_ROW) {
+        lower_conv_row(c, &s, xs);
         return;
     }
     if (c->v.algo == VKC_ALGO_IM2COL) {

@@ -20,13 +20,21 @@ static const struct {
     vkc_algo algo;
     uint8_t tile;
 } algos[] = {
-    {"direct", VKC_ALGO_DIRECT, 0},       {"igemm", VKC_ALGO_IGEMM, 0},
-    {"wino2", VKC_ALGO_WINOGRAD, 2},      {"wino4", VKC_ALGO_WINOGRAD, 4},
-    {"wino", VKC_ALGO_WINOGRAD, 0},       {"gemv", VKC_ALGO_GEMV, 0},
-    {"gemm-tile", VKC_ALGO_GEMM_TILE, 0}, {"gemm", VKC_ALGO_GEMM, 0},
-    {"gemm1x1", VKC_ALGO_GEMM1X1, 0},     {"dw", VKC_ALGO_DEPTHWISE, 0},
-    {"cm", VKC_ALGO_COOPMAT, 0},          {"cm-wino2", VKC_ALGO_COOPMAT, 2},
-    {"cm-wino4", VKC_ALGO_COOPMAT, 4},    {"im2col", VKC_ALGO_IM2COL, 0},
+    {"direct", VKC_ALGO_DIRECT, 0},
+    {"igemm", VKC_ALGO_IGEMM, 0},
+    {"wino2", VKC_ALGO_WINOGRAD, 2},
+    {"wino4", VKC_ALGO_WINOGRAD, 4},
+    {"wino", VKC_ALGO_WINOGRAD, 0},
+    {"gemv", VKC_ALGO_GEMV, 0},
+    {"gemm-tile", VKC_ALGO_GEMM_TILE, 0},
+    {"gemm", VKC_ALGO_GEMM, 0},
+    {"gemm1x1", VKC_ALGO_GEMM1X1, 0},
+    {"dw", VKC_ALGO_DEPTHWISE, 0},
+    {"cm", VKC_ALGO_COOPMAT, 0},
+    {"cm-wino2", VKC_ALGO_COOPMAT, 2},
+    {"cm-wino4", VKC_ALGO_COOPMAT, 4},
+    {"im2col", VKC_ALGO_IM2COL, 0},
+    {"row", VKC_ALGO_ROW, 0},
 };
 
 const char *vkc_family_name(vkc_family f) {
@@ -43,7 +51,7 @@ bool vkc_algo_in_family(vkc_algo a, vkc_family f) {
     case VKC_FAMILY_CONV:
         return a == VKC_ALGO_DIRECT || a == VKC_ALGO_IGEMM || a == VKC_ALGO_WINOGRAD ||
                a == VKC_ALGO_GEMM1X1 || a == VKC_ALGO_DEPTHWISE || a == VKC_ALGO_COOPMAT ||
-               a == VKC_ALGO_IM2COL;
+               a == VKC_ALGO_IM2COL || a == VKC_ALGO_ROW;
     case VKC_FAMILY_GEMM:
         return a == VKC_ALGO_GEMV || a == VKC_ALGO_GEMM_TILE || a == VKC_ALGO_GEMM ||
                a == VKC_ALGO_COOPMAT;
@@ -169,14 +177,14 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             }
         }
         if (!ok || !seen) {
-            snprintf(
-                why, why_size,
-                "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
-                "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col), block (TMxTP with 1..%d "
-                "each, ncN), load path (texel, "
-                "storage), reduction (sg, plain, tree), pixel form (rows, cols), split-K "
-                "(k2..k%d) or workgroup size (wg8..wg%d, multiples of 8), or repeats one",
-                (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT, MAX_LOCAL);
+            snprintf(why, why_size,
+                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
+                     "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col, row), block (TMxTP "
+                     "with 1..%d "
+                     "each, ncN), load path (texel, "
+                     "storage), reduction (sg, plain, tree), pixel form (rows, cols), split-K "
+                     "(k2..k%d) or workgroup size (wg8..wg%d, multiples of 8), or repeats one",
+                     (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT, MAX_LOCAL);
             return false;
         }
         first = false;
@@ -218,6 +226,10 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             if (gemv_block || out->reduce || out->form)
                 bad = "takes a TYxTX block and a load path only";
             break;
+        case VKC_ALGO_ROW:
+            if (gemv_block || out->reduce || out->form)
+                bad = "takes a TMxTX block and a load path only";
+            break;
         case VKC_ALGO_COOPMAT:
             if (gemv_block || out->load || out->reduce || out->form)
                 bad = "takes a BMxBN block only";
@@ -244,7 +256,8 @@ bool vkc_variant_complete(const vkc_variant *v) {
     case VKC_ALGO_COOPMAT: return v->bm && v->bn;
     case VKC_ALGO_GEMM1X1:
     case VKC_ALGO_IM2COL:
-    case VKC_ALGO_DEPTHWISE: return v->bm && v->bn && v->load;
+    case VKC_ALGO_DEPTHWISE:
+    case VKC_ALGO_ROW: return v->bm && v->bn && v->load;
     default: return false;
     }
 }

@@ -9,10 +9,12 @@
  *   group 1 without padding, a plain GEMM per image (conv1x1.comp), or,
  *   for depthwise convolutions (one input channel per group), tiles of
  *   outputs per channel (conv_dw.comp), or, for convolutions of group 1,
- *   the patches gathered (im2col.comp) and multiplied by the 1x1 GEMM;
+ *   the patches gathered (im2col.comp) and multiplied by the 1x1 GEMM, or,
+ *   for those of few input channels, rows of outputs (conv_row.comp);
  * - the register block: implicit GEMM, 1x1 GEMM and im2col's GEMM TM
  *   channels x TP pixels,
- *   depthwise TY rows x TX columns of outputs, cooperative matrices the
+ *   depthwise TY rows x TX columns of outputs, row TM channels x TX
+ *   outputs of one output row, cooperative matrices the
  *   workgroup's BM x BN tile of the product, Winograd's
  *   GEMM TM x TP, tiled GEMM TM x TN, GEMV NC columns per workgroup;
  * - the load path of the large read-only operands: storage or uniform texel
@@ -35,6 +37,7 @@
  *   dw/4x4/texel                  dw/2x8/storage
  *   cm/64x64                      cm-wino2/64x32
  *   im2col/16x8/texel             im2col/8x4/storage
+ *   row/8x16/texel                row/4x4/storage
  *   gemm1x1/16x8/texel/wg16       (a workgroup of 16 invocations)
  * A pattern is a variant with fields left open (VKC_*_ANY, block 0), written
  * as any subset of the tokens in any order after the optional algorithm
@@ -77,6 +80,7 @@ typedef enum vkc_algo {
      * tile (2, 4) a Winograd conv's GEMM */
     VKC_ALGO_COOPMAT,
     VKC_ALGO_IM2COL, /* im2col.comp, then conv1x1.comp over its patches: group 1 */
+    VKC_ALGO_ROW,    /* conv_row.comp: group 1, few input channels (a network's first layer) */
 } vkc_algo;
 
 typedef enum vkc_load {

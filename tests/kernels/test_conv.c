@@ -222,6 +222,58 @@ static void run_fused(vkcnn_context *ctx, const fused_case *k, uint64_t seed,
     kt_override(NULL);
 }
 
+/* ---- few input channels (conv_row.comp) ---------------------------------- */
+
+/* by rule (conv_row.comp's rule block on CPU drivers), blocks at both ends
+ * of its range, storage loads, and the implicit GEMM (the rule's kernel
+ * before it) */
+static const char *const kernels_row[] = {NULL, "row/1x1", "row/16x8", "row/4x16/storage", "igemm"};
+
+/* A network's first layers: ResNet's and GoogLeNet's 7x7 stride 2 pads 3,
+ * MobileNet's 3x3 stride 2 pads 1, LeNet's 5x5 of one channel, at sizes
+ * that divide no block; batch 3 with a residual and a per-image scale; a
+ * dilated, asymmetrically padded 4-channel one with a residual and a Sigmoid;
+ * then random shapes of 1 to 4 input channels. */
+static void row_cases(vkcnn_context *ctx) {
+    const fused_case fixed[] = {
+        {"row", 1, 3, 20, 1, 45, 41, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, true, false, 1, 0, false},
+        {"row", 1, 3, 32, 1, 37, 37, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
+        {"row", 1, 1, 6, 1, 32, 32, 5, 5, 1, 1, 1, 1, {0, 0, 0, 0}, true, false, 0, 0, false},
+        {"row", 3, 3, 9, 1, 19, 23, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, 2, 0, true},
+        {"row", 1, 4, 12, 1, 17, 30, 3, 5, 1, 2, 2, 1, {2, 0, 1, 3}, true, true, 4, 0, false},
+    };
+    uint64_t seed = 0x20e0000u;
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        run_fused(ctx, &fixed[i], seed++, kernels_row, sizeof kernels_row / sizeof *kernels_row);
+    for (unsigned i = 0; i < 12; i++) {
+        uint64_t s = 0x20e1000u + i;
+        fused_case k = {.kind = "row", .group = 1};
+        k.n = kt_range(&s, 0, 2) == 0 ? 3 : 1;
+        k.c = kt_range(&s, 1, 4);
+        k.m = kt_range(&s, 1, 24);
+        k.kh = kt_range(&s, 2, 7);
+        k.kw = kt_range(&s, 1, 7);
+        k.sh = kt_range(&s, 1, 3);
+        k.sw = kt_range(&s, 1, 3);
+        k.dh = kt_range(&s, 0, 3) == 0 ? 2 : 1;
+        k.dw = kt_range(&s, 0, 3) == 0 ? 2 : 1;
+        for (int j = 0; j < 4; j++)
+            k.pads[j] = kt_range(&s, 0, 3);
+        k.h = kt_range(&s, 1, 30);
+        k.w = kt_range(&s, 1, 30);
+        /* the padded input must hold one dilated window */
+        while (k.h + k.pads[0] + k.pads[2] < k.dh * (k.kh - 1) + 1)
+            k.h++;
+        while (k.w + k.pads[1] + k.pads[3] < k.dw * (k.kw - 1) + 1)
+            k.w++;
+        k.bias = kt_range(&s, 0, 1);
+        k.residual = kt_range(&s, 0, 2) == 0;
+        k.act = (int)kt_range(&s, 0, ACTS - 1);
+        k.yscale = kt_range(&s, 0, 3) == 0;
+        run_fused(ctx, &k, 0x20e1000u + i, kernels_row, sizeof kernels_row / sizeof *kernels_row);
+    }
+}
+
 /* ---- 1x1 convolutions (conv1x1.comp) ------------------------------------- */
 
 typedef struct case1x1 {
@@ -505,6 +557,7 @@ int main(int argc, char **argv) {
         case_dw k = random_dw(&st);
         run_dw(ctx, &k, s);
     }
+    row_cases(ctx);
     th_destroy(ctx);
     kt_summary("conv");
     return th_done("test_kernel_conv");

@@ -1,8 +1,8 @@
 /* Kernel variants (runtime/codegen/variant.h, choose.c): the string form and
  * its parser; VKCNN_KERNEL_OVERRIDE, good and garbage; the tune file's
  * parser; and, for a few representative nodes (Conv 3x3, 1x1 at strides 1
- * and 2, depthwise,
- * strided, 5x5; Gemm at batch 1 and 16), that their candidates enumerate
+ * and 2, depthwise, strided, 5x5, a 7x7 stride-2 first layer of 3
+ * channels; Gemm at batch 1 and 16), that their candidates enumerate
  * (the default rule's first, each complete, legal and listed once) and that
  * every candidate, forced through the executor, computes the reference
  * result (kt.h's tolerance). */
@@ -34,6 +34,8 @@ static void strings(void) {
                           "gemm1x1/16x4/storage",
                           "gemm1x1/16x8/texel/wg16",
                           "im2col/8x8/storage/wg128",
+                          "row/8x16/texel",
+                          "row/4x4/storage",
                           "dw/4x4/texel",
                           "dw/2x8/storage",
                           "cm/64x64",
@@ -94,7 +96,11 @@ static void strings(void) {
                          "gemm1x1/wg16/wg32",
                          "igemm/wg16",
                          "dw/4x4/wg16",
-                         "gemv/wg8"};
+                         "gemv/wg8",
+                         "row/sg",
+                         "row/8x16/rows",
+                         "row/nc4",
+                         "row/8x8/wg16"};
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vkc_variant v;
         char why[512];
@@ -302,6 +308,9 @@ static vkc_graph *depthwise(uint64_t seed, uint32_t *node) {
 }
 static vkc_graph *strided(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 2, 8, 15, 16, 1, 3, 2, 1);
+}
+static vkc_graph *stem7x7(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 3, 21, 16, 1, 7, 2, 3);
 }
 static vkc_graph *conv5x5(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 1, 6, 10, 16, 1, 5, 1, 2);
@@ -548,6 +557,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "depthwise 3x3", depthwise, true, 6);
     candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
     candidates(ctx, "conv 5x5", conv5x5, true, 6);
+    candidates(ctx, "conv 7x7 stride 2 of 3 channels", stem7x7, true, 6);
     candidates(ctx, "gemm batch 1", gemm1, false, 3);
     candidates(ctx, "gemm batch 16", gemm16, false, 3);
     coopmat_choice(ctx);
