@@ -307,6 +307,10 @@ static uint16_t gemm1x1_rule_local(const vkc_codegen_target *t) {
                : 0;
 }
 
+bool vkc_choose_input_affine(const vkc_codegen_target *t) {
+    return gemm1x1_rule(t);
+}
+
 static void choose_gemm1x1(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
                            vkc_variant *v) {
     memset(v, 0, sizeof *v);

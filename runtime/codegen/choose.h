@@ -57,6 +57,12 @@ uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codege
  * implicit GEMM variant none, anything else the rule. */
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form);
 
+/* Whether the passes should hand batch norms before 1x1 convs to the 1x1
+ * GEMM (vkc_passes_options.input_affine): where t runs 1x1 convs as the
+ * 1x1 GEMM by rule. Elsewhere the implicit GEMM's speed would be lost
+ * (Mesa 25.0's lavapipe, storage loads: DenseNet-121 222 -> 366 ms). */
+bool vkc_choose_input_affine(const vkc_codegen_target *t);
+
 /* Whether t's device runs the cooperative-matrix kernels (a fragment shape,
  * a subgroup size the pipeline can pin or the only one, a workgroup of 4
  * subgroups), and whether it takes a BM x BN tile of them (sides multiples

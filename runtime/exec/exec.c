@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codegen/choose.h"
 #include "codegen/codegen.h"
 #include "core/checked.h"
 #include "core/clock.h"
@@ -856,7 +857,8 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
                              .winograd = opts && opts->winograd,
                              .fits = winograd_fits,
                              .choose = vkc_exec_winograd_choose,
-                             .user = &e->target};
+                             .user = &e->target,
+                             .input_affine = vkc_choose_input_affine(&e->target)};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);

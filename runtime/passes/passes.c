@@ -25,7 +25,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r, opts);
     if (!st && opts->winograd) st = vkc_pass_fuse_pool(g, r);
     if (!st) st = vkc_pass_fuse_input_scale(g, r);
-    if (!st) st = vkc_pass_fuse_input_affine(g, r);
+    if (!st && opts->input_affine) st = vkc_pass_fuse_input_affine(g, r);
     return st;
 }
 

@@ -32,10 +32,11 @@
  *   6. vkc_pass_fuse_input_scale: a Mul by one value per channel (or per
  *      image and channel) whose only reader is a direct Conv scales that
  *      Conv's input as it is loaded (squeeze-and-excitation; fuse.c).
- *   7. vkc_pass_fuse_input_affine: a BatchNormalization (and the Relu fused
- *      after it) whose only reader is a 1x1 Conv of group 1 without padding
- *      is applied by that Conv as it loads its input, X * s + t then the
- *      Relu (DenseNet's pre-activations; fuse.c).
+ *   7. vkc_pass_fuse_input_affine (when opts->input_affine): a
+ *      BatchNormalization (and the Relu fused after it) whose only reader
+ *      is a 1x1 Conv of group 1 without padding is applied by that Conv as
+ *      it loads its input, X * s + t then the Relu (DenseNet's
+ *      pre-activations; fuse.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -79,6 +80,10 @@ typedef struct vkc_passes_options {
     vkc_winograd_fits_fn fits;     /* NULL: every Winograd form fits */
     vkc_winograd_choose_fn choose; /* NULL: vkc_winograd_tile's rule */
     void *user;                    /* for fits and choose */
+    /* run vkc_pass_fuse_input_affine: where the target runs 1x1 convs as
+     * the 1x1 GEMM by rule (vkc_choose_input_affine), the one kernel that
+     * applies the map */
+    bool input_affine;
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
