@@ -481,15 +481,20 @@ static void row_rule_block(const conv_geo *o, int64_t *tm, int64_t *tx) {
 }
 
 /* Whether the default rule runs the convs conv_row.comp takes through it:
- * on CPU drivers with texel loads, where it was measured faster than the
- * implicit GEMM's igemm/16x8/rows/texel/sg (lavapipe 22.3, ms): ResNet-18's
- * stem 13.05 -> 5.8-6.2, GoogLeNet's 13.2 -> ~6, SqueezeNet 1.1's 3.57 ->
- * 3.1-3.9, MobileNetV2's 1.9 -> 1.65-1.87. Elsewhere a tuner candidate, not
- * measured on a GPU. */
+ * on CPU drivers with texel loads, for kernels at least ROW_MIN_KW wide,
+ * where it was measured faster than the implicit GEMM's
+ * igemm/16x8/rows/texel/sg (lavapipe 22.3, ms): ResNet-18's 7x7 stride-2
+ * stem 13.05 -> 5.8-6.2, GoogLeNet's 13.2 -> 5.9. Narrower kernels gain
+ * less than their pipeline costs to build: SqueezeNet 1.1's 3x3 stride-2
+ * stem 3.57 -> 3.1-3.9 and MobileNetV2's 1.9 -> 1.65-1.87 ms, while the
+ * row kernel took MobileNetV2's cold start 220-236 -> 233-247 ms (its
+ * pipeline is larger than the implicit GEMM's; the issue's bound is 250).
+ * Elsewhere a tuner candidate, not measured on a GPU. */
+#define ROW_MIN_KW 5
 static bool row_rule(const conv_geo *o, const vkc_codegen_target *t) {
     int64_t tm, tx;
     row_rule_block(o, &tm, &tx);
-    return t->caps.cpu && t->texel_loads && row_block_ok(o, tm, tx);
+    return t->caps.cpu && t->texel_loads && o->kw >= ROW_MIN_KW && row_block_ok(o, tm, tx);
 }
 
 static void choose_row(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,

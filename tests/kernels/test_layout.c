@@ -146,7 +146,7 @@ static int concat_in_place(vkcnn_context *ctx, uint64_t seed, int64_t n, bool pl
  * slice of each image in place (Y_AT, common.glsl): a 1x1 Conv (conv1x1),
  * a depthwise 3x3 (conv_dw), a 3x3 Conv (Winograd, or the implicit GEMM
  * without it), a MaxPool, a Relu (eltwise), a BatchNormalization
- * (batchnorm); and a Softmax over the
+ * (batchnorm), a 5x5 Conv (conv_row where c <= 4); and a Softmax over the
  * channels, whose kernel cannot, so the Concat copies it: one dispatch. */
 static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     vkc_graph *g = kt_graph();
@@ -154,7 +154,7 @@ static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     int64_t c = kt_range(&s, 2, 6), hw = 4 * kt_range(&s, 1, 2);
     int64_t xd[4] = {3, c, hw, hw}, dd[4] = {c, 1, 3, 3};
     uint32_t x = kt_tensor(g, "x", 4, xd, false, &s);
-    uint32_t in[7];
+    uint32_t in[8];
     in[0] = conv_same(g, x, c, kt_range(&s, 1, 9), 1, &s);
     uint32_t din[2] = {x, kt_tensor(g, "wdw", 4, dd, true, &s)};
     vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
@@ -183,7 +183,9 @@ static vkc_graph *images_graph(uint64_t seed, uint32_t *concat) {
     kt_batch_norm_operands(g, c, 0.25f, &s, bn);
     vkc_attrs ba = kt_attrs(VKC_OP_BATCH_NORM, 13);
     in[6] = kt_node(g, VKC_OP_BATCH_NORM, 13, bn, 5, &ba);
-    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 7, &ca);
+    /* a 5x5 Conv: conv_row.comp by rule on CPU drivers where c <= 4 */
+    in[7] = conv_same(g, x, c, kt_range(&s, 1, 9), 5, &s);
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, in, 8, &ca);
     kt_output(g, y);
     *concat = y == VKC_NONE ? VKC_NONE : g->tensors[y].producer;
     return g;
