@@ -42,7 +42,8 @@
 // convolution (fuse.c vkc_pass_fuse_input_affine). No padding here, so
 // every tap is a real element of X.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
-// XSCALE, then the epilogue's operands (EPI_BINDING on).
+// XSCALE, then X's shift when XSHIFT, then the epilogue's operands
+// (EPI_BINDING on).
 // Shape-generic: the lowering defines the sizes (N, C, M, H, W, OH, OW, the
 // block counts, TOTAL) as push constants, and divisions by them as
 // DIV_<name> (common.glsl), so layers of equal block, stride, load path

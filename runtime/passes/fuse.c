@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/checked.h"
 #include "core/error.h"
 #include "ops/op_table.h"
 #include "passes/passes.h"
@@ -380,8 +379,10 @@ vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r) {
  *   - k is a direct Conv with a 1x1 kernel, group 1, no padding, no fused
  *     pool and no input scale yet, its W a float32 constant within 2^27
  *     bytes (Vulkan's least maxStorageBufferRange): the 1x1 GEMM, which
- *     alone applies the map, takes it on every device (choose.c). A padded
- *     tap would read the map of 0, t, where the Conv reads 0.
+ *     alone applies the map, then takes it (choose.c); the executor runs
+ *     the pass only where that GEMM is the rule's kernel for 1x1 convs
+ *     (vkc_passes_options.input_affine). A padded tap would read the map
+ *     of 0, t, where the Conv reads 0.
  * s = scale / sqrt(var + eps) and t = B - mean * s become constants
  * [1, C, 1, 1], computed in double and rounded once. In DenseNet every
  * layer and transition begins BatchNormalization, Relu, 1x1 Conv on the
