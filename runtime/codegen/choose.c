@@ -1027,7 +1027,8 @@ static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, u
         push(l, &v);
     }
     uint32_t lanes = t->caps.vector_width / 32;
-    const uint16_t locals[2] = {0, (uint16_t)(lanes < t->local_size ? lanes : 0)};
+    /* wgN names multiples of 8 (variant.c): a 4-lane SIMD width offers none */
+    const uint16_t locals[2] = {0, (uint16_t)(lanes % 8 == 0 && lanes < t->local_size ? lanes : 0)};
     for (unsigned i = 0; t->caps.cpu && i < 2; i++) {
         v = base;
         v.local = locals[i];
