@@ -68,12 +68,7 @@ static vkcnn_status add_constant(vkc_graph *g, uint32_t b, const char *what, uin
                                  const int64_t *dims, uint32_t *index, float **data) {
     char name[512];
     snprintf(name, sizeof name, "%s_folded_%s", g->nodes[b].name, what);
-    vkcnn_status st = vkc_graph_add_tensor(g, name, index);
-    if (!st) st = vkc_graph_set_shape(g, *index, VKC_DTYPE_FLOAT32, rank, dims);
-    void *p = NULL;
-    if (!st) st = vkc_graph_alloc_data(g, *index, &p);
-    *data = p;
-    return st;
+    return vkc_pass_add_constant(g, name, rank, dims, index, data);
 }
 
 static vkcnn_status fold(vkc_graph *g, uint32_t b, uint32_t p, uint64_t ch) {

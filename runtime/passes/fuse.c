@@ -309,21 +309,30 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r) {
  * MobileNetV3's SE blocks, x is also the input of the pool that computes
  * s, so no group that produces x can apply the scale: its reader is the
  * only place left, and the scaled tensor is never stored. */
+/* The live direct Conv that reads tensor y alone, as its input X and in no
+ * other slot, with no fused pool and no input scale yet (y no graph
+ * output); VKC_NONE when there is none. Where the input rules below apply
+ * a map to X as it is loaded. */
+static uint32_t loading_conv(const vkc_graph *g, uint32_t y) {
+    if (y == VKC_NONE || !vkc_pass_single_use(g, y)) return VKC_NONE;
+    uint32_t k = g->tensors[y].consumers[0];
+    const vkc_node *kn = &g->nodes[k];
+    if (kn->dead || kn->op != VKC_OP_CONV || kn->algo != VKC_CONV_ALGO_DIRECT || kn->pool ||
+        kn->in_scale != VKC_NONE || kn->own_inputs < 2 || kn->inputs[0] != y)
+        return VKC_NONE;
+    for (uint32_t i = 1; i < kn->input_count; i++)
+        if (kn->inputs[i] == y) return VKC_NONE;
+    return k;
+}
+
 static bool scale_fusable(const vkc_graph *g, uint32_t ai, uint32_t *conv, uint32_t *x,
                           uint32_t *scale, vkc_operand_kind *kind) {
     const vkc_node *a = &g->nodes[ai];
     if (a->dead || a->op != VKC_OP_MUL || a->own_inputs != 2 || a->input_count != 2 ||
         a->post_count || a->output_count < 1)
         return false;
-    uint32_t y = a->outputs[0];
-    if (y == VKC_NONE || !vkc_pass_single_use(g, y)) return false;
-    uint32_t k = g->tensors[y].consumers[0];
-    const vkc_node *kn = &g->nodes[k];
-    if (kn->dead || kn->op != VKC_OP_CONV || kn->algo != VKC_CONV_ALGO_DIRECT || kn->pool ||
-        kn->in_scale != VKC_NONE || kn->own_inputs < 2 || kn->inputs[0] != y)
-        return false;
-    for (uint32_t i = 1; i < kn->input_count; i++)
-        if (kn->inputs[i] == y) return false;
+    uint32_t y = a->outputs[0], k = loading_conv(g, y);
+    if (k == VKC_NONE) return false;
     const vkc_tensor *yt = &g->tensors[y];
     if (yt->rank < 3) return false;
     for (uint32_t side = 0; side < 2; side++) {
@@ -395,8 +404,8 @@ static bool affine_fusable(const vkc_graph *g, uint32_t bi, uint32_t *conv, bool
     *relu = b->post_count == 1;
     if (*relu && (b->post[0].op != VKC_OP_RELU || b->post[0].kind != VKC_OPERAND_NONE))
         return false;
-    uint32_t y = b->outputs[0], x = b->inputs[0];
-    if (y == VKC_NONE || x == VKC_NONE || !vkc_pass_single_use(g, y)) return false;
+    uint32_t y = b->outputs[0], x = b->inputs[0], k = loading_conv(g, y);
+    if (k == VKC_NONE || x == VKC_NONE) return false;
     const vkc_tensor *xt = &g->tensors[x];
     if (xt->rank != 4 || xt->dtype != VKC_DTYPE_FLOAT32) return false;
     uint64_t ch = (uint64_t)xt->dims[1];
@@ -404,13 +413,7 @@ static bool affine_fusable(const vkc_graph *g, uint32_t bi, uint32_t *conv, bool
         const vkc_tensor *p = b->inputs[i] == VKC_NONE ? NULL : &g->tensors[b->inputs[i]];
         if (!p || !p->data || p->dtype != VKC_DTYPE_FLOAT32 || p->elements != ch) return false;
     }
-    uint32_t k = g->tensors[y].consumers[0];
     const vkc_node *kn = &g->nodes[k];
-    if (kn->dead || kn->op != VKC_OP_CONV || kn->algo != VKC_CONV_ALGO_DIRECT || kn->pool ||
-        kn->in_scale != VKC_NONE || kn->own_inputs < 2 || kn->inputs[0] != y)
-        return false;
-    for (uint32_t i = 1; i < kn->input_count; i++)
-        if (kn->inputs[i] == y) return false;
     const vkc_window_attrs *a = &kn->attrs.window;
     const vkc_tensor *wt = &g->tensors[kn->inputs[1]];
     if ((a->group > 1) || !wt->data || wt->dtype != VKC_DTYPE_FLOAT32 || wt->rank != 4 ||
@@ -429,12 +432,7 @@ static vkcnn_status affine_constant(vkc_graph *g, uint32_t b, const char *what, 
     char name[512];
     snprintf(name, sizeof name, "%s_input_%s", g->nodes[b].name, what);
     int64_t dims[4] = {1, ch, 1, 1};
-    vkcnn_status st = vkc_graph_add_tensor(g, name, index);
-    if (!st) st = vkc_graph_set_shape(g, *index, VKC_DTYPE_FLOAT32, 4, dims);
-    void *p = NULL;
-    if (!st) st = vkc_graph_alloc_data(g, *index, &p);
-    *data = p;
-    return st;
+    return vkc_pass_add_constant(g, name, 4, dims, index, data);
 }
 
 vkcnn_status vkc_pass_fuse_input_affine(vkc_graph *g, vkc_passes *r) {

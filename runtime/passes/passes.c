@@ -34,6 +34,16 @@ bool vkc_pass_single_use(const vkc_graph *g, uint32_t t) {
     return !x->graph_output && x->consumer_count == 1;
 }
 
+vkcnn_status vkc_pass_add_constant(vkc_graph *g, const char *name, uint32_t rank,
+                                   const int64_t *dims, uint32_t *index, float **data) {
+    vkcnn_status st = vkc_graph_add_tensor(g, name, index);
+    if (!st) st = vkc_graph_set_shape(g, *index, VKC_DTYPE_FLOAT32, rank, dims);
+    void *p = NULL;
+    if (!st) st = vkc_graph_alloc_data(g, *index, &p);
+    *data = p;
+    return st;
+}
+
 vkcnn_status vkc_pass_absorb(vkc_graph *g, uint32_t keeper, uint32_t victim) {
     VKC_TRY(vkc_graph_add_member(g, keeper, victim));
     vkc_node *k = &g->nodes[keeper], *v = &g->nodes[victim];

@@ -151,5 +151,10 @@ bool vkc_pass_single_use(const vkc_graph *g, uint32_t t);
  * output becomes victim's, victim is marked dead and joins keeper's
  * members, the old intermediate tensor loses its producer. */
 vkcnn_status vkc_pass_absorb(vkc_graph *g, uint32_t keeper, uint32_t victim);
+/* A new float32 constant tensor `name` of shape dims[rank], its data
+ * zeroed and returned in *data (tensor and node arrays may move: re-fetch
+ * pointers into them afterwards). */
+vkcnn_status vkc_pass_add_constant(vkc_graph *g, const char *name, uint32_t rank,
+                                   const int64_t *dims, uint32_t *index, float **data);
 
 #endif

@@ -127,12 +127,9 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     int64_t rows = shifts * c_count, dims[3] = {alpha * alpha, rows, mp};
     char name[512];
     snprintf(name, sizeof name, "%s_winograd_f%u", g->nodes[node].name, tile);
-    vkcnn_status st = vkc_graph_add_tensor(g, name, index);
-    if (!st) st = vkc_graph_set_shape(g, *index, VKC_DTYPE_FLOAT32, 3, dims);
-    void *p = NULL;
-    if (!st) st = vkc_graph_alloc_data(g, *index, &p);
+    float *u = NULL;
+    vkcnn_status st = vkc_pass_add_constant(g, name, 3, dims, index, &u);
     if (st) return vkc_node_fail(g, node, st, "Winograd weight transform");
-    float *u = p;
     const float *w = g->tensors[wi].data; /* re-fetched: adding a tensor may move the array */
     const double *gm = tile == 4 ? &G4[0][0] : &G2[0][0];
     /* alloc_data zeroed u, padding columns m >= m_count included. Kernels
