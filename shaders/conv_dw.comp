@@ -145,6 +145,7 @@
 #include "common.glsl"
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0))
 #include "epilogue.glsl"
+#include "span.glsl"
 
 #if YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
@@ -182,21 +183,15 @@ layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
 // Input row `rowoff` (an element offset; the row is clamped into X), columns
 // ix0 .. ix0 + XC - 1 into v, zero where `rowok` or colok[u] is false.
 // Columns outside X read a neighbouring row's values, then selected out.
+#if TEXEL
+TEXEL_SPAN(x_span, x_t, XC, (N * C * HW) >> 2) // TEXEL: N * C * H * W % 4 == 0
+#endif
 void load_row(int rowoff, int ix0, bool rowok, bool colok[XC], out float v[XC]) {
 #if TEXEL
-    int e = rowoff + ix0;
-    int t0 = e >> 2, sh = e & 3;
-    int xt = (N * C * HW) >> 2; // X's texels (TEXEL: N * C * H * W % 4 == 0)
-    float a[4 * (XC / 4 + 2)];
-    [[unroll]] for (int u = 0; u < XC / 4 + 2; u++) {
-        vec4 q = texelFetch(x_t, clamp(t0 + u, 0, xt - 1));
-        [[unroll]] for (int k = 0; k < 4; k++)
-            a[4 * u + k] = q[k];
-    }
-    [[unroll]] for (int u = 0; u < XC; u++) {
-        float x = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
-        v[u] = rowok && colok[u] ? x : 0.0;
-    }
+    float s[XC];
+    x_span(rowoff + ix0, s);
+    [[unroll]] for (int u = 0; u < XC; u++)
+        v[u] = rowok && colok[u] ? s[u] : 0.0;
 #else
     [[unroll]] for (int u = 0; u < XC; u++) {
         float x = XLOAD(rowoff + clamp(ix0 + u, 0, W - 1));

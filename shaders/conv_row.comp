@@ -121,6 +121,7 @@
 #include "common.glsl"
 #define EPI_BINDING (3 + HAS_BIAS)
 #include "epilogue.glsl"
+#include "span.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #if TEXEL
@@ -147,18 +148,15 @@ layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 
 // X's elements e .. e + XC - 1 (one input row's span; columns outside the
 // row read its neighbours, selected out by the caller)
+#if TEXEL
+TEXEL_SPAN(x_span, x_t, XC, (N * C * HW) >> 2) // TEXEL: N * C * H * W % 4 == 0
+#endif
+#if TEXEL && !WT_HALF
+TEXEL_SPAN(w_span, wt_t, KW, (M * C * KH * KW) >> 2) // TEXEL: M * C * KH * KW % 4 == 0
+#endif
 void load_row(int e, out float v[XC]) {
 #if TEXEL
-    int t0 = e >> 2, sh = e & 3;
-    int xt = (N * C * HW) >> 2; // X's texels (TEXEL: N * C * H * W % 4 == 0)
-    float a[4 * (XC / 4 + 2)];
-    [[unroll]] for (int u = 0; u < XC / 4 + 2; u++) {
-        vec4 q = texelFetch(x_t, clamp(t0 + u, 0, xt - 1));
-        [[unroll]] for (int k = 0; k < 4; k++)
-            a[4 * u + k] = q[k];
-    }
-    [[unroll]] for (int u = 0; u < XC; u++)
-        v[u] = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
+    x_span(e, v);
 #else
     int last = N * C * HW - 1;
     [[unroll]] for (int u = 0; u < XC; u++)
@@ -169,16 +167,7 @@ void load_row(int e, out float v[XC]) {
 // W's elements e .. e + KW - 1 (W[m, c, ky, .])
 void load_w(int e, out float v[KW]) {
 #if TEXEL && !WT_HALF
-    int t0 = e >> 2, sh = e & 3;
-    int wn = (M * C * KH * KW) >> 2; // W's texels (TEXEL: M * C * KH * KW % 4 == 0)
-    float a[4 * (KW / 4 + 2)];
-    [[unroll]] for (int u = 0; u < KW / 4 + 2; u++) {
-        vec4 q = texelFetch(wt_t, min(t0 + u, wn - 1));
-        [[unroll]] for (int k = 0; k < 4; k++)
-            a[4 * u + k] = q[k];
-    }
-    [[unroll]] for (int u = 0; u < KW; u++)
-        v[u] = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
+    w_span(e, v);
 #else
     [[unroll]] for (int u = 0; u < KW; u++)
         v[u] = WLOAD(e + u);

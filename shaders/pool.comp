@@ -119,6 +119,7 @@
 #include "common.glsl"
 #define EPI_BINDING 2
 #include "epilogue.glsl"
+#include "span.glsl"
 
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #if defined(TEXEL) && TEXEL
@@ -162,20 +163,12 @@ void main() {
 #elif TX > 0
 // Columns ix0 .. ix0 + SPAN - 1 of the input row at rowbase into v, those
 // outside X read at a clamped address (main's cok marks them).
+#if defined(TEXEL) && TEXEL
+TEXEL_SPAN(x_span, x_t, SPAN, (int(NC) * H * W) / 4) // TEXEL: NC * H * W % 4 == 0
+#endif
 void load_span(uint rowbase, int ix0, out float v[SPAN]) {
 #if defined(TEXEL) && TEXEL
-    // aligned texels from the one holding column ix0, shifted by its offset
-    int e = int(rowbase) + ix0;
-    int t0 = e >> 2, sh = e & 3;
-    int XT = (int(NC) * H * W) / 4; // X's texels (TEXEL: NC * H * W % 4 == 0)
-    float a[4 * (SPAN / 4 + 2)];
-    [[unroll]] for (int u = 0; u < SPAN / 4 + 2; u++) {
-        vec4 q = texelFetch(x_t, clamp(t0 + u, 0, XT - 1));
-        [[unroll]] for (int k = 0; k < 4; k++)
-            a[4 * u + k] = q[k];
-    }
-    [[unroll]] for (int u = 0; u < SPAN; u++)
-        v[u] = sh == 0 ? a[u] : sh == 1 ? a[u + 1] : sh == 2 ? a[u + 2] : a[u + 3];
+    x_span(int(rowbase) + ix0, v);
 #else
     [[unroll]] for (int u = 0; u < SPAN; u++)
         v[u] = XLOAD(rowbase + uint(clamp(ix0 + u, 0, W - 1)));
