@@ -210,6 +210,16 @@ typedef struct vkcnn_context_desc {
 
     /* VKCNN_FAULT_* bits; 0 in production. */
     uint32_t faults;
+
+    /* CPU drivers (lavapipe): while vkcnn waits for its work, one thread per
+     * host CPU spins at idle priority, so that the driver's worker threads
+     * find their CPUs awake at every dispatch. Such threads run only when no
+     * other thread wants the CPU. Where waking a sleeping CPU is slow (a
+     * virtual machine's halted vCPU) this saves a wake per dispatch; it
+     * costs CPU time that would otherwise be idle. VKCNN_DEFAULT: on for
+     * CPU devices unless VKCNN_KEEP_AWAKE=0; never on for other devices.
+     * Linux only. */
+    vkcnn_toggle keep_awake;
 } vkcnn_context_desc;
 
 /* Creates a Vulkan instance and device (through the Vulkan loader) and the

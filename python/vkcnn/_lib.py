@@ -70,6 +70,7 @@ class ContextDesc(ctypes.Structure):
         ("vk_allocator", ctypes.c_void_p),
         ("adopt", Adopt),
         ("faults", ctypes.c_uint32),
+        ("keep_awake", ctypes.c_int),
     ]
 
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/hash.h"
@@ -162,10 +163,12 @@ static vkcnn_status submit_locked(vkcnn_context *ctx, VkCommandBuffer cmd) {
     const vkc_device *dev = &ctx->dev;
     VkSubmitInfo si = {
         .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
+    vkc_awake_begin(ctx->awake);
     vkcnn_status st = vkc_check(vkc_queue_submit(dev, &si, ctx->fence), "vkQueueSubmit");
     if (!st)
         st = vkc_check(dev->vk.vkWaitForFences(dev->handle, 1, &ctx->fence, VK_TRUE, UINT64_MAX),
                        "vkWaitForFences");
+    vkc_awake_end(ctx->awake);
     if (!st) st = vkc_check(dev->vk.vkResetFences(dev->handle, 1, &ctx->fence), "vkResetFences");
     if (st == VKCNN_ERROR_DEVICE_LOST) atomic_store(&ctx->lost, true);
     return st;
@@ -225,7 +228,9 @@ vkcnn_status vkc_ctx_queues_idle(vkcnn_context *ctx) {
 
 vkcnn_status vkc_ctx_wait(vkcnn_context *ctx, VkFence fence, uint64_t timeout_ns) {
     const vkc_device *dev = &ctx->dev;
+    if (timeout_ns) vkc_awake_begin(ctx->awake);
     VkResult r = dev->vk.vkWaitForFences(dev->handle, 1, &fence, VK_TRUE, timeout_ns);
+    if (timeout_ns) vkc_awake_end(ctx->awake);
     /* the fault hook: the first inference wait reports a lost device (the
      * work itself completes; waiting for it again cannot hang) */
     if ((ctx->faults & VKCNN_FAULT_DEVICE_LOST) && r == VK_SUCCESS) r = VK_ERROR_DEVICE_LOST;
@@ -251,6 +256,22 @@ vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *us
     if (!st) st = submit_locked(ctx, ctx->cmd);
     pthread_mutex_unlock(&ctx->submit_lock);
     return st;
+}
+
+/* The keep-awake threads: CPU devices, unless turned off (desc, then
+ * VKCNN_KEEP_AWAKE=0). */
+static bool keep_awake(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
+    if (info->type != VKCNN_DEVICE_CPU || desc->keep_awake == VKCNN_OFF) return false;
+    if (desc->keep_awake == VKCNN_ON) return true;
+    const char *e = getenv("VKCNN_KEEP_AWAKE");
+    return !(e && strcmp(e, "0") == 0);
+}
+
+/* One keep-awake thread per host CPU (a CPU driver's workers may run on
+ * any of them), at most 64. */
+static uint32_t online_cpus(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
 }
 
 vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_context **out) {
@@ -310,16 +331,18 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
     if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
     if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
+    if (keep_awake(desc, info) && (st = vkc_awake_create(online_cpus(), &ctx->awake))) goto fail;
     const vkc_device *dev = &ctx->dev;
     char copies[64] = "";
     if (dev->xfer_split && dev->xfer_family != dev->family)
         snprintf(copies, sizeof copies, ", copies on transfer family %u", dev->xfer_family);
     else if (dev->xfer_split)
         snprintf(copies, sizeof copies, ", copies split on the compute queue");
-    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s%s",
+    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s%s%s",
             vkcnn_version(), ctx->device_index, info->name, info->driver_name, info->driver_info,
             ctx->memory.staging ? "staged" : "mapped", copies,
-            ctx->validation ? ", validation on" : "");
+            ctx->validation ? ", validation on" : "",
+            ctx->awake ? ", CPUs kept awake while waiting" : "");
     *out = ctx;
     return VKCNN_OK;
 fail : {
@@ -334,6 +357,7 @@ fail : {
 
 void vkcnn_context_destroy(vkcnn_context *ctx) {
     if (!ctx) return;
+    vkc_awake_destroy(ctx->awake);
     const vkc_device *dev = &ctx->dev;
     if (dev->handle) {
         /* an adopted device runs the application's work too: vkcnn's own

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "core/error.h"
+#include "vk/awake.h"
 #include "vk/cache.h"
 #include "vk/device.h"
 #include "vk/memory.h"
@@ -36,6 +37,7 @@ struct vkcnn_context {
     VkCommandBuffer cmd;
     VkFence fence;
     atomic_bool lost; /* VK_ERROR_DEVICE_LOST seen: refuse further work */
+    vkc_awake *awake; /* CPU drivers: spinning while a wait is in progress */
 
     pthread_mutex_t error_lock;
     pthread_mutex_t memory_lock; /* memory's block list (models on several threads) */
