@@ -216,8 +216,10 @@ typedef struct vkcnn_context_desc {
      * find their CPUs awake at every dispatch. Such threads run only when no
      * other thread wants the CPU. Where waking a sleeping CPU is slow (a
      * virtual machine's halted vCPU) this saves a wake per dispatch; it
-     * costs CPU time that would otherwise be idle. VKCNN_DEFAULT: on for
-     * CPU devices unless VKCNN_KEEP_AWAKE=0; never on for other devices.
+     * costs CPU time that would otherwise be idle. VKCNN_DEFAULT:
+     * VKCNN_KEEP_AWAKE=0 or 1 where set, else on for lavapipe up to Mesa
+     * 22.3 (where it was measured to help; Mesa 25.0's lavapipe keeps its
+     * CPUs busier and lost 5-10%); never on for other than CPU devices.
      * Linux only. */
     vkcnn_toggle keep_awake;
 } vkcnn_context_desc;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codegen/choose.h"
+#include "vk/device.h"
 #include "codegen/codegen_internal.h"
 #include "core/checked.h"
 #include "ops/op_table.h"
@@ -48,11 +49,7 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
     caps->vendor_id = info->vendor_id;
     caps->device_id = info->device_id;
     caps->driver_version = info->driver_version;
-    int major = 0, minor = 0;
-    if (strcmp(info->driver_name, "llvmpipe") == 0 &&
-        sscanf(info->driver_info, "Mesa %d.%d", &major, &minor) == 2 && major > 0 && minor >= 0 &&
-        minor < 100 && major < 10000)
-        caps->mesa_version = (uint32_t)(major * 100 + minor);
+    caps->mesa_version = vkc_mesa_version(info);
     caps->cpu = info->type == VKCNN_DEVICE_CPU;
     caps->subgroup_size = info->subgroup_size;
     caps->subgroup_min = info->subgroup_size_min;

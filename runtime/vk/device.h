@@ -69,6 +69,10 @@ bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProp
  * family that does everything). */
 uint32_t vkc_transfer_family(const VkQueueFamilyProperties *fams, uint32_t count);
 
+/* lavapipe's Mesa version as major * 100 + minor (22.3: 2203), from the
+ * driver's name and info string; 0 for any other driver. */
+uint32_t vkc_mesa_version(const vkcnn_device_info *info);
+
 /* Creates the instance and reads every physical device's capabilities. On
  * failure *inst holds nothing to destroy. */
 vkcnn_status vkc_instance_create(vkc_instance *inst, const vkc_instance_opts *opts);
