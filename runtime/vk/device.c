@@ -356,15 +356,6 @@ uint32_t vkc_transfer_family(const VkQueueFamilyProperties *fams, uint32_t count
     return found;
 }
 
-uint32_t vkc_mesa_version(const vkcnn_device_info *info) {
-    int major = 0, minor = 0;
-    if (strcmp(info->driver_name, "llvmpipe") == 0 &&
-        sscanf(info->driver_info, "Mesa %d.%d", &major, &minor) == 2 && major > 0 && minor >= 0 &&
-        minor < 100 && major < 10000)
-        return (uint32_t)(major * 100 + minor);
-    return 0;
-}
-
 bool vkc_memory_unified(vkcnn_device_type type, const VkPhysicalDeviceMemoryProperties *m) {
     /* A discrete GPU's device-local memory is across PCIe even when resizable
      * BAR makes all of it host-visible: the host's reads of it are uncached,
