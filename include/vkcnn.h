@@ -132,7 +132,8 @@ enum {
      * one, else on the compute queue (the path a single-family device such
      * as lavapipe cannot otherwise reach). Not for adopted devices. */
     VKCNN_FAULT_FORCE_TRANSFER_SPLIT = 1u << 5,
-    VKCNN_FAULT_FAST_FP16 = 1u << 6, /* precision auto: take fp16 FMA as 2x fp32's rate */
+    VKCNN_FAULT_FAST_FP16 = 1u << 6,  /* precision auto: take fp16 FMA as 2x fp32's rate */
+    VKCNN_FAULT_NO_THREADS = 1u << 7, /* act as if no keep-awake thread could start */
 };
 
 /* Describes a context. Zero-initialise, then set what you need: every zero
@@ -217,10 +218,9 @@ typedef struct vkcnn_context_desc {
      * other thread wants the CPU. Where waking a sleeping CPU is slow (a
      * virtual machine's halted vCPU) this saves a wake per dispatch; it
      * costs CPU time that would otherwise be idle. VKCNN_DEFAULT:
-     * VKCNN_KEEP_AWAKE=0 or 1 where set, else on for lavapipe up to Mesa
-     * 22.3 (where it was measured to help; Mesa 25.0's lavapipe keeps its
-     * CPUs busier and lost 5-10%); never on for other than CPU devices.
-     * Linux only. */
+     * VKCNN_KEEP_AWAKE=0 or 1 where set, else on for lavapipe (where it
+     * was measured to help, Mesa 22.3 and 25.0) and off for other CPU
+     * drivers; never on for other than CPU devices. Linux only. */
     vkcnn_toggle keep_awake;
 } vkcnn_context_desc;
 

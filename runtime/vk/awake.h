@@ -8,7 +8,11 @@
  * class that spin while a wait is in progress keep the CPUs from halting;
  * they run only when nothing else wants the CPU, so they take no time from
  * the driver's threads (the trade ONNX Runtime makes by spinning its own
- * pool threads). Linux only (SCHED_IDLE); elsewhere nothing spins. */
+ * pool threads). They enter the kernel (sched_yield) every few
+ * microseconds of spinning, so that a driver thread woken onto their CPU
+ * runs at once rather than when the reschedule interrupt arrives, which
+ * on that guest was late by up to a timer tick. Linux only (SCHED_IDLE);
+ * elsewhere nothing spins. */
 #ifndef VKC_AWAKE_H
 #define VKC_AWAKE_H
 

@@ -259,19 +259,19 @@ vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *us
 }
 
 /* The keep-awake threads (vk/awake.h): CPU devices only; the desc decides,
- * then VKCNN_KEEP_AWAKE=0/1, then the rule: lavapipe up to Mesa 22.3.
- * Measured on a 2-vCPU nested KVM guest (GPU time, `vkcnn bench`): 22.3's
- * CPUs sat 44% idle in EfficientNet-B0, and the threads took MobileNetV2
- * from 91-97 to 50-67 ms; 25.0's sat 10-15% idle, and the threads cost
- * EfficientNet-B0 5-10% (medians 140-142 -> 149-156 ms). */
+ * then VKCNN_KEEP_AWAKE=0/1, then the rule: lavapipe (Mesa's CPU driver),
+ * where they were measured; other CPU drivers only when asked. On a 2-vCPU
+ * nested KVM guest (GPU-time medians of `vkcnn bench`, 4 rounds) they took
+ * MobileNetV2 from 100-109 to 48-64 ms and EfficientNet-B0 from 90-120 to
+ * 71-85 ms on Mesa 22.3, MobileNetV2 from 74-151 to 75-84 ms and GoogLeNet
+ * from 112-178 to 110-115 ms on Mesa 25.0; the rest moved within noise. */
 static bool keep_awake(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
     if (info->type != VKCNN_DEVICE_CPU || desc->keep_awake == VKCNN_OFF) return false;
     if (desc->keep_awake == VKCNN_ON) return true;
     const char *e = getenv("VKCNN_KEEP_AWAKE");
     if (e && strcmp(e, "0") == 0) return false;
     if (e && strcmp(e, "1") == 0) return true;
-    uint32_t mesa = vkc_mesa_version(info);
-    return mesa && mesa <= 2203;
+    return vkc_mesa_version(info) != 0;
 }
 
 /* One keep-awake thread per host CPU (a CPU driver's workers may run on
@@ -338,7 +338,15 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
     if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
     if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
-    if (keep_awake(desc, info) && (st = vkc_awake_create(online_cpus(), &ctx->awake))) goto fail;
+    /* the threads only save time: a host that refuses them (out of memory,
+     * a thread limit) gets a context without them and a warning */
+    if (keep_awake(desc, info) &&
+        ((desc->faults & VKCNN_FAULT_NO_THREADS)
+             ? vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "keep-awake threads: cannot start one")
+             : vkc_awake_create(online_cpus(), &ctx->awake))) {
+        vkc_log(ctx, VKCNN_LOG_WARN, "%s; going on without them", vkc_error_message());
+        vkc_error_clear();
+    }
     const vkc_device *dev = &ctx->dev;
     char copies[64] = "";
     if (dev->xfer_split && dev->xfer_family != dev->family)
