@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "codegen/choose.h"
-#include "vk/device.h"
 #include "codegen/codegen_internal.h"
 #include "core/checked.h"
 #include "ops/op_table.h"
+#include "vk/device.h"
 #include "vk/sequence.h"
 #include "vk/shaders.h"
 
