@@ -340,12 +340,15 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
     /* the threads only save time: a host that refuses them (out of memory,
      * a thread limit) gets a context without them and a warning */
-    if (keep_awake(desc, info) &&
-        ((desc->faults & VKCNN_FAULT_NO_THREADS)
-             ? vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "keep-awake threads: cannot start one")
-             : vkc_awake_create(online_cpus(), &ctx->awake))) {
-        vkc_log(ctx, VKCNN_LOG_WARN, "%s; going on without them", vkc_error_message());
-        vkc_error_clear();
+    if (keep_awake(desc, info)) {
+        vkcnn_status awake =
+            (desc->faults & VKCNN_FAULT_NO_THREADS)
+                ? vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "keep-awake threads: cannot start one")
+                : vkc_awake_create(online_cpus(), &ctx->awake);
+        if (awake) {
+            vkc_log(ctx, VKCNN_LOG_WARN, "%s; going on without them", vkc_error_message());
+            vkc_error_clear();
+        }
     }
     const vkc_device *dev = &ctx->dev;
     char copies[64] = "";
