@@ -10,7 +10,11 @@
 // `channel` or at DIV_EPI_SPATIAL(index) (one value per image and channel:
 // index / EPI_SPATIAL, a push constant in shape-generic kernels), and
 // earlier values of the chain as v0, v1, ... EPI_HALFk: operand k is stored
-// as halves (float16_t; EPI_BODY reads it through float()).
+// as halves (float16_t; EPI_BODY reads it through float()). EPI_TEXELk:
+// operand k is an fp32 tensor of whole texels, read through a uniform texel
+// buffer as epi_texelk(index): on lavapipe 22.3 a storage load is a loop
+// over the lanes and a texel fetch one gather, which made a fused residual
+// Add cost as much as a 64-channel 1x1 convolution.
 #include "eltwise.glsl"
 
 #if defined(EPI_SPATIAL) && !defined(DIV_EPI_SPATIAL)
@@ -39,16 +43,36 @@
 #else
 #define EPI_T3 float
 #endif
-#if EPI_OPERANDS > 0
+#if EPI_OPERANDS > 0 && defined(EPI_TEXEL0) && EPI_TEXEL0
+layout(binding = EPI_BINDING) uniform TEXEL_BUFFER epi0_t;
+float epi_texel0(uint i) {
+    return texelFetch(epi0_t, int(i >> 2u))[i & 3u];
+}
+#elif EPI_OPERANDS > 0
 layout(std430, binding = EPI_BINDING) readonly buffer Epi0 { EPI_T0 epi0[]; };
 #endif
-#if EPI_OPERANDS > 1
+#if EPI_OPERANDS > 1 && defined(EPI_TEXEL1) && EPI_TEXEL1
+layout(binding = EPI_BINDING + 1) uniform TEXEL_BUFFER epi1_t;
+float epi_texel1(uint i) {
+    return texelFetch(epi1_t, int(i >> 2u))[i & 3u];
+}
+#elif EPI_OPERANDS > 1
 layout(std430, binding = EPI_BINDING + 1) readonly buffer Epi1 { EPI_T1 epi1[]; };
 #endif
-#if EPI_OPERANDS > 2
+#if EPI_OPERANDS > 2 && defined(EPI_TEXEL2) && EPI_TEXEL2
+layout(binding = EPI_BINDING + 2) uniform TEXEL_BUFFER epi2_t;
+float epi_texel2(uint i) {
+    return texelFetch(epi2_t, int(i >> 2u))[i & 3u];
+}
+#elif EPI_OPERANDS > 2
 layout(std430, binding = EPI_BINDING + 2) readonly buffer Epi2 { EPI_T2 epi2[]; };
 #endif
-#if EPI_OPERANDS > 3
+#if EPI_OPERANDS > 3 && defined(EPI_TEXEL3) && EPI_TEXEL3
+layout(binding = EPI_BINDING + 3) uniform TEXEL_BUFFER epi3_t;
+float epi_texel3(uint i) {
+    return texelFetch(epi3_t, int(i >> 2u))[i & 3u];
+}
+#elif EPI_OPERANDS > 3
 layout(std430, binding = EPI_BINDING + 3) readonly buffer Epi3 { EPI_T3 epi3[]; };
 #endif
 

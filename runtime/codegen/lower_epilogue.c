@@ -96,6 +96,15 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
     }
 }
 
+/* Whether an element-wise operand is read through a texel buffer: texel
+ * loads on (the variant's or the device's choice), fp32, whole texels (a
+ * view holds whole texels only) within the device's limit, an activation:
+ * those sit at offsets aligned for texel views (t->offset_alignment). */
+static bool texel_operand(const vkc_cg *c, const vkc_tensor *t) {
+    return !t->data && t->dtype == VKC_DTYPE_FLOAT32 && t->elements % 4 == 0 &&
+           cg_texels_fit(c, t->elements, false);
+}
+
 /* Whether the node's post-ops are a clamp: none, a Relu or a Clip (all
  * through vkc_clip, which is vkc_relu at [0, inf) and the identity at
  * (-inf, inf), NaN passing through each), and its bounds. */
@@ -151,7 +160,11 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
         /* an fp16 operand (cg_epilogue_bind binds it as halves) */
         if (cg_half_act(c, n->inputs[slots[k]]))
             snprintf(expr[k], sizeof expr[k], "float(epi%" PRIu32 "[%s])", k, at);
-        else
+        else if (kind == VKC_OPERAND_ELEMENT && texel_operand(c, t)) {
+            /* its descriptor type follows the declaration (SPIR-V reflection) */
+            cg_def(c, d, "EPI_TEXEL%" PRIu32 " 1", k);
+            snprintf(expr[k], sizeof expr[k], "epi_texel%" PRIu32 "(%s)", k, at);
+        } else
             snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[%s]", k, at);
         exprs[k] = expr[k];
     }
