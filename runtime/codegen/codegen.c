@@ -242,6 +242,10 @@ bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half) {
     return c->t->texel_loads && (elements + per_texel - 1) / per_texel <= c->t->max_texel_elements;
 }
 
+bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half) {
+    return elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, elements, half);
+}
+
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     if (!bind_check(c, d, tensor, 1)) return;
     const vkc_tensor *t = &c->g->tensors[tensor];

@@ -63,6 +63,11 @@ bool cg_half_act(const vkc_cg *c, uint32_t tensor);
  * 16-byte texels stay within maxTexelBufferElements. */
 bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half);
 
+/* cg_texels_fit for a binding of whole texels only (`elements` a multiple
+ * of 4, of 8 halves when `half`): one that a kernel reads as texels
+ * throughout, with no partial last texel to guard. */
+bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half);
+
 /* Binds a read-only operand that shaders/split.glsl reads in chunks, and
  * defines WT_CHUNKS, WT_CHUNK and WT_HALF. Its first binding must be
  * binding 2. */

@@ -146,7 +146,7 @@ void vkc_lower_batch_norm(vkc_cg *c) {
     int64_t nc = x->rank >= 2 ? x->dims[0] * x->dims[1] : 1;
     vkc_kdispatch *d = cg_dispatch(c, "batchnorm");
     if (d) d->push_shapes = true;
-    bool texel = x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false);
+    bool texel = cg_whole_texels(c, x->elements, false);
     if (texel) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "XV4 %d", texel && sp % 4 == 0 ? 1 : 0);
     cg_def(c, d, "TX %" PRId64, tx);

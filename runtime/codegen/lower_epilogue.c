@@ -101,8 +101,7 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
  * view holds whole texels only) within the device's limit, an activation:
  * those sit at offsets aligned for texel views (t->offset_alignment). */
 static bool texel_operand(const vkc_cg *c, const vkc_tensor *t) {
-    return !t->data && t->dtype == VKC_DTYPE_FLOAT32 && t->elements % 4 == 0 &&
-           cg_texels_fit(c, t->elements, false);
+    return !t->data && t->dtype == VKC_DTYPE_FLOAT32 && cg_whole_texels(c, t->elements, false);
 }
 
 /* Whether the node's post-ops are a clamp: none, a Relu or a Clip (all

@@ -87,8 +87,7 @@ static bool spatial_ok(vkc_cg *c, const vkc_tensor *x) {
 /* X and W of a conv through texel buffers: both whole texels (W's halves
  * 8 to a texel) within the device's texel limit. */
 static bool conv_texels(vkc_cg *c, const vkc_tensor *x, const vkc_tensor *w, bool half) {
-    return x->elements % 4 == 0 && w->elements % (half ? 8 : 4) == 0 &&
-           cg_texels_fit(c, x->elements, false) && cg_texels_fit(c, w->elements, half);
+    return cg_whole_texels(c, x->elements, false) && cg_whole_texels(c, w->elements, half);
 }
 
 /* conv1x1.comp's X when it is not the node's input: im2col's scratch of
@@ -129,9 +128,9 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
     cg_epilogue_defines(c, d, (uint64_t)(s->oh * s->ow));
     cg_def_window(c, d, s);
     if (half) cg_def(c, d, "WT_HALF 1");
-    bool texel = src ? src->elements % 4 == 0 && cg_texels_fit(c, src->elements, false) &&
-                           w->elements % (half ? 8 : 4) == 0 && cg_texels_fit(c, w->elements, half)
-                     : conv_texels(c, x, w, half);
+    bool texel =
+        src ? cg_whole_texels(c, src->elements, false) && cg_whole_texels(c, w->elements, half)
+            : conv_texels(c, x, w, half);
     if (texel) cg_def(c, d, "TEXEL 1");
     cg_bind_out(c, d, cg_node(c)->outputs[0]);
     if (src)
@@ -208,7 +207,7 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_def(c, d, "N %" PRId64, x->dims[0]);
     cg_def(c, d, "C %" PRId64, x->dims[1]);
     cg_def_window(c, d, s);
-    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
+    if (cg_whole_texels(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, scratch, VKC_WRITE);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_grid(c, d, elements);
@@ -438,7 +437,7 @@ void vkc_lower_pool(vkc_cg *c) {
     }
     cg_spatial s = cg_window_geometry(a, x, y);
     vkc_kdispatch *d = cg_dispatch(c, "pool");
-    bool texel = x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false);
+    bool texel = cg_whole_texels(c, x->elements, false);
     if (texel) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "POOL_MAX %d", n->op == VKC_OP_MAX_POOL || n->op == VKC_OP_GLOBAL_MAX_POOL);
     cg_def(c, d, "COUNT_INCLUDE_PAD %d", a->count_include_pad ? 1 : 0);

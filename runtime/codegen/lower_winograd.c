@@ -180,7 +180,7 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_shape(c, d, "PL", g.pl);
     cg_def(c, d, "VEC8 %d", c->t->wide_loads ? 1 : 0);
     const vkc_tensor *x = cg_in(c, 0);
-    if (x->elements % 4 == 0 && cg_texels_fit(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
+    if (cg_whole_texels(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
     cg_bind_scratch(c, d, v, VKC_WRITE);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
     cg_grid(c, d, (uint64_t)(g.cs * (c->t->wide_loads ? g.pp / 8 : g.pp)));
