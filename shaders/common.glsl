@@ -80,5 +80,20 @@ uint vkc_udiv(uint x, uint magic, uint shift) {
 #endif
 #define Y_AT(o, n) (uint(o) + uint(n) * uint(Y_GAP))
 
+// YV8 (the lowering defines it for fp32 outputs where the target has wide
+// accesses: CPU drivers with int64, lavapipe up to 22.3): Y's rows are whole
+// blocks of 8 floats, each stored as one u64vec4. lavapipe 22.3 emulates a
+// storage-buffer store as a loop over the lanes per component, so 8 floats
+// in 4 64-bit components take half the iterations of two vec4 stores. The
+// kernel enables GL_EXT_shader_explicit_arithmetic_types_int64 with YV8.
+#if defined(YV8) && YV8
+u64vec4 y8_pack(float v[8]) {
+    return u64vec4(pack64(uvec2(floatBitsToUint(v[0]), floatBitsToUint(v[1]))),
+                   pack64(uvec2(floatBitsToUint(v[2]), floatBitsToUint(v[3]))),
+                   pack64(uvec2(floatBitsToUint(v[4]), floatBitsToUint(v[5]))),
+                   pack64(uvec2(floatBitsToUint(v[6]), floatBitsToUint(v[7]))));
+}
+#endif
+
 // Float constants that GLSL cannot write as literals.
 #define VKC_INF uintBitsToFloat(0x7f800000u)

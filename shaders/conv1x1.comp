@@ -1,6 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(YV8) && YV8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 // 1x1 convolution (group 1, no padding) as a register-blocked GEMM, fp32,
 // NCHW. Per image n:
 //   Y_n[m, p] = B[m] + sum over c of W[m, c] * X_n[c, p]
@@ -22,9 +25,12 @@
 // without its idle lanes and with a quarter of its X loads.
 // - XV4 (the lowering defines it: stride 1 and OH*OW % 4 == 0): X's vec4s
 //   are aligned; a vec4 past the image's last pixel reads the last vec4
-//   instead (computed, never stored). Y is then stored as vec4s too.
-//   Otherwise X is read per pixel (stride 2, 7x7) at clamped offsets
-//   computed once.
+//   instead (computed, never stored). Otherwise X is read per pixel
+//   (stride 2, 7x7) at clamped offsets computed once.
+// - YV4 (the lowering defines it: OH*OW % 4 == 0, any stride): Y's rows
+//   are whole vec4s, stored as such; YV8 (OH*OW and TP multiples of 8,
+//   common.glsl): as u64vec4s of 8 floats. A block's vec4s (8-float blocks)
+//   then lie wholly inside or past the image.
 // - XU (TEXEL, stride 1, OH*OW % 4 != 0: 7x7): a block's TP pixels are
 //   consecutive in X but not aligned: TP/4 + 1 aligned texels are fetched
 //   and shifted by the block's offset mod 4 (selects).
@@ -88,6 +94,12 @@
 #ifndef XV4
 #define XV4 0
 #endif
+#ifndef YV4
+#define YV4 0
+#endif
+#ifndef YV8
+#define YV8 0
+#endif
 #ifndef WV4
 #define WV4 0
 #endif
@@ -149,7 +161,9 @@
 #define EPI_BINDING (3 + HAS_BIAS + (XSCALE > 0 ? 1 : 0) + XSHIFT)
 #include "epilogue.glsl"
 
-#if XV4 // Y's rows are whole vec4s too: one store per 4 pixels
+#if YV8 // Y's rows are whole blocks of 8 floats: one store per 8 pixels
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YV4 // Y's rows are whole vec4s: one store per 4 pixels
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
@@ -381,7 +395,17 @@ void main() {
             float b = 0.0;
 #endif
             int yb = (n * M + m) * OHW;
-#if XV4
+#if YV8
+            [[unroll]] for (int j = 0; j < TP / 8; j++) {
+                int o = yb + p0 + 8 * j;
+                if (p0 + 8 * j < OHW) {
+                    float v[8];
+                    [[unroll]] for (int k = 0; k < 8; k++)
+                        v[k] = epilogue(acc[i][8 * j + k] + b, uint(m), uint(o + k));
+                    y8[Y_AT(o, n) >> 3] = y8_pack(v); // Y_GAP % 8 == 0 here
+                }
+            }
+#elif YV4
             [[unroll]] for (int j = 0; j < TP4; j++) {
                 int o = yb + p0 + 4 * j;
                 if (p0 + 4 * j < OHW) {

@@ -1,6 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(YV8) && YV8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 // Depthwise convolution (GROUP == C, one input channel per group), fp32,
 // NCHW, with channel multiplier MG = M / C:
 //   Y[n, m, oy, ox] = B[m] + sum over ky, kx of
@@ -26,7 +29,8 @@
 // outputs past OH or OW are computed and never stored. YV4 (the lowering
 // defines it: OW % 4 == 0 and TX % 4 == 0, so a tile row's outputs are
 // aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of the stores
-// (on lavapipe each store is a loop over the lanes).
+// (on lavapipe each store is a loop over the lanes); YV8 (multiples of 8,
+// common.glsl): as u64vec4s of 8 floats.
 // TEXEL (CPU drivers): X and W through uniform texel buffers, a window
 // row's XC columns read as the XC/4 + 2 aligned texels that cover them,
 // shifted by the row's offset mod 4 (selects): 3x3 stride 1 at TX 8, 4
@@ -106,6 +110,9 @@
 #ifndef YV4
 #define YV4 0
 #endif
+#ifndef YV8
+#define YV8 0
+#endif
 #ifndef MG
 #define MG (M / C) // output channels per input channel
 #endif
@@ -147,7 +154,9 @@
 #include "epilogue.glsl"
 #include "span.glsl"
 
-#if YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
+#if YV8 // rows of whole blocks of 8 (OW % 8 == 0, TX % 8 == 0; common.glsl)
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
@@ -267,7 +276,16 @@ void main() {
             [[unroll]] for (int kx = 0; kx < KW; kx++)
                 [[unroll]] for (int j = 0; j < TX; j++)
                     acc[j] += wv[ky * KW + kx] * win[ky * DH][j * SW + kx * DW];
-#if YV4
+#if YV8
+        [[unroll]] for (int j = 0; j < TX / 8; j++)
+            if (ox0 + 8 * j < OW) {
+                uint o = uint(yb + i * OW + 8 * j);
+                float v[8];
+                [[unroll]] for (int k = 0; k < 8; k++)
+                    v[k] = epilogue(acc[8 * j + k] * scale + b, uint(m), o + uint(k));
+                y8[Y_AT(o, n) >> 3] = y8_pack(v); // Y_GAP % 8 == 0 here
+            }
+#elif YV4
         [[unroll]] for (int j = 0; j < TX / 4; j++)
             if (ox0 + 4 * j < OW) {
                 uint o = uint(yb + i * OW + 4 * j);

@@ -1,6 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(YV8) && YV8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 // Convolution of group 1 with few input channels (a network's first layer:
 // RGB in, ResNet's and GoogLeNet's 7x7 stride 2, MobileNet's 3x3 stride 2),
 // fp32, NCHW:
@@ -20,7 +23,12 @@
 // reduction over c nothing to block. Only (c, ky)'s work is unrolled: LLVM's
 // time to build the pipeline grows with the unrolled FMAs (TM * TX * KW).
 // Taps outside X read a clamped, valid address and select 0; outputs past
-// OW and channels past M are computed and never stored.
+// OW and channels past M are computed and never stored. YV4 (the lowering
+// defines it: OW % 4 == 0 and TX % 4 == 0, so a block's outputs are aligned
+// vec4s, Y_GAP's too): Y stored as vec4s, a quarter of the stores (on
+// lavapipe 22.3 each store is a loop over the lanes, and with the stores
+// skipped a 3x3 stride-2 stem ran in 60% of its time); YV8 (multiples of
+// 8, common.glsl): as u64vec4s of 8 floats.
 // TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
 // stored as IEEE halves (fp16 weights), read per element.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the epilogue's
@@ -89,6 +97,12 @@
 #ifndef WT_HALF
 #define WT_HALF 0
 #endif
+#ifndef YV4
+#define YV4 0
+#endif
+#ifndef YV8
+#define YV8 0
+#endif
 #ifndef HW
 #define HW (H * W)
 #endif
@@ -123,7 +137,13 @@
 #include "epilogue.glsl"
 #include "span.glsl"
 
+#if YV8 // rows of whole blocks of 8 (OW % 8 == 0, TX % 8 == 0; common.glsl)
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+#endif
 #if TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #if WT_HALF
@@ -222,11 +242,31 @@ void main() {
             const float b = 0.0;
 #endif
             int yb = (n * M + m) * OHW + oy * OW + ox0;
+#if YV8
+            [[unroll]] for (int j = 0; j < TX / 8; j++)
+                if (ox0 + 8 * j < OW) {
+                    uint o = uint(yb + 8 * j);
+                    float v[8];
+                    [[unroll]] for (int k = 0; k < 8; k++)
+                        v[k] = epilogue(acc[i][8 * j + k] + b, uint(m), o + uint(k));
+                    y8[Y_AT(o, n) >> 3] = y8_pack(v); // Y_GAP % 8 == 0 here
+                }
+#elif YV4
+            [[unroll]] for (int j = 0; j < TX / 4; j++)
+                if (ox0 + 4 * j < OW) {
+                    uint o = uint(yb + 4 * j);
+                    vec4 v;
+                    [[unroll]] for (int k = 0; k < 4; k++)
+                        v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), o + uint(k));
+                    y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
+                }
+#else
             [[unroll]] for (int j = 0; j < TX; j++)
                 if (ox0 + j < OW) {
                     uint o = uint(yb + j);
                     y[Y_AT(o, n)] = Y_T(epilogue(acc[i][j] + b, uint(m), o));
                 }
+#endif
         }
     }
 }

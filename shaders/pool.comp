@@ -1,6 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(YV8) && YV8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 // Max and average pooling, fp32, NCHW (N*C planes folded into NC), one
 // invocation per output element; global pools are the case KH = H, KW = W.
 // Window of output (oy, ox): rows oy*SH - PT + ky*DH for ky < KH (likewise
@@ -17,7 +20,11 @@
 // DW + 1 values (with TEXEL as the aligned texels covering it), instead of
 // KW values per output: GoogLeNet's 3x3/1 branch pools read 10 values per
 // 8 outputs and row where one output per invocation read 24. Taps outside
-// X read a clamped address and are then left out by a select.
+// X read a clamped address and are then left out by a select. YV4 (the
+// lowering defines it with TX: OW % 4 == 0 and TX % 4 == 0, so a block's
+// outputs are aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of
+// the stores (on lavapipe 22.3 each store is a loop over the lanes); YV8
+// (multiples of 8, common.glsl): as u64vec4s of 8 floats.
 // GLOBAL_TEXELS (global pools with TEXEL, lower_window.c): an invocation
 // reduces its plane's H * W values as the whole texels covering them, the
 // values of neighbouring planes in the first and last texel selected out:
@@ -121,7 +128,19 @@
 #include "epilogue.glsl"
 #include "span.glsl"
 
+#ifndef YV4
+#define YV4 0
+#endif
+#ifndef YV8
+#define YV8 0
+#endif
+#if YV8 // TX > 0 rows of whole blocks of 8 (OW % 8 == 0, TX % 8 == 0; common.glsl)
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YV4 // TX > 0 rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+#endif
 #if defined(TEXEL) && TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int((i) >> 2))[(i) & 3u]
@@ -223,9 +242,14 @@ void main() {
 #endif
     }
 #endif
+#if YV8
+    float q[8];
+#elif YV4
+    vec4 q;
+#endif
     [[unroll]] for (int j = 0; j < TX; j++) {
         uint ox = ox0 + uint(j);
-        if (ox < uint(OW)) {
+        if (ox < uint(OW)) { // YV4: a vec4 lies wholly inside or past OW
             float v = acc[j];
 #if !POOL_MAX
             int cols = 0;
@@ -240,7 +264,17 @@ void main() {
             v /= float(rows * cols);
 #endif
             uint o = r * uint(OW) + ox;
+#if YV8
+            q[j & 7] = epilogue(v, plane - n * uint(C), o);
+            if ((j & 7) == 7)
+                y8[Y_AT(o - 7u, n) >> 3] = y8_pack(q); // Y_GAP % 8 == 0 here
+#elif YV4
+            q[j & 3] = epilogue(v, plane - n * uint(C), o);
+            if ((j & 3) == 3)
+                y4[Y_AT(o - 3u, n) >> 2] = Y4_T(q); // Y_GAP % 4 == 0 here
+#else
             y[Y_AT(o, n)] = Y_T(epilogue(v, plane - n * uint(C), o));
+#endif
         }
     }
 }

@@ -40,7 +40,9 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
      * longer emulated lane by lane (`vkcnn peak`: 9x 22.3's), which was the
      * texel path's reason. */
     t->texel_loads = t->caps.cpu && !texel_broken(t);
-    /* Wide (u64vec4) loads neither on lavapipe after 22.3: it compiles a
+    /* Wide (u64vec4) loads, and stores of 8 floats (cg_def_y_vectors), on
+     * CPU drivers with int64, which emulate loads and stores lane by lane
+     * and component by component; neither on lavapipe after 22.3: it compiles a
      * shader at its first dispatch, the wide kernels (the Winograd
      * transforms' 8 tiles per invocation) 10x slower than the others (Mesa
      * 25.0.7 with empty caches: kernel_test_winograd's first case 30 s
@@ -484,13 +486,17 @@ static void row_rule_block(const conv_geo *o, int64_t *tm, int64_t *tx) {
  * on CPU drivers with texel loads, for kernels at least ROW_MIN_KW wide,
  * where it was measured faster than the implicit GEMM's
  * igemm/16x8/rows/texel/sg (lavapipe 22.3, ms): ResNet-18's 7x7 stride-2
- * stem 13.05 -> 5.8-6.2, GoogLeNet's 13.2 -> 5.9. Narrower kernels gain
- * less than their pipeline costs to build: SqueezeNet 1.1's 3x3 stride-2
- * stem 3.57 -> 3.1-3.9 and MobileNetV2's 1.9 -> 1.65-1.87 ms, while the
- * row kernel took MobileNetV2's cold start 220-236 -> 233-247 ms (its
- * pipeline is larger than the implicit GEMM's; the issue's bound is 250).
- * Elsewhere a tuner candidate, not measured on a GPU. */
-#define ROW_MIN_KW 5
+ * stem 13.05 -> 5.8-6.2, GoogLeNet's 13.2 -> 5.9. The 3x3 stride-2 stems
+ * gained less there (SqueezeNet 1.1's 3.57 -> 3.1-3.9, MobileNetV2's 1.9
+ * -> 1.65-1.87) and were left to the implicit GEMM for the row kernel's
+ * larger pipeline; since its rows of whole vec4s are stored as vec4s
+ * (YV4), on the slower host of bench/RESULTS.md's 2026-12-06 sections
+ * (`bench --per-layer`, three interleaved rounds): MobileNetV2's stem
+ * 4.6-5.8 -> 2.7-3.7, EfficientNet-B0's 5.4-5.8 -> 2.9-3.0, SqueezeNet
+ * 1.1's (OW 111: no vec4s) 10.3-18.1 -> 7.9-11.5, with cold starts
+ * within the rounds' spread. Elsewhere a tuner candidate, not measured on a
+ * GPU. */
+#define ROW_MIN_KW 3
 static bool row_rule(const conv_geo *o, const vkc_codegen_target *t) {
     int64_t tm, tx;
     row_rule_block(o, &tm, &tx);

@@ -152,6 +152,7 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
+    cg_def_y_vectors(c, d, ohw, tp);
     cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
     cg_shape_div(c, d, "NPB", (ohw + tp - 1) / tp);
     cg_shape_div(c, d, "NMB", (m + tm - 1) / tm);
@@ -241,7 +242,7 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
-    cg_def(c, d, "YV4 %d", s->ow % 4 == 0 && tx % 4 == 0 ? 1 : 0);
+    cg_def_y_vectors(c, d, s->ow, tx);
     cg_shape_div(c, d, "NTY", (s->oh + ty - 1) / ty);
     cg_shape_div(c, d, "NTX", (s->ow + tx - 1) / tx);
     cg_shape_div(c, d, "MG", m / ch);
@@ -269,6 +270,7 @@ static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL);
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TX %" PRId64, tx);
+    cg_def_y_vectors(c, d, s->ow, tx);
     int64_t nxb = (s->ow + tx - 1) / tx, nmb = (m + tm - 1) / tm;
     cg_shape_div(c, d, "NXB", nxb);
     cg_shape_div(c, d, "NMB", nmb);
@@ -452,6 +454,7 @@ void vkc_lower_pool(vkc_cg *c) {
      * of at most 64 (a 60x80 window of dilation 10 took LLVM minutes) */
     if (tx && (s.kw > 16 || (tx - 1) * s.sw + (s.kw - 1) * s.dw + 1 > 64)) tx = 0;
     cg_def(c, d, "TX %" PRId64, tx);
+    if (tx) cg_def_y_vectors(c, d, s.ow, tx);
     /* global pools over whole texels where X is texel-read (2-D and 1-D) */
     if (is_global && x->rank <= 4 && texel) cg_def(c, d, "GLOBAL_TEXELS 1");
     /* The channel count and the grid are push constants, so pools at one

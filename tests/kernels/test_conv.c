@@ -233,6 +233,10 @@ static const char *const kernels_row[] = {NULL, "row/1x1", "row/16x8", "row/4x16
  * MobileNet's 3x3 stride 2 pads 1, LeNet's 5x5 of one channel, at sizes
  * that divide no block; batch 3 with a residual and a per-image scale; a
  * dilated, asymmetrically padded 4-channel one with a residual and a Sigmoid;
+ * MobileNet's stem again at batch 3 with a residual, OW 20: rows of whole
+ * vec4s (YV4) with the last block's second half past OW, and 10 channels
+ * (a partial channel block), and at OW 24: rows of whole blocks of 8 (YV8
+ * where the device has wide accesses), the last block's second 8 past OW;
  * then random shapes of 1 to 4 input channels. */
 static void row_cases(vkcnn_context *ctx) {
     const fused_case fixed[] = {
@@ -241,6 +245,8 @@ static void row_cases(vkcnn_context *ctx) {
         {"row", 1, 1, 6, 1, 32, 32, 5, 5, 1, 1, 1, 1, {0, 0, 0, 0}, true, false, 0, 0, false},
         {"row", 3, 3, 9, 1, 19, 23, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, true, 2, 0, true},
         {"row", 1, 4, 12, 1, 17, 30, 3, 5, 1, 2, 2, 1, {2, 0, 1, 3}, true, true, 4, 0, false},
+        {"row", 3, 3, 10, 1, 39, 40, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, true, 3, 0, false},
+        {"row", 3, 3, 10, 1, 23, 48, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, true, true, 1, 0, true},
     };
     uint64_t seed = 0x20e0000u;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -518,7 +524,9 @@ int main(int argc, char **argv) {
     }
     /* 1x1: MobileNet-like layers (7x7 and 14x14, C and M multiples of 4 and
      * 8, bias + Relu, residual Add), a ResNet downsampling (stride 2, batch
-     * 3), then random shapes */
+     * 3), planes of whole blocks of 8 (YV8 where the device has wide
+     * accesses) and of whole vec4s (YV4) at batch 3 with a residual, at
+     * strides 1 and 2, then random shapes */
     case1x1 fixed1x1[] = {
         {1, 64, 96, 14, 14, 1, true, false, 1, 0, false},
         {1, 96, 24, 7, 7, 1, true, true, 0, 0, false},
@@ -526,6 +534,9 @@ int main(int argc, char **argv) {
         {1, 40, 48, 8, 8, 1, false, false, 4, 1, false},
         {3, 24, 20, 6, 10, 1, true, false, 3, 2, true},
         {1, 3, 5, 1, 1, 1, true, false, 0, 0, false},
+        {3, 20, 24, 4, 6, 1, true, true, 2, 0, true},
+        {3, 16, 12, 12, 12, 2, true, true, 1, 0, false},
+        {1, 12, 16, 8, 8, 2, false, true, 3, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
         run1x1(ctx, &fixed1x1[i], seed++);
@@ -537,8 +548,9 @@ int main(int argc, char **argv) {
     /* depthwise: MobileNet-like layers (3x3 pads 1 at strides 1 and 2 with
      * Clip, 112x112 to 7x7, channel counts that divide no block), an
      * EfficientNet-like 5x5 with an input scale and one at stride 2, a
-     * multiplier of 2 at batch 3, rows of whole vec4s (YV4) at batch 3 with
-     * a residual, then random shapes (strides, dilations, asymmetric pads, 1..5
+     * multiplier of 2 at batch 3, rows of whole blocks of 8 (YV8 where the
+     * device has wide accesses: OW 16) and of whole vec4s (YV4: OW 20) at
+     * batch 3 with a residual, then random shapes (strides, dilations, asymmetric pads, 1..5
      * kernels, outputs that divide no tile) */
     case_dw fixed_dw[] = {
         {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
@@ -549,6 +561,7 @@ int main(int argc, char **argv) {
         {3, 20, 2, 9, 11, 3, 3, 2, 1, 1, 1, {1, 0, 1, 2}, false, true, 1, 2, true},
         {1, 24, 1, 28, 28, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, true, false, 4, 1, false},
         {3, 12, 1, 16, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 2, 2, true},
+        {3, 12, 1, 16, 20, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 2, 2, true},
     };
     for (unsigned i = 0; i < sizeof fixed_dw / sizeof fixed_dw[0]; i++)
         run_dw(ctx, &fixed_dw[i], seed++);

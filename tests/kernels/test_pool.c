@@ -167,6 +167,14 @@ int main(int argc, char **argv) {
          true,
          VKC_AUTO_PAD_SAME_LOWER},
         {VKC_OP_MAX_POOL, 1, 3, 1, 17, 1, 3, 1, 2, 1, 2, {0, 1, 0, 2}, true, true, false, 0},
+        /* rows of whole vec4s (pool.comp's YV4 on CPU drivers): GoogLeNet's
+         * 3x3/1 branch pool at OW 20 (the last row block's second vec4 past
+         * OW) at batch 3; of whole blocks of 8 (YV8 where the device has
+         * wide accesses): ResNet's 3x3/2 stem pool at OW 8, and an average
+         * pool whose divisor counts the taps inside X */
+        {VKC_OP_MAX_POOL, 3, 3, 12, 20, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, false, false, false, 0},
+        {VKC_OP_MAX_POOL, 1, 4, 16, 16, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, false, false, false, 0},
+        {VKC_OP_AVERAGE_POOL, 1, 2, 15, 16, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, false, false, false, 0},
     };
     uint64_t seed = 2000;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
