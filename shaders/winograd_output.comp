@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if defined(VEC8) && VEC8
+#if (defined(VEC8) && VEC8) || (defined(YV8) && YV8)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // Winograd F(T x T, 3x3), step 3 of 3: output transform (lower_winograd.c).
@@ -90,7 +90,16 @@
 #ifndef STORE4
 #define STORE4 0
 #endif
-#if STORE4
+#ifndef YV8
+#define YV8 0
+#endif
+#if YV8
+// YV8 (STORE4 with VEC8, OW a multiple of 8, fp32 Y): TW is even, so the
+// tiles 2k and 2k + 1 of an invocation's 8 are neighbours in one tile row,
+// and their rows make one aligned block of 8 floats of Y, stored as one
+// u64vec4 (common.glsl)
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif STORE4
 // STORE4 (T 4, no pool, OW a multiple of 4): a tile row is one aligned vec4
 // of Y (a store per lane is a loop on CPU drivers)
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
@@ -124,8 +133,12 @@ void at(float s[ALPHA], out float o[T]) {
 #endif
 }
 
-// Tile p of channel m from its ALPHA^2 products s (a = y * ALPHA + x).
-void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
+// Tile p of channel m from its ALPHA^2 products s (a = y * ALPHA + x): its
+// image n, first output row oy0 and column ox0, and its outputs after the
+// bias and the epilogue, v[u][w] at row oy0 + u and column ox0 + w (those
+// past OH or OW computed at a clamped index, never stored).
+void tile_outputs(uint p, uint m, float s[ALPHA * ALPHA], out int n, out int oy0, out int ox0,
+                  out float v[T][T]) {
     // rows: s A (ALPHA rows of T), then columns: A^T (s A)
     float r[ALPHA][T];
     [[unroll]] for (int a = 0; a < ALPHA; a++) {
@@ -139,14 +152,15 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
 #else
     float b = 0.0;
 #endif
-    int n = int(DIV_TOTAL_TILES(p)), q = int(p) - n * TOTAL_TILES;
-    int ty = int(DIV_TW(q)), oy0 = ty * T, ox0 = (q - ty * TW) * T;
+    n = int(DIV_TOTAL_TILES(p));
+    int q = int(p) - n * TOTAL_TILES;
+    int ty = int(DIV_TW(q));
+    oy0 = ty * T;
+    ox0 = (q - ty * TW) * T;
     // the epilogue's output index (clamped inside the image on partial tiles,
     // whose values are never stored)
     uint cb = (uint(n) * uint(M) + m) * uint(OH * OW);
 #define OUT_INDEX(u, w) (cb + uint(min(oy0 + (u), OH - 1) * OW + min(ox0 + (w), OW - 1)))
-#if POOL
-    float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
     [[unroll]] for (int w = 0; w < T; w++) {
         float col[ALPHA], o[T];
         [[unroll]] for (int a = 0; a < ALPHA; a++)
@@ -155,6 +169,35 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
         [[unroll]] for (int u = 0; u < T; u++)
             v[u][w] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
     }
+}
+
+#if YV8
+// Tiles p and p + 1 of channel m (p even: neighbours in one tile row), one
+// u64vec4 per output row.
+void finish_pair(uint p, uint m, float s0[ALPHA * ALPHA], float s1[ALPHA * ALPHA]) {
+    int n, oy0, ox0, n1, oy1, ox1;
+    float v0[T][T], v1[T][T];
+    tile_outputs(p, m, s0, n, oy0, ox0, v0);
+    tile_outputs(p + 1u, m, s1, n1, oy1, ox1, v1);
+    uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
+    [[unroll]] for (int u = 0; u < T; u++)
+        if (oy0 + u < OH) {
+            float e[8];
+            [[unroll]] for (int w = 0; w < T; w++) {
+                e[w] = v0[u][w];
+                e[T + w] = v1[u][w];
+            }
+            y8[Y_AT(yb + uint((oy0 + u) * OW + ox0), n) >> 3] = y8_pack(e); // Y_GAP % 8 == 0
+        }
+}
+
+#else
+// Tile p of channel m, stored.
+void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
+    int n, oy0, ox0;
+    float v[T][T];
+    tile_outputs(p, m, s, n, oy0, ox0, v);
+#if POOL
     uint yb = (uint(n) * uint(M) + m) * uint(PH * PW);
     int py0 = oy0 / POOL, px0 = ox0 / POOL;
     [[unroll]] for (int i = 0; i < T / POOL; i++)
@@ -167,15 +210,6 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
                 y[Y_AT(yb + uint((py0 + i) * PW + px0 + j), n)] = Y_T(mx);
         }
 #elif STORE4
-    float v[T][T]; // v[u][w]: output row oy0 + u, column ox0 + w
-    [[unroll]] for (int w = 0; w < T; w++) {
-        float col[ALPHA], o[T];
-        [[unroll]] for (int a = 0; a < ALPHA; a++)
-            col[a] = r[a][w];
-        at(col, o);
-        [[unroll]] for (int u = 0; u < T; u++)
-            v[u][w] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
-    }
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int u = 0; u < T; u++)
         if (oy0 + u < OH)
@@ -183,19 +217,13 @@ void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
                 Y4_T(vec4(v[u][0], v[u][1], v[u][2], v[u][3])); // Y_GAP % 4 == 0 here
 #else
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
-    [[unroll]] for (int w = 0; w < T; w++) {
-        float col[ALPHA], o[T];
-        [[unroll]] for (int a = 0; a < ALPHA; a++)
-            col[a] = r[a][w];
-        at(col, o);
-        int ox = ox0 + w;
+    [[unroll]] for (int w = 0; w < T; w++)
         [[unroll]] for (int u = 0; u < T; u++)
-            if (ox < OW && oy0 + u < OH)
-                y[Y_AT(yb + uint((oy0 + u) * OW + ox), n)] =
-                    Y_T(epilogue(o[u] + b, m, OUT_INDEX(u, w)));
-    }
+            if (ox0 + w < OW && oy0 + u < OH)
+                y[Y_AT(yb + uint((oy0 + u) * OW + ox0 + w), n)] = Y_T(v[u][w]);
 #endif
 }
+#endif
 
 void main() {
     uint i = flat_index();
@@ -230,9 +258,15 @@ void main() {
         s[7][a] = uintBitsToFloat(w3.y);
 #endif
     }
+#if YV8
+    [[unroll]] for (int j = 0; j < 8; j += 2)
+        if (pv * 8u + uint(j) < uint(P)) // P is even (TW is)
+            finish_pair(pv * 8u + uint(j), m, s[j], s[j + 1]);
+#else
     [[unroll]] for (int j = 0; j < 8; j++)
         if (pv * 8u + uint(j) < uint(P))
             finish(pv * 8u + uint(j), m, s[j]);
+#endif
 #else
     uint m = DIV_P(i), p = i - m * uint(P);
     float s[ALPHA * ALPHA];

@@ -256,6 +256,9 @@ int main(int argc, char **argv) {
         {1, 256, 256, 28, 28, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
         {3, 128, 96, 14, 14, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
         {1, 3, 64, 57, 55, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1},
+        /* OW a multiple of 8 (two tiles' rows one 8-float store where the
+         * device has wide accesses), batch 3, a partial last tile row */
+        {3, 12, 20, 10, 16, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 7},
         /* 5x5 as four 3x3 parts: AlexNet's second layer, odd sizes, pads */
         {1, 64, 192, 27, 27, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 1},
         {3, 19, 37, 13, 11, 5, 5, 1, 1, 1, {2, 1, 0, 2}, true, 3},
