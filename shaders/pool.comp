@@ -249,7 +249,7 @@ void main() {
 #endif
     [[unroll]] for (int j = 0; j < TX; j++) {
         uint ox = ox0 + uint(j);
-        if (ox < uint(OW)) { // YV4: a vec4 lies wholly inside or past OW
+        if (ox < uint(OW)) { // YV4, YV8: a block lies wholly inside or past OW
             float v = acc[j];
 #if !POOL_MAX
             int cols = 0;
