@@ -237,12 +237,14 @@ bool cg_half_act(const vkc_cg *c, uint32_t tensor) {
     return cg_half(c, tensor) && !c->g->tensors[tensor].data;
 }
 
+bool cg_y8(const vkc_cg *c, int64_t row, int64_t block) {
+    return row % 8 == 0 && block % 8 == 0 && c->t->wide_loads &&
+           !cg_half_act(c, cg_node(c)->outputs[0]);
+}
+
 void cg_def_y_vectors(vkc_cg *c, vkc_kdispatch *d, int64_t row, int64_t block) {
-    bool v4 = row % 4 == 0 && block % 4 == 0;
-    bool v8 = v4 && row % 8 == 0 && block % 8 == 0 && c->t->wide_loads &&
-              !cg_half_act(c, cg_node(c)->outputs[0]);
-    cg_def(c, d, "YV4 %d", v4 ? 1 : 0);
-    cg_def(c, d, "YV8 %d", v8 ? 1 : 0);
+    cg_def(c, d, "YV4 %d", row % 4 == 0 && block % 4 == 0 ? 1 : 0);
+    cg_def(c, d, "YV8 %d", cg_y8(c, row, block) ? 1 : 0);
 }
 
 bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half) {

@@ -68,11 +68,14 @@ bool cg_texels_fit(const vkc_cg *c, uint64_t elements, bool half);
  * throughout, with no partial last texel to guard. */
 bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half);
 
-/* Defines YV4 and YV8 (common.glsl) for a kernel that stores blocks of
- * `block` consecutive outputs starting at multiples of `block` in rows of
- * `row` outputs (image planes or output rows): YV4 where both are multiples
- * of 4, YV8 where both are multiples of 8, the output fp32 and the target
- * has wide accesses (t->wide_loads). */
+/* Whether the node's output may be stored as blocks of 8 floats (YV8,
+ * common.glsl) by a kernel that stores blocks of `block` consecutive
+ * outputs starting at multiples of `block` in rows of `row` outputs (image
+ * planes or output rows): both multiples of 8, the output fp32, and the
+ * target has wide accesses (t->wide_loads). */
+bool cg_y8(const vkc_cg *c, int64_t row, int64_t block);
+
+/* Defines YV4 (both multiples of 4) and YV8 (cg_y8) for such a kernel. */
 void cg_def_y_vectors(vkc_cg *c, vkc_kdispatch *d, int64_t row, int64_t block);
 
 /* Binds a read-only operand that shaders/split.glsl reads in chunks, and

@@ -214,11 +214,10 @@ void vkc_lower_winograd(vkc_cg *c) {
     cg_def(c, d, "HAS_BIAS %d", b ? 1 : 0);
     /* rows of 4 as one vec4 store where they are whole and aligned; two
      * tiles' rows as one block of 8 (YV8: the wide path's 8 tiles per
-     * invocation, fp32 Y) where OW is a multiple of 8 */
+     * invocation) where OW is a multiple of 8 */
     bool store4 = !g.pool && g.t == 4 && g.ow % 4 == 0 && c->t->offset_alignment % 16 == 0;
     if (store4) cg_def(c, d, "STORE4 1");
-    if (store4 && c->t->wide_loads && g.ow % 8 == 0 && !cg_half_act(c, node->outputs[0]))
-        cg_def(c, d, "YV8 1");
+    if (store4 && cg_y8(c, g.ow, 2 * g.t)) cg_def(c, d, "YV8 1");
     if (g.pool) {
         cg_def(c, d, "POOL %" PRId64, g.pool);
         cg_shape(c, d, "PH", g.ph);
