@@ -36,6 +36,8 @@
 //   and shifted by the block's offset mod 4 (selects).
 // - WV4 (C % 4 == 0): W's rows are whole vec4s; otherwise W is read per
 //   element. C % 4 channels after the last whole step run one by one.
+// BIAS_TEXEL (with TEXEL, M % 4 == 0): B as texels too, one fetch per 4
+// channels of the block instead of a storage load per channel.
 // TEXEL (CPU drivers): X and W through uniform texel buffers (one 16-byte
 // gather per vec4 on lavapipe instead of a loop over lanes); WT_HALF: W
 // stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
@@ -227,7 +229,12 @@ vec4 wload4(uint i) {
     return vec4(WLOAD(i), WLOAD(i + 1u), WLOAD(i + 2u), WLOAD(i + 3u));
 }
 #endif
-#if HAS_BIAS
+#ifndef BIAS_TEXEL
+#define BIAS_TEXEL 0
+#endif
+#if HAS_BIAS && BIAS_TEXEL // M % 4 == 0: whole texels
+layout(binding = 3) uniform TEXEL_BUFFER bias_t;
+#elif HAS_BIAS
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 #endif
 #if XS_TEXEL
@@ -386,10 +393,21 @@ void main() {
     }
 #endif
 
+#if HAS_BIAS && BIAS_TEXEL && TM >= 4
+    // the block's biases, one texel per 4 channels (m0 % 4 == 0; clamped to
+    // the last texel: rows past M are never stored)
+    vec4 bq[TM / 4];
+    [[unroll]] for (int q = 0; q < TM / 4; q++)
+        bq[q] = texelFetch(bias_t, min((m0 >> 2) + q, M / 4 - 1));
+#endif
     [[unroll]] for (int i = 0; i < TM; i++) {
         int m = m0 + i;
         if (m < M) {
-#if HAS_BIAS
+#if HAS_BIAS && BIAS_TEXEL && TM >= 4
+            float b = bq[i >> 2][i & 3];
+#elif HAS_BIAS && BIAS_TEXEL
+            float b = texelFetch(bias_t, m >> 2)[m & 3];
+#elif HAS_BIAS
             float b = bias[m];
 #else
             float b = 0.0;

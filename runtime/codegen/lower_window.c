@@ -132,6 +132,9 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
         src ? cg_whole_texels(c, src->elements, false) && cg_whole_texels(c, w->elements, half)
             : conv_texels(c, x, w, half);
     if (texel) cg_def(c, d, "TEXEL 1");
+    /* the bias as texels too: 4 channels per fetch where a storage load is
+     * a loop over the lanes (conv1x1.comp, BIAS_TEXEL) */
+    if (texel && b && cg_whole_texels(c, b->elements, false)) cg_def(c, d, "BIAS_TEXEL 1");
     cg_bind_out(c, d, cg_node(c)->outputs[0]);
     if (src)
         cg_bind_scratch(c, d, src->scratch, VKC_READ);

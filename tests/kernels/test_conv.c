@@ -290,7 +290,9 @@ typedef struct case1x1 {
     bool yscale; /* as fused_case */
 } case1x1;
 
-static const char *const kernels1x1[] = {NULL, "gemm1x1/4x4", "gemm1x1/16x8", "igemm"};
+/* 2x4: blocks of fewer than 4 channels read the bias one channel at a time */
+static const char *const kernels1x1[] = {NULL, "gemm1x1/2x4", "gemm1x1/4x4", "gemm1x1/16x8",
+                                         "igemm"};
 
 static void run1x1(vkcnn_context *ctx, const case1x1 *k, uint64_t seed) {
     fused_case f = {.kind = "1x1",
