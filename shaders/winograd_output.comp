@@ -118,6 +118,14 @@ layout(std430, binding = 1) readonly buffer Prod { float mt[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 #endif
 
+float channel_bias(uint m) {
+#if HAS_BIAS
+    return bias[m];
+#else
+    return 0.0;
+#endif
+}
+
 // The 1-D output transform A^T s of ALPHA values into T.
 void at(float s[ALPHA], out float o[T]) {
 #if T == 4
@@ -135,10 +143,10 @@ void at(float s[ALPHA], out float o[T]) {
 
 // Tile p of channel m from its ALPHA^2 products s (a = y * ALPHA + x): its
 // image n, first output row oy0 and column ox0, and its outputs after the
-// bias and the epilogue, v[u][w] at row oy0 + u and column ox0 + w (those
+// bias b and the epilogue, v[u][w] at row oy0 + u and column ox0 + w (those
 // past OH or OW computed at a clamped index, never stored).
-void tile_outputs(uint p, uint m, float s[ALPHA * ALPHA], out int n, out int oy0, out int ox0,
-                  out float v[T][T]) {
+void tile_outputs(uint p, uint m, float b, float s[ALPHA * ALPHA], out int n, out int oy0,
+                  out int ox0, out float v[T][T]) {
     // rows: s A (ALPHA rows of T), then columns: A^T (s A)
     float r[ALPHA][T];
     [[unroll]] for (int a = 0; a < ALPHA; a++) {
@@ -147,11 +155,6 @@ void tile_outputs(uint p, uint m, float s[ALPHA * ALPHA], out int n, out int oy0
             row[b] = s[a * ALPHA + b];
         at(row, r[a]);
     }
-#if HAS_BIAS
-    float b = bias[m];
-#else
-    float b = 0.0;
-#endif
     n = int(DIV_TOTAL_TILES(p));
     int q = int(p) - n * TOTAL_TILES;
     int ty = int(DIV_TW(q));
@@ -174,11 +177,11 @@ void tile_outputs(uint p, uint m, float s[ALPHA * ALPHA], out int n, out int oy0
 #if YV8
 // Tiles p and p + 1 of channel m (p even: neighbours in one tile row), one
 // u64vec4 per output row.
-void finish_pair(uint p, uint m, float s0[ALPHA * ALPHA], float s1[ALPHA * ALPHA]) {
+void finish_pair(uint p, uint m, float b, float s0[ALPHA * ALPHA], float s1[ALPHA * ALPHA]) {
     int n, oy0, ox0, n1, oy1, ox1;
     float v0[T][T], v1[T][T];
-    tile_outputs(p, m, s0, n, oy0, ox0, v0);
-    tile_outputs(p + 1u, m, s1, n1, oy1, ox1, v1);
+    tile_outputs(p, m, b, s0, n, oy0, ox0, v0);
+    tile_outputs(p + 1u, m, b, s1, n1, oy1, ox1, v1);
     uint yb = (uint(n) * uint(M) + m) * uint(OH * OW);
     [[unroll]] for (int u = 0; u < T; u++)
         if (oy0 + u < OH) {
@@ -193,10 +196,10 @@ void finish_pair(uint p, uint m, float s0[ALPHA * ALPHA], float s1[ALPHA * ALPHA
 
 #else
 // Tile p of channel m, stored.
-void finish(uint p, uint m, float s[ALPHA * ALPHA]) {
+void finish(uint p, uint m, float b, float s[ALPHA * ALPHA]) {
     int n, oy0, ox0;
     float v[T][T];
-    tile_outputs(p, m, s, n, oy0, ox0, v);
+    tile_outputs(p, m, b, s, n, oy0, ox0, v);
 #if POOL
     uint yb = (uint(n) * uint(M) + m) * uint(PH * PW);
     int py0 = oy0 / POOL, px0 = ox0 / POOL;
@@ -232,6 +235,7 @@ void main() {
 #if VEC8
     // 8 neighbouring tiles per invocation: one 8-float load per a
     uint m = DIV_PV(i), pv = i - m * uint(PV);
+    float b = channel_bias(m); // once for the 8 tiles, all of channel m
     float s[8][ALPHA * ALPHA];
     [[unroll]] for (int a = 0; a < ALPHA * ALPHA; a++) {
 #if defined(TEXEL) && TEXEL
@@ -261,11 +265,11 @@ void main() {
 #if YV8
     [[unroll]] for (int j = 0; j < 8; j += 2)
         if (pv * 8u + uint(j) < uint(P)) // P is even (TW is)
-            finish_pair(pv * 8u + uint(j), m, s[j], s[j + 1]);
+            finish_pair(pv * 8u + uint(j), m, b, s[j], s[j + 1]);
 #else
     [[unroll]] for (int j = 0; j < 8; j++)
         if (pv * 8u + uint(j) < uint(P))
-            finish(pv * 8u + uint(j), m, s[j]);
+            finish(pv * 8u + uint(j), m, b, s[j]);
 #endif
 #else
     uint m = DIV_P(i), p = i - m * uint(P);
@@ -278,6 +282,6 @@ void main() {
         s[a] = mt[at];
 #endif
     }
-    finish(p, m, s);
+    finish(p, m, channel_bias(m), s);
 #endif
 }
