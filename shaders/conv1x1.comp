@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if defined(YV8) && YV8
+#if (defined(YV8) && YV8) || (defined(YP2) && YP2)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // 1x1 convolution (group 1, no padding) as a register-blocked GEMM, fp32,
@@ -31,6 +31,11 @@
 //   are whole vec4s, stored as such; YV8 (OH*OW and TP multiples of 8,
 //   common.glsl): as u64vec4s of 8 floats. A block's vec4s (8-float blocks)
 //   then lie wholly inside or past the image.
+// - YP2 (the lowering defines it where OH*OW is odd, TM even, images an
+//   even number of elements apart or N 1, fp32 Y and wide accesses, like
+//   YV8): row i of a block then starts at an even element exactly when i
+//   is even, so its floats are stored in pairs, as 64-bit words: 4 or 5
+//   stores per 8 pixels instead of 8.
 // - XU (TEXEL, stride 1, OH*OW % 4 != 0: 7x7): a block's TP pixels are
 //   consecutive in X but not aligned: TP/4 + 1 aligned texels are fetched
 //   and shifted by the block's offset mod 4 (selects).
@@ -102,6 +107,9 @@
 #ifndef YV8
 #define YV8 0
 #endif
+#ifndef YP2
+#define YP2 0
+#endif
 #ifndef WV4
 #define WV4 0
 #endif
@@ -165,6 +173,13 @@
 
 #if YV8 // Y's rows are whole blocks of 8 floats: one store per 8 pixels
 layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YP2 // Y's floats, and pairs of them as 64-bit words: two views
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out2 { uint64_t y2[]; };
+// floats a, b as one 64-bit word, a first in memory
+uint64_t y2_pack(float a, float b) {
+    return pack64(uvec2(floatBitsToUint(a), floatBitsToUint(b)));
+}
 #elif YV4 // Y's rows are whole vec4s: one store per 4 pixels
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else
@@ -432,6 +447,30 @@ void main() {
                         v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), uint(o + k));
                     y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
                 }
+            }
+#elif YP2
+            // row i starts at an even element where i is even (the
+            // lowering's YP2 conditions): pairs from j = 0, else one float,
+            // pairs from j = 1 and one float at the end
+            int g = int(Y_AT(yb + p0, n));
+            float v[TP];
+            [[unroll]] for (int j = 0; j < TP; j++)
+                v[j] = epilogue(acc[i][j] + b, uint(m), uint(yb + p0 + j));
+            if ((i & 1) == 0) {
+                [[unroll]] for (int j = 0; j < TP; j += 2)
+                    if (p0 + j + 1 < OHW)
+                        y2[(g + j) >> 1] = y2_pack(v[j], v[j + 1]);
+                    else if (p0 + j < OHW)
+                        y[g + j] = v[j];
+            } else {
+                y[g] = v[0]; // p0 < OHW
+                [[unroll]] for (int j = 1; j < TP - 1; j += 2)
+                    if (p0 + j + 1 < OHW)
+                        y2[(g + j) >> 1] = y2_pack(v[j], v[j + 1]);
+                    else if (p0 + j < OHW)
+                        y[g + j] = v[j];
+                if (p0 + TP - 1 < OHW)
+                    y[g + TP - 1] = v[TP - 1];
             }
 #else
             [[unroll]] for (int j = 0; j < TP; j++)

@@ -222,6 +222,10 @@ bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, 
     return half;
 }
 
+uint64_t cg_out_gap(const vkc_cg *c) {
+    return out_gap(c, cg_node(c)->outputs[0]);
+}
+
 uint64_t cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     bind_act(c, d, tensor, VKC_WRITE, "Y_HALF");
     uint64_t gap = c->st ? 0 : out_gap(c, tensor);

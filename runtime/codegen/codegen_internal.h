@@ -52,6 +52,8 @@ bool cg_bind_act(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, unsigned access, 
  * written in place into a Concat at batch > 1 (target.out_gap), defines
  * Y_GAP, a shape value (cg_shape). Returns that gap (0: dense). */
 uint64_t cg_bind_out(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
+/* The Y_GAP of the node's output (0: dense), as cg_bind_out defines it. */
+uint64_t cg_out_gap(const vkc_cg *c);
 
 /* True when tensor t is stored as fp16 (vkc_codegen_target.half): a
  * weight packed two per word, or an fp16 activation (cg_half_act). */
