@@ -86,6 +86,16 @@ uint vkc_udiv(uint x, uint magic, uint shift) {
 // storage-buffer store as a loop over the lanes per component, so 8 floats
 // in 4 64-bit components take half the iterations of two vec4 stores. The
 // kernel enables GL_EXT_shader_explicit_arithmetic_types_int64 with YV8.
+// YV2 (pool.comp's rows where they are whole pairs but not whole vec4s:
+// OW 14, say; lowered like YV8): Y's floats stored in pairs as 64-bit
+// words, half the stores. YP2: conv1x1.comp's pairs on planes of an odd
+// size. Kernels enable the int64 extension with either.
+#if (defined(YV2) && YV2) || (defined(YP2) && YP2)
+// floats a, b as one 64-bit word, a first in memory
+uint64_t y2_pack(float a, float b) {
+    return pack64(uvec2(floatBitsToUint(a), floatBitsToUint(b)));
+}
+#endif
 #if defined(YV8) && YV8
 u64vec4 y8_pack(float v[8]) {
     return u64vec4(pack64(uvec2(floatBitsToUint(v[0]), floatBitsToUint(v[1]))),

@@ -176,10 +176,6 @@ layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
 #elif YP2 // Y's floats, and pairs of them as 64-bit words: two views
 layout(std430, binding = 0) writeonly buffer Out { float y[]; };
 layout(std430, binding = 0) writeonly buffer Out2 { uint64_t y2[]; };
-// floats a, b as one 64-bit word, a first in memory
-uint64_t y2_pack(float a, float b) {
-    return pack64(uvec2(floatBitsToUint(a), floatBitsToUint(b)));
-}
 #elif YV4 // Y's rows are whole vec4s: one store per 4 pixels
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #else

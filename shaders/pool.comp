@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if defined(YV8) && YV8
+#if (defined(YV8) && YV8) || (defined(YV2) && YV2)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // Max and average pooling, fp32, NCHW (N*C planes folded into NC), one
@@ -24,7 +24,8 @@
 // lowering defines it with TX: OW % 4 == 0 and TX % 4 == 0, so a block's
 // outputs are aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of
 // the stores (on lavapipe 22.3 each store is a loop over the lanes); YV8
-// (multiples of 8, common.glsl): as u64vec4s of 8 floats.
+// (multiples of 8, common.glsl): as u64vec4s of 8 floats; YV2 (OW and TX
+// even, common.glsl): in pairs, as 64-bit words.
 // GLOBAL_TEXELS (global pools with TEXEL, lower_window.c): an invocation
 // reduces its plane's H * W values as the whole texels covering them, the
 // values of neighbouring planes in the first and last texel selected out:
@@ -134,10 +135,15 @@
 #ifndef YV8
 #define YV8 0
 #endif
+#ifndef YV2
+#define YV2 0
+#endif
 #if YV8 // TX > 0 rows of whole blocks of 8 (OW % 8 == 0, TX % 8 == 0; common.glsl)
 layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
 #elif YV4 // TX > 0 rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#elif YV2 // TX > 0 rows of whole pairs (OW and TX even): one store per 2 outputs
+layout(std430, binding = 0) writeonly buffer Out { uint64_t y2[]; };
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
@@ -246,6 +252,8 @@ void main() {
     float q[8];
 #elif YV4
     vec4 q;
+#elif YV2
+    float q[2];
 #endif
     [[unroll]] for (int j = 0; j < TX; j++) {
         uint ox = ox0 + uint(j);
@@ -272,6 +280,10 @@ void main() {
             q[j & 3] = epilogue(v, plane - n * uint(C), o);
             if ((j & 3) == 3)
                 y4[Y_AT(o - 3u, n) >> 2] = Y4_T(q); // Y_GAP % 4 == 0 here
+#elif YV2
+            q[j & 1] = epilogue(v, plane - n * uint(C), o);
+            if ((j & 1) == 1)
+                y2[Y_AT(o - 1u, n) >> 1] = y2_pack(q[0], q[1]); // Y_GAP even here
 #else
             y[Y_AT(o, n)] = Y_T(epilogue(v, plane - n * uint(C), o));
 #endif

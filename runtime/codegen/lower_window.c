@@ -464,6 +464,7 @@ void vkc_lower_pool(vkc_cg *c) {
     if (tx && (s.kw > 16 || (tx - 1) * s.sw + (s.kw - 1) * s.dw + 1 > 64)) tx = 0;
     cg_def(c, d, "TX %" PRId64, tx);
     if (tx) cg_def_y_vectors(c, d, s.ow, tx);
+    if (tx && cg_y2(c, s.ow, tx)) cg_def(c, d, "YV2 1");
     /* global pools over whole texels where X is texel-read (2-D and 1-D) */
     if (is_global && x->rank <= 4 && texel) cg_def(c, d, "GLOBAL_TEXELS 1");
     /* The channel count and the grid are push constants, so pools at one
