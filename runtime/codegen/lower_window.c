@@ -109,7 +109,7 @@ typedef struct gemm_source {
  * depth: MobileNetV2's 19 distinct 1x1 layers share 6 pipelines, its 10
  * distinct depthwise layers 2). */
 static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
-                          const gemm_source *src) {
+                          const gemm_source *src, bool bias_texels) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
     if (d) d->push_shapes = true;
@@ -132,9 +132,10 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
         src ? cg_whole_texels(c, src->elements, false) && cg_whole_texels(c, w->elements, half)
             : conv_texels(c, x, w, half);
     if (texel) cg_def(c, d, "TEXEL 1");
-    /* the bias as texels too: 4 channels per fetch where a storage load is
-     * a loop over the lanes (conv1x1.comp, BIAS_TEXEL) */
-    if (texel && b && cg_whole_texels(c, b->elements, false)) cg_def(c, d, "BIAS_TEXEL 1");
+    /* the bias as texels too (`bias_texels`: conv1x1.comp's BIAS_TEXEL): 4
+     * channels per fetch where a storage load is a loop over the lanes */
+    if (bias_texels && texel && b && cg_whole_texels(c, b->elements, false))
+        cg_def(c, d, "BIAS_TEXEL 1");
     cg_bind_out(c, d, cg_node(c)->outputs[0]);
     if (src)
         cg_bind_scratch(c, d, src->scratch, VKC_READ);
@@ -188,7 +189,7 @@ static void lower_conv1x1(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
-    conv_operands(c, d, s, xs, NULL);
+    conv_operands(c, d, s, xs, NULL, true);
     gemm1x1_grid(c, d, s, x->dims[1]);
 }
 
@@ -228,7 +229,7 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     g.pt = g.pl = g.pb = g.pr = 0;
     gemm_source src = {scratch, k, elements};
     d = cg_dispatch(c, "conv1x1");
-    conv_operands(c, d, &g, VKC_NONE, &src);
+    conv_operands(c, d, &g, VKC_NONE, &src, true);
     gemm1x1_grid(c, d, &g, k);
 }
 
@@ -248,7 +249,7 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_dw");
-    conv_operands(c, d, s, xs, NULL);
+    conv_operands(c, d, s, xs, NULL, false);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);
@@ -276,7 +277,7 @@ static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_row");
-    conv_operands(c, d, s, xs, NULL);
+    conv_operands(c, d, s, xs, NULL, false);
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);
