@@ -246,10 +246,14 @@ bool cg_y8(const vkc_cg *c, int64_t row, int64_t block) {
            !cg_half_act(c, cg_node(c)->outputs[0]);
 }
 
+bool cg_pairs(const vkc_cg *c) {
+    return c->t->wide_loads && !cg_half_act(c, cg_node(c)->outputs[0]) &&
+           c->t->offset_alignment % 8 == 0;
+}
+
 bool cg_y2(const vkc_cg *c, int64_t row, int64_t block) {
     return row % 2 == 0 && block % 2 == 0 && !(row % 4 == 0 && block % 4 == 0) &&
-           c->t->wide_loads && !cg_half_act(c, cg_node(c)->outputs[0]) && cg_out_gap(c) % 2 == 0 &&
-           c->t->offset_alignment % 8 == 0;
+           cg_out_gap(c) % 2 == 0 && cg_pairs(c);
 }
 
 void cg_def_y_vectors(vkc_cg *c, vkc_kdispatch *d, int64_t row, int64_t block) {

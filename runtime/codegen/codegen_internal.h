@@ -77,14 +77,18 @@ bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half);
  * target has wide accesses (t->wide_loads). */
 bool cg_y8(const vkc_cg *c, int64_t row, int64_t block);
 
-/* Whether such a kernel may store the output's floats in pairs, as 64-bit
- * words (YV2, common.glsl): both even but not both multiples of 4 (YV4
- * then), the output fp32 and its images an even number of elements apart,
- * wide accesses, and bindings at offsets of whole 64-bit words. Only the
- * row-blocked pools take it: on lavapipe 22.3 it made GoogLeNet's 14x14
- * branch pools faster but its 14x14 Winograd output transforms and
- * MobileNetV2's 14x14 depthwise rows slower than their stores of single
- * floats (bench/RESULTS.md). */
+/* Whether the node's output floats may be stored in pairs, as 64-bit words
+ * (YV2, YP2; common.glsl), wherever a pair starts on an even element: the
+ * output fp32, wide accesses, and bindings at offsets of whole 64-bit
+ * words. */
+bool cg_pairs(const vkc_cg *c);
+
+/* Whether such a kernel may store them in pairs (YV2): both even but not
+ * both multiples of 4 (YV4 then), the output's images an even number of
+ * elements apart, and cg_pairs. Only the row-blocked pools take it: on
+ * lavapipe 22.3 it made GoogLeNet's 14x14 branch pools faster but its
+ * 14x14 Winograd output transforms and MobileNetV2's 14x14 depthwise rows
+ * slower than their stores of single floats (bench/RESULTS.md). */
 bool cg_y2(const vkc_cg *c, int64_t row, int64_t block);
 
 /* Defines YV4 (both multiples of 4) and YV8 (cg_y8) for such a kernel. */

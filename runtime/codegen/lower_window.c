@@ -159,11 +159,9 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     cg_def_y_vectors(c, d, ohw, tp);
     uint64_t gap = cg_out_gap(c);
     /* pairs (YP2): row i's first element is even exactly when i is, for
-     * odd planes, even TM, and images an even number of elements apart;
-     * cg_y8(c, 8, 8) asks what YV8 asks beyond whole blocks (wide accesses,
-     * an fp32 output) */
-    bool pairs = ohw % 2 == 1 && tm % 2 == 0 && (n == 1 || (m * ohw + (int64_t)gap) % 2 == 0) &&
-                 cg_y8(c, 8, 8) && c->t->offset_alignment % 8 == 0;
+     * odd planes, even TM, and images an even number of elements apart */
+    bool pairs =
+        ohw % 2 == 1 && tm % 2 == 0 && (n == 1 || (m * ohw + (int64_t)gap) % 2 == 0) && cg_pairs(c);
     cg_def(c, d, "YP2 %d", pairs ? 1 : 0);
     cg_def(c, d, "WV4 %d", ch % 4 == 0 ? 1 : 0);
     cg_shape_div(c, d, "NPB", (ohw + tp - 1) / tp);
