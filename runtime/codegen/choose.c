@@ -525,12 +525,18 @@ static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t 
     *p = o->n * ((o->oh + tile - 1) / tile) * ((o->ow + tile - 1) / tile);
 }
 
+/* The largest Winograd GEMM block with texel loads, rule or candidate, in
+ * accumulators (TM x TP) */
+#define WINO_TEXEL_BLOCK 512
+
 /* The Winograd GEMM's block TM x TP (winograd_gemm.comp; the measurements
  * behind it are in lower_winograd.c's comment): loads bound the GEMM on
  * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
- * and a; TM is 16 with texel loads, else the largest of 64, 32, 16 dividing
- * MP; TP the one of 32 (only when P >= 128: measured), 24, 16, 8 that
- * minimizes that count with P's padding (larger on ties). Devices without
+ * and a. With texel loads TM is 16, or 32 where it divides MP and the
+ * block stays within 512 accumulators (TP 16 or 8), whichever loads less;
+ * otherwise TM is the largest of 64, 32, 16 dividing MP. TP is the one of
+ * 32 (only when P >= 128: measured), 24, 16, 8 that minimizes that count
+ * with P's padding (on ties the larger TP, then TM 16). Devices without
  * wide loads (GPUs: registers, not loads, are scarce; devices without
  * int64) get 16 x 8, and so does lavapipe after 22.3: it loads storage
  * buffers natively and compiles a shader at its first dispatch, where LLVM's
@@ -539,28 +545,43 @@ static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t 
  * and 211 ms per inference after; 16 x 8 64 s and 121 ms). */
 static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp, int64_t p,
                             int64_t *tm, int64_t *tp) {
-    *tm = texel ? 16 : mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    const int64_t wide = mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
+    const int64_t tms[] = {texel ? 16 : wide, texel && mp % 32 == 0 ? 32 : 0};
     static const int64_t choices[] = {32, 24, 16, 8};
     double best = 0;
     bool any = false;
-    for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-        int64_t b = choices[i];
-        if (b == 32 && p < 128) continue;
-        double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)*tm + 1.0 / (double)b);
-        if (!any || cost < best) {
-            any = true;
-            best = cost;
-            *tp = b;
+    for (unsigned j = 0; j < 2 && tms[j]; j++)
+        for (unsigned i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+            int64_t m = tms[j], b = choices[i];
+            if ((b == 32 && p < 128) || (texel && m * b > WINO_TEXEL_BLOCK)) continue;
+            double cost = (double)((p + b - 1) / b * b) * (1.0 / (double)m + 1.0 / (double)b);
+            if (!any || cost < best) {
+                any = true;
+                best = cost;
+                *tm = m;
+                *tp = b;
+            }
         }
-    }
     if (!t->wide_loads || t->caps.mesa_version > 2203) {
         *tm = 16;
         *tp = 8;
     }
 }
 
-/* The largest Winograd GEMM block the candidates list: the rule's largest */
+/* The largest Winograd GEMM block the candidates list: the rule's largest
+ * (with texel loads WINO_TEXEL_BLOCK, above) */
 #define WINO_MAX_BLOCK (64 * 32)
+
+/* F(4x4) tiles in all (batch x tiles per image) at or under which lavapipe
+ * 22.3's texel path takes F(2x2) instead (vkc_choose_winograd_rule): 4 is
+ * a 7x7 or 8x8 output at batch 1. There U, 36 C M floats for F(4x4), is
+ * read for 4 tiles only, and the GEMM goes at the rate of those reads;
+ * F(2x2) reads 16 C M for 16 tiles. ResNet-18's three 512 -> 512 3x3s at
+ * 7x7 (transforms included, `bench --per-layer`, 3 interleaved rounds):
+ * 21.9-25.4 ms as F(4x4) 16 x 8, 11.5-14.6 as F(2x2) 32 x 16, 14.2-16.8 as
+ * F(2x2) 16 x 16. At 14x14 (16 tiles) F(4x4) stays ahead: ResNet-18's
+ * layer3 9.3-10.0 ms against 12.2-16.9. */
+#define WINO_FEW_TILES 4
 
 /* Blocks winograd_gemm.comp takes: TM 8, 16, 32 or 64 dividing MP, TP a
  * multiple of 8 up to 64. */
@@ -930,6 +951,17 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
            vkc_variant_equal(&got, want);
 }
 
+uint32_t vkc_choose_winograd_rule(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t) {
+    uint32_t rule = vkc_winograd_tile(g, n);
+    conv_geo o;
+    if (rule != 4 || !t->texel_loads || !t->wide_loads || t->caps.mesa_version > 2203 ||
+        !conv_geometry(g, n, t, &o))
+        return rule;
+    int64_t mp, p;
+    wino_geometry(&o, 4, &mp, &p);
+    return p <= WINO_FEW_TILES ? 2 : 4;
+}
+
 uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32_t form) {
     if (!want || !want->algo) return rule;
     if (want->algo == VKC_ALGO_WINOGRAD) return !form ? 0 : want->tile ? want->tile : form;
@@ -988,9 +1020,11 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
         {base.bm, base.bn * 2}, {base.bm, base.bn / 2}, {base.bm * 2, base.bn}};
     for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
         /* no block larger than the rule's largest (64 x 32): LLVM takes
-         * minutes over 4,096 unrolled FMAs */
-        if (!wino_block_ok(mp, blocks[i][0], blocks[i][1]) ||
-            blocks[i][0] * blocks[i][1] > WINO_MAX_BLOCK)
+         * minutes over 4,096 unrolled FMAs; with texel loads none over 512
+         * accumulators (ResNet-18 at 512-bit vectors, `bench --per-layer`:
+         * 32 x 32 and 64 x 16 every stage 1.2-3x slower than the rule's) */
+        int64_t most = base.load == VKC_LOAD_TEXEL ? WINO_TEXEL_BLOCK : WINO_MAX_BLOCK;
+        if (!wino_block_ok(mp, blocks[i][0], blocks[i][1]) || blocks[i][0] * blocks[i][1] > most)
             continue;
         vkc_variant v = base;
         v.bm = (uint16_t)blocks[i][0];
@@ -1102,7 +1136,7 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         return;
     }
     uint32_t form = winograd ? vkc_winograd_form_tile(g, n) : 0;
-    uint32_t rule = winograd ? vkc_winograd_tile(g, n) : 0;
+    uint32_t rule = winograd ? vkc_choose_winograd_rule(g, n, t) : 0;
     vkc_variant v;
     /* cooperative matrices (fp16 weights only): first where the rule
      * takes them (never over a Winograd conv, see choose_cm) */
@@ -1192,7 +1226,7 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
      * where the form takes F(4x4) (the forms of several parts take F(2x2)
      * only: passes/winograd.c) */
     if (form && !rule) wino_candidates(&o, t, form, true, l);
-    if (form == 4) wino_candidates(&o, t, 2, false, l);
+    if (form == 4) wino_candidates(&o, t, rule == 2 ? 4 : 2, false, l);
     if (cm_ok && !cm_first) cm_candidates(t, half, o.mg, o.p, 0, 4, l);
     /* F(2x2)'s GEMM on cooperative matrices (F(4x4)'s only when wanted) */
     if (form && cm_ok) {

@@ -51,6 +51,11 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_variant_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                 bool winograd, vkc_variant *out, uint32_t max);
 
+/* The rule's Winograd tile for Conv n on target t: vkc_winograd_tile's,
+ * but F(2x2) where F(4x4) would have very few tiles on lavapipe 22.3's
+ * texel path (choose.c, WINO_FEW_TILES). */
+uint32_t vkc_choose_winograd_rule(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t);
+
 /* The Winograd tile the passes give Conv n (their vkc_winograd_choose_fn):
  * `rule` is vkc_winograd_tile's, `form` the tile its form allows (0: none).
  * A wanted Winograd variant takes its tile (or `form`), a wanted direct or

@@ -40,7 +40,16 @@
  * fewest operands there; from 56x56 up (P >= 196) 16x32, 16x24 and 16x16
  * are within the noise; at 14x14 (P = 16) 16x16 9.2, every other 11-18.
  * So the rule keeps the load count but takes TP = 32 only where P spans at
- * least four blocks of it. Tried and dropped: a subgroup sharing one V
+ * least four blocks of it. Those figures are from a host with 256-bit
+ * vectors; at 512 bits (the next host: 16 lanes, 32 registers) TM = 32
+ * joined the rule where it divides MP and the block stays within 512
+ * accumulators, which makes 32 x 16 the usual block. Against the old
+ * rule's 16 x 32, 16 x 24 and 16 x 16 (3 interleaved rounds, `bench
+ * --per-layer`): VGG-16's Winograd GEMMs 273, 268, 365 ms against 339,
+ * 322, 386 (its GPU medians 463, 461, 557 against 562, 557, 607);
+ * ResNet-18's stages 1-3 15-25% faster in three rounds of four. 32 x 32
+ * and 64 x 16 were 1.2-3x slower at every ResNet-18 stage.
+ * Tried and dropped: a subgroup sharing one V
  * block (each lane one texel of it, subgroupBroadcast to all, lanes over m
  * blocks: 5 gathers per c per lane instead of 10): VGG-16's GEMMs 320-360
  * ms against 223-260 (3 runs each, interleaved).

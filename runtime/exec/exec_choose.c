@@ -86,10 +86,10 @@ vkcnn_status vkc_exec_wants(vkc_exec *e, const vkc_graph *g, const vkc_exec_opti
 
 uint32_t vkc_exec_winograd_choose(const vkc_graph *g, uint32_t node, uint32_t rule, uint32_t form,
                                   void *user) {
-    (void)g;
+    (void)rule; /* the graph's rule: the target's may differ */
     const vkc_codegen_target *t = user;
     const vkc_variant *want = t->want && node < t->want_count ? &t->want[node] : NULL;
-    return vkc_choose_winograd_tile(want, rule, form);
+    return vkc_choose_winograd_tile(want, vkc_choose_winograd_rule(g, node, t), form);
 }
 
 vkcnn_status vkc_exec_note_variant(vkc_exec *e, uint32_t k, const vkc_variant *ran) {

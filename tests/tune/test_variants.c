@@ -545,6 +545,63 @@ static void local_choice(vkcnn_context *ctx) {
     }
 }
 
+/* ---- the Winograd rule on lavapipe 22.3's texel path ---------------------------- */
+
+/* 128 -> 128 3x3 at 7x8 (conv() makes W = H + 1): 4 F(4x4) tiles at batch 1 */
+static vkc_graph *conv3x3_7x8(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 128, 7, 128, 1, 3, 1, 1);
+}
+
+/* The default (first) candidate of node n on t, as a Winograd one */
+static bool wino_default(vkc_graph *g, uint32_t n, const vkc_codegen_target *t, int tile, int bm,
+                         int bn) {
+    vkc_variant list[VKC_MAX_CANDIDATES];
+    uint32_t count = vkc_variant_candidates(g, n, t, true, list, VKC_MAX_CANDIDATES);
+    return count > 0 && list[0].algo == VKC_ALGO_WINOGRAD && list[0].tile == tile &&
+           list[0].bm == bm && list[0].bn == bn;
+}
+
+/* F(2x2) where F(4x4) has at most 4 tiles in all, on the texel path of a
+ * CPU driver up to Mesa 22.3 only; blocks of 32 x 16 where TM 32 divides MP
+ * and loads less (choose.c, wino_rule_block). */
+static void winograd_choice(vkcnn_context *ctx) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    t.caps.cpu = true;
+    t.caps.mesa_version = 2203;
+    t.texel_loads = t.wide_loads = true;
+    uint32_t n = 0;
+    vkc_graph *g = conv(101, &n, 1, 128, 7, 128, 1, 3, 1, 1);
+    CHECK(vkc_choose_winograd_rule(g, n, &t) == 2);
+    vkc_codegen_target later = t, storage = t, narrow = t;
+    later.caps.mesa_version = 2500;
+    storage.texel_loads = false;
+    narrow.wide_loads = false;
+    CHECK(vkc_choose_winograd_rule(g, n, &later) == 4);
+    CHECK(vkc_choose_winograd_rule(g, n, &storage) == 4);
+    CHECK(vkc_choose_winograd_rule(g, n, &narrow) == 4);
+    CHECK(wino_default(g, n, &t, 2, 32, 16)); /* F(2x2): 16 tiles */
+    vkc_variant list[VKC_MAX_CANDIDATES];
+    uint32_t count = vkc_variant_candidates(g, n, &t, true, list, VKC_MAX_CANDIDATES);
+    bool four = false; /* F(4x4) stays a candidate for the tuner */
+    for (uint32_t i = 0; i < count; i++)
+        four |= list[i].algo == VKC_ALGO_WINOGRAD && list[i].tile == 4;
+    CHECK(four);
+    vkc_graph_destroy(g);
+    /* 12 tiles at batch 3, 12 at 12x13: F(4x4) */
+    g = conv(102, &n, 3, 128, 7, 128, 1, 3, 1, 1);
+    CHECK(vkc_choose_winograd_rule(g, n, &t) == 4);
+    vkc_graph_destroy(g);
+    g = conv(103, &n, 1, 128, 12, 128, 1, 3, 1, 1);
+    CHECK(vkc_choose_winograd_rule(g, n, &t) == 4);
+    CHECK(wino_default(g, n, &t, 4, 32, 16));
+    vkc_graph_destroy(g);
+    /* M 48: TM 32 does not divide MP, 16 x 16 (12 tiles padded to 16) */
+    g = conv(104, &n, 1, 128, 12, 48, 1, 3, 1, 1);
+    CHECK(wino_default(g, n, &t, 4, 16, 16));
+    vkc_graph_destroy(g);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     strings();
@@ -558,11 +615,13 @@ int main(int argc, char **argv) {
     candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
     candidates(ctx, "conv 5x5", conv5x5, true, 6);
     candidates(ctx, "conv 7x7 stride 2 of 3 channels", stem7x7, true, 6);
+    candidates(ctx, "conv 3x3 at 7x8", conv3x3_7x8, true, 6);
     candidates(ctx, "gemm batch 1", gemm1, false, 3);
     candidates(ctx, "gemm batch 16", gemm16, false, 3);
     coopmat_choice(ctx);
     split_choice(ctx);
     local_choice(ctx);
+    winograd_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
     return th_done("test_variants");
