@@ -18,8 +18,10 @@ markdown:
 2. Per model: vkcnn's and ONNX Runtime's medians, the target (ratio x ONNX
    Runtime), the sum of the layer times, and two floors:
    - *family best*: every layer as fast as the best layer of its own family
-     in the run (arithmetic rate for layers with FLOPs, bytes per second
-     for the rest; a layer already faster keeps its time). Gaps between
+     in the run (for layers with FLOPs, the longer of its arithmetic at the
+     family's best arithmetic rate and its writes at the best write rate;
+     for the rest, bytes moved at the best rate; a layer already faster
+     keeps its time). Gaps between
      dispatches and the host's overhead are left out, so it is optimistic.
    - *FMA peak*: the model's arithmetic at `vkcnn peak`'s FMA rate, plus
      its dispatches and barriers at the peak's measured costs. No kernel
@@ -43,14 +45,17 @@ TARGETS = {"resnet50": 3.0, "resnet18": 2.5, "googlenet": 2.5, "squeezenet1_1": 
 WINOGRAD_SCALE = {"wino4": 36 / 144, "wino2": 16 / 36}
 
 
+def form(layer):
+    """The variant's algorithm: `gemm1x1` of `gemm1x1/16x8/texel`, "" without one."""
+    return (layer.get("variant") or "").split("/")[0]
+
+
 def family(layer):
-    form = (layer.get("variant") or "").split("/")[0]
-    return f"{layer['kernel']} {form}".strip()
+    return f"{layer['kernel']} {form(layer)}".strip()
 
 
 def arithmetic_flops(layer):
-    form = (layer.get("variant") or "").split("/")[0]
-    scale = WINOGRAD_SCALE.get(form, 1.0) if layer["kernel"] == "winograd_gemm" else 1.0
+    scale = WINOGRAD_SCALE.get(form(layer), 1.0) if layer["kernel"] == "winograd_gemm" else 1.0
     return layer["flops"] * scale
 
 

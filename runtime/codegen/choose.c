@@ -529,6 +529,13 @@ static void wino_geometry(const conv_geo *o, int64_t tile, int64_t *mp, int64_t 
  * accumulators (TM x TP) */
 #define WINO_TEXEL_BLOCK 512
 
+/* Whether t is the device the Winograd rules' large blocks and F(2x2) for
+ * few tiles were measured on: a CPU driver with wide accesses, lavapipe up
+ * to 22.3 (wide=on elsewhere forces the accesses, not the rules) */
+static bool wino_wide_cpu(const vkc_codegen_target *t) {
+    return t->wide_loads && t->caps.mesa_version <= 2203;
+}
+
 /* The Winograd GEMM's block TM x TP (winograd_gemm.comp; the measurements
  * behind it are in lower_winograd.c's comment): loads bound the GEMM on
  * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
@@ -562,7 +569,7 @@ static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp,
                 *tp = b;
             }
         }
-    if (!t->wide_loads || t->caps.mesa_version > 2203) {
+    if (!wino_wide_cpu(t)) {
         *tm = 16;
         *tp = 8;
     }
@@ -954,8 +961,7 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_choose_winograd_rule(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t) {
     uint32_t rule = vkc_winograd_tile(g, n);
     conv_geo o;
-    if (rule != 4 || !t->texel_loads || !t->wide_loads || t->caps.mesa_version > 2203 ||
-        !conv_geometry(g, n, t, &o))
+    if (rule != 4 || !t->texel_loads || !wino_wide_cpu(t) || !conv_geometry(g, n, t, &o))
         return rule;
     int64_t mp, p;
     wino_geometry(&o, 4, &mp, &p);

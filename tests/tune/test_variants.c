@@ -571,7 +571,7 @@ static void winograd_choice(vkcnn_context *ctx) {
     t.caps.mesa_version = 2203;
     t.texel_loads = t.wide_loads = true;
     uint32_t n = 0;
-    vkc_graph *g = conv(101, &n, 1, 128, 7, 128, 1, 3, 1, 1);
+    vkc_graph *g = conv3x3_7x8(101, &n);
     CHECK(vkc_choose_winograd_rule(g, n, &t) == 2);
     vkc_codegen_target later = t, storage = t, narrow = t;
     later.caps.mesa_version = 2500;
