@@ -28,6 +28,10 @@
 // per row. Requires K % 8 == 0,
 // WT_CHUNK % 8 == 0 and TRANS_A 0. On lavapipe a texelFetch is one 16-byte
 // gather, about 10x the rate of a storage-buffer vec4 load.
+// WT_PACKED (with WT_TEXEL, fp32 B): B in the blocked order of
+// passes/gemv_pack.c, so that a workgroup's NC rows are one stream, each
+// lane block's slice of K starting on a block of 16 units; WT_GPC groups
+// of NC rows per chunk, none straddling two (no wt_load path).
 // VEC8 (with VEC4, on devices with shaderInt64) reads 8 floats per load as a
 // u64vec4 and requires K % 8 == 0, WT_CHUNK % 8 == 0 and TRANS_A 0: on a CPU
 // driver every storage-buffer load is emulated lane by lane, so the bytes
@@ -54,6 +58,12 @@
 #endif
 #ifndef VEC8
 #define VEC8 0
+#endif
+#ifndef WT_PACKED
+#define WT_PACKED 0
+#endif
+#ifndef WT_GPC
+#define WT_GPC 1u // WT_PACKED: groups of NC rows per chunk (the lowering's)
 #endif
 #ifndef SG_WIDTH
 #define SG_WIDTH 32
@@ -145,15 +155,31 @@ void load_a8(uint m, uint k8, out vec4 lo, out vec4 hi) {
         hi = texelFetch(W, int(2u * (u) + 1u));                                                    \
     }
 #endif
-// Rows r0 .. r0 + NC - 1 of the chunk W, r0 in units of 8 elements.
+#if WT_PACKED
+// B blocked (passes.h vkc_gemv_pack_offset): a group of pg rows (NC, or N %
+// NC in the last group) from unit r0 on; in it, unit u of its row j at
+// (u & ~15) * pg + j * w + (u & 15), w the units of u's block (16, or K8's
+// remainder in the last). Columns past the group's rows read its last row
+// (computed, never stored).
+#define B_UNIT0(r0, u) ((r0) + ((u) & ~15u) * pg + ((u) & 15u))
+#define B_WIDTH(u) min(16u, K8 - ((u) & ~15u))
+#define B_COL(c) min(c, pg - 1u)
+#else
+#define B_UNIT0(r0, u) ((r0) + (u))
+#define B_WIDTH(u) K8
+#define B_COL(c) (c)
+#endif
+// Rows r0 .. r0 + NC - 1 of the chunk W from unit r0 (WT_PACKED: their
+// group's first unit).
 #define GEMV_ROWS_TEXEL(W, r0)                                                                     \
     for (uint k8 = kr.x; k8 < kr.y; k8 += kr.z) {                                                  \
         vec4 alo[M], ahi[M];                                                                       \
         [[unroll]] for (uint m = 0u; m < uint(M); m++)                                             \
             load_a8(m, k8, alo[m], ahi[m]);                                                        \
+        uint u0 = B_UNIT0(r0, k8), uw = B_WIDTH(k8);                                               \
         [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                                          \
             vec4 blo, bhi;                                                                         \
-            LOAD_B8(W, (r0) + c * K8 + k8, blo, bhi);                                              \
+            LOAD_B8(W, u0 + B_COL(c) * uw, blo, bhi);                                                     \
             [[unroll]] for (uint m = 0u; m < uint(M); m++)                                         \
                 acc[c][m] += dot(alo[m], blo) + dot(ahi[m], bhi);                                  \
         }                                                                                          \
@@ -336,6 +362,9 @@ uvec3 k_range(uint units) {
     uint b = lid / uint(SG_WIDTH);
     uint w = min(uint(SG_WIDTH), uint(LOCAL_SIZE) - b * uint(SG_WIDTH));
     uint per = (units + blocks - 1u) / blocks;
+#if WT_PACKED
+    per = (per + 15u) & ~15u; // each block starts a block of the packing
+#endif
     uint first = b * per;
     return uvec3(first + lid % uint(SG_WIDTH), min(units, first + per), w);
 }
@@ -352,14 +381,24 @@ void main() {
 
     // The NC rows as one span of B (the last group clamps to row N - NC; its
     // extra columns recompute rows of the previous group and are not stored).
+#if WT_PACKED
+    // groups of NC rows from row 0 (the last one pg rows), WT_GPC whole
+    // groups per chunk from its start
+    uint r = n0, pg = min(uint(NC), uint(N) - n0);
+    uint chunk = g / uint(WT_GPC);
+    uint off = (g - chunk * uint(WT_GPC)) * uint(NC) * uint(K); // in floats
+    bool whole = true;
+#else
     uint r = n0 + uint(NC) <= uint(N) ? n0 : uint(N) - uint(NC);
     uint first = r * uint(K), last = first + uint(NC) * uint(K) - 1u;
     uint chunk = first / WT_CHUNK;
     uint off = first - chunk * WT_CHUNK; // in floats
-    uint cols = n0 - r;                  // stored columns start at acc[cols]
-    if (WT_CHUNKS == 1 || last / WT_CHUNK == chunk) {
+    bool whole = WT_CHUNKS == 1 || last / WT_CHUNK == chunk;
+#endif
+    uint cols = n0 - r; // stored columns start at acc[cols]
+    if (whole) {
 #if WT_TEXEL
-        uint o = off / 8u; // row r in the chunk, units of 8 elements
+        uint o = off / 8u; // row r (WT_PACKED: its group) in the chunk, units of 8 elements
         uvec3 kr = k_range(K8);
 #define ROWST(W) GEMV_ROWS_TEXEL(W, o)
         switch (chunk) {
@@ -470,7 +509,9 @@ void main() {
         }
 #endif
 #endif
-    } else {
+    }
+#if !WT_PACKED
+    else {
         // rows straddling a chunk boundary (at most WT_CHUNKS - 1 groups):
         // scalar, each element through wt_load
         uvec3 kr = k_range(uint(K));
@@ -486,6 +527,7 @@ void main() {
             }
         }
     }
+#endif
 
 #if SG_RED
     // Each subgroup of SG_RED invocations sums its partials with subgroupAdd
@@ -528,8 +570,8 @@ void main() {
     for (uint e = lid; e < uint(OUTS); e += uint(LOCAL_SIZE)) {
         uint c = e / uint(M), m = e % uint(M);
         uint n = r + c;
-        if (c < cols) // recomputed columns of the previous group
-            continue;
+        if (c < cols || n >= uint(N)) // recomputed columns of the previous group,
+            continue;                // or (WT_PACKED) past the last row
         float v = float(ALPHA) * RED_AT(e);
 #if HAS_C
         v += float(BETA) * cm[m * C_SM + n * C_SN];

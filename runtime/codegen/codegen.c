@@ -448,6 +448,20 @@ bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
     return vkc_winograd_applies(&c);
 }
 
+uint32_t vkc_codegen_gemv_packs(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                                uint64_t *chunk) {
+    *chunk = 0;
+    if (n >= g->node_count || g->nodes[n].op != VKC_OP_GEMM || g->nodes[n].input_count < 2 ||
+        g->nodes[n].inputs[1] == VKC_NONE)
+        return 0;
+    vkc_chunking ch = vkc_codegen_chunking(t, g->tensors[g->nodes[n].inputs[1]].elements);
+    if (ch.count > 1) *chunk = ch.chunk;
+    const vkc_variant *want = t->want && n < t->want_count ? &t->want[n] : NULL;
+    vkc_variant v;
+    if (!vkc_variant_choose(g, n, t, want, VKC_NONE, &v)) return 0;
+    return v.algo == VKC_ALGO_GEMV && v.load == VKC_LOAD_TEXEL ? v.bm : 0;
+}
+
 void vkc_lower_conv_node(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     if (n->algo == VKC_CONV_ALGO_WINOGRAD)

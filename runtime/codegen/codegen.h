@@ -246,6 +246,13 @@ void vkc_lowering_free(vkc_lowering *l);
 bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
                                const vkc_codegen_target *t);
 
+/* The rows per workgroup (NC) where Gemm n of g runs as gemv.comp's texel
+ * path on target t (its variant, the wanted one where the node allows it),
+ * the path that reads fp32 B blocked (passes/gemv_pack.c), else 0; *chunk:
+ * the floats per binding of B on t (0: one binding). */
+uint32_t vkc_codegen_gemv_packs(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
+                                uint64_t *chunk);
+
 /* Division of an x below 2^31 by `divisor` (>= 1) as a multiply-high and a
  * shift: x / divisor == umulhi(x, magic) >> shift, and x itself when magic
  * is 0 (divisor 1). common.glsl's vkc_udiv computes it in shaders, where a

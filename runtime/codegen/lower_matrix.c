@@ -11,7 +11,10 @@
  *   NC columns; the small-batch classifier case, memory bound); with
  *   "texel", B (and A) through uniform texel buffers (WT_TEXEL) where K and
  *   the chunks allow, else vec4 loads (8 floats per load where the target
- *   has wide loads); with "sg" the partial sums reduced by subgroupAdd;
+ *   has wide loads); on the texel path B is read as the blocked copy that
+ *   passes/gemv_pack.c made for the variant's NC and the target's bindings
+ *   (WT_PACKED: one stream per workgroup instead of NC), where it exists
+ *   and B is fp32; with "sg" the partial sums reduced by subgroupAdd;
  * - gemm.comp, one invocation per output: everything else, and MatMul (B
  *   is [K, N]: consecutive invocations already read consecutive n) but
  * - a MatMul with a 2-D B, by default (choose.c), as gemm_tile.comp reading
@@ -49,6 +52,9 @@ void vkc_lower_gemm(vkc_cg *c) {
     vkc_chunking bch = vkc_codegen_chunking(c->t, tb->elements);
     bool half = cg_half(c, cg_in_index(c, 1));
     bool tile = c->v.algo == VKC_ALGO_GEMM_TILE, gemv = c->v.algo == VKC_ALGO_GEMV;
+    /* B blocked (passes/gemv_pack.c) for gemv.comp's texel path, fp32 and
+     * one binding: set below */
+    bool packed = false;
     int64_t nc = gemv ? c->v.bm : 1, tm = c->v.bm, tn = c->v.bn;
     if ((tile && (!a->trans_b || a->trans_a || k < 1 || bch.count != 1 || tm < 1 || tn < 1)) ||
         (gemv && (!a->trans_b || m < 1 || k < 1 || nc < 1 || nc > n ||
@@ -82,6 +88,25 @@ void vkc_lower_gemm(vkc_cg *c) {
         cg_def(c, d, "NC %" PRId64, nc);
         if (texel) {
             cg_def(c, d, "WT_TEXEL 1");
+            /* B's blocked copy where it was laid out for this NC and
+             * these bindings (passes.h vkc_gemv_pack_offset) */
+            const vkc_node *node = cg_node(c);
+            uint32_t bp = node->gemv_packed;
+            vkc_chunking pch = {0, 0};
+            if (bp != VKC_NONE) pch = vkc_codegen_chunking(c->t, c->g->tensors[bp].elements);
+            uint64_t gchunk = node->gemv_chunk;
+            packed =
+                bp != VKC_NONE && node->gemv_nc == (uint32_t)nc && !half && !cg_half(c, bp) &&
+                (gchunk ? pch.count > 1 && pch.count <= VKC_CODEGEN_MAX_CHUNKS &&
+                              pch.chunk == gchunk && cg_texels_fit(c, gchunk, false)
+                        : pch.count == 1 && cg_texels_fit(c, c->g->tensors[bp].elements, false));
+            if (packed) {
+                cg_def(c, d, "WT_PACKED 1");
+                /* groups of NC rows per binding: never straddling two */
+                uint64_t gpc =
+                    gchunk ? gchunk / ((uint64_t)nc * (uint64_t)k) : (uint64_t)((n + nc - 1) / nc);
+                cg_def(c, d, "WT_GPC %" PRIu64 "u", gpc);
+            }
         } else {
             cg_def(c, d, "VEC4 %d", vec4 ? 1 : 0);
             if (vec8) cg_def(c, d, "VEC8 1");
@@ -113,7 +138,7 @@ void vkc_lower_gemm(vkc_cg *c) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
         if (half) cg_def(c, d, "WT_HALF 1");
     } else
-        cg_bind_split(c, d, cg_in_index(c, 1));
+        cg_bind_split(c, d, packed ? cg_node(c)->gemv_packed : cg_in_index(c, 1));
     if (has_c) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);
     /* The grid, computed here once and passed to the shader. */

@@ -107,6 +107,7 @@ static vkcnn_status copy_graph(vkc_exec *e, const vkc_graph *g) {
         n->in_scale = src->in_scale;
         n->in_shift = src->in_shift;
         n->in_relu = src->in_relu;
+        n->packed_b = VKC_NONE;
         if (!(n->members = vkc_calloc(src->member_count + 1, sizeof *n->members))) return oom();
         n->members[n->member_count++] = i;
         for (uint32_t j = 0; j < src->member_count; j++)
@@ -554,6 +555,23 @@ static vkcnn_status place_in_concat(vkc_exec *e, const vkc_graph *g, uint32_t t)
  * resolves views to their root tensor, plans the activations and allocates
  * one storage per used root tensor (a range of the arena for planned
  * activations). */
+/* n->packed_b and its layout: set where a dispatch of the node's lowering
+ * binds the Gemm's blocked B (passes/gemv_pack.c), which the lowering takes
+ * only where it was laid out for the variant it runs. */
+static void note_packed_b(const vkc_graph *g, vkc_xnode *n, const vkc_lowering *l) {
+    const vkc_node *gn = &g->nodes[n->index];
+    n->packed_b = VKC_NONE;
+    if (gn->gemv_packed == VKC_NONE || n->input_count < 2) return;
+    for (uint32_t i = 0; i < l->count; i++)
+        for (uint32_t j = 0; j < l->dispatches[i].binding_count; j++)
+            if (l->dispatches[i].bindings[j].tensor == gn->gemv_packed) {
+                n->packed_b = gn->gemv_packed;
+                n->packed_nc = gn->gemv_nc;
+                n->packed_chunk = gn->gemv_chunk;
+                return;
+            }
+}
+
 static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low,
                                        bool lowered) {
     uint32_t *root = vkc_calloc(g->tensor_count ? g->tensor_count : 1, sizeof *root);
@@ -575,10 +593,12 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         if (!lowered && (st = vkc_codegen_lower(g, n->index, &e->target, &low[k]))) break;
         if ((st = vkc_exec_note_variant(e, k, &low[k].variant))) break;
         n->view = low[k].view;
+        note_packed_b(g, n, &low[k]);
         /* inputs, post-op operands included: bound, or read back by the
-         * per-node check */
+         * per-node check (but for a B read as its blocked copy) */
         for (uint32_t i = 0; i < n->input_count; i++)
-            if (n->inputs[i] != VKC_NONE) used[n->inputs[i]] = true;
+            if (n->inputs[i] != VKC_NONE && !(i == 1 && n->packed_b != VKC_NONE))
+                used[n->inputs[i]] = true;
         /* whatever a dispatch binds besides (e.g. Winograd's transformed
          * weights, when the lowering took them) */
         for (uint32_t i = 0; i < low[k].count; i++)
@@ -832,6 +852,11 @@ static bool winograd_fits(const vkc_graph *g, uint32_t node, uint32_t u, void *u
     return vkc_codegen_winograd_fits(g, node, u, user);
 }
 
+/* vkc_passes_options.gemv_packs on this executor's target */
+static uint32_t gemv_packs(const vkc_graph *g, uint32_t node, void *user, uint64_t *chunk) {
+    return vkc_codegen_gemv_packs(g, node, user, chunk);
+}
+
 vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
                              vkc_exec **out) {
     *out = NULL;
@@ -858,7 +883,8 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
                              .fits = winograd_fits,
                              .choose = vkc_exec_winograd_choose,
                              .user = &e->target,
-                             .input_affine = vkc_choose_input_affine(&e->target)};
+                             .input_affine = vkc_choose_input_affine(&e->target),
+                             .gemv_packs = gemv_packs};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);

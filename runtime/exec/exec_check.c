@@ -9,6 +9,7 @@
 #include "core/checked.h"
 #include "core/error.h"
 #include "exec/exec_internal.h"
+#include "passes/passes.h"
 #include "ref/ref.h"
 
 typedef struct mismatch {
@@ -120,6 +121,29 @@ static vkcnn_status apply_post_ops(const vkc_xnode *n, float *const *data, const
     return st;
 }
 
+/* A Gemm's B [rows, k] back from its blocked copy on the device
+ * (vkc_xnode.packed_b, passes.h vkc_gemv_pack_offset). */
+static vkcnn_status fetch_packed_b(vkc_exec *e, const vkc_xnode *n, float **out) {
+    *out = NULL;
+    const vkc_xtensor *b = &e->tensors[n->inputs[1]];
+    int64_t rows = b->dims[0], k = b->dims[1];
+    float *p = NULL, *q = vkc_calloc(b->elements ? b->elements : 1, sizeof *q);
+    vkcnn_status st = q ? vkc_exec_fetch(e, n->packed_b, &p)
+                        : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (int64_t r = 0; !st && r < rows; r++)
+        for (int64_t u = 0; u < k / 8; u++)
+            memcpy(&q[r * k + 8 * u],
+                   &p[vkc_gemv_pack_offset(k, rows, n->packed_nc, (int64_t)n->packed_chunk, r, u)],
+                   8 * sizeof *q);
+    free(p);
+    if (st) {
+        free(q);
+        return st;
+    }
+    *out = q;
+    return VKCNN_OK;
+}
+
 /* Checks one node (its whole fused group); *m receives the comparison. */
 static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, float atol,
                                mismatch *m) {
@@ -130,7 +154,8 @@ static vkcnn_status check_node(vkc_exec *e, const vkc_xnode *n, float rtol, floa
     float *dev = NULL, *ref = vkc_calloc(y->elements ? y->elements : 1, sizeof *ref);
     if (!data || !in || !ref) st = vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t i = 0; !st && i < n->input_count; i++) {
-        st = vkc_exec_fetch(e, n->inputs[i], &data[i]);
+        st = i == 1 && n->packed_b != VKC_NONE ? fetch_packed_b(e, n, &data[i])
+                                               : vkc_exec_fetch(e, n->inputs[i], &data[i]);
         if (!st && n->inputs[i] != VKC_NONE) {
             const vkc_xtensor *t = &e->tensors[n->inputs[i]];
             in[i] = (vkc_ref_tensor){t->rank, t->dims, data[i]};

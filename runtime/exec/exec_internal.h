@@ -66,6 +66,11 @@ typedef struct vkc_xnode {
     uint32_t in_scale; /* direct Conv: input slot of X's scale, as vkc_node; VKC_NONE */
     uint32_t in_shift; /* 1x1 Conv: input slot of X's shift after the scale, as vkc_node */
     bool in_relu;      /* ... and a Relu after both, as vkc_node */
+    /* Gemm whose dispatch reads B's blocked copy (vkc_node.gemv_packed, with
+     * its gemv_nc and gemv_chunk): the copy, else VKC_NONE. B itself is then
+     * not uploaded; the per-node check reads the copy. */
+    uint32_t packed_b, packed_nc;
+    uint64_t packed_chunk;
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */
     uint32_t member_count;
     char *group;         /* "name (Op) + ..." of the members, for dumps */

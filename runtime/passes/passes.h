@@ -37,6 +37,10 @@
  *      is a 1x1 Conv of group 1 without padding is applied by that Conv as
  *      it loads its input, X * s + t then the Relu (DenseNet's
  *      pre-activations; fuse.c).
+ *   8. vkc_pass_gemv_pack (when opts->gemv_packs): a Gemm that the target
+ *      runs as gemv.comp's texel path gets its B ([N, K], constant) copied
+ *      once, at load, into the blocked order that path reads
+ *      (vkc_gemv_pack_unit; gemv_pack.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -84,6 +88,11 @@ typedef struct vkc_passes_options {
      * the 1x1 GEMM by rule (vkc_choose_input_affine), the one kernel that
      * applies the map */
     bool input_affine;
+    /* the rows per workgroup (NC) where Gemm `node` runs as gemv.comp's
+     * texel path on the target, else 0, and in *chunk the floats per
+     * binding of its B (0: one binding) (codegen's vkc_codegen_gemv_packs,
+     * with `user`); NULL: none does */
+    uint32_t (*gemv_packs)(const vkc_graph *g, uint32_t node, void *user, uint64_t *chunk);
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
@@ -97,6 +106,34 @@ vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, const vkc_pa
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_affine(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_gemv_pack(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
+
+/* gemv.comp's blocked B (WT_PACKED) for NC rows per workgroup, B [N, K]
+ * with K % 8 == 0, in units of 8 elements. The rows in groups of NC (the
+ * last one N % NC rows when fewer), each group's rows stored together: in
+ * a group the units in blocks of VKC_GEMV_PACK_UNITS, and block b holds,
+ * row after row, each row's units of that block (the last block K/8 % 16
+ * units when fewer). A workgroup's steps then read one contiguous stream, a
+ * block of all its rows per step of 16 lanes, instead of NC streams.
+ * Groups lie one after another, except that where B is bound in chunks of
+ * `chunk` floats (0: one binding) no group straddles two: each chunk holds
+ * vkc_gemv_pack_groups of them, from its start. */
+#define VKC_GEMV_PACK_UNITS 16
+/* Groups per chunk (chunk > 0), 0 when not even one fits. */
+static inline int64_t vkc_gemv_pack_groups(int64_t k, int64_t nc, int64_t chunk) {
+    return chunk / (nc * k);
+}
+/* The float offset of unit `unit` (elements 8 * unit ..) of row `row`;
+ * requires vkc_gemv_pack_groups(k, nc, chunk) >= 1 where chunk > 0. */
+static inline int64_t vkc_gemv_pack_offset(int64_t k, int64_t rows, int64_t nc, int64_t chunk,
+                                           int64_t row, int64_t unit) {
+    int64_t q = row / nc, n0 = q * nc, group = rows - n0 < nc ? rows - n0 : nc;
+    int64_t gpc = chunk ? vkc_gemv_pack_groups(k, nc, chunk) : q + 1;
+    int64_t base = q / gpc * chunk + q % gpc * nc * k;
+    int64_t first = unit / VKC_GEMV_PACK_UNITS * VKC_GEMV_PACK_UNITS;
+    int64_t width = k / 8 - first < VKC_GEMV_PACK_UNITS ? k / 8 - first : VKC_GEMV_PACK_UNITS;
+    return base + 8 * (first * group + (row - n0) * width + (unit - first));
+}
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a

@@ -330,6 +330,14 @@ static bool defines(const vkc_exec *e, const char *template, const char *def) {
     return false;
 }
 
+static const char *expect_template, *expect_when, *expect_def;
+
+void kt_expect_define(const char *template, const char *when, const char *def) {
+    expect_template = template;
+    expect_when = when;
+    expect_def = def;
+}
+
 void kt_set_rtol(double r) {
     rtol = r > 0 ? r : KT_RTOL;
 }
@@ -371,6 +379,19 @@ int kt_check(vkcnn_context *ctx, vkc_graph *g, const vkc_exec_options *opts, uin
     }
     expect_reads = expect_writes = NULL;
     expect_half_io = false;
+    if (!st && expect_def) {
+        char line[160], cond[160];
+        snprintf(line, sizeof line, "#define %s\n", expect_def);
+        snprintf(cond, sizeof cond, "#define %s\n", expect_when ? expect_when : "");
+        if ((!expect_when || defines(e, expect_template, cond)) &&
+            !defines(e, expect_template, line)) {
+            fprintf(stderr, "FAIL %s (seed %llu): no %s dispatch defines %s\n", what,
+                    (unsigned long long)seed, expect_template ? expect_template : "non-eltwise",
+                    expect_def);
+            bad = 1;
+        }
+    }
+    expect_template = expect_when = expect_def = NULL;
     if (!st && expect_half && !reads_half(e)) {
         fprintf(stderr, "FAIL %s (seed %llu): no kernel read the weights as fp16\n", what,
                 (unsigned long long)seed);

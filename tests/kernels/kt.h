@@ -76,6 +76,11 @@ void kt_set_rtol(double rtol);
  * of the output to fp16). */
 void kt_expect_half(const char *reads, const char *writes);
 
+/* For the next kt_check only: where some dispatch of template `template`
+ * has the line "#define `when`" (NULL: always), it fails unless one also
+ * has "#define `def`" (e.g. "WT_PACKED 1"). */
+void kt_expect_define(const char *template, const char *when, const char *def);
+
 /* Statistics over every kt_check of the process, printed by kt_summary. */
 void kt_summary(const char *name);
 

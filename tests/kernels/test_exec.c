@@ -53,6 +53,39 @@ static vkc_graph *lenet(int64_t n, uint32_t *relu1) {
     return g;
 }
 
+/* The check mode over a fused executor whose first Gemm (K 400) reads its
+ * weights as gemv.comp's blocked copy (the texel path: CPU drivers, or
+ * forced): B itself is then not on the device, and the check reads the
+ * copy back. Elsewhere it checks the plain run. */
+static void check_packed(vkcnn_context *ctx) {
+    uint32_t relu1;
+    vkc_graph *g = lenet(1, &relu1);
+    vkc_exec_options o = {.fusion = true};
+    vkc_exec *e = NULL;
+    CHECK_OK(vkc_exec_create(ctx, g, &o, &e));
+    uint32_t x = g->inputs[0], w = VKC_NONE;
+    for (uint32_t t = 0; t < g->tensor_count; t++)
+        if (strcmp(g->tensors[t].name, "f1.w") == 0) w = t;
+    uint64_t nx = g->tensors[x].elements;
+    vkc_graph_destroy(g);
+    if (!e) return;
+    bool packed = false;
+    for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
+        packed = packed || strstr(vkc_exec_dispatch_defines(e, i), "#define WT_PACKED 1\n");
+    if (packed) CHECK(w != VKC_NONE && vkc_exec_tensor_chunks(e, w) == 0); /* not uploaded */
+    float *in = malloc(nx * 4);
+    uint64_t s = 9;
+    for (uint64_t i = 0; in && i < nx; i++)
+        in[i] = th_randf(&s);
+    CHECK_OK(vkc_exec_write(e, x, in, nx));
+    CHECK_OK(vkc_exec_run(e));
+    char report[1024];
+    CHECK_OK(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report));
+    printf("check mode, fused%s: %s\n", packed ? ", B blocked" : "", report);
+    free(in);
+    vkc_exec_destroy(e);
+}
+
 static void check_mode(vkcnn_context *ctx) {
     uint32_t relu1;
     vkc_graph *g = lenet(3, &relu1);
@@ -297,6 +330,7 @@ int main(int argc, char **argv) {
     kt_check(ctx, lenet(1, &relu1), NULL, 77, "LeNet batch 1");
     kt_check(ctx, lenet(3, &relu1), NULL, 77, "LeNet batch 3");
     check_mode(ctx);
+    check_packed(ctx);
     split_preamble(ctx);
     unsupported(ctx);
     shape_generic(ctx);

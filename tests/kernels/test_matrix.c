@@ -246,6 +246,44 @@ static void gemv_random(vkcnn_context *ctx, uint64_t *seed) {
     gemv(ctx, 4, 17, 1030, true, true, 0.5f, 2.0f, 7, 5, 0, (*seed)++);
 }
 
+/* gemv.comp reading B blocked (WT_PACKED, passes/gemv_pack.c), where the
+ * target runs its texel path: K in whole units of 8 with the last block of
+ * 16 units partial or whole, N not a multiple of NC (a short last group),
+ * N below NC, M 1 to 3, NC of 4, 8 and 16; then B in chunks (small
+ * bindings), groups of NC rows padded so that none straddles two; with
+ * fp32 weights, each checks that the path ran wherever gemv.comp ran its
+ * texel path. */
+static void gemv_packed(vkcnn_context *ctx, uint64_t *seed) {
+    const char *p = getenv("KT_PRECISION");
+    bool fp32 = !p || strcmp(p, "fp16") != 0;
+    const char *ov = getenv("VKCNN_KERNEL_OVERRIDE"); /* NC here unless it sets gemm */
+    bool nc_free = !ov || !strstr(ov, "gemm=");
+    static const int64_t ks[] = {8, 64, 128, 136, 1000, 2056}, ns[] = {1, 5, 16, 37, 100};
+    static const char *const ncs[] = {NULL, "gemm=gemv/nc4", "gemm=gemv/nc16"};
+    uint64_t r = 7;
+    for (int i = 0; i < 18; i++) {
+        int64_t k = ks[i % 6], n = ns[(i / 3) % 5], m = kt_range(&r, 1, 3);
+        kt_override(nc_free ? ncs[i % 3] : NULL);
+        if (fp32) kt_expect_define("gemv", "WT_TEXEL 1", "WT_PACKED 1");
+        gemv(ctx, m, n, k, false, true, i % 2 ? 1.0f : 0.5f, 1.0f, (int)kt_range(&r, 0, 7),
+             i % GEMV_ACTS, 0, (*seed)++);
+    }
+    /* m, n, k, NC, binding bytes: 8 groups of 2 rows per chunk of 1024
+     * floats (3 chunks); 2 groups of 4 (3 chunks); 1 group of 8 rows of
+     * 25 units (2 chunks) */
+    static const int64_t split[3][5] = {
+        {2, 37, 64, 0, 4096}, {1, 20, 128, 4, 4096}, {3, 9, 200, 8, 8192}};
+    for (int i = 0; i < 3; i++) {
+        char nc[32];
+        snprintf(nc, sizeof nc, "gemm=gemv/nc%lld", (long long)split[i][3]);
+        kt_override(nc_free && split[i][3] ? nc : NULL);
+        if (fp32) kt_expect_define("gemv", "WT_TEXEL 1", "WT_PACKED 1");
+        gemv(ctx, split[i][0], split[i][1], split[i][2], false, true, 1.0f, 1.0f, 3, i + 1,
+             (uint64_t)split[i][4], (*seed)++);
+    }
+    kt_override(NULL);
+}
+
 /* gemm_tile.comp: M from 9 (rows not a multiple of its 8-row blocks), N
  * past one workgroup's 64 x 4 columns, K with and without vec4s. */
 static void tile_random(vkcnn_context *ctx, uint64_t *seed) {
@@ -315,6 +353,7 @@ int main(int argc, char **argv) {
     gemv_rule();
     gemv_random(ctx, &seed);
     gemv_split(ctx, &seed);
+    gemv_packed(ctx, &seed);
     tile_random(ctx, &seed);
     gemv_repeat(ctx, 3, 37, 5000, 0);
     gemv_repeat(ctx, 2, 16, 501, 4096); /* split in 8, scalar */
