@@ -272,14 +272,18 @@ bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half) {
 
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
     if (!bind_check(c, d, tensor, 1)) return;
+    cg_bind_split_elements(c, d, tensor, c->g->tensors[tensor].elements);
+}
+
+void cg_bind_split_elements(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, uint64_t elements) {
+    if (!bind_check(c, d, tensor, 1)) return;
     const vkc_tensor *t = &c->g->tensors[tensor];
-    vkc_chunking ch = vkc_codegen_chunking(c->t, t->elements);
-    if (ch.count > VKC_CODEGEN_MAX_CHUNKS || t->elements > VKC_CODEGEN_MAX_SPLIT_ELEMENTS) {
+    vkc_chunking ch = vkc_codegen_chunking(c->t, elements);
+    if (ch.count > VKC_CODEGEN_MAX_CHUNKS || elements > VKC_CODEGEN_MAX_SPLIT_ELEMENTS) {
         cg_fail(c, VKCNN_ERROR_LIMIT,
                 "tensor '%s' of %" PRIu64 " bytes needs %" PRIu32 " bindings of at most "
                 "%" PRIu64 " bytes (maxStorageBufferRange); at most %d are supported",
-                t->name, t->elements * 4, ch.count, c->t->max_binding_bytes,
-                VKC_CODEGEN_MAX_CHUNKS);
+                t->name, elements * 4, ch.count, c->t->max_binding_bytes, VKC_CODEGEN_MAX_CHUNKS);
         return;
     }
     if (!bind_check(c, d, tensor, ch.count)) return;

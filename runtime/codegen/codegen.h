@@ -227,6 +227,9 @@ typedef struct vkc_lowering {
      * lower again. Owned; each tensor once. */
     uint32_t dense_count;
     uint32_t *dense;
+    /* a Gemm whose kernel reads B (inputs[1]) in gemv.comp's blocked order
+     * (vkc_node.gemv_packed): the executor must store B so */
+    bool packed_b;
 } vkc_lowering;
 
 /* Lowers node `n` of g (live, shapes inferred), with its fused group: its

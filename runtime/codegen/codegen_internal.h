@@ -98,6 +98,9 @@ void cg_def_y_vectors(vkc_cg *c, vkc_kdispatch *d, int64_t row, int64_t block);
  * defines WT_CHUNKS, WT_CHUNK and WT_HALF. Its first binding must be
  * binding 2. */
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor);
+/* cg_bind_split for a tensor stored as `elements` floats (gemv.comp's
+ * blocked B, padded: vkc_gemv_pack_size) */
+void cg_bind_split_elements(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor, uint64_t elements);
 
 /* Declares scratch buffer of `elements` floats for this node and returns
  * its tensor id (VKC_SCRATCH(k)); cg_bind_scratch binds it. */

@@ -11,10 +11,11 @@
  *   NC columns; the small-batch classifier case, memory bound); with
  *   "texel", B (and A) through uniform texel buffers (WT_TEXEL) where K and
  *   the chunks allow, else vec4 loads (8 floats per load where the target
- *   has wide loads); on the texel path B is read as the blocked copy that
- *   passes/gemv_pack.c made for the variant's NC and the target's bindings
- *   (WT_PACKED: one stream per workgroup instead of NC), where it exists
- *   and B is fp32; with "sg" the partial sums reduced by subgroupAdd;
+ *   has wide loads); on the texel path B is read in the blocked order that
+ *   passes/gemv_pack.c marked it for, the variant's NC and the target's
+ *   bindings (WT_PACKED: one stream per workgroup instead of NC; the
+ *   executor stores B so, vkc_lowering.packed_b), where B is fp32; with
+ *   "sg" the partial sums reduced by subgroupAdd;
  * - gemm.comp, one invocation per output: everything else, and MatMul (B
  *   is [K, N]: consecutive invocations already read consecutive n) but
  * - a MatMul with a 2-D B, by default (choose.c), as gemm_tile.comp reading
@@ -52,9 +53,10 @@ void vkc_lower_gemm(vkc_cg *c) {
     vkc_chunking bch = vkc_codegen_chunking(c->t, tb->elements);
     bool half = cg_half(c, cg_in_index(c, 1));
     bool tile = c->v.algo == VKC_ALGO_GEMM_TILE, gemv = c->v.algo == VKC_ALGO_GEMV;
-    /* B blocked (passes/gemv_pack.c) for gemv.comp's texel path, fp32 and
-     * one binding: set below */
+    /* B blocked (passes/gemv_pack.c) for gemv.comp's texel path, fp32: set
+     * below, with the floats it is stored as (padding included) */
     bool packed = false;
+    uint64_t pack_elements = 0;
     int64_t nc = gemv ? c->v.bm : 1, tm = c->v.bm, tn = c->v.bn;
     if ((tile && (!a->trans_b || a->trans_a || k < 1 || bch.count != 1 || tm < 1 || tn < 1)) ||
         (gemv && (!a->trans_b || m < 1 || k < 1 || nc < 1 || nc > n ||
@@ -88,18 +90,20 @@ void vkc_lower_gemm(vkc_cg *c) {
         cg_def(c, d, "NC %" PRId64, nc);
         if (texel) {
             cg_def(c, d, "WT_TEXEL 1");
-            /* B's blocked copy where it was laid out for this NC and
-             * these bindings (passes.h vkc_gemv_pack_offset) */
+            /* B blocked where the passes marked it for this NC and these
+             * bindings (passes.h vkc_gemv_pack_offset) */
             const vkc_node *node = cg_node(c);
-            uint32_t bp = node->gemv_packed;
-            vkc_chunking pch = {0, 0};
-            if (bp != VKC_NONE) pch = vkc_codegen_chunking(c->t, c->g->tensors[bp].elements);
             uint64_t gchunk = node->gemv_chunk;
-            packed =
-                bp != VKC_NONE && node->gemv_nc == (uint32_t)nc && !half && !cg_half(c, bp) &&
-                (gchunk ? pch.count > 1 && pch.count <= VKC_CODEGEN_MAX_CHUNKS &&
-                              pch.chunk == gchunk && cg_texels_fit(c, gchunk, false)
-                        : pch.count == 1 && cg_texels_fit(c, c->g->tensors[bp].elements, false));
+            packed = node->gemv_packed == cg_in_index(c, 1) && node->gemv_nc == (uint32_t)nc &&
+                     !half && gchunk <= INT64_MAX &&
+                     (!gchunk || vkc_gemv_pack_groups(k, nc, (int64_t)gchunk) >= 1);
+            if (packed) {
+                pack_elements = (uint64_t)vkc_gemv_pack_size(k, n, nc, (int64_t)gchunk);
+                vkc_chunking pch = vkc_codegen_chunking(c->t, pack_elements);
+                packed = gchunk ? pch.count > 1 && pch.count <= VKC_CODEGEN_MAX_CHUNKS &&
+                                      pch.chunk == gchunk && cg_texels_fit(c, gchunk, false)
+                                : pch.count == 1 && cg_texels_fit(c, pack_elements, false);
+            }
             if (packed) {
                 cg_def(c, d, "WT_PACKED 1");
                 /* groups of NC rows per binding: never straddling two */
@@ -137,8 +141,12 @@ void vkc_lower_gemm(vkc_cg *c) {
     if (tile) {
         cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
         if (half) cg_def(c, d, "WT_HALF 1");
-    } else
-        cg_bind_split(c, d, packed ? cg_node(c)->gemv_packed : cg_in_index(c, 1));
+    } else if (packed) {
+        cg_bind_split_elements(c, d, cg_in_index(c, 1), pack_elements);
+        c->out->packed_b = !c->st;
+    } else {
+        cg_bind_split(c, d, cg_in_index(c, 1));
+    }
     if (has_c) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);
     /* The grid, computed here once and passed to the shader. */

@@ -158,8 +158,40 @@ static vkcnn_status half_copy(vkc_exec *e, const vkc_storage *s, uint32_t c, flo
     return st;
 }
 
+/* The node whose kernel reads constant t in gemv.comp's blocked order
+ * (vkc_xnode.packed_b), or NULL. */
+static const vkc_xnode *packed_reader(const vkc_exec *e, uint32_t t) {
+    for (uint32_t k = 0; k < e->node_count; k++)
+        if (e->nodes[k].packed_b == t) return &e->nodes[k];
+    return NULL;
+}
+
+/* Uploads B [rows, k] into storage s in the blocked order of node n's
+ * layout, a group of rows at a time through one group's worth of host
+ * memory (passes.h vkc_gemv_pack_offset). */
+static vkcnn_status upload_packed(vkc_exec *e, vkc_storage *s, const vkc_tensor *b,
+                                  const vkc_xnode *n) {
+    int64_t rows = b->dims[0], k = b->dims[1], nc = n->packed_nc;
+    float *tmp = vkc_calloc((size_t)(nc * k), sizeof *tmp);
+    if (!tmp) return oom();
+    vkcnn_status st = VKCNN_OK;
+    for (int64_t q = 0; !st && q * nc < rows; q++) {
+        int64_t group = rows - q * nc < nc ? rows - q * nc : nc;
+        int64_t base = vkc_gemv_pack_offset(k, rows, nc, (int64_t)n->packed_chunk, q * nc, 0);
+        uint64_t c = (uint64_t)base / s->chunk, off = (uint64_t)base - c * s->chunk;
+        vkc_gemv_pack_group(b->data, rows, k, nc, q, tmp);
+        st = c < s->count
+                 ? vkc_buffer_write(e->ctx, &s->chunks[c], off * 4, tmp,
+                                    (size_t)(group * k) * sizeof *tmp)
+                 : vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "blocked weights past their storage");
+    }
+    free(tmp);
+    return st;
+}
+
 /* Allocates the storage of root tensor t (chunked as codegen expects; fp16
- * when e->half marks it) and uploads its constant data. */
+ * when e->half marks it; blocked where a gemv.comp kernel reads it so) and
+ * uploads its constant data. */
 static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t) {
     const vkc_tensor *src = &g->tensors[t];
     if (src->dtype != VKC_DTYPE_FLOAT32)
@@ -168,29 +200,38 @@ static vkcnn_status allocate_tensor(vkc_exec *e, const vkc_graph *g, uint32_t t)
                         "only)",
                         src->name);
     vkc_storage *s = &e->storages[e->storage_count];
-    vkc_chunking ch = vkc_codegen_chunking(&e->target, src->elements);
+    const vkc_xnode *pn = src->data ? packed_reader(e, t) : NULL;
+    uint64_t elements = pn ? (uint64_t)vkc_gemv_pack_size(src->dims[1], src->dims[0], pn->packed_nc,
+                                                          (int64_t)pn->packed_chunk)
+                           : src->elements;
+    vkc_chunking ch = vkc_codegen_chunking(&e->target, elements);
     s->chunks = vkc_calloc(ch.count, sizeof *s->chunks);
     if (!s->chunks) return oom();
     e->storage_count++;
     s->count = ch.count;
     s->chunk = ch.chunk;
-    s->elements = src->elements;
+    s->elements = elements;
     s->half = e->half && e->half[t];
+    s->packed = pn != NULL;
     double t0 = vkc_now_ms();
     for (uint32_t c = 0; c < ch.count; c++) {
         uint64_t first = (uint64_t)c * ch.chunk;
-        uint64_t n = src->elements - first < ch.chunk ? src->elements - first : ch.chunk;
+        uint64_t n = elements - first < ch.chunk ? elements - first : ch.chunk;
         uint64_t bytes = vkc_storage_bytes(s, n);
         if (bytes < MIN_BUFFER_BYTES) bytes = MIN_BUFFER_BYTES;
         vkcnn_status st = vkc_buffer_create(e->ctx, bytes, VKC_MEM_DEVICE, &s->chunks[c]);
-        if (!st && src->data && n) {
+        if (!st && src->data && n && !pn) {
             float *from = (float *)src->data + first;
             st = s->half ? half_copy(e, s, c, from, n, true)
                          : vkc_buffer_write(e->ctx, &s->chunks[c], 0, from, n * 4);
         }
         if (st)
             return vkc_fail_context(st, "tensor '%s' (%" PRIu64 " bytes)", src->name,
-                                    vkc_storage_bytes(s, src->elements));
+                                    vkc_storage_bytes(s, elements));
+    }
+    if (pn) {
+        vkcnn_status st = upload_packed(e, s, src, pn);
+        if (st) return vkc_fail_context(st, "tensor '%s' (blocked)", src->name);
     }
     if (src->data) e->upload_ms += vkc_now_ms() - t0;
     return VKCNN_OK;
@@ -555,21 +596,16 @@ static vkcnn_status place_in_concat(vkc_exec *e, const vkc_graph *g, uint32_t t)
  * resolves views to their root tensor, plans the activations and allocates
  * one storage per used root tensor (a range of the arena for planned
  * activations). */
-/* n->packed_b and its layout: set where a dispatch of the node's lowering
- * binds the Gemm's blocked B (passes/gemv_pack.c), which the lowering takes
- * only where it was laid out for the variant it runs. */
+/* n->packed_b and its layout, where the node's lowering reads its B in
+ * gemv.comp's blocked order (passes/gemv_pack.c marked it; the lowering
+ * takes it only where the layout fits the variant it runs). */
 static void note_packed_b(const vkc_graph *g, vkc_xnode *n, const vkc_lowering *l) {
     const vkc_node *gn = &g->nodes[n->index];
     n->packed_b = VKC_NONE;
-    if (gn->gemv_packed == VKC_NONE || n->input_count < 2) return;
-    for (uint32_t i = 0; i < l->count; i++)
-        for (uint32_t j = 0; j < l->dispatches[i].binding_count; j++)
-            if (l->dispatches[i].bindings[j].tensor == gn->gemv_packed) {
-                n->packed_b = gn->gemv_packed;
-                n->packed_nc = gn->gemv_nc;
-                n->packed_chunk = gn->gemv_chunk;
-                return;
-            }
+    if (!l->packed_b || n->input_count < 2) return;
+    n->packed_b = n->inputs[1];
+    n->packed_nc = gn->gemv_nc;
+    n->packed_chunk = gn->gemv_chunk;
 }
 
 static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowering *low,
@@ -595,10 +631,9 @@ static vkcnn_status lower_and_allocate(vkc_exec *e, const vkc_graph *g, vkc_lowe
         n->view = low[k].view;
         note_packed_b(g, n, &low[k]);
         /* inputs, post-op operands included: bound, or read back by the
-         * per-node check (but for a B read as its blocked copy) */
+         * per-node check */
         for (uint32_t i = 0; i < n->input_count; i++)
-            if (n->inputs[i] != VKC_NONE && !(i == 1 && n->packed_b != VKC_NONE))
-                used[n->inputs[i]] = true;
+            if (n->inputs[i] != VKC_NONE) used[n->inputs[i]] = true;
         /* whatever a dispatch binds besides (e.g. Winograd's transformed
          * weights, when the lowering took them) */
         for (uint32_t i = 0; i < low[k].count; i++)
@@ -970,6 +1005,9 @@ static vkcnn_status io_storage(vkc_exec *e, uint32_t tensor, size_t count, const
                         "tensor '%s' holds %" PRIu64 " floats, not %zu", t->name, t->elements,
                         count);
     *s = &e->storages[t->storage];
+    if ((*s)->packed)
+        return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                        "tensor '%s' is stored in the GEMV kernel's blocked order", t->name);
     return VKCNN_OK;
 }
 

@@ -121,15 +121,24 @@ static vkcnn_status apply_post_ops(const vkc_xnode *n, float *const *data, const
     return st;
 }
 
-/* A Gemm's B [rows, k] back from its blocked copy on the device
- * (vkc_xnode.packed_b, passes.h vkc_gemv_pack_offset). */
+/* A Gemm's B [rows, k] back from its blocked storage (vkc_xnode.packed_b,
+ * passes.h vkc_gemv_pack_offset): every chunk read whole, then unpacked. */
 static vkcnn_status fetch_packed_b(vkc_exec *e, const vkc_xnode *n, float **out) {
     *out = NULL;
-    const vkc_xtensor *b = &e->tensors[n->inputs[1]];
+    const vkc_xtensor *b = &e->tensors[n->packed_b];
+    const vkc_storage *s = &e->storages[b->storage];
     int64_t rows = b->dims[0], k = b->dims[1];
-    float *p = NULL, *q = vkc_calloc(b->elements ? b->elements : 1, sizeof *q);
-    vkcnn_status st = q ? vkc_exec_fetch(e, n->packed_b, &p)
-                        : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    float *p = vkc_calloc(s->elements ? s->elements : 1, sizeof *p);
+    float *q = vkc_calloc(b->elements ? b->elements : 1, sizeof *q);
+    vkcnn_status st =
+        p && q ? VKCNN_OK : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (uint32_t c = 0; !st && c < s->count; c++) {
+        uint64_t first = (uint64_t)c * s->chunk;
+        uint64_t m = s->elements - first < s->chunk ? s->elements - first : s->chunk;
+        VkDeviceSize off;
+        const vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
+        st = vkc_buffer_read(e->ctx, buf, off, p + first, m * 4);
+    }
     for (int64_t r = 0; !st && r < rows; r++)
         for (int64_t u = 0; u < k / 8; u++)
             memcpy(&q[r * k + 8 * u],

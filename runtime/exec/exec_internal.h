@@ -33,6 +33,9 @@ typedef struct vkc_storage {
     /* a slice of a Concat's output at batch > 1: images of `block`
      * elements, `gap` elements apart beyond that (0: dense) */
     uint64_t block, gap;
+    /* a Gemm's B in gemv.comp's blocked order (vkc_xnode.packed_b):
+     * `elements` counts its padding; never read or written as the tensor */
+    bool packed;
 } vkc_storage;
 
 /* Bytes of n elements of storage s. */
@@ -66,9 +69,9 @@ typedef struct vkc_xnode {
     uint32_t in_scale; /* direct Conv: input slot of X's scale, as vkc_node; VKC_NONE */
     uint32_t in_shift; /* 1x1 Conv: input slot of X's shift after the scale, as vkc_node */
     bool in_relu;      /* ... and a Relu after both, as vkc_node */
-    /* Gemm whose dispatch reads B's blocked copy (vkc_node.gemv_packed, with
-     * its gemv_nc and gemv_chunk): the copy, else VKC_NONE. B itself is then
-     * not uploaded; the per-node check reads the copy. */
+    /* Gemm whose kernel reads its B blocked (vkc_lowering.packed_b; the
+     * layout's NC and chunk from vkc_node.gemv_nc, gemv_chunk): B, stored so
+     * as it is uploaded; else VKC_NONE. The per-node check unpacks it. */
     uint32_t packed_b, packed_nc;
     uint64_t packed_chunk;
     uint32_t *members; /* graph nodes this one computes (itself, folded, fused) */

@@ -117,9 +117,9 @@ typedef struct vkc_node {
     /* Winograd Conv: its transformed weights, a constant
      * [ALPHA^2][KS^2 C][MP] (passes.h), else VKC_NONE */
     uint32_t winograd;
-    /* Gemm: B repacked for gemv.comp's texel path at gemv_nc rows per
-     * workgroup and bindings of gemv_chunk floats (0: one binding)
-     * (passes/gemv_pack.c, vkc_gemv_pack_offset), else VKC_NONE */
+    /* Gemm: its B (inputs[1]), to be stored in gemv.comp's blocked order
+     * for gemv_nc rows per workgroup and bindings of gemv_chunk floats (0:
+     * one binding) (passes/gemv_pack.c, vkc_gemv_pack_offset), else VKC_NONE */
     uint32_t gemv_packed, gemv_nc;
     uint64_t gemv_chunk;
     /* Winograd Conv: a MaxPool of window and stride `pool` applied after the

@@ -38,9 +38,10 @@
  *      it loads its input, X * s + t then the Relu (DenseNet's
  *      pre-activations; fuse.c).
  *   8. vkc_pass_gemv_pack (when opts->gemv_packs): a Gemm that the target
- *      runs as gemv.comp's texel path gets its B ([N, K], constant) copied
- *      once, at load, into the blocked order that path reads
- *      (vkc_gemv_pack_unit; gemv_pack.c).
+ *      runs as gemv.comp's texel path, and that alone reads its B ([N, K],
+ *      constant), is marked (vkc_node.gemv_packed): the executor stores B
+ *      in the blocked order that path reads (vkc_gemv_pack_offset;
+ *      gemv_pack.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -134,6 +135,15 @@ static inline int64_t vkc_gemv_pack_offset(int64_t k, int64_t rows, int64_t nc, 
     int64_t width = k / 8 - first < VKC_GEMV_PACK_UNITS ? k / 8 - first : VKC_GEMV_PACK_UNITS;
     return base + 8 * (first * group + (row - n0) * width + (unit - first));
 }
+/* Floats of the blocked B, padding between groups included. */
+static inline int64_t vkc_gemv_pack_size(int64_t k, int64_t rows, int64_t nc, int64_t chunk) {
+    return vkc_gemv_pack_offset(k, rows, nc, chunk, rows - 1, k / 8 - 1) + 8;
+}
+/* Group q of B (row-major [rows, k]) in the blocked order into out, its
+ * group * k floats (group: NC rows, or fewer in the last), as they lie from
+ * the group's start. */
+void vkc_gemv_pack_group(const float *b, int64_t rows, int64_t k, int64_t nc, int64_t q,
+                         float *out);
 
 /* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a

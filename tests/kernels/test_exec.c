@@ -54,9 +54,9 @@ static vkc_graph *lenet(int64_t n, uint32_t *relu1) {
 }
 
 /* The check mode over a fused executor whose first Gemm (K 400) reads its
- * weights as gemv.comp's blocked copy (the texel path: CPU drivers, or
- * forced): B itself is then not on the device, and the check reads the
- * copy back. Elsewhere it checks the plain run. */
+ * weights in gemv.comp's blocked order (the texel path: CPU drivers, or
+ * forced): B is stored so, refused to vkc_exec_read, and the check unpacks
+ * it. Elsewhere it checks the plain run. */
 static void check_packed(vkcnn_context *ctx) {
     uint32_t relu1;
     vkc_graph *g = lenet(1, &relu1);
@@ -72,7 +72,13 @@ static void check_packed(vkcnn_context *ctx) {
     bool packed = false;
     for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
         packed = packed || strstr(vkc_exec_dispatch_defines(e, i), "#define WT_PACKED 1\n");
-    if (packed) CHECK(w != VKC_NONE && vkc_exec_tensor_chunks(e, w) == 0); /* not uploaded */
+    if (packed) { /* stored blocked: not readable as the tensor */
+        float *wb = malloc(120 * 400 * sizeof *wb);
+        CHECK(w != VKC_NONE && vkc_exec_tensor_chunks(e, w) >= 1);
+        if (wb) CHECK_STATUS(vkc_exec_read(e, w, wb, 120 * 400), VKCNN_ERROR_INVALID_ARGUMENT);
+        CHECK(strstr(vkcnn_last_error(), "blocked") != NULL);
+        free(wb);
+    }
     float *in = malloc(nx * 4);
     uint64_t s = 9;
     for (uint64_t i = 0; in && i < nx; i++)

@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 
 #include "core/checked.h"
-#include "codegen/variant.h"
 #include "core/error.h"
 #include "exec/exec.h"
 #include "graph/network.h"
@@ -80,20 +79,6 @@ static vkcnn_status run(vkcnn_context *ctx, const vkc_graph *g, bool fusion, uin
     return st;
 }
 
-/* vkc_passes_options.gemv_packs as the executor answered it (user: the
- * executor): the rows per workgroup of each Gemm it runs as gemv.comp's
- * texel path, so that the passes add the same constants. */
-static uint32_t exec_gemv_packs(const vkc_graph *g, uint32_t node, void *user, uint64_t *chunk) {
-    (void)g;
-    const vkc_exec *e = user;
-    vkc_variant v;
-    *chunk = 0; /* the blocked copy's layout: no matter to the tensor count */
-    return vkc_exec_node_variant(e, node, &v, NULL) && v.algo == VKC_ALGO_GEMV &&
-                   v.load == VKC_LOAD_TEXEL
-               ? v.bm
-               : 0;
-}
-
 /* vkc_plan_verify over the executor's plan, with the graph the passes made
  * (the plan indexes its tensors: the model's, then the folded weights). */
 static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t size) {
@@ -108,8 +93,7 @@ static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t siz
     if (!p) return true; /* nothing to plan, or over one allocation: per-tensor buffers */
     vkc_graph *c = NULL;
     vkc_passes r;
-    vkc_passes_options po = {
-        .fusion = true, .winograd = true, .gemv_packs = exec_gemv_packs, .user = (void *)e};
+    vkc_passes_options po = {.fusion = true, .winograd = true};
     bool ok = vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK;
     if (ok) {
         ok = c->tensor_count == p->tensor_count && vkc_plan_verify(c, p) == VKCNN_OK;
