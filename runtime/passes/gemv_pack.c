@@ -1,4 +1,4 @@
-/* gemv.comp's blocked weights (passes.h vkc_gemv_pack_unit).
+/* gemv.comp's blocked weights (passes.h vkc_gemv_pack_offset).
  *
  * gemv.comp gives each workgroup NC rows of B and lets its lanes split K:
  * in B's own [N, K] order a workgroup then reads NC streams at once, each
