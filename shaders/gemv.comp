@@ -179,7 +179,7 @@ void load_a8(uint m, uint k8, out vec4 lo, out vec4 hi) {
         uint u0 = B_UNIT0(r0, k8), uw = B_WIDTH(k8);                                               \
         [[unroll]] for (uint c = 0u; c < uint(NC); c++) {                                          \
             vec4 blo, bhi;                                                                         \
-            LOAD_B8(W, u0 + B_COL(c) * uw, blo, bhi);                                                     \
+            LOAD_B8(W, u0 + B_COL(c) * uw, blo, bhi);                                              \
             [[unroll]] for (uint m = 0u; m < uint(M); m++)                                         \
                 acc[c][m] += dot(alo[m], blo) + dot(ahi[m], bhi);                                  \
         }                                                                                          \

@@ -107,9 +107,9 @@ void vkc_lower_gemm(vkc_cg *c) {
             if (packed) {
                 cg_def(c, d, "WT_PACKED 1");
                 /* groups of NC rows per binding: never straddling two */
-                uint64_t gpc =
-                    gchunk ? gchunk / ((uint64_t)nc * (uint64_t)k) : (uint64_t)((n + nc - 1) / nc);
-                cg_def(c, d, "WT_GPC %" PRIu64 "u", gpc);
+                int64_t gpc =
+                    gchunk ? vkc_gemv_pack_groups(k, nc, (int64_t)gchunk) : (n + nc - 1) / nc;
+                cg_def(c, d, "WT_GPC %" PRId64 "u", gpc);
             }
         } else {
             cg_def(c, d, "VEC4 %d", vec4 ? 1 : 0);

@@ -1053,6 +1053,10 @@ vkcnn_status vkc_exec_read(vkc_exec *e, uint32_t tensor, float *data, size_t cou
     const vkc_storage *s;
     TRY(io_storage(e, tensor, count, data, &s));
     if (s->gap) return read_gapped(e, s, data);
+    return vkc_storage_read(e, s, data, count);
+}
+
+vkcnn_status vkc_storage_read(vkc_exec *e, const vkc_storage *s, float *data, uint64_t count) {
     for (uint32_t c = 0; c < s->count; c++) {
         uint64_t first = (uint64_t)c * s->chunk,
                  n = count - first < s->chunk ? count - first : s->chunk;

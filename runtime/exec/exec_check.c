@@ -130,15 +130,8 @@ static vkcnn_status fetch_packed_b(vkc_exec *e, const vkc_xnode *n, float **out)
     int64_t rows = b->dims[0], k = b->dims[1];
     float *p = vkc_calloc(s->elements ? s->elements : 1, sizeof *p);
     float *q = vkc_calloc(b->elements ? b->elements : 1, sizeof *q);
-    vkcnn_status st =
-        p && q ? VKCNN_OK : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t c = 0; !st && c < s->count; c++) {
-        uint64_t first = (uint64_t)c * s->chunk;
-        uint64_t m = s->elements - first < s->chunk ? s->elements - first : s->chunk;
-        VkDeviceSize off;
-        const vkc_buffer *buf = vkc_storage_buffer(s, c, &off);
-        st = vkc_buffer_read(e->ctx, buf, off, p + first, m * 4);
-    }
+    vkcnn_status st = p && q ? vkc_storage_read(e, s, p, s->elements)
+                             : vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (int64_t r = 0; !st && r < rows; r++)
         for (int64_t u = 0; u < k / 8; u++)
             memcpy(&q[r * k + 8 * u],

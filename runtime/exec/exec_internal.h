@@ -168,6 +168,11 @@ static inline vkc_buffer *vkc_storage_buffer(const vkc_storage *s, uint32_t c,
     return s->arena ? s->arena : &s->chunks[c];
 }
 
+/* The first `count` floats of dense storage s (at most its elements),
+ * chunk by chunk, fp16 storage converted: vkc_exec_read's copy without its
+ * checks (the per-node check reads blocked storage through it whole). */
+vkcnn_status vkc_storage_read(vkc_exec *e, const vkc_storage *s, float *data, uint64_t count);
+
 /* "node 'name' (Op)" of a kept node into buf. */
 const char *vkc_exec_label(const vkc_xnode *n, char *buf, size_t size);
 
