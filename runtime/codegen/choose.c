@@ -768,9 +768,20 @@ static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target
 /* GEMV's columns per workgroup: each A value loaded serves NC weights (8
  * measured ~15% faster than 4 on lavapipe at N = 4096), halved while that
  * leaves fewer than GEMV_MIN_GROUPS workgroups, so that a GPU's compute
- * units all get work (N = 1000 gets 4). */
+ * units all get work (N = 1000 gets 4). CPU drivers on the texel path
+ * take GEMV_NC_CPU down to GEMV_MIN_GROUPS_CPU workgroups: each of their
+ * few threads runs whole workgroups, and a workgroup's NC rows are one
+ * stream of B (the blocked layout, passes.h), so more rows per workgroup
+ * read more per trip of the K loop. Lavapipe 22.3 on 2 AMD EPYC (Zen 5) vCPUs, 3
+ * interleaved rounds of `bench --per-layer` (sums of the gemv rows):
+ * AlexNet 8.27-8.42 ms at 16 against 8.99-9.35 (8 and 4), VGG-16 15.9-16.2
+ * against 17.5, ResNet-50's 2048 -> 1000 0.42-0.47 against 0.49-0.56 (4);
+ * 32 was 2-4% faster than 16 on AlexNet, within the spread. With storage
+ * loads (Mesa 25.0.7) 16 was slower: AlexNet 42-45 against 35-37 ms. */
 #define GEMV_NC 8
 #define GEMV_MIN_GROUPS 128
+#define GEMV_NC_CPU 16
+#define GEMV_MIN_GROUPS_CPU 16
 #define GEMV_MAX_NC 16
 /* Shared memory gemv.comp may use: Vulkan's guaranteed minimum. */
 #define GEMV_SHARED_BYTES 16384
@@ -827,8 +838,11 @@ static bool gemv_nc_ok(const gemm_geo *o, const vkc_codegen_target *t, int64_t n
 
 /* Columns per workgroup of gemv.comp: at most N, within shared memory. */
 static int64_t gemv_rule_nc(const gemm_geo *o, const vkc_codegen_target *t) {
-    int64_t nc = GEMV_NC < o->n ? GEMV_NC : o->n;
-    while (nc > 2 && (o->n + nc - 1) / nc < GEMV_MIN_GROUPS)
+    const bool cpu = t->caps.cpu && t->texel_loads && o->texel;
+    const int64_t want = cpu ? GEMV_NC_CPU : GEMV_NC,
+                  groups = cpu ? GEMV_MIN_GROUPS_CPU : GEMV_MIN_GROUPS;
+    int64_t nc = want < o->n ? want : o->n;
+    while (nc > 2 && (o->n + nc - 1) / nc < groups)
         nc /= 2;
     while (nc > 1 && (uint64_t)(nc * o->m) * t->local_size * 4 > GEMV_SHARED_BYTES)
         nc--;

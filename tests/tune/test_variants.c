@@ -317,9 +317,9 @@ static vkc_graph *conv5x5(uint64_t seed, uint32_t *node) {
 }
 
 /* Gemm [m, k] x [n, k]^T + C. */
-static vkc_graph *gemm(uint64_t seed, uint32_t *node, int64_t m) {
+static vkc_graph *gemm_mnk(uint64_t seed, uint32_t *node, int64_t m, int64_t n, int64_t k) {
     vkc_graph *g = kt_graph();
-    int64_t ad[2] = {m, 264}, bd[2] = {72, 264}, cd[1] = {72};
+    int64_t ad[2] = {m, k}, bd[2] = {n, k}, cd[1] = {n};
     uint32_t in[3] = {kt_tensor(g, "a", 2, ad, false, &seed), kt_tensor(g, "b", 2, bd, true, &seed),
                       kt_tensor(g, "c", 1, cd, true, &seed)};
     vkc_attrs a = kt_attrs(VKC_OP_GEMM, 13);
@@ -330,6 +330,9 @@ static vkc_graph *gemm(uint64_t seed, uint32_t *node, int64_t m) {
     return g;
 }
 
+static vkc_graph *gemm(uint64_t seed, uint32_t *node, int64_t m) {
+    return gemm_mnk(seed, node, m, 72, 264);
+}
 static vkc_graph *gemm1(uint64_t seed, uint32_t *node) {
     return gemm(seed, node, 1);
 }
@@ -545,6 +548,41 @@ static void local_choice(vkcnn_context *ctx) {
     }
 }
 
+/* The GEMV's columns per workgroup (choose.c's gemv_rule_nc): 16 on a CPU
+ * driver's texel path at N = 4096 and N = 1000 (63 workgroups); with
+ * storage loads, and on GPUs, 8 at N = 4096 and 4 at N = 1000 (at least
+ * 128 workgroups); a 72-wide Gemm takes 2 on a GPU, 4 (of 16) on the CPU. */
+static void gemv_choice(vkcnn_context *ctx) {
+    vkc_codegen_target cpu;
+    device_target(ctx, &cpu);
+    cpu.caps.cpu = true;
+    cpu.texel_loads = true;
+    vkc_codegen_target storage = cpu, gpu = cpu;
+    storage.texel_loads = false;
+    gpu.caps.cpu = false;
+    gpu.texel_loads = false;
+    static const struct {
+        int64_t n, k, cpu, storage, gpu;
+    } cases[] = {{4096, 256, 16, 8, 8}, {1000, 128, 16, 4, 4}, {72, 264, 4, 2, 2}};
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t n = 0;
+        vkc_graph *g = gemm_mnk(100 + i, &n, 1, cases[i].n, cases[i].k);
+        const vkc_codegen_target *ts[3] = {&cpu, &storage, &gpu};
+        const int64_t want[3] = {cases[i].cpu, cases[i].storage, cases[i].gpu};
+        for (int j = 0; j < 3; j++) {
+            vkc_variant v;
+            bool ok = vkc_variant_choose(g, n, ts[j], NULL, VKC_NONE, &v);
+            if (!ok || v.algo != VKC_ALGO_GEMV || v.bm != want[j]) {
+                fprintf(stderr, "gemv rule: N %lld on target %d: %s nc %u, want %lld\n",
+                        (long long)cases[i].n, j, ok ? "gemv" : "no variant", ok ? v.bm : 0,
+                        (long long)want[j]);
+                CHECK(false);
+            }
+        }
+        vkc_graph_destroy(g);
+    }
+}
+
 /* ---- the Winograd rule on lavapipe 22.3's texel path ---------------------------- */
 
 /* 128 -> 128 3x3 at 7x8 (conv() makes W = H + 1): 4 F(4x4) tiles at batch 1 */
@@ -621,6 +659,7 @@ int main(int argc, char **argv) {
     coopmat_choice(ctx);
     split_choice(ctx);
     local_choice(ctx);
+    gemv_choice(ctx);
     winograd_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
