@@ -70,7 +70,7 @@ case "$mode" in
     # and compiles shaders several times slower (kernel_test_winograd with an
     # empty shader cache: 844 s against 162 s on 22.3). mesa25, the CI
     # subset: conformance, LeNet-5 and AlexNet end to end, and every kernel
-    # test once (the entry without _fp16/_texel/_storage/_tree), each case
+    # test once (the entry without _fp16/_texel/_image/_storage/_tree), each case
     # under one of its variants (KT_VARIANTS=one, tests/kernels/kt.h).
     # mesa25-all: the whole suite but the entries that force texel-buffer
     # loads, which crash that driver (runtime/codegen/choose.c).
@@ -86,7 +86,7 @@ case "$mode" in
       (cd build && KT_VARIANTS=one VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -R \
         '^(onnx_conformance|passes_lenet5|classify\.lenet5_accuracy|models\.run\.alexnet|kernel_test_[a-z0-9]+)$')
     else
-      (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -E '_texel$')
+      (cd build && VKCNN_VALIDATE=1 ctest -j "$jobs" --output-on-failure -E '_(texel|image)$')
     fi
     ;;
   install-test)

@@ -45,6 +45,16 @@ uint vkc_udiv(uint x, uint magic, uint shift) {
 #define TEXEL_BUFFER textureBuffer
 #define UTEXEL_BUFFER utextureBuffer
 #endif
+// TEXEL_IMAGE (the codegen's, where the target says image_texels and no
+// tensor is stored as halves): float texel buffers are readonly rgba32f
+// imageBuffers read with imageLoad (storage texel buffers, the runtime
+// views them alike), which lavapipe 22.3 runs faster than texelFetch
+// (runtime/codegen/choose.c). Kernels keep writing texelFetch(buf, i).
+#if defined(TEXEL_IMAGE) && TEXEL_IMAGE
+#undef TEXEL_BUFFER
+#define TEXEL_BUFFER layout(rgba32f) readonly imageBuffer
+#define texelFetch(buf, i) imageLoad(buf, i)
+#endif
 
 // Activations stored as IEEE halves (fp16 precision): the codegen defines
 // X_HALF / Y_HALF for a kernel's input X and output Y when they are, and

@@ -57,8 +57,13 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
      * warns on the sampled form of a buffer (its SPIR-V reader: not allowed
      * from SPIR-V 1.6), and no other driver was measured: textureBuffer. */
     t->sampled_texels = t->caps.cpu && t->caps.mesa_version && t->caps.mesa_version <= 2203;
+    /* And there as readonly storage texel buffers (imageLoad) rather than
+     * either form of texelFetch, in the kernels vkc_choose_image_texels
+     * keeps (measurements there). */
+    t->image_texels = t->sampled_texels;
     if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
     if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
+    if (ov && ov->image >= 0) t->image_texels = t->image_all = ov->image;
 }
 
 vkc_family vkc_node_family(const vkc_graph *g, uint32_t n) {
@@ -307,6 +312,22 @@ static uint16_t gemm1x1_rule_local(const vkc_codegen_target *t) {
                    t->local_size > 32
                ? 32
                : 0;
+}
+
+/* imageLoad against samplerBuffer texelFetch on lavapipe 22.3 (2 AMD EPYC
+ * Zen 5 vCPUs, `bench --per-layer`, sums per kernel, 2 interleaved rounds
+ * of VKCNN_KERNEL_OVERRIDE=image=off|on): the Winograd GEMMs of VGG-16
+ * 119.5-120.8 -> 77.8-79.2 ms (AlexNet's 5x5 layer 4.46 -> 2.51), the 1x1
+ * GEMM of ResNet-50 104-109 -> 70-82 and of DenseNet-121 58-62 -> 45, the
+ * Winograd input transforms and implicit GEMMs 10-40% faster; GPU medians
+ * 10-25% lower on every model of bench/compare.py (VGG-16 172-178 -> 128-133
+ * ms). `vkcnn peak`'s streaming read 31-33 -> 33-44 GB/s. Left out, slower
+ * that way: gemv.comp (VGG-16's 411 MB layer 12.6-12.9 -> 15.4-15.6 ms,
+ * AlexNet's 5.3 -> 5.8) and the Winograd output transform (VGG-16's 11.1 ->
+ * 12.9-13.4 ms, mixed elsewhere). */
+bool vkc_choose_image_texels(const vkc_codegen_target *t, const char *name) {
+    return t->image_texels && !t->half &&
+           (t->image_all || (strcmp(name, "gemv") != 0 && strcmp(name, "winograd_output") != 0));
 }
 
 bool vkc_choose_input_affine(const vkc_codegen_target *t) {

@@ -68,6 +68,12 @@ uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32
  * (Mesa 25.0's lavapipe, storage loads: DenseNet-121 222 -> 366 ms). */
 bool vkc_choose_input_affine(const vkc_codegen_target *t);
 
+/* Whether kernel template `name` reads its float texel buffers as storage
+ * texel buffers (imageLoad; common.glsl's TEXEL_IMAGE) on t: where t says
+ * image_texels, no tensor is stored as halves, and the kernel is not one
+ * measured slower that way (unless t says image_all). */
+bool vkc_choose_image_texels(const vkc_codegen_target *t, const char *name);
+
 /* Whether t's device runs the cooperative-matrix kernels (a fragment shape,
  * a subgroup size the pipeline can pin or the only one, a workgroup of 4
  * subgroups), and whether it takes a BM x BN tile of them (sides multiples

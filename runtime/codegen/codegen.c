@@ -120,6 +120,7 @@ vkc_kdispatch *cg_dispatch(vkc_cg *c, const char *template_name) {
     memset(d, 0, sizeof *d);
     d->template_name = template_name;
     if (c->t->sampled_texels) cg_def(c, d, "TEXEL_SAMPLED 1"); /* common.glsl */
+    if (vkc_choose_image_texels(c->t, template_name)) cg_def(c, d, "TEXEL_IMAGE 1");
     return d;
 }
 

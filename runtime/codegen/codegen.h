@@ -101,6 +101,13 @@ typedef struct vkc_codegen_target {
      * SPIR-V 1.6 forbids the sampled form, and the kernels target 1.5 at
      * most (runtime/vk/kernel.c). */
     bool sampled_texels;
+    /* Read float texel buffers as readonly rgba32f storage texel buffers
+     * (imageLoad) instead: kernels get TEXEL_IMAGE 1 (common.glsl) where
+     * vkc_choose_image_texels says (no tensor stored as halves, not a kernel
+     * measured slower). Lavapipe 22.3 only, where measured
+     * (vkc_choose_device_loads). image_all (VKCNN_KERNEL_OVERRIDE's
+     * image=on): in every kernel, those measured slower too. */
+    bool image_texels, image_all;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
      * first (set by the executor, vkc_exec_options.half_weights); NULL:

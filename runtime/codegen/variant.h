@@ -168,6 +168,7 @@ typedef struct vkc_kernel_override {
     vkc_variant family[VKC_FAMILY_COUNT]; /* patterns, when set[] */
     int loads;                            /* -1: by rule; else VKC_LOAD_STORAGE / VKC_LOAD_TEXEL */
     int wide;                             /* -1: by rule; 0 off; 1 on */
+    int image;                            /* -1: by rule; 0 off; 1 on (image_texels) */
 } vkc_kernel_override;
 
 #define VKC_KERNEL_OVERRIDE_ENV "VKCNN_KERNEL_OVERRIDE"

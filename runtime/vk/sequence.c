@@ -12,14 +12,22 @@ typedef struct access {
     unsigned mode;
 } access;
 
-/* Buffer bindings (storage and uniform texel buffers) take part in the
- * hazard rule; image and sampler bindings do not. */
-static bool is_buffer(VkDescriptorType t) {
-    return t == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER || t == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+static bool is_texel(VkDescriptorType t) {
+    return t == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER ||
+           t == VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
 }
 
-/* A uniform texel binding's view format: the shader's (reflected), or four
- * halves where a float binding holds halves (vkc_binding.half). */
+/* Buffer bindings (storage buffers, uniform and read-only storage texel
+ * buffers) take part in the hazard rule; image and sampler bindings do
+ * not. */
+static bool is_buffer(VkDescriptorType t) {
+    return t == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER || is_texel(t);
+}
+
+/* A texel binding's view format: the shader's (reflected), or four halves
+ * where a float uniform texel binding holds halves (vkc_binding.half); a
+ * storage texel binding (imageLoad, rgba32f) takes no halves (add refuses
+ * one). */
 static VkFormat texel_format(const vkc_kernel *k, uint32_t b, const vkc_binding *bd) {
     VkFormat f = k->io.texel_formats[b];
     return bd->half && f == VK_FORMAT_R32G32B32A32_SFLOAT ? VK_FORMAT_R16G16B16A16_SFLOAT : f;
@@ -117,10 +125,15 @@ vkcnn_status vkc_sequence_add(vkc_sequence *s, const vkc_dispatch *d) {
             return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "dispatch of '%s': binding %u invalid",
                             k->name, b);
         VkDeviceSize range = bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
-        if (type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+        if (is_texel(type)) {
             /* viewed as whole texels (a partial last one is not read) */
             uint64_t texels = range / texel_bytes(k, b, bd),
                      align = info->min_texel_buffer_offset_alignment;
+            if (type == VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER && bd->half)
+                return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
+                                "dispatch of '%s': binding %u holds halves but is read as an "
+                                "rgba32f image",
+                                k->name, b);
             if (bd->access != VKC_READ || texels == 0)
                 return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT,
                                 "dispatch of '%s': binding %u is a read-only texel buffer of at "
@@ -226,7 +239,8 @@ static vkcnn_status plan_barriers(vkc_sequence *s) {
 static const VkDescriptorType pool_types[] = {
     VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,         VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
     VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
-    VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,          VK_DESCRIPTOR_TYPE_SAMPLER};
+    VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,          VK_DESCRIPTOR_TYPE_SAMPLER,
+    VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER};
 #define POOL_TYPES (sizeof pool_types / sizeof pool_types[0])
 
 static vkcnn_status write_descriptors(vkc_sequence *s) {
@@ -272,7 +286,7 @@ static vkcnn_status write_descriptors(vkc_sequence *s) {
             if (type == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
                 infos[b] = (VkDescriptorBufferInfo){bd->buffer->handle, bd->offset, bd->range};
                 writes[b].pBufferInfo = &infos[b];
-            } else if (type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+            } else if (is_texel(type)) {
                 VkDeviceSize range =
                     bd->range == VK_WHOLE_SIZE ? bd->buffer->size - bd->offset : bd->range;
                 VkBufferViewCreateInfo vi = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,

@@ -24,6 +24,7 @@ enum {
     DEC_BLOCK = 2,
     DEC_BUFFER_BLOCK = 3,
     DEC_ARRAY_STRIDE = 6,
+    DEC_NON_WRITABLE = 24,
     DEC_BINDING = 33,
     DEC_SET = 34,
     DEC_OFFSET = 35,
@@ -33,6 +34,7 @@ enum {
     SC_STORAGE_BUFFER = 12,
     EXEC_LOCAL_SIZE = 17,
     DIM_BUFFER = 5,
+    IMAGE_FORMAT_RGBA32F = 1,
 };
 
 #define NONE UINT32_MAX
@@ -42,6 +44,8 @@ typedef struct id_info {
     uint32_t a, b, c; /* operands: meaning depends on op */
     uint32_t set, binding, stride;
     uint32_t block;      /* 1 Block, 2 BufferBlock */
+    uint32_t format;     /* OpTypeImage: its Image Format operand */
+    bool read_only;      /* decorated NonWritable */
     uint32_t first_word; /* instruction offset, for struct members */
 } id_info;
 
@@ -110,11 +114,12 @@ static vkcnn_status type_size(const reflect *r, uint32_t id, int depth, uint64_t
 }
 
 /* The descriptor type of a UniformConstant variable of type `id`: 2-D
- * images, samplers, combined image samplers and uniform texel buffers (with
- * *format, from the sampled type); storage texel buffers and arrays of
- * resources are refused. */
-static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *type,
-                               VkFormat *format) {
+ * images, samplers, combined image samplers, uniform texel buffers (with
+ * *format, from the sampled type) and read-only rgba32f storage texel
+ * buffers (`read_only`: the variable is NonWritable); other storage texel
+ * buffers and arrays of resources are refused. */
+static vkcnn_status image_type(const reflect *r, uint32_t id, bool read_only,
+                               VkDescriptorType *type, VkFormat *format) {
     const id_info *t = id < r->bound ? &r->ids[id] : NULL;
     if (t && t->op == OP_TYPE_SAMPLER) {
         *type = VK_DESCRIPTOR_TYPE_SAMPLER;
@@ -124,6 +129,16 @@ static vkcnn_status image_type(const reflect *r, uint32_t id, VkDescriptorType *
     if (combined) t = t->a < r->bound ? &r->ids[t->a] : NULL;
     if (!t || t->op != OP_TYPE_IMAGE)
         return bad(r, "unsupported resource type (arrays of images?)");
+    if (t->a == DIM_BUFFER && t->b == 2) {
+        /* an imageBuffer read with imageLoad (common.glsl's TEXEL_IMAGE):
+         * vkcnn views its buffers as R32G32B32A32_SFLOAT, and binds them
+         * read-only */
+        if (combined || t->format != IMAGE_FORMAT_RGBA32F || !read_only)
+            return bad(r, "storage texel buffer other than a readonly rgba32f imageBuffer");
+        *type = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
+        *format = VK_FORMAT_R32G32B32A32_SFLOAT;
+        return VKCNN_OK;
+    }
     if (t->a == DIM_BUFFER) {
         /* a samplerBuffer (glslang wraps it in OpTypeSampledImage; the
          * descriptor is still a uniform texel buffer): texelFetch reads any
@@ -192,6 +207,7 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
                 if (a[1] == DEC_ARRAY_STRIDE && len >= 4) t->stride = a[2];
                 if (a[1] == DEC_BLOCK) t->block = 1;
                 if (a[1] == DEC_BUFFER_BLOCK) t->block = 2;
+                if (a[1] == DEC_NON_WRITABLE) t->read_only = true;
             }
             break;
         case OP_EXECUTION_MODE:
@@ -213,8 +229,8 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
             if (op == OP_TYPE_INT) t->b = len >= 4 ? a[2] : 0;                        /* signed */
             if (op == OP_TYPE_VECTOR || op == OP_TYPE_ARRAY) t->a = a[1], t->b = a[2];
             if (op == OP_TYPE_POINTER) t->a = a[1], t->b = a[2]; /* storage class, type */
-            if (op == OP_TYPE_IMAGE) /* Dim, Sampled (1 or 2), sampled type */
-                t->a = a[2], t->b = a[6], t->c = a[1];
+            if (op == OP_TYPE_IMAGE) /* Dim, Sampled (1 or 2), sampled type, format */
+                t->a = a[2], t->b = a[6], t->c = a[1], t->format = a[7];
             if (op == OP_TYPE_SAMPLED_IMAGE) t->a = a[1]; /* the image type */
             if (op == OP_CONSTANT) t->a = a[2];
             if (op == OP_VARIABLE) t->a = a[0], t->b = a[2]; /* pointer type, storage class */
@@ -240,7 +256,7 @@ vkcnn_status vkc_spirv_reflect(const uint32_t *words, size_t count, const char *
         VkDescriptorType type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         VkFormat format = VK_FORMAT_UNDEFINED;
         if (sc == SC_UNIFORM_CONSTANT) {
-            if ((st = image_type(&r, pointee, &type, &format))) goto done;
+            if ((st = image_type(&r, pointee, v->read_only, &type, &format))) goto done;
         } else {
             bool storage =
                 sc == SC_STORAGE_BUFFER || (pointee < r.bound && r.ids[pointee].block == 2);

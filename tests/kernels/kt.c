@@ -297,14 +297,17 @@ static bool reads_half(const vkc_exec *e) {
     return false;
 }
 
-/* Dispatches that read through uniform texel buffers (WT_TEXEL or TEXEL),
- * over the process: kt_summary checks them against VKCNN_TEXEL_LOADS. */
-static unsigned texel_dispatches;
+/* Dispatches that read through texel buffers (WT_TEXEL or TEXEL), and those
+ * of them that read them with imageLoad (TEXEL_IMAGE), over the process:
+ * kt_summary checks them against VKCNN_KERNEL_OVERRIDE's loads and image. */
+static unsigned texel_dispatches, image_dispatches;
 
 static void count_texel(const vkc_exec *e) {
     for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++) {
         const char *d = vkc_exec_dispatch_defines(e, i);
-        texel_dispatches += strstr(d, "#define WT_TEXEL 1\n") || strstr(d, "#define TEXEL 1\n");
+        bool texel = strstr(d, "#define WT_TEXEL 1\n") || strstr(d, "#define TEXEL 1\n");
+        texel_dispatches += texel;
+        image_dispatches += texel && strstr(d, "#define TEXEL_IMAGE 1\n");
     }
 }
 
@@ -487,18 +490,28 @@ void kt_summary(const char *name) {
         return; /* the texel-count check below concerns the whole test */
     }
     /* forced texel loads (VKCNN_KERNEL_OVERRIDE=loads=texel) must have been
-     * used, forced storage loads never */
+     * used, forced storage loads never; likewise imageLoad with image=on (in
+     * fp32: a model with fp16 tensors keeps texelFetch), never with off */
     vkc_kernel_override ov;
     if (vkc_kernel_override_read(&ov) != VKCNN_OK) {
         fprintf(stderr, "FAIL %s: %s\n", name, vkc_error_message());
         th_failures++;
-        ov.loads = -1;
+        ov.loads = ov.image = -1;
     }
-    printf("%s: %u dispatches read through texel buffers\n", name, texel_dispatches);
+    printf("%s: %u dispatches read through texel buffers, %u of them with imageLoad\n", name,
+           texel_dispatches, image_dispatches);
     if ((ov.loads == VKC_LOAD_TEXEL && texel_dispatches == 0) ||
         (ov.loads == VKC_LOAD_STORAGE && texel_dispatches != 0)) {
         fprintf(stderr, "FAIL %s: VKCNN_KERNEL_OVERRIDE=%s but %u texel-buffer dispatches\n", name,
                 getenv(VKC_KERNEL_OVERRIDE_ENV), texel_dispatches);
+        th_failures++;
+    }
+    const char *precision = getenv("KT_PRECISION");
+    bool fp16 = precision && strcmp(precision, "fp16") == 0;
+    if ((ov.image == 1 && ov.loads == VKC_LOAD_TEXEL && !fp16 && image_dispatches == 0) ||
+        (ov.image == 0 && image_dispatches != 0)) {
+        fprintf(stderr, "FAIL %s: VKCNN_KERNEL_OVERRIDE=%s but %u imageLoad dispatches\n", name,
+                getenv(VKC_KERNEL_OVERRIDE_ENV), image_dispatches);
         th_failures++;
     }
     fflush(stdout);

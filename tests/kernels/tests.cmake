@@ -73,11 +73,16 @@ set_tests_properties(kernel_test_matrix_tree PROPERTIES
 # The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp, pool.comp,
 # the Winograd kernels) both ways on every device, whatever the device's
 # default: texel loads forced on (some dispatch must use them) and off (none
-# may); kt_summary checks the count. fp16 weights through texels too.
+# may); kt_summary checks the count. Texel loads as texelFetch (image=off:
+# no dispatch may use imageLoad) and as imageLoad from storage texel buffers
+# (image=on: some must). fp16 weights through texels too.
 foreach(name test_conv test_matrix test_pool test_winograd)
   add_test(NAME kernel_${name}_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_texel PROPERTIES
-    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=texel" LABELS "vulkan;kernels" TIMEOUT 600)
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=texel,image=off" LABELS "vulkan;kernels" TIMEOUT 600)
+  add_test(NAME kernel_${name}_image COMMAND ${name})
+  set_tests_properties(kernel_${name}_image PROPERTIES
+    ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=texel,image=on" LABELS "vulkan;kernels" TIMEOUT 600)
   add_test(NAME kernel_${name}_storage COMMAND ${name})
   set_tests_properties(kernel_${name}_storage PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=storage" LABELS "vulkan;kernels" TIMEOUT 600)

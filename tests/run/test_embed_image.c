@@ -391,8 +391,9 @@ static void frames_and_errors(app *a, vkcnn_model *m, const vkcnn_image *img,
 
 /* Descriptor types reflected from SPIR-V: the three variants of
  * preprocess_image.comp, separate image + sampler, uniform texel buffers
- * (float and uint, with their view formats), and refused storage texel
- * buffers and mixed-type aliases. */
+ * (float and uint, with their view formats), a readonly rgba32f storage
+ * texel buffer (common.glsl's TEXEL_IMAGE), and refused writable or
+ * rgba16f storage texel buffers and mixed-type aliases. */
 static void check_reflection(void) {
     static const struct {
         const char *defines;
@@ -427,12 +428,21 @@ static void check_reflection(void) {
                                        "layout(binding = 0, rgba32f) uniform imageBuffer t;\n"
                                        "layout(std430, binding = 1) buffer B { vec4 v[]; };\n"
                                        "void main() { v[0] = imageLoad(t, 0); }\n";
+    static const char *readonly_texel = "#version 450\nlayout(local_size_x = 1) in;\n"
+                                        "layout(binding = 0, rgba32f) readonly uniform imageBuffer "
+                                        "t;\nlayout(std430, binding = 1) buffer B { vec4 v[]; };\n"
+                                        "void main() { v[0] = imageLoad(t, 0); }\n";
+    static const char *readonly_half = "#version 450\nlayout(local_size_x = 1) in;\n"
+                                       "layout(binding = 0, rgba16f) readonly uniform imageBuffer "
+                                       "t;\nlayout(std430, binding = 1) buffer B { vec4 v[]; };\n"
+                                       "void main() { v[0] = imageLoad(t, 0); }\n";
     static const char *mixed = "#version 450\nlayout(local_size_x = 1) in;\n"
                                "layout(binding = 0) uniform sampler2D t;\n"
                                "layout(std430, binding = 0) buffer B { vec4 v[]; };\n"
                                "void main() { v[0] = texelFetch(t, ivec2(0), 0); }\n";
-    const char *sources[] = {separate, texel_buffer, storage_texel, mixed};
-    for (int i = 0; i < 4; i++) {
+    const char *sources[] = {separate,      texel_buffer,  readonly_texel,
+                             storage_texel, readonly_half, mixed};
+    for (int i = 0; i < 6; i++) {
         uint32_t *spirv = NULL;
         size_t words = 0;
         vkc_spirv_layout io;
@@ -451,6 +461,11 @@ static void check_reflection(void) {
                   io.texel_formats[0] == VK_FORMAT_R32G32B32A32_SFLOAT &&
                   io.texel_formats[1] == VK_FORMAT_R32G32B32A32_UINT &&
                   io.texel_formats[2] == VK_FORMAT_UNDEFINED);
+        } else if (i == 2) {
+            CHECK_OK(vkc_spirv_reflect(spirv, words, "t", &io));
+            CHECK(io.binding_count == 2 && io.types[0] == VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER &&
+                  io.types[1] == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER &&
+                  io.texel_formats[0] == VK_FORMAT_R32G32B32A32_SFLOAT);
         } else {
             CHECK_STATUS(vkc_spirv_reflect(spirv, words, "t", &io), VKCNN_ERROR_SHADER_COMPILE);
         }

@@ -114,9 +114,13 @@ static void strings(void) {
 static void override_parse(vkcnn_context *ctx) {
     vkc_kernel_override ov;
     CHECK_OK(vkc_kernel_override_parse(NULL, &ov));
-    CHECK(!ov.set[VKC_FAMILY_CONV] && ov.loads < 0 && ov.wide < 0);
+    CHECK(!ov.set[VKC_FAMILY_CONV] && ov.loads < 0 && ov.wide < 0 && ov.image < 0);
+    CHECK_OK(vkc_kernel_override_parse("image=on", &ov));
+    CHECK(ov.image == 1 && ov.loads < 0);
     CHECK_OK(vkc_kernel_override_parse(
-        "conv=igemm/16x4/texel,gemm=gemv/nc4/tree,matmul=gemm,loads=storage,wide=off", &ov));
+        "conv=igemm/16x4/texel,gemm=gemv/nc4/tree,matmul=gemm,loads=storage,wide=off,image=off",
+        &ov));
+    CHECK(ov.image == 0);
     CHECK(ov.set[VKC_FAMILY_CONV] && ov.family[VKC_FAMILY_CONV].algo == VKC_ALGO_IGEMM &&
           ov.family[VKC_FAMILY_CONV].bm == 16 && ov.family[VKC_FAMILY_CONV].bn == 4 &&
           ov.family[VKC_FAMILY_CONV].load == VKC_LOAD_TEXEL);
@@ -133,6 +137,8 @@ static void override_parse(vkcnn_context *ctx) {
                          "gemm=wino4",
                          "loads=maybe",
                          "wide=yes",
+                         "image=yes",
+                         "image=on,image=off",
                          "conv=direct,conv=igemm",
                          "loads=texel,loads=storage",
                          "conv=igemm,,gemm=gemv",
@@ -583,6 +589,28 @@ static void gemv_choice(vkcnn_context *ctx) {
     }
 }
 
+/* Which kernels read texel buffers with imageLoad (vkc_choose_image_texels):
+ * where the target says image_texels, all but gemv.comp and the Winograd
+ * output transform (measured slower), every one with image_all, none where
+ * a tensor is stored as halves or the target says no. */
+static void image_choice(vkcnn_context *ctx) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    t.image_texels = true;
+    t.image_all = false;
+    t.half = NULL;
+    CHECK(vkc_choose_image_texels(&t, "winograd_gemm") && vkc_choose_image_texels(&t, "conv1x1"));
+    CHECK(!vkc_choose_image_texels(&t, "gemv") && !vkc_choose_image_texels(&t, "winograd_output"));
+    t.image_all = true;
+    CHECK(vkc_choose_image_texels(&t, "gemv") && vkc_choose_image_texels(&t, "winograd_output"));
+    bool half[1] = {false};
+    t.half = half;
+    CHECK(!vkc_choose_image_texels(&t, "winograd_gemm"));
+    t.half = NULL;
+    t.image_texels = false;
+    CHECK(!vkc_choose_image_texels(&t, "winograd_gemm"));
+}
+
 /* ---- the Winograd rule on lavapipe 22.3's texel path ---------------------------- */
 
 /* 128 -> 128 3x3 at 7x8 (conv() makes W = H + 1): 4 F(4x4) tiles at batch 1 */
@@ -660,6 +688,7 @@ int main(int argc, char **argv) {
     split_choice(ctx);
     local_choice(ctx);
     gemv_choice(ctx);
+    image_choice(ctx);
     winograd_choice(ctx);
     th_destroy(ctx);
     kt_summary("variants");
