@@ -877,6 +877,35 @@ static bool gemv_sg_ok(const vkc_codegen_target *t) {
     return fixed > 1 && t->local_size % fixed == 0 && (t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC);
 }
 
+/* GEMV's workgroup on a CPU driver's texel path: GEMV_LOCAL_CPU
+ * invocations where that is a whole number of the driver's SIMD rows, else
+ * the target's (0). A driver that runs a workgroup subgroup after subgroup
+ * then streams the NC rows in one or two slices of K per workgroup instead
+ * of four, with less to reduce across them. Sums of the gemv rows of
+ * `bench --per-layer` on lavapipe 22.3 (AMD EPYC, 2 vCPUs), interleaved:
+ * at 16 lanes AlexNet 6.72-6.86 ms at 16 against 8.28-8.48 at the target's
+ * 64 (7.39-7.62 at 32, 10.5-10.7 at 128; two rounds), VGG-16 14.0-14.4
+ * against 16.3-16.4; at 8 lanes (LP_NATIVE_VECTOR_WIDTH=256) AlexNet 8.37
+ * at 16, 8.71 at 8, 11.4 at 64. */
+#define GEMV_LOCAL_CPU 16
+static uint16_t gemv_rule_local(const gemm_geo *o, const vkc_codegen_target *t, unsigned load) {
+    uint32_t lanes = t->caps.vector_width / 32;
+    return t->caps.cpu && load == VKC_LOAD_TEXEL && o->texel && lanes &&
+                   GEMV_LOCAL_CPU % lanes == 0 && GEMV_LOCAL_CPU < t->local_size
+               ? GEMV_LOCAL_CPU
+               : 0;
+}
+
+/* A wanted GEMV workgroup: a multiple of 8 (variant.c) within the device's
+ * limit, of the fixed subgroup where partial sums go through subgroupAdd,
+ * and of the SIMD width on a CPU driver. */
+static bool gemv_local_ok(const vkc_codegen_target *t, unsigned local, unsigned reduce) {
+    uint32_t lanes = t->caps.vector_width / 32;
+    return local <= t->caps.max_workgroup_invocations &&
+           (reduce != VKC_REDUCE_SUBGROUP || local % t->subgroup_fixed == 0) &&
+           (!lanes || local % lanes == 0);
+}
+
 static void choose_gemv(const gemm_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
                         vkc_variant *v) {
     memset(v, 0, sizeof *v);
@@ -889,6 +918,12 @@ static void choose_gemv(const gemm_geo *o, const vkc_codegen_target *t, const vk
     if (w && w->load) v->load = w->load;
     v->reduce = gemv_sg_ok(t) ? VKC_REDUCE_SUBGROUP : VKC_REDUCE_PLAIN;
     if (w && w->reduce == VKC_REDUCE_PLAIN) v->reduce = VKC_REDUCE_PLAIN;
+    /* a complete variant names its workgroup (none: the target's), a
+     * pattern leaves it to the rule */
+    v->local = gemv_rule_local(o, t, v->load);
+    if (w && (w->local || vkc_variant_complete(w)) &&
+        (!w->local || gemv_local_ok(t, w->local, v->reduce)))
+        v->local = w->local;
 }
 
 static bool choose_gemm(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
@@ -1303,6 +1338,11 @@ static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         memset(&base, 0, sizeof base);
         choose_gemv(&o, t, NULL, &base);
         push(l, &base);
+        if (t->caps.cpu) { /* the other workgroup: the rule's or the target's */
+            v = base;
+            v.local = base.local ? 0 : gemv_rule_local(&o, t, VKC_LOAD_TEXEL);
+            if (v.local != base.local) push(l, &v);
+        }
         const int64_t ncs[] = {base.bm / 2, base.bm * 2};
         for (unsigned i = 0; i < 2; i++) {
             if (!gemv_nc_ok(&o, t, ncs[i])) continue;

@@ -66,6 +66,9 @@ void vkc_lower_gemm(vkc_cg *c) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, tile ? "gemm_tile" : gemv ? "gemv" : "gemm");
+    /* gemv.comp's workgroup: the variant's, or the target's (0) */
+    uint32_t local = gemv && c->v.local ? c->v.local : c->t->local_size;
+    if (d && gemv) d->local_size = c->v.local;
     cg_def(c, d, "M %" PRId64, m);
     cg_def(c, d, "N %" PRId64, n);
     cg_def(c, d, "K %" PRId64, k);
@@ -116,13 +119,12 @@ void vkc_lower_gemm(vkc_cg *c) {
             if (vec8) cg_def(c, d, "VEC8 1");
         }
         uint32_t sg = c->t->mx_subgroup_size;
-        cg_def(c, d, "SG_WIDTH %" PRIu32, sg && sg < c->t->local_size ? sg : c->t->local_size);
+        cg_def(c, d, "SG_WIDTH %" PRIu32, sg && sg < local ? sg : local);
         /* the reduction through subgroupAdd: the subgroup size is fixed and
          * divides the workgroup (choose.c offers "sg" only then) */
         uint32_t fixed = c->t->subgroup_fixed;
         if (c->v.reduce == VKC_REDUCE_SUBGROUP) {
-            if (fixed <= 1 || c->t->local_size % fixed ||
-                !(c->t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC)) {
+            if (fixed <= 1 || local % fixed || !(c->t->subgroup_ops & VKCNN_SUBGROUP_ARITHMETIC)) {
                 cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT, "gemv: no fixed subgroup for subgroupAdd");
                 return;
             }
@@ -150,7 +152,7 @@ void vkc_lower_gemm(vkc_cg *c) {
     if (has_c) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     cg_epilogue_bind(c, d);
     /* The grid, computed here once and passed to the shader. */
-    uint64_t local = c->t->local_size, groups = 0;
+    uint64_t groups = 0;
     if (tile) { /* TM rows x local * TN columns per workgroup */
         uint64_t ngn = ((uint64_t)n + local * (uint64_t)tn - 1) / (local * (uint64_t)tn);
         groups = (uint64_t)((m + tm - 1) / tm) * ngn;
@@ -160,7 +162,7 @@ void vkc_lower_gemm(vkc_cg *c) {
         groups = (uint64_t)((n + nc - 1) / nc);
         cg_def(c, d, "GROUPS %" PRIu64 "u", groups);
     }
-    cg_grid(c, d, groups ? groups * local : y->elements);
+    cg_grid(c, d, groups ? groups * (uint64_t)local : y->elements);
 }
 
 /* MatMul with a 2-D B (a Linear layer on N-D activations: ConvNeXt's on

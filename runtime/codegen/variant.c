@@ -196,8 +196,9 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
     const char *bad = NULL;
     if (out->split && (out->algo != VKC_ALGO_IGEMM || out->form == VKC_FORM_ROWS))
         bad = "takes no split-K (igemm's column form only)";
-    else if (out->local && out->algo != VKC_ALGO_GEMM1X1 && out->algo != VKC_ALGO_IM2COL)
-        bad = "takes no workgroup size (gemm1x1 and im2col only)";
+    else if (out->local && out->algo != VKC_ALGO_GEMM1X1 && out->algo != VKC_ALGO_IM2COL &&
+             out->algo != VKC_ALGO_GEMV)
+        bad = "takes no workgroup size (gemm1x1, im2col and gemv only)";
     else
         switch ((vkc_algo)out->algo) {
         case VKC_ALGO_DIRECT:

@@ -259,11 +259,12 @@ static void gemv_packed(vkcnn_context *ctx, uint64_t *seed) {
     const char *ov = getenv("VKCNN_KERNEL_OVERRIDE"); /* NC here unless it sets gemm */
     bool nc_free = !ov || !strstr(ov, "gemm=");
     static const int64_t ks[] = {8, 64, 128, 136, 1000, 2056}, ns[] = {1, 5, 16, 37, 100};
-    static const char *const ncs[] = {NULL, "gemm=gemv/nc4", "gemm=gemv/nc16"};
+    static const char *const ncs[] = {NULL, "gemm=gemv/nc4", "gemm=gemv/nc16/wg64",
+                                      "gemm=gemv/nc8/wg32"};
     uint64_t r = 7;
     for (int i = 0; i < 18; i++) {
         int64_t k = ks[i % 6], n = ns[(i / 3) % 5], m = kt_range(&r, 1, 3);
-        kt_override(nc_free ? ncs[i % 3] : NULL);
+        kt_override(nc_free ? ncs[i % 4] : NULL);
         if (fp32) kt_expect_define("gemv", "WT_TEXEL 1", "WT_PACKED 1");
         gemv(ctx, m, n, k, false, true, i % 2 ? 1.0f : 0.5f, 1.0f, (int)kt_range(&r, 0, 7),
              i % GEMV_ACTS, 0, (*seed)++);

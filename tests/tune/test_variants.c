@@ -28,6 +28,7 @@ static void strings(void) {
                           "wino2/16x8/storage",
                           "gemv/nc8/texel/sg",
                           "gemv/nc4/storage/tree",
+                          "gemv/nc16/texel/sg/wg16",
                           "gemm-tile/8x4",
                           "gemm",
                           "gemm1x1/8x8/texel",
@@ -96,7 +97,8 @@ static void strings(void) {
                          "gemm1x1/wg16/wg32",
                          "igemm/wg16",
                          "dw/4x4/wg16",
-                         "gemv/wg8",
+                         "gemv/wg12",
+                         "gemm-tile/8x4/wg16",
                          "row/sg",
                          "row/8x16/rows",
                          "row/nc4",
@@ -557,11 +559,18 @@ static void local_choice(vkcnn_context *ctx) {
 /* The GEMV's columns per workgroup (choose.c's gemv_rule_nc): 16 on a CPU
  * driver's texel path at N = 4096 and N = 1000 (63 workgroups); with
  * storage loads, and on GPUs, 8 at N = 4096 and 4 at N = 1000 (at least
- * 128 workgroups); a 72-wide Gemm takes 2 on a GPU, 4 (of 16) on the CPU. */
+ * 128 workgroups); a 72-wide Gemm takes 2 on a GPU, 4 (of 16) on the CPU.
+ * Its workgroup (gemv_rule_local): 16 invocations on the CPU's texel path
+ * (16 lanes), the target's elsewhere; a wanted wg64 is kept, a wg24 (not
+ * a whole number of subgroups) is not; the tuner lists the other one. */
 static void gemv_choice(vkcnn_context *ctx) {
     vkc_codegen_target cpu;
     device_target(ctx, &cpu);
     cpu.caps.cpu = true;
+    cpu.caps.vector_width = 512;
+    cpu.caps.max_workgroup_invocations = 1024;
+    cpu.local_size = 64;
+    cpu.subgroup_fixed = 16;
     cpu.texel_loads = true;
     vkc_codegen_target storage = cpu, gpu = cpu;
     storage.texel_loads = false;
@@ -578,13 +587,27 @@ static void gemv_choice(vkcnn_context *ctx) {
         for (int j = 0; j < 3; j++) {
             vkc_variant v;
             bool ok = vkc_variant_choose(g, n, ts[j], NULL, VKC_NONE, &v);
-            if (!ok || v.algo != VKC_ALGO_GEMV || v.bm != want[j]) {
-                fprintf(stderr, "gemv rule: N %lld on target %d: %s nc %u, want %lld\n",
+            unsigned local = j == 0 ? 16 : 0;
+            if (!ok || v.algo != VKC_ALGO_GEMV || v.bm != want[j] || v.local != local) {
+                fprintf(stderr, "gemv rule: N %lld on target %d: %s nc %u wg %u, want %lld, %u\n",
                         (long long)cases[i].n, j, ok ? "gemv" : "no variant", ok ? v.bm : 0,
-                        (long long)want[j]);
+                        ok ? v.local : 0, (long long)want[j], local);
                 CHECK(false);
             }
         }
+        char why[256];
+        vkc_variant w, v;
+        CHECK(vkc_variant_parse("gemv/wg64", &w, why, sizeof why));
+        CHECK(vkc_variant_choose(g, n, &cpu, &w, VKC_NONE, &v) && v.local == 64);
+        CHECK(vkc_variant_parse("gemv/wg24", &w, why, sizeof why));
+        CHECK(vkc_variant_choose(g, n, &cpu, &w, VKC_NONE, &v) && v.local == 16);
+        vkc_variant list[VKC_MAX_CANDIDATES];
+        uint32_t count = vkc_variant_candidates(g, n, &cpu, true, list, VKC_MAX_CANDIDATES);
+        bool other = false;
+        for (uint32_t c = 1; c < count; c++)
+            other |= list[c].algo == VKC_ALGO_GEMV && list[c].local == 0 &&
+                     list[c].bm == list[0].bm && list[c].load == list[0].load;
+        CHECK(count > 1 && list[0].local == 16 && other);
         vkc_graph_destroy(g);
     }
 }
