@@ -272,7 +272,6 @@ bool cg_whole_texels(const vkc_cg *c, uint64_t elements, bool half) {
 }
 
 void cg_bind_split(vkc_cg *c, vkc_kdispatch *d, uint32_t tensor) {
-    if (!bind_check(c, d, tensor, 1)) return;
     cg_bind_split_elements(c, d, tensor, c->g->tensors[tensor].elements);
 }
 

@@ -223,6 +223,16 @@ static void device_target(vkcnn_context *ctx, vkc_codegen_target *t) {
     }
 }
 
+/* ctx's target as a CPU driver of 16 lanes (512-bit vectors) with
+ * workgroups of 64 and texel loads: lavapipe on an AVX-512 host. */
+static void cpu16_target(vkcnn_context *ctx, vkc_codegen_target *t) {
+    device_target(ctx, t);
+    t->caps.cpu = true;
+    t->caps.vector_width = 512;
+    t->local_size = 64;
+    t->texel_loads = true;
+}
+
 typedef vkc_graph *(*build_fn)(uint64_t seed, uint32_t *node);
 
 /* Checks node's candidate list and runs every candidate against the
@@ -511,12 +521,8 @@ static void split_choice(vkcnn_context *ctx) {
  * the target's compute the reference. */
 static void local_choice(vkcnn_context *ctx) {
     vkc_codegen_target t;
-    device_target(ctx, &t);
-    t.caps.cpu = true;
+    cpu16_target(ctx, &t);
     t.caps.compute_units = 2;
-    t.caps.vector_width = 512;
-    t.local_size = 64;
-    t.texel_loads = true;
     uint32_t n = 0;
     vkc_variant v, want;
     vkc_graph *g = conv(97, &n, 1, 672, 14, 112, 1, 1, 1, 0);
@@ -565,13 +571,9 @@ static void local_choice(vkcnn_context *ctx) {
  * a whole number of subgroups) is not; the tuner lists the other one. */
 static void gemv_choice(vkcnn_context *ctx) {
     vkc_codegen_target cpu;
-    device_target(ctx, &cpu);
-    cpu.caps.cpu = true;
-    cpu.caps.vector_width = 512;
+    cpu16_target(ctx, &cpu);
     cpu.caps.max_workgroup_invocations = 1024;
-    cpu.local_size = 64;
     cpu.subgroup_fixed = 16;
-    cpu.texel_loads = true;
     vkc_codegen_target storage = cpu, gpu = cpu;
     storage.texel_loads = false;
     gpu.caps.cpu = false;
