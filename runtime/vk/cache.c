@@ -1,5 +1,6 @@
 #include "vk/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -81,6 +82,18 @@ void vkc_cache_entry_path(const vkc_disk_cache *cache, const char *kind, const v
                           size_t key_size, char *path, size_t path_size) {
     uint64_t h = vkc_fnv1a(vkc_fnv1a(VKC_FNV_OFFSET, kind, strlen(kind)), key, key_size);
     snprintf(path, path_size, "%s/%s-%016llx.bin", cache->dir, kind, (unsigned long long)h);
+}
+
+bool vkc_cache_has_entries(const vkc_disk_cache *cache, const char *kind) {
+    if (!cache->enabled) return false;
+    DIR *d = opendir(cache->dir);
+    if (!d) return false;
+    size_t n = strlen(kind);
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d));)
+        found = strncmp(e->d_name, kind, n) == 0 && e->d_name[n] == '-';
+    closedir(d);
+    return found;
 }
 
 bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *key, size_t key_size,

@@ -37,6 +37,10 @@ bool vkc_cache_load(const vkc_disk_cache *cache, const char *kind, const void *k
 bool vkc_cache_store(const vkc_disk_cache *cache, const char *kind, const void *key,
                      size_t key_size, const void *data, size_t size);
 
+/* Whether the cache holds any file of namespace `kind` (valid or not: a
+ * hint, e.g. that this host has compiled kernels before). */
+bool vkc_cache_has_entries(const vkc_disk_cache *cache, const char *kind);
+
 /* Path of the entry file for (kind, key), for tests that corrupt entries. */
 void vkc_cache_entry_path(const vkc_disk_cache *cache, const char *kind, const void *key,
                           size_t key_size, char *path, size_t path_size);

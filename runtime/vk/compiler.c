@@ -64,13 +64,12 @@ static void format_log(const char *log, const char *source, char *out, size_t si
     }
 }
 
-vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *preamble,
-                              uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
+static vkcnn_status compile(const char *name, const char *source, const char *preamble,
+                            uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
     *spirv = NULL;
     *words = 0;
     pthread_once(&init_once, init_glslang);
     if (!init_ok) return vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "glslang failed to initialise");
-    atomic_fetch_add(&compile_count, 1);
 
     glslang_target_client_version_t client = GLSLANG_TARGET_VULKAN_1_1;
     glslang_target_language_version_t spv = GLSLANG_TARGET_SPV_1_3;
@@ -136,4 +135,23 @@ done:
     glslang_program_delete(program);
     glslang_shader_delete(shader);
     return st;
+}
+
+vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *preamble,
+                              uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
+    atomic_fetch_add(&compile_count, 1);
+    return compile(name, source, preamble, vulkan_minor, spirv, words);
+}
+
+/* glslang keys its built-in tables by #version, profile, source language and
+ * whether the client is Vulkan, not by the Vulkan or SPIR-V minor: every
+ * kernel (GLSL 450 compute for Vulkan) shares the tables this one builds. */
+void vkc_glsl_warm(void) {
+    static const char source[] = "#version 450\n"
+                                 "layout(local_size_x = 1) in;\n"
+                                 "void main() {}\n";
+    uint32_t *spirv = NULL;
+    size_t words = 0;
+    if (compile("warm-up", source, NULL, 1, &spirv, &words)) vkc_error_clear();
+    free(spirv);
 }

@@ -20,6 +20,14 @@ vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *
  * a warm cache does not compile). */
 uint64_t vkc_glsl_compile_count(void);
 
+/* Compiles a trivial shader, not counted by vkc_glsl_compile_count: glslang's
+ * first compile in a process builds its built-in symbol tables (about 55 ms
+ * on a desktop CPU core), and every other compile waits for them. A context
+ * calls this on a thread of its own, so that the work overlaps device
+ * creation and the model's import. Thread-safe; failures are left to the
+ * real compiles to report. */
+void vkc_glsl_warm(void);
+
 /* "glslang MAJOR.MINOR.PATCH", part of every cache key. */
 const char *vkc_glsl_version(void);
 

@@ -8,6 +8,7 @@
 
 #include "core/checked.h"
 #include "core/hash.h"
+#include "vk/compiler.h"
 
 #define MAX_PIPELINE_CACHE_BYTES (64u << 20)
 
@@ -281,6 +282,12 @@ static uint32_t online_cpus(void) {
     return n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
 }
 
+static void *glsl_warm_main(void *arg) {
+    (void)arg;
+    vkc_glsl_warm();
+    return NULL;
+}
+
 vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_context **out) {
     vkc_error_clear();
     if (!out) return vkc_fail(VKCNN_ERROR_INVALID_ARGUMENT, "vkcnn_context_create: out is NULL");
@@ -312,6 +319,15 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     ctx->validation = sync || desc->validation == VKCNN_ON ||
                       (desc->validation == VKCNN_DEFAULT && (env_sync || env_on("VKCNN_VALIDATE")));
 
+    /* Kernels compile after device creation and the model's import; when
+     * they will compile (no SPIR-V cached yet), glslang builds its built-in
+     * tables meanwhile, on a thread that only saves time */
+    char why[VKC_CACHE_PATH_MAX + 128];
+    vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
+    if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
+    if (!(desc->faults & VKCNN_FAULT_NO_THREADS) && !vkc_cache_has_entries(&ctx->cache, "spv"))
+        ctx->glsl_warming = pthread_create(&ctx->glsl_warm, NULL, glsl_warm_main, NULL) == 0;
+
     vkc_instance_opts io = {.validation = ctx->validation,
                             .validation_sync = sync,
                             .faults = desc->faults,
@@ -334,9 +350,6 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
     const vkcnn_device_info *info = &ctx->dev.phys->info;
     vkc_memory_init(&ctx->memory, desc->device_memory_budget,
                     !info->uma || (desc->faults & VKCNN_FAULT_FORCE_STAGING));
-    char why[VKC_CACHE_PATH_MAX + 128];
-    vkc_cache_init(&ctx->cache, desc->cache_dir, desc->cache, why, sizeof why);
-    if (why[0]) vkc_log(ctx, VKCNN_LOG_DEBUG, "%s", why);
     if ((st = create_pipeline_cache(ctx)) || (st = create_submit_objects(ctx))) goto fail;
     /* the threads only save time: a host that refuses them (out of memory,
      * a thread limit) gets a context without them and a warning */
@@ -375,6 +388,7 @@ fail : {
 
 void vkcnn_context_destroy(vkcnn_context *ctx) {
     if (!ctx) return;
+    if (ctx->glsl_warming) pthread_join(ctx->glsl_warm, NULL);
     vkc_awake_destroy(ctx->awake);
     const vkc_device *dev = &ctx->dev;
     if (dev->handle) {

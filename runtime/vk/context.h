@@ -36,8 +36,10 @@ struct vkcnn_context {
     VkCommandPool pool;
     VkCommandBuffer cmd;
     VkFence fence;
-    atomic_bool lost; /* VK_ERROR_DEVICE_LOST seen: refuse further work */
-    vkc_awake *awake; /* CPU drivers: spinning while a wait is in progress */
+    atomic_bool lost;    /* VK_ERROR_DEVICE_LOST seen: refuse further work */
+    vkc_awake *awake;    /* CPU drivers: spinning while a wait is in progress */
+    pthread_t glsl_warm; /* vkc_glsl_warm, joined by destroy */
+    bool glsl_warming;
 
     pthread_mutex_t error_lock;
     pthread_mutex_t memory_lock; /* memory's block list (models on several threads) */

@@ -82,6 +82,10 @@ int main(void) {
     find_entry(dir, "pipeline", pipe, sizeof pipe);
     CHECK(file_exists(spv));
     CHECK(file_exists(pipe)); /* saved when the context was destroyed */
+    vkc_disk_cache on_dir;
+    char why_dir[256];
+    vkc_cache_init(&on_dir, dir, VKCNN_ON, why_dir, sizeof why_dir);
+    CHECK(vkc_cache_has_entries(&on_dir, "spv") && vkc_cache_has_entries(&on_dir, "pipeline"));
     /* warm: glslang not called */
     CHECK(compile_once(dir, &hit) == 0 && hit);
 
@@ -128,6 +132,8 @@ int main(void) {
     char why[256];
     vkc_cache_init(&cache, dir2, VKCNN_ON, why, sizeof why);
     CHECK(cache.enabled);
+    /* nothing of namespace "test" yet, and caching off wrote no SPIR-V */
+    CHECK(!vkc_cache_has_entries(&cache, "test") && !vkc_cache_has_entries(&cache, "spv"));
     pthread_t threads[4];
     store_job jobs[4];
     for (int i = 0; i < 4; i++) {
@@ -147,9 +153,13 @@ int main(void) {
             break;
         }
     free(data);
+    /* a namespace is the whole name before the '-' */
+    CHECK(vkc_cache_has_entries(&cache, "test") && !vkc_cache_has_entries(&cache, "tes"));
+    CHECK(!vkc_cache_has_entries(&cache, "spv"));
     /* an unreadable directory disables the cache with a reason, not an error */
     vkc_cache_init(&cache, "/proc/vkcnn-no-such/dir", VKCNN_ON, why, sizeof why);
     CHECK(!cache.enabled && strstr(why, "cannot create") != NULL);
+    CHECK(!vkc_cache_has_entries(&cache, "spv"));
 
     th_rmdir(dir);
     th_rmdir(dir2);
