@@ -14,7 +14,8 @@
 // phases): row s * C + c of V is channel c's patch for part
 // s = si * KS + sj, its rows and columns STEP apart (the stride) starting at
 // (ty * T * STEP - PT + UNIT * si, tx * T * STEP - PL + UNIT * sj). B^T from Lavin & Gray (2016):
-//   F(2x2): points 0, 1, -1, inf; F(4x4): 0, 1, -1, 2, -2, inf.
+//   F(2x2): points 0, 1, -1, inf; F(3x3): 0, 1, -1, 1/2, inf;
+//   F(4x4): 0, 1, -1, 1/2, -2, inf (passes/winograd.c has the choice).
 // One invocation per (c, p), p fastest (neighbouring lanes write neighbours);
 // VEC8 (devices with shaderInt64, where loads and stores are emulated per
 // lane: CPU drivers): per (c, 8 tiles), each a's 8 values one u64vec4 store.
@@ -134,6 +135,18 @@ void bt(inout float d[ALPHA]) {
     d[3] = t3;
     d[4] = t4;
     d[5] = t5;
+#elif T == 3
+    // interpolation points 0, 1, -1, 1/2, infinity (passes/winograd.c)
+    float t0 = 0.5 * (d[0] - d[2]) - d[1] + d[3];
+    float t1 = 0.5 * (d[2] - d[1]) + d[3];
+    float t2 = 0.5 * d[1] - 1.5 * d[2] + d[3];
+    float t3 = d[3] - d[1];
+    float t4 = 0.5 * (d[1] - d[3]) - d[2] + d[4];
+    d[0] = t0;
+    d[1] = t1;
+    d[2] = t2;
+    d[3] = t3;
+    d[4] = t4;
 #else
     float t0 = d[0] - d[2];
     float t1 = d[1] + d[2];

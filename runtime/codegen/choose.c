@@ -560,8 +560,13 @@ static bool wino_wide_cpu(const vkc_codegen_target *t) {
 /* The Winograd GEMM's block TM x TP (winograd_gemm.comp; the measurements
  * behind it are in lower_winograd.c's comment): loads bound the GEMM on
  * lavapipe, so its time goes as the loads, PP * MP * (1/TM + 1/TP) per c
- * and a. With texel loads TM is 16, or 32 where it divides MP and the
- * block stays within 512 accumulators (TP 16 or 8), whichever loads less;
+ * and a. With texel loads TM is 16, or 32 where it divides MP, P is over
+ * 16 tiles and the block stays within 512 accumulators (TP 16 or 8),
+ * whichever loads less (at 16 tiles, a 13x13 or 14x14 output at batch 1,
+ * 32 x 16 loads less but 16 x 16 ran faster: `bench --per-layer`, lavapipe
+ * 22.3 at 512 bits, 2 interleaved rounds, F(4x4) GEMMs: AlexNet's three
+ * 1.01-1.44 against 1.06-1.73 ms, ResNet-18's three at 14x14 0.95-1.03
+ * against 1.17-1.35; F(2x2) at 7x7 1.40-1.45 against 1.43-1.51);
  * otherwise TM is the largest of 64, 32, 16 dividing MP. TP is the one of
  * 32 (only when P >= 128: measured), 24, 16, 8 that minimizes that count
  * with P's padding (on ties the larger TP, then TM 16). Devices without
@@ -574,7 +579,7 @@ static bool wino_wide_cpu(const vkc_codegen_target *t) {
 static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp, int64_t p,
                             int64_t *tm, int64_t *tp) {
     const int64_t wide = mp % 64 == 0 ? 64 : mp % 32 == 0 ? 32 : 16;
-    const int64_t tms[] = {texel ? 16 : wide, texel && mp % 32 == 0 ? 32 : 0};
+    const int64_t tms[] = {texel ? 16 : wide, texel && mp % 32 == 0 && p > 16 ? 32 : 0};
     static const int64_t choices[] = {32, 24, 16, 8};
     double best = 0;
     bool any = false;
@@ -704,8 +709,7 @@ static bool cm_rule(const vkc_codegen_target *t, bool half, int64_t rows, int64_
 /* The Conv's tile from its Winograd weights U [ALPHA^2][CS][MP]. */
 static int64_t wino_tile_of(const vkc_graph *g, uint32_t u) {
     if (u == VKC_NONE || u >= g->tensor_count || g->tensors[u].rank != 3) return 0;
-    int64_t a2 = g->tensors[u].dims[0];
-    return a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
+    return vkc_winograd_tile_of(g->tensors[u].dims[0]);
 }
 
 static bool choose_conv(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
@@ -1299,10 +1303,11 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
         if (dw_block_ok(&o, ty, tx)) dw_candidates(&o, t, l);
     }
     /* Winograd where the rule does not pick it: the form's tile; and F(2x2)
-     * where the form takes F(4x4) (the forms of several parts take F(2x2)
-     * only: passes/winograd.c) */
+     * where the form takes F(4x4) or F(3x3) (the forms of several parts
+     * take F(3x3) or F(2x2) only: passes/winograd.c) */
     if (form && !rule) wino_candidates(&o, t, form, true, l);
     if (form == 4) wino_candidates(&o, t, rule == 2 ? 4 : 2, false, l);
+    if (form == 3) wino_candidates(&o, t, rule == 2 ? 3 : 2, false, l);
     if (cm_ok && !cm_first) cm_candidates(t, half, o.mg, o.p, 0, 4, l);
     /* F(2x2)'s GEMM on cooperative matrices (F(4x4)'s only when wanted) */
     if (form && cm_ok) {

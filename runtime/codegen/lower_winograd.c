@@ -1,4 +1,4 @@
-/* Winograd convolution F(T x T, 3x3), T = 4 or 2, for the Convs whose
+/* Winograd convolution F(T x T, 3x3), T = 4, 3 or 2, for the Convs whose
  * weights runtime/passes/winograd.c transformed (vkc_node.winograd, U of
  * [ALPHA^2][CS][MP], ALPHA = T + 2; T follows from U's shape; CS = KS^2 C,
  * KS x KS 3x3 parts of the kernel as vkc_winograd_parts says: 1 for 3x3, 4
@@ -111,7 +111,7 @@ static bool geometry(const vkc_cg *c, wino *g) {
     g->pt = a->pads[0];
     g->pl = a->pads[1];
     g->a2 = u->dims[0];
-    g->t = g->a2 == 36 ? 4 : g->a2 == 16 ? 2 : 0;
+    g->t = vkc_winograd_tile_of(g->a2);
     g->mp = u->dims[2];
     vkc_winograd_form f;
     if (w->dims[3] != w->dims[2] || a->strides[0] != a->strides[1] || a->dilations[0] != 1 ||

@@ -15,6 +15,8 @@
  * least maxComputeWorkGroupInvocations (128). */
 #define MAX_LOCAL 128
 
+/* one algorithm per line */
+/* clang-format off */
 static const struct {
     const char *name;
     vkc_algo algo;
@@ -23,6 +25,7 @@ static const struct {
     {"direct", VKC_ALGO_DIRECT, 0},
     {"igemm", VKC_ALGO_IGEMM, 0},
     {"wino2", VKC_ALGO_WINOGRAD, 2},
+    {"wino3", VKC_ALGO_WINOGRAD, 3},
     {"wino4", VKC_ALGO_WINOGRAD, 4},
     {"wino", VKC_ALGO_WINOGRAD, 0},
     {"gemv", VKC_ALGO_GEMV, 0},
@@ -32,10 +35,12 @@ static const struct {
     {"dw", VKC_ALGO_DEPTHWISE, 0},
     {"cm", VKC_ALGO_COOPMAT, 0},
     {"cm-wino2", VKC_ALGO_COOPMAT, 2},
+    {"cm-wino3", VKC_ALGO_COOPMAT, 3},
     {"cm-wino4", VKC_ALGO_COOPMAT, 4},
     {"im2col", VKC_ALGO_IM2COL, 0},
     {"row", VKC_ALGO_ROW, 0},
 };
+/* clang-format on */
 
 const char *vkc_family_name(vkc_family f) {
     switch (f) {
@@ -178,8 +183,9 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
         }
         if (!ok || !seen) {
             snprintf(why, why_size,
-                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino4, gemm1x1, dw, "
-                     "gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino4, im2col, row), block (TMxTP "
+                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino3, wino4, gemm1x1, "
+                     "dw, gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino3, cm-wino4, im2col, row), "
+                     "block (TMxTP "
                      "with 1..%d "
                      "each, ncN), load path (texel, "
                      "storage), reduction (sg, plain, tree), pixel form (rows, cols), split-K "

@@ -263,7 +263,7 @@ static bool pool_fusable(const vkc_graph *g, uint32_t ai, uint32_t *producer, ui
         if (pn->post[i].kind == VKC_OPERAND_ELEMENT ||
             pn->post[i].kind == VKC_OPERAND_IMAGE_CHANNEL)
             return false;
-    int64_t a2 = g->tensors[pn->winograd].dims[0], t = a2 == 36 ? 4 : a2 == 16 ? 2 : 0;
+    int64_t t = vkc_winograd_tile_of(g->tensors[pn->winograd].dims[0]);
     const vkc_window_attrs *w = &a->attrs.window;
     const vkc_tensor *xt = &g->tensors[x], *yt = &g->tensors[a->outputs[0]];
     if (!t || w->spatial != 2 || xt->rank != 4 || yt->rank != 4) return false;

@@ -145,7 +145,7 @@ static inline int64_t vkc_gemv_pack_size(int64_t k, int64_t rows, int64_t nc, in
 void vkc_gemv_pack_group(const float *b, int64_t rows, int64_t k, int64_t nc, int64_t q,
                          float *out);
 
-/* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4 or 2) live Conv
+/* Winograd F(m x m, 3x3) (winograd.c): the output tile m (4, 3 or 2) live Conv
  * `node` of g runs with, 0 when Winograd does not apply to it: 2-D, a
  * square kernel and equal strides with a form of 3x3 parts
  * (vkc_winograd_parts: 3x3 or 5x5 at stride 1, 11x11 at stride 4, ...),
@@ -154,11 +154,13 @@ void vkc_gemv_pack_group(const float *b, int64_t rows, int64_t k, int64_t nc, in
  * channels times parts):
  * the transforms cost as much per output channel whatever C, the GEMM saves
  * in proportion to C (lavapipe, 1 image: 3 -> 64 at 224x224 66 ms against
- * 35 ms direct; 16 -> 64 at 112x112 28 ms against 74 ms). The tile rule: F(4x4), unless the output
- * is at most 2 high or wide, where one F(2x2) tile covers it with fewer products. Measured on
- * lavapipe, F(2x2) took twice as long on VGG-16's 56x56, 28x28 and 14x14 layers, and F(4x4) meets
- * the model tolerance on VGG-16. A wanted kernel variant (vkc_passes_options.choose) may ask
- * for either tile, or none, where the form allows. */
+ * 35 ms direct; 16 -> 64 at 112x112 28 ms against 74 ms). The tile rule for a single 3x3 part:
+ * F(4x4), unless the output is at most 2 high or wide, where one F(2x2) tile covers it with fewer
+ * products. Measured on lavapipe, F(2x2) took twice as long on VGG-16's 56x56, 28x28 and 14x14
+ * layers, and F(4x4) meets the model tolerance on VGG-16. The forms of several parts: F(3x3),
+ * unless the output is at most 2 high or wide (F(2x2)); never F(4x4), for its rounding
+ * (winograd.c). A wanted kernel variant (vkc_passes_options.choose) may ask for another tile, or
+ * none, where the form allows. */
 #define VKC_WINOGRAD_MIN_C 16
 /* and at least this many MACs: on a small layer the two extra dispatches
  * cost more than the products saved (LeNet-5's 5x5 6 -> 16 at 10x10, 0.24 M
@@ -181,6 +183,11 @@ typedef struct vkc_winograd_form {
     int64_t per_axis, step, unit;
 } vkc_winograd_form;
 bool vkc_winograd_parts(int64_t kernel, int64_t stride, vkc_winograd_form *f);
+/* The tile m of a U of alpha^2 = (m + 2)^2 positions (its dims[0]): 4, 3 or 2,
+ * 0 for any other count. */
+static inline int64_t vkc_winograd_tile_of(int64_t alpha2) {
+    return alpha2 == 36 ? 4 : alpha2 == 25 ? 3 : alpha2 == 16 ? 2 : 0;
+}
 
 /* Runs the pipeline above on g (when opts->fusion); r receives the counts. */
 vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_passes *r);

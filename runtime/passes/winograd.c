@@ -20,7 +20,8 @@
  *
  * The transforms are Toom-Cook's (Lavin & Gray, "Fast Algorithms for
  * Convolutional Neural Networks", 2016): F(2x2,3x3) with interpolation
- * points 0, 1, -1, infinity; F(4x4,3x3) with 0, 1, -1, 1/2, -2, infinity
+ * points 0, 1, -1, infinity; F(3x3,3x3) with 0, 1, -1, 1/2, infinity;
+ * F(4x4,3x3) with 0, 1, -1, 1/2, -2, infinity
  * (G here, B^T in winograd_input.comp, A^T in winograd_output.comp). The
  * points decide how much F(4x4) amplifies the float rounding, most of it the
  * GEMM's sums over C multiplied by A^T (that the choice of points matters is
@@ -35,15 +36,24 @@
  * network amplifies its early layers' rounding ~20x), VGG-16 4.3e-6 ->
  * 3.2e-6, DenseNet-121 8.1e-6 -> 4.9e-6.
  *
- * The forms of several parts run F(2x2) only (measured with the points
- * 0, +-1, +-2). F(4x4)'s transforms (entries up to 5 in B, 8 in A) amplify the rounding of the
+ * The forms of several parts run F(3x3) (points 0, 1, -1, 1/2, infinity), or F(2x2) on an
+ * output at most 2 high or wide, never F(4x4) (measured with the points 0, +-1, +-2).
+ * F(4x4)'s transforms (entries up to 5 in B, 8 in A) amplify the rounding of the
  * GEMM's float sums, and a form of KS^2 parts sums KS^2 times as many rows per output as a 3x3 of
  * the same C (a 5x5: 36 taps, 11 of them zero): the error grows with the rows faster than the
  * output. kernel_test_winograd's 5x5 case of 19 channels (76 rows) with a Clip (bound 6.0e-5 at max
  * |ref| 0.5): F(4x4) 4.79e-5 on lavapipe 22.3 and 25.0, 6.8e-5 on an NVIDIA H200; F(2x2) 7.67e-6.
  * The three steps modelled in float32 against a float64 direct conv (6 random draws of that shape)
  * put F(4x4) at 3.2-8.5e-5, still 2.0-3.9e-5 with the GEMM summed part by part, 2.9-6.2e-5 with
- * other points (0, +-1, 1/2, -2 or -3), and F(3x3) at 2.0-3.1e-5; F(2x2) at 5.4-8.8e-6. */
+ * other points (0, +-1, 1/2, -2 or -3), and F(3x3) at 2.0-3.1e-5; F(2x2) at 5.4-8.8e-6.
+ * F(3x3) as built: that case 2.70e-5 on lavapipe 22.3 and Mesa 25.0 (F(2x2) 6.94e-6), the
+ * test's worst an 11x11/4 of 5 channels (80 rows) with a Clip at 3.84e-5 of its 6.0e-5 bound
+ * (F(2x2) 5.04e-6); bench/winograd_points.py --tile 3 puts its relative RMS error at 3x
+ * F(2x2)'s and 0.8x F(4x4)'s (76 rows: 7.8e-7, 2.7e-7, 9.7e-7), the four point sets tried
+ * within 4% of each other. It does 25 products per 3 x 3 outputs and part against F(2x2)'s
+ * 16 per 2 x 2 (0.69x), and tiles AlexNet's 27x27 and 55x55 outputs with less padding: its
+ * 5x5 layer's GEMM 2.48-2.88 -> 1.98-2.08 ms, its 11x11/4 layer's 1.06-1.42 -> 0.71-0.90
+ * (`vkcnn bench --per-layer`, lavapipe 22.3). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +63,11 @@
 
 static const double G2[4][3] = {
     {1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}};
+static const double G3[5][3] = {{2.0, 0.0, 0.0},
+                                {1.0, 1.0, 1.0},
+                                {-1.0 / 3, 1.0 / 3, -1.0 / 3},
+                                {-8.0 / 3, -4.0 / 3, -2.0 / 3},
+                                {0.0, 0.0, 1.0}};
 static const double G4[6][3] = {{1.0, 0.0, 0.0},
                                 {1.0 / 3, 1.0 / 3, 1.0 / 3},
                                 {-1.0 / 3, 1.0 / 3, -1.0 / 3},
@@ -94,9 +109,10 @@ uint32_t vkc_winograd_form_tile(const vkc_graph *g, uint32_t node) {
     for (int d = 0; d < 2; d++)
         if (a->dilations[d] != 1) return 0;
     if (y->elements == 0) return 0;
-    /* F(4x4) for a single 3x3 part unless the output is at most 2 high or
-     * wide; the part forms F(2x2) (file comment) */
-    return f.per_axis == 1 && y->dims[2] > 2 && y->dims[3] > 2 ? 4 : 2;
+    /* F(4x4) for a single 3x3 part, F(3x3) for the part forms (file
+     * comment); F(2x2) where the output is at most 2 high or wide */
+    if (y->dims[2] <= 2 || y->dims[3] <= 2) return 2;
+    return f.per_axis == 1 ? 4 : 3;
 }
 
 uint32_t vkc_winograd_tile(const vkc_graph *g, uint32_t node) {
@@ -121,7 +137,7 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     if (!vkc_winograd_parts(k, g->nodes[node].attrs.window.strides[0], &f))
         return vkc_node_fail(g, node, VKCNN_ERROR_INVALID_ARGUMENT, "no Winograd form");
     int64_t ks = f.per_axis, shifts = ks * ks;
-    if (ks > 1) tile = 2; /* the part forms: F(2x2) whatever was asked (file comment) */
+    if (ks > 1 && tile == 4) tile = 3; /* the part forms: never F(4x4) (file comment) */
     int64_t alpha = tile + 2,
             mp = (m_count + VKC_WINOGRAD_MPAD - 1) / VKC_WINOGRAD_MPAD * VKC_WINOGRAD_MPAD;
     int64_t rows = shifts * c_count, dims[3] = {alpha * alpha, rows, mp};
@@ -131,7 +147,7 @@ static vkcnn_status transform(vkc_graph *g, uint32_t node, uint32_t tile, uint32
     vkcnn_status st = vkc_pass_add_constant(g, name, 3, dims, index, &u);
     if (st) return vkc_node_fail(g, node, st, "Winograd weight transform");
     const float *w = g->tensors[wi].data; /* re-fetched: adding a tensor may move the array */
-    const double *gm = tile == 4 ? &G4[0][0] : &G2[0][0];
+    const double *gm = tile == 4 ? &G4[0][0] : tile == 3 ? &G3[0][0] : &G2[0][0];
     /* alloc_data zeroed u, padding columns m >= m_count included. Kernels
      * are taken MB at a time along m, innermost: the arithmetic then runs
      * as vectors across kernels, and each of the alpha^2 rows that a
@@ -186,7 +202,7 @@ vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r,
         if (opts && opts->choose) {
             uint32_t form = vkc_winograd_form_tile(g, n);
             tile = form ? opts->choose(g, n, tile, form, user) : 0;
-            if (tile != 2 && tile != 4) tile = 0;
+            if (tile < 2 || tile > 4) tile = 0;
         }
         if (!tile) continue;
         uint32_t u;

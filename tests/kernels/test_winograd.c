@@ -4,17 +4,17 @@
  * and strided kernels as phases of 3x3 (H and W odd and not
  * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
  * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
- * run with F(4x4) and F(2x2) forced (VKCNN_KERNEL_OVERRIDE=conv=wino4 and
- * conv=wino2) and by rule, and VGG-like layers and AlexNet's; then the
+ * run with F(4x4), F(3x3) and F(2x2) forced (VKCNN_KERNEL_OVERRIDE=conv=wino4,
+ * wino3, wino2) and by rule, and VGG-like layers and AlexNet's; then the
  * rule: Winograd for VGG's layers (but the first, of 3 input channels),
- * AlexNet's 11x11/4 and 5x5, and a 5x5/2 (those as F(2x2), even when
- * F(4x4) is forced), not for 7x7 at stride 1, 3x3/2
+ * AlexNet's 11x11/4 and 5x5, and a 5x5/2 (those as F(3x3), also when
+ * F(4x4) is forced; F(2x2) on an output of 2), not for 7x7 at stride 1, 3x3/2
  * (no fewer products), 1x1, a layer under VKC_WINOGRAD_MIN_MACS (LeNet-5's
  * 5x5), dilated or grouped convs, nor with the option off or without
  * fusion. Then a MaxPool after the conv:
  * fused into the output transform when its windows tile the output tiles
  * (k x k at stride k, k dividing T; odd sizes floor), kept apart otherwise
- * (3x3/2, padded, ceil_mode with a partial window, scratch over the
+ * (2x2/2 on F(3x3)'s tiles, 3x3/2, padded, ceil_mode with a partial window, scratch over the
  * device's bindings), against the reference and with the per-node check. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +135,7 @@ static const vkc_exec_options wino_opts = {.fusion = true, .winograd = true};
  * VKCNN_KERNEL_OVERRIDE pattern suffix ("/16x8"). */
 static const char *block = "";
 
-/* Sets VKCNN_KERNEL_OVERRIDE for Winograd tile `tile` ("4", "2"; NULL: the
+/* Sets VKCNN_KERNEL_OVERRIDE for Winograd tile `tile` ("4", "3", "2"; NULL: the
  * rule picks, the block alone forced) with the current block. */
 static void force_tile(const char *tile) {
     char items[64] = "";
@@ -146,12 +146,12 @@ static void force_tile(const char *tile) {
     kt_override(items[0] ? items : NULL);
 }
 
-/* Runs the case with F(4x4), F(2x2) and the rule's tile (KT_VARIANTS=one:
- * one of them, in turn). */
+/* Runs the case with F(4x4), F(3x3), F(2x2) and the rule's tile
+ * (KT_VARIANTS=one: one of them, in turn). */
 static void run(vkcnn_context *ctx, const wcase *k, uint64_t seed) {
-    static const char *const tiles[] = {"4", "2", NULL};
-    uint32_t variants = kt_variants(3);
-    for (unsigned i = 0; i < 3; i++) {
+    static const char *const tiles[] = {"4", "3", "2", NULL};
+    uint32_t variants = kt_variants(4);
+    for (unsigned i = 0; i < 4; i++) {
         if (!(variants >> i & 1)) continue;
         force_tile(tiles[i]);
         char what[320];
@@ -312,15 +312,24 @@ int main(int argc, char **argv) {
     CHECK(picks_winograd(ctx, &alexnet5, &wino_opts));
     CHECK(picks_winograd(ctx, &alexnet11, &wino_opts));
     CHECK(picks_winograd(ctx, &five2, &wino_opts));
-    /* the forms of several 3x3 parts (5x5, strided phases) run F(2x2), even
+    /* the forms of several 3x3 parts (5x5, strided phases) run F(3x3), also
      * when F(4x4) is asked for (passes/winograd.c: F(4x4) was not accurate
-     * enough there); a 3x3 F(4x4) */
+     * enough there), F(2x2) when asked or on an output of at most 2; a 3x3
+     * F(4x4), or F(3x3) when asked */
     force_tile("4");
-    CHECK(winograd_tile(ctx, &alexnet5, &wino_opts) == 2);
-    CHECK(winograd_tile(ctx, &alexnet11, &wino_opts) == 2);
+    CHECK(winograd_tile(ctx, &alexnet5, &wino_opts) == 3);
+    CHECK(winograd_tile(ctx, &alexnet11, &wino_opts) == 3);
     CHECK(winograd_tile(ctx, &vgg[3], &wino_opts) == 4);
+    force_tile("2");
+    CHECK(winograd_tile(ctx, &alexnet5, &wino_opts) == 2);
+    force_tile("3");
+    CHECK(winograd_tile(ctx, &vgg[3], &wino_opts) == 3);
     kt_override(NULL);
-    CHECK(winograd_tile(ctx, &five2, &wino_opts) == 2);
+    CHECK(winograd_tile(ctx, &alexnet5, &wino_opts) == 3);
+    CHECK(winograd_tile(ctx, &alexnet11, &wino_opts) == 3);
+    CHECK(winograd_tile(ctx, &five2, &wino_opts) == 3);
+    const wcase five_small = {1, 256, 256, 6, 8, 5, 5, 1, 1, 1, {0, 0, 0, 0}, true, 1};
+    CHECK(winograd_tile(ctx, &five_small, &wino_opts) == 2);
     for (unsigned i = 0; i < sizeof vgg / sizeof vgg[0]; i++) {
         CHECK(picks_winograd(ctx, &vgg[i], &wino_opts));
         CHECK(!picks_winograd(ctx, &vgg[i], &off));
@@ -350,8 +359,12 @@ int main(int argc, char **argv) {
         {{1, 18, 33, 9, 15, 3, 3, 1, 1, 1, {1, 1, 1, 1}, false, 7}, {2, 2, 0, false}, "2", true},
         {{1, 16, 16, 16, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 3}, {4, 4, 0, false}, "4", true},
         {{1, 19, 16, 8, 8, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, true}, "4", true},
+        /* F(3x3)'s tiles: 3x3/3 windows, 17x17 floors to 5x5 */
+        {{1, 16, 20, 17, 17, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {3, 3, 0, false}, "3", true},
+        {{1, 16, 16, 27, 27, 5, 5, 1, 1, 1, {2, 2, 2, 2}, true, 3}, {3, 3, 0, false}, NULL, true},
         /* windows across tiles, a padded window, a partial window */
         {{1, 16, 16, 16, 16, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {4, 4, 0, false}, "2", false},
+        {{1, 16, 16, 12, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, false}, "3", false},
         {{1, 16, 16, 13, 13, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {3, 2, 0, false}, "4", false},
         {{1, 16, 16, 12, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 1, false}, "4", false},
         {{1, 16, 16, 13, 13, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, 1}, {2, 2, 0, true}, "4", false},
@@ -360,7 +373,8 @@ int main(int argc, char **argv) {
     for (unsigned i = 0; i < sizeof pools / sizeof pools[0]; i++) {
         force_tile(pools[i].tile);
         char what[320];
-        describe_pooled(&pools[i].k, &pools[i].pool, pools[i].tile, what, sizeof what);
+        describe_pooled(&pools[i].k, &pools[i].pool, pools[i].tile ? pools[i].tile : "by rule",
+                        what, sizeof what);
         vkc_graph *g = build_pooled(&pools[i].k, &pools[i].pool, 300 + i);
         if (g) kt_check(ctx, g, &wino_opts, 300 + i, what);
         uint32_t count = checked_dispatches(ctx, &pools[i].k, &pools[i].pool, &wino_opts);
