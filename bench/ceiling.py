@@ -30,7 +30,9 @@ markdown:
 Arithmetic FLOPs are what a layer multiplies: `vkcnn bench` counts a
 Winograd layer's direct-convolution FLOPs, and F(m x m, 3 x 3) does
 (m + 2)^2 products per m x m outputs where the direct form does 9 m^2
-(wino4: 36 / 144, wino2: 16 / 36), so its GEMM's count is scaled by that.
+(wino4: 36 / 144, wino3: 25 / 81, wino2: 16 / 36), so its GEMM's count is
+scaled by that (per 3x3 part: a 5x5 or strided kernel's parts, whose
+direct form does fewer than 9 products per output and part, count low).
 """
 import argparse
 import collections
@@ -42,7 +44,7 @@ TARGETS = {"resnet50": 3.0, "resnet18": 2.5, "googlenet": 2.5, "squeezenet1_1": 
            "mobilenet_v2": 4.0, "efficientnet_b0": 4.0, "vgg16": 2.0, "alexnet": 2.15}
 
 # Products per output of F(m x m, 3 x 3) over the direct form's 9.
-WINOGRAD_SCALE = {"wino4": 36 / 144, "wino2": 16 / 36}
+WINOGRAD_SCALE = {"wino4": 36 / 144, "wino3": 25 / 81, "wino2": 16 / 36}
 
 
 def form(layer):
