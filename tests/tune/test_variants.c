@@ -696,10 +696,11 @@ static void winograd_choice(vkcnn_context *ctx) {
     g = conv(105, &n, 1, 128, 27, 128, 1, 3, 1, 1); /* 27x28: 49 tiles */
     CHECK(wino_default(g, n, &t, 4, 32, 16));
     vkc_graph_destroy(g);
-    /* a 5x5: F(3x3) parts, 27x28 as 81 + 9 tiles (AlexNet's second layer) */
+    /* a 5x5 (AlexNet's second layer, at 27x28): F(3x3) parts, 90 tiles */
     g = conv(106, &n, 1, 64, 27, 192, 1, 5, 1, 2);
     CHECK(wino_default(g, n, &t, 3, 32, 16));
-    /* M 48: TM 32 does not divide MP, 16 x 16 (12 tiles padded to 16) */
+    vkc_graph_destroy(g);
+    /* M 48: 16 x 16 (12 tiles padded to 16) */
     g = conv(104, &n, 1, 128, 12, 48, 1, 3, 1, 1);
     CHECK(wino_default(g, n, &t, 4, 16, 16));
     vkc_graph_destroy(g);
