@@ -273,11 +273,25 @@ static bool gemm1x1_block_ok(int64_t tm, int64_t tp) {
  * MobileNetV2's 1x1 layers 16x8 25.1 ms, 8x8 28.3, 8x4 31.3, 16x4 ~55
  * (3 runs); ResNet-50's (2 runs) 16x8 267 ms, 16x4 308, 8x8 315. 8x8 is
  * ahead on some 7x7 layers with M = 160, within the noise elsewhere. */
+#define GEMM1X1_MIN_GRID 64 /* two workgroups of the CPU rule's 32 */
 static void gemm1x1_rule_block(const conv_geo *o, int64_t *tm, int64_t *tp) {
     *tm = 1;
     while (*tm < 16 && *tm < o->mg)
         *tm *= 2;
     *tp = o->oh * o->ow >= 8 ? 8 : 4;
+    /* Images of under 4 pixels (squeeze-and-excitation's 1x1 convs on
+     * pooled vectors): TM halved while the grid has fewer than
+     * GEMM1X1_MIN_GRID invocations. There a block of 16 channels left
+     * ceil(M / 16) invocations, each looping over all of C with 20 loads a
+     * step: EfficientNet-B0's 672 -> 28 took 0.11 ms in 2 invocations.
+     * Its 16 squeezes 1.16-1.39 -> 0.90-0.92 ms, its 16 excitations
+     * 0.78-0.84 -> 0.66-0.79 (`bench --per-layer`, 2 interleaved rounds);
+     * the model's GPU median lower in 4 interleaved rounds of 4, by
+     * 0.2-3.9 ms of 24-28. */
+    int64_t pixel_blocks = o->n * ((o->oh * o->ow + *tp - 1) / *tp);
+    while (o->oh * o->ow < 4 && *tm > 1 &&
+           pixel_blocks * ((o->mg + *tm - 1) / *tm) < GEMM1X1_MIN_GRID)
+        *tm /= 2;
 }
 
 /* Whether the default rule runs the 1x1 convs that conv1x1.comp takes

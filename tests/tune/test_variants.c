@@ -323,6 +323,10 @@ static vkc_graph *conv3x3(uint64_t seed, uint32_t *node) {
 static vkc_graph *conv1x1(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 1, 24, 9, 17, 1, 1, 1, 0);
 }
+/* squeeze-and-excitation's 1x1 on a pooled vector (here 1 x 2 pixels) */
+static vkc_graph *squeeze1x1(uint64_t seed, uint32_t *node) {
+    return conv(seed, node, 1, 72, 1, 28, 1, 1, 1, 0);
+}
 static vkc_graph *conv1x1_s2(uint64_t seed, uint32_t *node) {
     return conv(seed, node, 3, 20, 9, 13, 1, 1, 2, 0);
 }
@@ -574,6 +578,34 @@ static void local_choice(vkcnn_context *ctx) {
  * Its workgroup (gemv_rule_local): 16 invocations on the CPU's texel path
  * (16 lanes), the target's elsewhere; a wanted wg64 is kept, a wg24 (not
  * a whole number of subgroups) is not; the tuner lists the other one. */
+/* The 1x1 GEMM's block on images of under 4 pixels: TM halved from 16
+ * while the grid has fewer than 64 invocations (choose.c,
+ * gemm1x1_rule_block); larger images keep 16 x 8. */
+static void squeeze_choice(vkcnn_context *ctx) {
+    vkc_codegen_target cpu;
+    cpu16_target(ctx, &cpu);
+    static const struct {
+        int64_t batch, c, h, m, tm, tp;
+    } cases[] = {{1, 672, 1, 28, 1, 4},  /* 2 channel blocks of 16: 28 of 1 */
+                 {1, 28, 1, 672, 8, 4},  /* 42 blocks of 16: 84 of 8 */
+                 {3, 28, 1, 672, 16, 4}, /* batch 3: 126 blocks of 16 */
+                 {1, 64, 7, 28, 16, 8}}; /* 7x8 pixels: the usual block */
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t n = 0;
+        vkc_graph *g =
+            conv(120 + i, &n, cases[i].batch, cases[i].c, cases[i].h, cases[i].m, 1, 1, 1, 0);
+        vkc_variant v;
+        bool ok = vkc_variant_choose(g, n, &cpu, NULL, VKC_NONE, &v);
+        if (!ok || v.algo != VKC_ALGO_GEMM1X1 || v.bm != cases[i].tm || v.bn != cases[i].tp) {
+            fprintf(stderr, "1x1 rule: case %u: %s %ux%u, want %lldx%lld\n", i,
+                    ok ? "gemm1x1" : "no variant", ok ? v.bm : 0, ok ? v.bn : 0,
+                    (long long)cases[i].tm, (long long)cases[i].tp);
+            CHECK(false);
+        }
+        vkc_graph_destroy(g);
+    }
+}
+
 static void gemv_choice(vkcnn_context *ctx) {
     vkc_codegen_target cpu;
     cpu16_target(ctx, &cpu);
@@ -715,6 +747,7 @@ int main(int argc, char **argv) {
     candidates(ctx, "conv 3x3", conv3x3, true, 6);
     candidates(ctx, "conv 1x1", conv1x1, true, 3);
     candidates(ctx, "conv 1x1 stride 2, batch 3", conv1x1_s2, true, 3);
+    candidates(ctx, "conv 1x1 on a 1x2 image", squeeze1x1, true, 3);
     candidates(ctx, "depthwise 3x3", depthwise, true, 6);
     candidates(ctx, "conv 3x3 stride 2, batch 2", strided, true, 3);
     candidates(ctx, "conv 5x5", conv5x5, true, 6);
@@ -726,6 +759,7 @@ int main(int argc, char **argv) {
     split_choice(ctx);
     local_choice(ctx);
     gemv_choice(ctx);
+    squeeze_choice(ctx);
     image_choice(ctx);
     winograd_choice(ctx);
     th_destroy(ctx);
