@@ -288,9 +288,9 @@ static void gemm1x1_rule_block(const conv_geo *o, int64_t *tm, int64_t *tp) {
      * 0.78-0.84 -> 0.66-0.79 (`bench --per-layer`, 2 interleaved rounds);
      * the model's GPU median lower in 4 interleaved rounds of 4, by
      * 0.2-3.9 ms of 24-28. */
+    if (o->oh * o->ow >= 4) return;
     int64_t pixel_blocks = o->n * ((o->oh * o->ow + *tp - 1) / *tp);
-    while (o->oh * o->ow < 4 && *tm > 1 &&
-           pixel_blocks * ((o->mg + *tm - 1) / *tm) < GEMM1X1_MIN_GRID)
+    while (*tm > 1 && pixel_blocks * ((o->mg + *tm - 1) / *tm) < GEMM1X1_MIN_GRID)
         *tm /= 2;
 }
 

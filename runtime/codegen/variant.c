@@ -182,15 +182,20 @@ bool vkc_variant_parse(const char *s, vkc_variant *out, char *why, size_t why_si
             }
         }
         if (!ok || !seen) {
+            /* the algorithms as the table names them */
+            char names[256] = "";
+            for (size_t i = 0, used = 0; i < sizeof algos / sizeof algos[0]; i++) {
+                int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 algos[i].name);
+                if (w < 0 || (size_t)w >= sizeof names - used) break;
+                used += (size_t)w;
+            }
             snprintf(why, why_size,
-                     "'%.*s' in '%s' is no algorithm (direct, igemm, wino2, wino3, wino4, gemm1x1, "
-                     "dw, gemv, gemm-tile, gemm, cm, cm-wino2, cm-wino3, cm-wino4, im2col, row), "
-                     "block (TMxTP "
-                     "with 1..%d "
-                     "each, ncN), load path (texel, "
-                     "storage), reduction (sg, plain, tree), pixel form (rows, cols), split-K "
-                     "(k2..k%d) or workgroup size (wg8..wg%d, multiples of 8), or repeats one",
-                     (int)n, p, s, MAX_BLOCK, VKC_MAX_SPLIT, MAX_LOCAL);
+                     "'%.*s' in '%s' is no algorithm (%s), block (TMxTP with 1..%d each, ncN), "
+                     "load path (texel, storage), reduction (sg, plain, tree), pixel form (rows, "
+                     "cols), split-K (k2..k%d) or workgroup size (wg8..wg%d, multiples of 8), or "
+                     "repeats one",
+                     (int)n, p, s, names, MAX_BLOCK, VKC_MAX_SPLIT, MAX_LOCAL);
             return false;
         }
         first = false;
