@@ -64,6 +64,23 @@ void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *o
     if (ov && ov->loads >= 0) t->texel_loads = ov->loads == VKC_LOAD_TEXEL;
     if (ov && ov->wide >= 0) t->wide_loads = ov->wide && t->caps.int64;
     if (ov && ov->image >= 0) t->image_texels = t->image_all = ov->image;
+    /* One dispatch per squeeze-and-excitation block on CPU drivers, where
+     * each dispatch and barrier costs tens of microseconds (`vkcnn peak`)
+     * and the block's three did a few microseconds of work each
+     * (EfficientNet-B0, bench/RESULTS.md). Not on GPUs: one workgroup per
+     * image would leave all but a few of their compute units idle in the
+     * pool, and no GPU measured it. */
+    t->squeeze_excite = t->caps.cpu;
+    if (ov && ov->se >= 0) t->squeeze_excite = ov->se;
+}
+
+bool vkc_choose_squeeze_excite_fits(const vkc_codegen_target *t, int64_t c, int64_t r) {
+    return c >= 1 && r >= 1 && c <= VKC_SE_MAX_C && r <= VKC_SE_MAX_R &&
+           (uint64_t)(VKC_SE_MAX_C + VKC_SE_MAX_R) * 4 <= t->caps.shared_memory;
+}
+
+bool vkc_choose_squeeze_excite(const vkc_codegen_target *t, int64_t c, int64_t r) {
+    return t->squeeze_excite && vkc_choose_squeeze_excite_fits(t, c, r);
 }
 
 vkc_family vkc_node_family(const vkc_graph *g, uint32_t n) {

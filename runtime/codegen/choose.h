@@ -68,6 +68,18 @@ uint32_t vkc_choose_winograd_tile(const vkc_variant *want, uint32_t rule, uint32
  * (Mesa 25.0's lavapipe, storage loads: DenseNet-121 222 -> 366 ms). */
 bool vkc_choose_input_affine(const vkc_codegen_target *t);
 
+/* Squeeze-and-excitation blocks (pool, 1x1, activation, 1x1, gate) as one
+ * dispatch of one workgroup per image (vkc_passes_options.squeeze_excite,
+ * shaders/squeeze_excite.comp): where t says squeeze_excite (CPU drivers,
+ * or VKCNN_KERNEL_OVERRIDE's se=on), for C channels and R hidden values
+ * within the kernel's shared arrays (VKC_SE_MAX_C, VKC_SE_MAX_R floats)
+ * and the device's shared memory. */
+#define VKC_SE_MAX_C 2048
+#define VKC_SE_MAX_R 512
+bool vkc_choose_squeeze_excite(const vkc_codegen_target *t, int64_t c, int64_t r);
+/* The limits alone (the lowering's check, whatever the rule). */
+bool vkc_choose_squeeze_excite_fits(const vkc_codegen_target *t, int64_t c, int64_t r);
+
 /* Whether kernel template `name` reads its float texel buffers as storage
  * texel buffers (imageLoad; common.glsl's TEXEL_IMAGE) on t: where t says
  * image_texels, no tensor is stored as halves, and the kernel is not one

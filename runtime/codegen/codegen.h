@@ -108,6 +108,9 @@ typedef struct vkc_codegen_target {
      * (vkc_choose_device_loads). image_all (VKCNN_KERNEL_OVERRIDE's
      * image=on): in every kernel, those measured slower too. */
     bool image_texels, image_all;
+    /* Squeeze-and-excitation blocks as one dispatch
+     * (vkc_choose_squeeze_excite); set by vkc_choose_device_loads */
+    bool squeeze_excite;
     uint64_t max_texel_elements; /* maxTexelBufferElements */
     /* Per graph tensor: stored as IEEE fp16, two per 32-bit word, low half
      * first (set by the executor, vkc_exec_options.half_weights); NULL:

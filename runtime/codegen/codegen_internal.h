@@ -207,9 +207,10 @@ void vkc_lower_norm(vkc_cg *c);   /* Layer-, Instance-, Group-, LpNormalization 
  * LANES / RED_SG defines of a dispatch. */
 uint32_t vkc_reduce_lanes(const vkc_cg *c, uint64_t outputs, uint64_t per, bool contiguous);
 void vkc_reduce_defines(vkc_cg *c, vkc_kdispatch *d, uint32_t lanes);
-void vkc_lower_data(vkc_cg *c);   /* Slice, Split, Gather, Tile, Expand (lower_data.c) */
-void vkc_lower_where(vkc_cg *c);  /* lower_data.c */
-void vkc_lower_resize(vkc_cg *c); /* Resize, Upsample (lower_resize.c) */
+void vkc_lower_data(vkc_cg *c);           /* Slice, Split, Gather, Tile, Expand (lower_data.c) */
+void vkc_lower_where(vkc_cg *c);          /* lower_data.c */
+void vkc_lower_resize(vkc_cg *c);         /* Resize, Upsample (lower_resize.c) */
+void vkc_lower_squeeze_excite(vkc_cg *c); /* lower_squeeze_excite.c */
 
 /* Winograd convolution (lower_winograd.c): true when Conv c->node has
  * transformed weights (c->winograd), the target allows it and the

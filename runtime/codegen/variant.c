@@ -296,7 +296,7 @@ static vkcnn_status bad_item(const char *text, const char *item, size_t n, const
 
 vkcnn_status vkc_kernel_override_parse(const char *text, vkc_kernel_override *out) {
     memset(out, 0, sizeof *out);
-    out->loads = out->wide = out->image = -1;
+    out->loads = out->wide = out->image = out->se = -1;
     if (!text || !*text) return VKCNN_OK;
     for (const char *p = text;;) {
         const char *end = strchr(p, ',');
@@ -304,7 +304,7 @@ vkcnn_status vkc_kernel_override_parse(const char *text, vkc_kernel_override *ou
         const char *eq = memchr(p, '=', n);
         if (!n || !eq || eq == p || eq + 1 == p + n)
             return bad_item(text, p, n,
-                            "not KEY=VALUE (keys: conv, gemm, matmul, loads, wide, image; e.g. "
+                            "not KEY=VALUE (keys: conv, gemm, matmul, loads, wide, image, se; e.g. "
                             "conv=igemm/16x4/texel,loads=storage)");
         size_t kn = (size_t)(eq - p), vn = n - kn - 1;
         char value[128];
@@ -342,9 +342,14 @@ vkcnn_status vkc_kernel_override_parse(const char *text, vkc_kernel_override *ou
             if (strcmp(value, "on") && strcmp(value, "off"))
                 return bad_item(text, p, n, "image takes on or off");
             out->image = strcmp(value, "on") == 0;
+        } else if (token(p, kn, "se")) {
+            if (out->se >= 0) return bad_item(text, p, n, "the key is given twice");
+            if (strcmp(value, "on") && strcmp(value, "off"))
+                return bad_item(text, p, n, "se takes on or off");
+            out->se = strcmp(value, "on") == 0;
         } else {
             return bad_item(text, p, n,
-                            "unknown key (keys: conv, gemm, matmul, loads, wide, image)");
+                            "unknown key (keys: conv, gemm, matmul, loads, wide, image, se)");
         }
         if (!end) break;
         p = end + 1;

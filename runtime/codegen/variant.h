@@ -161,6 +161,10 @@ const char *vkc_family_name(vkc_family f);
  *                   that has both (pools and Winograd transforms included)
  *   wide=on|off     8-float (u64vec4) loads where the device has shaderInt64
  *                   (default: on CPU drivers)
+ *   image=on|off    texel buffers read with imageLoad, in every kernel that
+ *                   reads them (default: lavapipe 22.3, where measured)
+ *   se=on|off       squeeze-and-excitation blocks as one dispatch (default:
+ *                   on CPU drivers)
  * Empty or unset: no override. Anything else is refused with an error that
  * names the bad item. */
 typedef struct vkc_kernel_override {
@@ -169,6 +173,7 @@ typedef struct vkc_kernel_override {
     int loads;                            /* -1: by rule; else VKC_LOAD_STORAGE / VKC_LOAD_TEXEL */
     int wide;                             /* -1: by rule; 0 off; 1 on */
     int image;                            /* -1: by rule; 0 off; 1 on (image_texels) */
+    int se; /* -1: by rule; 0 off; 1 on (squeeze-and-excitation fused: squeeze_excite) */
 } vkc_kernel_override;
 
 #define VKC_KERNEL_OVERRIDE_ENV "VKCNN_KERNEL_OVERRIDE"

@@ -29,7 +29,9 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_data.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_resize.c
   ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_reduce.c
-  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_norm.c)
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_norm.c
+  ${CMAKE_CURRENT_LIST_DIR}/../ref/ref_squeeze_excite.c
+  ${CMAKE_CURRENT_LIST_DIR}/../codegen/lower_squeeze_excite.c)
 include(${CMAKE_CURRENT_LIST_DIR}/../passes/sources.cmake)
 list(APPEND VKCNN_EXEC_SOURCES
   ${VKCNN_COMPILER_SOURCES}

@@ -32,6 +32,8 @@
  *                        data: the constant int64 indices, made non-negative)
  *   Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or   A, B
  *   Where                condition, X, Y (numpy broadcasting of all three)
+ *   SqueezeExcite        X, W1, B1, W2, B2 (internal, built by a pass; either
+ *                        bias VKC_NONE when absent)
  * Booleans are int64 0/1 when constant (folded at load) and float32
  * 0.0/1.0 at run time. A Split of k outputs becomes k Split nodes at import,
  * each computing one output (vkc_split_attrs.index). ConstantOfShape, Range,
@@ -149,6 +151,8 @@ typedef enum vkc_op {
     VKC_OP_IF,
     VKC_OP_RESIZE,
     VKC_OP_UPSAMPLE,
+    /* internal: no ONNX operator, built by a pass (passes/squeeze_excite.c) */
+    VKC_OP_SQUEEZE_EXCITE,
     VKC_OP_COUNT
 } vkc_op;
 
@@ -347,6 +351,28 @@ typedef struct vkc_norm_attrs {
     uint32_t output;
 } vkc_norm_attrs;
 
+/* A squeeze-and-excitation block as one node (passes/squeeze_excite.c):
+ *   s = gate(W2 act(W1 mean(X) + B1) + B2)
+ * X [N, C, H, W], W1 [R, C] (a 1x1 Conv's [R, C, 1, 1]), B1 [R], W2 [C, R],
+ * B2 [C] (each bias optional), s [N, C, 1, 1]. `act` is the chain of
+ * elementwise ops the first 1x1 Conv's group applied (a Relu; Sigmoid then
+ * Mul by the value before it: SiLU), each reading the running value and at
+ * most one earlier value of the chain (value: its index, as
+ * VKC_OPERAND_VALUE's slot; VKC_SE_NONE: a unary op). `gate` is the node's
+ * own post-ops. */
+#define VKC_SE_MAX_ACT 4
+#define VKC_SE_NONE 0xffu
+typedef struct vkc_se_op {
+    vkc_op op;
+    float params[3];
+    uint8_t value;      /* VKC_SE_NONE, or the chain value it reads */
+    bool operand_first; /* that value is the op's first operand */
+} vkc_se_op;
+typedef struct vkc_se_attrs {
+    uint32_t act_count;
+    vkc_se_op act[VKC_SE_MAX_ACT];
+} vkc_se_attrs;
+
 typedef union vkc_attrs {
     vkc_window_attrs window; /* Conv, MaxPool, AveragePool */
     vkc_lrn_attrs lrn;
@@ -374,6 +400,7 @@ typedef union vkc_attrs {
     vkc_split_attrs split;
     vkc_ints_attrs ints; /* Tile (repeats), Expand (output shape) */
     vkc_resize_attrs resize;
+    vkc_se_attrs se; /* SqueezeExcite (internal) */
     struct {
         bool is_float; /* the value's type: float32 or an integer (int64) */
         float f;

@@ -202,6 +202,10 @@ static const vkc_op_info table[VKC_OP_COUNT] = {
                        vkc_infer_resize, vkc_ref_op_resize, vkc_lower_resize},
     [VKC_OP_UPSAMPLE] = {"Upsample", S(7, 9, 10), F_X, 0, resize_defaults, vkc_decode_resize,
                          vkc_infer_resize, vkc_ref_op_resize, vkc_lower_resize},
+    /* internal, never imported (no since-version): passes/squeeze_excite.c
+     * builds it; its post-ops are the gate */
+    [VKC_OP_SQUEEZE_EXCITE] = {"SqueezeExcite", S(0), VKC_OPF_ANCHOR | F_X, 0, NULL, NULL, NULL,
+                               vkc_ref_op_squeeze_excite, vkc_lower_squeeze_excite},
 
     /* the elementwise family */
     [VKC_OP_RELU] = ELTWISE("Relu", S(1, 6, 13, 14), F_X, 1, 0, NULL, vkc_infer_same, relu, 0),

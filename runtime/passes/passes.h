@@ -20,6 +20,9 @@
  *      group of the node that produces their input (a Conv, Gemm, MatMul or
  *      elementwise anchor), by the legality rule written next to its code
  *      in fuse.c.
+ *   3b. vkc_pass_squeeze_excite (where opts->squeeze_excite says): a
+ *      squeeze-and-excitation block's pool and two 1x1 Conv groups become
+ *      one SqueezeExcite node (squeeze_excite.c).
  *   4. vkc_pass_winograd_weights (when opts->winograd): decides each Conv's
  *      algorithm, the one place that does: a Conv that vkc_winograd_tile
  *      (or opts->choose) picks and whose transformed tiles fit the target
@@ -94,6 +97,10 @@ typedef struct vkc_passes_options {
      * binding of its B (0: one binding) (codegen's vkc_codegen_gemv_packs,
      * with `user`); NULL: none does */
     uint32_t (*gemv_packs)(const vkc_graph *g, uint32_t node, void *user, uint64_t *chunk);
+    /* whether the target runs a squeeze-and-excitation block of c channels
+     * and r hidden values as one SqueezeExcite node (codegen's
+     * vkc_choose_squeeze_excite, with `user`); NULL: never */
+    bool (*squeeze_excite)(int64_t c, int64_t r, void *user);
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
@@ -103,6 +110,7 @@ vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_layer_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_squeeze_excite(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);

@@ -4,6 +4,7 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/passes.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_constants.c
   ${CMAKE_CURRENT_LIST_DIR}/lrn_pattern.c
+  ${CMAKE_CURRENT_LIST_DIR}/squeeze_excite.c
   ${CMAKE_CURRENT_LIST_DIR}/remove.c
   ${CMAKE_CURRENT_LIST_DIR}/fold_bn.c
   ${CMAKE_CURRENT_LIST_DIR}/recognise.c

@@ -77,6 +77,8 @@ void vkc_ref_op_norm(VKC_REF_ARGS);
 void vkc_ref_op_data(VKC_REF_ARGS);
 void vkc_ref_op_where(VKC_REF_ARGS);
 void vkc_ref_op_resize(VKC_REF_ARGS);
+/* The internal SqueezeExcite (ref_squeeze_excite.c) */
+void vkc_ref_op_squeeze_excite(VKC_REF_ARGS);
 /* Every elementwise op (unary, binary, variadic; numpy broadcasting) from
  * its table `scalar`, in double, rounded once to float. */
 void vkc_ref_elementwise(VKC_REF_ARGS);

@@ -3,7 +3,7 @@
  * randomized shapes (tails that do not divide the tiles, stride 2, padding,
  * groups = C, batch 1 and 3).
  *
- * Pad and LRN too.
+ * Pad and LRN too, and the fused squeeze-and-excitation kernel.
  * Split-K convolutions (conv=igemm/plain/k2) keep their partial sums in
  * fp32 scratch; their second dispatch writes y as halves.
  * Each case sandwiches the node under test so that its input and output are
@@ -150,6 +150,30 @@ static int pool_case(vkcnn_context *ctx, uint64_t seed, vkc_op op) {
     return run(ctx, g, kt_node(g, op, 12, &x, 1, &a), "pool", "pool", NULL, seed, what);
 }
 
+/* A squeeze-and-excitation block fused into one SqueezeExcite node
+ * (squeeze_excite.comp, forced with se=on): pool, 1x1, Relu, 1x1, Sigmoid */
+static int se_case(vkcnn_context *ctx, uint64_t seed) {
+    uint64_t r = seed;
+    vkc_graph *g = kt_graph();
+    int64_t xd[4];
+    char what[160];
+    uint32_t x = random_activation(g, &r, 3, 40, 1, 9, xd, "SqueezeExcite", what, sizeof what);
+    int64_t hidden = kt_range(&r, 1, 9);
+    int64_t w1d[4] = {hidden, xd[1], 1, 1}, w2d[4] = {xd[1], hidden, 1, 1};
+    int64_t b1d[1] = {hidden}, b2d[1] = {xd[1]};
+    uint32_t p = kt_node(g, VKC_OP_GLOBAL_AVERAGE_POOL, 12, &x, 1, NULL);
+    vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+    uint32_t c1[3] = {p, kt_tensor(g, "w1", 4, w1d, true, &r),
+                      kt_tensor(g, "b1", 1, b1d, true, &r)};
+    uint32_t h = kt_node(g, VKC_OP_CONV, 13, c1, 3, &a);
+    h = kt_node(g, VKC_OP_RELU, 14, &h, 1, NULL);
+    uint32_t c2[3] = {h, kt_tensor(g, "w2", 4, w2d, true, &r),
+                      kt_tensor(g, "b2", 1, b2d, true, &r)};
+    uint32_t y = kt_node(g, VKC_OP_CONV, 13, c2, 3, &a);
+    y = kt_node(g, VKC_OP_SIGMOID, 13, &y, 1, NULL);
+    return run(ctx, g, y, "squeeze_excite", "squeeze_excite", "se=on", seed, what);
+}
+
 /* A standalone BatchNormalization (batchnorm.comp), its X as whole texels
  * where H * W % 4 == 0 and element by element otherwise */
 static int batch_norm_case(vkcnn_context *ctx, uint64_t seed) {
@@ -249,6 +273,7 @@ int main(int argc, char **argv) {
         pad_lrn_case(ctx, seed * 10 + 3, false);
         pad_lrn_case(ctx, seed * 10 + 4, true);
         batch_norm_case(ctx, seed * 10 + 2);
+        se_case(ctx, seed * 10 + 1);
     }
     th_destroy(ctx);
     kt_summary("half_io");

@@ -30,6 +30,8 @@ vkcnn_kernel_test(test_reduce)
 vkcnn_kernel_test(test_norm)
 vkcnn_kernel_test(test_gelu)
 vkcnn_kernel_test(test_data)
+# squeeze-and-excitation blocks as one dispatch (issue 19)
+vkcnn_kernel_test(test_squeeze_excite)
 # fp16 activations: every kernel form that reads or writes them, both load
 # paths (SKIP where the device lacks 16-bit storage)
 vkcnn_kernel_test(test_half_io)
@@ -71,12 +73,12 @@ set_tests_properties(kernel_test_matrix_tree PROPERTIES
   TIMEOUT 600)
 
 # The kernels with a texel-buffer variant (conv_gemm.comp, gemv.comp, pool.comp,
-# the Winograd kernels) both ways on every device, whatever the device's
+# the Winograd kernels, squeeze_excite.comp) both ways on every device, whatever the device's
 # default: texel loads forced on (some dispatch must use them) and off (none
 # may); kt_summary checks the count. Texel loads as texelFetch (image=off:
 # no dispatch may use imageLoad) and as imageLoad from storage texel buffers
 # (image=on: some must). fp16 weights through texels too.
-foreach(name test_conv test_matrix test_pool test_winograd)
+foreach(name test_conv test_matrix test_pool test_winograd test_squeeze_excite)
   add_test(NAME kernel_${name}_texel COMMAND ${name})
   set_tests_properties(kernel_${name}_texel PROPERTIES
     ENVIRONMENT "${VKCNN_TEST_ENV};VKCNN_KERNEL_OVERRIDE=loads=texel,image=off" LABELS "vulkan;kernels" TIMEOUT 600)

@@ -118,9 +118,13 @@ static void strings(void) {
 static void override_parse(vkcnn_context *ctx) {
     vkc_kernel_override ov;
     CHECK_OK(vkc_kernel_override_parse(NULL, &ov));
-    CHECK(!ov.set[VKC_FAMILY_CONV] && ov.loads < 0 && ov.wide < 0 && ov.image < 0);
+    CHECK(!ov.set[VKC_FAMILY_CONV] && ov.loads < 0 && ov.wide < 0 && ov.image < 0 && ov.se < 0);
     CHECK_OK(vkc_kernel_override_parse("image=on", &ov));
     CHECK(ov.image == 1 && ov.loads < 0);
+    CHECK_OK(vkc_kernel_override_parse("se=off,image=on", &ov));
+    CHECK(ov.se == 0 && ov.image == 1);
+    CHECK_OK(vkc_kernel_override_parse("se=on", &ov));
+    CHECK(ov.se == 1);
     CHECK_OK(vkc_kernel_override_parse(
         "conv=igemm/16x4/texel,gemm=gemv/nc4/tree,matmul=gemm,loads=storage,wide=off,image=off",
         &ov));
@@ -143,6 +147,8 @@ static void override_parse(vkcnn_context *ctx) {
                          "wide=yes",
                          "image=yes",
                          "image=on,image=off",
+                         "se=yes",
+                         "se=on,se=on",
                          "conv=direct,conv=igemm",
                          "loads=texel,loads=storage",
                          "conv=igemm,,gemm=gemv",
