@@ -51,8 +51,7 @@ void vkc_lower_squeeze_excite(vkc_cg *c) {
     const vkc_tensor *x = cg_in(c, 0), *w1 = cg_in(c, 1), *b1 = cg_in(c, 2), *b2 = cg_in(c, 4);
     if (!x || !w1 || !cg_in(c, 3) || x->rank != 4) {
         cg_fail(c, VKCNN_ERROR_INVALID_ARGUMENT,
-                "squeeze-and-excitation needs X [N, C, H, W], "
-                "W1 and W2");
+                "squeeze-and-excitation needs X [N, C, H, W], W1 and W2");
         return;
     }
     int64_t batch = x->dims[0], ch = x->dims[1], r = w1->dims[0];
