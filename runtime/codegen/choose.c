@@ -83,6 +83,10 @@ bool vkc_choose_squeeze_excite(const vkc_codegen_target *t, int64_t c, int64_t r
     return t->squeeze_excite && vkc_choose_squeeze_excite_fits(t, c, r);
 }
 
+bool vkc_choose_squeeze_excite_pass(int64_t c, int64_t r, void *target) {
+    return vkc_choose_squeeze_excite(target, c, r);
+}
+
 vkc_family vkc_node_family(const vkc_graph *g, uint32_t n) {
     if (n >= g->node_count || g->nodes[n].dead) return VKC_FAMILY_NONE;
     switch (g->nodes[n].op) {

@@ -79,6 +79,9 @@ bool vkc_choose_input_affine(const vkc_codegen_target *t);
 bool vkc_choose_squeeze_excite(const vkc_codegen_target *t, int64_t c, int64_t r);
 /* The limits alone (the lowering's check, whatever the rule). */
 bool vkc_choose_squeeze_excite_fits(const vkc_codegen_target *t, int64_t c, int64_t r);
+/* vkc_choose_squeeze_excite as vkc_passes_options.squeeze_excite, with
+ * the target as `user` */
+bool vkc_choose_squeeze_excite_pass(int64_t c, int64_t r, void *target);
 
 /* Whether kernel template `name` reads its float texel buffers as storage
  * texel buffers (imageLoad; common.glsl's TEXEL_IMAGE) on t: where t says

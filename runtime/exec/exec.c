@@ -892,11 +892,6 @@ static uint32_t gemv_packs(const vkc_graph *g, uint32_t node, void *user, uint64
     return vkc_codegen_gemv_packs(g, node, user, chunk);
 }
 
-/* vkc_passes_options.squeeze_excite on this executor's target */
-static bool squeeze_excite(int64_t c, int64_t r, void *user) {
-    return vkc_choose_squeeze_excite(user, c, r);
-}
-
 vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
                              vkc_exec **out) {
     *out = NULL;
@@ -925,7 +920,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
                              .user = &e->target,
                              .input_affine = vkc_choose_input_affine(&e->target),
                              .gemv_packs = gemv_packs,
-                             .squeeze_excite = squeeze_excite};
+                             .squeeze_excite = vkc_choose_squeeze_excite_pass};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);

@@ -38,6 +38,7 @@
 #include "exec/exec_internal.h"
 #include "graph/network.h"
 #include "ops/op_table.h"
+#include "passes/passes.h"
 #include "tune/table.h"
 #include "tune/tune.h"
 #include "vk/context.h"
@@ -390,8 +391,33 @@ static bool env_is(const char *name, const char *value) {
     return v && strcmp(v, value) == 0;
 }
 
-/* Distinct shapes of g's Conv, Gemm and MatMul nodes, in graph order. */
-static vkcnn_status collect(const vkc_graph *g, shape **out, uint32_t *count) {
+/* The nodes of g that the graph passes fold into squeeze-and-excitation
+ * nodes on target t (passes/squeeze_excite.c), marked in skip[]: their
+ * Convs never run as Convs there, and tuning them would spend the budget
+ * on nothing (EfficientNet-B0 on lavapipe: 14 of its 47 shapes). */
+static vkcnn_status se_members(const vkc_graph *g, const vkc_codegen_target *t, bool fusion,
+                               bool *skip) {
+    if (!fusion || !t->squeeze_excite) return VKCNN_OK;
+    vkc_graph *pg = NULL;
+    vkc_passes passes;
+    vkc_passes_options po = {
+        .fusion = true, .squeeze_excite = vkc_choose_squeeze_excite_pass, .user = (void *)t};
+    vkcnn_status st = vkc_graph_clone(g, &pg);
+    if (!st) st = vkc_passes_run(pg, &po, &passes);
+    for (uint32_t n = 0; !st && n < pg->node_count && n < g->node_count; n++) {
+        const vkc_node *node = &pg->nodes[n];
+        if (node->dead || node->op != VKC_OP_SQUEEZE_EXCITE) continue;
+        skip[n] = true;
+        for (uint32_t k = 0; k < node->member_count; k++)
+            if (node->members[k] < g->node_count) skip[node->members[k]] = true;
+    }
+    if (pg) vkc_graph_clone_destroy(pg, g);
+    return st;
+}
+
+/* Distinct shapes of g's Conv, Gemm and MatMul nodes, in graph order, but
+ * those skip[] marks. */
+static vkcnn_status collect(const vkc_graph *g, const bool *skip, shape **out, uint32_t *count) {
     *out = NULL;
     *count = 0;
     shape *list = NULL;
@@ -399,7 +425,7 @@ static vkcnn_status collect(const vkc_graph *g, shape **out, uint32_t *count) {
     for (uint32_t n = 0; n < g->node_count; n++) {
         vkc_family f = vkc_node_family(g, n);
         char key[VKC_TUNE_KEY_MAX];
-        if (!f || !vkc_variant_shape_key(g, n, key, sizeof key)) continue;
+        if (!f || skip[n] || !vkc_variant_shape_key(g, n, key, sizeof key)) continue;
         uint32_t i = 0;
         while (i < n_list && !(list[i].family == f && strcmp(list[i].key, key) == 0))
             i++;
@@ -473,7 +499,11 @@ vkcnn_status vkcnn_tune(vkcnn_context *ctx, const vkcnn_network *net,
     bool was_bad = false;
     uint32_t count = 0;
     st = vkc_exec_target(ctx, &base, &target, &ov);
-    if (!st) st = collect(g, &r->shapes, &count);
+    bool *skip = st ? NULL : calloc(g->node_count ? g->node_count : 1, sizeof *skip);
+    if (!st && !skip) st = oom();
+    if (!st) st = se_members(g, &target, base.fusion, skip);
+    if (!st) st = collect(g, skip, &r->shapes, &count);
+    free(skip);
     if (!st) st = vkc_tune_table_load(&ctx->cache, info, &table, &was_bad);
     if (!st && !(r->layers = calloc(count ? count : 1, sizeof *r->layers))) st = oom();
     /* largest first: a budget that runs out leaves the small layers */

@@ -92,5 +92,42 @@ with tempfile.TemporaryDirectory() as tmp:
           and "variant: gemm (VKCNN_KERNEL_OVERRIDE)" in r.stdout,
           "override applied: " + r.stdout[-2000:] + r.stderr)
 
+    # a squeeze-and-excitation block: where the passes fold its two 1x1s into
+    # one SqueezeExcite node (CPU drivers), the tuner skips their shapes
+    try:
+        import numpy as np
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        onnx = None
+    if onnx is not None:
+        rng = np.random.default_rng(5)
+
+        def weight(name, *shape):
+            return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+        nodes = [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
+                 helper.make_node("Conv", ["p", "w1", "b1"], ["h0"]),
+                 helper.make_node("Relu", ["h0"], ["h"]),
+                 helper.make_node("Conv", ["h", "w2", "b2"], ["s0"]),
+                 helper.make_node("Sigmoid", ["s0"], ["s"]),
+                 helper.make_node("Mul", ["x", "s"], ["xs"]),
+                 helper.make_node("Conv", ["xs", "w3"], ["y"])]
+        graph = helper.make_graph(
+            nodes, "se", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 32, 14, 14])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 14, 14])],
+            [weight("w1", 8, 32, 1, 1), weight("b1", 8), weight("w2", 32, 8, 1, 1),
+             weight("b2", 32), weight("w3", 16, 32, 1, 1)])
+        se_model = os.path.join(tmp, "se.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), se_model)
+        cpu = "cpu, vendor" in run("devices").stdout
+        r = run("tune", se_model, "--cache-dir", cache, "--budget", "6", "--rounds", "2",
+                "--json")
+        check(r.returncode == 0, "tune of an SE block exits 0: " + r.stderr)
+        layers = json.loads(r.stdout)["layers"] if r.returncode == 0 else []
+        want = 1 if cpu else 3
+        check(len(layers) == want, "SE block: %d shapes tuned, want %d (%s device): %s"
+              % (len(layers), want, "a CPU" if cpu else "a GPU", [l.get("shape") for l in layers]))
+
 print("check_tune_cli: %d failures" % failures)
 sys.exit(1 if failures else 0)
