@@ -181,6 +181,10 @@ uint32_t cg_post_operands(const vkc_cg *c, uint32_t *slots);
 void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots, uint32_t bound,
                       const char *const *operand_expr);
 
+/* Appends `text` to the statements in body (`size` bytes); a body that
+ * would grow past it fails the lowering, naming it `what`. */
+void cg_append(vkc_cg *c, char *body, size_t size, const char *text, const char *what);
+
 /* The GLSL call of elementwise op `op` with parameters p on the expressions
  * x and y (y: "0.0" for unary ops), into buf (lower_epilogue.c). */
 const char *cg_elt_call(char *buf, size_t size, vkc_op op, const float p[3], const char *x,

@@ -51,10 +51,10 @@ uint32_t cg_post_operands(const vkc_cg *c, uint32_t *slots) {
     return count;
 }
 
-static void append(vkc_cg *c, char *body, size_t size, const char *text) {
+void cg_append(vkc_cg *c, char *body, size_t size, const char *text, const char *what) {
     size_t len = strlen(body), n = strlen(text);
     if (len + n + 1 > size) {
-        cg_fail(c, VKCNN_ERROR_LIMIT, "fused epilogue longer than %zu bytes", size);
+        cg_fail(c, VKCNN_ERROR_LIMIT, "%s longer than %zu bytes", what, size);
         return;
     }
     memcpy(body + len, text, n + 1);
@@ -74,7 +74,7 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
         const vkc_post_op *p = &n->post[i];
         if (i > 0 && need[i]) {
             snprintf(stmt, sizeof stmt, "float v%" PRIu32 " = v; ", i);
-            append(c, body, size, stmt);
+            cg_append(c, body, size, stmt, "fused epilogue");
         }
         float v;
         if (p->kind == VKC_OPERAND_NONE) {
@@ -92,7 +92,7 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
         cg_elt_call(call, sizeof call, p->op, p->params, p->operand_first ? operand : "v",
                     p->operand_first ? "v" : operand);
         snprintf(stmt, sizeof stmt, "v = %s; ", call);
-        append(c, body, size, stmt);
+        cg_append(c, body, size, stmt, "fused epilogue");
     }
 }
 

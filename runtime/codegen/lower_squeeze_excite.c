@@ -10,16 +10,6 @@
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
-static void append(vkc_cg *c, char *body, size_t size, const char *text) {
-    size_t len = strlen(body), n = strlen(text);
-    if (len + n + 1 > size) {
-        cg_fail(c, VKCNN_ERROR_LIMIT, "squeeze-and-excitation activation longer than %zu bytes",
-                size);
-        return;
-    }
-    memcpy(body + len, text, n + 1);
-}
-
 /* The activation chain (vkc_se_attrs.act) as statements over v: value k,
  * the chain's value before op k, kept as vk where an op reads it. */
 static void act_body(vkc_cg *c, char *body, size_t size) {
@@ -33,7 +23,7 @@ static void act_body(vkc_cg *c, char *body, size_t size) {
         const vkc_se_op *o = &a->act[k];
         if (need[k]) {
             snprintf(stmt, sizeof stmt, "float v%" PRIu32 " = v; ", k);
-            append(c, body, size, stmt);
+            cg_append(c, body, size, stmt, "squeeze-and-excitation activation");
         }
         if (o->value == VKC_SE_NONE)
             snprintf(operand, sizeof operand, "0.0");
@@ -42,7 +32,7 @@ static void act_body(vkc_cg *c, char *body, size_t size) {
         cg_elt_call(call, sizeof call, o->op, o->params, o->operand_first ? operand : "v",
                     o->operand_first ? "v" : operand);
         snprintf(stmt, sizeof stmt, "v = %s; ", call);
-        append(c, body, size, stmt);
+        cg_append(c, body, size, stmt, "squeeze-and-excitation activation");
     }
 }
 

@@ -29,13 +29,6 @@
 #include "ops/op_table.h"
 #include "passes/passes.h"
 
-/* The node producing tensor t if it is live and t is read by one node only. */
-static uint32_t single_producer(const vkc_graph *g, uint32_t t) {
-    if (t == VKC_NONE || !vkc_pass_single_use(g, t)) return VKC_NONE;
-    uint32_t p = g->tensors[t].producer;
-    return p != VKC_NONE && !g->nodes[p].dead ? p : VKC_NONE;
-}
-
 /* A one-element float constant operand. */
 static bool scalar(const vkc_graph *g, uint32_t t, float *v) {
     if (t == VKC_NONE) return false;
@@ -76,7 +69,7 @@ static bool take(match *m, uint32_t n) {
  * tensor that is not a view's output. */
 static uint32_t through_views(const vkc_graph *g, uint32_t t, match *m) {
     for (;;) {
-        uint32_t p = single_producer(g, t);
+        uint32_t p = vkc_pass_single_producer(g, t);
         if (p == VKC_NONE || !vkc_op_is(g->nodes[p].op, VKC_OPF_VIEW) || !take(m, p)) return t;
         t = g->nodes[p].inputs[0];
     }
@@ -91,18 +84,19 @@ static bool lrn_at(vkc_graph *g, uint32_t div, match *m, vkc_lrn_attrs *lrn) {
     float alpha, bias, beta;
     uint32_t t, p;
     /* Pow(., beta) <- Add(., k) <- Mul(., alpha) */
-    if ((p = single_producer(g, d->inputs[1])) == VKC_NONE || g->nodes[p].op != VKC_OP_POW ||
-        !with_constant(g, &g->nodes[p], false, &t, &beta) || !take(m, p))
+    if ((p = vkc_pass_single_producer(g, d->inputs[1])) == VKC_NONE ||
+        g->nodes[p].op != VKC_OP_POW || !with_constant(g, &g->nodes[p], false, &t, &beta) ||
+        !take(m, p))
         return false;
-    if ((p = single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_ADD ||
+    if ((p = vkc_pass_single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_ADD ||
         !with_constant(g, &g->nodes[p], true, &t, &bias) || !take(m, p))
         return false;
-    if ((p = single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_MUL ||
+    if ((p = vkc_pass_single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_MUL ||
         !with_constant(g, &g->nodes[p], true, &t, &alpha) || !take(m, p))
         return false;
     /* views back to the pool's output: N x 1 x C x ... */
     t = through_views(g, t, m);
-    if ((p = single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_AVERAGE_POOL ||
+    if ((p = vkc_pass_single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_AVERAGE_POOL ||
         g->nodes[p].post_count || !take(m, p))
         return false;
     const vkc_window_attrs *w = &g->nodes[p].attrs.window;
@@ -118,7 +112,7 @@ static bool lrn_at(vkc_graph *g, uint32_t div, match *m, vkc_lrn_attrs *lrn) {
     /* the Pads: zeros on axis 2 only, before/after summed */
     int64_t before = 0, after = 0;
     t = g->nodes[p].inputs[0];
-    while ((p = single_producer(g, t)) != VKC_NONE && g->nodes[p].op == VKC_OP_PAD) {
+    while ((p = vkc_pass_single_producer(g, t)) != VKC_NONE && g->nodes[p].op == VKC_OP_PAD) {
         const vkc_pad_attrs *a = &g->nodes[p].attrs.pad;
         const vkc_tensor *in = &g->tensors[g->nodes[p].inputs[0]];
         if (a->mode != VKC_PAD_CONSTANT || a->value != 0.0f || a->pad_count != 2 * in->rank)
@@ -136,7 +130,7 @@ static bool lrn_at(vkc_graph *g, uint32_t div, match *m, vkc_lrn_attrs *lrn) {
         return false;
     /* views back to Mul(x, x) */
     t = through_views(g, t, m);
-    if ((p = single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_MUL ||
+    if ((p = vkc_pass_single_producer(g, t)) == VKC_NONE || g->nodes[p].op != VKC_OP_MUL ||
         g->nodes[p].own_inputs != 2 || g->nodes[p].post_count || g->nodes[p].inputs[0] != x ||
         g->nodes[p].inputs[1] != x || !take(m, p))
         return false;
@@ -154,20 +148,11 @@ vkcnn_status vkc_pass_lrn_pattern(vkc_graph *g, vkc_passes *r) {
         match m = {.count = 0};
         vkc_lrn_attrs lrn;
         if (!lrn_at(g, ni, &m, &lrn)) continue;
-        vkc_node *d = &g->nodes[ni];
-        uint32_t x = d->inputs[0];
-        while (d->input_count > 1)
-            vkc_graph_drop_input(g, ni, d->input_count - 1);
-        d->inputs[0] = x;
-        d->op = VKC_OP_LRN;
-        memset(&d->attrs, 0, sizeof d->attrs);
-        d->attrs.lrn = lrn;
-        for (uint32_t k = 0; k < m.count; k++) {
-            vkc_node *dead = &g->nodes[m.nodes[k]];
-            dead->dead = true;
-            g->tensors[dead->outputs[0]].producer = VKC_NONE;
-            VKC_TRY(vkc_graph_add_member(g, ni, m.nodes[k]));
-        }
+        uint32_t x = g->nodes[ni].inputs[0];
+        vkc_attrs a;
+        memset(&a, 0, sizeof a);
+        a.lrn = lrn;
+        VKC_TRY(vkc_pass_rewrite(g, ni, VKC_OP_LRN, &a, &x, 1, m.nodes, m.count));
         VKC_TRY(vkc_graph_relink(g));
     }
     return vkc_graph_relink(g);

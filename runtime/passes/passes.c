@@ -36,6 +36,34 @@ bool vkc_pass_single_use(const vkc_graph *g, uint32_t t) {
     return !x->graph_output && x->consumer_count == 1;
 }
 
+uint32_t vkc_pass_single_producer(const vkc_graph *g, uint32_t t) {
+    if (t == VKC_NONE || !vkc_pass_single_use(g, t)) return VKC_NONE;
+    uint32_t p = g->tensors[t].producer;
+    return p != VKC_NONE && !g->nodes[p].dead ? p : VKC_NONE;
+}
+
+vkcnn_status vkc_pass_rewrite(vkc_graph *g, uint32_t last, vkc_op op, const vkc_attrs *attrs,
+                              const uint32_t *inputs, uint32_t count, const uint32_t *chain,
+                              uint32_t length) {
+    vkc_node *n = &g->nodes[last];
+    uint32_t *in = vkc_realloc_array(n->inputs, count, sizeof *in);
+    if (!in) return oom();
+    memcpy(in, inputs, count * sizeof *in);
+    n->inputs = in;
+    n->input_count = n->own_inputs = count;
+    n->op = op;
+    n->attrs = *attrs;
+    for (uint32_t i = 0; i < length; i++) {
+        if (chain[i] == last) continue;
+        VKC_TRY(vkc_graph_add_member(g, last, chain[i]));
+        vkc_node *m = &g->nodes[chain[i]];
+        m->dead = true;
+        for (uint32_t k = 0; k < m->output_count; k++)
+            if (m->outputs[k] != VKC_NONE) g->tensors[m->outputs[k]].producer = VKC_NONE;
+    }
+    return VKCNN_OK;
+}
+
 vkcnn_status vkc_pass_add_constant(vkc_graph *g, const char *name, uint32_t rank,
                                    const int64_t *dims, uint32_t *index, float **data) {
     vkcnn_status st = vkc_graph_add_tensor(g, name, index);

@@ -209,6 +209,15 @@ void vkc_graph_clone_destroy(vkc_graph *clone, const vkc_graph *original);
 /* Helpers shared by the passes (passes.c). */
 /* True when tensor t is read by exactly one live node and is no graph output. */
 bool vkc_pass_single_use(const vkc_graph *g, uint32_t t);
+/* The live node producing tensor t when t is single-use (above); else
+ * VKC_NONE (also for t VKC_NONE). */
+uint32_t vkc_pass_single_producer(const vkc_graph *g, uint32_t t);
+/* Rewrites node `last` into `op` over `inputs` (count own inputs, no
+ * post-op operands; its post-ops stay) and marks the chain's other nodes
+ * (chain[length], `last` among them or not) dead, members of it. */
+vkcnn_status vkc_pass_rewrite(vkc_graph *g, uint32_t last, vkc_op op, const vkc_attrs *attrs,
+                              const uint32_t *inputs, uint32_t count, const uint32_t *chain,
+                              uint32_t length);
 /* The node that absorbs node `victim` takes over its output: `keeper`'s
  * output becomes victim's, victim is marked dead and joins keeper's
  * members, the old intermediate tensor loses its producer. */

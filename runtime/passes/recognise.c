@@ -25,7 +25,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/checked.h"
 #include "core/error.h"
 #include "passes/passes.h"
 
@@ -64,30 +63,6 @@ static bool scalar_near(const vkc_graph *g, uint32_t t, double want, float *valu
 
 static bool same_shape(const vkc_tensor *a, const vkc_tensor *b) {
     return a->rank == b->rank && memcmp(a->dims, b->dims, a->rank * sizeof a->dims[0]) == 0;
-}
-
-/* Rewrites node `last` into `op` over `inputs` and marks the chain's other
- * nodes dead, members of it. */
-static vkcnn_status rewrite(vkc_graph *g, uint32_t last, vkc_op op, const vkc_attrs *attrs,
-                            const uint32_t *inputs, uint32_t count, const uint32_t *chain,
-                            uint32_t length) {
-    vkc_node *n = &g->nodes[last];
-    uint32_t *in = vkc_realloc_array(n->inputs, count, sizeof *in);
-    if (!in) return vkc_fail(VKCNN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (graph passes)");
-    memcpy(in, inputs, count * sizeof *in);
-    n->inputs = in;
-    n->input_count = n->own_inputs = count;
-    n->op = op;
-    n->attrs = *attrs;
-    for (uint32_t i = 0; i < length; i++) {
-        if (chain[i] == last) continue;
-        VKC_TRY(vkc_graph_add_member(g, last, chain[i]));
-        vkc_node *m = &g->nodes[chain[i]];
-        m->dead = true;
-        for (uint32_t k = 0; k < m->output_count; k++)
-            if (m->outputs[k] != VKC_NONE) g->tensors[m->outputs[k]].producer = VKC_NONE;
-    }
-    return VKCNN_OK;
 }
 
 /* ---- LayerNormalization ---------------------------------------------------------- */
@@ -191,7 +166,7 @@ static vkcnn_status layer_norm_at(vkc_graph *g, uint32_t mi, bool *done) {
     a.norm.axis = (int64_t)(xt->rank - k);
     a.norm.epsilon = eps;
     uint32_t inputs[3] = {x, weight, bias};
-    VKC_TRY(rewrite(g, last, VKC_OP_LAYER_NORM, &a, inputs, 3, chain, len));
+    VKC_TRY(vkc_pass_rewrite(g, last, VKC_OP_LAYER_NORM, &a, inputs, 3, chain, len));
     *done = true;
     return VKCNN_OK;
 }
@@ -270,7 +245,7 @@ static vkcnn_status gelu_at(vkc_graph *g, uint32_t ei, bool *done) {
     if (!same_shape(&g->tensors[g->nodes[last].outputs[0]], &g->tensors[x])) return VKCNN_OK;
     vkc_attrs a;
     memset(&a, 0, sizeof a); /* alpha 0: approximate "none" */
-    VKC_TRY(rewrite(g, last, VKC_OP_GELU, &a, &x, 1, chain, len));
+    VKC_TRY(vkc_pass_rewrite(g, last, VKC_OP_GELU, &a, &x, 1, chain, len));
     *done = true;
     return VKCNN_OK;
 }

@@ -24,13 +24,6 @@
 #include "core/error.h"
 #include "passes/passes.h"
 
-/* The producer of tensor t when it is live and t is read by one node only. */
-static uint32_t single_producer(const vkc_graph *g, uint32_t t) {
-    if (t == VKC_NONE || !vkc_pass_single_use(g, t)) return VKC_NONE;
-    uint32_t p = g->tensors[t].producer;
-    return p != VKC_NONE && !g->nodes[p].dead ? p : VKC_NONE;
-}
-
 /* A float32 constant of `elements` values, or absent (optional). */
 static bool constant(const vkc_graph *g, uint32_t t, uint64_t elements, bool optional) {
     if (t == VKC_NONE) return optional;
@@ -70,9 +63,9 @@ static bool block_at(const vkc_graph *g, uint32_t fc2, const vkc_passes_options 
     const vkc_node *n2 = &g->nodes[fc2];
     if (n2->dead || n2->op != VKC_OP_CONV || n2->input_count < 2) return false;
     uint32_t h = n2->inputs[0];
-    uint32_t k1 = single_producer(g, h);
+    uint32_t k1 = vkc_pass_single_producer(g, h);
     if (k1 == VKC_NONE || g->nodes[k1].op != VKC_OP_CONV) return false;
-    uint32_t p = single_producer(g, g->nodes[k1].inputs[0]);
+    uint32_t p = vkc_pass_single_producer(g, g->nodes[k1].inputs[0]);
     if (p == VKC_NONE) return false;
     const vkc_node *pn = &g->nodes[p];
     if (pn->op != VKC_OP_GLOBAL_AVERAGE_POOL || pn->post_count || pn->input_count != 1)
@@ -96,39 +89,22 @@ vkcnn_status vkc_pass_squeeze_excite(vkc_graph *g, vkc_passes *r, const vkc_pass
     for (uint32_t ni = 0; ni < g->node_count; ni++) {
         uint32_t pool, fc1;
         if (!block_at(g, ni, opts, &pool, &fc1)) continue;
-        vkc_se_attrs se;
-        memset(&se, 0, sizeof se);
+        vkc_attrs a;
+        memset(&a, 0, sizeof a);
         const vkc_node *k1 = &g->nodes[fc1];
-        se.act_count = k1->post_count;
+        a.se.act_count = k1->post_count;
         for (uint32_t i = 0; i < k1->post_count; i++) {
             const vkc_post_op *p = &k1->post[i];
-            se.act[i].op = p->op;
-            memcpy(se.act[i].params, p->params, sizeof se.act[i].params);
-            se.act[i].value = p->kind == VKC_OPERAND_VALUE ? (uint8_t)p->slot : VKC_SE_NONE;
-            se.act[i].operand_first = p->operand_first;
+            a.se.act[i].op = p->op;
+            memcpy(a.se.act[i].params, p->params, sizeof a.se.act[i].params);
+            a.se.act[i].value = p->kind == VKC_OPERAND_VALUE ? (uint8_t)p->slot : VKC_SE_NONE;
+            a.se.act[i].operand_first = p->operand_first;
         }
         uint32_t in[5] = {g->nodes[pool].inputs[0], k1->inputs[1],
                           k1->own_inputs > 2 ? k1->inputs[2] : VKC_NONE, g->nodes[ni].inputs[1],
                           g->nodes[ni].own_inputs > 2 ? g->nodes[ni].inputs[2] : VKC_NONE};
-        vkc_node *n = &g->nodes[ni];
-        /* five slots where the Conv had two or three (no operand tensors) */
-        while (n->input_count < 5) {
-            uint32_t slot;
-            VKC_TRY(vkc_graph_append_input(g, ni, VKC_NONE, &slot));
-            n = &g->nodes[ni];
-        }
-        memcpy(n->inputs, in, sizeof in);
-        n->own_inputs = 5;
-        n->op = VKC_OP_SQUEEZE_EXCITE;
-        memset(&n->attrs, 0, sizeof n->attrs);
-        n->attrs.se = se;
-        uint32_t dead[2] = {pool, fc1};
-        for (uint32_t k = 0; k < 2; k++) {
-            vkc_node *d = &g->nodes[dead[k]];
-            d->dead = true;
-            g->tensors[d->outputs[0]].producer = VKC_NONE;
-            VKC_TRY(vkc_graph_add_member(g, ni, dead[k]));
-        }
+        uint32_t chain[2] = {pool, fc1};
+        VKC_TRY(vkc_pass_rewrite(g, ni, VKC_OP_SQUEEZE_EXCITE, &a, in, 5, chain, 2));
         r->recognised++;
         VKC_TRY(vkc_graph_relink(g));
     }
