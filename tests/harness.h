@@ -21,6 +21,17 @@ extern int th_failures;
         }                                                                                          \
     } while (0)
 
+/* CHECK with a printf-style message of what failed. */
+#define CHECK_MSG(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+            th_failures++;                                                                         \
+        }                                                                                          \
+    } while (0)
+
 /* Checks a status and prints the last error when it is not `want`. */
 #define CHECK_STATUS(expr, want)                                                                   \
     do {                                                                                           \

@@ -27,16 +27,6 @@
 
 static int failures;
 
-#define EXPECT(cond, ...)                                                                          \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
 typedef enum { ACT_NONE, ACT_RELU, ACT_SILU, ACT_HARD_SWISH } act_kind;
 typedef enum { GATE_NONE, GATE_SIGMOID, GATE_HARD_SIGMOID } gate_kind;
 static const char *const act_name[] = {"none", "relu", "silu", "hardswish"};
@@ -153,7 +143,7 @@ static uint32_t fused_blocks(const vkc_graph *g, bool (*rule)(int64_t, int64_t, 
     vkc_passes_options po = {.fusion = true, .squeeze_excite = rule};
     uint32_t count = 0;
     if (vkc_graph_clone(g, &pg) || vkc_passes_run(pg, &po, &passes)) {
-        EXPECT(0, "passes: %s", vkc_error_message());
+        CHECK_MSG(0, "passes: %s", vkc_error_message());
     } else {
         for (uint32_t i = 0; i < pg->node_count; i++)
             if (!pg->nodes[i].dead && pg->nodes[i].op == VKC_OP_SQUEEZE_EXCITE) {
@@ -171,25 +161,25 @@ static void rule(void) {
     vkc_graph *g = block(&k, 7, BREAK_NONE, &x);
     vkc_se_attrs a;
     memset(&a, 0, sizeof a);
-    EXPECT(fused_blocks(g, se_yes, &a) == 1, "the block fuses");
+    CHECK_MSG(fused_blocks(g, se_yes, &a) == 1, "the block fuses");
     /* SiLU: the Sigmoid, then the Mul by the chain's value before it */
-    EXPECT(a.act_count == 2 && a.act[0].op == VKC_OP_SIGMOID && a.act[0].value == VKC_SE_NONE &&
-               a.act[1].op == VKC_OP_MUL && a.act[1].value == 0,
-           "SiLU chain: %u ops", a.act_count);
-    EXPECT(fused_blocks(g, se_no, NULL) == 0, "a target that declines keeps the block");
-    EXPECT(fused_blocks(g, NULL, NULL) == 0, "no rule, no fusion");
+    CHECK_MSG(a.act_count == 2 && a.act[0].op == VKC_OP_SIGMOID && a.act[0].value == VKC_SE_NONE &&
+                  a.act[1].op == VKC_OP_MUL && a.act[1].value == 0,
+              "SiLU chain: %u ops", a.act_count);
+    CHECK_MSG(fused_blocks(g, se_no, NULL) == 0, "a target that declines keeps the block");
+    CHECK_MSG(fused_blocks(g, NULL, NULL) == 0, "no rule, no fusion");
     vkc_graph_destroy(g);
     static const break_kind breaks[] = {BREAK_POOL_READ_TWICE, BREAK_PADDED, BREAK_STRIDED,
                                         BREAK_HIDDEN_OUTPUT};
     for (unsigned i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
         g = block(&k, 7, breaks[i], &x);
-        EXPECT(fused_blocks(g, se_yes, NULL) == 0, "break %u: not fused", (unsigned)breaks[i]);
+        CHECK_MSG(fused_blocks(g, se_yes, NULL) == 0, "break %u: not fused", (unsigned)breaks[i]);
         vkc_graph_destroy(g);
     }
     /* more channels than the kernel's shared arrays hold */
     se_case wide = {1, VKC_SE_MAX_C + 4, 1, 1, 8, true, true, ACT_RELU, GATE_SIGMOID, 0};
     g = block(&wide, 8, BREAK_NONE, &x);
-    EXPECT(fused_blocks(g, se_yes, NULL) == 0, "C %d: not fused", VKC_SE_MAX_C + 4);
+    CHECK_MSG(fused_blocks(g, se_yes, NULL) == 0, "C %d: not fused", VKC_SE_MAX_C + 4);
     vkc_graph_destroy(g);
 }
 
@@ -207,14 +197,14 @@ static void check_mode(vkcnn_context *ctx) {
         bool se = false;
         for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
             se |= strcmp(vkc_exec_dispatch_template(e, i), "squeeze_excite") == 0;
-        EXPECT(se && vkc_exec_dispatch_count(e) == 1, "one squeeze_excite dispatch");
-        EXPECT(vkc_exec_write(e, x, kt_data(g, x), g->tensors[x].elements) == VKCNN_OK, "write");
-        EXPECT(vkc_exec_run(e) == VKCNN_OK, "run");
-        EXPECT(vkc_exec_check(e, 1e-4f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
-               report);
+        CHECK_MSG(se && vkc_exec_dispatch_count(e) == 1, "one squeeze_excite dispatch");
+        CHECK_MSG(vkc_exec_write(e, x, kt_data(g, x), g->tensors[x].elements) == VKCNN_OK, "write");
+        CHECK_MSG(vkc_exec_run(e) == VKCNN_OK, "run");
+        CHECK_MSG(vkc_exec_check(e, 1e-4f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
+                  report);
         vkc_exec_destroy(e);
     } else {
-        EXPECT(0, "exec: %s", vkc_error_message());
+        CHECK_MSG(0, "exec: %s", vkc_error_message());
     }
     vkc_graph_destroy(g);
     kt_override(NULL);

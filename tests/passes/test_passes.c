@@ -30,16 +30,6 @@
 
 static int failures;
 
-#define EXPECT(cond, ...)                                                                          \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
 static const vkc_exec_options fused = {.fusion = true, .plan_memory = true};
 
 /* Dispatches of g compiled with fusion on, but for im2col's patch
@@ -63,7 +53,7 @@ static uint32_t fused_dispatches(vkcnn_context *ctx, const vkc_graph *g) {
  * reference of runtime/ref (destroys g). */
 static void check_both(vkcnn_context *ctx, vkc_graph *g, const char *what, uint32_t want) {
     uint32_t got = fused_dispatches(ctx, g);
-    EXPECT(got == want, "%s: %u dispatches fused, want %u", what, got, want);
+    CHECK_MSG(got == want, "%s: %u dispatches fused, want %u", what, got, want);
     failures += kt_check(ctx, g, &fused, 1, what);
 }
 
@@ -400,19 +390,19 @@ static void groups_and_plan(vkcnn_context *ctx) {
     vkc_passes r;
     vkc_passes_options po = {.fusion = true};
     if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
-        EXPECT(r.folded == 1 && r.fused == 2 && r.removed == 0, "folded %u fused %u removed %u",
-               r.folded, r.fused, r.removed);
+        CHECK_MSG(r.folded == 1 && r.fused == 2 && r.removed == 0, "folded %u fused %u removed %u",
+                  r.folded, r.fused, r.removed);
         const vkc_node *cn = &c->nodes[conv_node];
-        EXPECT(cn->member_count == 2 && cn->members[0] == conv_node + 1 &&
-                   cn->members[1] == conv_node + 2,
-               "BN and Relu are members of the first conv's group");
-        EXPECT(cn->post_count == 1 && cn->post[0].op == VKC_OP_RELU &&
-                   cn->post[0].kind == VKC_OPERAND_NONE,
-               "relu post-op");
-        EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
-               vkc_error_message());
+        CHECK_MSG(cn->member_count == 2 && cn->members[0] == conv_node + 1 &&
+                      cn->members[1] == conv_node + 2,
+                  "BN and Relu are members of the first conv's group");
+        CHECK_MSG(cn->post_count == 1 && cn->post[0].op == VKC_OP_RELU &&
+                      cn->post[0].kind == VKC_OPERAND_NONE,
+                  "relu post-op");
+        CHECK_MSG(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
+                  vkc_error_message());
     } else {
-        EXPECT(0, "passes failed: %s", vkc_error_message());
+        CHECK_MSG(0, "passes failed: %s", vkc_error_message());
     }
     vkc_graph_clone_destroy(c, g);
 
@@ -421,21 +411,22 @@ static void groups_and_plan(vkcnn_context *ctx) {
     vkcnn_status st = vkc_exec_create(ctx, g, &fused, &e);
     kt_override(NULL);
     if (st == VKCNN_OK) {
-        EXPECT(vkc_exec_dispatch_count(e) == 2, "2 dispatches, got %u", vkc_exec_dispatch_count(e));
+        CHECK_MSG(vkc_exec_dispatch_count(e) == 2, "2 dispatches, got %u",
+                  vkc_exec_dispatch_count(e));
         const uint32_t *nodes = NULL;
         uint32_t n = vkc_exec_dispatch_nodes(e, 0, &nodes);
-        EXPECT(n == 3 && nodes[0] == conv_node, "group of dispatch 0: %u nodes", n);
-        EXPECT(vkc_exec_dispatch_nodes(e, 1, NULL) == 2, "group of dispatch 1");
-        EXPECT(vkc_exec_dispatch_nodes(e, 2, NULL) == 0, "out of range");
+        CHECK_MSG(n == 3 && nodes[0] == conv_node, "group of dispatch 0: %u nodes", n);
+        CHECK_MSG(vkc_exec_dispatch_nodes(e, 1, NULL) == 2, "group of dispatch 1");
+        CHECK_MSG(vkc_exec_dispatch_nodes(e, 2, NULL) == 0, "out of range");
         vkc_exec_memory m;
         vkc_exec_memory_stats(e, &m);
-        EXPECT(m.planned && m.arena_bytes > 0 && m.arena_bytes <= m.naive_bytes,
-               "arena %llu naive %llu", (unsigned long long)m.arena_bytes,
-               (unsigned long long)m.naive_bytes);
-        EXPECT(vkc_exec_memory_plan(e) != NULL, "plan");
+        CHECK_MSG(m.planned && m.arena_bytes > 0 && m.arena_bytes <= m.naive_bytes,
+                  "arena %llu naive %llu", (unsigned long long)m.arena_bytes,
+                  (unsigned long long)m.naive_bytes);
+        CHECK_MSG(vkc_exec_memory_plan(e) != NULL, "plan");
         vkc_exec_destroy(e);
     } else {
-        EXPECT(0, "exec: %s", vkc_error_message());
+        CHECK_MSG(0, "exec: %s", vkc_error_message());
     }
     /* the per-node check understands folded and fused groups */
     vkc_exec_options checkable = {.fusion = true};
@@ -444,10 +435,10 @@ static void groups_and_plan(vkcnn_context *ctx) {
         const vkc_tensor *x = &g->tensors[g->inputs[0]];
         float *data = kt_data(g, g->inputs[0]);
         char report[512];
-        EXPECT(vkc_exec_write(e, g->inputs[0], data, x->elements) == VKCNN_OK, "write");
-        EXPECT(vkc_exec_run(e) == VKCNN_OK, "run");
-        EXPECT(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
-               report);
+        CHECK_MSG(vkc_exec_write(e, g->inputs[0], data, x->elements) == VKCNN_OK, "write");
+        CHECK_MSG(vkc_exec_run(e) == VKCNN_OK, "run");
+        CHECK_MSG(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
+                  report);
         vkc_exec_destroy(e);
     }
     failures += kt_check(ctx, g, &fused, 1, "groups");
@@ -470,14 +461,14 @@ static void check_mode_epilogue(vkcnn_context *ctx) {
     vkc_exec *e = NULL;
     if (vkc_exec_create(ctx, g, &checkable, &e) == VKCNN_OK) {
         char report[512];
-        EXPECT(vkc_exec_dispatch_count(e) == 1, "one dispatch");
-        EXPECT(vkc_exec_write(e, in[0], kt_data(g, in[0]), 30) == VKCNN_OK, "write");
-        EXPECT(vkc_exec_run(e) == VKCNN_OK, "run");
-        EXPECT(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
-               report);
+        CHECK_MSG(vkc_exec_dispatch_count(e) == 1, "one dispatch");
+        CHECK_MSG(vkc_exec_write(e, in[0], kt_data(g, in[0]), 30) == VKCNN_OK, "write");
+        CHECK_MSG(vkc_exec_run(e) == VKCNN_OK, "run");
+        CHECK_MSG(vkc_exec_check(e, 1e-3f, 1e-5f, report, sizeof report) == VKCNN_OK, "check: %s",
+                  report);
         vkc_exec_destroy(e);
     } else {
-        EXPECT(0, "exec: %s", vkc_error_message());
+        CHECK_MSG(0, "exec: %s", vkc_error_message());
     }
     failures += kt_check(ctx, g, &fused, 1, "matmul+bias+prelu");
 }
@@ -507,11 +498,11 @@ static void arena_over_binding_limit(vkcnn_context *ctx) {
     if (vkc_exec_create(ctx, g, &o, &e) == VKCNN_OK) {
         vkc_exec_memory m;
         vkc_exec_memory_stats(e, &m);
-        EXPECT(m.planned && m.arena_bytes > 4096, "arena %llu over the binding limit",
-               (unsigned long long)m.arena_bytes);
+        CHECK_MSG(m.planned && m.arena_bytes > 4096, "arena %llu over the binding limit",
+                  (unsigned long long)m.arena_bytes);
         vkc_exec_destroy(e);
     } else {
-        EXPECT(0, "exec: %s", vkc_error_message());
+        CHECK_MSG(0, "exec: %s", vkc_error_message());
     }
     failures += kt_check(ctx, g, &o, 1, "arena over the binding limit");
 }
@@ -537,15 +528,15 @@ static void constant_folding(vkcnn_context *ctx) {
     kt_output(g, kt_node(g, VKC_OP_ADD, 13, yc, 2, NULL));
     vkc_graph *copy = NULL;
     vkc_passes r;
-    EXPECT(vkc_graph_clone(g, &copy) == VKCNN_OK, "clone");
+    CHECK_MSG(vkc_graph_clone(g, &copy) == VKCNN_OK, "clone");
     if (copy) {
         memset(&r, 0, sizeof r);
-        EXPECT(vkc_pass_fold_constants(copy, &r) == VKCNN_OK, "fold");
-        EXPECT(r.constants == 2, "2 nodes folded, got %u", r.constants);
-        EXPECT(copy->tensors[w].data && copy->tensors[c].data, "folded values are constants");
+        CHECK_MSG(vkc_pass_fold_constants(copy, &r) == VKCNN_OK, "fold");
+        CHECK_MSG(r.constants == 2, "2 nodes folded, got %u", r.constants);
+        CHECK_MSG(copy->tensors[w].data && copy->tensors[c].data, "folded values are constants");
         /* the transposed weight holds wT's columns as rows */
         const float *wd = copy->tensors[w].data, *wtv = kt_data(g, wt);
-        EXPECT(wd && wd[1 * 5 + 2] == wtv[2 * 6 + 1], "transposed at load");
+        CHECK_MSG(wd && wd[1 * 5 + 2] == wtv[2 * 6 + 1], "transposed at load");
         vkc_graph_clone_destroy(copy, g);
     }
     /* MatMul + bias Add fused: one dispatch, results as unfused */
@@ -597,28 +588,28 @@ static void pool_pass(void) {
                                  .user = &asked};
         if (vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK) {
             const vkc_node *e = &c->nodes[conv_node];
-            EXPECT(asked == 1, "fits asked %d times", asked);
-            EXPECT((e->winograd != VKC_NONE) == (bool)yes &&
-                       (e->algo == VKC_CONV_ALGO_WINOGRAD) == (bool)yes,
-                   "Winograd chosen only where it fits");
-            EXPECT(r.fused == (yes ? 2u : 1u), "fused %u", r.fused);
-            EXPECT(e->pool == (yes ? 2u : 0u), "pool %u", e->pool);
+            CHECK_MSG(asked == 1, "fits asked %d times", asked);
+            CHECK_MSG((e->winograd != VKC_NONE) == (bool)yes &&
+                          (e->algo == VKC_CONV_ALGO_WINOGRAD) == (bool)yes,
+                      "Winograd chosen only where it fits");
+            CHECK_MSG(r.fused == (yes ? 2u : 1u), "fused %u", r.fused);
+            CHECK_MSG(e->pool == (yes ? 2u : 0u), "pool %u", e->pool);
             bool member = e->member_count == 2 && e->members[1] == pool_node;
-            EXPECT(member == (bool)yes, "pool member of the conv's group: %u members",
-                   e->member_count);
-            EXPECT(c->nodes[pool_node].dead == (bool)yes, "pool node dead");
+            CHECK_MSG(member == (bool)yes, "pool member of the conv's group: %u members",
+                      e->member_count);
+            CHECK_MSG(c->nodes[pool_node].dead == (bool)yes, "pool node dead");
             if (yes) {
-                EXPECT(c->nodes[conv_node].outputs[0] == t, "the conv writes the pool's output");
-                EXPECT(e->conv_dims[0] == 1 && e->conv_dims[1] == 8 && e->conv_dims[2] == 10 &&
-                           e->conv_dims[3] == 10,
-                       "conv dims %lld %lld %lld %lld", (long long)e->conv_dims[0],
-                       (long long)e->conv_dims[1], (long long)e->conv_dims[2],
-                       (long long)e->conv_dims[3]);
+                CHECK_MSG(c->nodes[conv_node].outputs[0] == t, "the conv writes the pool's output");
+                CHECK_MSG(e->conv_dims[0] == 1 && e->conv_dims[1] == 8 && e->conv_dims[2] == 10 &&
+                              e->conv_dims[3] == 10,
+                          "conv dims %lld %lld %lld %lld", (long long)e->conv_dims[0],
+                          (long long)e->conv_dims[1], (long long)e->conv_dims[2],
+                          (long long)e->conv_dims[3]);
             }
-            EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
-                   vkc_error_message());
+            CHECK_MSG(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
+                      vkc_error_message());
         } else {
-            EXPECT(0, "passes failed: %s", vkc_error_message());
+            CHECK_MSG(0, "passes failed: %s", vkc_error_message());
         }
         vkc_graph_clone_destroy(c, g);
         vkc_graph_destroy(g);

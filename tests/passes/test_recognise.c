@@ -24,16 +24,6 @@
 
 static int failures;
 
-#define EXPECT(cond, ...)                                                                          \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
 static const vkc_exec_options fused = {.fusion = true, .plan_memory = true};
 
 /* A constant of one value. */
@@ -66,10 +56,10 @@ static void inspect(const vkc_graph *g, uint32_t out, uint32_t *recognised, vkc_
             *op = c->nodes[p].op;
             *posts = c->nodes[p].post_count;
         }
-        EXPECT(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
-               vkc_error_message());
+        CHECK_MSG(vkc_graph_validate(c) == VKCNN_OK, "passes leave a valid graph: %s",
+                  vkc_error_message());
     } else {
-        EXPECT(0, "passes failed: %s", vkc_error_message());
+        CHECK_MSG(0, "passes failed: %s", vkc_error_message());
     }
     vkc_graph_clone_destroy(c, g);
 }
@@ -83,9 +73,9 @@ static void check(vkcnn_context *ctx, vkc_graph *g, const char *what, uint32_t d
         uint32_t n = 0;
         for (uint32_t i = 0; i < vkc_exec_dispatch_count(e); i++)
             n += strcmp(vkc_exec_dispatch_template(e, i), "im2col") != 0;
-        EXPECT(n == dispatches, "%s: %u dispatches, want %u", what, n, dispatches);
+        CHECK_MSG(n == dispatches, "%s: %u dispatches, want %u", what, n, dispatches);
     } else {
-        EXPECT(0, "%s: %s", what, vkc_error_message());
+        CHECK_MSG(0, "%s: %s", what, vkc_error_message());
     }
     vkc_exec_destroy(e);
     failures += kt_check(ctx, g, &fused, 1, what);
@@ -165,10 +155,10 @@ static void layer_norm(vkcnn_context *ctx, const ln_form *f, uint64_t seed) {
     vkc_op op;
     uint32_t norm_out = f->transposed ? g->nodes[g->tensors[y].producer].inputs[0] : y;
     inspect(g, norm_out, &recognised, &op, &posts);
-    EXPECT(recognised == (match ? 1u : 0u), "%s: recognised %u", f->what, recognised);
+    CHECK_MSG(recognised == (match ? 1u : 0u), "%s: recognised %u", f->what, recognised);
     if (match && !rest)
-        EXPECT(op == VKC_OP_LAYER_NORM, "%s: the chain's output comes from %s", f->what,
-               vkc_op_name(op));
+        CHECK_MSG(op == VKC_OP_LAYER_NORM, "%s: the chain's output comes from %s", f->what,
+                  vkc_op_name(op));
     uint32_t want = match ? 1 + (f->transposed ? 2 : 0) + (rest ? 1 : 0) : 0;
     if (match)
         check(ctx, g, f->what, want);
@@ -233,11 +223,11 @@ static void gelu(vkcnn_context *ctx, gelu_form form, bool by_mul, bool swap, boo
     uint32_t recognised, posts;
     vkc_op op;
     inspect(g, y, &recognised, &op, &posts);
-    EXPECT(recognised == (match ? 1u : 0u), "%s: recognised %u", what, recognised);
+    CHECK_MSG(recognised == (match ? 1u : 0u), "%s: recognised %u", what, recognised);
     if (match && after_conv)
-        EXPECT(op == VKC_OP_CONV && posts == 1, "%s: %s with %u post-ops", what, vkc_op_name(op),
-               posts);
-    if (match && !after_conv) EXPECT(op == VKC_OP_GELU, "%s: %s", what, vkc_op_name(op));
+        CHECK_MSG(op == VKC_OP_CONV && posts == 1, "%s: %s with %u post-ops", what, vkc_op_name(op),
+                  posts);
+    if (match && !after_conv) CHECK_MSG(op == VKC_OP_GELU, "%s: %s", what, vkc_op_name(op));
     check(ctx, g, what, 1); /* recognised or not, one group */
 }
 
