@@ -102,6 +102,7 @@ shared vec4 pooled4[SE_MAX_C / 4];
 shared vec4 hidden4[SE_MAX_R / 4];
 
 float se_act(float v) {
+    float v0 = v; // the chain's first value, as epilogue.glsl names it
     SE_ACT
     return v;
 }

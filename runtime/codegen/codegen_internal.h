@@ -174,12 +174,14 @@ void cg_clamp_bounds(vkc_cg *c, vkc_kdispatch *d);
  * `slots` (VKC_MAX_POST_OPS entries), their count returned. */
 uint32_t cg_post_operands(const vkc_cg *c, uint32_t *slots);
 
-/* The statements of the node's post-ops over v (epilogue and elementwise
- * kernels alike): bound operand k (an input slot, slots[k]) is read as
- * operand_expr[k]; constant scalars become literals; earlier values of the
- * chain are kept as v1, v2, ... where a later post-op reads them. */
-void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots, uint32_t bound,
-                      const char *const *operand_expr);
+/* The statements of a chain of post-ops (`count` of `post`: the node's, or
+ * a squeeze-and-excitation activation) over v, for epilogue, elementwise
+ * and squeeze-and-excitation kernels alike: bound operand k (an input slot,
+ * slots[k]) is read as operand_expr[k]; constant scalars become literals;
+ * earlier values of the chain are kept as v1, v2, ... where a later post-op
+ * reads them (v0, the anchor's value, the kernel defines). */
+void cg_post_ops_body(vkc_cg *c, const vkc_post_op *post, uint32_t count, char *body, size_t size,
+                      const uint32_t *slots, uint32_t bound, const char *const *operand_expr);
 
 /* Appends `text` to the statements in body (`size` bytes); a body that
  * would grow past it fails the lowering, naming it `what`. */

@@ -118,7 +118,7 @@ void vkc_lower_eltwise(vkc_cg *c) {
                 exprs[k] = exprs_buf[k];
             }
             char tail[2048] = "";
-            cg_post_ops_body(c, tail, sizeof tail, slots, post, exprs);
+            cg_post_ops_body(c, n->post, n->post_count, tail, sizeof tail, slots, post, exprs);
             size_t len = strlen(body);
             if (len + strlen(tail) + 1 > sizeof body) {
                 cg_fail(c, VKCNN_ERROR_LIMIT, "fused elementwise group too long");

@@ -62,16 +62,17 @@ void cg_append(vkc_cg *c, char *body, size_t size, const char *text, const char 
 
 /* The statements of post-ops [0, count) over v; operand(k) is the GLSL
  * expression of bound operand k (see cg_post_operands). */
-void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots, uint32_t bound,
-                      const char *const *operand_expr) {
+void cg_post_ops_body(vkc_cg *c, const vkc_post_op *post, uint32_t count, char *body, size_t size,
+                      const uint32_t *slots, uint32_t bound, const char *const *operand_expr) {
     const vkc_node *n = cg_node(c);
     bool need[VKC_MAX_POST_OPS + 1] = {false};
-    for (uint32_t i = 0; i < n->post_count; i++)
-        if (n->post[i].kind == VKC_OPERAND_VALUE && n->post[i].slot <= VKC_MAX_POST_OPS)
-            need[n->post[i].slot] = true;
+    if (count > VKC_MAX_POST_OPS) count = VKC_MAX_POST_OPS; /* the graph's bound */
+    for (uint32_t i = 0; i < count; i++)
+        if (post[i].kind == VKC_OPERAND_VALUE && post[i].slot <= VKC_MAX_POST_OPS)
+            need[post[i].slot] = true;
     char stmt[512], call[400], operand[64];
-    for (uint32_t i = 0; i < n->post_count && !c->st; i++) {
-        const vkc_post_op *p = &n->post[i];
+    for (uint32_t i = 0; i < count && !c->st; i++) {
+        const vkc_post_op *p = &post[i];
         if (i > 0 && need[i]) {
             snprintf(stmt, sizeof stmt, "float v%" PRIu32 " = v; ", i);
             cg_append(c, body, size, stmt, "fused epilogue");
@@ -81,13 +82,18 @@ void cg_post_ops_body(vkc_cg *c, char *body, size_t size, const uint32_t *slots,
             snprintf(operand, sizeof operand, "0.0");
         } else if (p->kind == VKC_OPERAND_VALUE) {
             snprintf(operand, sizeof operand, "v%" PRIu32, p->slot);
-        } else if (scalar_constant(c, n->inputs[p->slot], &v)) {
+        } else if (p->slot < n->input_count && scalar_constant(c, n->inputs[p->slot], &v)) {
             cg_float(operand, v);
         } else {
             uint32_t k = 0;
             while (k < bound && slots[k] != p->slot)
                 k++;
-            snprintf(operand, sizeof operand, "%s", operand_expr[k < bound ? k : 0]);
+            if (k == bound) { /* a chain that may read no tensor (squeeze-and-excitation) */
+                cg_fail(c, VKCNN_ERROR_INVALID_MODEL,
+                        "post-op %" PRIu32 " reads a tensor the kernel does not bind", i);
+                return;
+            }
+            snprintf(operand, sizeof operand, "%s", operand_expr[k]);
         }
         cg_elt_call(call, sizeof call, p->op, p->params, p->operand_first ? operand : "v",
                     p->operand_first ? "v" : operand);
@@ -168,7 +174,7 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
         exprs[k] = expr[k];
     }
     char body[2048] = "";
-    cg_post_ops_body(c, body, sizeof body, slots, bound, exprs);
+    cg_post_ops_body(c, n->post, n->post_count, body, sizeof body, slots, bound, exprs);
     if (bound) cg_def(c, d, "EPI_OPERANDS %" PRIu32, bound);
     if (image) cg_shape_div(c, d, "EPI_SPATIAL", (int64_t)(spatial ? spatial : 1));
     cg_def(c, d, "EPI_BODY %s", body);

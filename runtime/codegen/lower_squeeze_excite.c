@@ -10,32 +10,6 @@
 #include "codegen/codegen_internal.h"
 #include "vk/sequence.h"
 
-/* The activation chain (vkc_se_attrs.act) as statements over v: value k,
- * the chain's value before op k, kept as vk where an op reads it. */
-static void act_body(vkc_cg *c, char *body, size_t size) {
-    const vkc_se_attrs *a = &cg_node(c)->attrs.se;
-    bool need[VKC_SE_MAX_ACT] = {false};
-    for (uint32_t k = 0; k < a->act_count && k < VKC_SE_MAX_ACT; k++)
-        if (a->act[k].value < VKC_SE_MAX_ACT) need[a->act[k].value] = true;
-    char stmt[512], call[400], operand[16];
-    body[0] = '\0';
-    for (uint32_t k = 0; k < a->act_count && k < VKC_SE_MAX_ACT && !c->st; k++) {
-        const vkc_se_op *o = &a->act[k];
-        if (need[k]) {
-            snprintf(stmt, sizeof stmt, "float v%" PRIu32 " = v; ", k);
-            cg_append(c, body, size, stmt, "squeeze-and-excitation activation");
-        }
-        if (o->value == VKC_SE_NONE)
-            snprintf(operand, sizeof operand, "0.0");
-        else
-            snprintf(operand, sizeof operand, "v%u", (unsigned)o->value);
-        cg_elt_call(call, sizeof call, o->op, o->params, o->operand_first ? operand : "v",
-                    o->operand_first ? "v" : operand);
-        snprintf(stmt, sizeof stmt, "v = %s; ", call);
-        cg_append(c, body, size, stmt, "squeeze-and-excitation activation");
-    }
-}
-
 void vkc_lower_squeeze_excite(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     const vkc_tensor *x = cg_in(c, 0), *w1 = cg_in(c, 1), *b1 = cg_in(c, 2), *b2 = cg_in(c, 4);
@@ -67,8 +41,9 @@ void vkc_lower_squeeze_excite(vkc_cg *c) {
     if (cg_whole_texels(c, w1->elements, false)) cg_def(c, d, "TEXEL_W 1");
     if (ch % 4 == 0) cg_def(c, d, "W1V4 1");
     if (r % 4 == 0) cg_def(c, d, "W2V4 1");
-    char body[2048];
-    act_body(c, body, sizeof body);
+    /* the activation chain: post-ops that read no tensor (the pass's rule) */
+    char body[2048] = "";
+    cg_post_ops_body(c, n->attrs.se.act, n->attrs.se.act_count, body, sizeof body, NULL, 0, NULL);
     if (body[0]) cg_def(c, d, "SE_ACT %s", body);
     cg_epilogue_defines(c, d, 1);
     cg_bind_out(c, d, n->outputs[0]);

@@ -61,32 +61,7 @@ typedef struct vkc_tensor {
     int64_t declared_dims[VKC_MAX_RANK];
 } vkc_tensor;
 
-/* A fused group (runtime/passes/fuse.c builds them): a node's own
- * operation, its anchor, followed by an ordered list of elementwise
- * post-operations applied to each output element before it is stored. A
- * post-op may read another tensor (its operand) only as the legality rule in
- * fuse.c allows, named by how the fused kernel indexes it: */
-typedef enum vkc_operand_kind {
-    VKC_OPERAND_NONE,    /* a unary post-op */
-    VKC_OPERAND_ELEMENT, /* a tensor of the output's shape, read at the output element's index */
-    VKC_OPERAND_CHANNEL, /* one value per output channel (Conv: axis 1; Gemm, MatMul: the
-                            last axis), or one value */
-    VKC_OPERAND_IMAGE_CHANNEL, /* Conv, pools: one value per image and channel ([N, C, 1, ...]) */
-    VKC_OPERAND_VALUE,         /* the group's own value before post-op `slot` (0: the anchor's) */
-} vkc_operand_kind;
-
-#define VKC_MAX_POST_OPS 16     /* post-ops per group */
-#define VKC_MAX_POST_OPERANDS 4 /* tensors they read, per group */
-
-typedef struct vkc_post_op {
-    vkc_op op;             /* an elementwise op (op_table.h VKC_OPF_ELEMENTWISE) */
-    float params[3];       /* its vkc_elt_params */
-    vkc_operand_kind kind; /* of its second operand */
-    uint32_t slot;         /* the node's input slot holding the operand tensor; VALUE: which
-                              value; NONE: unused */
-    bool operand_first;    /* the operand is the op's first input (t - v, t / v, pow(t, v)) */
-    uint32_t source;       /* the graph node it was */
-} vkc_post_op;
+/* A fused group's post-ops: vkc_post_op (ops.h). */
 
 /* How a Conv runs: decided once, by vkc_pass_winograd_weights. */
 typedef enum vkc_conv_algo {

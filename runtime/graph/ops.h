@@ -351,26 +351,45 @@ typedef struct vkc_norm_attrs {
     uint32_t output;
 } vkc_norm_attrs;
 
+/* A fused group (runtime/passes/fuse.c builds them): a node's own
+ * operation, its anchor, followed by an ordered list of elementwise
+ * post-operations applied to each output element before it is stored. A
+ * post-op may read another tensor (its operand) only as the legality rule in
+ * fuse.c allows, named by how the fused kernel indexes it: */
+typedef enum vkc_operand_kind {
+    VKC_OPERAND_NONE,    /* a unary post-op */
+    VKC_OPERAND_ELEMENT, /* a tensor of the output's shape, read at the output element's index */
+    VKC_OPERAND_CHANNEL, /* one value per output channel (Conv: axis 1; Gemm, MatMul: the
+                            last axis), or one value */
+    VKC_OPERAND_IMAGE_CHANNEL, /* Conv, pools: one value per image and channel ([N, C, 1, ...]) */
+    VKC_OPERAND_VALUE,         /* the group's own value before post-op `slot` (0: the anchor's) */
+} vkc_operand_kind;
+
+#define VKC_MAX_POST_OPS 16     /* post-ops per group */
+#define VKC_MAX_POST_OPERANDS 4 /* tensors they read, per group */
+
+typedef struct vkc_post_op {
+    vkc_op op;             /* an elementwise op (op_table.h VKC_OPF_ELEMENTWISE) */
+    float params[3];       /* its vkc_elt_params */
+    vkc_operand_kind kind; /* of its second operand */
+    uint32_t slot;         /* the node's input slot holding the operand tensor; VALUE: which
+                              value; NONE: unused */
+    bool operand_first;    /* the operand is the op's first input (t - v, t / v, pow(t, v)) */
+    uint32_t source;       /* the graph node it was */
+} vkc_post_op;
+
 /* A squeeze-and-excitation block as one node (passes/squeeze_excite.c):
  *   s = gate(W2 act(W1 mean(X) + B1) + B2)
  * X [N, C, H, W], W1 [R, C] (a 1x1 Conv's [R, C, 1, 1]), B1 [R], W2 [C, R],
  * B2 [C] (each bias optional), s [N, C, 1, 1]. `act` is the chain of
  * elementwise ops the first 1x1 Conv's group applied (a Relu; Sigmoid then
- * Mul by the value before it: SiLU), each reading the running value and at
- * most one earlier value of the chain (value: its index, as
- * VKC_OPERAND_VALUE's slot; VKC_SE_NONE: a unary op). `gate` is the node's
- * own post-ops. */
+ * Mul by the value before it: SiLU), as that Conv's post-ops: each unary
+ * (VKC_OPERAND_NONE) or reading one earlier value of the chain
+ * (VKC_OPERAND_VALUE), never a tensor. `gate` is the node's own post-ops. */
 #define VKC_SE_MAX_ACT 4
-#define VKC_SE_NONE 0xffu
-typedef struct vkc_se_op {
-    vkc_op op;
-    float params[3];
-    uint8_t value;      /* VKC_SE_NONE, or the chain value it reads */
-    bool operand_first; /* that value is the op's first operand */
-} vkc_se_op;
 typedef struct vkc_se_attrs {
     uint32_t act_count;
-    vkc_se_op act[VKC_SE_MAX_ACT];
+    vkc_post_op act[VKC_SE_MAX_ACT];
 } vkc_se_attrs;
 
 typedef union vkc_attrs {

@@ -93,13 +93,8 @@ vkcnn_status vkc_pass_squeeze_excite(vkc_graph *g, vkc_passes *r, const vkc_pass
         memset(&a, 0, sizeof a);
         const vkc_node *k1 = &g->nodes[fc1];
         a.se.act_count = k1->post_count;
-        for (uint32_t i = 0; i < k1->post_count; i++) {
-            const vkc_post_op *p = &k1->post[i];
-            a.se.act[i].op = p->op;
-            memcpy(a.se.act[i].params, p->params, sizeof a.se.act[i].params);
-            a.se.act[i].value = p->kind == VKC_OPERAND_VALUE ? (uint8_t)p->slot : VKC_SE_NONE;
-            a.se.act[i].operand_first = p->operand_first;
-        }
+        if (k1->post_count) /* plain_1x1: it fits */
+            memcpy(a.se.act, k1->post, k1->post_count * sizeof *k1->post);
         uint32_t in[5] = {g->nodes[pool].inputs[0], k1->inputs[1],
                           k1->own_inputs > 2 ? k1->inputs[2] : VKC_NONE, g->nodes[ni].inputs[1],
                           g->nodes[ni].own_inputs > 2 ? g->nodes[ni].inputs[2] : VKC_NONE};

@@ -12,11 +12,11 @@
 static double act(const vkc_se_attrs *a, double v) {
     double values[VKC_SE_MAX_ACT];
     for (uint32_t k = 0; k < a->act_count && k < VKC_SE_MAX_ACT; k++) {
-        const vkc_se_op *o = &a->act[k];
+        const vkc_post_op *o = &a->act[k];
         const vkc_op_info *info = vkc_op_get(o->op);
         vkc_elt_params p = {{o->params[0], o->params[1], o->params[2]}};
         values[k] = v;
-        double y = o->value <= k ? values[o->value] : 0.0;
+        double y = o->kind == VKC_OPERAND_VALUE && o->slot <= k ? values[o->slot] : 0.0;
         v = (float)(o->operand_first ? info->scalar(y, v, &p) : info->scalar(v, y, &p));
     }
     return v;

@@ -163,8 +163,9 @@ static void rule(void) {
     memset(&a, 0, sizeof a);
     CHECK_MSG(fused_blocks(g, se_yes, &a) == 1, "the block fuses");
     /* SiLU: the Sigmoid, then the Mul by the chain's value before it */
-    CHECK_MSG(a.act_count == 2 && a.act[0].op == VKC_OP_SIGMOID && a.act[0].value == VKC_SE_NONE &&
-                  a.act[1].op == VKC_OP_MUL && a.act[1].value == 0,
+    CHECK_MSG(a.act_count == 2 && a.act[0].op == VKC_OP_SIGMOID &&
+                  a.act[0].kind == VKC_OPERAND_NONE && a.act[1].op == VKC_OP_MUL &&
+                  a.act[1].kind == VKC_OPERAND_VALUE && a.act[1].slot == 0,
               "SiLU chain: %u ops", a.act_count);
     CHECK_MSG(fused_blocks(g, se_no, NULL) == 0, "a target that declines keeps the block");
     CHECK_MSG(fused_blocks(g, NULL, NULL) == 0, "no rule, no fusion");
