@@ -242,14 +242,21 @@ void main() {
                 float v = XLOADS(rowoff + c * HW + col[u]);
                 xv[u] = ok[u] ? v : 0.0;
             }
-            [[unroll]] for (int kx = 0; kx < KW; kx++) {
-                float wr[WR];
+            // kx innermost, as conv_row.comp (each spilled accumulator
+            // loaded and stored once per KW FMAs on lavapipe)
+            float wr[KW][WR];
+            [[unroll]] for (int kx = 0; kx < KW; kx++)
                 [[unroll]] for (int r = 0; r < WR; r++)
-                    wr[r] = WLOAD(wlane[r] + c * (KH * KW) + ky * KW + kx);
-                [[unroll]] for (int i = 0; i < TM; i++) {
-                    float wv = subgroupBroadcast(wr[i / SG], uint(i % SG));
-                    [[unroll]] for (int j = 0; j < TP; j++)
-                        acc[i][j] += wv * xv[j * SW + kx * DW];
+                    wr[kx][r] = WLOAD(wlane[r] + c * (KH * KW) + ky * KW + kx);
+            [[unroll]] for (int i = 0; i < TM; i++) {
+                float wv[KW];
+                [[unroll]] for (int kx = 0; kx < KW; kx++)
+                    wv[kx] = subgroupBroadcast(wr[kx][i / SG], uint(i % SG));
+                [[unroll]] for (int j = 0; j < TP; j++) {
+                    float s = acc[i][j];
+                    [[unroll]] for (int kx = 0; kx < KW; kx++)
+                        s += wv[kx] * xv[j * SW + kx * DW];
+                    acc[i][j] = s;
                 }
             }
         }
