@@ -59,8 +59,8 @@ def jit_ranges(pid):
     return out
 
 
-def hottest(perf_data, ranges):
-    """The most sampled address inside ranges, and its sample count."""
+def samples_in(perf_data, ranges):
+    """Sample counts per address inside ranges (a Counter)."""
     script = subprocess.run(["perf", "script", "-i", perf_data, "-F", "ip"],
                             capture_output=True, text=True, check=True).stdout
     counts = collections.Counter()
@@ -71,9 +71,7 @@ def hottest(perf_data, ranges):
             continue
         if any(lo <= ip < hi for lo, hi in ranges):
             counts[ip] += 1
-    if not counts:
-        return None, 0
-    return counts.most_common(1)[0]
+    return counts
 
 
 def disassemble(path, base):
@@ -141,26 +139,36 @@ def main():
         subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-p", str(bench.pid),
                         "-o", perf_data, "--", "sleep", str(a.seconds)],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ip, samples = hottest(perf_data, ranges)
-        if ip is None:
+        counts = samples_in(perf_data, ranges)
+        if not counts:
             sys.exit("jit_loop: no samples in the JIT code")
-        lo, hi = next((lo, hi) for lo, hi in ranges if lo <= ip < hi)
-        dump = os.path.join(tmp, "jit.bin")
-        subprocess.run(["gdb", "-p", str(bench.pid), "-batch", "-ex",
-                        f"dump binary memory {dump} {lo:#x} {hi:#x}"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        code = disassemble(dump, lo)
+        code = []
+        for k, (lo, hi) in enumerate(ranges):
+            dump = os.path.join(tmp, f"jit{k}.bin")
+            subprocess.run(["gdb", "-p", str(bench.pid), "-batch", "-ex",
+                            f"dump binary memory {dump} {lo:#x} {hi:#x}"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            code += disassemble(dump, lo)
     finally:
         bench.kill()
         bench.wait()
         tmpdir.cleanup()
-    loop = innermost_loop(code, ip)
+    # the most sampled address that lies in a loop (straight-line code, such
+    # as a transform run once per invocation, has none)
+    loop = None
+    for ip, samples in counts.most_common(50):
+        loop = innermost_loop(code, ip)
+        if loop:
+            break
     if not loop:
-        sys.exit(f"jit_loop: the hottest address {ip:#x} is in no loop")
+        sys.exit("jit_loop: none of the 50 most sampled addresses is in a loop")
     body = code[loop[0]:loop[1] + 1]
     mix = collections.Counter(m for _, m, _ in body)
-    print(f"hottest JIT address {ip:#x} ({samples} samples); its loop "
-          f"{body[0][0]:#x}..{body[-1][0]:#x}: {len(body)} instructions")
+    total = sum(counts.values())
+    inside = sum(n for a, n in counts.items() if body[0][0] <= a <= body[-1][0])
+    print(f"hottest JIT address in a loop {ip:#x} ({samples} samples); its loop "
+          f"{body[0][0]:#x}..{body[-1][0]:#x}: {len(body)} instructions, "
+          f"{100.0 * inside / total:.0f}% of the JIT code's samples")
     for mnem, n in mix.most_common(a.top):
         print(f"  {n:6d}  {mnem}")
 
