@@ -6,9 +6,9 @@
 
 Runs `vkcnn bench MODEL` in the background, samples it with `perf record`,
 copies lavapipe's JIT code (its anonymous executable mappings) out of the
-process with gdb, disassembles them with objdump, and prints the loop (the
-smallest backward jump) around the most sampled address: its length and the
-instructions it runs most. bench/RESULTS.md ("The 1x1 GEMM's machine code",
+process with gdb, disassembles them with objdump, and prints the most sampled
+loop (samples counted per innermost backward jump): its length and the
+instructions it holds most. bench/RESULTS.md ("The 1x1 GEMM's machine code",
 stop 40) reads such counts. A CPU driver only (lavapipe): on a GPU the
 shaders do not run in the process. Needs perf, gdb and objdump (binutils),
 and permission to attach to the process (root, or ptrace_scope 0); none is
@@ -87,20 +87,23 @@ def disassemble(path, base):
     return out
 
 
-def innermost_loop(code, ip):
-    """(first, last) indices of the smallest backward jump range holding ip."""
+def loops(code):
+    """(first, last) index ranges of the backward jumps (the loops)."""
     index = {a: i for i, (a, _, _) in enumerate(code)}
-    best = None
+    out = []
     for i, (_, mnem, args) in enumerate(code):
-        if not mnem.startswith("j"):
-            continue
-        m = re.match(r"0x([0-9a-f]+)", args)
-        if not m:
-            continue
-        t = index.get(int(m.group(1), 16))
-        if t is None or t >= i or not code[t][0] <= ip <= code[i][0]:
-            continue
-        if best is None or i - t < best[1] - best[0]:
+        m = re.match(r"0x([0-9a-f]+)", args) if mnem.startswith("j") else None
+        t = index.get(int(m.group(1), 16)) if m else None
+        if t is not None and t < i:
+            out.append((t, i))
+    return out
+
+
+def innermost(code, ranges, ip):
+    """The smallest of ranges holding address ip, or None."""
+    best = None
+    for t, i in ranges:
+        if code[t][0] <= ip <= code[i][0] and (best is None or i - t < best[1] - best[0]):
             best = (t, i)
     return best
 
@@ -153,22 +156,22 @@ def main():
         bench.kill()
         bench.wait()
         tmpdir.cleanup()
-    # the most sampled address that lies in a loop (straight-line code, such
-    # as a transform run once per invocation, has none)
-    loop = None
-    for ip, samples in counts.most_common(50):
-        loop = innermost_loop(code, ip)
-        if loop:
-            break
-    if not loop:
-        sys.exit("jit_loop: none of the 50 most sampled addresses is in a loop")
+    # samples per innermost loop (straight-line code, such as a transform
+    # run once per invocation, lies in none); the most sampled loop
+    ranges = loops(code)
+    per_loop = collections.Counter()
+    for ip, n in counts.items():
+        r = innermost(code, ranges, ip)
+        if r:
+            per_loop[r] += n
+    if not per_loop:
+        sys.exit("jit_loop: no sample lies in a loop")
+    loop, inside = per_loop.most_common(1)[0]
     body = code[loop[0]:loop[1] + 1]
     mix = collections.Counter(m for _, m, _ in body)
     total = sum(counts.values())
-    inside = sum(n for a, n in counts.items() if body[0][0] <= a <= body[-1][0])
-    print(f"hottest JIT address in a loop {ip:#x} ({samples} samples); its loop "
-          f"{body[0][0]:#x}..{body[-1][0]:#x}: {len(body)} instructions, "
-          f"{100.0 * inside / total:.0f}% of the JIT code's samples")
+    print(f"most sampled JIT loop {body[0][0]:#x}..{body[-1][0]:#x}: {len(body)} "
+          f"instructions, {100.0 * inside / total:.0f}% of the JIT code's samples")
     for mnem, n in mix.most_common(a.top):
         print(f"  {n:6d}  {mnem}")
 
