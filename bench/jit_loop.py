@@ -114,6 +114,9 @@ def main():
     ap.add_argument("--vkcnn", default="build/vkcnn")
     ap.add_argument("--seconds", type=float, default=3.0, help="perf sampling time")
     ap.add_argument("--top", type=int, default=16, help="instructions listed")
+    ap.add_argument("--loops", type=int, default=3, help="loops listed")
+    ap.add_argument("--show", type=int, default=0,
+                    help="also print the Nth most sampled loop's code (1: the first)")
     a = ap.parse_args()
     for tool in ("perf", "gdb", "objdump"):
         if not shutil.which(tool):
@@ -170,8 +173,17 @@ def main():
     body = code[loop[0]:loop[1] + 1]
     mix = collections.Counter(m for _, m, _ in body)
     total = sum(counts.values())
-    print(f"most sampled JIT loop {body[0][0]:#x}..{body[-1][0]:#x}: {len(body)} "
-          f"instructions, {100.0 * inside / total:.0f}% of the JIT code's samples")
+    looped = sum(per_loop.values())
+    print(f"JIT code samples: {total}, {100.0 * looped / total:.0f}% in loops; the most "
+          f"sampled loops:")
+    for (t, i), n in per_loop.most_common(a.loops):
+        print(f"  {code[t][0]:#x}..{code[i][0]:#x}: {i - t + 1} instructions, "
+              f"{100.0 * n / total:.0f}% of the samples")
+    if a.show:
+        (t, i), _ = per_loop.most_common(a.show)[-1]
+        for addr, mnem, args in code[t:i + 1]:
+            print(f"    {addr:#x}  {mnem} {args}")
+    print("the first one's instructions, most frequent first:")
     for mnem, n in mix.most_common(a.top):
         print(f"  {n:6d}  {mnem}")
 
