@@ -66,7 +66,10 @@ void cg_post_ops_body(vkc_cg *c, const vkc_post_op *post, uint32_t count, char *
                       const uint32_t *slots, uint32_t bound, const char *const *operand_expr) {
     const vkc_node *n = cg_node(c);
     bool need[VKC_MAX_POST_OPS + 1] = {false};
-    if (count > VKC_MAX_POST_OPS) count = VKC_MAX_POST_OPS; /* the graph's bound */
+    if (count > VKC_MAX_POST_OPS) { /* the graph's bound (vkc_graph_append_post) */
+        cg_fail(c, VKCNN_ERROR_LIMIT, "more than %d fused post-ops", VKC_MAX_POST_OPS);
+        return;
+    }
     for (uint32_t i = 0; i < count; i++)
         if (post[i].kind == VKC_OPERAND_VALUE && post[i].slot <= VKC_MAX_POST_OPS)
             need[post[i].slot] = true;
