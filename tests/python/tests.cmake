@@ -36,7 +36,7 @@ if(VKCNN_BUILD_TOOLS AND NOT VKCNN_SANITIZE_THREAD)
       ENVIRONMENT "${_vkcnn_py_env}" LABELS "vulkan;python" TIMEOUT 600)
   endif()
 
-  # 1,000 load/run/close cycles of LeNet-5, resident memory flat: release
+  # 1,000 load/run/close cycles of LeNet-5, anonymous memory flat: release
   # builds only (under a sanitizer it measures the sanitizer). glibc's mmap
   # threshold pinned as test_lifecycle.c pins it, so that the figure is about
   # vkcnn's memory, not the heap's fragmentation (check_cycles in

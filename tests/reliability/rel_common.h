@@ -3,6 +3,7 @@
 #ifndef VKCNN_TESTS_REL_COMMON_H
 #define VKCNN_TESTS_REL_COMMON_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,36 @@ static inline unsigned long rel_status_kib(const char *field) {
     return kib;
 }
 
-static inline unsigned long rel_rss_kib(void) {
-    return rel_status_kib("VmRSS");
+/* Mappings of files in /proc/self/maps (lines naming a path), and open file
+ * descriptors in /proc/self/fd (counting the one that reads it); -1 when
+ * unreadable. A file mapped or opened and never released grows these by
+ * one per round, which RssFile may not show: the kernel drops and faults
+ * back file pages as it likes, so RssFile moves by a megabyte without any
+ * leak. */
+static inline long rel_file_mappings(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return -1;
+    char line[4096];
+    long n = 0;
+    bool at_start = true;
+    while (fgets(line, sizeof line, f)) {
+        bool whole = strchr(line, '\n') != NULL;
+        if (at_start && strchr(line, '/')) n++;
+        at_start = whole;
+    }
+    fclose(f);
+    return n;
+}
+
+static inline long rel_open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return -1;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
 }
 
 static int rel_cmp_double(const void *a, const void *b) {
