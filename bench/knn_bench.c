@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../tools/npy.h"
+#include "../tools/vector_width.h"
 #include "vkcnn.h"
 
 static double now_ms(void) {
@@ -59,20 +60,9 @@ static int as_rows(const npy_array *a, const char *path, uint64_t *rows, uint32_
     return 0;
 }
 
-/* As the vkcnn CLI (tools/vkcnn.c): lavapipe at 512-bit vectors on AVX-512
- * cores unless LP_NATIVE_VECTOR_WIDTH is set or VKCNN_NATIVE_WIDTH=0, so the
- * figures are those of the CLI's k-NN. */
-static void choose_vector_width(void) {
-    const char *off = getenv("VKCNN_NATIVE_WIDTH");
-    if (getenv("LP_NATIVE_VECTOR_WIDTH") || (off && strcmp(off, "0") == 0)) return;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) setenv("LP_NATIVE_VECTOR_WIDTH", "512", 0);
-#endif
-}
-
 int main(int argc, char **argv) {
-    choose_vector_width();
+    /* lavapipe's width as the CLI's (so the figures are the CLI's k-NN) */
+    tool_choose_vector_width();
     const char *paths[2] = {NULL, NULL}, *json = NULL;
     unsigned k = 10, iters = 5, warmup = 1;
     vkcnn_metric metric = VKCNN_METRIC_L2;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tools/vector_width.h"
 #include "vkcnn.h"
 
 static int compare(const void *a, const void *b) {
@@ -50,15 +51,9 @@ static int fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-    /* as the CLI (tools/vkcnn.c): lavapipe at 512 bits on AVX-512 CPUs,
-     * unless set (the SIMD width is part of the tuned choices' key) */
-    const char *off = getenv("VKCNN_NATIVE_WIDTH");
-    if (!getenv("LP_NATIVE_VECTOR_WIDTH") && !(off && strcmp(off, "0") == 0)) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) setenv("LP_NATIVE_VECTOR_WIDTH", "512", 0);
-#endif
-    }
+    /* lavapipe's width as the CLI's (the SIMD width is part of the tuned
+     * choices' key) */
+    tool_choose_vector_width();
     const char *path = NULL, *cache = NULL;
     int iters = 20, warmup = 3;
     uint32_t batch = 0;

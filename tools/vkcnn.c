@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vector_width.h"
 #include "vkcnn.h"
 
 static void usage(FILE *f) {
@@ -25,23 +26,10 @@ static void usage(FILE *f) {
                "vkcnn --version prints the version.\n");
 }
 
-/* lavapipe compiles shaders for 256-bit vectors unless LP_NATIVE_VECTOR_WIDTH
- * says otherwise; on AVX-512 cores 512 bits roughly doubles its FMA rate.
- * The CLI (not the library, which never changes its host's environment)
- * chooses 512 there, before any Vulkan driver loads, unless the user set the
- * variable or VKCNN_NATIVE_WIDTH=0. Every command reports the width that ran
- * (`vector_width` of the device). */
-static void choose_vector_width(void) {
-    const char *off = getenv("VKCNN_NATIVE_WIDTH");
-    if (getenv("LP_NATIVE_VECTOR_WIDTH") || (off && strcmp(off, "0") == 0)) return;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) setenv("LP_NATIVE_VECTOR_WIDTH", "512", 0);
-#endif
-}
-
 int main(int argc, char **argv) {
-    choose_vector_width();
+    /* lavapipe's width (vector_width.h); every command reports the width
+     * that ran (`vector_width` of the device) */
+    tool_choose_vector_width();
     if (argc < 2) {
         usage(stderr);
         return 2;

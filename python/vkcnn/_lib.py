@@ -263,22 +263,40 @@ def _load():
 
 
 def _choose_vector_width():
-    """As the vkcnn CLI does (tools/vkcnn.c): lavapipe compiles for 256-bit
-    vectors unless LP_NATIVE_VECTOR_WIDTH says otherwise, and on AVX-512
-    cores 512 bits roughly doubles its FMA rate; so 512 there, unless the
-    variable is set or VKCNN_NATIVE_WIDTH=0. Set before any Vulkan driver
-    loads (the first Context), so the module and the CLI compute alike."""
-    if "LP_NATIVE_VECTOR_WIDTH" in os.environ or os.environ.get("VKCNN_NATIVE_WIDTH") == "0":
+    """As the vkcnn CLI does (tools/vector_width.h): lavapipe compiles for
+    256-bit vectors unless LP_NATIVE_VECTOR_WIDTH says otherwise, and on
+    AVX-512 cores 512 bits runs vkcnn's kernels faster; so 512 there, unless
+    the variable is set or VKCNN_NATIVE_WIDTH=0. Set before any Vulkan driver
+    loads (the first Context), so the module and the CLI compute alike.
+
+    Mesa's on-disk shader cache does not key its entries on the width (a
+    shader compiled at 256 bits comes back in a 512-bit run), so whenever
+    the width is set and MESA_SHADER_CACHE_DIR is not, Mesa's cache moves to
+    $XDG_CACHE_HOME/vkcnn/lavapipe-W (else ~/.cache/vkcnn/lavapipe-W)."""
+    if ("LP_NATIVE_VECTOR_WIDTH" not in os.environ
+            and os.environ.get("VKCNN_NATIVE_WIDTH") != "0"):
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("flags"):
+                        if "avx512f" in line.split():
+                            os.environ["LP_NATIVE_VECTOR_WIDTH"] = "512"
+                        break
+        except OSError:
+            pass
+    width = os.environ.get("LP_NATIVE_VECTOR_WIDTH", "")
+    if not width.isdigit() or len(width) > 5 or "MESA_SHADER_CACHE_DIR" in os.environ:
         return
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
+    if not base:
+        return
+    path = os.path.join(base, "vkcnn", f"lavapipe-{width}")
     try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    if "avx512f" in line.split():
-                        os.environ["LP_NATIVE_VECTOR_WIDTH"] = "512"
-                    return
+        os.makedirs(path, mode=0o700, exist_ok=True)
     except OSError:
-        pass
+        return
+    os.environ["MESA_SHADER_CACHE_DIR"] = path
 
 
 _choose_vector_width()

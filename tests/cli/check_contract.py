@@ -457,8 +457,37 @@ def check_progress(tmp):
           "progress on a terminal: one line rewritten in place", repr(text[:300]))
 
 
+def check_vector_width(tmp):
+    """Mesa's shader cache does not key entries on lavapipe's vector width,
+    so the CLI keeps a cache per width when the width is set
+    (tools/vector_width.h), and leaves a MESA_SHADER_CACHE_DIR it is given
+    alone."""
+    base = os.path.join(tmp, "xdg")
+    env = {"XDG_CACHE_HOME": base, "LP_NATIVE_VECTOR_WIDTH": "256"}
+    clean = {k: v for k, v in os.environ.items() if k != "MESA_SHADER_CACHE_DIR"}
+    e = dict(clean, **env)
+    r = subprocess.run([VKCNN, "bench", LENET, "--iters", "1", "--warmup", "0"],
+                       capture_output=True, text=True, env=e, timeout=600)
+    mesa = os.path.join(base, "vkcnn", "lavapipe-256")
+    check(r.returncode == 0 and os.path.isdir(mesa),
+          "LP_NATIVE_VECTOR_WIDTH=256: Mesa's cache in $XDG_CACHE_HOME/vkcnn/lavapipe-256",
+          f"exit {r.returncode}, {r.stderr[-500:]}")
+    if "llvmpipe" in r.stdout:
+        files = [f for _, _, fs in os.walk(mesa) for f in fs]
+        check("256 bits" in r.stdout and files, "lavapipe ran at 256 bits and cached there",
+              r.stdout[:300])
+    given = os.path.join(tmp, "given")
+    os.mkdir(given)
+    e = dict(clean, XDG_CACHE_HOME=os.path.join(tmp, "xdg2"), LP_NATIVE_VECTOR_WIDTH="512",
+             MESA_SHADER_CACHE_DIR=given)
+    r = subprocess.run([VKCNN, "devices"], capture_output=True, text=True, env=e, timeout=600)
+    check(r.returncode == 0 and not os.path.exists(os.path.join(tmp, "xdg2", "vkcnn", "lavapipe-512")),
+          "a MESA_SHADER_CACHE_DIR the user set is left alone", r.stderr[-500:])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        check_vector_width(tmp)
         check_help()
         check_exit_statuses(tmp)
         check_npy_conversion(tmp)

@@ -223,6 +223,23 @@ def check_errors(tmp):
                        env=dict(env, PYTHONPATH=os.path.join(ROOT, "python")))
     check(r.returncode != 0 and "VKCNN_LIBRARY" in r.stderr and "nosuch" in r.stderr,
           "a VKCNN_LIBRARY that does not exist: import fails saying so", r.stderr[-300:])
+    # as the CLI: Mesa's cache kept per lavapipe width when the width is set
+    # (Mesa's own keys ignore it), a MESA_SHADER_CACHE_DIR given left alone
+    show = "import os, vkcnn; print(os.environ.get('MESA_SHADER_CACHE_DIR'))"
+    clean = {k: v for k, v in os.environ.items() if k != "MESA_SHADER_CACHE_DIR"}
+    clean["PYTHONPATH"] = os.path.join(ROOT, "python")
+    xdg = os.path.join(tmp, "xdg")
+    r = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True,
+                       env=dict(clean, XDG_CACHE_HOME=xdg, LP_NATIVE_VECTOR_WIDTH="256"))
+    want = os.path.join(xdg, "vkcnn", "lavapipe-256")
+    check(r.stdout.strip() == want and os.path.isdir(want),
+          "LP_NATIVE_VECTOR_WIDTH=256: Mesa's cache in $XDG_CACHE_HOME/vkcnn/lavapipe-256",
+          r.stdout + r.stderr[-300:])
+    r = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True,
+                       env=dict(clean, XDG_CACHE_HOME=xdg, LP_NATIVE_VECTOR_WIDTH="512",
+                                MESA_SHADER_CACHE_DIR=tmp))
+    check(r.stdout.strip() == tmp, "a MESA_SHADER_CACHE_DIR the user set is left alone",
+          r.stdout + r.stderr[-300:])
 
 
 def check_lifetimes():
