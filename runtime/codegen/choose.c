@@ -25,21 +25,29 @@
 
 /* ---- device-level defaults -------------------------------------------------- */
 
-/* Whether texelFetch from uniform texel buffers is known to crash on the
- * device (vkc_choose_device_loads): no texel candidates there either. */
-static bool texel_broken(const vkc_codegen_target *t) {
-    return t->caps.mesa_version > 2203;
+/* Whether texelFetch from uniform texel buffers may fail on the device
+ * (vkc_choose_device_loads): no texel candidates there either. Mesa 25.0.7's
+ * lavapipe faults in its JIT code (an aligned 64-byte store to a 32-byte
+ * slot), or computes garbage, when texel-fetching code compiled at one SIMD
+ * width runs at the other: its on-disk shader cache does not key entries on
+ * LP_NATIVE_VECTOR_WIDTH (MobileNetV2 at 256 bits after a 512-bit run in the
+ * same cache: SIGSEGV; LeNet-5, pooling and AlexNet after the CLI's 512-bit
+ * runs: wrong outputs). Each width in a cache of its own, the texel kernel
+ * tests pass at both. The library cannot know who else writes a shared
+ * cache, so texel loads there only where the cache is private to the width
+ * (jit_cache_private: the CLI's and the Python package's runs). 22.3
+ * inlines its texel fetches: correct mixed or not. */
+static bool texel_unsafe(const vkc_codegen_target *t) {
+    return t->caps.mesa_version > 2203 && !t->caps.jit_cache_private;
 }
 
 void vkc_choose_device_loads(vkc_codegen_target *t, const vkc_kernel_override *ov) {
-    /* Mesa 25.0.7's lavapipe (bookworm-backports, scripts/lavapipe-backports.sh)
-     * faults in its own JIT code (an aligned 64-byte store to a 32-byte-aligned
-     * stack slot, on an AVX-512 host) in most shaders that fetch texels
-     * (pool.comp, gemv.comp, the Winograd kernels); 22.3 never does; versions
-     * between are untested, so treated alike. Storage-buffer loads there are no
-     * longer emulated lane by lane (`vkcnn peak`: 9x 22.3's), which was the
-     * texel path's reason. */
-    t->texel_loads = t->caps.cpu && !texel_broken(t);
+    /* Texel loads on CPU drivers: on lavapipe 22.3 a storage-buffer load is
+     * emulated lane by lane and a texelFetch is one 16-byte load per lane;
+     * Mesa 25.0.7 loads storage buffers ~9x faster (`vkcnn peak`), but texel
+     * loads still win there where they are safe (bench/RESULTS.md: ResNet-50
+     * 116 against 223-229 ms, MobileNetV2 17-20 against 31-35). */
+    t->texel_loads = t->caps.cpu && !texel_unsafe(t);
     /* Wide (u64vec4) loads, and stores of 8 floats (cg_def_y_vectors), on
      * CPU drivers with int64, which emulate loads and stores lane by lane
      * and component by component; neither on lavapipe after 22.3: it compiles a
@@ -1146,7 +1154,7 @@ static void wino_candidates(const conv_geo *o, const vkc_codegen_target *t, int6
         v.bn = (uint16_t)blocks[i][1];
         push(l, &v);
     }
-    if (base.load == VKC_LOAD_STORAGE && texel_broken(t)) return;
+    if (base.load == VKC_LOAD_STORAGE && texel_unsafe(t)) return;
     vkc_variant w = {.algo = VKC_ALGO_WINOGRAD,
                      .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
     vkc_variant v;
@@ -1174,7 +1182,7 @@ static void gemm1x1_candidates(const conv_geo *o, const vkc_codegen_target *t, u
         v.algo = algo;
         push(l, &v);
     }
-    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_unsafe(t))) {
         vkc_variant w = {.algo = algo,
                          .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
         choose_gemm1x1(o, t, &w, &v);
@@ -1209,7 +1217,7 @@ static void dw_candidates(const conv_geo *o, const vkc_codegen_target *t, list *
         choose_dw(o, t, &w, &v);
         push(l, &v);
     }
-    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_unsafe(t))) {
         vkc_variant w = {.algo = VKC_ALGO_DEPTHWISE,
                          .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
         choose_dw(o, t, &w, &v);
@@ -1234,7 +1242,7 @@ static void row_candidates(const conv_geo *o, const vkc_codegen_target *t, list 
         choose_row(o, t, &w, &v);
         push(l, &v);
     }
-    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+    if (o->texel && !(base.load == VKC_LOAD_STORAGE && texel_unsafe(t))) {
         vkc_variant w = {.algo = VKC_ALGO_ROW,
                          .load = base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};
         choose_row(o, t, &w, &v);
@@ -1313,7 +1321,7 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
                 push(l, &v);
             }
         }
-        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_unsafe(t))) {
             /* the other load path */
             vkc_variant w = {.algo = VKC_ALGO_IGEMM,
                              .load =
@@ -1395,7 +1403,7 @@ static void gemm_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
             choose_gemv(&o, t, &w, &v);
             push(l, &v);
         }
-        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_broken(t))) {
+        if (o.texel && !(base.load == VKC_LOAD_STORAGE && texel_unsafe(t))) {
             vkc_variant w = {.algo = VKC_ALGO_GEMV,
                              .load =
                                  base.load == VKC_LOAD_TEXEL ? VKC_LOAD_STORAGE : VKC_LOAD_TEXEL};

@@ -57,6 +57,17 @@ void vkc_codegen_target_init(vkc_codegen_target *t, const vkcnn_device_info *inf
     caps->subgroup_ops = info->subgroup_ops;
     caps->shared_memory = info->shared_memory;
     caps->vector_width = info->vector_width;
+    if (caps->mesa_version) {
+        const char *off = getenv("MESA_SHADER_CACHE_DISABLE");
+        const char *dir = getenv("MESA_SHADER_CACHE_DIR");
+        char own[32];
+        snprintf(own, sizeof own, "/vkcnn/lavapipe-%u", info->vector_width);
+        size_t n = dir ? strlen(dir) : 0, k = strlen(own);
+        while (n > 1 && dir[n - 1] == '/')
+            n--;
+        caps->jit_cache_private = (off && (strcmp(off, "true") == 0 || strcmp(off, "1") == 0)) ||
+                                  (n >= k && memcmp(dir + n - k, own, k) == 0);
+    }
     caps->max_workgroup_invocations = info->max_workgroup_invocations;
     if (info->coopmat == VKCNN_COOPMAT_NV) {
         caps->coopmat_m = info->coopmat_m;

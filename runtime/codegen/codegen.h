@@ -59,6 +59,13 @@ typedef struct vkc_device_caps {
      * runs whole workgroups); 0 when the driver does not say */
     uint32_t compute_units;
     uint32_t vector_width; /* a software driver's SIMD width in bits, else 0 */
+    /* lavapipe whose on-disk shader cache can hold only code of its own
+     * SIMD width: the cache off (MESA_SHADER_CACHE_DISABLE), or
+     * MESA_SHADER_CACHE_DIR naming the directory vkcnn's programs keep for
+     * that width (.../vkcnn/lavapipe-W, tools/vector_width.h). Mesa does not
+     * key cached shaders on the width, so elsewhere a shader compiled at
+     * another width may run (choose.c, texel_unsafe). */
+    bool jit_cache_private;
     uint32_t max_workgroup_invocations;
     /* Cooperative matrices (VK_NV_cooperative_matrix, enabled on the
      * device): the fp16 x fp16 -> fp32 fragment shape M x N x K; 0 when

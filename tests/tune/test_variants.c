@@ -744,6 +744,35 @@ static void winograd_choice(vkcnn_context *ctx) {
     vkc_graph_destroy(g);
 }
 
+/* Texel loads on lavapipe after 22.3 only where its shader cache holds code
+ * of one SIMD width alone (jit_cache_private: Mesa 25.0.7 faults or
+ * computes garbage on the other width's code); no texel candidates
+ * elsewhere either (choose.c, texel_unsafe). 22.3: always. */
+static void texel_policy(vkcnn_context *ctx) {
+    vkc_codegen_target t;
+    device_target(ctx, &t);
+    t.caps.cpu = true;
+    t.caps.mesa_version = 2500;
+    t.caps.jit_cache_private = true;
+    vkc_choose_device_loads(&t, NULL);
+    CHECK(t.texel_loads);
+    t.caps.jit_cache_private = false;
+    vkc_choose_device_loads(&t, NULL);
+    CHECK(!t.texel_loads);
+    uint32_t n = 0;
+    vkc_graph *g = conv1x1(101, &n);
+    vkc_variant list[VKC_MAX_CANDIDATES];
+    uint32_t count = vkc_variant_candidates(g, n, &t, true, list, VKC_MAX_CANDIDATES);
+    bool texel = false;
+    for (uint32_t i = 0; i < count; i++)
+        texel |= list[i].load == VKC_LOAD_TEXEL;
+    CHECK(count > 0 && !texel);
+    vkc_graph_destroy(g);
+    t.caps.mesa_version = 2203; /* 22.3 inlines its fetches: mixed or not */
+    vkc_choose_device_loads(&t, NULL);
+    CHECK(t.texel_loads);
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     strings();
@@ -768,6 +797,7 @@ int main(int argc, char **argv) {
     squeeze_choice(ctx);
     image_choice(ctx);
     winograd_choice(ctx);
+    texel_policy(ctx);
     th_destroy(ctx);
     kt_summary("variants");
     return th_done("test_variants");
