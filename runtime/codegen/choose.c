@@ -648,15 +648,20 @@ static void wino_rule_block(const vkc_codegen_target *t, bool texel, int64_t mp,
  * (with texel loads WINO_TEXEL_BLOCK, above) */
 #define WINO_MAX_BLOCK (64 * 32)
 
-/* F(4x4) tiles in all (batch x tiles per image) at or under which lavapipe
- * 22.3's texel path takes F(2x2) instead (vkc_choose_winograd_rule): 4 is
+/* F(4x4) tiles in all (batch x tiles per image) at or under which lavapipe's
+ * texel path takes F(2x2) instead (vkc_choose_winograd_rule): 4 is
  * a 7x7 or 8x8 output at batch 1. There U, 36 C M floats for F(4x4), is
  * read for 4 tiles only, and the GEMM goes at the rate of those reads;
  * F(2x2) reads 16 C M for 16 tiles. ResNet-18's three 512 -> 512 3x3s at
  * 7x7 (transforms included, `bench --per-layer`, 3 interleaved rounds):
  * 21.9-25.4 ms as F(4x4) 16 x 8, 11.5-14.6 as F(2x2) 32 x 16, 14.2-16.8 as
  * F(2x2) 16 x 16. At 14x14 (16 tiles) F(4x4) stays ahead: ResNet-18's
- * layer3 9.3-10.0 ms against 12.2-16.9. */
+ * layer3 9.3-10.0 ms against 12.2-16.9. Mesa 25.0.7 with texel loads (its
+ * 16 x 8 blocks, wino_rule_block): ResNet-18 44.7-45.5 ms against
+ * 49.7-52.7 as F(4x4) (GPU medians, 3 interleaved rounds); the 22.3 rule's
+ * larger blocks as well took it to 39-43 ms, but its first run with empty
+ * caches from 18 to 30 s (ResNet-50 23 to 39 s), that driver compiling at
+ * the first dispatch. */
 #define WINO_FEW_TILES 4
 
 /* Blocks winograd_gemm.comp takes: TM 8, 16, 32 or 64 dividing MP, TP a
@@ -1078,8 +1083,10 @@ bool vkc_variant_legal(const vkc_graph *g, uint32_t n, const vkc_codegen_target 
 uint32_t vkc_choose_winograd_rule(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t) {
     uint32_t rule = vkc_winograd_tile(g, n);
     conv_geo o;
-    if (rule != 4 || !t->texel_loads || !wino_wide_cpu(t) || !conv_geometry(g, n, t, &o))
-        return rule;
+    /* lavapipe's texel path: 22.3 with wide accesses, where it was measured
+     * first, and any later Mesa (WINO_FEW_TILES) */
+    bool lavapipe_texel = t->texel_loads && (wino_wide_cpu(t) || t->caps.mesa_version > 2203);
+    if (rule != 4 || !lavapipe_texel || !conv_geometry(g, n, t, &o)) return rule;
     int64_t mp, p;
     wino_geometry(&o, 4, &mp, &p);
     return p <= WINO_FEW_TILES ? 2 : 4;

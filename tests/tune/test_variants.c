@@ -695,8 +695,8 @@ static bool wino_default(vkc_graph *g, uint32_t n, const vkc_codegen_target *t, 
            list[0].bm == bm && list[0].bn == bn;
 }
 
-/* F(2x2) where F(4x4) has at most 4 tiles in all, on the texel path of a
- * CPU driver up to Mesa 22.3 only; blocks of 32 x 16 where TM 32 divides
+/* F(2x2) where F(4x4) has at most 4 tiles in all, on lavapipe's texel path
+ * only (22.3 with wide accesses, or a later Mesa); blocks of 32 x 16 where TM 32 divides
  * MP, there are more than 16 tiles and it loads less, else 16 x 16
  * (choose.c, wino_rule_block). */
 static void winograd_choice(vkcnn_context *ctx) {
@@ -708,11 +708,13 @@ static void winograd_choice(vkcnn_context *ctx) {
     uint32_t n = 0;
     vkc_graph *g = conv3x3_7x8(101, &n);
     CHECK(vkc_choose_winograd_rule(g, n, &t) == 2);
-    vkc_codegen_target later = t, storage = t, narrow = t;
-    later.caps.mesa_version = 2500;
+    vkc_codegen_target later = t, later_storage = t, storage = t, narrow = t;
+    later.caps.mesa_version = later_storage.caps.mesa_version = 2500;
+    later.wide_loads = later_storage.wide_loads = later_storage.texel_loads = false;
     storage.texel_loads = false;
     narrow.wide_loads = false;
-    CHECK(vkc_choose_winograd_rule(g, n, &later) == 4);
+    CHECK(vkc_choose_winograd_rule(g, n, &later) == 2);
+    CHECK(vkc_choose_winograd_rule(g, n, &later_storage) == 4);
     CHECK(vkc_choose_winograd_rule(g, n, &storage) == 4);
     CHECK(vkc_choose_winograd_rule(g, n, &narrow) == 4);
     CHECK(wino_default(g, n, &t, 2, 16, 16)); /* F(2x2): 16 tiles */
