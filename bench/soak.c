@@ -12,9 +12,9 @@
  * inference over the inferences after the warm-up. Memory of mapped files
  * (RssFile) is printed, not judged: the kernel drops and faults back the
  * driver's library pages as it likes. Exit status: 0 when every output
- * matched and RssAnon grew less than 1% between the two readings (and, under VKCNN_VALIDATE=1, the
- * validation layer reported no warning or error); 1 otherwise or on a runtime error; 2 on a usage
- * error. */
+ * matched and RssAnon grew less than 1% between the two readings (and,
+ * under VKCNN_VALIDATE=1, the validation layer reported no warning or
+ * error); 1 otherwise or on a runtime error; 2 on a usage error. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

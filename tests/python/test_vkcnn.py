@@ -348,10 +348,10 @@ def check_cycles(total=1000, first=100, every=10):
     vkcnn's memory. The module test runs the same calls under the layer.
     Anonymous resident memory (RssAnon: heap, stacks, anonymous mappings,
     where a leak grows) is read every `every` cycles from `first` on; the
-    growth checked
-    is that of the Theil-Sen line through those readings (a leak moves the
-    trend as much as the end points, while single readings sit off it: in
-    one CI run a reading sat 5 MB below its neighbours). ctest pins glibc's mmap threshold for this test, as
+    growth checked is that of the Theil-Sen line through those readings (a
+    leak moves the trend as much as the end points, while single readings
+    sit off it: in one CI run a reading sat 5 MB below its neighbours).
+    ctest pins glibc's mmap threshold for this test, as
     test_lifecycle.c does with mallopt (MALLOC_MMAP_THRESHOLD_): glibc raises
     it each time a large mapped block is freed, and model-sized buffers then
     come from a heap that fragments. Measured over 1,000 cycles (Theil-Sen

@@ -696,9 +696,9 @@ static bool wino_default(vkc_graph *g, uint32_t n, const vkc_codegen_target *t, 
 }
 
 /* F(2x2) where F(4x4) has at most 4 tiles in all, on lavapipe's texel path
- * only (22.3 with wide accesses, or a later Mesa); blocks of 32 x 16 where TM 32 divides
- * MP, there are more than 16 tiles and it loads less, else 16 x 16
- * (choose.c, wino_rule_block). */
+ * only (22.3 with wide accesses, or a later Mesa); blocks of 32 x 16 where
+ * TM 32 divides MP, there are more than 16 tiles and it loads less, else
+ * 16 x 16 (choose.c, wino_rule_block). */
 static void winograd_choice(vkcnn_context *ctx) {
     vkc_codegen_target t;
     device_target(ctx, &t);
