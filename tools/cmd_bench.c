@@ -1,10 +1,15 @@
 /* vkcnn bench MODEL [--batch N] [--iters N] [--warmup N] [--precision fp32|fp16|auto]
  *                   [--no-fusion] [--no-winograd] [--no-tune] [--per-layer]
  *                   [--json FILE]
- * Times a model: cold and warm start, then GPU time (timestamps), host
- * wall time and their difference (the host's overhead) per inference over
- * --iters runs after a warm-up; prints a table and optionally writes JSON
- * (fields of the CLI contract; what this build cannot measure yet is null). */
+ * Times a model: cold and warm start, then host wall time per inference
+ * over --iters runs after a warm-up, then (devices with timestamps) as many
+ * runs of the model built with timestamps around each dispatch: GPU time,
+ * the wall time with timestamps and their difference (the host's overhead).
+ * The two are separate runs because timestamps are not free: on lavapipe
+ * each one flushes the driver's queue, which lengthened EfficientNet-B0's
+ * inference from 17.5 to 28 ms (bench/RESULTS.md, stop 42). Prints a table
+ * and optionally writes JSON (fields of the CLI contract; what this build
+ * cannot measure is null). */
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -119,6 +124,48 @@ static int warm_start_in_new_process(int argc, char **argv, const char *cache_di
     return n == 5 ? 0 : -1;
 }
 
+/* Fixed-seed inputs in [-1, 1), the same sequence for every model of a run;
+ * *buf is the caller's scratch (grown here, freed by the caller). */
+static vkcnn_status set_inputs(vkcnn_model *model, float **buf) {
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    for (uint32_t i = 0; i < vkcnn_model_input_count(model); i++) {
+        vkcnn_tensor_info ti;
+        vkcnn_model_input(model, i, &ti);
+        size_t n = 1;
+        for (uint32_t d = 0; d < ti.rank; d++)
+            n *= (size_t)ti.shape[d];
+        float *grown = realloc(*buf, n * sizeof **buf);
+        if (!grown) return VKCNN_ERROR_OUT_OF_HOST_MEMORY;
+        *buf = grown;
+        for (size_t k = 0; k < n; k++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            grown[k] = (float)(seed >> 40) / 8388608.0f - 1.0f;
+        }
+        vkcnn_status st = vkcnn_model_set_input(model, i, grown, n);
+        if (st) return st;
+    }
+    return VKCNN_OK;
+}
+
+/* `warmup` untimed runs, then `iters` timed ones: wall[it] the host's ms
+ * around vkcnn_model_run, gpu[it] (when gpu is not NULL) the run's GPU time
+ * from its stats (negative without timestamps). */
+static vkcnn_status timed_runs(vkcnn_model *model, uint32_t warmup, uint32_t iters, double *wall,
+                               double *gpu, vkcnn_model_stats *stats) {
+    for (long it = -(long)warmup; it < (long)iters; it++) {
+        double t0 = now_ms();
+        vkcnn_status st = vkcnn_model_run(model);
+        if (st) return st;
+        double t1 = now_ms();
+        vkcnn_model_get_stats(model, stats);
+        if (it >= 0) {
+            wall[it] = t1 - t0;
+            if (gpu) gpu[it] = stats->gpu_ms;
+        }
+    }
+    return VKCNN_OK;
+}
+
 static void print_spread_json(FILE *f, const char *name, spread s) {
     fprintf(f, "\"%s\": {\"median\": %.4f, \"p10\": %.4f, \"p90\": %.4f}", name, s.median, s.p10,
             s.p90);
@@ -190,12 +237,14 @@ static void usage(FILE *f) {
                "Times MODEL on one device: a cold start (fresh private shader cache) and a\n"
                "warm start (a new process loading it again, caches hot), each split into\n"
                "parse, compile (SPIR-V), pipeline creation and weight upload; then --iters\n"
-               "inferences after --warmup more, reporting the median, p10 and p90 of GPU time\n"
-               "(timestamps), host wall time and wall minus GPU time (the host's overhead:\n"
-               "submit, wait, work outside the dispatches) per inference, images/s (from\n"
-               "wall time), GFLOP per image (2 x MACs of Conv/Gemm/MatMul: direct-convolution\n"
-               "FLOPs), the share of `vkcnn peak`'s figure and the bytes the dispatches read\n"
-               "and write. Inputs are fixed-seed random. The table goes to stdout.\n"
+               "inferences after --warmup more, reporting the median, p10 and p90 of host wall\n"
+               "time per inference, images/s and GFLOP/s from it (2 x MACs of Conv/Gemm/MatMul:\n"
+               "direct-convolution FLOPs) and its share of `vkcnn peak`'s figure. Then, on\n"
+               "devices with timestamps, as many runs again with a timestamp around each\n"
+               "dispatch: GPU time, the wall time with the timestamps (they cost time: on\n"
+               "lavapipe each flushes the driver's queue) and wall minus GPU time (the host's\n"
+               "overhead: submit, wait, work outside the dispatches); --per-layer reads these\n"
+               "runs too. Inputs are fixed-seed random. The table goes to stdout.\n"
                "  --batch N        batch size bound to a symbolic batch dimension (default:\n"
                "                   the model's own, 1 when symbolic; a static model refuses\n"
                "                   another)\n"
@@ -278,7 +327,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     }
 
     int rc = 1;
-    vkcnn_model_options mo = {.profile = VKCNN_ON,
+    vkcnn_model_options mo = {.profile = VKCNN_OFF,
                               .fusion = fusion ? VKCNN_ON : VKCNN_OFF,
                               .winograd = winograd ? VKCNN_DEFAULT : VKCNN_OFF,
                               .precision = prec,
@@ -325,7 +374,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     vkcnn_model *model = NULL;
     start_times cold = {0}, warm = {0};
     float *input = NULL, *output = NULL;
-    double *gpu = NULL, *wall = NULL, *overhead = NULL;
+    double *gpu = NULL, *wall = NULL, *pwall = NULL, *overhead = NULL;
     /* cold: empty cache directory; then warm: the same directory, hot */
     cli_progress *progress = cli_progress_start("bench", path, quiet);
     vkcnn_status cold_st =
@@ -352,43 +401,17 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     vkcnn_device_info dev;
     vkcnn_context_device_info(ctx, vkcnn_context_device_index(ctx), &dev);
 
-    /* fixed-seed inputs in [-1, 1) */
-    uint64_t seed = 0x2545f4914f6cdd1dull;
-    for (uint32_t i = 0; i < vkcnn_model_input_count(model); i++) {
-        vkcnn_tensor_info ti;
-        vkcnn_model_input(model, i, &ti);
-        size_t n = 1;
-        for (uint32_t d = 0; d < ti.rank; d++)
-            n *= (size_t)ti.shape[d];
-        float *grown = realloc(input, n * sizeof *input);
-        if (!grown) goto done;
-        input = grown;
-        for (size_t k = 0; k < n; k++) {
-            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-            input[k] = (float)(seed >> 40) / 8388608.0f - 1.0f;
-        }
-        if (vkcnn_model_set_input(model, i, input, n)) {
-            fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
-            goto done;
-        }
-    }
+    vkcnn_status st = set_inputs(model, &input);
     gpu = calloc(iters, sizeof *gpu);
     wall = calloc(iters, sizeof *wall);
+    pwall = calloc(iters, sizeof *pwall);
     overhead = calloc(iters, sizeof *overhead);
-    if (!gpu || !wall || !overhead) goto done;
+    if (!st && (!gpu || !wall || !pwall || !overhead)) st = VKCNN_ERROR_OUT_OF_HOST_MEMORY;
     vkcnn_model_stats stats = {0};
-    for (long it = -(long)warmup; it < (long)iters; it++) {
-        double t0 = now_ms();
-        if (vkcnn_model_run(model)) {
-            fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
-            goto done;
-        }
-        double t1 = now_ms();
-        vkcnn_model_get_stats(model, &stats);
-        if (it >= 0) {
-            wall[it] = t1 - t0;
-            gpu[it] = stats.gpu_ms;
-        }
+    if (!st) st = timed_runs(model, warmup, iters, wall, NULL, &stats);
+    if (st) {
+        fprintf(stderr, "vkcnn bench: %s\n", vkcnn_last_error());
+        goto done;
     }
     /* top-5 of the first image of the last run */
     vkcnn_tensor_info oi;
@@ -414,15 +437,30 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         }
         top[ntop] = best;
     }
-    /* GPU times are negative without timestamps. The overhead is taken per
+    /* The profiled runs: the same model rebuilt with timestamps (the
+     * pipelines come from the hot cache), the same inputs, as many runs. GPU
+     * times are negative without timestamps; the overhead is taken per
      * iteration, before percentiles() sorts the two arrays apart. */
-    bool have_gpu = true;
+    bool have_gpu = dev.timestamps != 0;
+    if (have_gpu) {
+        vkcnn_model_destroy(model);
+        model = NULL;
+        vkcnn_model_options profiled = mo;
+        profiled.profile = VKCNN_ON;
+        st = vkcnn_model_create(ctx, net, &profiled, &model);
+        if (!st) st = set_inputs(model, &input);
+        if (!st) st = timed_runs(model, warmup, iters, pwall, gpu, &stats);
+        if (st) {
+            fprintf(stderr, "vkcnn bench: the runs with timestamps: %s\n", vkcnn_last_error());
+            goto done;
+        }
+    }
     for (uint32_t it = 0; it < iters; it++) {
         have_gpu = have_gpu && gpu[it] >= 0;
-        overhead[it] = wall[it] - gpu[it];
+        overhead[it] = pwall[it] - gpu[it];
     }
     spread g = percentiles(gpu, (int)iters), w = percentiles(wall, (int)iters);
-    spread o = percentiles(overhead, (int)iters);
+    spread o = percentiles(overhead, (int)iters), pw = percentiles(pwall, (int)iters);
     double gflop_image = 2.0 * (double)info.macs / (double)info.batch / 1e9;
     double images_s = (double)info.batch / (w.median * 1e-3);
     vkcnn_peak peak = {0};
@@ -431,7 +469,7 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     bool have_peak = have_gpu && vkcnn_context_create(&desc, &peak_ctx) == VKCNN_OK &&
                      vkcnn_context_peak(peak_ctx, 0, &peak) == VKCNN_OK;
     vkcnn_context_destroy(peak_ctx);
-    double achieved = have_gpu ? gflop_image * info.batch / (g.median * 1e-3) : 0;
+    double achieved = gflop_image * info.batch / (w.median * 1e-3); /* from wall time */
     double share = have_peak && peak.fp32_gflops > 0 ? achieved / peak.fp32_gflops : -1;
 
     printf("model        %s (batch %u, %s, %s, %s, %s)\n", path, info.batch, precision,
@@ -446,18 +484,21 @@ int vkcnn_cmd_bench(int argc, char **argv) {
     printf("warm start   %.1f ms (parse %.1f, compile %.1f, pipelines %.1f, upload %.1f ms; %s)\n",
            warm.total_ms, warm.parse_ms, warm.compile_ms, warm.pipelines_ms, warm.upload_ms,
            warm_new_process ? "new process" : "same process");
-    if (have_gpu)
-        printf("gpu          %.3f ms median (p10 %.3f, p90 %.3f) per inference\n", g.median, g.p10,
-               g.p90);
     printf("wall         %.3f ms median (p10 %.3f, p90 %.3f) per inference, %.1f images/s\n",
            w.median, w.p10, w.p90, images_s);
-    if (have_gpu)
-        printf("overhead     %.3f ms median (p10 %.3f, p90 %.3f) per inference (wall - gpu)\n",
+    if (have_gpu) {
+        printf("gpu          %.3f ms median (p10 %.3f, p90 %.3f) per inference, with timestamps\n",
+               g.median, g.p10, g.p90);
+        printf("timestamps   %.3f ms wall median with them (p10 %.3f, p90 %.3f): %+.3f ms\n",
+               pw.median, pw.p10, pw.p90, pw.median - w.median);
+        printf("overhead     %.3f ms median (p10 %.3f, p90 %.3f) per inference (wall - gpu, "
+               "with timestamps)\n",
                o.median, o.p10, o.p90);
-    else
+    } else {
         printf("overhead     unknown: no GPU timestamps on this device (wall - gpu)\n");
-    printf("work         %.3f GFLOP per image (direct convolution)", gflop_image);
-    if (have_gpu) printf(", %.1f GFLOP/s", achieved);
+    }
+    printf("work         %.3f GFLOP per image (direct convolution), %.1f GFLOP/s", gflop_image,
+           achieved);
     if (share >= 0) printf(", %.1f%% of peak %.1f GFLOP/s", 100 * share, peak.fp32_gflops);
     printf("\n");
     uint64_t traffic = 0; /* bytes read + written by every dispatch */
@@ -501,10 +542,13 @@ int vkcnn_cmd_bench(int argc, char **argv) {
         fprintf(f, ", ");
         print_spread_json(f, "wall_ms", w);
         fprintf(f, ", ");
-        if (have_gpu)
+        if (have_gpu) {
             print_spread_json(f, "overhead_ms", o);
-        else
-            fprintf(f, "\"overhead_ms\": null");
+            fprintf(f, ", ");
+            print_spread_json(f, "profiled_wall_ms", pw);
+        } else {
+            fprintf(f, "\"overhead_ms\": null, \"profiled_wall_ms\": null");
+        }
         fprintf(f, ", \"wall_samples_ms\": ["); /* every iteration, for pooling runs */
         for (uint32_t it = 0; it < iters; it++)
             fprintf(f, "%s%.4f", it ? ", " : "", wall[it]);
@@ -541,6 +585,7 @@ done:
     free(output);
     free(gpu);
     free(wall);
+    free(pwall);
     free(overhead);
     vkcnn_model_destroy(model);
     vkcnn_network_destroy(net);
