@@ -222,6 +222,18 @@ typedef struct vkcnn_context_desc {
      * was measured to help, Mesa 22.3 and 25.0) and off for other CPU
      * drivers; never on for other than CPU devices. Linux only. */
     vkcnn_toggle keep_awake;
+
+    /* CPU drivers (lavapipe): each of the driver's compute worker threads
+     * is pinned to its own CPU of the process's affinity mask (round robin
+     * where there are more workers than CPUs), so that the scheduler
+     * cannot stack two on one CPU while another idles (seen on a 2-vCPU
+     * guest: runs twice as long for hundreds of inferences at a time). The
+     * workers are recognised by lavapipe's thread names; where they are not
+     * found nothing is pinned. VKCNN_DEFAULT: VKCNN_PIN_WORKERS=0 or 1 where
+     * set, else on for lavapipe; never for an adopted device (the
+     * application owns its driver's threads) or other than CPU devices.
+     * Linux only. */
+    vkcnn_toggle pin_workers;
 } vkcnn_context_desc;
 
 /* Creates a Vulkan instance and device (through the Vulkan loader) and the

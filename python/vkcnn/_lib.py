@@ -71,6 +71,7 @@ class ContextDesc(ctypes.Structure):
         ("adopt", Adopt),
         ("faults", ctypes.c_uint32),
         ("keep_awake", ctypes.c_int),
+        ("pin_workers", ctypes.c_int),
     ]
 
 

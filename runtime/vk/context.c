@@ -9,6 +9,7 @@
 #include "core/checked.h"
 #include "core/hash.h"
 #include "vk/compiler.h"
+#include "vk/pin.h"
 
 #define MAX_PIPELINE_CACHE_BYTES (64u << 20)
 
@@ -275,6 +276,18 @@ static bool keep_awake(const vkcnn_context_desc *desc, const vkcnn_device_info *
     return vkc_mesa_version(info) != 0;
 }
 
+/* Pinning the driver's compute workers (vk/pin.h): CPU devices that vkcnn
+ * created only; the desc decides, then VKCNN_PIN_WORKERS=0/1, then the
+ * rule: lavapipe, where the stacked workers were measured. */
+static bool pin_workers(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
+    if (info->type != VKCNN_DEVICE_CPU || desc->pin_workers == VKCNN_OFF) return false;
+    if (desc->pin_workers == VKCNN_ON) return true;
+    const char *e = getenv("VKCNN_PIN_WORKERS");
+    if (e && strcmp(e, "0") == 0) return false;
+    if (e && strcmp(e, "1") == 0) return true;
+    return vkc_mesa_version(info) != 0;
+}
+
 /* One keep-awake thread per host CPU (a CPU driver's workers may run on
  * any of them), at most 64. */
 static uint32_t online_cpus(void) {
@@ -335,6 +348,9 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
                             .messenger_fn = on_validation,
                             .messenger_user = ctx};
     vkcnn_status st;
+    /* the threads before the driver starts its own (vk/pin.h) */
+    vkc_threads before = {0};
+    if (!adopt && desc->pin_workers != VKCNN_OFF) vkc_threads_list(&before);
     if (adopt) {
         ctx->validation = false; /* the application's instance decides */
         st = vkc_instance_adopt(&ctx->inst, desc, &ctx->device_index);
@@ -346,6 +362,18 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
         if (!st) st = vkc_instance_choose(&ctx->inst, desc->device, &ctx->device_index);
         if (!st) st = vkc_device_create(&ctx->dev, &ctx->inst, ctx->device_index, desc->faults);
     }
+    char pinned[128] = "";
+    if (!st && !adopt && pin_workers(desc, &ctx->dev.phys->info)) {
+        char cpus[96];
+        ctx->pinned_workers = vkc_pin_workers(&before, cpus, sizeof cpus);
+        if (ctx->pinned_workers)
+            snprintf(pinned, sizeof pinned, ", driver workers pinned to CPUs %s", cpus);
+        else
+            vkc_log(ctx, VKCNN_LOG_DEBUG,
+                    "CPU driver workers not pinned: not found as "
+                    "lavapipe names them, or a single CPU");
+    }
+    vkc_threads_free(&before);
     if (st) goto fail;
     const vkcnn_device_info *info = &ctx->dev.phys->info;
     vkc_memory_init(&ctx->memory, desc->device_memory_budget,
@@ -369,11 +397,11 @@ vkcnn_status vkcnn_context_create(const vkcnn_context_desc *desc_in, vkcnn_conte
         snprintf(copies, sizeof copies, ", copies on transfer family %u", dev->xfer_family);
     else if (dev->xfer_split)
         snprintf(copies, sizeof copies, ", copies split on the compute queue");
-    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s%s%s",
+    vkc_log(ctx, VKCNN_LOG_INFO, "vkcnn %s on device %u: %s (%s %s), %s memory%s%s%s%s",
             vkcnn_version(), ctx->device_index, info->name, info->driver_name, info->driver_info,
             ctx->memory.staging ? "staged" : "mapped", copies,
             ctx->validation ? ", validation on" : "",
-            ctx->awake ? ", CPUs kept awake while waiting" : "");
+            ctx->awake ? ", CPUs kept awake while waiting" : "", pinned);
     *out = ctx;
     return VKCNN_OK;
 fail : {

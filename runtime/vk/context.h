@@ -36,9 +36,10 @@ struct vkcnn_context {
     VkCommandPool pool;
     VkCommandBuffer cmd;
     VkFence fence;
-    atomic_bool lost;    /* VK_ERROR_DEVICE_LOST seen: refuse further work */
-    vkc_awake *awake;    /* CPU drivers: spinning while a wait is in progress */
-    pthread_t glsl_warm; /* vkc_glsl_warm, joined by destroy */
+    atomic_bool lost;        /* VK_ERROR_DEVICE_LOST seen: refuse further work */
+    vkc_awake *awake;        /* CPU drivers: spinning while a wait is in progress */
+    uint32_t pinned_workers; /* CPU drivers: the driver's workers pinned (vk/pin.h) */
+    pthread_t glsl_warm;     /* vkc_glsl_warm, joined by destroy */
     bool glsl_warming;
 
     pthread_mutex_t error_lock;
