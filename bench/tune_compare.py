@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tuned against untuned: `vkcnn tune` each model, then the model with and
 without the tuned choices interleaved inference by inference in one process
-(vkcnn-tune-ab: A B B A ..., GPU timestamps), so that a shared host's drift
+(vkcnn-tune-ab: A B B A ..., wall time), so that a shared host's drift
 falls on both alike; optionally also whole `vkcnn bench` runs in alternating
 rounds (--bench-rounds).
 
