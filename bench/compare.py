@@ -15,7 +15,8 @@ and thread count, through
     message);
 
 then prints a markdown table of median times, ratios to vkcnn and vkcnn's
-host overhead (`vkcnn bench`'s wall minus GPU time per inference), writes
+host overhead (`vkcnn bench`'s wall minus GPU time per inference, in its
+runs with timestamps; the medians are of its runs without them), writes
 compare.json, compare.md, compare.svg (bars per model, runtime and device)
 and roofline.svg (vkcnn's layers against the device's measured peak).
 
@@ -591,8 +592,10 @@ def main():
                   f"{'yes' if r['top5_agrees'] else 'NO'} |")
     if failures:
         md += [""] + failures
-    md += ["", "overhead ms: vkcnn's wall minus GPU time per inference (submit, wait, work outside "
-               "the dispatches; `vkcnn bench`), the median of the rounds' medians."]
+    md += ["", "vkcnn's times are `vkcnn bench`'s wall times, without timestamps. overhead ms: its "
+               "wall minus GPU time per inference in its runs with a timestamp around each "
+               "dispatch (submit, wait, work outside the dispatches), the median of the rounds' "
+               "medians."]
     text = "\n".join(md) + "\n"
     print(text)
     meta = {"batch": args.batch, "iters": args.iters, "rounds": args.rounds, "threads": args.threads,
