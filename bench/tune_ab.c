@@ -2,7 +2,8 @@
  * the same model without them, interleaved inference by inference in one
  * process (A B B A A B ...), so that a shared host's drift falls on both
  * alike. Prints JSON: each inference's wall time (host ms around the run;
- * no timestamps: on lavapipe each one flushes the driver's queue, a cost
+ * no timestamps: on lavapipe the one after each dispatch flushes the
+ * driver's queue, a cost
  * that would fall on both and pull the ratio towards 1), the medians,
  * the median of the per-pair ratios untuned / tuned, and the layers that run
  * a tuned choice with their variant.

@@ -6,7 +6,7 @@
  * runs of the model built with timestamps around each dispatch: GPU time,
  * the wall time with timestamps and their difference (the host's overhead).
  * The two are separate runs because timestamps are not free: on lavapipe
- * each one flushes the driver's queue, which lengthened EfficientNet-B0's
+ * the one after each dispatch flushes the driver's queue, which lengthened EfficientNet-B0's
  * inference from 17.5 to 28 ms (bench/RESULTS.md, stop 42). Prints a table
  * and optionally writes JSON (fields of the CLI contract; what this build
  * cannot measure is null). */
