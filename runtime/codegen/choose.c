@@ -413,18 +413,20 @@ static bool im2col_ok(const vkc_graph *g, uint32_t n, const conv_geo *o,
 }
 
 /* Whether the default rule runs a convolution that im2col takes as
- * im2col + the 1x1 GEMM rather than as the implicit GEMM: where the
- * implicit GEMM's rule shrinks its pixel block below 4 (fewer than
- * 4 * local_size output pixels: each weight then serves one or two
- * pixels per load), on CPU drivers with texel loads, where it was
- * measured (lavapipe 22.3, `bench --per-layer`, two interleaved runs on a
- * loaded host, im2col + GEMM against the implicit GEMM): ResNet-18's
- * layer4.0 3x3/2 at 7x7 0.6 + 10.2 ms against 55-64, layer3.0 at 14x14
- * 1.2-2.8 + 4.9-13.6 against 17; at 28x28 (layer2.0) 10.5-15.5 against
- * 12.7-21, and the 7x7/2 stem at 112x112 46-48 against 34-39, where the
- * implicit GEMM keeps its blocks. Elsewhere a tuner candidate. */
+ * im2col + the 1x1 GEMM rather than as the implicit GEMM: images of fewer
+ * than 16 * local_size output pixels (28x28 and smaller at 64), on CPU
+ * drivers with texel loads, where it was measured (lavapipe 22.3, `bench
+ * --per-layer`, im2col + GEMM against the implicit GEMM). On a loaded
+ * host, first: ResNet-18's layer4.0 3x3/2 at 7x7 0.6 + 10.2 ms against
+ * 55-64, layer3.0 at 14x14 1.2-2.8 + 4.9-13.6 against 17, at 28x28
+ * (layer2.0) 10.5-15.5 against 12.7-21, and the 7x7/2 stem at 112x112
+ * 46-48 against 34-39, where the implicit GEMM keeps its blocks; the
+ * bound was 4 * local_size. After the 1x1 GEMM's later gains (stop 42, 3
+ * interleaved rounds): at 28x28 ResNet-18's layer2.0.conv1 2.2-3.2 ms
+ * (im2col 1.0-1.5) against 3.1, ResNet-50's layer2.0.conv2 4.5-4.6 against
+ * 6.0-6.3. Elsewhere a tuner candidate. */
 static bool im2col_rule(const conv_geo *o, const vkc_codegen_target *t) {
-    return t->caps.cpu && t->texel_loads && o->p < 4 * (int64_t)t->local_size;
+    return t->caps.cpu && t->texel_loads && o->p < 16 * (int64_t)t->local_size;
 }
 
 static void choose_im2col(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
