@@ -82,16 +82,18 @@ static bool rasterizer_name(const char *name) {
  * threads named as the caller is that follow the newest rasterizer
  * threads, exactly as many as those (anything else, such as a thread the
  * application started meanwhile, and nothing is found). Returns the count,
- * 0 when the pattern does not hold. */
-static uint32_t find_workers(const vkc_threads *before, const char *own, int *workers,
-                             uint32_t max) {
+ * 0 when the pattern does not hold; *started: whether any thread started. */
+static uint32_t find_workers(const vkc_threads *before, const char *own, int *workers, uint32_t max,
+                             bool *started) {
     vkc_threads now;
     vkc_threads_list(&now);
     uint32_t rasterizers = 0, after = 0;
     int last_rasterizer = 0;
+    *started = false;
     for (uint32_t i = 0; i < now.count; i++) {
         char name[32];
         if (listed(before, now.tid[i])) continue;
+        *started = true;
         thread_name(now.tid[i], name);
         if (rasterizer_name(name)) rasterizers++, last_rasterizer = now.tid[i];
     }
@@ -120,10 +122,13 @@ uint32_t vkc_pin_workers(const vkc_threads *before, char *said, size_t said_size
         if (CPU_ISSET(c, &allowed)) cpus[ncpu++] = c;
     if (ncpu < 2) return 0;
     /* a rasterizer thread names itself once it runs: until all have, the
-     * pattern does not hold; wait for them up to 50 ms */
+     * pattern does not hold; wait for them up to 50 ms (not when the driver
+     * started no thread at all: LP_NUM_THREADS=0) */
     int workers[256];
     uint32_t n = 0;
-    for (int tries = 0; tries < 50 && !(n = find_workers(before, own, workers, 256)); tries++) {
+    bool started = true;
+    for (int tries = 0; tries < 50 && started; tries++) {
+        if ((n = find_workers(before, own, workers, 256, &started))) break;
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }

@@ -26,8 +26,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vkcnn.h"
-
 /* The process's thread IDs at one moment (sorted). */
 typedef struct vkc_threads {
     int *tid;
@@ -44,8 +42,8 @@ void vkc_threads_free(vkc_threads *t);
  * 2, or a single CPU to run on) and says which CPUs in `said`. */
 uint32_t vkc_pin_workers(const vkc_threads *before, char *said, size_t said_size);
 
-/* The CPU the calling thread's process may run thread `tid` on when that
- * thread is pinned to exactly one, else -1 (tests). */
+/* The one CPU thread `tid` of this process may run on, -1 when it may run
+ * on several (tests). */
 int vkc_thread_pinned_cpu(int tid);
 
 #endif
