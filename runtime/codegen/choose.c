@@ -424,9 +424,12 @@ static bool im2col_ok(const vkc_graph *g, uint32_t n, const conv_geo *o,
  * bound was 4 * local_size. After the 1x1 GEMM's later gains (stop 42, 3
  * interleaved rounds): at 28x28 ResNet-18's layer2.0.conv1 2.2-3.2 ms
  * (im2col 1.0-1.5) against 3.1, ResNet-50's layer2.0.conv2 4.5-4.6 against
- * 6.0-6.3. Elsewhere a tuner candidate. */
+ * 6.0-6.3. Not on Mesa 25.0.7's lavapipe, whose implicit GEMM runs those
+ * layers in 2.0-2.2 and 3.8-4.1 ms against im2col's 2.9-3.2 and 5.4-6.7:
+ * there the bound stays 4 * local_size. Elsewhere a tuner candidate. */
 static bool im2col_rule(const conv_geo *o, const vkc_codegen_target *t) {
-    return t->caps.cpu && t->texel_loads && o->p < 16 * (int64_t)t->local_size;
+    int64_t pixels = t->caps.mesa_version && t->caps.mesa_version <= 2203 ? 16 : 4;
+    return t->caps.cpu && t->texel_loads && o->p < pixels * (int64_t)t->local_size;
 }
 
 static void choose_im2col(const conv_geo *o, const vkc_codegen_target *t, const vkc_variant *w,
