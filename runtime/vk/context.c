@@ -260,32 +260,32 @@ vkcnn_status vkc_ctx_run_once(vkcnn_context *ctx, vkc_record_fn record, void *us
     return st;
 }
 
-/* The keep-awake threads (vk/awake.h): CPU devices only; the desc decides,
- * then VKCNN_KEEP_AWAKE=0/1, then the rule: lavapipe (Mesa's CPU driver),
- * where they were measured; other CPU drivers only when asked. On a 2-vCPU
- * nested KVM guest (GPU-time medians of `vkcnn bench`, 4 rounds) they took
- * MobileNetV2 from 100-109 to 48-64 ms and EfficientNet-B0 from 90-120 to
- * 71-85 ms on Mesa 22.3, MobileNetV2 from 74-151 to 75-84 ms and GoogLeNet
- * from 112-178 to 110-115 ms on Mesa 25.0; the rest moved within noise. */
-static bool keep_awake(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
-    if (info->type != VKCNN_DEVICE_CPU || desc->keep_awake == VKCNN_OFF) return false;
-    if (desc->keep_awake == VKCNN_ON) return true;
-    const char *e = getenv("VKCNN_KEEP_AWAKE");
+/* A CPU-driver measure's switch: CPU devices only; the desc's toggle
+ * decides, then the environment variable `env` (0 or 1), then the rule:
+ * lavapipe (Mesa's CPU driver), where the measures were taken; other CPU
+ * drivers only when asked. */
+static bool cpu_measure_on(vkcnn_toggle toggle, const char *env, const vkcnn_device_info *info) {
+    if (info->type != VKCNN_DEVICE_CPU || toggle == VKCNN_OFF) return false;
+    if (toggle == VKCNN_ON) return true;
+    const char *e = getenv(env);
     if (e && strcmp(e, "0") == 0) return false;
     if (e && strcmp(e, "1") == 0) return true;
     return vkc_mesa_version(info) != 0;
 }
 
-/* Pinning the driver's compute workers (vk/pin.h): CPU devices that vkcnn
- * created only; the desc decides, then VKCNN_PIN_WORKERS=0/1, then the
- * rule: lavapipe, where the stacked workers were measured. */
+/* The keep-awake threads (vk/awake.h), VKCNN_KEEP_AWAKE. On a 2-vCPU
+ * nested KVM guest (GPU-time medians of `vkcnn bench`, 4 rounds) they took
+ * MobileNetV2 from 100-109 to 48-64 ms and EfficientNet-B0 from 90-120 to
+ * 71-85 ms on Mesa 22.3, MobileNetV2 from 74-151 to 75-84 ms and GoogLeNet
+ * from 112-178 to 110-115 ms on Mesa 25.0; the rest moved within noise. */
+static bool keep_awake(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
+    return cpu_measure_on(desc->keep_awake, "VKCNN_KEEP_AWAKE", info);
+}
+
+/* Pinning the driver's compute workers (vk/pin.h), VKCNN_PIN_WORKERS:
+ * devices that vkcnn created only (the caller's check). */
 static bool pin_workers(const vkcnn_context_desc *desc, const vkcnn_device_info *info) {
-    if (info->type != VKCNN_DEVICE_CPU || desc->pin_workers == VKCNN_OFF) return false;
-    if (desc->pin_workers == VKCNN_ON) return true;
-    const char *e = getenv("VKCNN_PIN_WORKERS");
-    if (e && strcmp(e, "0") == 0) return false;
-    if (e && strcmp(e, "1") == 0) return true;
-    return vkc_mesa_version(info) != 0;
+    return cpu_measure_on(desc->pin_workers, "VKCNN_PIN_WORKERS", info);
 }
 
 /* One keep-awake thread per host CPU (a CPU driver's workers may run on
