@@ -36,6 +36,11 @@
 //   YV8): row i of a block then starts at an even element exactly when i
 //   is even, so its floats are stored in pairs, as 64-bit words: 4 or 5
 //   stores per 8 pixels instead of 8.
+// - XP2 (TEXEL; the lowering defines it for stride 2 where W and OW are
+//   even and H*W % 4 == 0: ResNet's downsampling at 28x28 and 14x14): the
+//   block's pixels in pairs (p, p + 1), p even, which then lie in one row
+//   at an even column, so their elements of X (2 apart) are components x
+//   and z of one aligned texel: one fetch per pair, not one per pixel.
 // - XU (TEXEL, stride 1, OH*OW % 4 != 0: 7x7): a block's TP pixels are
 //   consecutive in X but not aligned: TP/4 + 1 aligned texels are fetched
 //   and shifted by the block's offset mod 4 (selects).
@@ -120,6 +125,14 @@
 #define XU 1
 #else
 #define XU 0
+#endif
+#ifndef XP2
+#define XP2 0
+#endif
+#if TEXEL && XP2 && SH == 2 && SW == 2 && TP % 2 == 0
+#define XPAIR 1
+#else
+#define XPAIR 0
 #endif
 #ifndef XT
 #define XT (N * C * HW / 4) // X's texels (TEXEL: whole ones)
@@ -265,6 +278,8 @@ int wrow[TM]; // start of W's row m0 + i (clamped to the last row)
 int xo4[TP4]; // X's offset of vec4 j within a channel, clamped to the last vec4
 #elif XU
 int xo0; // X's offset of the block's first pixel within a channel
+#elif XPAIR
+int xo2[TP / 2]; // X's offset of pixel pair k (p0 + 2k, clamped) within a channel
 #else
 int xoff[TP]; // X's offset of pixel p0 + j within a channel (clamped)
 #endif
@@ -307,6 +322,12 @@ void load_x(int xb, int c, float s, float t, out float xv[TP]) {
     }
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] = sh == 0 ? a[j] : sh == 1 ? a[j + 1] : sh == 2 ? a[j + 2] : a[j + 3];
+#elif XPAIR
+    [[unroll]] for (int k = 0; k < TP / 2; k++) {
+        vec4 v = texelFetch(x_t, int(uint(xb + c * HW + xo2[k]) >> 2));
+        xv[2 * k] = v.x;
+        xv[2 * k + 1] = v.z;
+    }
 #else
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] = XLOAD(xb + c * HW + xoff[j]);
@@ -342,6 +363,13 @@ void main() {
         xo4[j] = min(p0 + 4 * j, OHW - 4);
 #elif XU
     xo0 = p0;
+#elif XPAIR
+    // pairs past the image read its last pair (OH*OW is even here)
+    [[unroll]] for (int k = 0; k < TP / 2; k++) {
+        int p = min(p0 + 2 * k, OHW - 2);
+        int oy = int(DIV_OW(p)), ox = p - oy * OW;
+        xo2[k] = oy * SH * W + ox * SW;
+    }
 #else
     [[unroll]] for (int j = 0; j < TP; j++) {
         int p = min(p0 + j, OHW - 1);

@@ -156,6 +156,11 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
+    /* stride 2 with even W and OW and whole texels per channel plane: pixel
+     * pairs share a texel of X (conv1x1.comp's XP2) */
+    bool xp2 = s->sh == 2 && s->sw == 2 && s->w % 2 == 0 && s->ow % 2 == 0 &&
+               (s->h * s->w) % 4 == 0 && tp % 2 == 0;
+    cg_def(c, d, "XP2 %d", xp2 ? 1 : 0);
     cg_def_y_vectors(c, d, ohw, tp);
     uint64_t gap = cg_out_gap(c);
     /* pairs (YP2): row i's first element is even exactly when i is, for

@@ -539,6 +539,10 @@ int main(int argc, char **argv) {
         {3, 20, 24, 4, 6, 1, true, true, 2, 0, true},
         {3, 16, 12, 12, 12, 2, true, true, 1, 0, false},
         {1, 12, 16, 8, 8, 2, false, true, 3, 0, false},
+        /* stride 2 with pixel pairs in one texel (even W and OW, H*W % 4
+         * == 0) and an input scale; then H*W % 4 == 2, where they are not */
+        {1, 24, 40, 12, 16, 2, true, false, 1, 1, false},
+        {1, 8, 12, 5, 6, 2, true, false, 0, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
         run1x1(ctx, &fixed1x1[i], seed++);
