@@ -224,9 +224,14 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_def(c, d, "C %" PRId64, x->dims[1]);
     cg_def_window(c, d, s);
     if (cg_whole_texels(c, x->elements, false)) cg_def(c, d, "TEXEL 1");
+    /* blocks of 8 or 4 pixels of one patch row per invocation, one store
+     * each (the scratch is fp32 and starts its binding) */
+    int64_t p = s->oh * s->ow, vb = p % 8 == 0 && c->t->wide_loads ? 8 : p % 4 == 0 ? 4 : 1;
+    cg_def(c, d, "YV8 %d", vb == 8 ? 1 : 0);
+    cg_def(c, d, "YV4 %d", vb == 4 ? 1 : 0);
     cg_bind_scratch(c, d, scratch, VKC_WRITE);
     cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
-    cg_grid(c, d, elements);
+    cg_grid(c, d, elements / (uint64_t)vb);
     cg_spatial g = *s; /* the GEMM: a 1x1 convolution over the output's pixels */
     g.h = s->oh;
     g.w = s->ow;
