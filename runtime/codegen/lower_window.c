@@ -107,8 +107,9 @@ typedef struct gemm_source {
  * pipeline serves every layer of equal kernel window, stride, block, load
  * path and epilogue (a network's start-up then does not grow with its
  * depth: MobileNetV2's 19 distinct 1x1 layers share 6 pipelines, its 10
- * distinct depthwise layers 2). */
-static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
+ * distinct depthwise layers 2). Returns whether X and W are read as
+ * texels. */
+static bool conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
                           const gemm_source *src, bool bias_texels) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
@@ -146,20 +147,23 @@ static void conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
     if (xt != VKC_NONE) cg_bind(c, d, xt, VKC_READ);
     cg_epilogue_bind(c, d);
+    return texel;
 }
 
 /* conv1x1.comp's block, its vector loads and its grid over `s` (a 1x1
- * geometry) for a GEMM of `ch` input channels. */
-static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64_t ch) {
+ * geometry) for a GEMM of `ch` input channels; `texel`: X is read as
+ * texels (conv_operands). */
+static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64_t ch, bool texel) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1);
     int64_t tm = c->v.bm, tp = c->v.bn, n = x->dims[0], m = w->dims[0], ohw = s->oh * s->ow;
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TP %" PRId64, tp);
     cg_def(c, d, "XV4 %d", s->sh == 1 && s->sw == 1 && ohw % 4 == 0 ? 1 : 0);
     /* stride 2 with even W and OW and whole texels per channel plane: pixel
-     * pairs share a texel of X (conv1x1.comp's XP2) */
-    bool xp2 = s->sh == 2 && s->sw == 2 && s->w % 2 == 0 && s->ow % 2 == 0 &&
-               (s->h * s->w) % 4 == 0 && tp % 2 == 0;
+     * pairs share a texel of X (conv1x1.comp's XP2; texel loads only, so
+     * that storage-load layers of either parity share one pipeline) */
+    bool xp2 = texel && s->sh == 2 && s->sw == 2 && s->w % 2 == 0 && s->ow % 2 == 0 &&
+               (s->h * s->w) % 4 == 0;
     cg_def(c, d, "XP2 %d", xp2 ? 1 : 0);
     cg_def_y_vectors(c, d, ohw, tp);
     uint64_t gap = cg_out_gap(c);
@@ -194,8 +198,8 @@ static void lower_conv1x1(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
-    conv_operands(c, d, s, xs, NULL, true);
-    gemm1x1_grid(c, d, s, x->dims[1]);
+    bool texel = conv_operands(c, d, s, xs, NULL, true);
+    gemm1x1_grid(c, d, s, x->dims[1], texel);
 }
 
 /* A convolution of group 1 as im2col then the 1x1 GEMM (variant im2col):
@@ -239,8 +243,8 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     g.pt = g.pl = g.pb = g.pr = 0;
     gemm_source src = {scratch, k, elements};
     d = cg_dispatch(c, "conv1x1");
-    conv_operands(c, d, &g, VKC_NONE, &src, true);
-    gemm1x1_grid(c, d, &g, k);
+    bool texel = conv_operands(c, d, &g, VKC_NONE, &src, true);
+    gemm1x1_grid(c, d, &g, k, texel);
 }
 
 /* A depthwise convolution (GROUP == C, variant dw): a TY x TX tile of
