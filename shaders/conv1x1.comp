@@ -465,8 +465,13 @@ void main() {
                 int o = yb + p0 + 8 * j;
                 if (p0 + 8 * j < OHW) {
                     float v[8];
-                    [[unroll]] for (int k = 0; k < 8; k++)
-                        v[k] = epilogue(acc[i][8 * j + k] + b, uint(m), uint(o + k));
+                    [[unroll]] for (int h = 0; h < 2; h++) { // o % 8 == 0
+                        vec4 a = vec4(acc[i][8 * j + 4 * h], acc[i][8 * j + 4 * h + 1],
+                                      acc[i][8 * j + 4 * h + 2], acc[i][8 * j + 4 * h + 3]);
+                        vec4 e = epilogue4(a + b, uint(m), uint(o + 4 * h));
+                        [[unroll]] for (int k = 0; k < 4; k++)
+                            v[4 * h + k] = e[k];
+                    }
                     y8[Y_AT(o, n) >> 3] = y8_pack(v); // Y_GAP % 8 == 0 here
                 }
             }
@@ -474,10 +479,9 @@ void main() {
             [[unroll]] for (int j = 0; j < TP4; j++) {
                 int o = yb + p0 + 4 * j;
                 if (p0 + 4 * j < OHW) {
-                    vec4 v;
-                    [[unroll]] for (int k = 0; k < 4; k++)
-                        v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), uint(o + k));
-                    y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
+                    vec4 a = vec4(acc[i][4 * j], acc[i][4 * j + 1], acc[i][4 * j + 2],
+                                  acc[i][4 * j + 3]);
+                    y4[Y_AT(o, n) >> 2] = Y4_T(epilogue4(a + b, uint(m), uint(o))); // o % 4 == 0, Y_GAP's too
                 }
             }
 #elif YP2

@@ -171,7 +171,8 @@ void cg_epilogue_defines(vkc_cg *c, vkc_kdispatch *d, uint64_t spatial) {
         else if (kind == VKC_OPERAND_ELEMENT && texel_operand(c, t)) {
             /* its descriptor type follows the declaration (SPIR-V reflection) */
             cg_def(c, d, "EPI_TEXEL%" PRIu32 " 1", k);
-            snprintf(expr[k], sizeof expr[k], "epi_texel%" PRIu32 "(%s)", k, at);
+            /* a macro: epilogue4 reads the texel once for 4 elements */
+            snprintf(expr[k], sizeof expr[k], "EPI_TX%" PRIu32 "(%s)", k, at);
         } else
             snprintf(expr[k], sizeof expr[k], "epi%" PRIu32 "[%s]", k, at);
         exprs[k] = expr[k];

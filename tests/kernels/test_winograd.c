@@ -3,7 +3,8 @@
  * at kt.h's tolerance: random 3x3 and 5x5 (four 3x3 parts) stride-1 shapes
  * and strided kernels as phases of 3x3 (H and W odd and not
  * multiples of 4, pads 0, 1, 2 and asymmetric, C and M not multiples of the
- * GEMM's blocks, batch 1 and 3, bias or not, every fused activation), each
+ * GEMM's blocks, batch 1 and 3, bias or not, every fused activation, a
+ * residual Add), each
  * run with F(4x4), F(3x3) and F(2x2) forced (VKCNN_KERNEL_OVERRIDE=conv=wino4,
  * wino3, wino2) and by rule, and VGG-like layers and AlexNet's; then the
  * rule: Winograd for VGG's layers (but the first, of 3 input channels),
@@ -37,9 +38,10 @@ typedef struct pspec {
 
 static const pspec no_pool = {0, 0, 0, false};
 
-#define ACTS 8
-static const char *const act_name[ACTS] = {"none",    "Relu", "LeakyRelu", "Clip",
-                                           "Sigmoid", "Tanh", "PRelu 1",   "PRelu M"};
+#define ACTS 8         /* the activations random cases draw from */
+#define ACT_RESIDUAL 8 /* a residual Add of an input tensor, then Relu (fixed cases) */
+static const char *const act_name[ACTS + 1] = {
+    "none", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "PRelu 1", "PRelu M", "Add + Relu"};
 
 static uint32_t activation(vkc_graph *g, uint32_t t, int act, int64_t m, uint64_t *s) {
     vkc_attrs e;
@@ -86,7 +88,17 @@ static vkc_graph *build_pooled(const wcase *k, const pspec *pool, uint64_t seed)
         w->file_pads[2 + i] = k->pads[2 + i];
     }
     uint32_t y = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
-    if (y != VKC_NONE && k->act) y = activation(g, y, k->act, k->m, &s);
+    if (y != VKC_NONE && k->act == ACT_RESIDUAL) {
+        /* the residual is an activation (a graph input), so the fused
+         * epilogue reads it as texels where it holds whole ones */
+        int64_t oh = (k->h + k->pads[0] + k->pads[2] - k->d * (k->kh - 1) - 1) / k->s + 1;
+        int64_t ow = (k->w + k->pads[1] + k->pads[3] - k->d * (k->kw - 1) - 1) / k->s + 1;
+        int64_t rd[4] = {k->n, k->m, oh, ow};
+        uint32_t ain[2] = {y, kt_tensor(g, "r", 4, rd, false, &s)};
+        y = kt_node(g, VKC_OP_ADD, 14, ain, 2, NULL);
+        if (y != VKC_NONE) y = activation(g, y, 1, k->m, &s);
+    } else if (y != VKC_NONE && k->act)
+        y = activation(g, y, k->act, k->m, &s);
     if (y != VKC_NONE && pool->k) {
         vkc_attrs p = kt_attrs(VKC_OP_MAX_POOL, 12);
         vkc_window_attrs *pw = &p.window;
@@ -273,6 +285,11 @@ int main(int argc, char **argv) {
         {1, 8, 9, 20, 23, 7, 7, 3, 1, 1, {3, 0, 1, 2}, false, 7},
         {1, 6, 12, 19, 17, 5, 5, 2, 1, 1, {2, 2, 1, 1}, true, 2},
         {1, 4, 16, 15, 15, 6, 6, 2, 1, 1, {2, 2, 2, 2}, true, 0},
+        /* a residual Add + Relu read per row of 4 outputs (epilogue4, with
+         * OW a multiple of 4): ResNet-18's layer1 (OW 56: two tiles' rows
+         * one store), and OW 12 at batch 3 with a partial last tile row */
+        {1, 64, 64, 56, 56, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, ACT_RESIDUAL},
+        {3, 12, 20, 10, 12, 3, 3, 1, 1, 1, {1, 1, 1, 1}, true, ACT_RESIDUAL},
     };
     uint64_t seed = 2000;
     for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
