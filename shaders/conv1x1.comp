@@ -43,7 +43,11 @@
 //   and z of one aligned texel: one fetch per pair, not one per pixel.
 // - XU (TEXEL, stride 1, OH*OW % 4 != 0: 7x7): a block's TP pixels are
 //   consecutive in X but not aligned: TP/4 + 1 aligned texels are fetched
-//   and shifted by the block's offset mod 4 (selects).
+//   and shifted by the block's offset mod 4 (selects). XU_R (the lowering
+//   defines it as H*W % 4 where N is 1 or C*H*W % 4 == 0, so images start
+//   at whole texels): that offset is then (c % 4) * XU_R % 4, known per
+//   channel of a step of 4 once the step's loop is unrolled: no selects,
+//   and TP/4 texels for the channels whose offset is 0.
 // - WV4 (C % 4 == 0): W's rows are whole vec4s; otherwise W is read per
 //   element. C % 4 channels after the last whole step run one by one.
 // BIAS_TEXEL (with TEXEL, M % 4 == 0): B as texels too, one fetch per 4
@@ -128,6 +132,9 @@
 #endif
 #ifndef XP2
 #define XP2 0
+#endif
+#ifndef XU_R
+#define XU_R -1
 #endif
 #if TEXEL && XP2 && SH == 2 && SW == 2 && TP % 2 == 0
 #define XPAIR 1
@@ -301,8 +308,9 @@ float x_shift(int c) {
 #endif
 
 // Channel c of X for the block's TP pixels into xv, times s (XSCALE), plus
-// t (XSHIFT), then clamped at 0 (XRELU).
-void load_x(int xb, int c, float s, float t, out float xv[TP]) {
+// t (XSHIFT), then clamped at 0 (XRELU); k = c % 4 (a literal in the
+// step's unrolled loop).
+void load_x(int xb, int c, int k, float s, float t, out float xv[TP]) {
 #if XV4
     [[unroll]] for (int j = 0; j < TP4; j++) {
         vec4 v = XLOAD4(xb + c * HW + xo4[j]);
@@ -313,15 +321,30 @@ void load_x(int xb, int c, float s, float t, out float xv[TP]) {
     // TP consecutive elements from e: TP4 + 1 aligned texels (clamped to
     // X's last; what they hold past the image is never stored), shifted
     int e = xb + c * HW + xo0;
+#if XU_R >= 0
+    // e % 4 == (k * XU_R) % 4 (XU_R = HW % 4, xb and xo0 multiples of 4):
+    // a literal per channel of the step, so no selects, and TP4 texels
+    // where it is 0
+    int t0 = e >> 2, sh = (k * XU_R) & 3;
+    float a[TP + 4];
+    [[unroll]] for (int u = 0; u <= TP4; u++) {
+        vec4 v = u < TP4 || sh != 0 ? texelFetch(x_t, min(t0 + u, XT - 1)) : vec4(0.0);
+        [[unroll]] for (int q = 0; q < 4; q++)
+            a[4 * u + q] = v[q];
+    }
+    [[unroll]] for (int j = 0; j < TP; j++)
+        xv[j] = a[j + sh];
+#else
     int t0 = e >> 2, sh = e & 3;
     float a[TP + 4];
     [[unroll]] for (int u = 0; u <= TP4; u++) {
         vec4 v = texelFetch(x_t, min(t0 + u, XT - 1));
-        [[unroll]] for (int k = 0; k < 4; k++)
-            a[4 * u + k] = v[k];
+        [[unroll]] for (int q = 0; q < 4; q++)
+            a[4 * u + q] = v[q];
     }
     [[unroll]] for (int j = 0; j < TP; j++)
         xv[j] = sh == 0 ? a[j] : sh == 1 ? a[j + 1] : sh == 2 ? a[j + 2] : a[j + 3];
+#endif
 #elif XPAIR
     [[unroll]] for (int k = 0; k < TP / 2; k++) {
         vec4 v = texelFetch(x_t, int(uint(xb + c * HW + xo2[k]) >> 2));
@@ -407,13 +430,13 @@ void main() {
         [[unroll]] for (int k = 0; k < 4; k++) {
             float xv[TP];
 #if XS_TEXEL
-            load_x(xbase, 4 * c4 + k, sv[k], tv[k], xv);
+            load_x(xbase, 4 * c4 + k, k, sv[k], tv[k], xv);
 #elif XSHIFT
-            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), x_shift(4 * c4 + k), xv);
+            load_x(xbase, 4 * c4 + k, k, x_scale(4 * c4 + k, n), x_shift(4 * c4 + k), xv);
 #elif XSCALE
-            load_x(xbase, 4 * c4 + k, x_scale(4 * c4 + k, n), 0.0, xv);
+            load_x(xbase, 4 * c4 + k, k, x_scale(4 * c4 + k, n), 0.0, xv);
 #else
-            load_x(xbase, 4 * c4 + k, 1.0, 0.0, xv);
+            load_x(xbase, 4 * c4 + k, k, 1.0, 0.0, xv);
 #endif
             xq[k] = xv;
         }
@@ -426,11 +449,11 @@ void main() {
     for (int c = 4 * C4; c < C; c++) {
         float xv[TP];
 #if XSHIFT // not XS_TEXEL: C % 4 != 0 here
-        load_x(xbase, c, x_scale(c, n), x_shift(c), xv);
+        load_x(xbase, c, c & 3, x_scale(c, n), x_shift(c), xv);
 #elif XSCALE
-        load_x(xbase, c, x_scale(c, n), 0.0, xv);
+        load_x(xbase, c, c & 3, x_scale(c, n), 0.0, xv);
 #else
-        load_x(xbase, c, 1.0, 0.0, xv);
+        load_x(xbase, c, c & 3, 1.0, 0.0, xv);
 #endif
         [[unroll]] for (int i = 0; i < TM; i++) {
             float wv = WLOAD(wrow[i] + c);

@@ -165,6 +165,11 @@ static void gemm1x1_grid(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, int64
     bool xp2 = texel && s->sh == 2 && s->sw == 2 && s->w % 2 == 0 && s->ow % 2 == 0 &&
                (s->h * s->w) % 4 == 0;
     cg_def(c, d, "XP2 %d", xp2 ? 1 : 0);
+    /* unaligned texel reads (XU) whose shift is known per channel: images
+     * at whole texels (conv1x1.comp's XU_R) */
+    int64_t hw = s->h * s->w;
+    if (texel && s->sh == 1 && s->sw == 1 && ohw % 4 != 0 && (n == 1 || (ch * hw) % 4 == 0))
+        cg_def(c, d, "XU_R %d", (int)(hw % 4));
     cg_def_y_vectors(c, d, ohw, tp);
     uint64_t gap = cg_out_gap(c);
     /* pairs (YP2): row i's first element is even exactly when i is, for
