@@ -543,6 +543,12 @@ int main(int argc, char **argv) {
          * == 0) and an input scale; then H*W % 4 == 2, where they are not */
         {1, 24, 40, 12, 16, 2, true, false, 1, 1, false},
         {1, 8, 12, 5, 6, 2, true, false, 0, 0, false},
+        /* unaligned rows (7x7, 13x13) at batch 3: images at whole texels
+         * (C * H * W % 4 == 0), so each channel's shift is a literal
+         * (XU_R), with a residual and a per-image scale; then C * H * W
+         * odd, where it is not */
+        {3, 12, 20, 7, 7, 1, true, true, 1, 2, false},
+        {3, 5, 16, 13, 13, 1, true, false, 1, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
         run1x1(ctx, &fixed1x1[i], seed++);
