@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +65,8 @@ static void format_log(const char *log, const char *source, char *out, size_t si
     }
 }
 
-static vkcnn_status compile(const char *name, const char *source, const char *preamble,
-                            uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
-    *spirv = NULL;
-    *words = 0;
-    pthread_once(&init_once, init_glslang);
-    if (!init_ok) return vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "glslang failed to initialise");
-
+static vkcnn_status compile_glsl(const char *name, const char *source, const char *preamble,
+                                 uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
     glslang_target_client_version_t client = GLSLANG_TARGET_VULKAN_1_1;
     glslang_target_language_version_t spv = GLSLANG_TARGET_SPV_1_3;
     if (vulkan_minor >= 3) {
@@ -135,6 +131,36 @@ done:
     glslang_program_delete(program);
     glslang_shader_delete(shader);
     return st;
+}
+
+/* The process's first compile runs alone: glslang (a library built without
+ * ThreadSanitizer) initialises function-local statics on first use, and a
+ * thread that later finds them initialised takes the guard's inline fast
+ * path, which TSan cannot see, so it reported their reads as races with the
+ * first compile's writes (the glslang warm-up thread against a model's
+ * compile). The other threads wait for the first compile under a mutex, a
+ * synchronisation TSan does see; they waited anyway, on glslang's own lock
+ * while it built its built-in tables. */
+static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool first_done;
+
+static vkcnn_status compile(const char *name, const char *source, const char *preamble,
+                            uint32_t vulkan_minor, uint32_t **spirv, size_t *words) {
+    *spirv = NULL;
+    *words = 0;
+    pthread_once(&init_once, init_glslang);
+    if (!init_ok) return vkc_fail(VKCNN_ERROR_SHADER_COMPILE, "glslang failed to initialise");
+    if (!atomic_load(&first_done)) {
+        pthread_mutex_lock(&first_lock);
+        if (!atomic_load(&first_done)) {
+            vkcnn_status st = compile_glsl(name, source, preamble, vulkan_minor, spirv, words);
+            atomic_store(&first_done, true);
+            pthread_mutex_unlock(&first_lock);
+            return st;
+        }
+        pthread_mutex_unlock(&first_lock);
+    }
+    return compile_glsl(name, source, preamble, vulkan_minor, spirv, words);
 }
 
 vkcnn_status vkc_glsl_compile(const char *name, const char *source, const char *preamble,
