@@ -169,9 +169,6 @@ void tile_outputs(uint p, uint m, float b, float s[ALPHA * ALPHA], out int n, ou
     // whose values are never stored)
     uint cb = (uint(n) * uint(M) + m) * uint(OH * OW);
 #define OUT_INDEX(u, w) (cb + uint(min(oy0 + (u), OH - 1) * OW + min(ox0 + (w), OW - 1)))
-#if STORE4
-    // rows of 4 whole, aligned outputs (OW % 4 == 0, T 4): the epilogue per
-    // row, its texel operands read once per row (epilogue4)
     [[unroll]] for (int w = 0; w < T; w++) {
         float col[ALPHA], o[T];
         [[unroll]] for (int a = 0; a < ALPHA; a++)
@@ -180,20 +177,18 @@ void tile_outputs(uint p, uint m, float b, float s[ALPHA * ALPHA], out int n, ou
         [[unroll]] for (int u = 0; u < T; u++)
             v[u][w] = o[u] + b;
     }
+#if STORE4
+    // rows of 4 whole, aligned outputs (OW % 4 == 0, T 4): the epilogue per
+    // row, its texel operands read once per row (epilogue4)
     [[unroll]] for (int u = 0; u < T; u++) {
         vec4 e = epilogue4(vec4(v[u][0], v[u][1], v[u][2], v[u][3]), m, OUT_INDEX(u, 0));
         [[unroll]] for (int w = 0; w < T; w++)
             v[u][w] = e[w];
     }
 #else
-    [[unroll]] for (int w = 0; w < T; w++) {
-        float col[ALPHA], o[T];
-        [[unroll]] for (int a = 0; a < ALPHA; a++)
-            col[a] = r[a][w];
-        at(col, o);
-        [[unroll]] for (int u = 0; u < T; u++)
-            v[u][w] = epilogue(o[u] + b, m, OUT_INDEX(u, w));
-    }
+    [[unroll]] for (int u = 0; u < T; u++)
+        [[unroll]] for (int w = 0; w < T; w++)
+            v[u][w] = epilogue(v[u][w], m, OUT_INDEX(u, w));
 #endif
 }
 
