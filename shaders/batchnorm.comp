@@ -1,6 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(YV8) && YV8
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 // BatchNormalization, inference form, N x C x SP (spatial folded):
 //   Y = (X - mean[c]) / sqrt(var[c] + EPS) * scale[c] + B[c]
 // then the fused epilogue (epilogue.glsl: DenseNet's ReLU after each of its
@@ -9,6 +12,11 @@
 // values once per TX elements: on CPU drivers each such read is a gather
 // over the lanes. Grid: NC planes x NCH chunks of TX, chunks fastest.
 // XV4 (TEXEL, SP % 4 == 0): the chunk's X as TX / 4 whole texels.
+// YV4 (SP % 4 == 0, TX % 4 == 0; the lowering defines it, and YV8 for
+// multiples of 8, common.glsl): Y stored as vec4s or as u64vec4s of 8
+// floats, a quarter or an eighth of the stores (on lavapipe 22.3 each
+// store is a loop over the lanes). A plane's elements then come in whole
+// vectors, so a vector is stored whole or not at all.
 // Shape-generic: C, SP, NCH and the grid are push constants (lower_norm.c).
 // Bindings: 0 Y, 1 X, 2 scale, 3 B, 4 mean, 5 var, then the epilogue's
 // operands.
@@ -33,6 +41,12 @@
 #ifndef XV4
 #define XV4 0
 #endif
+#ifndef YV4
+#define YV4 0
+#endif
+#ifndef YV8
+#define YV8 0
+#endif
 #ifndef DIV_NCH
 #define DIV_NCH(x) (uint(x) / uint(NCH))
 #endif
@@ -47,7 +61,13 @@
 #define EPI_BINDING 6
 #include "epilogue.glsl"
 
+#if YV8
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
+#elif YV4
+layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
+#endif
 #if defined(TEXEL) && TEXEL
 layout(binding = 1) uniform TEXEL_BUFFER x_t;
 #define XLOAD(i) texelFetch(x_t, int(uint(i) >> 2))[uint(i) & 3u]
@@ -84,9 +104,29 @@ void main() {
     [[unroll]] for (uint k = 0; k < TX; k++)
         v[k] = XLOAD(base + min(e0 + k, uint(SP) - 1u));
 #endif
+#if YV8
+    [[unroll]] for (uint j = 0; j < TX / 8; j++)
+        if (e0 + 8u * j < uint(SP)) {
+            uint i = base + e0 + 8u * j;
+            float o[8];
+            [[unroll]] for (uint k = 0; k < 8; k++)
+                o[k] = epilogue(v[8 * j + k] * s + b, c, i + k);
+            y8[Y_AT(i, n) >> 3] = y8_pack(o); // Y_GAP % 8 == 0 here
+        }
+#elif YV4
+    [[unroll]] for (uint j = 0; j < TX / 4; j++)
+        if (e0 + 4u * j < uint(SP)) {
+            uint i = base + e0 + 4u * j;
+            vec4 o;
+            [[unroll]] for (uint k = 0; k < 4; k++)
+                o[k] = epilogue(v[4 * j + k] * s + b, c, i + k);
+            y4[Y_AT(i, n) >> 2] = Y4_T(o); // Y_GAP % 4 == 0 here
+        }
+#else
     [[unroll]] for (uint k = 0; k < TX; k++) {
         uint i = base + e0 + k;
         if (e0 + k < uint(SP))
             y[Y_AT(i, n)] = Y_T(epilogue(v[k] * s + b, c, i));
     }
+#endif
 }

@@ -135,7 +135,8 @@ void vkc_lower_eltwise(vkc_cg *c) {
  * elements of one image and channel per invocation. Shape-generic: the
  * channel count, the spatial size and the grid are push constants, so a
  * network's batch norms of one epsilon and epilogue share a pipeline
- * (DenseNet-121: 62 of them); X as whole texels where SP % 4 == 0. */
+ * (DenseNet-121: 62 of them); X as whole texels where SP % 4 == 0, and Y
+ * stored in vectors of 8 or 4 where SP is a multiple (cg_def_y_vectors). */
 void vkc_lower_batch_norm(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     const vkc_tensor *x = cg_in(c, 0);
@@ -150,6 +151,7 @@ void vkc_lower_batch_norm(vkc_cg *c) {
     if (texel) cg_def(c, d, "TEXEL 1");
     cg_def(c, d, "XV4 %d", texel && sp % 4 == 0 ? 1 : 0);
     cg_def(c, d, "TX %" PRId64, tx);
+    cg_def_y_vectors(c, d, sp, tx);
     cg_shape(c, d, "NC", nc);
     cg_shape_div(c, d, "C", x->rank >= 2 ? x->dims[1] : 1);
     cg_shape(c, d, "SP", sp);

@@ -21,6 +21,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st) st = vkc_pass_fold_batch_norm(g, r);
     if (!st) st = vkc_pass_recognise_layer_norm(g, r);
     if (!st) st = vkc_pass_recognise_gelu(g, r);
+    if (!st) st = vkc_pass_recognise_channel_affine(g, r);
     if (!st) st = vkc_pass_fuse(g, r);
     if (!st && opts->squeeze_excite) st = vkc_pass_squeeze_excite(g, r, opts);
     if (!st && opts->winograd) st = vkc_pass_winograd_weights(g, r, opts);

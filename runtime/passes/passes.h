@@ -13,9 +13,11 @@
  *   2. vkc_pass_fold_batch_norm: BatchNormalization whose input is the only
  *      use of a Conv's or Gemm's output is folded into that node's weights
  *      and bias (computed in double at load), and removed.
- *   2b. vkc_pass_recognise_layer_norm, vkc_pass_recognise_gelu: chains that
- *      exporters write for one operator (LayerNormalization below opset 17,
- *      GELU's erf form below opset 20) become that operator (recognise.c).
+ *   2b. vkc_pass_recognise_layer_norm, vkc_pass_recognise_gelu,
+ *      vkc_pass_recognise_channel_affine: chains that exporters write for
+ *      one operator (LayerNormalization below opset 17, GELU's erf form
+ *      below opset 20, a per-channel affine map as C channel slices
+ *      concatenated) become that operator (recognise.c).
  *   3. vkc_pass_fuse: fused groups. Elementwise nodes join, as post-ops, the
  *      group of the node that produces their input (a Conv, Gemm, MatMul or
  *      elementwise anchor), by the legality rule written next to its code
@@ -109,6 +111,7 @@ vkcnn_status vkc_pass_remove_views(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fold_batch_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_layer_norm(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r);
+vkcnn_status vkc_pass_recognise_channel_affine(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_squeeze_excite(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_winograd_weights(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);

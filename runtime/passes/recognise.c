@@ -18,14 +18,28 @@
  *   becomes y = Gelu(x) (approximate "none"): one elementwise function
  *   instead of five.
  *
+ * - A per-channel affine map written channel by channel, as torchvision's
+ *   GoogLeNet and Inception v3 write their input transform
+ *   (transform_input): channel i of x taken alone (Gather along axis 1 of
+ *   one index, then views such as Unsqueeze back to [N, 1, ...]), mapped by
+ *   scalar Muls, Adds, Subs and Divs (x / c; c - x too), and the C slices
+ *   concatenated along axis 1 in channel order:
+ *     y = Concat(f_0(Gather(x, 0)), ..., f_{C-1}(Gather(x, C - 1)), axis 1)
+ *   becomes y = BatchNormalization(x, s, t, mean 0, var 1, epsilon 0), with
+ *   f_i(v) = v * s[i] + t[i] composed in double and rounded once: one
+ *   dispatch instead of C gathers and C elementwise groups (then fused like
+ *   any batch norm).
+ *
  * A chain matches only when each of its intermediate tensors is read by the
  * chain alone and is no graph output, and y has x's shape (no broadcast
  * grows it). The node that computed y becomes the new operator (graph
  * outputs never move) and lists the others, now dead, as its members. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "ops/op_table.h"
 #include "passes/passes.h"
 
 /* The live node of op `op` that reads t and is t's only reader (t no graph
@@ -255,6 +269,131 @@ vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r) {
     for (uint32_t i = 0; i < g->node_count; i++) {
         bool done;
         VKC_TRY(gelu_at(g, i, &done));
+        if (done) r->recognised++;
+        any |= done;
+    }
+    return any ? vkc_graph_relink(g) : VKCNN_OK;
+}
+
+/* ---- A per-channel affine map written per channel ------------------------------ */
+
+#define AFFINE_MAX_CHANNELS 16
+#define AFFINE_MAX_LINKS 8 /* scalar ops and views per channel */
+
+/* Walks back from Concat input t to the Gather its chain starts at and
+ * returns that Gather (VKC_NONE: no chain), with the map from the Gather's
+ * value v to t as t = v * a + b, and the chain's nodes appended to chain.
+ * Every tensor on the way, t included, is read by the next link alone. */
+static uint32_t slice_chain(const vkc_graph *g, uint32_t t, double *a, double *b, uint32_t *chain,
+                            uint32_t *len) {
+    *a = 1, *b = 0; /* t = v * a + b, v the value at the current tensor */
+    for (uint32_t links = 0; links <= AFFINE_MAX_LINKS; links++) {
+        uint32_t p = vkc_pass_single_producer(g, t);
+        if (p == VKC_NONE) return VKC_NONE;
+        const vkc_node *n = &g->nodes[p];
+        if (n->post_count || n->output_count < 1 || n->outputs[0] != t) return VKC_NONE;
+        chain[(*len)++] = p;
+        if (n->op == VKC_OP_GATHER) return p;
+        if (vkc_op_is(n->op, VKC_OPF_VIEW)) { /* views keep the elements' order */
+            if (n->input_count < 1 || g->tensors[n->inputs[0]].elements != g->tensors[t].elements)
+                return VKC_NONE;
+            t = n->inputs[0];
+            continue;
+        }
+        if ((n->op != VKC_OP_MUL && n->op != VKC_OP_ADD && n->op != VKC_OP_SUB &&
+             n->op != VKC_OP_DIV) ||
+            n->own_inputs != 2 || n->input_count != 2)
+            return VKC_NONE;
+        float cf;
+        bool first = false; /* the scalar is operand 0 */
+        if (!scalar_near(g, n->inputs[1], -1, &cf)) {
+            if (!scalar_near(g, n->inputs[0], -1, &cf)) return VKC_NONE;
+            first = true;
+        }
+        uint32_t u = n->inputs[first ? 1 : 0];
+        double c = cf;
+        if (g->tensors[u].elements != g->tensors[t].elements) return VKC_NONE;
+        switch (n->op) { /* t = w * a + b, w = op(u, c): rewrite in terms of u */
+        case VKC_OP_MUL: *a *= c; break;
+        case VKC_OP_ADD: *b += c * *a; break;
+        case VKC_OP_SUB: /* u - c, or c - u when c is operand 0 */
+            *b += (first ? c : -c) * *a;
+            if (first) *a = -*a;
+            break;
+        case VKC_OP_DIV: /* u / c only: c / u is no affine map */
+            if (first || c == 0) return VKC_NONE;
+            *a /= c;
+            break;
+        default: return VKC_NONE;
+        }
+        t = u;
+    }
+    return VKC_NONE;
+}
+
+static vkcnn_status channel_affine_at(vkc_graph *g, uint32_t ci, bool *done) {
+    *done = false;
+    const vkc_node *cn = &g->nodes[ci];
+    if (cn->dead || cn->op != VKC_OP_CONCAT || cn->post_count || cn->attrs.axis != 1 ||
+        cn->output_count < 1 || cn->input_count < 2 || cn->input_count > AFFINE_MAX_CHANNELS)
+        return VKCNN_OK;
+    uint32_t ch = cn->input_count, x = VKC_NONE, len = 0;
+    uint32_t chain[AFFINE_MAX_CHANNELS * (AFFINE_MAX_LINKS + 1) + 1];
+    double a[AFFINE_MAX_CHANNELS], b[AFFINE_MAX_CHANNELS];
+    for (uint32_t i = 0; i < ch; i++) {
+        uint32_t gi = slice_chain(g, g->nodes[ci].inputs[i], &a[i], &b[i], chain, &len);
+        if (gi == VKC_NONE) return VKCNN_OK;
+        const vkc_node *gn = &g->nodes[gi];
+        if (gn->input_count != 2 || gn->attrs.axis != 1) return VKCNN_OK;
+        const vkc_tensor *xt = &g->tensors[gn->inputs[0]], *it = &g->tensors[gn->inputs[1]];
+        if (i == 0) x = gn->inputs[0];
+        if (gn->inputs[0] != x || xt->rank < 2 || xt->dims[1] != (int64_t)ch ||
+            xt->dtype != VKC_DTYPE_FLOAT32 || !it->data || it->elements != 1)
+            return VKCNN_OK;
+        /* indices: int64 as imported, or the float table (non-negative)
+         * that inference makes of a Gather on run-time data */
+        int64_t index = -1 - (int64_t)ch; /* no channel */
+        if (it->dtype == VKC_DTYPE_INT64) index = *(const int64_t *)it->data;
+        if (it->dtype == VKC_DTYPE_FLOAT32) {
+            float f = *(const float *)it->data;
+            if (f >= 0 && f < (float)ch) index = (int64_t)f;
+        }
+        if ((index < 0 ? index + (int64_t)ch : index) != (int64_t)i) return VKCNN_OK;
+        /* the Gather's value is channel i alone: elements / C of x */
+        if (g->tensors[gn->outputs[0]].elements * ch != xt->elements) return VKCNN_OK;
+    }
+    if (!same_shape(&g->tensors[g->nodes[ci].outputs[0]], &g->tensors[x])) return VKCNN_OK;
+    chain[len++] = ci;
+    int64_t dims[1] = {ch};
+    uint32_t in[5] = {x};
+    float *v[4];
+    static const char *const what[4] = {"scale", "shift", "mean", "var"};
+    for (uint32_t k = 0; k < 4; k++) {
+        char name[512];
+        snprintf(name, sizeof name, "%s_channel_%s", g->nodes[ci].name, what[k]);
+        for (int j = 1; j < 1000 && vkc_graph_find(g, name) != VKC_NONE; j++) /* a free name */
+            snprintf(name, sizeof name, "%s_channel_%s.%d", g->nodes[ci].name, what[k], j);
+        VKC_TRY(vkc_pass_add_constant(g, name, 1, dims, &in[1 + k], &v[k]));
+    }
+    for (uint32_t i = 0; i < ch; i++) {
+        v[0][i] = (float)a[i];
+        v[1][i] = (float)b[i];
+        v[2][i] = 0.0f;
+        v[3][i] = 1.0f; /* with epsilon 0: Y = X * scale + B exactly */
+    }
+    vkc_attrs at;
+    memset(&at, 0, sizeof at);
+    at.epsilon = 0.0f;
+    VKC_TRY(vkc_pass_rewrite(g, ci, VKC_OP_BATCH_NORM, &at, in, 5, chain, len));
+    *done = true;
+    return VKCNN_OK;
+}
+
+vkcnn_status vkc_pass_recognise_channel_affine(vkc_graph *g, vkc_passes *r) {
+    bool any = false;
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        bool done;
+        VKC_TRY(channel_affine_at(g, i, &done));
         if (done) r->recognised++;
         any |= done;
     }

@@ -10,9 +10,15 @@
  * - GELU's erf form in every order PyTorch writes (Div by sqrt 2 or Mul by
  *   1 / sqrt 2; the 0.5 applied to x, to the product, or to the sum): one
  *   Gelu, a single post-op of the Conv before it, or one dispatch alone;
+ * - a per-channel affine map written per channel (torchvision GoogLeNet's
+ *   input transform: Gather of channel i, Unsqueeze, Mul, Add, then Concat),
+ *   also with Sub and Div, the scalar on either side, negative indices and
+ *   one-element index tensors: one BatchNormalization, before a padded
+ *   7x7 stride-2 Conv (2 dispatches) or alone (1);
  * - chains that must stay as they are: an intermediate also a graph output,
  *   Pow(4), a weight broadcast the kernel does not read (the norm is
- *   recognised, the Mul stays), a 0.6 in place of 0.5.
+ *   recognised, the Mul stays), a 0.6 in place of 0.5, channels
+ *   concatenated out of order, c / x, a Concat along another axis.
  * Tolerance: kt.h's (max |diff| <= 1e-4 max |ref| + 1e-5). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +35,9 @@ static const vkc_exec_options fused = {.fusion = true, .plan_memory = true};
 /* A constant of one value. */
 static uint32_t scalar(vkc_graph *g, const char *name, float v, uint64_t *s) {
     int64_t one[1] = {1};
-    uint32_t t = kt_tensor(g, name, 1, one, true, s);
+    char unique[64];
+    snprintf(unique, sizeof unique, "%s%u", name, g->tensor_count);
+    uint32_t t = kt_tensor(g, unique, 1, one, true, s);
     kt_data(g, t)[0] = v;
     return t;
 }
@@ -231,6 +239,106 @@ static void gelu(vkcnn_context *ctx, gelu_form form, bool by_mul, bool swap, boo
     check(ctx, g, what, 1); /* recognised or not, one group */
 }
 
+/* ---- A per-channel affine map written per channel ------------------------- */
+
+typedef enum affine_form {
+    AFFINE_GOOGLENET,  /* Unsqueeze(Gather(x, i)) * s + t, as torchvision writes it */
+    AFFINE_MIXED,      /* index [1] (no Unsqueeze), negative indices, Sub, Div, swaps */
+    AFFINE_SWAPPED,    /* channels 1 and 0 concatenated in that order (no match) */
+    AFFINE_RECIPROCAL, /* c / x in one channel (no match) */
+    AFFINE_VISIBLE,    /* one slice's product also a graph output (no match) */
+    AFFINE_OTHER_AXIS, /* slices of axis 1 concatenated along axis 2 (no match) */
+} affine_form;
+
+static uint32_t index_of(vkc_graph *g, int64_t v, bool one_element) {
+    int64_t dims[1] = {1};
+    uint32_t t;
+    void *d;
+    char name[32];
+    snprintf(name, sizeof name, "index%u", g->tensor_count);
+    if (vkc_graph_add_tensor(g, name, &t) ||
+        vkc_graph_set_shape(g, t, VKC_DTYPE_INT64, one_element ? 1 : 0, dims) ||
+        vkc_graph_alloc_data(g, t, &d)) {
+        CHECK_MSG(0, "index constant: %s", vkc_error_message());
+        return VKC_NONE;
+    }
+    memcpy(d, &v, sizeof v);
+    return t;
+}
+
+static void channel_affine(vkcnn_context *ctx, affine_form form, bool conv_after, uint64_t seed) {
+    vkc_graph *g = kt_graph();
+    uint64_t s = seed;
+    int64_t xd[4] = {2, 3, 15, 17};
+    uint32_t x = kt_tensor(g, "x", 4, xd, false, &s), parts[3], visible = VKC_NONE;
+    for (int64_t i = 0; i < 3; i++) {
+        int64_t c = form == AFFINE_SWAPPED && i < 2 ? 1 - i : i;
+        bool mixed = form == AFFINE_MIXED, one = mixed && i == 1;
+        vkc_attrs ga = kt_attrs(VKC_OP_GATHER, 13);
+        ga.axis = 1;
+        uint32_t in[2] = {x, index_of(g, mixed && i == 2 ? c - 3 : c, one)};
+        uint32_t v = kt_node(g, VKC_OP_GATHER, 13, in, 2, &ga);
+        if (!one) {
+            vkc_attrs ua = kt_attrs(VKC_OP_UNSQUEEZE, 13);
+            ua.axes = (vkc_axes_attrs){.count = 1, .axes = {1}, .given = true};
+            v = kt_node(g, VKC_OP_UNSQUEEZE, 13, &v, 1, &ua);
+        }
+        float sc = 0.229f / 0.5f + 0.1f * (float)i, sh = (0.485f - 0.5f) / 0.5f + 0.05f * (float)i;
+        if (mixed && i == 0) { /* (x - 0.3) / 0.7 * s */
+            v = binary(g, VKC_OP_SUB, v, scalar(g, "m", 0.3f, &s));
+            v = binary(g, VKC_OP_DIV, v, scalar(g, "d", 0.7f, &s));
+            v = binary(g, VKC_OP_MUL, scalar(g, "s", sc, &s), v);
+        } else if (mixed && i == 2) { /* 0.25 - x * s */
+            v = binary(g, VKC_OP_MUL, v, scalar(g, "s", sc, &s));
+            v = binary(g, VKC_OP_SUB, scalar(g, "t", 0.25f, &s), v);
+        } else if (form == AFFINE_RECIPROCAL && i == 1) {
+            v = binary(g, VKC_OP_DIV, scalar(g, "s", sc, &s), v);
+        } else {
+            v = binary(g, VKC_OP_MUL, v, scalar(g, "s", sc, &s));
+            if (form == AFFINE_VISIBLE && i == 2) visible = v;
+            v = mixed ? binary(g, VKC_OP_ADD, scalar(g, "t", sh, &s), v)
+                      : binary(g, VKC_OP_ADD, v, scalar(g, "t", sh, &s));
+        }
+        parts[i] = v;
+    }
+    vkc_attrs ca = kt_attrs(VKC_OP_CONCAT, 13);
+    ca.axis = form == AFFINE_OTHER_AXIS ? 2 : 1;
+    uint32_t y = kt_node(g, VKC_OP_CONCAT, 13, parts, 3, &ca);
+    if (conv_after) { /* GoogLeNet's stem: 7x7, stride 2, pads 3 */
+        int64_t wd[4] = {8, 3, 7, 7}, bd[1] = {8};
+        uint32_t in[3] = {y, kt_tensor(g, "w", 4, wd, true, &s),
+                          kt_tensor(g, "b", 1, bd, true, &s)};
+        vkc_attrs a = kt_attrs(VKC_OP_CONV, 13);
+        for (int k = 0; k < 2; k++) {
+            a.window.strides[k] = 2;
+            a.window.pads[k] = a.window.pads[2 + k] = 3;
+        }
+        uint32_t conv = kt_node(g, VKC_OP_CONV, 13, in, 3, &a);
+        kt_output(g, kt_node(g, VKC_OP_RELU, 13, &conv, 1, NULL));
+    } else {
+        kt_output(g, y);
+    }
+    if (visible != VKC_NONE) kt_output(g, visible);
+    static const char *const names[] = {"GoogLeNet's form",      "mixed forms",
+                                        "channels out of order", "c / x",
+                                        "a product also output", "Concat along axis 2"};
+    char what[160];
+    snprintf(what, sizeof what, "channel affine, %s%s", names[form],
+             conv_after ? ", before a 7x7/2 Conv" : "");
+    bool match = form == AFFINE_GOOGLENET || form == AFFINE_MIXED;
+    uint32_t recognised, posts;
+    vkc_op op;
+    inspect(g, y, &recognised, &op, &posts);
+    CHECK_MSG(recognised == (match ? 1u : 0u), "%s: recognised %u", what, recognised);
+    if (match) {
+        CHECK_MSG(op == VKC_OP_BATCH_NORM, "%s: the Concat's output comes from %s", what,
+                  vkc_op_name(op));
+        check(ctx, g, what, conv_after ? 2 : 1);
+    } else {
+        failures += kt_check(ctx, g, &fused, 1, what);
+    }
+}
+
 int main(int argc, char **argv) {
     kt_args(argc, argv);
     vkcnn_context *ctx = th_context(NULL, 0, 0);
@@ -293,6 +401,9 @@ int main(int argc, char **argv) {
             gelu(ctx, (gelu_form)form, v & 1, v & 2, form == 0 ? v < 2 : v >= 2, 0.5f, seed++);
     gelu(ctx, GELU_PRODUCT_HALF, false, false, true, 0.6f, seed++);
     gelu(ctx, GELU_SUM_HALF, true, true, false, 0.6f, seed++);
+    for (int form = AFFINE_GOOGLENET; form <= AFFINE_OTHER_AXIS; form++)
+        channel_affine(ctx, (affine_form)form, form != AFFINE_OTHER_AXIS, seed++);
+    channel_affine(ctx, AFFINE_GOOGLENET, false, seed++);
     th_destroy(ctx);
     kt_summary("recognise");
     if (failures) fprintf(stderr, "test_recognise: %d failures\n", failures);
