@@ -549,6 +549,10 @@ int main(int argc, char **argv) {
          * odd, where it is not */
         {3, 12, 20, 7, 7, 1, true, true, 1, 2, false},
         {3, 5, 16, 13, 13, 1, true, false, 1, 0, false},
+        /* stride 2 to an odd width (ResNet's last downsampling, 14x14 ->
+         * 7x7) at batch 3 with a residual: on CPU drivers im2col subsamples
+         * X, then the GEMM reads it at stride 1 (choose.c subsample_rule) */
+        {3, 16, 24, 14, 14, 2, true, true, 1, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed1x1 / sizeof fixed1x1[0]; i++)
         run1x1(ctx, &fixed1x1[i], seed++);
