@@ -1304,14 +1304,14 @@ static void conv_candidates(const vkc_graph *g, uint32_t n, const vkc_codegen_ta
     if (cm_first) cm_candidates(t, half, o.mg, o.p, 0, 4, l);
     /* the default first: Winograd where the passes' rule picks it */
     if (rule) wino_candidates(&o, t, rule, true, l);
-    bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t);
+    bool i2c_ok = im2col_ok(g, n, &o, t), subsample = i2c_ok && subsample_rule(&o, t);
+    bool g1x1_first = gemm1x1_ok(&o) && gemm1x1_rule(t) && !subsample;
     if (g1x1_first) gemm1x1_candidates(&o, t, VKC_ALGO_GEMM1X1, true, l);
     /* the row kernel's rule before im2col's (choose_conv) */
     bool row_any = row_ok(g, n, &o),
          row_first = row_any && !rule && !g1x1_first && !dw_ok(&o) && row_rule(&o, t);
     if (row_first) row_candidates(&o, t, l);
-    bool i2c_ok = im2col_ok(g, n, &o, t),
-         i2c_first = i2c_ok && !rule && !row_first && im2col_rule(&o, t);
+    bool i2c_first = i2c_ok && !rule && !row_first && (subsample || im2col_rule(&o, t));
     if (i2c_first) gemm1x1_candidates(&o, t, VKC_ALGO_IM2COL, true, l);
     bool dw_first = dw_ok(&o) && !g1x1_first && dw_rule(&o, t);
     if (dw_first) dw_candidates(&o, t, l);
