@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if defined(YV8) && YV8
+#if (defined(YV8) && YV8) || (defined(YR2) && YR2)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // Convolution of group 1 with few input channels (a network's first layer:
@@ -28,7 +28,10 @@
 // vec4s, Y_GAP's too): Y stored as vec4s, a quarter of the stores (on
 // lavapipe 22.3 each store is a loop over the lanes, and with the stores
 // skipped a 3x3 stride-2 stem ran in 60% of its time); YV8 (multiples of
-// 8, common.glsl): as u64vec4s of 8 floats.
+// 8, common.glsl): as u64vec4s of 8 floats. YR2 (rows that are no whole
+// vec4s, TX even; the lowering defines it where Y takes 64-bit words):
+// each row segment as pairs of floats at even elements (row_pairs.glsl),
+// TX / 2 + 2 stores instead of TX.
 // TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
 // stored as IEEE halves (fp16 weights), read per element.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the epilogue's
@@ -103,6 +106,9 @@
 #ifndef YV8
 #define YV8 0
 #endif
+#ifndef YR2
+#define YR2 0
+#endif
 #ifndef HW
 #define HW (H * W)
 #endif
@@ -141,6 +147,11 @@
 layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
 #elif YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#elif YR2 // Y's floats, and pairs of them as 64-bit words: two views
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out2 { uint64_t y2[]; };
+#define RP_N TX
+#include "row_pairs.glsl"
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
@@ -275,6 +286,11 @@ void main() {
                         v[k] = epilogue(acc[i][4 * j + k] + b, uint(m), o + uint(k));
                     y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
                 }
+#elif YR2
+            float v[TX]; // past OW: not stored, the epilogue's operands read at OW - 1
+            [[unroll]] for (int j = 0; j < TX; j++)
+                v[j] = epilogue(acc[i][j] + b, uint(m), uint(yb + min(j, OW - 1 - ox0)));
+            store_row_pairs(v, Y_AT(uint(yb), n), OW - ox0);
 #else
             [[unroll]] for (int j = 0; j < TX; j++)
                 if (ox0 + j < OW) {

@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if (defined(YV8) && YV8) || (defined(YV2) && YV2)
+#if (defined(YV8) && YV8) || (defined(YV2) && YV2) || (defined(YR2) && YR2)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // Max and average pooling, fp32, NCHW (N*C planes folded into NC), one
@@ -25,7 +25,8 @@
 // outputs are aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of
 // the stores (on lavapipe 22.3 each store is a loop over the lanes); YV8
 // (multiples of 8, common.glsl): as u64vec4s of 8 floats; YV2 (OW and TX
-// even, common.glsl): in pairs, as 64-bit words.
+// even, common.glsl): in pairs, as 64-bit words; YR2 (odd OW, TX even):
+// pairs where each row's parity allows (row_pairs.glsl).
 // GLOBAL_TEXELS (global pools with TEXEL, lower_window.c): an invocation
 // reduces its plane's H * W values as the whole texels covering them, the
 // values of neighbouring planes in the first and last texel selected out:
@@ -138,12 +139,20 @@
 #ifndef YV2
 #define YV2 0
 #endif
+#ifndef YR2
+#define YR2 0
+#endif
 #if YV8 // TX > 0 rows of whole blocks of 8 (OW % 8 == 0, TX % 8 == 0; common.glsl)
 layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
 #elif YV4 // TX > 0 rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
 #elif YV2 // TX > 0 rows of whole pairs (OW and TX even): one store per 2 outputs
 layout(std430, binding = 0) writeonly buffer Out { uint64_t y2[]; };
+#elif YR2 // TX > 0 rows of odd parity known at run time: pairs where they fit
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out2 { uint64_t y2[]; };
+#define RP_N TX
+#include "row_pairs.glsl"
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
@@ -254,6 +263,10 @@ void main() {
     vec4 q;
 #elif YV2
     float q[2];
+#elif YR2
+    float q[TX]; // past OW: never stored
+    [[unroll]] for (int j = 0; j < TX; j++)
+        q[j] = 0.0;
 #endif
     [[unroll]] for (int j = 0; j < TX; j++) {
         uint ox = ox0 + uint(j);
@@ -284,11 +297,16 @@ void main() {
             q[j & 1] = epilogue(v, plane - n * uint(C), o);
             if ((j & 1) == 1)
                 y2[Y_AT(o - 1u, n) >> 1] = y2_pack(q[0], q[1]); // Y_GAP even here
+#elif YR2
+            q[j] = epilogue(v, plane - n * uint(C), o);
 #else
             y[Y_AT(o, n)] = Y_T(epilogue(v, plane - n * uint(C), o));
 #endif
         }
     }
+#if YR2
+    store_row_pairs(q, Y_AT(r * uint(OW) + ox0, n), OW - int(ox0));
+#endif
 }
 #else
 void main() {

@@ -300,6 +300,9 @@ static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);
+    /* rows of no whole vec4s: pairs of floats at even elements (YR2) */
+    bool vectors = s->ow % 4 == 0 && tx % 4 == 0;
+    cg_def(c, d, "YR2 %d", !vectors && tx % 2 == 0 && cg_pairs(c) ? 1 : 0);
     int64_t nxb = (s->ow + tx - 1) / tx, nmb = (m + tm - 1) / tm;
     cg_shape_div(c, d, "NXB", nxb);
     cg_shape_div(c, d, "NMB", nmb);
@@ -485,6 +488,8 @@ void vkc_lower_pool(vkc_cg *c) {
     cg_def(c, d, "TX %" PRId64, tx);
     if (tx) cg_def_y_vectors(c, d, s.ow, tx);
     if (tx && cg_y2(c, s.ow, tx)) cg_def(c, d, "YV2 1");
+    /* odd rows: pairs where each row's parity allows (row_pairs.glsl) */
+    if (tx && s.ow % 2 == 1 && tx % 2 == 0 && cg_pairs(c)) cg_def(c, d, "YR2 1");
     /* global pools over whole texels where X is texel-read (2-D and 1-D) */
     if (is_global && x->rank <= 4 && texel) cg_def(c, d, "GLOBAL_TEXELS 1");
     /* The channel count and the grid are push constants, so pools at one
