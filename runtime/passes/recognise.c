@@ -79,6 +79,20 @@ static bool same_shape(const vkc_tensor *a, const vkc_tensor *b) {
     return a->rank == b->rank && memcmp(a->dims, b->dims, a->rank * sizeof a->dims[0]) == 0;
 }
 
+/* Runs `at` (a chain's matcher and rewriter: done says whether it rewrote
+ * one) at every node of g, then relinks the graph once if any changed. */
+typedef vkcnn_status (*recognise_fn)(vkc_graph *g, uint32_t node, bool *done);
+static vkcnn_status recognise_each(vkc_graph *g, vkc_passes *r, recognise_fn at) {
+    bool any = false;
+    for (uint32_t i = 0; i < g->node_count; i++) {
+        bool done;
+        VKC_TRY(at(g, i, &done));
+        if (done) r->recognised++;
+        any |= done;
+    }
+    return any ? vkc_graph_relink(g) : VKCNN_OK;
+}
+
 /* ---- LayerNormalization ---------------------------------------------------------- */
 
 /* ReduceMean node n over the last `count` axes of its input, keepdims. */
@@ -186,14 +200,7 @@ static vkcnn_status layer_norm_at(vkc_graph *g, uint32_t mi, bool *done) {
 }
 
 vkcnn_status vkc_pass_recognise_layer_norm(vkc_graph *g, vkc_passes *r) {
-    bool any = false;
-    for (uint32_t i = 0; i < g->node_count; i++) {
-        bool done;
-        VKC_TRY(layer_norm_at(g, i, &done));
-        if (done) r->recognised++;
-        any |= done;
-    }
-    return any ? vkc_graph_relink(g) : VKCNN_OK;
+    return recognise_each(g, r, layer_norm_at);
 }
 
 /* ---- GELU ---------------------------------------------------------------------------- */
@@ -265,14 +272,7 @@ static vkcnn_status gelu_at(vkc_graph *g, uint32_t ei, bool *done) {
 }
 
 vkcnn_status vkc_pass_recognise_gelu(vkc_graph *g, vkc_passes *r) {
-    bool any = false;
-    for (uint32_t i = 0; i < g->node_count; i++) {
-        bool done;
-        VKC_TRY(gelu_at(g, i, &done));
-        if (done) r->recognised++;
-        any |= done;
-    }
-    return any ? vkc_graph_relink(g) : VKCNN_OK;
+    return recognise_each(g, r, gelu_at);
 }
 
 /* ---- A per-channel affine map written per channel ------------------------------ */
@@ -390,12 +390,5 @@ static vkcnn_status channel_affine_at(vkc_graph *g, uint32_t ci, bool *done) {
 }
 
 vkcnn_status vkc_pass_recognise_channel_affine(vkc_graph *g, vkc_passes *r) {
-    bool any = false;
-    for (uint32_t i = 0; i < g->node_count; i++) {
-        bool done;
-        VKC_TRY(channel_affine_at(g, i, &done));
-        if (done) r->recognised++;
-        any |= done;
-    }
-    return any ? vkc_graph_relink(g) : VKCNN_OK;
+    return recognise_each(g, r, channel_affine_at);
 }
