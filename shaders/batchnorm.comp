@@ -15,8 +15,9 @@
 // YV4 (SP % 4 == 0, TX % 4 == 0; the lowering defines it, and YV8 for
 // multiples of 8, common.glsl): Y stored as vec4s or as u64vec4s of 8
 // floats, a quarter or an eighth of the stores (on lavapipe 22.3 each
-// store is a loop over the lanes). A plane's elements then come in whole
-// vectors, so a vector is stored whole or not at all.
+// store is a loop over the lanes), the epilogue per 4 elements
+// (epilogue4: a texel operand fetched once per 4). A plane's elements then
+// come in whole vectors, so a vector is stored whole or not at all.
 // Shape-generic: C, SP, NCH and the grid are push constants (lower_norm.c).
 // Bindings: 0 Y, 1 X, 2 scale, 3 B, 4 mean, 5 var, then the epilogue's
 // operands.
@@ -109,18 +110,21 @@ void main() {
         if (e0 + 8u * j < uint(SP)) {
             uint i = base + e0 + 8u * j;
             float o[8];
-            [[unroll]] for (uint k = 0; k < 8; k++)
-                o[k] = epilogue(v[8 * j + k] * s + b, c, i + k);
+            [[unroll]] for (uint h = 0; h < 2; h++) { // i % 8 == 0
+                vec4 a = vec4(v[8 * j + 4 * h], v[8 * j + 4 * h + 1], v[8 * j + 4 * h + 2],
+                              v[8 * j + 4 * h + 3]);
+                vec4 e = epilogue4(a * s + b, c, i + 4u * h);
+                [[unroll]] for (uint k = 0; k < 4; k++)
+                    o[4 * h + k] = e[k];
+            }
             y8[Y_AT(i, n) >> 3] = y8_pack(o); // Y_GAP % 8 == 0 here
         }
 #elif YV4
     [[unroll]] for (uint j = 0; j < TX / 4; j++)
         if (e0 + 4u * j < uint(SP)) {
-            uint i = base + e0 + 4u * j;
-            vec4 o;
-            [[unroll]] for (uint k = 0; k < 4; k++)
-                o[k] = epilogue(v[4 * j + k] * s + b, c, i + k);
-            y4[Y_AT(i, n) >> 2] = Y4_T(o); // Y_GAP % 4 == 0 here
+            uint i = base + e0 + 4u * j; // i % 4 == 0
+            vec4 a = vec4(v[4 * j], v[4 * j + 1], v[4 * j + 2], v[4 * j + 3]);
+            y4[Y_AT(i, n) >> 2] = Y4_T(epilogue4(a * s + b, c, i)); // Y_GAP % 4 == 0 here
         }
 #else
     [[unroll]] for (uint k = 0; k < TX; k++) {
