@@ -99,9 +99,9 @@ uint vkc_udiv(uint x, uint magic, uint shift) {
 // YV2 (pool.comp's rows where they are whole pairs but not whole vec4s:
 // OW 14, say; lowered like YV8): Y's floats stored in pairs as 64-bit
 // words, half the stores. YP2: conv1x1.comp's pairs on planes of an odd
-// size; YR2: conv_row.comp's and pool.comp's pairs where a row's parity
-// is known at run time only (row_pairs.glsl). Kernels enable the int64
-// extension with any of them.
+// size; YR2: conv_row.comp's, conv_dw.comp's and pool.comp's pairs where
+// a row's parity is known at run time only (row_pairs.glsl). Kernels
+// enable the int64 extension with any of them.
 #if (defined(YV2) && YV2) || (defined(YP2) && YP2) || (defined(YR2) && YR2)
 // floats a, b as one 64-bit word, a first in memory
 uint64_t y2_pack(float a, float b) {

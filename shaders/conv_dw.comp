@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#if defined(YV8) && YV8
+#if (defined(YV8) && YV8) || (defined(YR2) && YR2)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 // Depthwise convolution (GROUP == C, one input channel per group), fp32,
@@ -30,7 +30,12 @@
 // defines it: OW % 4 == 0 and TX % 4 == 0, so a tile row's outputs are
 // aligned vec4s, Y_GAP's too): Y stored as vec4s, a quarter of the stores
 // (on lavapipe each store is a loop over the lanes); YV8 (multiples of 8,
-// common.glsl): as u64vec4s of 8 floats.
+// common.glsl): as u64vec4s of 8 floats. YR2 (rows of no whole vec4s, TX
+// even, where Y takes 64-bit words: the 14x14 and 7x7 layers of MobileNets
+// and EfficientNets): each row segment as pairs of floats at even elements
+// (row_pairs.glsl), TX / 2 + 2 stores instead of TX. Rows of even OW would
+// take TX / 2 (pairs only), but in a pipeline of their own: 14x14 and 7x7
+// layers share one here, and each pipeline costs start-up.
 // TEXEL (CPU drivers): X and W through uniform texel buffers, a window
 // row's XC columns read as the XC/4 + 2 aligned texels that cover them,
 // shifted by the row's offset mod 4 (selects): 3x3 stride 1 at TX 8, 4
@@ -113,6 +118,9 @@
 #ifndef YV8
 #define YV8 0
 #endif
+#ifndef YR2
+#define YR2 0
+#endif
 #ifndef MG
 #define MG (M / C) // output channels per input channel
 #endif
@@ -158,6 +166,11 @@
 layout(std430, binding = 0) writeonly buffer Out { u64vec4 y8[]; };
 #elif YV4 // rows of whole vec4s (OW % 4 == 0, TX % 4 == 0): one store per 4 outputs
 layout(std430, binding = 0) writeonly buffer Out { Y4_T y4[]; };
+#elif YR2 // rows of no whole vec4s (TX even): pairs where each row's parity allows
+layout(std430, binding = 0) writeonly buffer Out { float y[]; };
+layout(std430, binding = 0) writeonly buffer Out2 { uint64_t y2[]; };
+#define RP_N TX
+#include "row_pairs.glsl"
 #else
 layout(std430, binding = 0) writeonly buffer Out { Y_T y[]; };
 #endif
@@ -294,6 +307,11 @@ void main() {
                     v[k] = epilogue(acc[4 * j + k] * scale + b, uint(m), o + uint(k));
                 y4[Y_AT(o, n) >> 2] = Y4_T(v); // Y_GAP % 4 == 0 here
             }
+#elif YR2
+        float v[TX]; // past OW: not stored, the epilogue's operands read at OW - 1
+        [[unroll]] for (int j = 0; j < TX; j++)
+            v[j] = epilogue(acc[j] * scale + b, uint(m), uint(yb + i * OW + min(j, OW - 1 - ox0)));
+        store_row_pairs(v, Y_AT(uint(yb + i * OW), n), OW - ox0);
 #else
         [[unroll]] for (int j = 0; j < TX; j++)
             if (ox0 + j < OW) {

@@ -272,6 +272,11 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);
+    /* rows of no whole vec4s: pairs of floats where each row's parity
+     * allows (YR2, row_pairs.glsl), for even and odd rows alike, so that
+     * 14x14 and 7x7 layers keep sharing a pipeline */
+    bool vectors = s->ow % 4 == 0 && tx % 4 == 0;
+    cg_def(c, d, "YR2 %d", !vectors && tx % 2 == 0 && cg_pairs(c) ? 1 : 0);
     cg_shape_div(c, d, "NTY", (s->oh + ty - 1) / ty);
     cg_shape_div(c, d, "NTX", (s->ow + tx - 1) / tx);
     cg_shape_div(c, d, "MG", m / ch);

@@ -566,7 +566,9 @@ int main(int argc, char **argv) {
      * EfficientNet-like 5x5 with an input scale and one at stride 2, a
      * multiplier of 2 at batch 3, rows of whole blocks of 8 (YV8 where the
      * device has wide accesses: OW 16) and of whole vec4s (YV4: OW 20) at
-     * batch 3 with a residual, then random shapes (strides, dilations, asymmetric pads, 1..5
+     * batch 3 with a residual, rows stored in pairs (YR2) at batch 3 with a
+     * residual (OW 14; OW 7, rows of both parities, from 7x7 and from 14x14
+     * at stride 2), then random shapes (strides, dilations, asymmetric pads, 1..5
      * kernels, outputs that divide no tile) */
     case_dw fixed_dw[] = {
         {1, 32, 1, 112, 112, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, false, 3, 0, false},
@@ -578,6 +580,9 @@ int main(int argc, char **argv) {
         {1, 24, 1, 28, 28, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, true, false, 4, 1, false},
         {3, 12, 1, 16, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 2, 2, true},
         {3, 12, 1, 16, 20, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 2, 2, true},
+        {3, 12, 1, 14, 14, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 3, 1, false},
+        {3, 10, 1, 7, 7, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, true, true, 3, 0, true},
+        {3, 10, 1, 14, 14, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, false, true, 1, 0, false},
     };
     for (unsigned i = 0; i < sizeof fixed_dw / sizeof fixed_dw[0]; i++)
         run_dw(ctx, &fixed_dw[i], seed++);
