@@ -33,7 +33,12 @@
 // each row segment as pairs of floats at even elements (row_pairs.glsl),
 // TX / 2 + 2 stores instead of TX.
 // TEXEL (CPU drivers): X and W through uniform texel buffers; WT_HALF: W
-// stored as IEEE halves (fp16 weights), read per element.
+// stored as IEEE halves (fp16 weights), read per element. WPACK (TEXEL,
+// TM % 4 == 0; passes/row_pack.c): W packed as [C][KH][M4][KW][4], M4 =
+// ceil(M / 4), so that tap kx of 4 consecutive channels is one aligned
+// texel: per (c, ky) TM / 4 * KW fetches and no selects, where each
+// channel's KW taps in ONNX's order cost KW / 4 + 2 fetches and the
+// selects that align them (a 7x7 stem at TM 8: 14 fetches against 24).
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then the epilogue's
 // operands (EPI_BINDING on).
 // Shape-generic: the lowering defines the sizes and pads (N, C, M, H, W,
@@ -109,6 +114,10 @@
 #ifndef YR2
 #define YR2 0
 #endif
+#ifndef WPACK
+#define WPACK 0
+#endif
+#define M4 ((M + 3) / 4) // WPACK: texels of 4 channels per tap
 #ifndef HW
 #define HW (H * W)
 #endif
@@ -227,6 +236,9 @@ void main() {
     [[unroll]] for (int i = 0; i < TM; i++)
         [[unroll]] for (int j = 0; j < TX; j++)
             acc[i][j] = 0.0;
+#if WPACK
+    int q0 = m0 / 4; // the block's first texel of channels (TM % 4 == 0)
+#endif
     for (int c = 0; c < C; c++) {
         for (int ky = 0; ky < KH; ky++) { // loops: only a row's work is unrolled
             int iy = iy0 + ky * DH;
@@ -235,9 +247,20 @@ void main() {
             load_row((n * C + c) * HW + clamp(iy, 0, H - 1) * W + ix0, row);
             [[unroll]] for (int u = 0; u < XC; u++)
                 row[u] = rowok && colok[u] ? row[u] : 0.0;
+#if WPACK
+            vec4 wq[TM / 4][KW]; // tap kx of channels m0 + 4r .. + 3 (past M: zeros, clamped)
+            [[unroll]] for (int r = 0; r < TM / 4; r++)
+                [[unroll]] for (int kx = 0; kx < KW; kx++)
+                    wq[r][kx] = texelFetch(wt_t, ((c * KH + ky) * M4 + min(q0 + r, M4 - 1)) * KW + kx);
+#endif
             [[unroll]] for (int i = 0; i < TM; i++) {
                 float wv[KW];
+#if WPACK
+                [[unroll]] for (int kx = 0; kx < KW; kx++)
+                    wv[kx] = wq[i / 4][kx][i % 4];
+#else
                 load_w(wrow[i] + (c * KH + ky) * KW, wv);
+#endif
 #if KW >= 5
                 // kx innermost for wide windows: on lavapipe each accumulator
                 // (spilled: the block is larger than the register file) is

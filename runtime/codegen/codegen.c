@@ -477,6 +477,16 @@ uint32_t vkc_codegen_gemv_packs(const vkc_graph *g, uint32_t n, const vkc_codege
     return v.algo == VKC_ALGO_GEMV && v.load == VKC_LOAD_TEXEL ? v.bm : 0;
 }
 
+bool vkc_codegen_row_packs(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t) {
+    if (n >= g->node_count || g->nodes[n].op != VKC_OP_CONV || g->nodes[n].input_count < 2 ||
+        g->nodes[n].inputs[1] == VKC_NONE || g->nodes[n].algo == VKC_CONV_ALGO_WINOGRAD)
+        return false;
+    const vkc_variant *want = t->want && n < t->want_count ? &t->want[n] : NULL;
+    vkc_variant v;
+    if (!vkc_variant_choose(g, n, t, want, VKC_NONE, &v)) return false;
+    return v.algo == VKC_ALGO_ROW && v.load == VKC_LOAD_TEXEL && v.bm % 4 == 0;
+}
+
 void vkc_lower_conv_node(vkc_cg *c) {
     const vkc_node *n = cg_node(c);
     if (n->algo == VKC_CONV_ALGO_WINOGRAD)

@@ -273,6 +273,12 @@ bool vkc_codegen_winograd_fits(const vkc_graph *g, uint32_t n, uint32_t u,
 uint32_t vkc_codegen_gemv_packs(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t,
                                 uint64_t *chunk);
 
+/* Whether Conv n of g runs as conv_row.comp reading its weights packed
+ * (vkc_node.row_packed, passes/row_pack.c): its variant (the wanted one
+ * where the node allows it) is the row kernel with texel loads and a
+ * channel block of whole texels. */
+bool vkc_codegen_row_packs(const vkc_graph *g, uint32_t n, const vkc_codegen_target *t);
+
 /* Division of an x below 2^31 by `divisor` (>= 1) as a multiply-high and a
  * shift: x / divisor == umulhi(x, magic) >> shift, and x itself when magic
  * is 0 (divisor 1). common.glsl's vkc_udiv computes it in shaders, where a

@@ -107,10 +107,12 @@ typedef struct gemm_source {
  * pipeline serves every layer of equal kernel window, stride, block, load
  * path and epilogue (a network's start-up then does not grow with its
  * depth: MobileNetV2's 19 distinct 1x1 layers share 6 pipelines, its 10
- * distinct depthwise layers 2). Returns whether X and W are read as
- * texels. */
+ * distinct depthwise layers 2). `packs`: the kernel reads the node's
+ * packed weights (vkc_node.row_packed, conv_row.comp's WPACK) where it has
+ * them and reads X and W as fp32 texels. Returns whether X and W are read
+ * as texels. */
 static bool conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint32_t xs,
-                          const gemm_source *src, bool bias_texels) {
+                          const gemm_source *src, bool bias_texels, bool packs) {
     const vkc_tensor *x = cg_in(c, 0), *w = cg_in(c, 1), *b = cg_in(c, 2);
     bool half = cg_half(c, cg_in_index(c, 1));
     if (d) d->push_shapes = true;
@@ -137,12 +139,18 @@ static bool conv_operands(vkc_cg *c, vkc_kdispatch *d, const cg_spatial *s, uint
      * channels per fetch where a storage load is a loop over the lanes */
     if (bias_texels && texel && b && cg_whole_texels(c, b->elements, false))
         cg_def(c, d, "BIAS_TEXEL 1");
+    uint32_t wt = cg_in_index(c, 1);
+    if (packs && texel && !half && node->row_packed != VKC_NONE &&
+        cg_whole_texels(c, c->g->tensors[node->row_packed].elements, false)) {
+        wt = node->row_packed;
+        cg_def(c, d, "WPACK 1");
+    }
     cg_bind_out(c, d, cg_node(c)->outputs[0]);
     if (src)
         cg_bind_scratch(c, d, src->scratch, VKC_READ);
     else
         cg_bind_act(c, d, cg_in_index(c, 0), VKC_READ, "X_HALF");
-    cg_bind(c, d, cg_in_index(c, 1), VKC_READ);
+    cg_bind(c, d, wt, VKC_READ);
     if (b) cg_bind(c, d, cg_in_index(c, 2), VKC_READ);
     if (xs != VKC_NONE) cg_bind(c, d, xs, VKC_READ);
     if (xt != VKC_NONE) cg_bind(c, d, xt, VKC_READ);
@@ -203,7 +211,7 @@ static void lower_conv1x1(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv1x1");
-    bool texel = conv_operands(c, d, s, xs, NULL, true);
+    bool texel = conv_operands(c, d, s, xs, NULL, true, false);
     gemm1x1_grid(c, d, s, x->dims[1], texel);
 }
 
@@ -248,7 +256,7 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     g.pt = g.pl = g.pb = g.pr = 0;
     gemm_source src = {scratch, k, elements};
     d = cg_dispatch(c, "conv1x1");
-    bool texel = conv_operands(c, d, &g, VKC_NONE, &src, true);
+    bool texel = conv_operands(c, d, &g, VKC_NONE, &src, true, false);
     gemm1x1_grid(c, d, &g, k, texel);
 }
 
@@ -268,7 +276,7 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_dw");
-    conv_operands(c, d, s, xs, NULL, false);
+    conv_operands(c, d, s, xs, NULL, false, false);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);
@@ -301,7 +309,7 @@ static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
         return;
     }
     vkc_kdispatch *d = cg_dispatch(c, "conv_row");
-    conv_operands(c, d, s, xs, NULL, false);
+    conv_operands(c, d, s, xs, NULL, false, tm % 4 == 0);
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TX %" PRId64, tx);
     cg_def_y_vectors(c, d, s->ow, tx);

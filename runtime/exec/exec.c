@@ -887,6 +887,11 @@ static bool winograd_fits(const vkc_graph *g, uint32_t node, uint32_t u, void *u
     return vkc_codegen_winograd_fits(g, node, u, user);
 }
 
+/* vkc_passes_options.row_packs on this executor's target */
+static bool row_packs(const vkc_graph *g, uint32_t node, void *user) {
+    return vkc_codegen_row_packs(g, node, user);
+}
+
 /* vkc_passes_options.gemv_packs on this executor's target */
 static uint32_t gemv_packs(const vkc_graph *g, uint32_t node, void *user, uint64_t *chunk) {
     return vkc_codegen_gemv_packs(g, node, user, chunk);
@@ -920,6 +925,7 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
                              .user = &e->target,
                              .input_affine = vkc_choose_input_affine(&e->target),
                              .gemv_packs = gemv_packs,
+                             .row_packs = row_packs,
                              .squeeze_excite = vkc_choose_squeeze_excite_pass};
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);

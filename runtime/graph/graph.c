@@ -245,6 +245,7 @@ vkcnn_status vkc_graph_add_node(vkc_graph *g, vkc_op op, int opset, const char *
     n->opset = opset;
     n->winograd = VKC_NONE;
     n->gemv_packed = VKC_NONE;
+    n->row_packed = VKC_NONE;
     n->in_scale = VKC_NONE;
     n->in_shift = VKC_NONE;
     vkc_attrs_defaults(op, opset, &n->attrs);

@@ -97,6 +97,11 @@ typedef struct vkc_node {
      * one binding) (passes/gemv_pack.c, vkc_gemv_pack_offset), else VKC_NONE */
     uint32_t gemv_packed, gemv_nc;
     uint64_t gemv_chunk;
+    /* Conv run by the row kernel (conv_row.comp's WPACK): its weights W
+     * [M][C][KH][KW] again as a constant [C][KH][M4][KW][4], M4 = ceil(M /
+     * 4), channels past M zero: tap (ky, kx) of channels 4q .. 4q + 3 is
+     * one aligned texel (passes/row_pack.c), else VKC_NONE */
+    uint32_t row_packed;
     /* Winograd Conv: a MaxPool of window and stride `pool` applied after the
      * post-ops (fuse.c vkc_pass_fuse_pool); 0: none. The node's output is
      * then the pool's; conv_dims is the Conv's own output shape (NCHW), never

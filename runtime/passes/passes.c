@@ -29,6 +29,7 @@ vkcnn_status vkc_passes_run(vkc_graph *g, const vkc_passes_options *opts, vkc_pa
     if (!st) st = vkc_pass_fuse_input_scale(g, r);
     if (!st && opts->input_affine) st = vkc_pass_fuse_input_affine(g, r);
     if (!st && opts->gemv_packs) st = vkc_pass_gemv_pack(g, r, opts);
+    if (!st && opts->row_packs) st = vkc_pass_row_pack(g, r, opts);
     return st;
 }
 
@@ -143,6 +144,7 @@ vkcnn_status vkc_graph_clone(const vkc_graph *g, vkc_graph **out) {
         d->gemv_packed = s->gemv_packed;
         d->gemv_nc = s->gemv_nc;
         d->gemv_chunk = s->gemv_chunk;
+        d->row_packed = s->row_packed;
         d->pool = s->pool;
         memcpy(d->conv_dims, s->conv_dims, sizeof d->conv_dims);
         d->pool_window = s->pool_window;

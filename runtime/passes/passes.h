@@ -47,6 +47,9 @@
  *      constant), is marked (vkc_node.gemv_packed): the executor stores B
  *      in the blocked order that path reads (vkc_gemv_pack_offset;
  *      gemv_pack.c).
+ *   9. vkc_pass_row_pack (when opts->row_packs): a Conv that the target
+ *      runs with the row kernel's packed weights gets them as a new
+ *      constant (vkc_node.row_packed; row_pack.c).
  *
  * Passes rewrite the graph in place and keep every tensor and node index:
  * removed nodes are marked dead; a node that absorbs another takes over the
@@ -103,6 +106,9 @@ typedef struct vkc_passes_options {
      * and r hidden values as one SqueezeExcite node (codegen's
      * vkc_choose_squeeze_excite, with `user`); NULL: never */
     bool (*squeeze_excite)(int64_t c, int64_t r, void *user);
+    /* whether Conv `node` runs as conv_row.comp reading its weights packed
+     * (codegen's vkc_codegen_row_packs, with `user`); NULL: none does */
+    bool (*row_packs)(const vkc_graph *g, uint32_t node, void *user);
 } vkc_passes_options;
 
 vkcnn_status vkc_pass_fold_constants(vkc_graph *g, vkc_passes *r);
@@ -228,6 +234,7 @@ vkcnn_status vkc_pass_absorb(vkc_graph *g, uint32_t keeper, uint32_t victim);
 /* A new float32 constant tensor `name` of shape dims[rank], its data
  * zeroed and returned in *data (tensor and node arrays may move: re-fetch
  * pointers into them afterwards). */
+vkcnn_status vkc_pass_row_pack(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_add_constant(vkc_graph *g, const char *name, uint32_t rank,
                                    const int64_t *dims, uint32_t *index, float **data);
 

@@ -10,4 +10,5 @@ list(APPEND VKCNN_COMPILER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/recognise.c
   ${CMAKE_CURRENT_LIST_DIR}/fuse.c
   ${CMAKE_CURRENT_LIST_DIR}/winograd.c
-  ${CMAKE_CURRENT_LIST_DIR}/gemv_pack.c)
+  ${CMAKE_CURRENT_LIST_DIR}/gemv_pack.c
+  ${CMAKE_CURRENT_LIST_DIR}/row_pack.c)
