@@ -897,6 +897,19 @@ static uint32_t gemv_packs(const vkc_graph *g, uint32_t node, void *user, uint64
     return vkc_codegen_gemv_packs(g, node, user, chunk);
 }
 
+void vkc_exec_passes_options(const vkc_exec *e, bool fusion, bool winograd,
+                             vkc_passes_options *out) {
+    *out = (vkc_passes_options){.fusion = fusion,
+                                .winograd = winograd,
+                                .fits = winograd_fits,
+                                .choose = vkc_exec_winograd_choose,
+                                .user = (void *)&e->target,
+                                .input_affine = vkc_choose_input_affine(&e->target),
+                                .gemv_packs = gemv_packs,
+                                .row_packs = row_packs,
+                                .squeeze_excite = vkc_choose_squeeze_excite_pass};
+}
+
 vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_exec_options *opts,
                              vkc_exec **out) {
     *out = NULL;
@@ -918,15 +931,8 @@ vkcnn_status vkc_exec_create(vkcnn_context *ctx, const vkc_graph *g, const vkc_e
     /* the passes rewrite a copy: the caller's graph stays as imported */
     vkc_graph *pg = NULL;
     vkc_passes passes = {0};
-    vkc_passes_options po = {.fusion = opts && opts->fusion,
-                             .winograd = opts && opts->winograd,
-                             .fits = winograd_fits,
-                             .choose = vkc_exec_winograd_choose,
-                             .user = &e->target,
-                             .input_affine = vkc_choose_input_affine(&e->target),
-                             .gemv_packs = gemv_packs,
-                             .row_packs = row_packs,
-                             .squeeze_excite = vkc_choose_squeeze_excite_pass};
+    vkc_passes_options po;
+    vkc_exec_passes_options(e, opts && opts->fusion, opts && opts->winograd, &po);
     vkcnn_status st = vkc_graph_clone(g, &pg);
     if (!st) st = vkc_exec_wants(e, pg, opts, &ov);
     if (!st) st = vkc_passes_run(pg, &po, &passes);

@@ -223,6 +223,15 @@ void vkc_exec_memory_stats(const vkc_exec *e, vkc_exec_memory *out);
  * added), or NULL when activations are not planned. */
 const vkc_plan *vkc_exec_memory_plan(const vkc_exec *e);
 
+/* The options vkc_exec_create runs the graph passes with on e's target
+ * (its callbacks read e, which must outlive their use), for fusion and
+ * Winograd as given: replayed on a copy of the graph it was created from,
+ * they make the graph that the memory plan indexes (the tensors the passes
+ * add included). */
+struct vkc_passes_options;
+void vkc_exec_passes_options(const vkc_exec *e, bool fusion, bool winograd,
+                             struct vkc_passes_options *out);
+
 /* Time vkc_exec_create spent getting SPIR-V (glslang, or the disk cache),
  * creating modules and pipelines, and uploading constants, in ms of wall
  * time. Kernels are created on several threads (VKCNN_COMPILE_THREADS):

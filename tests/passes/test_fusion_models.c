@@ -80,7 +80,8 @@ static vkcnn_status run(vkcnn_context *ctx, const vkc_graph *g, bool fusion, uin
 }
 
 /* vkc_plan_verify over the executor's plan, with the graph the passes made
- * (the plan indexes its tensors: the model's, then the folded weights). */
+ * (the plan indexes its tensors: the model's, then the folded and packed
+ * weights), replayed with the executor's own pass options. */
 static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t size) {
     const vkc_plan *p = vkc_exec_memory_plan(e);
     vkc_exec_memory m;
@@ -93,7 +94,8 @@ static bool plan_ok(const vkc_graph *g, const vkc_exec *e, char *why, size_t siz
     if (!p) return true; /* nothing to plan, or over one allocation: per-tensor buffers */
     vkc_graph *c = NULL;
     vkc_passes r;
-    vkc_passes_options po = {.fusion = true, .winograd = true};
+    vkc_passes_options po;
+    vkc_exec_passes_options(e, true, true, &po);
     bool ok = vkc_graph_clone(g, &c) == VKCNN_OK && vkc_passes_run(c, &po, &r) == VKCNN_OK;
     if (ok) {
         ok = c->tensor_count == p->tensor_count && vkc_plan_verify(c, p) == VKCNN_OK;
