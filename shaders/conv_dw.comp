@@ -40,9 +40,12 @@
 // row's XC columns read as the XC/4 + 2 aligned texels that cover them,
 // shifted by the row's offset mod 4 (selects): 3x3 stride 1 at TX 8, 4
 // fetches per row where one per column would be 10 (each texel fetch a
-// gather on lavapipe). WT_HALF: W stored as IEEE halves (fp16 weights). XSCALE: X's scale per channel (1)
-// or per image and channel (2), squeeze-and-excitation: every tap of an
-// output reads the same input channel, so the scale multiplies the sum.
+// gather on lavapipe); the channel's KH*KW weights likewise, KH*KW/4 + 2
+// fetches (4 for 3x3, 8 for 5x5) where one per weight was 9 or 25.
+// WT_HALF: W stored as IEEE halves (fp16 weights). XSCALE: X's scale per
+// channel (1) or per image and channel (2), squeeze-and-excitation: every
+// tap of an output reads the same input channel, so the scale multiplies
+// the sum.
 // Bindings: 0 Y, 1 X, 2 W, then B when HAS_BIAS, then X's scale when
 // XSCALE, then the epilogue's operands (EPI_BINDING on).
 // Shape-generic: the lowering defines the sizes and pads (N, C, M, H, W,
@@ -208,6 +211,9 @@ layout(std430, binding = 3 + HAS_BIAS) readonly buffer XScale { float xs[]; };
 #if TEXEL
 TEXEL_SPAN(x_span, x_t, XC, (N * C * HW) >> 2) // TEXEL: N * C * H * W % 4 == 0
 #endif
+#if TEXEL && !WT_HALF
+TEXEL_SPAN(w_span, wt_t, KK, (M * KK) >> 2) // TEXEL: M * KH * KW % 4 == 0
+#endif
 void load_row(int rowoff, int ix0, bool rowok, bool colok[XC], out float v[XC]) {
 #if TEXEL
     float s[XC];
@@ -237,8 +243,12 @@ void main() {
     int iy0 = oy0 * SH - PT, ix0 = ox0 * SW - PL;
 
     float wv[KK];
+#if TEXEL && !WT_HALF
+    w_span(m * KK, wv);
+#else
     [[unroll]] for (int k = 0; k < KK; k++)
         wv[k] = WLOAD(m * KK + k);
+#endif
     bool colok[XC];
     [[unroll]] for (int u = 0; u < XC; u++)
         colok[u] = ix0 + u >= 0 && ix0 + u < W;
