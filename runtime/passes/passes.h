@@ -125,6 +125,7 @@ vkcnn_status vkc_pass_fuse_pool(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_scale(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_fuse_input_affine(vkc_graph *g, vkc_passes *r);
 vkcnn_status vkc_pass_gemv_pack(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
+vkcnn_status vkc_pass_row_pack(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 
 /* gemv.comp's blocked B (WT_PACKED) for NC rows per workgroup, B [N, K]
  * with K % 8 == 0, in units of 8 elements. The rows in groups of NC (the
@@ -234,7 +235,6 @@ vkcnn_status vkc_pass_absorb(vkc_graph *g, uint32_t keeper, uint32_t victim);
 /* A new float32 constant tensor `name` of shape dims[rank], its data
  * zeroed and returned in *data (tensor and node arrays may move: re-fetch
  * pointers into them afterwards). */
-vkcnn_status vkc_pass_row_pack(vkc_graph *g, vkc_passes *r, const vkc_passes_options *opts);
 vkcnn_status vkc_pass_add_constant(vkc_graph *g, const char *name, uint32_t rank,
                                    const int64_t *dims, uint32_t *index, float **data);
 
