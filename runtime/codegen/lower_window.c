@@ -260,6 +260,17 @@ static void lower_conv_im2col(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     gemm1x1_grid(c, d, &g, k, texel);
 }
 
+/* How conv_row.comp and conv_dw.comp store a row segment of TX outputs
+ * of a row `ow` long: as vec4s or blocks of 8 where rows are whole ones
+ * (cg_def_y_vectors), else as pairs of floats at even elements where each
+ * row's parity allows (YR2, row_pairs.glsl), for even and odd rows alike,
+ * so that 14x14 and 7x7 layers share a pipeline. */
+static void def_row_stores(vkc_cg *c, vkc_kdispatch *d, int64_t ow, int64_t tx) {
+    cg_def_y_vectors(c, d, ow, tx);
+    bool vectors = ow % 4 == 0 && tx % 4 == 0;
+    cg_def(c, d, "YR2 %d", !vectors && tx % 2 == 0 && cg_pairs(c) ? 1 : 0);
+}
+
 /* A depthwise convolution (GROUP == C, variant dw): a TY x TX tile of
  * outputs of one image and channel per invocation (conv_dw.comp); X and W
  * through texel buffers with "texel" where both are whole texels within
@@ -279,12 +290,7 @@ static void lower_conv_dw(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL, false, false);
     cg_def(c, d, "TY %" PRId64, ty);
     cg_def(c, d, "TX %" PRId64, tx);
-    cg_def_y_vectors(c, d, s->ow, tx);
-    /* rows of no whole vec4s: pairs of floats where each row's parity
-     * allows (YR2, row_pairs.glsl), for even and odd rows alike, so that
-     * 14x14 and 7x7 layers keep sharing a pipeline */
-    bool vectors = s->ow % 4 == 0 && tx % 4 == 0;
-    cg_def(c, d, "YR2 %d", !vectors && tx % 2 == 0 && cg_pairs(c) ? 1 : 0);
+    def_row_stores(c, d, s->ow, tx);
     cg_shape_div(c, d, "NTY", (s->oh + ty - 1) / ty);
     cg_shape_div(c, d, "NTX", (s->ow + tx - 1) / tx);
     cg_shape_div(c, d, "MG", m / ch);
@@ -312,10 +318,7 @@ static void lower_conv_row(vkc_cg *c, const cg_spatial *s, uint32_t xs) {
     conv_operands(c, d, s, xs, NULL, false, tm % 4 == 0);
     cg_def(c, d, "TM %" PRId64, tm);
     cg_def(c, d, "TX %" PRId64, tx);
-    cg_def_y_vectors(c, d, s->ow, tx);
-    /* rows of no whole vec4s: pairs of floats at even elements (YR2) */
-    bool vectors = s->ow % 4 == 0 && tx % 4 == 0;
-    cg_def(c, d, "YR2 %d", !vectors && tx % 2 == 0 && cg_pairs(c) ? 1 : 0);
+    def_row_stores(c, d, s->ow, tx);
     int64_t nxb = (s->ow + tx - 1) / tx, nmb = (m + tm - 1) / tm;
     cg_shape_div(c, d, "NXB", nxb);
     cg_shape_div(c, d, "NMB", nmb);
